@@ -1,0 +1,28 @@
+# Distill Drops: the bot, CPU-only PyTorch, SQLite on a volume.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    DATABASE_URL=sqlite:////app/data/distill.db \
+    CACHE_DIR=/app/data/cache
+
+WORKDIR /app
+
+# CPU wheels of torch from the PyTorch index keep the image free of CUDA.
+RUN pip install --index-url https://download.pytorch.org/whl/cpu torch==2.13.0
+
+COPY pyproject.toml README.md ./
+COPY bot ./bot
+COPY drops ./drops
+COPY quizzes ./quizzes
+COPY kd_sandbox ./kd_sandbox
+RUN pip install .
+
+RUN useradd --create-home --uid 10001 distill \
+    && mkdir -p /app/data \
+    && chown -R distill:distill /app/data
+USER 10001
+
+VOLUME ["/app/data"]
+CMD ["distillbot", "run"]

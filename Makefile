@@ -1,0 +1,51 @@
+# Two commands for a newcomer: `make run` and `make test`. Everything else is a step of those.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: setup run migrate test lint typecheck dockerlint pytest bench content-check figures clean
+
+# torch first, from this machine's CPU build, then the project with its dev tools.
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+migrate: setup
+	$(PY) -m bot migrate
+
+run: migrate
+	$(PY) -m bot run
+
+test: setup lint typecheck dockerlint pytest
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: setup
+	$(VENV)/bin/mypy bot drops quizzes kd_sandbox
+
+dockerlint: setup
+	$(VENV)/bin/hadolint Dockerfile
+
+pytest: setup
+	$(VENV)/bin/pytest -q $(PYTEST_ARGS)
+
+bench: setup
+	@for script in bench/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+
+content-check: setup
+	$(PY) -m bot content check
+
+figures: setup
+	$(PY) -m bot content figures
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,1 @@
+"""The Telegram adapter: Application, handlers, delivery job, rendering, storage and CLI."""

@@ -1,0 +1,78 @@
+"""The bot's settings, read once from the environment and ``.env`` (see ``.env.example``)."""
+
+from __future__ import annotations
+
+from datetime import time
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+TELEGRAM_API_BASE_URL = "https://api.telegram.org/bot"
+
+
+class Settings(BaseSettings):
+    """Configuration. Field names map to upper-case environment variables."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    telegram_bot_token: SecretStr | None = Field(
+        default=None, description="Token from @BotFather. Never logged."
+    )
+    database_url: str = Field(
+        default="sqlite:///data/distill.db",
+        description="Any SQLAlchemy URL; SQLite file under ./data/ by default.",
+    )
+    telegram_api_base_url: str = Field(
+        default=TELEGRAM_API_BASE_URL,
+        description="Bot API base URL; point it at a local Bot API server if you run one.",
+    )
+    default_time_zone: str = "UTC"
+    default_delivery_time: time = time(8, 0)
+    log_level: str = "INFO"
+    cache_dir: Path = Path("data/cache")
+
+    delivery_check_seconds: float = Field(default=30.0, gt=0, le=3600)
+    day_start_hour: int = Field(default=4, ge=0, le=12)
+
+    sandbox_timeout_s: float = Field(default=60.0, gt=0, le=600)
+    sandbox_queue_size: int = Field(default=8, ge=1, le=1000)
+    sandbox_cooldown_s: float = Field(default=20.0, ge=0, le=3600)
+    sandbox_group_runs_per_hour: int = Field(default=6, ge=1, le=1000)
+    sandbox_torch_threads: int = Field(default=2, ge=1, le=64)
+    sandbox_enabled: bool = True
+
+    @field_validator("default_time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown IANA time zone {value!r}") from exc
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("log level must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
+        return level
+
+    def require_token(self) -> str:
+        """The bot token, or ``MissingTokenError`` with instructions."""
+        if self.telegram_bot_token is None or not self.telegram_bot_token.get_secret_value():
+            raise MissingTokenError(MISSING_TOKEN_MESSAGE)
+        return self.telegram_bot_token.get_secret_value()
+
+
+MISSING_TOKEN_MESSAGE = """\
+No bot token: TELEGRAM_BOT_TOKEN is not set.
+1. In Telegram, talk to @BotFather, send /newbot and follow the steps; it gives you a token.
+2. Copy .env.example to .env and put the token there:  TELEGRAM_BOT_TOKEN=123456:ABC...
+   (or export TELEGRAM_BOT_TOKEN in your shell). Then run `make run` again."""
+
+
+class MissingTokenError(RuntimeError):
+    """Raised when the bot is started without a token."""

@@ -1,0 +1,1 @@
+"""Thin handlers: parse the update, call plain functions, render the reply."""

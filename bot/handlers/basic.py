@@ -1,0 +1,74 @@
+"""/start, /help, unknown commands, first contact and the one error handler."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.constants import ChatType
+
+from bot.commands import help_text
+from bot.formatting import markdown
+from bot.services import AppContext, services_of
+from bot.storage.db import session_scope
+from bot.storage.registry import register_chat, register_learner
+
+log = logging.getLogger(__name__)
+
+GREETING = (
+    "Hi {name}! I'm **Distill Drops**: a two-week course on model distillation, "
+    "one short drop a day, with quizzes that bring the ideas back before you forget them.\n\n"
+    "Type /help to see everything I can do."
+)
+
+
+async def track_chat(update: Update, context: AppContext) -> None:
+    """Record every chat and user once per process, before any other handler runs."""
+    chat, user = update.effective_chat, update.effective_user
+    services = services_of(context)
+    keys = [k for k in (chat.id if chat else None, user.id if user else None) if k is not None]
+    if all(k in services.known_chats for k in keys):
+        return
+    with session_scope(services.engine) as session:
+        if chat is not None and chat.type != ChatType.CHANNEL:
+            register_chat(session, chat_id=chat.id, kind=chat.type, title=chat.title)
+        if user is not None and not user.is_bot:
+            private = chat.id if chat is not None and chat.type == ChatType.PRIVATE else None
+            register_learner(
+                session, user_id=user.id, first_name=user.first_name, private_chat_id=private
+            )
+    services.known_chats.update(keys)
+
+
+async def start(update: Update, context: AppContext) -> None:
+    """Greet the learner."""
+    assert update.effective_message is not None and update.effective_user is not None
+    text, entities = markdown(GREETING.format(name=update.effective_user.first_name))
+    await update.effective_message.reply_text(text, entities=entities)
+
+
+async def help_command(update: Update, context: AppContext) -> None:
+    """List the commands that exist."""
+    assert update.effective_message is not None
+    text, entities = markdown(help_text())
+    await update.effective_message.reply_text(text, entities=entities)
+
+
+async def unknown_command(update: Update, context: AppContext) -> None:
+    """Point an unknown command at /help."""
+    assert update.effective_message is not None
+    await update.effective_message.reply_text("I don't know that command. Type /help to see mine.")
+
+
+async def on_error(update: object, context: AppContext) -> None:
+    """Log the update id and the error (never the token) and tell the user."""
+    update_id = update.update_id if isinstance(update, Update) else None
+    log.error("error while handling update %s", update_id, exc_info=context.error)
+    if isinstance(update, Update) and update.effective_chat is not None:
+        try:
+            await context.bot.send_message(
+                update.effective_chat.id,
+                "Sorry, something went wrong on my side. Please try again in a moment.",
+            )
+        except Exception:  # the chat may be unreachable; the error is logged already
+            log.warning("could not tell chat about the error (update %s)", update_id)

@@ -1,0 +1,41 @@
+"""What every handler needs, built once from settings and carried on the Application."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from bot.config import Settings
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Services:
+    """Settings, the database engine and the clock (tests inject a controllable one)."""
+
+    settings: Settings
+    engine: Engine
+    clock: Callable[[], datetime] = system_clock
+    known_chats: set[int] = field(default_factory=set)
+
+
+class BotData:
+    """The Application's ``bot_data``: a typed holder instead of a free-form dict."""
+
+    services: Services
+
+
+AppContext = CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], BotData]
+AppType = Application[Any, Any, Any, Any, BotData, Any]
+
+
+def services_of(context: AppContext) -> Services:
+    return context.bot_data.services

@@ -1,0 +1,34 @@
+"""Chats and learners: created on first contact, kept up to date cheaply."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from bot.storage.models import Chat, Learner
+
+
+def register_chat(session: Session, *, chat_id: int, kind: str, title: str | None) -> Chat:
+    """The chat's row, created if new; a chat that had blocked the bot becomes active again."""
+    chat = session.get(Chat, chat_id)
+    if chat is None:
+        chat = Chat(id=chat_id, kind=kind, title=title)
+        session.add(chat)
+    else:
+        chat.kind, chat.title = kind, title
+    session.flush()
+    return chat
+
+
+def register_learner(
+    session: Session, *, user_id: int, first_name: str, private_chat_id: int | None
+) -> Learner:
+    learner = session.get(Learner, user_id)
+    if learner is None:
+        learner = Learner(id=user_id, first_name=first_name[:256], private_chat_id=private_chat_id)
+        session.add(learner)
+    else:
+        learner.first_name = first_name[:256]
+        if private_chat_id is not None:
+            learner.private_chat_id = private_chat_id
+    session.flush()
+    return learner

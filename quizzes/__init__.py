@@ -1,0 +1,1 @@
+"""The quiz bank (items/) and spaced repetition through FSRS."""

@@ -1,0 +1,74 @@
+"""Starting without a token, the import boundary, and the token never reaching a log."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.logs import RedactTokens
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_cli(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
+    clean["PYTHONPATH"] = str(ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=cwd,
+        env={**clean, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_run_without_token_explains_how_to_get_one(tmp_path: Path) -> None:
+    result = run_cli("run", cwd=tmp_path)
+    assert result.returncode != 0
+    assert "@BotFather" in result.stderr
+    assert ".env" in result.stderr
+
+
+def test_migrate_creates_the_sqlite_database(tmp_path: Path) -> None:
+    result = run_cli("migrate", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "revision" in result.stdout
+    assert (tmp_path / "data" / "distill.db").exists()
+
+
+def test_bad_configuration_is_reported_not_crashed(tmp_path: Path) -> None:
+    result = run_cli("migrate", cwd=tmp_path, env={"DEFAULT_TIME_ZONE": "Mars/Olympus"})
+    assert result.returncode == 2
+    assert "Mars/Olympus" in result.stderr
+
+
+def test_building_the_application_does_not_import_torch() -> None:
+    code = (
+        "import sys, bot.app, bot.cli\n"
+        "heavy = [m for m in ('torch', 'transformers', 'matplotlib') if m in sys.modules]\n"
+        "print(heavy)\n"
+        "sys.exit(1 if heavy else 0)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "POST https://api.telegram.org/bot123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/getMe",
+        "token is 123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw",
+    ],
+)
+def test_tokens_are_redacted_from_log_records(message: str) -> None:
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, message, None, None)
+    RedactTokens().filter(record)
+    assert "AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw" not in record.getMessage()

@@ -1,0 +1,107 @@
+"""The stand-in must reject what Telegram rejects, or the e2e tests prove nothing."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.botapi import FakeBotApi
+
+
+@pytest.fixture
+async def api():
+    server = FakeBotApi()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+async def call(api: FakeBotApi, method: str, **params) -> dict:
+    async with httpx.AsyncClient() as client:
+        response = await client.post(f"{api.base_url}{api.token}/{method}", json=params)
+    return response.json()
+
+
+async def test_text_over_4096_is_rejected(api: FakeBotApi) -> None:
+    assert (await call(api, "sendMessage", chat_id=1, text="x" * 4096))["ok"]
+    result = await call(api, "sendMessage", chat_id=1, text="x" * 4097)
+    assert not result["ok"] and "too long" in result["description"]
+
+
+async def test_text_length_counts_utf16_units(api: FakeBotApi) -> None:
+    result = await call(api, "sendMessage", chat_id=1, text="🎉" * 2049)
+    assert not result["ok"]
+
+
+async def test_caption_over_1024_is_rejected(api: FakeBotApi) -> None:
+    async with httpx.AsyncClient() as client:
+        response = await client.post(
+            f"{api.base_url}{api.token}/sendPhoto",
+            data={"chat_id": "1", "caption": "c" * 1025},
+            files={"photo": ("a.png", b"\x89PNG\r\n\x1a\n....", "image/png")},
+        )
+    assert response.json()["ok"] is False
+
+
+async def test_callback_data_over_64_bytes_is_rejected(api: FakeBotApi) -> None:
+    markup = {"inline_keyboard": [[{"text": "ok", "callback_data": "é" * 33}]]}
+    result = await call(api, "sendMessage", chat_id=1, text="hi", reply_markup=markup)
+    assert result["description"] == "Bad Request: BUTTON_DATA_INVALID"
+
+
+async def test_entity_outside_text_is_rejected(api: FakeBotApi) -> None:
+    entities = [{"type": "bold", "offset": 3, "length": 5}]
+    result = await call(api, "sendMessage", chat_id=1, text="hello", entities=entities)
+    assert "can't parse entities" in result["description"]
+
+
+async def test_unescaped_markdown_v2_is_rejected(api: FakeBotApi) -> None:
+    result = await call(api, "sendMessage", chat_id=1, text="1.5 > 1", parse_mode="MarkdownV2")
+    assert "can't parse entities" in result["description"]
+
+
+@pytest.mark.parametrize(
+    ("change", "fragment"),
+    [
+        ({"question": "q" * 301}, "too long"),
+        ({"options": [{"text": "only one"}]}, "2-12 options"),
+        ({"options": [{"text": "o" * 101}, {"text": "b"}]}, "too long"),
+        ({"explanation": "e" * 201}, "too long"),
+        ({"explanation": "a\nb\nc\nd"}, "line feeds"),
+        ({"correct_option_ids": [5]}, "correct option"),
+    ],
+)
+async def test_poll_limits(api: FakeBotApi, change: dict, fragment: str) -> None:
+    poll = {
+        "chat_id": -5,
+        "question": "Which T?",
+        "options": [{"text": "1"}, {"text": "4"}],
+        "type": "quiz",
+        "correct_option_ids": [1],
+        "explanation": "Higher T flattens.",
+    }
+    assert (await call(api, "sendPoll", **poll))["ok"]
+    result = await call(api, "sendPoll", **{**poll, **change})
+    assert not result["ok"] and fragment in result["description"]
+
+
+async def test_unknown_method_is_404(api: FakeBotApi) -> None:
+    assert (await call(api, "sendSticker", chat_id=1))["error_code"] == 404
+
+
+async def test_wrong_token_is_401(api: FakeBotApi) -> None:
+    async with httpx.AsyncClient() as client:
+        response = await client.post(f"{api.base_url}999:wrong/getMe")
+    assert response.json()["error_code"] == 401
+
+
+async def test_flood_limits_answer_429_with_retry_after() -> None:
+    api = FakeBotApi(enforce_flood_limits=True)
+    await api.start()
+    try:
+        assert (await call(api, "sendMessage", chat_id=1, text="a"))["ok"]
+        second = await call(api, "sendMessage", chat_id=1, text="b")
+        assert second["error_code"] == 429 and second["parameters"]["retry_after"] >= 1
+        assert (await call(api, "sendMessage", chat_id=2, text="c"))["ok"]
+    finally:
+        await api.stop()

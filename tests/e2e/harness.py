@@ -1,0 +1,123 @@
+"""Run the real Application against the Bot API stand-in, with a controllable clock."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from pydantic import SecretStr
+from telegram import Update
+
+from bot.app import build_application
+from bot.config import Settings
+from bot.services import AppType, Services
+from bot.storage.db import make_engine
+from bot.storage.migrate import upgrade
+from tests.botapi import ApiCall, FakeBotApi
+
+
+@dataclass
+class FakeClock:
+    """A clock the tests move by hand; always timezone-aware UTC."""
+
+    now: datetime = field(default_factory=lambda: datetime(2026, 3, 2, 6, 0, tzinfo=UTC))
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+    def set(self, instant: datetime) -> None:
+        assert instant.tzinfo is not None
+        self.now = instant
+
+
+@dataclass
+class BotHarness:
+    api: FakeBotApi
+    app: AppType
+    services: Services
+    clock: FakeClock
+
+    async def command(self, user_id: int, text: str, *, chat_id: int | None = None) -> ApiCall:
+        """Send ``text`` from ``user_id`` and wait for the bot's next message into that chat."""
+        chat = chat_id if chat_id is not None else user_id
+        before = len(self.api.calls)
+        self.api.send_text(user_id, text, chat_id=chat_id)
+        return await self.next_message(chat, after=before)
+
+    async def next_message(self, chat_id: int, *, after: int, timeout: float = 10.0) -> ApiCall:
+        sends = ("sendMessage", "sendPhoto", "sendDocument", "sendPoll")
+
+        def found(calls: list[ApiCall]) -> ApiCall | None:
+            for call in calls[after:]:
+                if call.ok and call.method in sends and call.chat_id == chat_id:
+                    return call
+            return None
+
+        result: ApiCall = await self.api.wait_for(found, timeout=timeout)
+        return result
+
+    async def settle(self, seconds: float = 0.3) -> None:
+        """Let in-flight handlers finish."""
+        await asyncio.sleep(seconds)
+
+
+def test_settings(tmp_path: Path, base_url: str, token: str, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "telegram_bot_token": SecretStr(token),
+        "telegram_api_base_url": base_url,
+        "database_url": f"sqlite:///{tmp_path / 'bot.db'}",
+        "cache_dir": tmp_path / "cache",
+        "delivery_check_seconds": 0.2,
+        **overrides,
+    }
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@asynccontextmanager
+async def running_bot(
+    tmp_path: Path,
+    *,
+    api: FakeBotApi | None = None,
+    clock: FakeClock | None = None,
+    **overrides: Any,
+) -> AsyncIterator[BotHarness]:
+    """Start the stand-in (unless given) and the real Application polling it."""
+    own_api = api is None
+    api = api or FakeBotApi()
+    if own_api:
+        await api.start()
+    clock = clock or FakeClock()
+    settings = test_settings(tmp_path, api.base_url, api.token, **overrides)
+    upgrade(settings.database_url)
+    services = Services(settings=settings, engine=make_engine(settings.database_url), clock=clock)
+    app = build_application(services)
+    await app.initialize()
+    if app.post_init:
+        await app.post_init(app)
+    await app.start()
+    assert app.updater is not None
+    await app.updater.start_polling(poll_interval=0.0, timeout=1, allowed_updates=Update.ALL_TYPES)
+    try:
+        yield BotHarness(api=api, app=app, services=services, clock=clock)
+    finally:
+        if app.updater.running:
+            await app.updater.stop()
+        if app.running:
+            await app.stop()
+        if app.post_stop:
+            await app.post_stop(app)
+        await app.shutdown()
+        if app.post_shutdown:
+            await app.post_shutdown(app)
+        services.engine.dispose()
+        if own_api:
+            await api.stop()
