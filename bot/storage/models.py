@@ -34,6 +34,15 @@ class Chat(SQLModel, table=True):
     paused: bool = False
     active: bool = True  # False once the bot is blocked or removed
     created_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column())
+    # The learner's journey through the path (see bot/delivery).
+    path_round: int = 1  # /restart starts a new round; deliveries are unique per round
+    current_drop_id: str | None = Field(default=None, max_length=8)
+    current_opened: bool = False  # the latest drop was opened ("Done", a quiz answer, /today)
+    reminded: bool = False  # the one reminder for the current unopened drop went out
+    silent_days: int = 0  # scheduled days in a row that passed without the drop being opened
+    last_scheduled_day: str | None = Field(default=None, max_length=10)
+    awaiting: str | None = Field(default=None, max_length=16)  # typed input the chat owes us
+    finished_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
 
 
 class Learner(SQLModel, table=True):
@@ -67,6 +76,8 @@ class Delivery(SQLModel, table=True):
     local_day: str = Field(max_length=10)  # ISO date in the chat's zone, day starting at 4 am
     scheduled: bool = True  # False for /next and /today
     sent_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column())
+    status: str = Field(default="sent", max_length=8)  # claimed | sent | failed
+    completed_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
 
 
 class Card(SQLModel, table=True):
@@ -103,3 +114,114 @@ class ReviewLog(SQLModel, table=True):
     reviewed_at: datetime = Field(sa_column=_utc_column())
     duration_ms: int | None = None
     source: str = Field(max_length=8)  # private | group
+    chat_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    # The card as it was before this answer, so "undo last answer" can restore it.
+    previous_state: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    previous_due_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+
+
+class ActivityDay(SQLModel, table=True):
+    """A local day (4 am boundary) on which a learner completed a drop or reviewed: streaks."""
+
+    __tablename__ = "activity_days"
+    __table_args__ = (UniqueConstraint("learner_id", "day", name="uq_activity_day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    learner_id: int = Field(
+        sa_column=Column(BigInteger, ForeignKey("learners.id", ondelete="CASCADE"), nullable=False)
+    )
+    day: str = Field(max_length=10)  # ISO date
+
+
+class QuizQuestion(SQLModel, table=True):
+    """A quiz item sent as inline buttons; callback data names this row, never the card."""
+
+    __tablename__ = "quiz_questions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    learner_id: int = Field(
+        sa_column=Column(BigInteger, ForeignKey("learners.id", ondelete="CASCADE"), nullable=False)
+    )
+    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    message_id: int | None = None
+    item_id: str = Field(max_length=16)
+    kind: str = Field(max_length=8)  # new | review
+    sent_at: datetime = Field(sa_column=_utc_column())
+    answered_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    chosen: int | None = None
+    correct: bool | None = None
+    review_log_id: int | None = None
+
+
+class QuizPoll(SQLModel, table=True):
+    """A Telegram quiz poll the bot sent into a group, so answers map back to an item."""
+
+    __tablename__ = "quiz_polls"
+
+    poll_id: str = Field(primary_key=True, max_length=64)
+    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    message_id: int | None = None
+    item_id: str = Field(max_length=16)
+    correct_option: int
+    sent_at: datetime = Field(sa_column=_utc_column())
+
+
+class SrsParameters(SQLModel, table=True):
+    """Course-wide FSRS parameters fitted from all learners' review logs."""
+
+    __tablename__ = "srs_parameters"
+
+    id: int | None = Field(default=None, primary_key=True)
+    parameters: str = Field(sa_column=Column(Text, nullable=False))  # JSON list of floats
+    fitted_at: datetime = Field(sa_column=_utc_column())
+    reviews_used: int
+    log_loss_before: float
+    log_loss_after: float
+
+
+class PlanConversation(SQLModel, table=True):
+    """A /plan conversation in progress, kept so a restart resumes where it was."""
+
+    __tablename__ = "plan_conversations"
+
+    learner_id: int = Field(
+        sa_column=Column(
+            BigInteger, ForeignKey("learners.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    conversation_id: int = 1  # increases with each new conversation; old buttons name an old one
+    step: str = Field(max_length=32)
+    answers: str = Field(sa_column=Column(Text, nullable=False))  # JSON
+    updated_at: datetime = Field(sa_column=_utc_column())
+
+
+class Plan(SQLModel, table=True):
+    """A finished distillation plan (/plans lists them and sends any again)."""
+
+    __tablename__ = "plans"
+
+    id: int | None = Field(default=None, primary_key=True)
+    learner_id: int = Field(
+        sa_column=Column(BigInteger, ForeignKey("learners.id", ondelete="CASCADE"), nullable=False)
+    )
+    title: str = Field(max_length=120)
+    profile: str = Field(sa_column=Column(Text, nullable=False))  # JSON answers
+    document: str = Field(sa_column=Column(Text, nullable=False))  # Markdown
+    created_at: datetime = Field(sa_column=_utc_column())
+
+
+class DistillRun(SQLModel, table=True):
+    """A /distill request, so a crash mid-run can tell the user and the queue recovers."""
+
+    __tablename__ = "distill_runs"
+    __table_args__ = (Index("ix_distill_runs_status", "status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    settings: str = Field(max_length=400)
+    status: str = Field(max_length=12)  # queued | running | done | failed | timeout | interrupted
+    status_message_id: int | None = None
+    created_at: datetime = Field(sa_column=_utc_column())
+    finished_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    metrics: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # JSON
