@@ -14,13 +14,10 @@ target_metadata = SQLModel.metadata
 def run_migrations_online() -> None:
     url = context.config.get_main_option("sqlalchemy.url")
     assert url is not None
-    engine = make_engine(url)
+    # Batch migrations rebuild SQLite tables; with foreign keys on, dropping the old parent
+    # table would cascade-delete every child row.
+    engine = make_engine(url, foreign_keys=False)
     with engine.connect() as connection:
-        if connection.dialect.name == "sqlite":
-            # Batch migrations rebuild tables; with foreign keys on, dropping the old parent
-            # table would cascade-delete every child row.
-            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
-            connection.commit()
         context.configure(
             connection=connection,
             target_metadata=target_metadata,

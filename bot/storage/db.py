@@ -14,8 +14,14 @@ from sqlmodel import Session, create_engine
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 
-def make_engine(database_url: str) -> Engine:
-    """An engine for ``database_url``; an SQLite file's folder is created if missing."""
+def make_engine(database_url: str, *, foreign_keys: bool = True) -> Engine:
+    """An engine for ``database_url``; an SQLite file's folder is created if missing.
+
+    On SQLite every transaction starts with ``BEGIN IMMEDIATE``: the write lock is taken
+    up front, so two processes that read-then-write (two bot instances claiming due chats)
+    queue behind each other instead of failing on a stale snapshot. ``foreign_keys=False``
+    is for migrations, which rebuild tables.
+    """
     url = make_url(database_url)
     if url.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True)
@@ -24,17 +30,24 @@ def make_engine(database_url: str) -> Engine:
     engine = create_engine(
         url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
     )
-    event.listen(engine, "connect", _sqlite_pragmas)
+    on_off = "ON" if foreign_keys else "OFF"
+
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the driver, decide when transactions begin (see on_begin).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA foreign_keys={on_off}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    def on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    event.listen(engine, "connect", on_connect)
+    event.listen(engine, "begin", on_begin)
     return engine
-
-
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
 
 
 @contextmanager

@@ -65,6 +65,7 @@ class Delivery(SQLModel, table=True):
     __tablename__ = "deliveries"
     __table_args__ = (
         UniqueConstraint("chat_id", "path_round", "drop_id", name="uq_delivery_drop"),
+        Index("ix_deliveries_status", "status"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -76,7 +77,10 @@ class Delivery(SQLModel, table=True):
     local_day: str = Field(max_length=10)  # ISO date in the chat's zone, day starting at 4 am
     scheduled: bool = True  # False for /next and /today
     sent_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column())
-    status: str = Field(default="sent", max_length=8)  # claimed | sent | failed
+    # The outbox: a claimed delivery is sent part by part; "sending" marks a part in flight.
+    status: str = Field(default="sent", max_length=8)  # claimed | sending | sent | failed
+    parts_sent: int = 0
+    lease_until: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
     completed_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
 
 

@@ -79,3 +79,17 @@ def test_naive_datetimes_are_refused(tmp_path: Path) -> None:
         session.add(Chat(id=1, kind="private", created_at=datetime(2026, 1, 1)))
         session.commit()
     engine.dispose()
+
+
+def test_migrations_match_the_models(tmp_path: Path) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    url = f"sqlite:///{tmp_path / 'cmp.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
+    engine.dispose()
+    assert differences == []

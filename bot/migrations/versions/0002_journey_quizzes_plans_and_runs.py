@@ -108,6 +108,9 @@ def upgrade() -> None:
     with op.batch_alter_table('deliveries', schema=None) as batch_op:
         batch_op.add_column(sa.Column('status', sa.String(length=8), nullable=False, server_default='sent'))
         batch_op.add_column(sa.Column('completed_at', sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('parts_sent', sa.Integer(), nullable=False, server_default='0'))
+        batch_op.add_column(sa.Column('lease_until', sa.DateTime(timezone=True), nullable=True))
+        batch_op.create_index('ix_deliveries_status', ['status'], unique=False)
 
     with op.batch_alter_table('review_logs', schema=None) as batch_op:
         batch_op.add_column(sa.Column('chat_id', sa.BigInteger(), nullable=True))
@@ -125,6 +128,9 @@ def downgrade() -> None:
         batch_op.drop_column('chat_id')
 
     with op.batch_alter_table('deliveries', schema=None) as batch_op:
+        batch_op.drop_index('ix_deliveries_status')
+        batch_op.drop_column('lease_until')
+        batch_op.drop_column('parts_sent')
         batch_op.drop_column('completed_at')
         batch_op.drop_column('status')
 
