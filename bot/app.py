@@ -8,6 +8,8 @@ from telegram import BotCommand, Update
 from telegram.ext import (
     AIORateLimiter,
     ApplicationBuilder,
+    CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     ContextTypes,
     MessageHandler,
@@ -16,36 +18,86 @@ from telegram.ext import (
 )
 
 from bot.commands import COMMANDS
-from bot.handlers import basic
+from bot.delivery.job import delivery_job
+from bot.delivery.notices import RESUME_DATA
+from bot.delivery.sender import Sender
+from bot.handlers import basic, groups, onboarding, path
 from bot.services import AppType, BotData, Services
 
 log = logging.getLogger(__name__)
 
+# Paced below Telegram's limits so that a fan-out never meets a 429: about 28 messages a
+# second overall and one every 3.1 s into a group (at most 20 a minute). A 429 that still
+# comes is retried after its retry_after.
+OVERALL_INTERVAL_S = 1 / 28
+GROUP_INTERVAL_S = 3.1
+
 
 def build_application(services: Services) -> AppType:
-    """The Application for ``services.settings``: handlers, error handler, command menu."""
+    """The Application for ``services.settings``: handlers, jobs, error handler, menu."""
     settings = services.settings
-    context_types = ContextTypes(bot_data=BotData)
+    rate_limiter = AIORateLimiter(
+        overall_max_rate=1,
+        overall_time_period=OVERALL_INTERVAL_S,
+        group_max_rate=1,
+        group_time_period=GROUP_INTERVAL_S,
+        max_retries=3,
+    )
     application: AppType = (
         ApplicationBuilder()
         .token(settings.require_token())
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.telegram_api_base_url.replace("/bot", "/file/bot"))
-        .context_types(context_types)
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .context_types(ContextTypes(bot_data=BotData))
+        .rate_limiter(rate_limiter)
         .concurrent_updates(True)
         .post_init(_post_init)
         .build()
     )
     application.bot_data.services = services
-    application.add_handler(TypeHandler(Update, basic.track_chat), group=-1)
-    application.add_handler(CommandHandler("start", basic.start))
-    application.add_handler(CommandHandler("help", basic.help_command))
-    application.add_handler(MessageHandler(filters.COMMAND, basic.unknown_command), group=1)
-    application.add_error_handler(basic.on_error)
+    services.sender = Sender(application.bot, services, services.course)
+    _add_handlers(application)
     return application
+
+
+def _add_handlers(application: AppType) -> None:
+    add = application.add_handler
+    add(TypeHandler(Update, basic.track_chat), group=-1)
+    commands = {
+        "start": onboarding.start,
+        "help": basic.help_command,
+        "settime": onboarding.settime,
+        "timezone": onboarding.timezone_command,
+        "today": path.today,
+        "next": path.next_drop,
+        "pause": path.pause,
+        "resume": path.resume,
+        "progress": path.progress,
+        "restart": path.restart,
+    }
+    for name, callback in commands.items():
+        add(CommandHandler(name, callback))
+    add(CallbackQueryHandler(onboarding.on_time_button, pattern=r"^time:"))
+    add(CallbackQueryHandler(onboarding.on_zone_button, pattern=r"^tz:"))
+    add(CallbackQueryHandler(path.on_done, pattern=r"^done:"))
+    add(CallbackQueryHandler(path.resume, pattern=rf"^{RESUME_DATA}$"))
+    add(CallbackQueryHandler(path.on_restart_answer, pattern=r"^restart:"))
+    add(CallbackQueryHandler(path.noop, pattern=r"^noop$"))
+    add(CallbackQueryHandler(basic.expired_button))
+    add(ChatMemberHandler(groups.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
+    add(MessageHandler(filters.LOCATION & filters.ChatType.PRIVATE, onboarding.on_location))
+    add(MessageHandler(filters.TEXT & ~filters.COMMAND, onboarding.on_typed_text))
+    add(MessageHandler(filters.COMMAND, basic.unknown_command))  # after every command
+    application.add_error_handler(basic.on_error)
 
 
 async def _post_init(application: AppType) -> None:
     await application.bot.set_my_commands([BotCommand(c.name, c.description) for c in COMMANDS])
-    log.info("command menu set (%d commands)", len(COMMANDS))
+    services = application.bot_data.services
+    assert application.job_queue is not None
+    # first=0: whatever became due while the bot was down goes out right away (catch-up).
+    application.job_queue.run_repeating(
+        delivery_job, interval=services.settings.delivery_check_seconds, first=0, name="delivery"
+    )
+    log.info("command menu set (%d commands); delivery job every %.0f s",
+             len(COMMANDS), services.settings.delivery_check_seconds)  # fmt: skip

@@ -9,16 +9,31 @@ from dataclasses import dataclass
 class Command:
     name: str
     description: str
-    in_groups: bool = True
 
 
 COMMANDS: tuple[Command, ...] = (
-    Command("start", "Start the course (or see where you are)"),
+    Command("start", "Start the course, or see where you are"),
+    Command("today", "Show the current drop again"),
+    Command("next", "Get the next drop now (once the current one is done)"),
+    Command("progress", "Your path, streak and next delivery"),
+    Command("settime", "Change the delivery time, e.g. /settime 07:30"),
+    Command("timezone", "Change the time zone, e.g. /timezone Europe/Berlin"),
+    Command("pause", "Pause the daily drops"),
+    Command("resume", "Resume the daily drops"),
+    Command("restart", "Start the path over"),
     Command("help", "What this bot can do"),
 )
 
 
 def help_text() -> str:
-    lines = ["**Distill Drops** teaches model distillation, one short drop a day.", ""]
+    lines = [
+        "**Distill Drops** teaches model distillation: one short drop a day, on your schedule.",
+        "",
+    ]
     lines += [f"/{c.name} — {c.description}" for c in COMMANDS]
+    lines += [
+        "",
+        "In a group, an administrator sets the time with /settime and /timezone; "
+        "the group gets the daily drop.",
+    ]
     return "\n".join(lines)

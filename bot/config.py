@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     cache_dir: Path = Path("data/cache")
 
     delivery_check_seconds: float = Field(default=30.0, gt=0, le=3600)
+    delivery_lease_s: float = Field(default=120.0, gt=0, le=3600)
+    delivery_concurrency: int = Field(default=24, ge=1, le=500)
     day_start_hour: int = Field(default=4, ge=0, le=12)
 
     sandbox_timeout_s: float = Field(default=60.0, gt=0, le=600)

@@ -1,4 +1,4 @@
-"""Markdown → Telegram text and entities (telegramify-markdown, never MarkdownV2)."""
+"""Our Markdown → Telegram text and entities (through drops.render, never MarkdownV2)."""
 
 from __future__ import annotations
 
@@ -6,13 +6,19 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from telegram import MessageEntity
-from telegramify_markdown import convert
+
+from drops.render import render_markdown
 
 
 def markdown(text: str) -> tuple[str, list[MessageEntity]]:
     """Our Markdown as plain text plus the entities that format it."""
-    plain, entities = convert(text, latex_escape=False)
-    return plain, entities_from_dicts(e.to_dict() for e in entities)
+    rendered = render_markdown(text)
+    return rendered.text, entities_from_dicts(rendered.entities)
+
+
+def escape(text: str) -> str:
+    """User- or content-provided text made literal inside our Markdown."""
+    return "".join(f"\\{c}" if c in "\\*_`[]()~>#|" else c for c in text)
 
 
 def entities_from_dicts(entities: Iterable[Mapping[str, Any]]) -> list[MessageEntity]:

@@ -5,12 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.config import Settings
+from drops.model import Course
+
+if TYPE_CHECKING:
+    from bot.delivery.sender import Sender
 
 
 def system_clock() -> datetime:
@@ -19,12 +23,14 @@ def system_clock() -> datetime:
 
 @dataclass
 class Services:
-    """Settings, the database engine and the clock (tests inject a controllable one)."""
+    """Settings, the database, the course and the clock (tests inject a controllable one)."""
 
     settings: Settings
     engine: Engine
+    course: Course
     clock: Callable[[], datetime] = system_clock
     known_chats: set[int] = field(default_factory=set)
+    sender: Sender | None = None  # set once the Application's bot exists
 
 
 class BotData:

@@ -15,12 +15,6 @@ from bot.storage.registry import register_chat, register_learner
 
 log = logging.getLogger(__name__)
 
-GREETING = (
-    "Hi {name}! I'm **Distill Drops**: a two-week course on model distillation, "
-    "one short drop a day, with quizzes that bring the ideas back before you forget them.\n\n"
-    "Type /help to see everything I can do."
-)
-
 
 async def track_chat(update: Update, context: AppContext) -> None:
     """Record every chat and user once per process, before any other handler runs."""
@@ -38,13 +32,6 @@ async def track_chat(update: Update, context: AppContext) -> None:
                 session, user_id=user.id, first_name=user.first_name, private_chat_id=private
             )
     services.known_chats.update(keys)
-
-
-async def start(update: Update, context: AppContext) -> None:
-    """Greet the learner."""
-    assert update.effective_message is not None and update.effective_user is not None
-    text, entities = markdown(GREETING.format(name=update.effective_user.first_name))
-    await update.effective_message.reply_text(text, entities=entities)
 
 
 async def help_command(update: Update, context: AppContext) -> None:
@@ -72,3 +59,9 @@ async def on_error(update: object, context: AppContext) -> None:
             )
         except Exception:  # the chat may be unreachable; the error is logged already
             log.warning("could not tell chat about the error (update %s)", update_id)
+
+
+async def expired_button(update: Update, context: AppContext) -> None:
+    """Any button we don't recognise: an old message, or forged data. Nothing changes."""
+    if update.callback_query is not None:
+        await update.callback_query.answer("This button has expired.", show_alert=True)

@@ -8,13 +8,13 @@ from bot.storage.models import Chat, Learner
 
 
 def register_chat(session: Session, *, chat_id: int, kind: str, title: str | None) -> Chat:
-    """The chat's row, created if new; a chat that had blocked the bot becomes active again."""
+    """The chat's row, created if new; a chat that writes to us again becomes active again."""
     chat = session.get(Chat, chat_id)
     if chat is None:
         chat = Chat(id=chat_id, kind=kind, title=title)
         session.add(chat)
     else:
-        chat.kind, chat.title = kind, title
+        chat.kind, chat.title, chat.active = kind, title, True
     session.flush()
     return chat
 

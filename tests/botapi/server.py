@@ -209,6 +209,9 @@ class FakeBotApi:
         return self.chats[chat_id]
 
     def _new_message(self, chat_id: int, **fields: Any) -> dict[str, Any]:
+        markup = fields.get("reply_markup")
+        if not (isinstance(markup, dict) and "inline_keyboard" in markup):
+            fields["reply_markup"] = None  # Telegram echoes only inline keyboards
         message_id = next(self._message_ids)
         payload = {
             "message_id": message_id,

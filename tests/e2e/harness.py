@@ -15,9 +15,11 @@ from telegram import Update
 
 from bot.app import build_application
 from bot.config import Settings
+from bot.delivery.job import TickResult, run_tick
 from bot.services import AppType, Services
 from bot.storage.db import make_engine
 from bot.storage.migrate import upgrade
+from drops.loader import get_course
 from tests.botapi import ApiCall, FakeBotApi
 
 
@@ -65,6 +67,20 @@ class BotHarness:
         result: ApiCall = await self.api.wait_for(found, timeout=timeout)
         return result
 
+    async def tick(self) -> TickResult:
+        """One delivery pass at the fake clock's time, as the JobQueue job runs it."""
+        assert self.services.sender is not None
+        return await run_tick(self.services.sender)
+
+    async def press(self, user_id: int, call: ApiCall, data: str) -> ApiCall | None:
+        """Press a button under a message the bot sent; return the bot's next send, if any."""
+        before = len(self.api.calls)
+        query_id = self.api.press(user_id, call, data)
+        await self.api.wait_for(lambda _: query_id not in self.api.open_callback_queries)
+        await self.settle(0.2)
+        sends = [c for c in self.api.calls[before:] if c.ok and c.method.startswith("send")]
+        return sends[0] if sends else None
+
     async def settle(self, seconds: float = 0.3) -> None:
         """Let in-flight handlers finish."""
         await asyncio.sleep(seconds)
@@ -76,7 +92,8 @@ def test_settings(tmp_path: Path, base_url: str, token: str, **overrides: Any) -
         "telegram_api_base_url": base_url,
         "database_url": f"sqlite:///{tmp_path / 'bot.db'}",
         "cache_dir": tmp_path / "cache",
-        "delivery_check_seconds": 0.2,
+        # Tests drive delivery with ``harness.tick()``; the job still runs once at start-up.
+        "delivery_check_seconds": 3600,
         **overrides,
     }
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
@@ -98,7 +115,12 @@ async def running_bot(
     clock = clock or FakeClock()
     settings = test_settings(tmp_path, api.base_url, api.token, **overrides)
     upgrade(settings.database_url)
-    services = Services(settings=settings, engine=make_engine(settings.database_url), clock=clock)
+    services = Services(
+        settings=settings,
+        engine=make_engine(settings.database_url),
+        course=get_course(),
+        clock=clock,
+    )
     app = build_application(services)
     await app.initialize()
     if app.post_init:

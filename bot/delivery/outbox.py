@@ -1,0 +1,120 @@
+"""The outbox: deliveries claimed in the database before anything is sent.
+
+A drop is sent part by part. Before a part goes out its delivery is marked ``sending``;
+after Telegram accepts it, ``parts_sent`` moves on. A crash leaves the row ``claimed``
+(nothing in flight: resume) or ``sending`` (one part in flight: assume it arrived, since
+Telegram has no idempotency key and a duplicate is worse than a missing part that
+/today restores). The unique key (chat, round, drop) makes a second delivery of the same
+drop impossible, whoever tries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from bot.storage.db import session_scope
+from bot.storage.models import Chat, Delivery
+
+
+@dataclass(frozen=True)
+class Work:
+    """A claimed delivery to send, from part ``parts_sent`` on."""
+
+    delivery_id: int
+    chat_id: int
+    chat_kind: str
+    drop_id: str
+    path_round: int
+    parts_sent: int
+
+
+def claim_delivery(
+    session: Session,
+    chat: Chat,
+    drop_id: str,
+    *,
+    local_day: str,
+    scheduled: bool,
+    now: datetime,
+    lease: timedelta,
+) -> Work | None:
+    """Record that ``drop_id`` goes to ``chat``; None if it was delivered in this round."""
+    delivery = Delivery(
+        chat_id=chat.id,
+        drop_id=drop_id,
+        path_round=chat.path_round,
+        local_day=local_day,
+        scheduled=scheduled,
+        sent_at=now,
+        status="claimed",
+        lease_until=now + lease,
+    )
+    try:
+        with session.begin_nested():
+            session.add(delivery)
+            session.flush()
+    except IntegrityError:
+        return None
+    assert delivery.id is not None
+    return Work(delivery.id, chat.id, chat.kind, drop_id, chat.path_round, 0)
+
+
+def reclaim_stale(engine: Engine, now: datetime, lease: timedelta, limit: int = 500) -> list[Work]:
+    """Deliveries whose sender died (lease expired): take them over and resume."""
+    works: list[Work] = []
+    with session_scope(engine) as session:
+        rows = session.exec(
+            select(Delivery, Chat)
+            .join(Chat, col(Chat.id) == col(Delivery.chat_id))
+            .where(col(Delivery.status).in_(("claimed", "sending")))
+            .where(col(Delivery.lease_until) < now)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        ).all()
+        for delivery, chat in rows:
+            if delivery.status == "sending":
+                delivery.parts_sent += 1
+            delivery.status = "claimed"
+            delivery.lease_until = now + lease
+            if not chat.active:
+                delivery.status = "failed"
+                continue
+            assert delivery.id is not None
+            works.append(
+                Work(
+                    delivery.id,
+                    chat.id,
+                    chat.kind,
+                    delivery.drop_id,
+                    delivery.path_round,
+                    delivery.parts_sent,
+                )
+            )
+    return works
+
+
+def mark_sending(engine: Engine, delivery_id: int, *, lease_until: datetime) -> None:
+    _set(engine, delivery_id, status="sending", lease_until=lease_until)
+
+
+def mark_part_sent(engine: Engine, delivery_id: int, parts_sent: int, *, last: bool) -> None:
+    _set(engine, delivery_id, status="sent" if last else "claimed", parts_sent=parts_sent)
+
+
+def mark_failed(engine: Engine, delivery_id: int) -> None:
+    _set(engine, delivery_id, status="failed")
+
+
+def release(engine: Engine, delivery_id: int, *, retry_at: datetime) -> None:
+    """Give the delivery back (a send that failed for now); a later tick resumes it."""
+    _set(engine, delivery_id, status="claimed", lease_until=retry_at)
+
+
+def _set(engine: Engine, delivery_id: int, **values: object) -> None:
+    with session_scope(engine) as session:
+        session.execute(update(Delivery).where(col(Delivery.id) == delivery_id).values(**values))

@@ -1,0 +1,79 @@
+"""The content check behind ``distillbot content check``: load everything, count, report."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from drops import outline
+from drops.errors import ContentError
+from drops.loader import load_course
+
+
+@dataclass(frozen=True)
+class ContentReport:
+    """What the check found: counts when the course loads, and every problem."""
+
+    drops: int = 0
+    phases: int = 0
+    faq: int = 0
+    quiz_items: int | None = None  # None when the quiz bank is not available
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def summary(self) -> str:
+        quiz = "not checked" if self.quiz_items is None else str(self.quiz_items)
+        lines = [
+            f"drops: {self.drops}, phases: {self.phases}, FAQ entries: {self.faq}, "
+            f"quiz items: {quiz}",
+            *(f"note: {note}" for note in self.notes),
+            *(f"problem: {problem}" for problem in self.problems),
+            "content OK" if self.ok else f"{len(self.problems)} problem(s)",
+        ]
+        return "\n".join(lines)
+
+
+def check_content(folder: Path | None = None) -> ContentReport:
+    """Load the course and the quiz bank; report counts and every problem found."""
+    problems: list[str] = []
+    notes: list[str] = []
+    drops = phases = faq = 0
+    try:
+        course = load_course(folder)
+    except ContentError as error:
+        problems.extend(str(problem) for problem in error.problems)
+    else:
+        drops, phases, faq = len(course.drops), len(course.phases), len(course.faq)
+    quiz_items = _count_quiz_items(problems, notes)
+    return ContentReport(drops, phases, faq, quiz_items, problems, notes)
+
+
+def _count_quiz_items(problems: list[str], notes: list[str]) -> int | None:
+    # quizzes may depend on drops, not the other way round, so the bank is looked up
+    # at run time and only here, where the whole content is checked together.
+    try:
+        bank_module = importlib.import_module("quizzes.bank")
+    except ModuleNotFoundError:
+        notes.append("quizzes.bank is not available; quiz items not checked")
+        return None
+    load_bank = getattr(bank_module, "load_bank", None)
+    if load_bank is None:
+        notes.append("quizzes.bank has no load_bank; quiz items not checked")
+        return None
+    try:
+        bank = load_bank()
+    except ValueError as error:
+        problems.extend(f"quiz bank: {line}" for line in getattr(error, "problems", [error]))
+        return None
+    counts: dict[str, int] = bank.count_by_drop()
+    problems.extend(
+        f"quiz bank: drop {drop.id} has no quiz items (quizzes/items/drop-{drop.id}.yaml)"
+        for drop in outline.DROPS
+        if counts.get(drop.id, 0) == 0
+    )
+    return len(bank)

@@ -1,0 +1,235 @@
+"""Spaced repetition through FSRS (the ``fsrs`` package), shaped for a once-a-day course.
+
+One card per learner per quiz item. The card's state is a JSON-able dict
+(``fsrs.Card.to_dict``) for a JSON column, and its due instant goes into an
+indexed column. Answers become ratings by one rule (:func:`rating_for`).
+
+There are no learning or relearning steps: the course meets the learner once a
+day, so every interval is whole days and the earliest next review is tomorrow.
+After a wrong answer FSRS picks the interval from the lowered stability: one day
+for a young card, a few days for one that was well known.
+
+Nothing here reads the clock; all instants are timezone-aware.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import cast
+from zoneinfo import ZoneInfo
+
+from fsrs import Card, Rating, Scheduler, State
+from fsrs.card import CardDict
+from fsrs.review_log import ReviewLogDict
+from fsrs.scheduler import DEFAULT_PARAMETERS
+
+DEFAULT_DESIRED_RETENTION = 0.9
+FORECAST_DAYS = 14
+
+CardState = CardDict
+"""A card as stored: card_id, state, step, stability, difficulty, due, last_review."""
+
+
+class CardStateError(ValueError):
+    """A stored card state cannot be read back (corrupt or hand-edited row)."""
+
+
+@dataclass(frozen=True)
+class ReviewOutcome:
+    """What one answer did to a card.
+
+    Attributes:
+        item_id: The quiz item answered.
+        card_state: The card after the review, to store as it is.
+        due: When the card is due next (aware UTC), for the indexed column.
+        rating: The rating the answer was turned into.
+        review_log: FSRS's log entry for the review (JSON-able), for history
+            and future optimisation of the parameters.
+    """
+
+    item_id: str
+    card_state: CardState
+    due: datetime
+    rating: Rating
+    review_log: ReviewLogDict
+
+
+def make_scheduler(
+    desired_retention: float = DEFAULT_DESIRED_RETENTION,
+    parameters: Sequence[float] | None = None,
+    *,
+    enable_fuzzing: bool = True,
+) -> Scheduler:
+    """The course's FSRS scheduler.
+
+    Args:
+        desired_retention: Probability of recall to aim for at each review,
+            strictly between 0 and 1; higher means shorter intervals.
+        parameters: The 21 FSRS weights; None for FSRS's defaults.
+        enable_fuzzing: Spread intervals of 3+ days by a little randomness so
+            cards learned together do not fall due together. Turn it off for
+            deterministic tests.
+
+    Returns:
+        A scheduler without (re)learning steps: every interval is whole days.
+
+    Raises:
+        ValueError: ``desired_retention`` is not in (0, 1) or a parameter is
+            out of FSRS's bounds.
+    """
+    if not 0.0 < desired_retention < 1.0:
+        raise ValueError(f"desired_retention must be in (0, 1), got {desired_retention}")
+    return Scheduler(
+        parameters=DEFAULT_PARAMETERS if parameters is None else tuple(parameters),
+        desired_retention=desired_retention,
+        learning_steps=(),
+        relearning_steps=(),
+        enable_fuzzing=enable_fuzzing,
+    )
+
+
+def rating_for(correct: bool) -> Rating:
+    """The rule that turns an answer into a rating: wrong is Again, right is Good.
+
+    A multiple-choice answer says nothing about effort, so Hard and Easy are
+    never used.
+    """
+    return Rating.Good if correct else Rating.Again
+
+
+def new_card_state(now: datetime) -> CardState:
+    """The state of a card never reviewed, due at once (the quiz right after its drop).
+
+    Args:
+        now: Aware instant the card is created.
+
+    Returns:
+        The state dict. Its ``card_id`` is the creation millisecond, as fsrs
+        would choose, but without fsrs reading the clock.
+    """
+    now_utc = _as_utc(now)
+    return Card(card_id=int(now_utc.timestamp() * 1000), due=now_utc).to_dict()
+
+
+def review(
+    card_state: Mapping[str, object] | None,
+    item_id: str,
+    correct: bool,
+    now: datetime,
+    scheduler: Scheduler,
+) -> ReviewOutcome:
+    """Applies one answer to a card.
+
+    Args:
+        card_state: The stored state, or None for an item never reviewed.
+        item_id: The item answered (echoed in the outcome and in errors).
+        correct: Whether the answer was right.
+        now: Aware instant of the answer.
+        scheduler: From :func:`make_scheduler`.
+
+    Returns:
+        The new state, due instant, rating and log.
+
+    Raises:
+        CardStateError: ``card_state`` cannot be read.
+        ValueError: ``now`` is naive.
+    """
+    now_utc = _as_utc(now)
+    if card_state is None:
+        card = Card.from_dict(new_card_state(now_utc))
+    else:
+        card = _card_from_state(card_state, item_id)
+    rating = rating_for(correct)
+    reviewed, log = scheduler.review_card(card, rating, review_datetime=now_utc)
+    return ReviewOutcome(
+        item_id=item_id,
+        card_state=reviewed.to_dict(),
+        due=reviewed.due.astimezone(UTC),
+        rating=rating,
+        review_log=log.to_dict(),
+    )
+
+
+def retrievability(
+    card_state: Mapping[str, object] | None, now: datetime, scheduler: Scheduler
+) -> float:
+    """FSRS's estimate of the chance the learner would answer right now.
+
+    Args:
+        card_state: The stored state, or None for an item never reviewed.
+        now: Aware instant to estimate at.
+        scheduler: From :func:`make_scheduler`.
+
+    Returns:
+        A probability in [0, 1]; 0 for a card never reviewed, as fsrs does, so
+        leave unreviewed items out when looking for the weakest drops.
+
+    Raises:
+        CardStateError: ``card_state`` cannot be read.
+        ValueError: ``now`` is naive.
+    """
+    if card_state is None:
+        return 0.0
+    card = _card_from_state(card_state)
+    return float(scheduler.get_card_retrievability(card, _as_utc(now)))
+
+
+def forecast_due(
+    due_instants: Iterable[datetime],
+    start_day: date,
+    zone: ZoneInfo,
+    days: int = FORECAST_DAYS,
+    *,
+    day_start_hour: int = 4,
+) -> list[int]:
+    """How many reviews fall due on each of the learner's next days.
+
+    Days are the learner's local days, starting at ``day_start_hour`` local, the
+    same rule as ``bot.domain.schedule.local_day`` (which quizzes may not import).
+
+    Args:
+        due_instants: Aware due instants of the learner's cards.
+        start_day: The learner's current local day (index 0).
+        zone: The learner's zone.
+        days: How many days to count.
+        day_start_hour: Local hour at which a day begins.
+
+    Returns:
+        ``days`` counts; reviews already overdue count on day 0, those after
+        the last day are left out.
+    """
+    counts = [0] * days
+    for due in due_instants:
+        if due.tzinfo is None:
+            raise ValueError(f"expected an aware datetime, got naive {due.isoformat()}")
+        # Aware minus timedelta is wall-clock arithmetic: the boundary is 04:00 local.
+        due_day = (due.astimezone(zone) - timedelta(hours=day_start_hour)).date()
+        index = max(0, (due_day - start_day).days)
+        if index < days:
+            counts[index] += 1
+    return counts
+
+
+def _card_from_state(card_state: Mapping[str, object], item_id: str | None = None) -> Card:
+    whose = "card state" if item_id is None else f"card state of item {item_id}"
+    try:
+        card = Card.from_dict(cast(CardDict, dict(card_state)))
+    except (KeyError, TypeError, ValueError) as error:
+        raise CardStateError(f"{whose} is unreadable: {error!r}") from error
+    if card.due.tzinfo is None or (
+        card.last_review is not None and card.last_review.tzinfo is None
+    ):
+        raise CardStateError(f"{whose} has a naive datetime")
+    # fsrs asserts these for reviewed cards; an assert is no way to meet a bad row.
+    if card.state != State.Learning and (card.stability is None or card.difficulty is None):
+        raise CardStateError(f"{whose} lacks stability or difficulty")
+    return card
+
+
+def _as_utc(instant: datetime) -> datetime:
+    """fsrs insists on ``tzinfo == timezone.utc`` exactly; convert any aware instant."""
+    if instant.tzinfo is None or instant.utcoffset() is None:
+        raise ValueError(f"expected an aware datetime, got naive {instant.isoformat()}")
+    return instant.astimezone(UTC)

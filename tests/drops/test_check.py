@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+import sys
+import types
+from pathlib import Path
+
+import pytest
+
+from drops import outline
+from drops.check import check_content
+
+
+class _FakeBank:
+    def __init__(self, counts: dict[str, int]) -> None:
+        self.counts = counts
+
+    def count_by_drop(self) -> dict[str, int]:
+        return self.counts
+
+    def __len__(self) -> int:
+        return sum(self.counts.values())
+
+
+def install_bank(monkeypatch: pytest.MonkeyPatch, counts: dict[str, int]) -> None:
+    module = types.ModuleType("quizzes.bank")
+    module.load_bank = lambda: _FakeBank(counts)  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "quizzes.bank", module)
+
+
+def test_a_complete_course_reports_counts_and_ok(
+    course_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    install_bank(monkeypatch, {entry.id: 6 for entry in outline.DROPS})
+
+    report = check_content(course_folder)
+
+    assert report.ok
+    assert (report.drops, report.phases, report.faq, report.quiz_items) == (14, 4, 5, 84)
+    assert report.summary().endswith("content OK")
+
+
+def test_problems_make_the_report_fail_and_are_listed(
+    course_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    install_bank(monkeypatch, {entry.id: 6 for entry in outline.DROPS if entry.id != "2.4"})
+    (course_folder / "3.2.md").unlink()
+
+    report = check_content(course_folder)
+
+    assert not report.ok
+    assert report.drops == 0
+    assert any(problem.startswith("course/3.2.md: missing") for problem in report.problems)
+    assert any("drop 2.4 has no quiz items" in problem for problem in report.problems)
+    assert "2 problem(s)" in report.summary()
+
+
+def test_a_missing_quiz_bank_is_noted_not_failed(
+    course_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "quizzes.bank", None)  # makes the import fail
+
+    report = check_content(course_folder)
+
+    assert report.ok
+    assert report.quiz_items is None
+    assert "quiz items: not checked" in report.summary()

@@ -1,0 +1,190 @@
+"""The numbers the Phase 2 drops quote, recomputed: a wrong number in a lesson fails here."""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+import pytest
+
+from drops.figures import (
+    SEVEN_LOGITS,
+    SILENT_FAILURES,
+    fit_gaussians,
+    gaussian_kls,
+    softmax,
+    train_toy_student,
+)
+from tests.drops_figures.lesson_files import read_drop
+
+_PROB = re.compile(r"p\((\d)\) = ([0-9.]+)")
+
+
+def body(drop_id: str) -> str:
+    # Drops write minus signs as "−"; compare with ASCII digits and signs.
+    return read_drop(drop_id)[1].replace("−", "-")
+
+
+def line_starting(text: str, start: str) -> str:
+    return next(line for line in text.splitlines() if line.startswith(start))
+
+
+def kl(p: np.ndarray, q: np.ndarray) -> float:
+    return float((p * np.log(p / q)).sum())
+
+
+def assert_quoted(value: float, quoted: str) -> None:
+    """``quoted`` is ``value`` rounded to as many decimals as the lesson shows."""
+    decimals = len(quoted.split(".")[1]) if "." in quoted else 0
+    assert f"{value:.{decimals}f}" == quoted
+
+
+# --- 2.1: the worked three-class example ------------------------------------------------
+
+
+def test_drop_2_1_worked_example() -> None:
+    text = body("2.1")
+    t, s, temperature, alpha = np.array([6.0, 2.0, -1.0]), np.array([3.0, 2.0, 0.0]), 4.0, 0.9
+    p4, q4, q1 = softmax(t, temperature), softmax(s, temperature), softmax(s)
+    soft, hard = kl(p4, q4), -math.log(q1[0])
+    terms = p4 * np.log(p4 / q4)
+    expected = [
+        "[{:.3f}, {:.3f}, {:.3f}]".format(*softmax(t)),
+        "p_4 = [{:.3f}, {:.3f}, {:.3f}]".format(*p4),
+        "q_4 = [{:.3f}, {:.3f}, {:.3f}]".format(*q4),
+        f"= {terms[0]:.3f} - {-terms[1]:.3f} - {-terms[2]:.3f} = {soft:.3f} nats",
+        f"0.9 × 16 × {soft:.3f} = {alpha * temperature**2 * soft:.3f}",
+        "q_1 = softmax(s) = [{:.3f}, {:.3f}, {:.3f}]".format(*q1),
+        f"CE = -ln {q1[0]:.3f} = {hard:.3f}",
+        f"0.1 × {hard:.3f} = {(1 - alpha) * hard:.3f}",
+        f"L = {alpha * 16 * soft:.3f} + {(1 - alpha) * hard:.3f} = "
+        f"{alpha * 16 * soft + (1 - alpha) * hard:.3f}",
+    ]
+    for snippet in expected:
+        assert snippet in text
+
+
+def test_drop_2_1_soft_gradient_falls_like_one_over_t_squared() -> None:
+    text = body("2.1")
+    t, s = np.array([6.0, 2.0, -1.0]), np.array([3.0, 2.0, 0.0])
+
+    def cat_gradient(temperature: float) -> float:  # d KL(p_T‖q_T) / d s_cat
+        return float((softmax(s, temperature)[0] - softmax(t, temperature)[0]) / temperature)
+
+    assert f"At T = 4 it is {cat_gradient(4):.3f}" in text
+    assert f"At T = 8 it is {cat_gradient(8):.3f}, and at T = 16 it is {cat_gradient(16):.4f}" in (
+        text
+    )
+    scaled = [f"{cat_gradient(x) * x * x:.2f}" for x in (4, 8, 16)]
+    assert ", ".join(scaled) in text
+
+
+# --- 2.2: the illustrative "7" ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("temperature", [1, 4])
+def test_drop_2_2_quotes_the_softmax_of_the_seven(temperature: int) -> None:
+    line = line_starting(body("2.2"), f"- At T = {temperature}:")
+    probs = softmax(SEVEN_LOGITS, temperature)
+    quoted = _PROB.findall(line)
+    assert len(quoted) >= 4
+    for digit, value in quoted:
+        assert_quoted(probs[int(digit)], value.rstrip("."))
+    assert f"{1 - probs[7]:.1%}" in line
+
+
+def test_drop_2_2_logits_in_the_text_are_the_figures_logits() -> None:
+    text = body("2.2")
+    for digit, logit in enumerate(SEVEN_LOGITS):
+        assert f"{digit} scores {logit:g}" in text
+
+
+def test_drop_2_2_ratios_limits_and_entropies() -> None:
+    text = body("2.2")
+    z = np.array(SEVEN_LOGITS)
+    p1, p4, p100 = softmax(z, 1), softmax(z, 4), softmax(z, 100)
+    assert f"{p1[7] / p1[9]:.0f} times more likely (e⁵)" in text
+    assert f"{p4[7] / p4[9]:.2f} times more likely (e^1.25)" in text
+    assert f"from {p1[9] / p1[6]:.0f} to {p4[9] / p4[6]:.2f}" in text
+    assert f"p(6) grows about {round(p4[6] / p1[6], -2):.0f}-fold" in text
+    assert f"p(9) about {p4[9] / p1[9]:.1f}-fold" in text
+    assert f"between {p100.min():.3f} and {p100.max():.3f}" in text
+
+    def entropy(p: np.ndarray) -> float:
+        return float(-(p * np.log(p)).sum())
+
+    assert f"{entropy(p1):.3f} nats at T = 1, {entropy(p4):.2f} at T = 4" in text
+    assert f"ln 10 = {math.log(10):.2f}" in text
+
+
+# --- 2.3: KL by hand, both directions, and the Gaussian fits -----------------------------
+
+
+def test_drop_2_3_kl_by_hand_in_both_directions() -> None:
+    text = body("2.3")
+    p, q = np.array([0.50, 0.45, 0.05]), np.array([0.90, 0.05, 0.05])
+    forward, reverse = p * np.log(p / q), q * np.log(q / p)
+    assert "= {:.3f} + {:.3f} + 0 = **{:.3f} nats**".format(*forward[:2], kl(p, q)) in text
+    assert f"= {reverse[0]:.3f} - {-reverse[1]:.3f} + 0 = **{kl(q, p):.3f} nats**" in text
+    assert f"costs ln 9 ≈ {math.log(9):.2f}" in text
+    cross_entropy, entropy = -(p * np.log(q)).sum(), -(p * np.log(p)).sum()
+    assert f"CE(p, q) = {cross_entropy:.3f}, H(p) = {entropy:.3f}" in text
+    assert f"the difference is {cross_entropy - entropy:.3f}" in text
+
+
+def test_drop_2_3_quotes_the_figures_gaussian_fits() -> None:
+    text = body("2.3")
+    forward, reverse = fit_gaussians()
+    assert (
+        f"centred at {forward.mean:.2f} with standard deviation {forward.std:.2f} "
+        f"(KL = {forward.kl:.2f} nats)"
+    ) in text
+    assert (
+        f"q at {reverse.mean:.2f} with standard deviation {reverse.std:.2f} "
+        f"(KL = {reverse.kl:.2f} nats)"
+    ) in text
+    reverse_fit_forward_kl, _ = gaussian_kls(reverse.mean, reverse.std)
+    assert f"that fit scores {float(reverse_fit_forward_kl):.2f} nats" in text
+    # The fits are what the drop says they are: one covers both modes, one picks a mode.
+    assert forward.std > 2 * reverse.std
+    assert abs(reverse.mean - (-2.0)) < 0.1
+
+
+# --- 2.4: the loss arithmetic of the one batch --------------------------------------------
+
+
+def test_drop_2_4_loss_arithmetic() -> None:
+    text = body("2.4")
+    soft, hard = 1.227, 2.299  # as quoted; tests/drops_figures/test_torch_facts recomputes
+    assert f"Soft KL: {soft} nats. Times 16: {soft * 16:.2f}. Times 0.9: {soft * 14.4:.2f}." in text
+    assert f"almost exactly ln 10 = {math.log(10):.3f}" in text
+    assert f"Times 0.1: {hard * 0.1:.3f}." in text
+    assert f"Loss: {soft * 14.4:.2f} + {hard * 0.1:.2f} = {soft * 14.4 + hard * 0.1:.2f}." in text
+    assert "α·T² = 14.4" in text
+
+
+# --- 2.5: the toy runs behind the silent-failures figure ---------------------------------
+
+
+def test_drop_2_5_quotes_the_toy_runs_accuracies_and_losses() -> None:
+    text = body("2.5")
+    correct = train_toy_student()
+    runs = {bug: train_toy_student(bug) for bug in SILENT_FAILURES}
+    assert f"The correct loss reaches {correct.test_accuracy:.0%} test accuracy" in text
+    assert f"hard labels alone reach {train_toy_student(alpha=0.0).test_accuracy:.0%}" in text
+    assert f"toward the hard-label baseline ({runs['no_t2'].test_accuracy:.0%}" in text
+    assert f"small, tidy curve (5 to 7 times lower) and {runs['mean'].test_accuracy:.0%}" in text
+    assert f"accuracy fell to {runs['probs'].test_accuracy:.0%}" in text
+    assert f"{runs['swapped'].test_accuracy:.0%} in the figure" in text
+    assert f"accuracy barely suffered ({runs['train_teacher'].test_accuracy:.0%})" in text
+    assert f"learns less: {runs['unfrozen_teacher'].test_accuracy:.0%} in the figure" in text
+    unfrozen, final = runs["unfrozen_teacher"].losses[-1], correct.losses[-1]
+    assert f"({unfrozen:.2f} against {final:.2f})" in text
+    assert f"(around 4 in the figure, against {final:.1f}" in text
+    assert 3.5 < runs["train_teacher"].losses[-100:].mean() < 4.5
+    assert f"below zero ({runs['probs'].losses[0]:.0f} in the figure)" in text
+    # "7 to 9 times lower" (no T²) and "5 to 7 times lower" (mean), from start to end.
+    for bug, low, high in (("no_t2", 7, 9), ("mean", 5, 7)):
+        ratios = correct.losses / runs[bug].losses
+        assert low - 0.5 <= ratios.min() and ratios.max() <= high + 0.5

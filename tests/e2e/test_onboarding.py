@@ -1,0 +1,95 @@
+"""Onboarding in a private chat: a time, a zone, a plain confirmation and drop 1 at once."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlmodel import Session, select
+
+from bot.storage.models import Chat, Delivery
+from tests.e2e.harness import BotHarness
+
+USER = 2001
+
+
+def chat(harness: BotHarness, chat_id: int = USER) -> Chat:
+    with Session(harness.services.engine) as session:
+        row = session.get(Chat, chat_id)
+        assert row is not None
+        return row
+
+
+async def test_buttons_then_drop_one_at_once(harness: BotHarness) -> None:
+    harness.clock.set(datetime(2026, 3, 2, 6, 0, tzinfo=UTC))  # 07:00 in Berlin
+    ask_time = await harness.command(USER, "/start")
+    assert "time:07:30" in [b["callback_data"] for b in ask_time.buttons()]
+    ask_zone = await harness.press(USER, ask_time, "time:07:30")
+    assert ask_zone is not None and "time zone" in ask_zone.text
+    berlin = next(b for b in ask_zone.buttons() if b["text"] == "Berlin")
+    confirm = await harness.press(USER, ask_zone, berlin["callback_data"])
+    assert confirm is not None
+    assert confirm.text.startswith("✅ Next drop: tomorrow 07:30, Europe/Berlin")
+    drop = await harness.api.wait_for(
+        lambda calls: [c for c in calls if c.ok and "Drop 1 of 14" in c.text]
+    )
+    assert drop[0].chat_id == USER
+    done = await harness.api.wait_for(
+        lambda calls: [
+            c for c in calls if any(b.get("callback_data") == "done:1:1.1" for b in c.buttons())
+        ]
+    )
+    assert done
+    row = chat(harness)
+    assert (row.delivery_time, row.time_zone, row.current_drop_id) == (
+        "07:30",
+        "Europe/Berlin",
+        "1.1",
+    )
+
+
+async def test_typed_time_and_zone(harness: BotHarness) -> None:
+    await harness.command(USER, "/start")
+    bad = await harness.command(USER, "25:99")
+    assert "time" in bad.text.lower()
+    assert chat(harness).delivery_time is None
+    ask_zone = await harness.command(USER, "6:45 pm")
+    assert "time zone" in ask_zone.text
+    bad_zone = await harness.command(USER, "Mars/Olympus")
+    assert chat(harness).time_zone is None and bad_zone.text
+    confirm = await harness.command(USER, "asia/kolkata")
+    assert "18:45, Asia/Kolkata" in confirm.text
+
+
+async def test_shared_location_sets_the_zone(harness: BotHarness) -> None:
+    await harness.command(USER, "/settime 08:00")
+    before = len(harness.api.calls)
+    harness.api.send_location(USER, 35.68, 139.69)  # Tokyo
+    confirm = await harness.next_message(USER, after=before)
+    assert "Asia/Tokyo" in confirm.text
+    assert chat(harness).time_zone == "Asia/Tokyo"
+
+
+async def test_bad_settime_changes_nothing(harness: BotHarness) -> None:
+    await harness.command(USER, "/settime 07:30")
+    await harness.command(USER, "/timezone Europe/Berlin")
+    before = chat(harness)
+    for text in ("/settime 99:99", "/settime '; DROP TABLE chats;--", "/timezone ../../etc/passwd",
+                 "/settime " + "9" * 500, "/timezone EST"):  # fmt: skip
+        reply = await harness.command(USER, text)
+        assert reply.text
+    after = chat(harness)
+    assert (after.delivery_time, after.time_zone, after.next_due_at) == (
+        before.delivery_time,
+        before.time_zone,
+        before.next_due_at,
+    )
+
+
+async def test_start_again_says_where_you_are(harness: BotHarness) -> None:
+    await harness.command(USER, "/settime 07:30")
+    await harness.command(USER, "/timezone UTC")
+    await harness.settle(1.5)
+    again = await harness.command(USER, "/start")
+    assert "Welcome back" in again.text and "07:30, UTC" in again.text
+    with Session(harness.services.engine) as session:
+        assert len(session.exec(select(Delivery)).all()) == 1
