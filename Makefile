@@ -4,8 +4,12 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
+# The storage tests run on SQLite and on this local PostgreSQL server (see .ci/postgres.sh).
+TEST_POSTGRES_PORT ?= 5433
+export TEST_POSTGRES_PORT
+export TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:$(TEST_POSTGRES_PORT)/postgres
 
-.PHONY: setup run migrate test lint typecheck dockerlint pytest bench content-check figures clean
+.PHONY: setup run migrate test lint typecheck dockerlint pytest postgres bench content-check figures clean
 
 # torch first, from this machine's CPU build, then the project with its dev tools.
 $(STAMP): pyproject.toml
@@ -35,7 +39,11 @@ typecheck: setup
 dockerlint: setup
 	$(VENV)/bin/hadolint Dockerfile
 
-pytest: setup
+# Installs and starts PostgreSQL when it can; when it cannot, the tests skip it loudly.
+postgres:
+	@bash .ci/postgres.sh || echo "!!! PostgreSQL is unavailable: the PostgreSQL tests will be SKIPPED"
+
+pytest: setup postgres
 	$(VENV)/bin/pytest -q $(PYTEST_ARGS)
 
 bench: setup

@@ -26,21 +26,17 @@ from bot.services import AppType, BotData, Services
 
 log = logging.getLogger(__name__)
 
-# Paced below Telegram's limits so that a fan-out never meets a 429: about 28 messages a
-# second overall and one every 3.1 s into a group (at most 20 a minute). A 429 that still
-# comes is retried after its retry_after.
-OVERALL_INTERVAL_S = 1 / 28
-GROUP_INTERVAL_S = 3.1
-
 
 def build_application(services: Services) -> AppType:
     """The Application for ``services.settings``: handlers, jobs, error handler, menu."""
     settings = services.settings
+    # One request per interval (not a burst allowance), so no sliding window of Telegram's
+    # is ever exceeded; a 429 that still comes is retried after its retry_after.
     rate_limiter = AIORateLimiter(
         overall_max_rate=1,
-        overall_time_period=OVERALL_INTERVAL_S,
+        overall_time_period=settings.overall_send_interval_s,
         group_max_rate=1,
-        group_time_period=GROUP_INTERVAL_S,
+        group_time_period=settings.group_send_interval_s,
         max_retries=3,
     )
     application: AppType = (

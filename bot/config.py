@@ -36,6 +36,11 @@ class Settings(BaseSettings):
     delivery_check_seconds: float = Field(default=30.0, gt=0, le=3600)
     delivery_lease_s: float = Field(default=120.0, gt=0, le=3600)
     delivery_concurrency: int = Field(default=24, ge=1, le=500)
+    # Paced below Telegram's limits so a fan-out never meets a 429: ~28 messages a second
+    # overall, one a second into a private chat, one every 3.1 s into a group (< 20/minute).
+    overall_send_interval_s: float = Field(default=1 / 28, gt=0, le=60)
+    private_chat_interval_s: float = Field(default=1.05, ge=0, le=60)
+    group_send_interval_s: float = Field(default=3.1, gt=0, le=600)
     day_start_hour: int = Field(default=4, ge=0, le=12)
 
     sandbox_timeout_s: float = Field(default=60.0, gt=0, le=600)

@@ -27,7 +27,6 @@ from drops.model import Course
 
 log = logging.getLogger(__name__)
 
-PRIVATE_CHAT_INTERVAL_S = 1.05
 RETRY_LATER = timedelta(seconds=30)
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
@@ -64,7 +63,10 @@ class Sender:
             return  # groups are paced by the Application's rate limiter
         if len(self._pacers) > 4096:
             self._pacers = {k: v for k, v in self._pacers.items() if not v.has_capacity(1)}
-        pacer = self._pacers.setdefault(chat_id, AsyncLimiter(1, PRIVATE_CHAT_INTERVAL_S))
+        interval = self.services.settings.private_chat_interval_s
+        if interval <= 0:
+            return
+        pacer = self._pacers.setdefault(chat_id, AsyncLimiter(1, interval))
         await pacer.acquire()
 
     async def send_part(self, chat_id: int, part: Part) -> Message:

@@ -98,6 +98,7 @@ class FakeBotApi:
         self.open_callback_queries: set[str] = set()
         self.commands: list[dict[str, Any]] = []
         self.webhook_deleted = False
+        self.on_sent: Callable[[ApiCall], None] | None = None  # a test's hook after each send
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1000)
@@ -151,6 +152,8 @@ class FakeBotApi:
             body: dict[str, Any] = {"ok": True, "result": result}
             if isinstance(result, dict) and "message_id" in result:
                 call.message_id = result["message_id"]
+                if self.on_sent is not None and method in SEND_METHODS:
+                    self.on_sent(call)
         except BadRequest as exc:
             call.ok, call.error = False, exc.description
             body = {"ok": False, "error_code": 400, "description": exc.description}
@@ -160,7 +163,7 @@ class FakeBotApi:
             if exc.parameters:
                 body["parameters"] = exc.parameters
         self._call_event.set()
-        return web.json_response(body)
+        return web.json_response(body, status=body.get("error_code", 200))
 
     async def _decode(self, request: web.Request) -> tuple[dict[str, Any], dict[str, bytes]]:
         params: dict[str, Any] = {}

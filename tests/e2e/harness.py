@@ -94,6 +94,9 @@ def test_settings(tmp_path: Path, base_url: str, token: str, **overrides: Any) -
         "cache_dir": tmp_path / "cache",
         # Tests drive delivery with ``harness.tick()``; the job still runs once at start-up.
         "delivery_check_seconds": 3600,
+        "private_chat_interval_s": 0.0,
+        "group_send_interval_s": 0.05,
+        "overall_send_interval_s": 0.005,
         **overrides,
     }
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

@@ -1,12 +1,16 @@
-"""Upgrades keep every row: build the previous schema, fill it, upgrade, check."""
+"""Upgrades keep every row: build the previous schema, fill it, upgrade, check.
+
+Each test runs on SQLite and on PostgreSQL (the ``database_url`` fixture, tests/dbs.py).
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import inspect, text
+from sqlalchemy import Connection, MetaData, inspect, text
 from sqlmodel import Session, select
 
 from bot.storage.db import make_engine
@@ -16,51 +20,91 @@ from bot.storage.models import Chat, Delivery, Learner
 NOW = datetime(2026, 3, 1, 7, 30, tzinfo=UTC)
 
 
-def test_upgrade_from_first_schema_keeps_rows(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'old.db'}"
-    upgrade(url, "0001")
-    engine = make_engine(url)
+def insert_rows(connection: Connection, table_name: str, *rows: dict[str, Any]) -> None:
+    """Insert through the table as the database has it now, so any old schema can be filled."""
+    schema = MetaData()
+    schema.reflect(connection, only=[table_name])
+    table = schema.tables[table_name]
+    connection.execute(table.insert(), list(rows))
+
+
+def test_upgrade_from_first_schema_keeps_rows(database_url: str) -> None:
+    upgrade(database_url, "0001")
+    engine = make_engine(database_url)
     with engine.begin() as connection:
-        connection.execute(
-            text(
-                "INSERT INTO chats (id, kind, title, time_zone, delivery_time, paused, active,"
-                " created_at) VALUES (42, 'private', NULL, 'Europe/Berlin', '07:30', 0, 1,"
-                " '2026-03-01 07:30:00')"
-            )
+        insert_rows(
+            connection,
+            "chats",
+            {
+                "id": 42,
+                "kind": "private",
+                "title": None,
+                "time_zone": "Europe/Berlin",
+                "delivery_time": "07:30",
+                "paused": False,
+                "active": True,
+                "created_at": NOW,
+            },
         )
-        connection.execute(
-            text(
-                "INSERT INTO learners (id, first_name, desired_retention, review_cap,"
-                " reviews_with_drop, created_at) VALUES (42, 'Ada', 0.9, 20, 1,"
-                " '2026-03-01 07:30:00')"
-            )
+        insert_rows(
+            connection,
+            "learners",
+            {
+                "id": 42,
+                "first_name": "Ada",
+                "desired_retention": 0.9,
+                "review_cap": 20,
+                "reviews_with_drop": True,
+                "created_at": NOW,
+            },
         )
-        connection.execute(
-            text(
-                "INSERT INTO deliveries (chat_id, drop_id, path_round, local_day, scheduled,"
-                " sent_at) VALUES (42, '1.1', 1, '2026-03-01', 1, '2026-03-01 07:30:00')"
-            )
+        insert_rows(
+            connection,
+            "deliveries",
+            {
+                "chat_id": 42,
+                "drop_id": "1.1",
+                "path_round": 1,
+                "local_day": "2026-03-01",
+                "scheduled": True,
+                "sent_at": NOW,
+            },
         )
-    upgrade(url)
-    assert current_revision(url) is not None
+    upgrade(database_url)
+    assert current_revision(database_url) is not None
     with Session(engine) as session:
         chat = session.get(Chat, 42)
         assert chat is not None and chat.time_zone == "Europe/Berlin" and chat.path_round == 1
-        assert not chat.current_opened
+        assert not chat.current_opened and not chat.reminded and chat.silent_days == 0
+        assert chat.created_at == NOW
         learner = session.get(Learner, 42)
         assert learner is not None and learner.first_name == "Ada"
         delivery = session.exec(select(Delivery)).one()
         assert delivery.status == "sent" and delivery.sent_at == NOW
+        assert delivery.parts_sent == 0
     engine.dispose()
 
 
-def test_fresh_database_has_every_table(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'new.db'}"
-    upgrade(url)
-    engine = make_engine(url)
+def test_fresh_database_has_every_table(database_url: str) -> None:
+    upgrade(database_url)
+    engine = make_engine(database_url)
     tables = set(inspect(engine).get_table_names())
     engine.dispose()
     assert {"chats", "learners", "deliveries", "cards", "review_logs", "plans"} <= tables
+
+
+def test_timestamps_come_back_aware_and_in_utc(database_url: str) -> None:
+    upgrade(database_url)
+    engine = make_engine(database_url)
+    berlin_morning = datetime.fromisoformat("2026-03-01T08:30:00+01:00")
+    with Session(engine) as session:
+        session.add(Chat(id=7, kind="private", created_at=berlin_morning))
+        session.commit()
+    with Session(engine) as session:
+        chat = session.get(Chat, 7)
+        assert chat is not None
+        assert chat.created_at == NOW and chat.created_at.tzinfo == UTC
+    engine.dispose()
 
 
 def test_sqlite_runs_in_wal_mode(tmp_path: Path) -> None:
@@ -71,24 +115,22 @@ def test_sqlite_runs_in_wal_mode(tmp_path: Path) -> None:
     engine.dispose()
 
 
-def test_naive_datetimes_are_refused(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'naive.db'}"
-    upgrade(url)
-    engine = make_engine(url)
+def test_naive_datetimes_are_refused(database_url: str) -> None:
+    upgrade(database_url)
+    engine = make_engine(database_url)
     with Session(engine) as session, pytest.raises(Exception, match="naive"):
         session.add(Chat(id=1, kind="private", created_at=datetime(2026, 1, 1)))
         session.commit()
     engine.dispose()
 
 
-def test_migrations_match_the_models(tmp_path: Path) -> None:
+def test_migrations_match_the_models(database_url: str) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
     from sqlmodel import SQLModel
 
-    url = f"sqlite:///{tmp_path / 'cmp.db'}"
-    upgrade(url)
-    engine = make_engine(url)
+    upgrade(database_url)
+    engine = make_engine(database_url)
     with engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
     engine.dispose()
