@@ -21,7 +21,7 @@ from bot.commands import COMMANDS
 from bot.delivery.job import delivery_job
 from bot.delivery.notices import RESUME_DATA
 from bot.delivery.sender import Sender
-from bot.handlers import basic, groups, onboarding, path
+from bot.handlers import basic, content, groups, onboarding, path
 from bot.services import AppType, BotData, Services
 
 log = logging.getLogger(__name__)
@@ -70,6 +70,8 @@ def _add_handlers(application: AppType) -> None:
         "resume": path.resume,
         "progress": path.progress,
         "restart": path.restart,
+        "drop": content.drop_command,
+        "faq": content.faq,
     }
     for name, callback in commands.items():
         add(CommandHandler(name, callback))
@@ -79,6 +81,8 @@ def _add_handlers(application: AppType) -> None:
     add(CallbackQueryHandler(path.resume, pattern=rf"^{RESUME_DATA}$"))
     add(CallbackQueryHandler(path.on_restart_answer, pattern=r"^restart:"))
     add(CallbackQueryHandler(path.noop, pattern=r"^noop$"))
+    add(CallbackQueryHandler(content.on_drop_button, pattern=r"^drop:"))
+    add(CallbackQueryHandler(content.on_faq_button, pattern=r"^faq:"))
     add(CallbackQueryHandler(basic.expired_button))
     add(ChatMemberHandler(groups.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
     add(MessageHandler(filters.LOCATION & filters.ChatType.PRIVATE, onboarding.on_location))

@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from pydantic import ValidationError
 
 from bot.config import MissingTokenError, Settings
 from bot.logs import configure_logging
+from drops.errors import ContentError
 
 
 def _settings() -> Settings:
@@ -18,6 +20,7 @@ def _settings() -> Settings:
 
 def cmd_run(args: argparse.Namespace) -> int:
     settings = _settings()
+    settings.require_token()
     configure_logging(settings.log_level)
     from bot.runner import run_polling
 
@@ -34,19 +37,48 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> tuple[
-    argparse.ArgumentParser, dict[str, Callable[[argparse.Namespace], int]]
-]:
+def cmd_content_check(args: argparse.Namespace) -> int:
+    from bot.content_check import check_content
+
+    report = check_content()
+    print(report.summary())
+    return 0 if report.ok else 1
+
+
+def cmd_content_figures(args: argparse.Namespace) -> int:
+    from drops.figures import render_all
+
+    out = (
+        Path(args.out) if args.out else Path(__file__).resolve().parent.parent / "drops" / "figures"
+    )
+    for path in render_all(out):
+        print(f"wrote {path}")
+    return 0
+
+
+Action = Callable[[argparse.Namespace], int]
+
+
+def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Action]]:
     parser = argparse.ArgumentParser(
         prog="distillbot", description="Distill Drops: the bot and its tools."
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    actions: dict[str, Callable[[argparse.Namespace], int]] = {}
+    actions: dict[str, Action] = {}
 
     sub.add_parser("run", help="migrate the database and start the bot (long polling)")
     actions["run"] = cmd_run
     sub.add_parser("migrate", help="apply database migrations and print the revision")
     actions["migrate"] = cmd_migrate
+
+    content = sub.add_parser("content", help="check the course, or redraw its figures")
+    content_sub = content.add_subparsers(dest="content_command", metavar="ACTION", required=True)
+    content_sub.add_parser("check", help="validate drops, FAQ and quiz bank; print counts")
+    figures = content_sub.add_parser("figures", help="redraw the course figures (PNG)")
+    figures.add_argument("--out", help="folder to write to (default: drops/figures)")
+    actions["content check"] = cmd_content_check
+    actions["content figures"] = cmd_content_figures
+
     return parser, actions
 
 
@@ -56,14 +88,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
+    key = args.command
+    if key == "content":
+        key = f"content {args.content_command}"
     try:
-        return actions[args.command](args)
+        return actions[key](args)
     except MissingTokenError as exc:
         print(exc, file=sys.stderr)
         return 2
     except ValidationError as exc:
         print(f"Configuration error (check .env / environment):\n{exc}", file=sys.stderr)
         return 2
+    except ContentError as exc:
+        print(f"The course content is invalid; the bot will not start:\n{exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
 

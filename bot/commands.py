@@ -21,6 +21,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("pause", "Pause the daily drops"),
     Command("resume", "Resume the daily drops"),
     Command("restart", "Start the path over"),
+    Command("drop", "Show any drop you have reached, e.g. /drop 2.2"),
+    Command("faq", "Frequently asked questions about distillation"),
     Command("help", "What this bot can do"),
 )
 

@@ -72,3 +72,23 @@ def test_tokens_are_redacted_from_log_records(message: str) -> None:
     record = logging.LogRecord("x", logging.INFO, __file__, 1, message, None, None)
     RedactTokens().filter(record)
     assert "AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw" not in record.getMessage()
+
+
+def test_content_check_reports_the_course(tmp_path: Path) -> None:
+    result = run_cli("content", "check", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "drops: 14, phases: 4, FAQ entries: 5" in result.stdout
+    assert "content OK" in result.stdout
+
+
+def test_content_figures_redraws_every_figure(tmp_path: Path) -> None:
+    result = run_cli("content", "figures", "--out", str(tmp_path / "figs"), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    pngs = sorted(p.name for p in (tmp_path / "figs").glob("*.png"))
+    assert pngs == ["kl_asymmetry.png", "silent_failures.png", "soft_targets.png"]
+
+
+def test_every_listed_subcommand_has_working_help(tmp_path: Path) -> None:
+    for args in (("--help",), ("run", "--help"), ("migrate", "--help"), ("content", "--help")):
+        result = run_cli(*args, cwd=tmp_path)
+        assert result.returncode == 0, (args, result.stderr)

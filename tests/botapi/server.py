@@ -314,12 +314,17 @@ class FakeBotApi:
         poll = {
             "id": poll_id,
             "question": params["question"],
-            "options": [{"text": o, "voter_count": 0} for o in options],
+            "options": [
+                {"text": o, "voter_count": 0, "persistent_id": f"{poll_id}-{i}"}
+                for i, o in enumerate(options)
+            ],
             "total_voter_count": 0,
             "is_closed": False,
             "is_anonymous": params.get("is_anonymous", True) not in (False, "false"),
             "type": params.get("type", "regular"),
             "allows_multiple_answers": False,
+            "allows_revoting": False,
+            "members_only": False,
         }
         if params.get("correct_option_ids") is not None:
             poll["correct_option_ids"] = params["correct_option_ids"]
@@ -460,9 +465,13 @@ class FakeBotApi:
         return query_id
 
     def answer_poll(self, user_id: int, poll_id: str, option_ids: list[int]) -> int:
-        return self.push_update(
-            poll_answer={"poll_id": poll_id, "user": _user(user_id), "option_ids": option_ids}
-        )
+        answer = {
+            "poll_id": poll_id,
+            "user": _user(user_id),
+            "option_ids": option_ids,
+            "option_persistent_ids": [f"{poll_id}-{i}" for i in option_ids],
+        }
+        return self.push_update(poll_answer=answer)
 
     def add_bot_to_group(self, chat_id: int, by_user: int, *, title: str = "Study group") -> int:
         return self.push_update(

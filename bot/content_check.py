@@ -1,14 +1,18 @@
-"""The content check behind ``distillbot content check``: load everything, count, report."""
+"""The content check behind ``distillbot content check``: drops, FAQ and quiz bank together.
+
+It lives in bot/ because it reads both drops/ and quizzes/ (quizzes may depend on drops,
+not the other way round).
+"""
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from drops import outline
 from drops.errors import ContentError
 from drops.loader import load_course
+from quizzes.bank import BankError, load_bank
 
 
 @dataclass(frozen=True)
@@ -54,20 +58,9 @@ def check_content(folder: Path | None = None) -> ContentReport:
 
 
 def _count_quiz_items(problems: list[str], notes: list[str]) -> int | None:
-    # quizzes may depend on drops, not the other way round, so the bank is looked up
-    # at run time and only here, where the whole content is checked together.
-    try:
-        bank_module = importlib.import_module("quizzes.bank")
-    except ModuleNotFoundError:
-        notes.append("quizzes.bank is not available; quiz items not checked")
-        return None
-    load_bank = getattr(bank_module, "load_bank", None)
-    if load_bank is None:
-        notes.append("quizzes.bank has no load_bank; quiz items not checked")
-        return None
     try:
         bank = load_bank()
-    except ValueError as error:
+    except BankError as error:
         problems.extend(f"quiz bank: {line}" for line in getattr(error, "problems", [error]))
         return None
     counts: dict[str, int] = bank.count_by_drop()

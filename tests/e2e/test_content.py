@@ -1,0 +1,70 @@
+"""Every drop, FAQ answer and quiz item passes the stand-in, which enforces Telegram limits."""
+
+from __future__ import annotations
+
+import pytest
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Poll
+
+from bot.delivery.parts import drop_parts
+from quizzes import load_bank
+from tests.e2e.harness import BotHarness
+from tests.e2e.journeys import drops_received, onboard, press_done
+
+READER = 8001
+
+
+async def test_every_drop_is_accepted_by_telegram(harness: BotHarness) -> None:
+    course, sender = harness.services.course, harness.services.sender
+    assert sender is not None
+    for drop in course.drops:
+        await sender.send_parts(READER, drop_parts(course, drop, path_round=1))
+    refused = [c.error for c in harness.api.calls if not c.ok]
+    assert refused == []
+    assert drops_received(harness.api, READER) == list(range(1, 15))
+    photos = harness.api.sent("sendPhoto", READER)
+    assert len(photos) == sum(1 for d in course.drops if d.figure is not None) >= 3
+
+
+async def test_every_quiz_item_fits_a_poll_and_a_keyboard(harness: BotHarness) -> None:
+    bot = harness.app.bot
+    items = load_bank().all()
+    assert len(items) >= 70
+    for item in items:
+        await bot.send_poll(
+            -1001,
+            item.question,
+            item.options,
+            type=Poll.QUIZ,
+            correct_option_ids=[item.correct],
+            explanation=item.explanation,
+            is_anonymous=False,
+        )
+        buttons = [
+            [InlineKeyboardButton(f"{chr(65 + i)}. {option}", callback_data=f"qa:999999:{i}")]
+            for i, option in enumerate(item.options)
+        ]
+        await bot.send_message(READER, item.question, reply_markup=InlineKeyboardMarkup(buttons))
+    assert [c.error for c in harness.api.calls if not c.ok] == []
+
+
+async def test_drop_command_shows_only_drops_already_reached(harness: BotHarness) -> None:
+    await onboard(harness, READER, "07:00", "UTC")
+    await press_done(harness, READER)
+    ahead = await harness.command(READER, "/drop 3.2")
+    assert "haven't reached drop 3.2" in ahead.text
+    bogus = await harness.command(READER, "/drop 9.9; DROP TABLE")
+    assert "no drop" in bogus.text
+    picker = await harness.command(READER, "/drop")
+    assert [b["callback_data"] for b in picker.buttons()] == ["drop:1.1"]
+    await harness.command(READER, "/drop 1.1")
+    await harness.settle(0.2)
+    assert drops_received(harness.api, READER) == [1, 1]
+
+
+@pytest.mark.parametrize("index", range(5))
+async def test_faq_answers_each_question(harness: BotHarness, index: int) -> None:
+    menu = await harness.command(READER, "/faq")
+    assert len(menu.buttons()) == 5
+    answer = await harness.press(READER, menu, f"faq:{index}")
+    assert answer is not None
+    assert harness.services.course.faq[index].question in answer.text
