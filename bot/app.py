@@ -21,7 +21,7 @@ from bot.commands import COMMANDS
 from bot.delivery.job import delivery_job
 from bot.delivery.notices import RESUME_DATA
 from bot.delivery.sender import Sender
-from bot.handlers import basic, content, groups, onboarding, path
+from bot.handlers import basic, content, groups, onboarding, path, plan
 from bot.services import AppType, BotData, Services
 
 log = logging.getLogger(__name__)
@@ -59,6 +59,9 @@ def build_application(services: Services) -> AppType:
 def _add_handlers(application: AppType) -> None:
     add = application.add_handler
     add(TypeHandler(Update, basic.track_chat), group=-1)
+    # /plan before the commands: it owns `/start plan`, /cancel and a stored plan's answers.
+    for handler in plan.handlers(application.bot_data.services.engine):
+        add(handler)
     commands = {
         "start": onboarding.start,
         "help": basic.help_command,
