@@ -47,7 +47,7 @@ pytest: setup postgres
 	$(VENV)/bin/pytest -q $(PYTEST_ARGS)
 
 bench: setup
-	@for script in bench/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+	@for script in bench/bench_*.py; do echo "== $$script"; PYTHONPATH=. $(PY) $$script || exit 1; done
 
 content-check: setup
 	$(PY) -m bot content check

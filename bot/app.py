@@ -21,7 +21,8 @@ from bot.commands import COMMANDS
 from bot.delivery.job import delivery_job
 from bot.delivery.notices import RESUME_DATA
 from bot.delivery.sender import Sender
-from bot.handlers import basic, content, groups, onboarding, path, plan
+from bot.handlers import basic, content, distill, groups, onboarding, path, plan
+from bot.sandbox import Sandbox
 from bot.services import AppType, BotData, Services
 
 log = logging.getLogger(__name__)
@@ -48,10 +49,13 @@ def build_application(services: Services) -> AppType:
         .rate_limiter(rate_limiter)
         .concurrent_updates(True)
         .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
         .build()
     )
     application.bot_data.services = services
     services.sender = Sender(application.bot, services, services.course)
+    if settings.sandbox_enabled and services.sandbox is None:
+        services.sandbox = Sandbox(settings)
     _add_handlers(application)
     return application
 
@@ -75,6 +79,7 @@ def _add_handlers(application: AppType) -> None:
         "restart": path.restart,
         "drop": content.drop_command,
         "faq": content.faq,
+        "distill": distill.distill,
     }
     for name, callback in commands.items():
         add(CommandHandler(name, callback))
@@ -102,5 +107,14 @@ async def _post_init(application: AppType) -> None:
     application.job_queue.run_repeating(
         delivery_job, interval=services.settings.delivery_check_seconds, first=0, name="delivery"
     )
+    await distill.tell_interrupted(application)
+    if services.sandbox is not None and services.settings.sandbox_warm_at_start:
+        await services.sandbox.start()
     log.info("command menu set (%d commands); delivery job every %.0f s",
              len(COMMANDS), services.settings.delivery_check_seconds)  # fmt: skip
+
+
+async def _post_shutdown(application: AppType) -> None:
+    sandbox = application.bot_data.services.sandbox
+    if sandbox is not None:
+        await sandbox.close()

@@ -56,6 +56,15 @@ def cmd_content_figures(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_distill(args: argparse.Namespace) -> int:
+    from kd_sandbox.cli import main as distill_main
+
+    argv = list(args.rest)
+    if "--cache-dir" not in argv:
+        argv += ["--cache-dir", str(_settings().cache_dir)]
+    return distill_main(argv)
+
+
 Action = Callable[[argparse.Namespace], int]
 
 
@@ -79,6 +88,13 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Action]]:
     actions["content check"] = cmd_content_check
     actions["content figures"] = cmd_content_figures
 
+    distill = sub.add_parser(
+        "distill",
+        help="run a /distill experiment offline: distill [settings] --out curve.png [--json]",
+        add_help=False,
+    )
+    distill.add_argument("rest", nargs=argparse.REMAINDER)
+    actions["distill"] = cmd_distill
     return parser, actions
 
 

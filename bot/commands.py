@@ -23,6 +23,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("restart", "Start the path over"),
     Command("drop", "Show any drop you have reached, e.g. /drop 2.2"),
     Command("faq", "Frequently asked questions about distillation"),
+    Command("distill", "Run a real teacher→student distillation: /distill T=4 alpha=0.9"),
     Command("plan", "Turn one of your prompts into a distillation plan"),
     Command("plans", "Your earlier plans, to get any of them again"),
     Command("cancel", "Stop the /plan questions"),

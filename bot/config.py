@@ -35,7 +35,7 @@ class Settings(BaseSettings):
 
     delivery_check_seconds: float = Field(default=30.0, gt=0, le=3600)
     delivery_lease_s: float = Field(default=120.0, gt=0, le=3600)
-    delivery_concurrency: int = Field(default=24, ge=1, le=500)
+    delivery_concurrency: int = Field(default=64, ge=1, le=500)
     # Paced below Telegram's limits so a fan-out never meets a 429: ~28 messages a second
     # overall, one a second into a private chat, one every 3.1 s into a group (< 20/minute).
     overall_send_interval_s: float = Field(default=1 / 28, gt=0, le=60)
@@ -49,6 +49,7 @@ class Settings(BaseSettings):
     sandbox_group_runs_per_hour: int = Field(default=6, ge=1, le=1000)
     sandbox_torch_threads: int = Field(default=2, ge=1, le=64)
     sandbox_enabled: bool = True
+    sandbox_warm_at_start: bool = True  # import torch and load the teacher before the first run
 
     @field_validator("default_time_zone")
     @classmethod

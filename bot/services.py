@@ -15,6 +15,7 @@ from drops.model import Course
 
 if TYPE_CHECKING:
     from bot.delivery.sender import Sender
+    from bot.sandbox import Sandbox
 
 
 def system_clock() -> datetime:
@@ -31,6 +32,7 @@ class Services:
     clock: Callable[[], datetime] = system_clock
     known_chats: set[int] = field(default_factory=set)
     sender: Sender | None = None  # set once the Application's bot exists
+    sandbox: Sandbox | None = None  # the /distill worker and queue, when enabled
 
 
 class BotData:

@@ -69,7 +69,7 @@ RANGES: dict[str, _Range] = {
     "hidden": _Range(int, 2, 256, "student width (hidden units, or LM embedding size)"),
     "per_class": _Range(int, 1, 100, "labelled transfer images per class"),
     "lr": _Range(float, 1e-5, 1.0, "learning rate (Adam)"),
-    "seed": _Range(int, 0, 999_999, "random seed for split, initialisation and batch order"),
+    "seed": _Range(int, 0, 999_999, "random seed for transfer images, initialisation and batches"),
     "digit": _Range(int, 0, 9, "the digit to show (temperature) or to leave out (omit)"),
     "beta": _Range(float, 0.0, 1.0, "generalised JSD mixing weight (onpolicy, divergence=jsd)"),
 }

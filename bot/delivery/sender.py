@@ -57,6 +57,17 @@ class Sender:
     def __init__(self, bot: Bot, services: Services, course: Course) -> None:
         self.bot, self.services, self.course = bot, services, course
         self._pacers: dict[int, AsyncLimiter] = {}
+        self._parts: dict[tuple[str, int, Buttons | None], list[Part]] = {}
+
+    def parts_of(self, drop_id: str, path_round: int, closing: Buttons | None) -> list[Part]:
+        """A drop's messages, rendered once per process (a fan-out sends the same drop often)."""
+        key = (drop_id, path_round, closing)
+        if key not in self._parts:
+            if len(self._parts) > 1024:
+                self._parts.clear()
+            drop = self.course.drop(drop_id)
+            self._parts[key] = drop_parts(self.course, drop, path_round=path_round, closing=closing)
+        return self._parts[key]
 
     async def _pace(self, chat_id: int) -> None:
         if chat_id < 0:
@@ -112,12 +123,7 @@ class Sender:
         """Send a claimed delivery from where it stopped; True once every part is out."""
         engine, clock = self.services.engine, self.services.clock
         lease = timedelta(seconds=self.services.settings.delivery_lease_s)
-        parts = drop_parts(
-            self.course,
-            self.course.drop(work.drop_id),
-            path_round=work.path_round,
-            closing=closing,
-        )
+        parts = self.parts_of(work.drop_id, work.path_round, closing)
         chat_id = work.chat_id
         index = work.parts_sent
         while index < len(parts):

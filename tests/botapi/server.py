@@ -107,21 +107,32 @@ class FakeBotApi:
         self._new_update = asyncio.Event()
         self._call_event = asyncio.Event()
         self._runner: web.AppRunner | None = None
+        self._extra_routes: list[tuple[str, str, Any]] = []
         self.port = 0
 
     # ----------------------------------------------------------------- lifecycle
     async def start(self) -> str:
+        return await self.start_on(0)
+
+    async def start_on(self, port: int) -> str:
         app = web.Application(client_max_size=60 * 1024 * 1024)
         app.router.add_route("POST", "/bot{token}/{method}", self._handle)
         app.router.add_route("GET", "/bot{token}/{method}", self._handle)
+        for method, path, handler in self._extra_routes:
+            app.router.add_route(method, path, handler)
+        self._app = app
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", port)
         await site.start()
         server = site._server
         assert server is not None
         self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
         return self.base_url
+
+    def extra_routes(self, *routes: tuple[str, str, Any]) -> None:
+        """Routes besides the Bot API's (a benchmark's statistics, say); call before start."""
+        self._extra_routes.extend(routes)
 
     @property
     def base_url(self) -> str:

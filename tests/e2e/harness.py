@@ -97,6 +97,8 @@ def test_settings(tmp_path: Path, base_url: str, token: str, **overrides: Any) -
         "private_chat_interval_s": 0.0,
         "group_send_interval_s": 0.05,
         "overall_send_interval_s": 0.005,
+        "sandbox_warm_at_start": False,  # the worker starts on the first /distill only
+        "sandbox_cooldown_s": 0,
         **overrides,
     }
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

@@ -1,0 +1,187 @@
+"""Benchmark of the /distill digits sandbox. Prints numbers; asserts nothing.
+
+1. The bot's side first (this process has not imported torch yet): cold start of a
+   fresh SandboxWorker with the teacher cached, warm end-to-end runs (settings text →
+   PNG bytes), and this process's resident memory before and after.
+2. Accuracy over 5 seeds: teacher, hard labels, KD and the paired gain; the omitted-
+   digit numbers, raw and bias-corrected.
+3. The training loop's speed against a bare PyTorch loop of the same model and batches.
+
+Goals for the default run on 2 cores: warm ≤ 3 s, cold ≤ 10 s, loop ≥ 0.9 of bare.
+Usage: python bench/bench_sandbox.py [--cache-dir DIR] [--seeds 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from kd_sandbox.spec import parse_settings
+from kd_sandbox.worker import SandboxWorker
+
+WARM_REPEATS = 5
+
+
+def resident_mb() -> float:
+    """This process's resident memory (Linux /proc; peak RSS elsewhere)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def mean_sd(values: list[float]) -> str:
+    spread = statistics.stdev(values) if len(values) > 1 else 0.0
+    return f"{statistics.mean(values):6.2f} ± {spread:4.2f}"
+
+
+async def bench_worker(cache_dir: Path) -> None:
+    print("-- worker (bot side)")
+    rss_before = resident_mb()
+    priming = SandboxWorker(cache_dir)
+    started = time.perf_counter()
+    await priming.start()
+    await priming.wait_ready()
+    print(f"first start, teacher trained and cached:  {time.perf_counter() - started:6.2f} s")
+    await priming.close()
+
+    worker = SandboxWorker(cache_dir)
+    started = time.perf_counter()
+    await worker.start()
+    await worker.wait_ready()
+    ready_s = time.perf_counter() - started
+    await worker.run(parse_settings(""), None, timeout_s=300)
+    cold_s = time.perf_counter() - started
+    print(f"cold start → ready (teacher cached):       {ready_s:6.2f} s")
+    print(f"cold start → first default PNG:           {cold_s:6.2f} s   (goal ≤ 10 s)")
+    warm = []
+    size = 0
+    for _ in range(WARM_REPEATS):
+        started = time.perf_counter()
+        result = await worker.run(parse_settings(""), None, timeout_s=300)
+        warm.append(time.perf_counter() - started)
+        size = len(result.png)
+    print(
+        f"warm default run, settings → PNG bytes:   {statistics.median(warm):6.2f} s median "
+        f"(min {min(warm):.2f}, max {max(warm):.2f})   (goal ≤ 3 s); PNG {size / 1024:.0f} KiB"
+    )
+    rss_after = resident_mb()
+    print(
+        f"parent resident memory: {rss_before:.0f} MB before, {rss_after:.0f} MB after; "
+        f"torch imported in parent: {'torch' in sys.modules}"
+    )
+    await worker.close()
+
+
+def bench_accuracy(cache_dir: Path, seeds: int) -> None:
+    from kd_sandbox.runner import run
+
+    print(f"-- accuracy over {seeds} seeds (default settings: T=4 α=0.9 1000 steps)")
+    rows = [run(parse_settings(f"seed={seed}"), cache_dir).metrics for seed in range(seeds)]
+    teacher = [100 * m["teacher_acc"] for m in rows]
+    hard = [100 * m["hard_acc"] for m in rows]
+    kd = [100 * m["kd_acc"] for m in rows]
+    gains = [k - h for k, h in zip(kd, hard, strict=True)]
+    print(f"teacher      {mean_sd(teacher)} %")
+    print(f"hard labels  {mean_sd(hard)} %   per seed {[round(x, 1) for x in hard]}")
+    print(f"KD           {mean_sd(kd)} %   per seed {[round(x, 1) for x in kd]}")
+    print(f"paired gain  {mean_sd(gains)} points, smallest {min(gains):.1f}")
+
+    print(f"-- omitted digit 3 over {seeds} seeds (test 3s correct)")
+    rows = [
+        run(parse_settings(f"mode=omit digit=3 seed={seed}"), cache_dir).metrics
+        for seed in range(seeds)
+    ]
+    for key, label in (
+        ("hard_digit_acc", "hard labels, raw"),
+        ("hard_digit_acc_corrected", "hard labels, bias-shifted"),
+        ("kd_digit_acc", "KD, raw"),
+        ("kd_digit_acc_corrected", "KD, bias-shifted"),
+    ):
+        values = [100 * m[key] for m in rows]
+        print(f"{label:27s} {mean_sd(values)} %   per seed {[round(x) for x in values]}")
+
+
+def bench_loop(cache_dir: Path) -> None:
+    import torch
+
+    from kd_sandbox.experiments import transfer_task
+    from kd_sandbox.losses import hinton_kd_loss
+    from kd_sandbox.models import mlp
+    from kd_sandbox.runner import warm_up
+    from kd_sandbox.training import Arm, Recipe, batch_plan, train_arms
+
+    spec = parse_settings("")
+    context = warm_up(cache_dir)
+    task = transfer_task(spec, context, omit_digit=None)
+    recipe = Recipe(spec.hidden, spec.steps, spec.lr, spec.T, spec.alpha, spec.seed)
+    device = task.x_transfer.device
+
+    def bare() -> tuple[float, float]:
+        torch.manual_seed(spec.seed)
+        student = mlp([spec.hidden]).to(device)
+        fused = device.type in ("cpu", "cuda")
+        optimizer = torch.optim.Adam(student.parameters(), lr=spec.lr, fused=fused)
+        batches = batch_plan(len(task.y_transfer), spec.steps, spec.seed, device)
+        wall, cpu = time.perf_counter(), time.process_time()
+        for batch in batches:
+            x, y = task.x_transfer[batch], task.y_transfer[batch]
+            loss = hinton_kd_loss(student(x), task.teacher_logits[batch], y, spec.T, spec.alpha)
+            optimizer.zero_grad(set_to_none=True)
+            torch.autograd.backward(loss.total)
+            optimizer.step()
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        return time.perf_counter() - wall, time.process_time() - cpu
+
+    def ours() -> tuple[float, float]:
+        wall, cpu = time.perf_counter(), time.process_time()
+        train_arms([Arm("kd", "KD", distill=True)], task, recipe)
+        return time.perf_counter() - wall, time.process_time() - cpu
+
+    bare_runs, our_runs = [], []
+    for _ in range(7):  # interleaved, so machine load hits both alike
+        bare_runs.append(bare())
+        our_runs.append(ours())
+    threads = torch.get_num_threads()
+    print(f"-- training loop on {device.type}, {threads} thread(s), {spec.steps} steps")
+    for index, clock in ((0, "wall"), (1, "CPU")):
+        bare_rate = spec.steps / statistics.median(run[index] for run in bare_runs)
+        our_rate = spec.steps / statistics.median(run[index] for run in our_runs)
+        print(
+            f"{clock:4s} time: bare PyTorch loop {bare_rate:6.0f} steps/s, sandbox loop "
+            f"{our_rate:6.0f} steps/s = {our_rate / bare_rate:.2f} of bare   (goal ≥ 0.9)"
+        )
+    print("(the sandbox loop also records every loss and evaluates the test set 50 times;")
+    print(" CPU time is the steadier measure on a shared machine)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cache-dir", type=Path, default=None)
+    parser.add_argument("--seeds", type=int, default=5)
+    args = parser.parse_args()
+    print(f"cpus: {os.cpu_count()}, load average: {os.getloadavg()[0]:.1f}")
+    with tempfile.TemporaryDirectory(prefix="bench-sandbox-") as scratch:
+        cache_dir = args.cache_dir or Path(scratch)
+        asyncio.run(bench_worker(cache_dir))
+        import torch
+
+        torch.set_num_threads(1)
+        bench_accuracy(cache_dir, args.seeds)
+        bench_loop(cache_dir)
+
+
+if __name__ == "__main__":
+    main()

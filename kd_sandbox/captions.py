@@ -1,0 +1,248 @@
+"""The caption under a /distill picture: the numbers, and one sentence on what they show.
+
+Plain text, at most ``CAPTION_LIMIT`` characters (Telegram's caption limit). The
+sentence depends on the outcome, so it never claims a gain the run did not measure.
+"""
+
+from __future__ import annotations
+
+from kd_sandbox.outcome import ExperimentOutcome, TemperatureOutcome
+from kd_sandbox.spec import BUGS
+
+CAPTION_LIMIT = 1024
+
+
+def experiment_caption(outcome: ExperimentOutcome) -> str:
+    """Caption for mode=compare or mode=omit, with or without a bug."""
+    lines = _omit_lines(outcome) if outcome.omit is not None else _compare_lines(outcome)
+    if outcome.spec.bug != "none":
+        lines += _bug_lines(outcome)
+    lines.append(f"Ran in {outcome.wall_s:.1f} s on {outcome.device.upper()}.")
+    return fit("\n".join(lines))
+
+
+def temperature_caption(outcome: TemperatureOutcome) -> str:
+    label = outcome.label
+    parts = []
+    for temperature, probabilities in zip(outcome.temperatures, outcome.probabilities, strict=True):
+        runner_p, runner = _runner_up(probabilities, label)
+        parts.append(
+            f"T={temperature:g}: {label} {_percent(probabilities[label])}, "
+            f"{runner} {_percent(runner_p)}"
+        )
+    hottest = outcome.probabilities[-1]
+    top = max(range(10), key=lambda d: outcome.probabilities[0][d])
+    lines = [
+        f"The teacher's softmax(logits/T) for one test image of a {label} (seed "
+        f"{outcome.spec.seed}); chance of the {label} and of the runner-up:",
+        " · ".join(parts),
+    ]
+    if top != label:
+        lines.append(
+            f"The teacher gets this image wrong (it says {top}): soft targets pass on its "
+            "mistakes too, which is why a student rarely beats its teacher."
+        )
+    elif _runner_up(hottest, label)[0] >= 0.05:
+        lines.append(
+            "At T=1 the answer is nearly one-hot; as T grows the wrong digits get visible "
+            'mass, and their ranking (which digits this one resembles) is the "dark '
+            'knowledge" a student learns from soft targets.'
+        )
+    else:
+        lines.append(
+            "Even at the highest T the teacher is so sure that the wrong digits stay tiny: "
+            "this image carries little dark knowledge; try another seed or digit."
+        )
+    lines.append(
+        f"Teacher test accuracy {outcome.teacher_accuracy:.1%}. "
+        f"Ran in {outcome.wall_s:.1f} s on {outcome.device.upper()}."
+    )
+    return fit("\n".join(lines))
+
+
+def fit(text: str) -> str:
+    """``text`` cut to the caption limit (with an ellipsis) if it is longer."""
+    if len(text) <= CAPTION_LIMIT:
+        return text
+    return text[: CAPTION_LIMIT - 1] + "…"
+
+
+def _settings(outcome: ExperimentOutcome) -> str:
+    spec = outcome.spec
+    return (
+        f"student {outcome.student}, {spec.steps} steps, T={spec.T:g}, α={spec.alpha:g}, "
+        f"lr={spec.lr:g}, seed {spec.seed}"
+    )
+
+
+def _compare_lines(outcome: ExperimentOutcome) -> list[str]:
+    spec = outcome.spec
+    hard, kd = outcome.arm("hard").final_accuracy, outcome.arm("kd").final_accuracy
+    gain = 100 * (kd - hard)
+    lines = [
+        f"Digits, {outcome.transfer_size} labelled images ({spec.per_class} per digit), "
+        f"{_settings(outcome)}.",
+        f"Test accuracy: teacher {outcome.teacher_accuracy:.1%} · hard labels {hard:.1%} · "
+        f"KD {kd:.1%} ({gain:+.1f} points).",
+    ]
+    if spec.bug == "none":
+        lines += [
+            _gain_sentence(outcome, gain),
+            "The KD student saw the teacher's soft targets on the same labelled images only.",
+        ]
+    return lines
+
+
+def _gain_sentence(outcome: ExperimentOutcome, gain: float) -> str:
+    if gain >= 2:
+        return (
+            f"KD beat hard labels by {gain:.1f} points: soft targets also say how much each "
+            "image looks like the other digits, which one-hot labels cannot."
+        )
+    if gain >= 0.5:
+        verdict = f"KD helped only a little ({gain:+.1f} points)"
+    elif gain > -0.5:
+        verdict = "KD and hard labels ended level"
+    else:
+        verdict = f"KD did worse than hard labels ({gain:+.1f} points)"
+    return f"{verdict}: {_why_small(outcome)}"
+
+
+def _why_small(outcome: ExperimentOutcome) -> str:
+    spec = outcome.spec
+    if spec.alpha < 0.3:
+        return f"with α={spec.alpha:g} most of the weight stays on the hard labels."
+    if spec.T < 2:
+        return f"at T={spec.T:g} the soft targets are nearly one-hot; try T=4."
+    if spec.T >= 10:
+        return f"at T={spec.T:g} the targets are nearly uniform and the ranking fades."
+    if spec.steps < 200:
+        return f"{spec.steps} steps are too few for either student to settle."
+    if spec.per_class >= 50:
+        return f"with {outcome.transfer_size} labelled images, labels alone teach most of it."
+    if spec.hidden <= 4:
+        return f"a {spec.hidden}-unit student cannot hold much of what the teacher knows."
+    if spec.lr >= 0.1:
+        return f"lr={spec.lr:g} is large enough to make both students unstable."
+    return "try the default T=4 α=0.9, or another seed."
+
+
+def _omit_lines(outcome: ExperimentOutcome) -> list[str]:
+    omit = outcome.omit
+    assert omit is not None
+    digit = omit.digit
+    hard, kd = outcome.arm("hard").final_accuracy, outcome.arm("kd").final_accuracy
+    lines = [
+        f"Hinton's omitted-digit test: no {digit}s among the {outcome.transfer_size} transfer "
+        f"images; {_settings(outcome)}.",
+        f"Test {digit}s correct: hard labels {omit.hard_raw:.0%} · KD {omit.kd_raw:.0%} raw, "
+        f"{omit.kd_corrected:.0%} after a bias shift (+{omit.kd_shift:.1f} on the {digit} "
+        f"logit, set without labels so the student predicts {digit} as often as the teacher "
+        f"does on unlabelled training images; hard labels: {omit.hard_corrected:.0%} with "
+        f"+{omit.hard_shift:.1f}).",
+        f"All test digits: teacher {outcome.teacher_accuracy:.1%} · hard {hard:.1%} · "
+        f"KD {kd:.1%} ({omit.kd_overall_corrected:.1%} shifted).",
+    ]
+    if omit.kd_raw - omit.hard_raw >= 0.3:
+        lines.append(
+            f"The KD student recognises a digit it never saw: the teacher's soft targets on "
+            f"other digits said how {digit}-like each one was."
+        )
+    elif omit.kd_corrected - omit.hard_corrected >= 0.3:
+        lines.append(
+            f"The KD student learned what a {digit} looks like but rarely dares to say it; "
+            "the bias shift shows the knowledge is there."
+        )
+    else:
+        lines.append(
+            f"Here the soft targets did not carry the {digit}s over; the default T=4 α=0.9 "
+            "with 1000 steps does."
+        )
+    return lines
+
+
+def _bug_lines(outcome: ExperimentOutcome) -> list[str]:
+    spec = outcome.spec
+    correct, broken = outcome.arm("kd"), outcome.arm("broken")
+    cost = 100 * (correct.final_accuracy - broken.final_accuracy)
+    head = (
+        f"bug={spec.bug} ({BUGS[spec.bug]}), beside the correct loss from the same start: "
+        f"broken KD {broken.final_accuracy:.1%}, {_points(cost)}."
+    )
+    return [head, _bug_sentence(outcome, cost)]
+
+
+def _points(cost: float) -> str:
+    if abs(cost) < 0.5:
+        return "as good as the correct loss"
+    if cost > 0:
+        return f"{cost:.1f} points below the correct loss"
+    return f"{-cost:.1f} points above the correct loss (this time)"
+
+
+def _bug_sentence(outcome: ExperimentOutcome, cost: float) -> str:
+    spec = outcome.spec
+    correct, broken = outcome.arm("kd"), outcome.arm("broken")
+    squared = spec.T**2
+    if spec.bug == "no_t2":
+        return (
+            f"Without T² the soft term is {squared:g}x smaller (dashed red far below dashed "
+            "blue), so the hard labels get more say; Adam hides much of it, but the balance "
+            "shifts more as T grows. Recognise it: the soft loss shrinks ~T²-fold when you "
+            "raise T."
+        )
+    if spec.bug == "probs":
+        return (
+            f'The "KL" went negative (lowest {min(broken.loss_soft):.2f}). Recognise it: a KL '
+            "divergence is never below zero, so a negative KD loss means probabilities went "
+            "in where F.kl_div wants log-probabilities."
+        )
+    if spec.bug == "mean":
+        return (
+            "reduction='mean' divides by the 10 classes as well as the batch: the soft term "
+            "is 10x too small (dashed red) and the hard labels get more say. PyTorch warns "
+            "about it. Recognise it: a soft loss ~10x below α·T²·KL."
+        )
+    if spec.bug == "train_teacher":
+        used = broken.teacher_accuracy
+        return (
+            f"With dropout on, the teacher's targets change every step: the broken loss "
+            f"stays noisy and high ({_tail(broken.loss_total):.3f} vs "
+            f"{_tail(correct.loss_total):.3f}), and the teacher scored "
+            f"{min(used):.1%}-{max(used):.1%} instead of {outcome.teacher_accuracy:.1%}. "
+            "Recognise it: two teacher passes on one batch disagree; call teacher.eval()."
+        )
+    if spec.bug == "unfrozen_teacher":
+        used = broken.teacher_accuracy
+        return (
+            f"The teacher was optimised with the student and drifted: its test accuracy "
+            f"fell from {used[0]:.1%} to {min(used):.1%} (ended {used[-1]:.1%}). Recognise "
+            "it: the teacher's accuracy moves during distillation. Freeze it: eval(), "
+            "requires_grad_(False), torch.no_grad()."
+        )
+    if spec.bug == "swapped":
+        agreement = outcome.notes.get("label_agreement", float("nan"))
+        return (
+            f"Each image got another image's soft targets: the teacher's top class matched "
+            f"the label on only {agreement:.0%} of the transfer images, and the loss stays "
+            f"high ({_tail(broken.loss_total):.2f}). Recognise it: argmax of the cached "
+            "teacher outputs should agree with the labels about as often as the teacher is "
+            "right."
+        )
+    return f"This bug cost {cost:.1f} points."
+
+
+def _percent(probability: float) -> str:
+    """'12.1%', or '<0.1%' for the tiny values a cold softmax gives wrong digits."""
+    return "<0.1%" if probability < 0.001 else f"{probability:.1%}"
+
+
+def _runner_up(probabilities: list[float], label: int) -> tuple[float, int]:
+    """The most likely wrong digit and its probability."""
+    return max((p, digit) for digit, p in enumerate(probabilities) if digit != label)
+
+
+def _tail(values: list[float]) -> float:
+    """Mean of the last tenth of a curve: the level it settled at."""
+    tail = values[-max(1, len(values) // 10) :]
+    return sum(tail) / len(tail)

@@ -1,0 +1,72 @@
+"""The worker's child process: imports torch, warms up, then runs specs until told to stop.
+
+Only ``main`` is referenced by the parent (to start the process), so this module keeps
+torch and the runner out of its top-level imports.
+
+Messages to the parent (tuples over the pipe):
+``("ready",)``, ``("warm_failed", text)``, ``("progress", run_id, fraction)``,
+``("done", run_id, RunResult)``, ``("failed", run_id, text)``.
+From the parent: ``("run", run_id, RunSpec)`` and ``("stop",)``.
+"""
+
+from __future__ import annotations
+
+import traceback
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+from kd_sandbox.teacher_config import TeacherConfig
+
+TRACEBACK_FRAMES = 6  # enough to locate a failure without flooding the bot's log
+
+
+def main(
+    conn: Connection,
+    cache_dir: Path,
+    torch_threads: int,
+    teacher: TeacherConfig | None,
+    max_memory_mb: int | None,
+) -> None:
+    """Entry point of the child process (multiprocessing target)."""
+    if max_memory_mb is not None:
+        _limit_memory(max_memory_mb)
+    try:
+        import torch
+
+        from kd_sandbox import runner
+
+        torch.set_num_threads(torch_threads)
+        runner.warm_up(cache_dir, teacher)
+    except BaseException:
+        conn.send(("warm_failed", traceback.format_exc(limit=TRACEBACK_FRAMES)))
+        return
+    conn.send(("ready",))
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            return  # the parent went away
+        if message[0] == "stop":
+            return
+        _kind, run_id, spec = message
+
+        def progress(fraction: float, run_id: int = run_id) -> None:
+            conn.send(("progress", run_id, fraction))
+
+        try:
+            result = runner.run(spec, cache_dir, progress, teacher=teacher)
+        except Exception:
+            conn.send(("failed", run_id, traceback.format_exc(limit=TRACEBACK_FRAMES)))
+        else:
+            conn.send(("done", run_id, result))
+
+
+def _limit_memory(max_memory_mb: int) -> None:
+    """Cap the address space, so a runaway run fails with MemoryError instead of
+    pushing the host into swap. (Unix only; silently skipped elsewhere.)"""
+    try:
+        import resource
+    except ImportError:
+        return
+    limit = max_memory_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))

@@ -1,0 +1,89 @@
+"""``distillbot distill [settings] --out curve.png [--json] [--cache-dir DIR]``.
+
+Runs the same experiment as the bot's /distill, in this process, and writes the picture.
+torch is imported only after the settings parsed, so a typo answers at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from kd_sandbox.spec import RunSpec, SettingsError, help_text, parse_settings
+
+EXIT_BAD_SETTINGS = 2
+EXIT_RUN_FAILED = 1
+
+
+def default_cache_dir() -> Path:
+    """``$DISTILL_CACHE_DIR``, else ``$XDG_CACHE_HOME/distill-drops``, else ~/.cache/…"""
+    explicit = os.environ.get("DISTILL_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "distill-drops"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse, run, write the PNG, print the numbers. Returns the exit status."""
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as stop:  # --help, or argparse's own usage error (status 2)
+        return int(stop.code or 0)
+    try:
+        spec = parse_settings(" ".join(args.settings))
+    except SettingsError as error:
+        print(f"distill: {error}", file=sys.stderr)
+        return EXIT_BAD_SETTINGS
+    return _run(spec, args.out, args.cache_dir, args.json, args.threads)
+
+
+def _run(spec: RunSpec, out: Path, cache_dir: Path, as_json: bool, threads: int) -> int:
+    import torch
+
+    from kd_sandbox.runner import run
+
+    torch.set_num_threads(threads)
+    try:
+        result = run(spec, cache_dir)
+        out.write_bytes(result.png)
+    except (OSError, RuntimeError, ValueError) as error:
+        print(f"distill: the run failed: {error}", file=sys.stderr)
+        return EXIT_RUN_FAILED
+    if as_json:
+        report = {
+            "settings": spec.to_dict(),
+            "metrics": result.metrics,
+            "caption": result.caption,
+            "wall_s": result.wall_s,
+            "png": str(out),
+        }
+        print(json.dumps(report, indent=2, ensure_ascii=False))
+    else:
+        print(result.caption)
+        print(f"\nPicture: {out}")
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="distillbot distill",
+        description="Run a /distill experiment offline and write its picture.",
+        epilog=help_text(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("settings", nargs="*", help="key=value settings, as after /distill")
+    parser.add_argument("--out", type=Path, default=Path("distill.png"), help="PNG to write")
+    parser.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    parser.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=default_cache_dir(),
+        help="where teachers are cached (default: %(default)s)",
+    )
+    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
+    return parser

@@ -1,0 +1,279 @@
+"""Runs /distill experiments in one warm child process, off the bot's event loop.
+
+The bot's own process never imports torch: the child does (``kd_sandbox.child``), keeps
+the teacher in memory between runs, and is killed and replaced when a run overstays its
+time limit or the child dies. Runs are serialised: one child, one run at a time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import logging
+import multiprocessing
+from collections.abc import Awaitable, Callable
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from pathlib import Path
+from typing import Any
+
+from kd_sandbox import child
+from kd_sandbox.result import RunResult
+from kd_sandbox.spec import RunSpec
+from kd_sandbox.teacher_config import TeacherConfig
+
+log = logging.getLogger(__name__)
+
+ProgressCallback = Callable[[float], Awaitable[None] | None]
+STOP_GRACE_S = 2.0
+
+
+class SandboxError(Exception):
+    """A run that produced no result; the message can be shown to the user."""
+
+
+class RunTimeout(SandboxError):
+    """The run took longer than its limit; the child was killed and replaced."""
+
+
+class WorkerCrashed(SandboxError):
+    """The child process died (or failed to start); a fresh one is being started."""
+
+
+class RunFailed(SandboxError):
+    """The experiment raised an error; the child is fine. ``details`` has the traceback."""
+
+    def __init__(self, details: str) -> None:
+        super().__init__("The experiment failed with an internal error.")
+        self.details = details
+
+
+class _Child:
+    """One child process and the parent's end of its pipe, read by the event loop."""
+
+    def __init__(self, process: BaseProcess, conn: Connection) -> None:
+        self.process = process
+        self.conn = conn
+        self.inbox: asyncio.Queue[tuple[Any, ...]] = asyncio.Queue()
+        self.warm = asyncio.Event()
+        self.gone = False
+        self.warm_error: str | None = None
+        self._loop = asyncio.get_running_loop()
+        self._loop.add_reader(conn.fileno(), self._on_readable)
+
+    def _on_readable(self) -> None:
+        try:
+            while self.conn.poll():
+                self._dispatch(self.conn.recv())
+        except (EOFError, OSError):
+            self._on_gone()
+
+    def _dispatch(self, message: tuple[Any, ...]) -> None:
+        kind = message[0]
+        if kind == "ready":
+            self.warm.set()
+        elif kind == "warm_failed":
+            self.warm_error = message[1]
+            log.error("sandbox child failed to warm up:\n%s", message[1])
+        else:
+            self.inbox.put_nowait(message)
+
+    def _on_gone(self) -> None:
+        if self.gone:
+            return
+        self.gone = True
+        self._loop.remove_reader(self.conn.fileno())
+        self.conn.close()
+        self.warm.set()  # wake anyone waiting for warm-up; they check ``gone``
+        self.inbox.put_nowait(("gone",))
+
+    async def wait_warm(self) -> None:
+        await self.warm.wait()
+        if self.gone:
+            raise WorkerCrashed(self.describe_death())
+
+    def describe_death(self) -> str:
+        if self.warm_error is not None:
+            return "The sandbox could not start (teacher or data failed to load)."
+        self.process.join(0)  # reap without waiting, to learn the exit code if it is known
+        code = self.process.exitcode
+        detail = f" (exit code {code})" if code is not None else ""
+        return f"The sandbox process stopped unexpectedly{detail}."
+
+    def send(self, message: tuple[Any, ...]) -> None:
+        self.conn.send(message)
+
+    async def stop(self, grace_s: float) -> None:
+        """Ask the child to exit; kill it if it does not within ``grace_s``."""
+        if not self.gone:
+            with contextlib.suppress(OSError):
+                self.send(("stop",))
+            await asyncio.to_thread(self.process.join, grace_s)
+        await self.kill()
+
+    def kill_now(self) -> None:
+        """SIGKILL without waiting; the child counts as gone at once."""
+        if self.process.is_alive():
+            self.process.kill()
+        self._on_gone()
+
+    async def kill(self) -> None:
+        self.kill_now()
+        await asyncio.to_thread(self.process.join, 5.0)
+
+
+class SandboxWorker:
+    """One warm child process that runs ``kd_sandbox.runner.run`` for the bot.
+
+    The child is started with multiprocessing's "spawn" method, which re-imports the
+    program's main module in the child: the entry point must sit under
+    ``if __name__ == "__main__":`` (console scripts and ``python -m`` packages do).
+    Use it from one event loop (the bot's); ``start()`` early so the first user does
+    not wait for torch to import.
+
+    Args:
+        cache_dir: where teachers are cached (created if missing).
+        torch_threads: ``torch.set_num_threads`` in the child; 1 is fastest for the
+            small models here and leaves the other cores to the bot.
+        teacher: the digits teacher recipe (tests pass a quick one).
+        max_memory_mb: optional address-space cap for the child. On CPU the child uses
+            about 0.8 GB of address space (0.4 GB resident); 2000 is a safe cap. Leave it
+            None with CUDA, which reserves far more address space than it uses.
+    """
+
+    def __init__(
+        self,
+        cache_dir: Path,
+        *,
+        torch_threads: int = 1,
+        teacher: TeacherConfig | None = None,
+        max_memory_mb: int | None = None,
+    ) -> None:
+        self._cache_dir = cache_dir
+        self._torch_threads = torch_threads
+        self._teacher = teacher
+        self._max_memory_mb = max_memory_mb
+        self._context = multiprocessing.get_context("spawn")
+        self._child: _Child | None = None
+        self._lock = asyncio.Lock()
+        self._run_id = 0
+        self._closed = False
+
+    @property
+    def child_pid(self) -> int | None:
+        """The child's process id, while one is running."""
+        if self._child is None or self._child.gone:
+            return None
+        return self._child.process.pid
+
+    async def start(self) -> None:
+        """Start the child if none is running; it warms up in the background."""
+        self._ensure_child()
+
+    async def wait_ready(self) -> None:
+        """Wait until the child has imported torch and loaded the teacher."""
+        await self._ensure_child().wait_warm()
+
+    async def run(
+        self,
+        spec: RunSpec,
+        on_progress: ProgressCallback | None = None,
+        timeout_s: float = 60.0,
+    ) -> RunResult:
+        """Run ``spec`` in the child and return its result.
+
+        ``on_progress`` gets fractions 0..1 (stale ones are skipped if it is slow).
+        ``timeout_s`` counts from when this run gets the child, warm-up included.
+
+        Raises:
+            RunTimeout: past ``timeout_s``; the child is replaced.
+            WorkerCrashed: the child died; it is replaced, the next run works.
+            RunFailed: the experiment raised; the child keeps serving.
+        """
+        async with self._lock:
+            current = self._ensure_child()
+            self._run_id += 1
+            try:
+                async with asyncio.timeout(timeout_s):
+                    await current.wait_warm()
+                    current.send(("run", self._run_id, spec))
+                    return await self._collect(current, self._run_id, on_progress)
+            except TimeoutError:
+                await self._replace(current)
+                message = f"The run took longer than {timeout_s:g} s and was stopped."
+                raise RunTimeout(message) from None
+            except WorkerCrashed:
+                await self._replace(current)
+                raise
+            except asyncio.CancelledError:
+                # The caller gave up (e.g. the bot is stopping): free the CPU now; the
+                # next run starts a fresh child.
+                current.kill_now()
+                raise
+
+    async def close(self) -> None:
+        """Stop the child (gracefully, then by force); later runs are refused."""
+        self._closed = True
+        if self._child is not None:
+            await self._child.stop(STOP_GRACE_S)
+            self._child = None
+
+    def _ensure_child(self) -> _Child:
+        if self._closed:
+            raise SandboxError("The sandbox is shut down.")
+        if self._child is None or self._child.gone:
+            self._child = self._launch()
+        return self._child
+
+    def _launch(self) -> _Child:
+        parent_end, child_end = self._context.Pipe(duplex=True)
+        process = self._context.Process(
+            target=child.main,
+            args=(
+                child_end,
+                self._cache_dir,
+                self._torch_threads,
+                self._teacher,
+                self._max_memory_mb,
+            ),
+            name="kd-sandbox",
+            daemon=True,
+        )
+        process.start()
+        child_end.close()  # only the child holds it now, so its death reads as EOF here
+        return _Child(process, parent_end)
+
+    async def _replace(self, broken: _Child) -> None:
+        await broken.kill()
+        if self._child is broken and not self._closed:
+            self._child = self._launch()
+
+    async def _collect(
+        self, current: _Child, run_id: int, on_progress: ProgressCallback | None
+    ) -> RunResult:
+        while True:
+            message = await current.inbox.get()
+            kind = message[0]
+            if kind == "gone":
+                raise WorkerCrashed(current.describe_death())
+            if message[1] != run_id:
+                continue  # left over from an earlier run
+            if kind == "done":
+                result: RunResult = message[2]
+                return result
+            if kind == "failed":
+                log.error("sandbox run failed:\n%s", message[2])
+                raise RunFailed(message[2])
+            if kind == "progress" and on_progress is not None and current.inbox.empty():
+                await _notify(on_progress, message[2])
+
+
+async def _notify(on_progress: ProgressCallback, fraction: float) -> None:
+    """Call the progress callback; its failure must not fail the run."""
+    try:
+        outcome = on_progress(fraction)
+        if inspect.isawaitable(outcome):
+            await outcome
+    except Exception:
+        log.warning("progress callback failed", exc_info=True)

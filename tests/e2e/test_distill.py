@@ -1,0 +1,109 @@
+"""/distill through the real Application and the real worker process."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session, select
+
+from bot.storage.db import make_engine
+from bot.storage.migrate import upgrade
+from bot.storage.models import DistillRun
+from tests.botapi import FakeBotApi
+from tests.e2e.harness import BotHarness, running_bot
+
+USER, OTHER = 9001, 9002
+QUICK = "steps=60"
+
+
+@pytest.fixture(scope="session")
+def sandbox_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One teacher cache for the whole run: the digits teacher is trained once."""
+    return tmp_path_factory.mktemp("sandbox-cache")
+
+
+@pytest.fixture
+async def distill_bot(tmp_path: Path, sandbox_cache: Path) -> AsyncIterator[BotHarness]:
+    async with running_bot(tmp_path, cache_dir=sandbox_cache, sandbox_timeout_s=240) as bot:
+        yield bot
+
+
+def photos(harness: BotHarness, chat_id: int) -> list:
+    return harness.api.sent("sendPhoto", chat_id)
+
+
+async def test_distill_answers_with_a_picture_and_a_caption(distill_bot: BotHarness) -> None:
+    status = await distill_bot.command(USER, f"/distill {QUICK} T=2")
+    assert "/distill" in status.text and ("queued" in status.text or "training" in status.text)
+    photo = await distill_bot.api.wait_for(lambda _: photos(distill_bot, USER), timeout=200)
+    call = photo[0]
+    assert call.files["photo"].startswith(b"\x89PNG")
+    assert "KD" in call.text or "teacher" in call.text.lower()
+    assert len(call.text) <= 1024
+    await distill_bot.api.wait_for(
+        lambda _: (distill_bot.api.message_for(status).text or "").startswith("✅ Done")
+    )
+    with Session(distill_bot.services.engine) as session:
+        run = session.exec(select(DistillRun)).one()
+    assert run.status == "done" and run.metrics and "T=2" in run.settings
+
+
+@pytest.mark.parametrize(
+    ("settings", "named"),
+    [("T=99", "T"), ("alpha=2", "alpha"), ("steps=ten", "steps"), ("wibble=3", "wibble"),
+     ("mode=magic", "mode"), ("seed=99999999999999999999", "seed")],
+)  # fmt: skip
+async def test_bad_settings_name_the_setting_and_start_nothing(
+    harness: BotHarness, settings: str, named: str
+) -> None:
+    reply = await harness.command(USER, f"/distill {settings}")
+    assert named in reply.text and "/distill help" in reply.text
+    with Session(harness.services.engine) as session:
+        assert session.exec(select(DistillRun)).all() == []
+
+
+async def test_help_explains_every_setting(harness: BotHarness) -> None:
+    reply = await harness.command(USER, "/distill help")
+    for key in ("T", "alpha", "steps", "hidden", "per_class", "lr", "seed", "mode", "bug"):
+        assert f"{key} —" in reply.text
+
+
+async def test_one_run_at_a_time_per_user_and_the_bot_keeps_answering(
+    distill_bot: BotHarness,
+) -> None:
+    await distill_bot.command(USER, f"/distill {QUICK}")
+    second = await distill_bot.command(USER, f"/distill {QUICK}")
+    assert "already have a run" in second.text
+    other = await distill_bot.command(OTHER, f"/distill {QUICK}")
+    assert "queued, 1 ahead" in other.text
+    help_reply = await distill_bot.command(OTHER, "/help")
+    assert "/distill" in help_reply.text
+    assert not photos(distill_bot, OTHER), "help should not wait for the run"
+    await distill_bot.api.wait_for(lambda _: photos(distill_bot, OTHER), timeout=200)
+    assert len(photos(distill_bot, USER)) == 1
+
+
+async def test_a_run_interrupted_by_a_restart_is_reported(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'bot.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    with Session(engine) as session:
+        session.add(DistillRun(user_id=USER, chat_id=USER, settings="T=2", status="running",
+                               created_at=datetime(2026, 1, 1, tzinfo=UTC)))  # fmt: skip
+        session.commit()
+    engine.dispose()
+    api = FakeBotApi()
+    await api.start()
+    try:
+        async with running_bot(tmp_path, api=api) as harness:
+            note = await api.wait_for(lambda calls: [c for c in calls if "interrupted" in c.text])
+            assert note[0].chat_id == USER and "T=2" in note[0].text
+            with Session(harness.services.engine) as session:
+                assert session.exec(select(DistillRun)).one().status == "interrupted"
+            await asyncio.sleep(0)
+    finally:
+        await api.stop()

@@ -1,0 +1,45 @@
+"""Each loss bug is wrong in the way drop 2.5 describes, and only that way."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from kd_sandbox.bugs import buggy_kd_loss
+from kd_sandbox.losses import hinton_kd_loss
+
+
+def _batch():
+    generator = torch.Generator().manual_seed(11)
+    student = torch.randn(32, 10, generator=generator) * 2
+    teacher = torch.randn(32, 10, generator=generator) * 2
+    labels = torch.randint(0, 10, (32,), generator=generator)
+    return student, teacher, labels
+
+
+def test_probabilities_instead_of_log_probabilities_make_the_kl_negative():
+    student, teacher, labels = _batch()
+    broken = buggy_kd_loss(student, teacher, labels, 4.0, 0.9, bug="probs")
+    assert broken.soft.item() < 0
+    assert broken.total.item() < 0
+
+
+def test_missing_t2_makes_the_soft_term_t2_times_smaller():
+    student, teacher, labels = _batch()
+    correct = hinton_kd_loss(student, teacher, labels, 4.0, 0.9)
+    broken = buggy_kd_loss(student, teacher, labels, 4.0, 0.9, bug="no_t2")
+    assert broken.soft.item() == pytest.approx(correct.soft.item() / 16, rel=1e-5)
+    assert broken.hard.item() == pytest.approx(correct.hard.item())
+
+
+def test_mean_reduction_divides_the_soft_term_by_the_number_of_classes():
+    student, teacher, labels = _batch()
+    correct = hinton_kd_loss(student, teacher, labels, 4.0, 0.9)
+    broken = buggy_kd_loss(student, teacher, labels, 4.0, 0.9, bug="mean")
+    assert broken.soft.item() == pytest.approx(correct.soft.item() / 10, rel=1e-5)
+
+
+def test_a_teacher_side_bug_is_not_a_loss_bug():
+    student, teacher, labels = _batch()
+    with pytest.raises(ValueError, match="not a loss bug"):
+        buggy_kd_loss(student, teacher, labels, 4.0, 0.9, bug="swapped")

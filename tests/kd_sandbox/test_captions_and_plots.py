@@ -1,0 +1,124 @@
+"""Captions and pictures from hand-made outcomes: no training involved."""
+
+from __future__ import annotations
+
+import pytest
+
+from kd_sandbox.captions import CAPTION_LIMIT, experiment_caption, fit, temperature_caption
+from kd_sandbox.outcome import ArmCurves, ExperimentOutcome, OmitNumbers, TemperatureOutcome
+from kd_sandbox.plots import experiment_png, temperature_png
+from kd_sandbox.spec import BUGS, parse_settings
+from tests.kd_sandbox.conftest import png_size
+
+
+def _arm(key, final, losses=(2.0, 1.0, 0.5), teacher=()):
+    accuracy = [0.1, final / 2, final]
+    return ArmCurves(
+        key=key,
+        label=key,
+        loss_total=list(losses),
+        loss_soft=[x * 0.9 for x in losses],
+        loss_hard=[x * 0.1 for x in losses],
+        eval_steps=[0, 1, 2],
+        test_accuracy=accuracy,
+        class_accuracy=[[a] * 10 for a in accuracy],
+        teacher_accuracy=list(teacher),
+    )
+
+
+def _outcome(settings="", hard=0.88, kd=0.95, broken=None, omit=None, **broken_kwargs):
+    arms = [_arm("hard", hard), _arm("kd", kd)]
+    if broken is not None:
+        arms.append(_arm("broken", broken, **broken_kwargs))
+    return ExperimentOutcome(
+        spec=parse_settings(settings),
+        student="64-16-10",
+        transfer_size=100,
+        teacher_accuracy=0.976,
+        arms=arms,
+        device="cpu",
+        omit=omit,
+        notes={"label_agreement": 0.11},
+        wall_s=1.94,
+    )
+
+
+def test_caption_reports_a_gain_when_kd_beats_hard_labels():
+    caption = experiment_caption(_outcome(hard=0.876, kd=0.946))
+    assert "hard labels 87.6%" in caption and "KD 94.6%" in caption
+    assert "+7.0 points" in caption and "KD beat hard labels" in caption
+    assert "1.9 s" in caption
+
+
+def test_caption_does_not_claim_a_gain_the_run_did_not_measure():
+    caption = experiment_caption(_outcome("T=1", hard=0.90, kd=0.88))
+    assert "beat" not in caption
+    assert "worse" in caption and "T=1" in caption
+
+
+@pytest.mark.parametrize("bug", [name for name in BUGS if name != "none"])
+def test_bug_caption_says_how_to_recognise_the_failure(bug):
+    outcome = _outcome(
+        f"bug={bug}",
+        broken=0.60,
+        losses=(-5.0, -20.0, -26.0) if bug == "probs" else (2.0, 1.0, 0.5),
+        teacher=(0.97, 0.2, 0.5) if bug in ("train_teacher", "unfrozen_teacher") else (),
+    )
+    caption = experiment_caption(outcome)
+    assert f"bug={bug}" in caption
+    assert "Recognise it:" in caption
+    assert "broken KD 60.0%" in caption
+    assert len(caption) <= CAPTION_LIMIT
+
+
+def test_probs_caption_quotes_the_negative_loss():
+    outcome = _outcome("bug=probs", broken=0.89, losses=(-5.0, -20.0, -26.78))
+    assert "-24.10" in experiment_caption(outcome)  # min of the soft part (0.9 x -26.78)
+
+
+def test_omit_caption_shows_raw_and_bias_corrected_accuracy():
+    omit = OmitNumbers(
+        digit=3,
+        teacher_share=0.1,
+        hard_raw=0.0,
+        hard_corrected=0.09,
+        hard_shift=16.2,
+        kd_raw=0.85,
+        kd_corrected=0.95,
+        kd_shift=1.2,
+        kd_overall_corrected=0.95,
+    )
+    outcome = _outcome("mode=omit digit=3", hard=0.80, kd=0.94, omit=omit)
+    caption = experiment_caption(outcome)
+    assert "hard labels 0%" in caption and "KD 85% raw, 95% after a bias shift" in caption
+    assert "never saw" in caption
+    assert png_size(experiment_png(outcome)) == (1200, 900)
+
+
+def test_captions_are_cut_to_telegram_limit():
+    assert len(fit("x" * 5000)) == CAPTION_LIMIT
+    assert fit("short") == "short"
+
+
+def test_bug_picture_with_negative_losses_is_a_png():
+    outcome = _outcome("bug=probs", broken=0.89, losses=(-5.0, -20.0, -26.0))
+    assert png_size(experiment_png(outcome)) == (1200, 900)
+
+
+def test_temperature_caption_and_picture():
+    flat = [0.1] * 10
+    peaked = [0.01] * 10
+    peaked[3] = 0.91
+    outcome = TemperatureOutcome(
+        spec=parse_settings("mode=temperature"),
+        image=[[0.5] * 8 for _ in range(8)],
+        label=3,
+        temperatures=[1.0, 8.0],
+        probabilities=[peaked, flat],
+        teacher_accuracy=0.97,
+        device="cpu",
+        wall_s=0.2,
+    )
+    caption = temperature_caption(outcome)
+    assert "T=1: 3 91.0%" in caption and "dark knowledge" in caption
+    assert png_size(temperature_png(outcome)) == (1200, 900)

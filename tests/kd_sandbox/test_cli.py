@@ -1,0 +1,39 @@
+"""``distillbot distill``: the offline twin of /distill."""
+
+from __future__ import annotations
+
+import json
+
+from kd_sandbox.cli import main
+from tests.kd_sandbox.conftest import png_size
+
+
+def test_bad_settings_exit_2_with_a_message_and_write_nothing(tmp_path, capsys):
+    out = tmp_path / "curve.png"
+    status = main(["T=40", "--out", str(out), "--cache-dir", str(tmp_path)])
+    assert status == 2
+    assert "T must be a number from 0.5 to 20" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_unknown_setting_names_the_known_ones(tmp_path, capsys):
+    assert main(["temp=4", "colour=red", "--cache-dir", str(tmp_path)]) == 2
+    assert "Known settings" in capsys.readouterr().err
+
+
+def test_run_writes_the_png_and_prints_json_metrics(default_cache, tmp_path, capsys):
+    out = tmp_path / "curve.png"
+    argv = ["mode=temperature", "digit=5", "--out", str(out), "--json"]
+    status = main([*argv, "--cache-dir", str(default_cache)])
+    assert status == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["settings"]["digit"] == 5
+    assert report["metrics"]["teacher_acc"] > 0.95
+    assert png_size(out.read_bytes()) == (1200, 900)
+
+
+def test_run_prints_a_readable_summary_without_json(default_cache, tmp_path, capsys):
+    out = tmp_path / "curve.png"
+    assert main(["steps=30", "--out", str(out), "--cache-dir", str(default_cache)]) == 0
+    printed = capsys.readouterr().out
+    assert "Test accuracy: teacher" in printed and str(out) in printed

@@ -1,0 +1,117 @@
+"""Runs through ``runner.run`` with a quick teacher and few steps: what a user gets back."""
+
+from __future__ import annotations
+
+import sys
+import types
+
+import pytest
+import torch
+
+from kd_sandbox import runner
+from kd_sandbox.captions import CAPTION_LIMIT
+from kd_sandbox.experiments import label_free_shift
+from kd_sandbox.result import RunResult
+from kd_sandbox.spec import BUGS, parse_settings
+from kd_sandbox.teacher_config import QUICK_TEACHER
+from tests.kd_sandbox.conftest import png_size
+
+
+def _run(settings, cache_dir, progress=None):
+    return runner.run(parse_settings(settings), cache_dir, progress, teacher=QUICK_TEACHER)
+
+
+def test_compare_run_returns_a_phone_sized_png_caption_and_metrics(quick_cache):
+    fractions: list[float] = []
+    result = _run("steps=60", quick_cache, fractions.append)
+    assert png_size(result.png) == (1200, 900)
+    assert len(result.caption) <= CAPTION_LIMIT
+    metrics = result.metrics
+    assert 0.0 <= metrics["hard_acc"] <= 1.0 and 0.0 <= metrics["kd_acc"] <= 1.0
+    assert metrics["teacher_acc"] > 0.9
+    assert f"{metrics['kd_acc']:.1%}" in result.caption
+    assert f"{metrics['hard_acc']:.1%}" in result.caption
+    assert fractions[0] == 0.0 and fractions[-1] == 1.0
+    assert fractions == sorted(fractions)
+    assert 5 <= len(fractions) <= 60  # now and then, not every step
+
+
+def test_same_seed_gives_the_same_numbers_and_another_seed_others(quick_cache):
+    first = _run("steps=40 seed=5", quick_cache).metrics
+    again = _run("steps=40 seed=5", quick_cache).metrics
+    other = _run("steps=40 seed=6", quick_cache).metrics
+    assert first == again
+    assert (first["hard_acc"], first["kd_acc"]) != (other["hard_acc"], other["kd_acc"])
+
+
+@pytest.mark.parametrize("bug", [name for name in BUGS if name != "none"])
+def test_every_bug_runs_beside_the_correct_loss(quick_cache, bug):
+    result = _run(f"steps=40 bug={bug}", quick_cache)
+    assert result.metrics["bug"] == bug
+    assert 0.0 <= result.metrics["broken_acc"] <= 1.0
+    assert f"bug={bug}" in result.caption
+    assert len(result.caption) <= CAPTION_LIMIT
+    assert png_size(result.png) == (1200, 900)
+
+
+def test_probs_bug_shows_a_negative_kd_loss(quick_cache):
+    metrics = _run("steps=40 bug=probs", quick_cache).metrics
+    assert metrics["broken_min_loss"] < 0
+    assert metrics["kd_final_loss"] > 0
+
+
+def test_swapped_teacher_outputs_hurt_the_student(quick_cache):
+    metrics = _run("steps=150 bug=swapped", quick_cache).metrics
+    assert metrics["broken_acc"] < metrics["kd_acc"] - 0.2
+
+
+def test_omit_mode_hard_labels_never_predict_the_missing_digit(quick_cache):
+    result = _run("mode=omit digit=3 steps=150", quick_cache)
+    metrics = result.metrics
+    assert metrics["hard_digit_acc"] == 0.0
+    assert metrics["kd_digit_acc"] > 0.2  # soft targets carry the 3s over
+    assert metrics["kd_digit_acc_corrected"] >= metrics["kd_digit_acc"]
+    assert "no 3s" in result.caption
+    assert png_size(result.png) == (1200, 900)
+
+
+def test_temperature_mode_shows_flatter_targets_at_higher_t(quick_cache):
+    result = _run("mode=temperature digit=7 T=3", quick_cache)
+    metrics = result.metrics
+    assert metrics["temperatures"] == [1.0, 2.0, 3.0, 4.0, 8.0]
+    peaks = [max(p) for p in metrics["probabilities"]]
+    assert peaks == sorted(peaks, reverse=True)
+    assert all(sum(p) == pytest.approx(1.0, abs=1e-5) for p in metrics["probabilities"])
+    assert png_size(result.png) == (1200, 900)
+    assert "T=8" in result.caption and len(result.caption) <= CAPTION_LIMIT
+
+
+def test_label_free_shift_reaches_the_target_share_without_labels():
+    logits = torch.tensor([[0.0, 1.0], [0.0, 2.0], [0.0, 3.0], [0.0, 4.0]])
+    shift = label_free_shift(logits, digit=0, target_share=0.5)
+    shifted = logits.clone()
+    shifted[:, 0] += shift
+    assert (shifted.argmax(dim=-1) == 0).float().mean().item() == 0.5
+    assert label_free_shift(logits, digit=1, target_share=0.5) == 0.0  # only ever raises
+
+
+def test_language_model_modes_are_handed_to_the_lm_package(monkeypatch, tmp_path):
+    calls = []
+
+    def run_lm_mode(spec, cache_dir, progress):
+        calls.append((spec.mode, cache_dir))
+        return RunResult(png=b"", caption="lm", metrics={"mode": spec.mode})
+
+    fake = types.ModuleType("kd_sandbox.lm")
+    fake.run_lm_mode = run_lm_mode  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "kd_sandbox.lm", fake)
+    result = runner.run(parse_settings("mode=tokens"), tmp_path)
+    assert result.caption == "lm"
+    assert calls == [("tokens", tmp_path)]
+
+
+@pytest.mark.slow
+def test_default_run_kd_beats_hard_labels_by_two_points(default_cache):
+    metrics = runner.run(parse_settings("seed=0"), default_cache).metrics
+    assert metrics["teacher_acc"] > 0.95
+    assert metrics["kd_acc"] - metrics["hard_acc"] >= 0.02

@@ -1,0 +1,128 @@
+"""The warm child process: round trip, serialised runs, timeout, crash and failure."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+
+import pytest
+import pytest_asyncio
+
+from kd_sandbox.spec import RunSpec, parse_settings
+from kd_sandbox.teacher_config import QUICK_TEACHER
+from kd_sandbox.worker import (
+    RunFailed,
+    RunTimeout,
+    SandboxError,
+    SandboxWorker,
+    WorkerCrashed,
+)
+from tests.kd_sandbox.conftest import png_size
+
+in_module_loop = pytest.mark.asyncio(loop_scope="module")  # one worker for the module
+
+
+@pytest_asyncio.fixture(loop_scope="module", scope="module")
+async def worker(quick_cache):
+    sandbox = SandboxWorker(quick_cache, torch_threads=1, teacher=QUICK_TEACHER)
+    await sandbox.start()
+    yield sandbox
+    await sandbox.close()
+
+
+def test_the_bot_process_never_imports_torch():
+    code = (
+        "import sys, kd_sandbox.worker, kd_sandbox.queue, kd_sandbox.spec, kd_sandbox.cli; "
+        "heavy = [m for m in ('torch', 'numpy', 'matplotlib', 'sklearn') if m in sys.modules]; "
+        "assert not heavy, heavy"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+@in_module_loop
+async def test_round_trip_returns_the_picture_and_reports_progress(worker):
+    fractions: list[float] = []
+
+    async def on_progress(fraction: float) -> None:
+        fractions.append(fraction)
+
+    result = await worker.run(parse_settings("steps=30"), on_progress, timeout_s=120)
+    assert png_size(result.png) == (1200, 900)
+    assert result.metrics["mode"] == "compare"
+    assert fractions and fractions == sorted(fractions) and fractions[-1] == 1.0
+
+
+@in_module_loop
+async def test_concurrent_runs_are_served_one_after_the_other(worker):
+    events: list[str] = []
+
+    def recorder(name: str):
+        return lambda fraction: events.append(name)
+
+    first = worker.run(parse_settings("steps=200"), recorder("a"), timeout_s=120)
+    second = worker.run(parse_settings("steps=200 seed=1"), recorder("b"), timeout_s=120)
+    results = await asyncio.gather(first, second)
+    assert results[0].metrics != results[1].metrics
+    assert events == sorted(events)  # every "a" before every "b": no interleaving
+
+
+@in_module_loop
+async def test_an_experiment_error_fails_the_run_but_not_the_worker(worker):
+    pid = worker.child_pid
+    impossible = RunSpec(per_class=500)  # more images per digit than the split has
+    with pytest.raises(RunFailed) as failed:
+        await worker.run(impossible, None, timeout_s=120)
+    assert "ValueError" in failed.value.details
+    result = await worker.run(parse_settings("mode=temperature"), None, timeout_s=120)
+    assert png_size(result.png) == (1200, 900)
+    assert worker.child_pid == pid
+
+
+@in_module_loop
+async def test_a_run_past_its_limit_is_stopped_and_the_next_run_works(worker):
+    await worker.wait_ready()
+    pid = worker.child_pid
+    with pytest.raises(RunTimeout):
+        await worker.run(parse_settings("steps=3000 bug=unfrozen_teacher"), None, timeout_s=0.5)
+    assert worker.child_pid != pid
+    result = await worker.run(parse_settings("steps=20"), None, timeout_s=120)
+    assert png_size(result.png) == (1200, 900)
+
+
+@in_module_loop
+async def test_a_crashed_child_is_replaced_and_the_next_run_works(worker):
+    await worker.wait_ready()
+    pid = worker.child_pid
+    assert pid is not None
+
+    async def kill_soon() -> None:
+        await asyncio.sleep(0.3)
+        os.kill(pid, signal.SIGKILL)
+
+    killer = asyncio.create_task(kill_soon())
+    with pytest.raises(WorkerCrashed):
+        await worker.run(parse_settings("steps=3000"), None, timeout_s=120)
+    await killer
+    result = await worker.run(parse_settings("steps=20"), None, timeout_s=120)
+    assert png_size(result.png) == (1200, 900)
+    assert worker.child_pid != pid
+
+
+async def test_a_cancelled_run_stops_its_child_and_a_closed_worker_refuses(quick_cache):
+    sandbox = SandboxWorker(quick_cache, teacher=QUICK_TEACHER)
+    await sandbox.wait_ready()
+    pid = sandbox.child_pid
+    task = asyncio.create_task(sandbox.run(parse_settings("steps=3000"), None, timeout_s=120))
+    await asyncio.sleep(0.3)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    result = await sandbox.run(parse_settings("steps=20"), None, timeout_s=120)
+    assert png_size(result.png) == (1200, 900)
+    assert sandbox.child_pid != pid
+    await sandbox.close()
+    with pytest.raises(SandboxError):
+        await sandbox.run(parse_settings("steps=20"), None, timeout_s=120)
