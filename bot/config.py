@@ -47,7 +47,7 @@ class Settings(BaseSettings):
     sandbox_queue_size: int = Field(default=8, ge=1, le=1000)
     sandbox_cooldown_s: float = Field(default=20.0, ge=0, le=3600)
     sandbox_group_runs_per_hour: int = Field(default=6, ge=1, le=1000)
-    sandbox_torch_threads: int = Field(default=2, ge=1, le=64)
+    sandbox_torch_threads: int = Field(default=1, ge=1, le=64)  # fastest for these small models
     sandbox_enabled: bool = True
     sandbox_warm_at_start: bool = True  # import torch and load the teacher before the first run
 
