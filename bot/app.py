@@ -21,7 +21,7 @@ from bot.commands import COMMANDS
 from bot.delivery.job import delivery_job
 from bot.delivery.notices import RESUME_DATA
 from bot.delivery.sender import Sender
-from bot.handlers import basic, content, distill, groups, onboarding, path, plan
+from bot.handlers import basic, content, distill, groups, onboarding, path, plan, quiz
 from bot.sandbox import Sandbox
 from bot.services import AppType, BotData, Services
 
@@ -65,6 +65,9 @@ def _add_handlers(application: AppType) -> None:
     add(TypeHandler(Update, basic.track_chat), group=-1)
     # /plan before the commands: it owns `/start plan`, /cancel and a stored plan's answers.
     for handler in plan.handlers(application.bot_data.services.engine):
+        add(handler)
+    # Quizzes: /review, /stats, /leaderboard, /settings, their buttons, group poll answers.
+    for handler in quiz.handlers():
         add(handler)
     commands = {
         "start": onboarding.start,

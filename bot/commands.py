@@ -27,6 +27,10 @@ COMMANDS: tuple[Command, ...] = (
     Command("plan", "Turn one of your prompts into a distillation plan"),
     Command("plans", "Your earlier plans, to get any of them again"),
     Command("cancel", "Stop the /plan questions"),
+    Command("review", "Your quiz reviews due today"),
+    Command("stats", "Your quiz stats and a 14-day review forecast"),
+    Command("leaderboard", "In a group: this week's top quiz-poll answerers"),
+    Command("settings", "Quiz settings: retention, daily review cap, reviews with the drop"),
     Command("help", "What this bot can do"),
 )
 

@@ -11,6 +11,7 @@ from bot.delivery import notices
 from bot.delivery.due import Notice, claim_due
 from bot.delivery.outbox import Work, reclaim_stale
 from bot.delivery.sender import ChatUnreachable, Sender
+from bot.quiz.group_polls import send_group_polls
 from bot.services import AppContext, services_of
 from drops.model import Course
 
@@ -50,6 +51,8 @@ async def run_tick(sender: Sender) -> TickResult:
         async with gate:
             if await sender.deliver(work):
                 result.delivered += 1
+                if work.chat_kind != "private":
+                    await send_group_polls(sender, work.chat_id, work.drop_id)
             else:
                 result.failed += 1
 

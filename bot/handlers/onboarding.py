@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -157,20 +159,9 @@ async def on_typed_text(update: Update, context: AppContext) -> None:
     with session_scope(services_of(context).engine) as session:
         chat = session.get(Chat, update.effective_chat.id)
         awaiting = chat.awaiting if chat is not None else None
-    if awaiting == "time":
-        try:
-            chosen = parse_delivery_time(message.text)
-        except InputError as exc:
-            await message.reply_text(exc.user_message)
-            return
-        await _apply_schedule(update, context, delivery_time=chosen)
-    elif awaiting == "zone":
-        try:
-            zone = parse_time_zone(message.text)
-        except InputError as exc:
-            await message.reply_text(exc.user_message)
-            return
-        await _apply_schedule(update, context, zone=zone)
+    if awaiting in ("time", "zone"):
+        what = TIME_INPUT if awaiting == "time" else ZONE_INPUT
+        await _schedule_from_text(update, context, what, message.text)
     elif is_private(update):
         await message.reply_text("I answer commands — type /help to see them.")
 
@@ -190,44 +181,61 @@ async def on_location(update: Update, context: AppContext) -> None:
     await _apply_schedule(update, context, zone=zone)
 
 
-async def settime(update: Update, context: AppContext) -> None:
-    """/settime [HH:MM]: change the delivery time (group admins only in groups)."""
+@dataclass(frozen=True)
+class _ScheduleInput:
+    """A schedule field the learner can type: how to parse it and how to ask for it."""
+
+    parse: Callable[[str], time | ZoneInfo]
+    question: str
+    keyboard: Callable[[], InlineKeyboardMarkup]
+    usage: str
+
+
+TIME_INPUT = _ScheduleInput(
+    parse_delivery_time, "When should your daily drop arrive?",
+    time_keyboard, "Usage: `/settime 09:00` (24-hour clock, local time).",
+)  # fmt: skip
+ZONE_INPUT = _ScheduleInput(
+    parse_time_zone, "Which time zone are you in?",
+    zone_keyboard, "Usage: `/timezone Europe/Berlin` (a city or IANA name).",
+)  # fmt: skip
+
+
+async def _schedule_from_text(
+    update: Update, context: AppContext, what: _ScheduleInput, text: str
+) -> None:
+    try:
+        value = what.parse(text)
+    except InputError as exc:
+        await reply(update, escape(exc.user_message))
+        return
+    if isinstance(value, ZoneInfo):
+        await _apply_schedule(update, context, zone=value)
+    else:
+        await _apply_schedule(update, context, delivery_time=value)
+
+
+async def _schedule_command(update: Update, context: AppContext, what: _ScheduleInput) -> None:
     if not await may_change_settings(update, context):
         await reply(update, NOT_ADMIN)
         return
     text = command_args(context)
-    if not text:
-        if is_private(update):
-            await reply(update, "When should your daily drop arrive?", markup=time_keyboard())
-        else:
-            await reply(update, "Usage: `/settime 09:00` (24-hour clock, local time).")
-        return
-    try:
-        chosen = parse_delivery_time(text)
-    except InputError as exc:
-        await reply(update, escape(exc.user_message))
-        return
-    await _apply_schedule(update, context, delivery_time=chosen)
+    if text:
+        await _schedule_from_text(update, context, what, text)
+    elif is_private(update):
+        await reply(update, what.question, markup=what.keyboard())
+    else:
+        await reply(update, what.usage)
+
+
+async def settime(update: Update, context: AppContext) -> None:
+    """/settime [HH:MM]: change the delivery time (group admins only in groups)."""
+    await _schedule_command(update, context, TIME_INPUT)
 
 
 async def timezone_command(update: Update, context: AppContext) -> None:
     """/timezone [name]: change the time zone (group admins only in groups)."""
-    if not await may_change_settings(update, context):
-        await reply(update, NOT_ADMIN)
-        return
-    text = command_args(context)
-    if not text:
-        if is_private(update):
-            await reply(update, "Which time zone are you in?", markup=zone_keyboard())
-        else:
-            await reply(update, "Usage: `/timezone Europe/Berlin` (a city or IANA name).")
-        return
-    try:
-        zone = parse_time_zone(text)
-    except InputError as exc:
-        await reply(update, escape(exc.user_message))
-        return
-    await _apply_schedule(update, context, zone=zone)
+    await _schedule_command(update, context, ZONE_INPUT)
 
 
 async def _apply_schedule(

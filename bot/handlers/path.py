@@ -12,6 +12,7 @@ from telegram.error import BadRequest
 from bot import journey
 from bot.delivery.parts import drop_parts
 from bot.handlers.common import chat_row, is_private, may_change_settings, reply
+from bot.quiz import flow as quiz_flow
 from bot.services import AppContext, Services, services_of
 from bot.storage.db import session_scope
 from bot.storage.models import Chat
@@ -131,6 +132,11 @@ async def on_done(update: Update, context: AppContext) -> None:
         )
     elif completed:
         await reply(update, f"Nice. Next drop: {when}. Eager? /next brings it now.")
+    if completed and is_private(update):
+        # The drop's quiz starts right away (then the day's reviews, see bot/quiz/flow.py).
+        await quiz_flow.after_drop(
+            services, chat_id=update.effective_chat.id, learner_id=user.id, drop_id=match["drop"]
+        )
 
 
 async def noop(update: Update, context: AppContext) -> None:

@@ -106,7 +106,10 @@ class ReviewLog(SQLModel, table=True):
     """Every answer to a quiz item, kept for statistics and for fitting FSRS parameters."""
 
     __tablename__ = "review_logs"
-    __table_args__ = (Index("ix_review_logs_learner_time", "learner_id", "reviewed_at"),)
+    __table_args__ = (
+        Index("ix_review_logs_learner_time", "learner_id", "reviewed_at"),
+        Index("ix_review_logs_chat_time", "chat_id", "reviewed_at"),  # group leaderboards
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     learner_id: int = Field(
@@ -141,6 +144,7 @@ class QuizQuestion(SQLModel, table=True):
     """A quiz item sent as inline buttons; callback data names this row, never the card."""
 
     __tablename__ = "quiz_questions"
+    __table_args__ = (Index("ix_quiz_questions_learner_sent", "learner_id", "sent_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     learner_id: int = Field(

@@ -1,0 +1,79 @@
+"""/settings: a learner's quiz settings, changed by ``key=value`` or by buttons."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+
+from telegram import Update
+from telegram.error import BadRequest
+
+from bot.delivery.parts import Buttons
+from bot.delivery.sender import keyboard
+from bot.formatting import escape, markdown
+from bot.handlers.common import command_args, is_private, reply
+from bot.quiz.learners import ensure_learner
+from bot.quiz.preferences import USAGE, SettingsError, apply, describe, parse_settings
+from bot.services import AppContext, services_of
+from bot.storage.db import session_scope
+
+BUTTON_DATA = re.compile(r"st:(?P<key>retention|cap|with_drop)=(?P<value>[0-9.]{1,4}|on|off)")
+MAX_PROBLEMS_SHOWN = 5
+
+# The common choices; anything else goes through `/settings key=value`.
+BUTTONS: Buttons = (
+    tuple((f"Retention {v}", f"st:retention={v}") for v in ("0.85", "0.90", "0.95")),
+    tuple((f"Cap {v}", f"st:cap={v}") for v in ("10", "20", "50")),
+    (("Reviews with drop: on", "st:with_drop=on"), ("off", "st:with_drop=off")),
+)
+
+
+async def settings(update: Update, context: AppContext) -> None:
+    """/settings shows them with buttons; /settings retention=0.85 cap=30 with_drop=off sets."""
+    user = update.effective_user
+    if user is None:
+        return
+    if not is_private(update):
+        await reply(update, "Quiz settings are personal: send /settings to me in a private chat.")
+        return
+    text = command_args(context)
+    try:
+        changes = parse_settings(text)
+    except SettingsError as error:
+        shown = list(error.problems[:MAX_PROBLEMS_SHOWN])
+        if len(error.problems) > MAX_PROBLEMS_SHOWN:
+            shown.append(f"…and {len(error.problems) - MAX_PROBLEMS_SHOWN} more")
+        problems = "\n".join(f"• {problem}" for problem in shown)
+        await reply(update, f"Nothing changed:\n{escape(problems)}\n\n{USAGE}")
+        return
+    with session_scope(services_of(context).engine) as session:
+        learner = ensure_learner(session, user.id, user.first_name)
+        apply(learner, changes)
+        session.add(learner)
+        current = describe(learner)
+    heading = "✅ Saved.\n\n" if changes else ""
+    await reply(update, f"{heading}{current}\n\n{USAGE}", markup=keyboard(BUTTONS))
+
+
+async def on_button(update: Update, context: AppContext) -> None:
+    """A settings button: the same validation as typed settings, then the message updated."""
+    query, user = update.callback_query, update.effective_user
+    assert query is not None
+    match = BUTTON_DATA.fullmatch(query.data or "")
+    if match is None or user is None or not is_private(update):
+        await query.answer("This button has expired.", show_alert=True)
+        return
+    try:
+        changes = parse_settings(f"{match['key']}={match['value']}")
+    except SettingsError as error:
+        await query.answer(error.problems[0][:190], show_alert=True)
+        return
+    with session_scope(services_of(context).engine) as session:
+        learner = ensure_learner(session, user.id, user.first_name)
+        apply(learner, changes)
+        session.add(learner)
+        current = describe(learner)
+    await query.answer("✅ Saved")
+    text, entities = markdown(f"{current}\n\n{USAGE}")
+    with contextlib.suppress(BadRequest):  # "not modified" when the value was already set
+        await query.edit_message_text(text, entities=entities, reply_markup=keyboard(BUTTONS))

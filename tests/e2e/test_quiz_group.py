@@ -1,0 +1,95 @@
+"""Groups: quiz polls after the daily drop, each member's answer reviews their own card,
+and the week's leaderboard."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlmodel import Session, select
+
+from bot.storage.models import Delivery, Learner, QuizPoll, ReviewLog
+from tests.e2e.harness import BotHarness
+from tests.e2e.journeys import drops_received
+from tests.quiz.steps import cards, eventually, review_logs
+
+GROUP = -4301
+ADMIN, ANNA, BEN = 7301, 7302, 7303
+
+
+def polls(harness: BotHarness) -> list[QuizPoll]:
+    with Session(harness.services.engine) as session:
+        return list(session.exec(select(QuizPoll).where(QuizPoll.chat_id == GROUP)))
+
+
+def delivered(harness: BotHarness) -> list[str]:
+    with Session(harness.services.engine) as session:
+        return list(session.exec(select(Delivery.status).where(Delivery.chat_id == GROUP)))
+
+
+def group_answers(harness: BotHarness, learner: int) -> list[ReviewLog]:
+    return [log for log in review_logs(harness, learner) if log.source == "group"]
+
+
+async def test_poll_answers_update_each_member_and_the_leaderboard(harness: BotHarness) -> None:
+    harness.clock.set(datetime(2026, 3, 2, 6, 0, tzinfo=UTC))  # a Monday
+    harness.api.admins[GROUP] = {ADMIN}
+    harness.api.add_bot_to_group(GROUP, ADMIN)
+    await harness.command(ADMIN, "/settime 09:00", chat_id=GROUP)
+    await eventually(lambda: delivered(harness) == ["sent"])
+    assert drops_received(harness.api, GROUP) == [1]  # sent at once, without polls
+
+    harness.clock.set(datetime(2026, 3, 3, 9, 0, tzinfo=UTC))
+    await harness.tick()  # drop 2, then its polls
+    sent = harness.api.sent("sendPoll", GROUP)
+    assert len(sent) == 2
+    for call in sent:
+        assert call.params["type"] == "quiz" and call.params["is_anonymous"] is False
+        assert len(call.params["correct_option_ids"]) == 1 and call.params["explanation"]
+    assert "Drop 1.2" in sent[0].params["question"]
+    assert "From drop 1.1" in sent[1].params["question"]
+    new_poll, review_poll = sorted(polls(harness), key=lambda p: int(p.poll_id))
+    assert new_poll.item_id.startswith("1.2") and review_poll.item_id.startswith("1.1")
+
+    wrong = (new_poll.correct_option + 1) % 4
+    harness.api.answer_poll(ANNA, new_poll.poll_id, [new_poll.correct_option])
+    harness.api.answer_poll(BEN, new_poll.poll_id, [wrong])  # Ben never wrote to the bot
+    harness.api.answer_poll(ANNA, review_poll.poll_id, [review_poll.correct_option])
+    harness.api.answer_poll(BEN, review_poll.poll_id, [review_poll.correct_option])
+    harness.api.answer_poll(ANNA, new_poll.poll_id, [new_poll.correct_option])  # replayed
+    harness.api.answer_poll(ANNA, "no-such-poll", [0])
+    await eventually(lambda: len(review_logs(harness)) == 4)
+    await harness.settle(0.3)
+
+    assert [(log.item_id, log.correct) for log in group_answers(harness, ANNA)] == [
+        (new_poll.item_id, True),
+        (review_poll.item_id, True),
+    ]
+    assert [(log.item_id, log.correct) for log in group_answers(harness, BEN)] == [
+        (new_poll.item_id, False),
+        (review_poll.item_id, True),
+    ]
+    assert (
+        set(cards(harness, ANNA))
+        == set(cards(harness, BEN))
+        == {
+            new_poll.item_id,
+            review_poll.item_id,
+        }
+    )
+    assert all(log.chat_id == GROUP and log.rating in (1, 3) for log in review_logs(harness))
+    with Session(harness.services.engine) as session:
+        ben = session.get(Learner, BEN)
+        assert ben is not None and ben.private_chat_id is None
+
+    board = await harness.command(BEN, "/leaderboard", chat_id=GROUP)
+    lines = board.text.splitlines()
+    assert "1. User7302 — 2 points · 🔥 1" in lines
+    assert "2. User7303 — 1 point · 🔥 1" in lines
+    assert "You: #2 with 1 point." in lines
+    stranger = await harness.command(ADMIN, "/leaderboard", chat_id=GROUP)
+    assert "You have no points this week yet." in stranger.text
+
+    # Next Monday a new week starts from zero.
+    harness.clock.set(datetime(2026, 3, 9, 10, 0, tzinfo=UTC))
+    fresh = await harness.command(ANNA, "/leaderboard", chat_id=GROUP)
+    assert "No points yet this week" in fresh.text

@@ -1,0 +1,130 @@
+"""Steps the end-to-end quiz tests share: find questions, answer them right or wrong, wait."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+from sqlmodel import Session, col, func, select
+
+from bot.quiz.bank import quiz_bank
+from bot.storage.models import Card, QuizQuestion, ReviewLog
+from tests.botapi import ApiCall
+from tests.e2e.harness import BotHarness
+from tests.e2e.journeys import onboard, press_done
+
+T = TypeVar("T")
+
+
+def answer_buttons(call: ApiCall) -> list[str]:
+    return [
+        b["callback_data"] for b in call.buttons() if b.get("callback_data", "").startswith("qa:")
+    ]
+
+
+def is_question(call: ApiCall) -> bool:
+    return call.method == "sendMessage" and bool(answer_buttons(call))
+
+
+def question_id(call: ApiCall) -> int:
+    return int(answer_buttons(call)[0].split(":")[1])
+
+
+def stored_question(harness: BotHarness, call: ApiCall) -> QuizQuestion:
+    with Session(harness.services.engine) as session:
+        row = session.get(QuizQuestion, question_id(call))
+        assert row is not None
+        return row
+
+
+def option_for(harness: BotHarness, call: ApiCall, *, right: bool) -> int:
+    item = quiz_bank().get(stored_question(harness, call).item_id)
+    assert item is not None
+    return item.correct if right else (item.correct + 1) % len(item.options)
+
+
+async def next_reply(harness: BotHarness, chat_id: int, after: int) -> ApiCall:
+    """The bot's next message into the chat after call index ``after``."""
+    return await harness.next_message(chat_id, after=after, timeout=15)
+
+
+async def answer(harness: BotHarness, user: int, call: ApiCall, *, right: bool) -> ApiCall:
+    """Press the right (or a wrong) option; return what the bot sends next."""
+    before = len(harness.api.calls)
+    option = option_for(harness, call, right=right)
+    harness.api.press(user, call, f"qa:{question_id(call)}:{option}")
+    return await next_reply(harness, user, before)
+
+
+async def finish_drop(harness: BotHarness, user: int) -> ApiCall:
+    """Press Done under the newest drop; return the first quiz question."""
+    before = len(harness.api.calls)
+    assert await press_done(harness, user)
+    return await first_question(harness, user, before)
+
+
+async def first_question(harness: BotHarness, user: int, after: int) -> ApiCall:
+    found: ApiCall = await harness.api.wait_for(
+        lambda calls: next(
+            (c for c in calls[after:] if c.chat_id == user and is_question(c)), None
+        ),
+        timeout=15,
+    )
+    return found
+
+
+async def answer_all(
+    harness: BotHarness, user: int, first: ApiCall, rights: list[bool]
+) -> tuple[list[ApiCall], ApiCall]:
+    """Answer questions in a row; returns the questions asked and the closing message."""
+    asked, current = [first], first
+    for right in rights:
+        current = await answer(harness, user, current, right=right)
+        if is_question(current):
+            asked.append(current)
+    assert not is_question(current), "more questions than answers given"
+    return asked[: len(rights)], current
+
+
+async def start_learner(harness: BotHarness, user: int, zone: str = "UTC") -> None:
+    await onboard(harness, user, "07:30", zone)
+    await harness.api.wait_for(
+        lambda calls: any(
+            c.chat_id == user
+            and any(b.get("callback_data", "").startswith("done:") for b in c.buttons())
+            for c in calls
+        )
+    )
+
+
+def review_logs(harness: BotHarness, learner_id: int | None = None) -> list[ReviewLog]:
+    with Session(harness.services.engine) as session:
+        query = select(ReviewLog).order_by(col(ReviewLog.id))
+        if learner_id is not None:
+            query = query.where(ReviewLog.learner_id == learner_id)
+        return list(session.exec(query))
+
+
+def cards(harness: BotHarness, learner_id: int) -> dict[str, tuple[str, str]]:
+    """item id → (state JSON, due ISO) of each of the learner's cards."""
+    with Session(harness.services.engine) as session:
+        rows = session.exec(select(Card).where(Card.learner_id == learner_id))
+        return {c.item_id: (c.state, c.due_at.isoformat()) for c in rows}
+
+
+def count(harness: BotHarness, model: type[ReviewLog] | type[Card]) -> int:
+    with Session(harness.services.engine) as session:
+        return int(session.exec(select(func.count()).select_from(model)).one())
+
+
+async def eventually(probe: Callable[[], T], timeout: float = 10.0) -> T:
+    """Poll ``probe`` until it returns something truthy (updates are handled concurrently)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = probe()
+        if value or time.monotonic() > deadline:
+            assert value, "condition never became true"
+            return value
+        await asyncio.sleep(0.05)

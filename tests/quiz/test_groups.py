@@ -1,0 +1,177 @@
+"""Group polls and the leaderboard, through the database."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, select
+
+from bot.quiz.answers import record_answer
+from bot.quiz.bank import quiz_bank
+from bot.quiz.leaderboard import leaderboard, week_bounds
+from bot.quiz.polls import choose_poll_items, record_poll_answer, save_poll
+from bot.quiz.today import Today
+from bot.storage.models import ActivityDay, Chat, Delivery, Learner, ReviewLog
+from quizzes import make_scheduler
+from tests.quiz.conftest import ANNA, BEN, MONDAY, today_at
+
+GROUP = -500
+BANK = quiz_bank()
+SCHEDULER = make_scheduler(enable_fuzzing=False)
+
+
+def group_with_drops(session: Session, *drop_ids: str) -> None:
+    session.add(Chat(id=GROUP, kind="group", title="Study", time_zone="UTC"))
+    session.flush()
+    for drop_id in drop_ids:
+        session.add(
+            Delivery(chat_id=GROUP, drop_id=drop_id, local_day="2026-03-01", sent_at=MONDAY)
+        )
+    session.commit()
+
+
+def poll_answer(
+    session: Session, poll_id: str, user: int, option: int, now: datetime
+) -> ReviewLog | None:
+    entry = record_poll_answer(
+        session,
+        poll_id=poll_id,
+        user_id=user,
+        first_name=f"U{user}",
+        option_ids=[option],
+        now=now,
+        default_zone="UTC",
+        day_start_hour=4,
+    )
+    session.commit()
+    return entry
+
+
+def test_polls_ask_the_drop_and_the_members_weakest_earlier_item(session: Session) -> None:
+    group_with_drops(session, "1.1", "1.2", "1.3")
+    first = choose_poll_items(
+        session, BANK, chat_id=GROUP, drop_id="1.3", now=MONDAY, scheduler=SCHEDULER
+    )
+    assert [(c.item.id, c.kind) for c in first] == [("1.3a", "new"), ("1.1a", "review")]
+
+    # Anna answered 1.2c wrong two days ago (in this group): it is the group's weakest item.
+    two_days_ago = MONDAY - timedelta(days=2)
+    for item_id, correct in (("1.2c", False), ("1.1a", True), ("1.1b", True)):
+        record_answer(
+            session,
+            learner_id=ANNA,
+            item_id=item_id,
+            correct=correct,
+            today=today_at(two_days_ago),
+            scheduler=SCHEDULER,
+            source="group",
+            chat_id=GROUP,
+            answered_after=None,
+        )
+    session.commit()
+    second = choose_poll_items(
+        session, BANK, chat_id=GROUP, drop_id="1.3", now=MONDAY, scheduler=SCHEDULER
+    )
+    assert [c.item.id for c in second] == ["1.3a", "1.2c"]
+
+    # Once polled, an item rests a few days; the drop's next poll asks another item.
+    for choice in second:
+        save_poll(
+            session,
+            poll_id=choice.item.id,
+            chat_id=GROUP,
+            message_id=1,
+            item=choice.item,
+            now=MONDAY,
+        )
+    session.commit()
+    third = choose_poll_items(
+        session, BANK, chat_id=GROUP, drop_id="1.3", now=MONDAY, scheduler=SCHEDULER
+    )
+    assert third[0].item.id == "1.3b"
+    assert "1.2c" not in [c.item.id for c in third]
+
+
+def test_a_poll_answer_reviews_the_members_own_card_once(session: Session) -> None:
+    group_with_drops(session, "1.1")
+    item = BANK.items_for_drop("1.1")[0]
+    save_poll(session, poll_id="p1", chat_id=GROUP, message_id=9, item=item, now=MONDAY)
+    session.commit()
+    later = MONDAY + timedelta(seconds=30)
+    stranger = 909  # never wrote to the bot
+    right = poll_answer(session, "p1", stranger, item.correct, later)
+    assert right is not None and right.correct and right.source == "group"
+    assert right.chat_id == GROUP and right.duration_ms == 30_000
+    assert poll_answer(session, "p1", stranger, item.correct, later) is None  # replayed
+    assert poll_answer(session, "nope", stranger, item.correct, later) is None
+    wrong = poll_answer(session, "p1", ANNA, (item.correct + 1) % 4, later)
+    assert wrong is not None and not wrong.correct and wrong.rating == 1
+    learner = session.get(Learner, stranger)
+    assert learner is not None and learner.private_chat_id is None
+    assert len(session.exec(select(ReviewLog)).all()) == 2
+
+
+def test_the_week_runs_monday_to_sunday_in_the_groups_zone() -> None:
+    tokyo = ZoneInfo("Asia/Tokyo")
+    # Sunday 23:00 UTC is already Monday 08:00 in Tokyo: a new week there.
+    sunday_night = datetime(2026, 3, 8, 23, 0, tzinfo=UTC)
+    monday, start, end = week_bounds(Today.at(sunday_night, tokyo, 4))
+    assert monday.isoformat() == "2026-03-09"
+    assert start == datetime(2026, 3, 8, 19, 0, tzinfo=UTC)  # Monday 04:00 in Tokyo
+    assert end - start == timedelta(days=7)
+    assert week_bounds(Today.at(sunday_night, ZoneInfo("UTC"), 4))[0].isoformat() == "2026-03-02"
+
+
+def test_leaderboard_ranks_points_this_week_with_ties_and_streaks(session: Session) -> None:
+    group_with_drops(session, "1.1")
+    extra = [Learner(id=300 + n, first_name=f"L{n}") for n in range(12)]
+    session.add_all(extra)
+    session.add(ActivityDay(learner_id=ANNA, day="2026-03-01"))
+    session.add(ActivityDay(learner_id=ANNA, day="2026-03-02"))
+    session.commit()
+    points = {ANNA: 3, BEN: 3, **{learner.id: 1 for learner in extra}}
+    item = BANK.all()[0]
+    for learner_id, count in points.items():
+        for n in range(count):
+            session.add(
+                ReviewLog(
+                    learner_id=learner_id,
+                    item_id=item.id,
+                    rating=3,
+                    correct=True,
+                    reviewed_at=MONDAY + timedelta(minutes=n),
+                    source="group",
+                    chat_id=GROUP,
+                )
+            )
+    # Not points: a wrong answer, last week's answer, an answer in another chat, a private one.
+    for reviewed_at, correct, chat_id, source in (
+        (MONDAY, False, GROUP, "group"),
+        (MONDAY - timedelta(days=1), True, GROUP, "group"),
+        (MONDAY, True, -999, "group"),
+        (MONDAY, True, BEN, "private"),
+    ):
+        session.add(
+            ReviewLog(
+                learner_id=BEN,
+                item_id=item.id,
+                rating=3,
+                correct=correct,
+                reviewed_at=reviewed_at,
+                source=source,
+                chat_id=chat_id,
+            )
+        )
+    session.commit()
+    board = leaderboard(session, GROUP, caller_id=311, today=today_at(MONDAY))
+    assert [(s.rank, s.name, s.points) for s in board.top[:3]] == [
+        (1, "Anna", 3),
+        (1, "Ben", 3),
+        (3, "L0", 1),
+    ]
+    assert board.top[0].streak == 2
+    assert len(board.top) == 10
+    assert board.caller is not None and (board.caller.rank, board.caller.points) == (3, 1)
+    nobody = leaderboard(session, GROUP, caller_id=42, today=today_at(MONDAY))
+    assert nobody.caller is None

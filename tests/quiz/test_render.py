@@ -1,0 +1,64 @@
+"""Quiz messages: every item fits as buttons, reads verbatim, and shows why after an answer."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from bot.quiz.bank import quiz_bank
+from bot.quiz.chart import forecast_png
+from bot.quiz.leaderboard import Board, Standing
+from bot.quiz.queue import ReviewQueue, Score
+from bot.quiz.render import (
+    Heading,
+    answered_markdown,
+    leaderboard_markdown,
+    part,
+    question_part,
+    review_offer,
+    undo_buttons,
+)
+from drops.render import utf16_length
+from quizzes import QuizItem
+
+BANK = quiz_bank()
+BIGGEST_QUESTION_ID = 10**12 - 1  # the answer pattern accepts 12 digits
+
+
+@pytest.mark.parametrize("item", BANK.all(), ids=lambda item: item.id)
+def test_every_item_renders_verbatim_with_compact_buttons(item: QuizItem) -> None:
+    question = question_part(item, BIGGEST_QUESTION_ID, Heading("review", item.drop_id, 3, 20))
+    assert item.question in question.text
+    assert all(option in question.text for option in item.options)
+    assert utf16_length(question.text) <= 4096
+    data = [d for row in question.buttons for _, d in row]
+    assert len(data) == len(item.options)
+    assert all(len(d.encode()) <= 64 for d in data)
+    answered = part(answered_markdown(item, Heading("review", item.drop_id), chosen=0))
+    assert item.explanation in answered.text
+    assert ("Right!" in answered.text) == (item.correct == 0)
+
+
+def test_undo_data_is_compact() -> None:
+    assert all(len(d.encode()) <= 64 for row in undo_buttons(BIGGEST_QUESTION_ID) for _, d in row)
+
+
+def test_the_offer_counts_due_reviews_and_mentions_the_cap() -> None:
+    offer = review_offer(ReviewQueue(due=30, done=0, cap=20), Score(right=2, total=3))
+    assert "2 of 3 right" in offer.text
+    assert "20 reviews due today" in offer.text and "10 reviews more wait" in offer.text
+    assert offer.buttons == ((("▶️ Start", "qr"),),)
+    nothing = review_offer(ReviewQueue(due=0, done=0, cap=20), None)
+    assert nothing.buttons == () and "No reviews due" in nothing.text
+
+
+def test_names_in_the_leaderboard_are_literal() -> None:
+    board = Board(date(2026, 3, 2), [Standing(1, 1, "*bold* [x](y)", 2, 0)], None)
+    text = part(leaderboard_markdown(board, "_group_")).text
+    assert "*bold* [x](y)" in text and "_group_" in text
+
+
+def test_the_forecast_chart_is_a_png() -> None:
+    png = forecast_png([3, 0, 1, 0, 0, 5, 0, 0, 0, 0, 0, 2, 0, 0], date(2026, 3, 2))
+    assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 5000

@@ -1,0 +1,60 @@
+"""/stats numbers through the database: reviews vs first answers, lapses, weakest drops."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlmodel import Session
+
+from bot.quiz.answers import record_answer
+from bot.quiz.bank import quiz_bank
+from bot.quiz.cards import introduce_drop
+from bot.quiz.stats import learner_stats
+from quizzes import make_scheduler
+from tests.quiz.conftest import ANNA, BEN, MONDAY, today_at
+
+BANK = quiz_bank()
+SCHEDULER = make_scheduler(enable_fuzzing=False)
+
+
+def answer(session: Session, item_id: str, correct: bool, now: datetime) -> None:
+    record_answer(
+        session,
+        learner_id=ANNA,
+        item_id=item_id,
+        correct=correct,
+        today=today_at(now),
+        scheduler=SCHEDULER,
+        source="private",
+        chat_id=ANNA,
+        answered_after=None,
+    )
+    session.commit()
+
+
+def test_stats_separate_reviews_from_first_answers(session: Session) -> None:
+    introduce_drop(session, ANNA, BANK.items_for_drop("1.1"), today_at(MONDAY))
+    for item_id, correct in (("1.1a", True), ("1.1b", True), ("2.2a", False)):
+        answer(session, item_id, correct, MONDAY)
+    two_days = MONDAY + timedelta(days=2)
+    answer(session, "1.1a", False, two_days)  # a lapse in drop 1.1
+    answer(session, "1.1b", True, two_days)
+    answer(session, "2.2a", True, MONDAY + timedelta(days=1))
+
+    stats = learner_stats(session, ANNA, today_at(two_days), SCHEDULER, BANK)
+    assert (stats.answers, stats.right) == (6, 4)
+    assert (stats.reviews, stats.remembered) == (3, 2)
+    assert stats.retention == 2 / 3
+    assert stats.streak == 3  # Monday, Tuesday, Wednesday
+    assert stats.cards == 7  # six of drop 1.1 and 2.2a
+    # Drop 2.2's card was last seen a day ago, drop 1.1's just now: 2.2 is the weaker.
+    assert [(weak.drop_id, weak.lapses) for weak in stats.weakest] == [("2.2", 0), ("1.1", 1)]
+    assert stats.weakest[0].retrievability < stats.weakest[1].retrievability
+    assert len(stats.forecast) == 14 and sum(stats.forecast) <= stats.cards
+    assert stats.forecast[0] == stats.due_today
+
+
+def test_no_answers_no_numbers(session: Session) -> None:
+    stats = learner_stats(session, BEN, today_at(MONDAY), SCHEDULER, BANK)
+    assert (stats.answers, stats.cards, stats.retention, stats.weakest) == (0, 0, None, [])
+    assert stats.forecast == [0] * 14
