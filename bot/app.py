@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 
 from telegram import BotCommand, Update
 from telegram.ext import (
@@ -21,7 +22,7 @@ from bot.commands import COMMANDS
 from bot.delivery.job import delivery_job
 from bot.delivery.notices import RESUME_DATA
 from bot.delivery.sender import Sender
-from bot.handlers import basic, content, distill, groups, onboarding, path, plan, quiz
+from bot.handlers import basic, content, distill, groups, onboarding, path, plan, quiz, your_data
 from bot.sandbox import Sandbox
 from bot.services import AppType, BotData, Services
 
@@ -62,6 +63,7 @@ def build_application(services: Services) -> AppType:
 
 def _add_handlers(application: AppType) -> None:
     add = application.add_handler
+    add(TypeHandler(Update, basic.refuse_forged_press), group=-2)
     add(TypeHandler(Update, basic.track_chat), group=-1)
     # /plan before the commands: it owns `/start plan`, /cancel and a stored plan's answers.
     for handler in plan.handlers(application.bot_data.services.engine):
@@ -83,6 +85,8 @@ def _add_handlers(application: AppType) -> None:
         "drop": content.drop_command,
         "faq": content.faq,
         "distill": distill.distill,
+        "export": your_data.export_command,
+        "forget": your_data.forget_command,
     }
     for name, callback in commands.items():
         add(CommandHandler(name, callback))
@@ -94,6 +98,7 @@ def _add_handlers(application: AppType) -> None:
     add(CallbackQueryHandler(path.noop, pattern=r"^noop$"))
     add(CallbackQueryHandler(content.on_drop_button, pattern=r"^drop:"))
     add(CallbackQueryHandler(content.on_faq_button, pattern=r"^faq:"))
+    add(CallbackQueryHandler(your_data.on_forget_button, pattern=r"^forget:"))
     add(CallbackQueryHandler(basic.expired_button))
     add(ChatMemberHandler(groups.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
     add(MessageHandler(filters.LOCATION & filters.ChatType.PRIVATE, onboarding.on_location))
@@ -106,9 +111,13 @@ async def _post_init(application: AppType) -> None:
     await application.bot.set_my_commands([BotCommand(c.name, c.description) for c in COMMANDS])
     services = application.bot_data.services
     assert application.job_queue is not None
-    # first=0: whatever became due while the bot was down goes out right away (catch-up).
+    # The first run is due now, and may not be skipped as "missed" although the scheduler
+    # starts only after post_init: what fell due while the bot was down goes out at once.
     application.job_queue.run_repeating(
-        delivery_job, interval=services.settings.delivery_check_seconds, first=0, name="delivery"
+        delivery_job,
+        interval=services.settings.delivery_check_seconds,
+        name="delivery",
+        job_kwargs={"next_run_time": datetime.now(UTC), "misfire_grace_time": None},
     )
     await distill.tell_interrupted(application)
     if services.sandbox is not None and services.settings.sandbox_warm_at_start:

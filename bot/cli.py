@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from bot.config import MissingTokenError, Settings
 from bot.logs import configure_logging
+from bot.webhook import WebhookSettingsError
 from drops.errors import ContentError
 
 
@@ -20,11 +21,14 @@ def _settings() -> Settings:
 
 def cmd_run(args: argparse.Namespace) -> int:
     settings = _settings()
+    if args.mode is not None:
+        settings = settings.model_copy(update={"run_mode": args.mode})
     settings.require_token()
-    configure_logging(settings.log_level)
-    from bot.runner import run_polling
+    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
+    configure_logging(settings.log_level, settings.log_format, secrets=[secret])
+    from bot.runner import run
 
-    run_polling(settings)
+    run(settings)
     return 0
 
 
@@ -65,6 +69,14 @@ def cmd_distill(args: argparse.Namespace) -> int:
     return distill_main(argv)
 
 
+def cmd_srs_optimize(args: argparse.Namespace) -> int:
+    from bot.srs_optimize import run_optimize
+
+    return run_optimize(
+        _settings().database_url, min_reviews=args.min_reviews, dry_run=args.dry_run
+    )
+
+
 Action = Callable[[argparse.Namespace], int]
 
 
@@ -75,7 +87,22 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Action]]:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     actions: dict[str, Action] = {}
 
-    sub.add_parser("run", help="migrate the database and start the bot (long polling)")
+    run = sub.add_parser("run", help="migrate the database and start the bot")
+    mode = run.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--webhook",
+        dest="mode",
+        action="store_const",
+        const="webhook",
+        help="take updates by webhook (needs WEBHOOK_URL and WEBHOOK_SECRET; see README)",
+    )
+    mode.add_argument(
+        "--polling",
+        dest="mode",
+        action="store_const",
+        const="polling",
+        help="take updates by long polling (the default unless RUN_MODE=webhook)",
+    )
     actions["run"] = cmd_run
     sub.add_parser("migrate", help="apply database migrations and print the revision")
     actions["migrate"] = cmd_migrate
@@ -95,6 +122,20 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Action]]:
     )
     distill.add_argument("rest", nargs=argparse.REMAINDER)
     actions["distill"] = cmd_distill
+
+    srs = sub.add_parser("srs", help="spaced repetition: fit FSRS parameters to the review logs")
+    srs_sub = srs.add_subparsers(dest="srs_command", metavar="ACTION", required=True)
+    optimize = srs_sub.add_parser(
+        "optimize", help="fit course-wide FSRS parameters from all learners' review logs"
+    )
+    optimize.add_argument("--dry-run", action="store_true", help="fit and report; store nothing")
+    optimize.add_argument(
+        "--min-reviews",
+        type=int,
+        default=512,
+        help="refuse with fewer review logs than this (default: 512)",
+    )
+    actions["srs optimize"] = cmd_srs_optimize
     return parser, actions
 
 
@@ -107,9 +148,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     key = args.command
     if key == "content":
         key = f"content {args.content_command}"
+    elif key == "srs":
+        key = f"srs {args.srs_command}"
     try:
         return actions[key](args)
-    except MissingTokenError as exc:
+    except (MissingTokenError, WebhookSettingsError) as exc:
         print(exc, file=sys.stderr)
         return 2
     except ValidationError as exc:

@@ -31,6 +31,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("stats", "Your quiz stats and a 14-day review forecast"),
     Command("leaderboard", "In a group: this week's top quiz-poll answerers"),
     Command("settings", "Quiz settings: retention, daily review cap, reviews with the drop"),
+    Command("export", "Everything I store about you, as a file"),
+    Command("forget", "Delete everything I store about you"),
     Command("help", "What this bot can do"),
 )
 

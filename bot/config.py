@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from datetime import time
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 TELEGRAM_API_BASE_URL = "https://api.telegram.org/bot"
+# Telegram's rule for setWebhook's secret_token; it arrives as X-Telegram-Bot-Api-Secret-Token.
+WEBHOOK_SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
 
 class Settings(BaseSettings):
@@ -31,6 +35,7 @@ class Settings(BaseSettings):
     default_time_zone: str = "UTC"
     default_delivery_time: time = time(8, 0)
     log_level: str = "INFO"
+    log_format: Literal["text", "json"] = "text"  # json: one object per line
     cache_dir: Path = Path("data/cache")
 
     delivery_check_seconds: float = Field(default=30.0, gt=0, le=3600)
@@ -51,6 +56,19 @@ class Settings(BaseSettings):
     sandbox_enabled: bool = True
     sandbox_warm_at_start: bool = True  # import torch and load the teacher before the first run
 
+    # How updates arrive: long polling, or Telegram calling WEBHOOK_URL (see bot/webhook.py).
+    run_mode: Literal["polling", "webhook"] = "polling"
+    webhook_url: str | None = Field(default=None, description="Public https URL Telegram calls.")
+    webhook_secret: SecretStr | None = Field(
+        default=None, description="Telegram sends it with every update; others are refused."
+    )
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
+    webhook_path: str = "telegram"
+    # GET /healthz; served in webhook mode (8080 unless set) and in polling mode when set.
+    health_listen: str = "127.0.0.1"
+    health_port: int | None = Field(default=None, ge=1, le=65535)
+
     @field_validator("default_time_zone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
@@ -58,6 +76,23 @@ class Settings(BaseSettings):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown IANA time zone {value!r}") from exc
+        return value
+
+    @field_validator("webhook_secret", "webhook_url", "health_port", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value  # `WEBHOOK_SECRET=` in .env means "not set"
+
+    @field_validator("webhook_path")
+    @classmethod
+    def _bare_path(cls, value: str) -> str:
+        return value.strip("/")
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _telegram_accepts_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not WEBHOOK_SECRET_PATTERN.match(value.get_secret_value()):
+            raise ValueError("WEBHOOK_SECRET must be 1-256 characters of A-Z a-z 0-9 _ -")
         return value
 
     @field_validator("log_level")

@@ -123,6 +123,11 @@ def _format(value: object) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
+def _shown(text: str, limit: int = 40) -> str:
+    """User text as it may appear inside a `code` span of a message: cut, no backticks."""
+    return text[:limit].replace("`", "'")
+
+
 def _parse_number(key: str, raw: str) -> float | int:
     rng = RANGES[key]
     if len(raw) > 32:
@@ -130,11 +135,15 @@ def _parse_number(key: str, raw: str) -> float | int:
     try:
         value: float | int = int(raw) if rng.kind is int else float(raw)
     except ValueError:
-        raise SettingsError(f"`{key}={raw}` is not {rng.describe()}. ({key}: {rng.help})") from None
+        raise SettingsError(
+            f"`{key}={_shown(raw)}` is not {rng.describe()}. ({key}: {rng.help})"
+        ) from None
     if isinstance(value, float) and not math.isfinite(value):
-        raise SettingsError(f"`{key}={raw}` is not {rng.describe()}.")
+        raise SettingsError(f"`{key}={_shown(raw)}` is not {rng.describe()}.")
     if not rng.low <= value <= rng.high:
-        raise SettingsError(f"`{key}={raw}` is out of range: {key} must be {rng.describe()}.")
+        raise SettingsError(
+            f"`{key}={_shown(raw)}` is out of range: {key} must be {rng.describe()}."
+        )
     return value
 
 
@@ -150,7 +159,7 @@ def parse_settings(text: str) -> RunSpec:
     for token in tokens:
         if "=" not in token:
             raise SettingsError(
-                f"`{token[:40]}` is not a setting. Write settings as key=value, "
+                f"`{_shown(token)}` is not a setting. Write settings as key=value, "
                 "for example `/distill T=4 alpha=0.9`."
             )
         raw_key, raw = token.split("=", 1)
@@ -161,14 +170,14 @@ def parse_settings(text: str) -> RunSpec:
             allowed = CHOICES[key]
             if raw not in allowed:
                 raise SettingsError(
-                    f"`{key}={raw[:40]}` is not known. {key} is one of: {', '.join(allowed)}."
+                    f"`{key}={_shown(raw)}` is not known. {key} is one of: {', '.join(allowed)}."
                 )
             values[key] = raw
         elif key in RANGES:
             values[key] = _parse_number(key, raw)
         else:
             known = ", ".join([*RANGES, *CHOICES])
-            raise SettingsError(f"`{raw_key[:40]}` is not a setting. Known settings: {known}.")
+            raise SettingsError(f"`{_shown(raw_key)}` is not a setting. Known settings: {known}.")
     mode = values.get("mode", "compare")
     merged = {**_MODE_DEFAULTS[mode], **values}
     spec = RunSpec(**merged)

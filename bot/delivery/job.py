@@ -49,10 +49,8 @@ async def run_tick(sender: Sender) -> TickResult:
 
     async def deliver(work: Work) -> None:
         async with gate:
-            if await sender.deliver(work):
+            if await deliver_drop(sender, work):
                 result.delivered += 1
-                if work.chat_kind != "private":
-                    await send_group_polls(sender, work.chat_id, work.drop_id)
             else:
                 result.failed += 1
 
@@ -70,6 +68,15 @@ async def run_tick(sender: Sender) -> TickResult:
             result.notices,
         )
     return result
+
+
+async def deliver_drop(sender: Sender, work: Work) -> bool:
+    """Send a claimed drop; a group then gets its quiz polls. True once the drop is out."""
+    if not await sender.deliver(work):
+        return False
+    if work.chat_kind != "private":
+        await send_group_polls(sender, work.chat_id, work.drop_id)
+    return True
 
 
 async def _send_notice(sender: Sender, course: Course, notice: Notice) -> None:

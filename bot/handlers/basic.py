@@ -6,6 +6,7 @@ import logging
 
 from telegram import Update
 from telegram.constants import ChatType
+from telegram.ext import ApplicationHandlerStop
 
 from bot.commands import help_text
 from bot.formatting import markdown
@@ -65,3 +66,13 @@ async def expired_button(update: Update, context: AppContext) -> None:
     """Any button we don't recognise: an old message, or forged data. Nothing changes."""
     if update.callback_query is not None:
         await update.callback_query.answer("This button has expired.", show_alert=True)
+
+
+async def refuse_forged_press(update: Update, context: AppContext) -> None:
+    """A button in a private chat pressed by anyone but that chat's user is forged: stop."""
+    query, chat, user = update.callback_query, update.effective_chat, update.effective_user
+    if query is None or chat is None or user is None or chat.type != ChatType.PRIVATE:
+        return
+    if user.id != chat.id:
+        await query.answer("This button isn't yours.", show_alert=True)
+        raise ApplicationHandlerStop

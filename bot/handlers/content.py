@@ -57,7 +57,8 @@ async def _show(update: Update, context: AppContext, wanted: str, reached: set[s
     services = services_of(context)
     course = services.course
     if not DROP_ID.match(wanted) or wanted not in {d.id for d in course.drops}:
-        await reply(update, f"There is no drop `{wanted[:20]}`. Drops are numbered 1.1 to 4.1.")
+        shown = wanted[:20].replace("`", "'")
+        await reply(update, f"There is no drop `{shown}`. Drops are numbered 1.1 to 4.1.")
         return
     if wanted not in reached:
         await reply(
@@ -90,7 +91,7 @@ async def on_faq_button(update: Update, context: AppContext) -> None:
     assert query is not None
     services = services_of(context)
     index = (query.data or "").removeprefix("faq:")
-    if not index.isdigit() or int(index) >= len(services.course.faq):
+    if not (index.isascii() and index.isdigit()) or int(index) >= len(services.course.faq):
         await query.answer("This button has expired.", show_alert=True)
         return
     await query.answer()

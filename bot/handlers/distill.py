@@ -11,7 +11,7 @@ from telegram import Message, Update
 from telegram.constants import ChatAction, ChatType
 from telegram.error import TelegramError
 
-from bot.formatting import escape, markdown
+from bot.formatting import markdown
 from bot.handlers.common import command_args, reply
 from bot.sandbox import record_run, take_interrupted, update_run
 from bot.services import AppContext, AppType, Services, services_of
@@ -45,7 +45,8 @@ async def distill(update: Update, context: AppContext) -> None:
     try:
         spec = parse_settings(text)
     except SettingsError as error:
-        await reply(update, f"{escape(str(error))}\n\nSend `/distill help` for every setting.")
+        # The parser's message is our Markdown: user text in it sits in `code`, sanitised.
+        await reply(update, f"{error}\n\nSend `/distill help` for every setting.")
         return
     if sandbox is None:
         await reply(update, "The sandbox is switched off on this server.")
@@ -161,9 +162,10 @@ async def tell_interrupted(application: AppType) -> None:
     """After a restart: every run the old process left unfinished gets a clear word."""
     services: Services = application.bot_data.services
     for run in take_interrupted(services.engine, services.clock()):
+        settings = run.settings.replace("`", "'") or "defaults"
         text, entities = markdown(
-            f"⚠️ Your /distill run (`{escape(run.settings) or 'defaults'}`) was interrupted "
-            "by a restart of the bot. Please send it again."
+            f"⚠️ Your /distill run (`{settings}`) was interrupted by a restart of the bot. "
+            "Please send it again."
         )
         with contextlib.suppress(TelegramError):
             await application.bot.send_message(run.chat_id, text, entities=entities)

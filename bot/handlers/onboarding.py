@@ -18,6 +18,7 @@ from telegram import (
 )
 
 from bot import journey
+from bot.delivery.job import deliver_drop
 from bot.domain import InputError, parse_delivery_time, parse_time_zone, zone_from_location
 from bot.formatting import escape
 from bot.handlers.common import chat_row, command_args, is_private, may_change_settings, reply
@@ -145,7 +146,7 @@ async def on_zone_button(update: Update, context: AppContext) -> None:
             reply_markup=markup,
         )
         return
-    if not value.isdigit() or int(value) >= len(COMMON_ZONES):
+    if not (value.isascii() and value.isdigit()) or int(value) >= len(COMMON_ZONES):
         await reply(update, "That button has expired. Send /timezone to pick a zone.")
         return
     await _apply_schedule(update, context, zone=ZoneInfo(COMMON_ZONES[int(value)]))
@@ -290,4 +291,4 @@ async def _apply_schedule(
     )
     if work is not None:
         assert services.sender is not None
-        await services.sender.deliver(work)
+        await deliver_drop(services.sender, work)

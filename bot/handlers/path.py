@@ -10,6 +10,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
 from bot import journey
+from bot.delivery.job import deliver_drop
 from bot.delivery.parts import drop_parts
 from bot.handlers.common import chat_row, is_private, may_change_settings, reply
 from bot.quiz import flow as quiz_flow
@@ -76,7 +77,7 @@ async def next_drop(update: Update, context: AppContext) -> None:
         await reply(update, blocked or "That drop has already been sent — see /today.")
         return
     assert services.sender is not None
-    await services.sender.deliver(work)
+    await deliver_drop(services.sender, work)
 
 
 async def on_done(update: Update, context: AppContext) -> None:
@@ -222,7 +223,8 @@ async def on_restart_answer(update: Update, context: AppContext) -> None:
         return
     await query.answer()
     if query.data != "restart:yes":
-        await query.edit_message_text("OK — keeping your place on the path.")
+        with contextlib.suppress(BadRequest):  # a double tap: already edited
+            await query.edit_message_text("OK — keeping your place on the path.")
         return
     services = services_of(context)
     settings = services.settings
@@ -242,9 +244,10 @@ async def on_restart_answer(update: Update, context: AppContext) -> None:
                 lease=_lease(services),
                 scheduled=True,
             )
-    await query.edit_message_text("🔄 Starting over. Here is drop 1.")
+    with contextlib.suppress(BadRequest):
+        await query.edit_message_text("🔄 Starting over. Here is drop 1.")
     if work is not None:
         assert services.sender is not None
-        await services.sender.deliver(work)
+        await deliver_drop(services.sender, work)
     elif is_private(update):
         await reply(update, "Send /start to set your time and zone.")

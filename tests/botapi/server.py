@@ -98,8 +98,10 @@ class FakeBotApi:
         self.open_callback_queries: set[str] = set()
         self.commands: list[dict[str, Any]] = []
         self.webhook_deleted = False
+        self.webhook: dict[str, Any] | None = None  # what setWebhook set: url, secret_token, ...
         self.on_sent: Callable[[ApiCall], None] | None = None  # a test's hook after each send
         self._updates: list[dict[str, Any]] = []
+        self.fetched_up_to = 0  # the newest update id the bot has fetched
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1000)
         self._poll_ids = itertools.count(1)
@@ -247,6 +249,13 @@ class FakeBotApi:
         self.webhook_deleted = True
         return True
 
+    def _api_setWebhook(self, params: dict[str, Any], files: dict[str, bytes]) -> bool:
+        url = str(params.get("url") or "")
+        if not url.startswith("https://"):
+            raise BadRequest("Bad Request: bad webhook: An HTTPS URL must be provided for webhook")
+        self.webhook = dict(params)
+        return True
+
     def _api_setMyCommands(self, params: dict[str, Any], files: dict[str, bytes]) -> bool:
         limits.check_commands(params.get("commands"))
         self.commands = list(params["commands"])
@@ -265,7 +274,10 @@ class FakeBotApi:
             except TimeoutError:
                 return []
         limit = int(params.get("limit") or 100)
-        return self._updates[:limit]
+        batch = self._updates[:limit]
+        if batch:
+            self.fetched_up_to = max(self.fetched_up_to, batch[-1]["update_id"])
+        return batch
 
     def _api_sendMessage(self, params: dict[str, Any], files: dict[str, bytes]) -> dict[str, Any]:
         chat_id = int(params["chat_id"])
@@ -500,6 +512,16 @@ class FakeBotApi:
         """The message a successful send created (as it is now, after any edits)."""
         assert call.chat_id is not None and call.message_id is not None, "not a sent message"
         return self.messages[(call.chat_id, call.message_id)]
+
+    def quiet_for(self) -> float:
+        """Seconds since the bot last called anything but getUpdates (inf if never)."""
+        for call in reversed(self.calls):
+            if call.method != "getUpdates":
+                return time.monotonic() - call.at
+        return float("inf")
+
+    def unfetched_updates(self) -> int:
+        return sum(1 for u in self._updates if u["update_id"] > self.fetched_up_to)
 
     def sent(self, method: str | None = None, chat_id: int | None = None) -> list[ApiCall]:
         """Successful calls, optionally of one method and into one chat."""

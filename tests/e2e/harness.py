@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -81,9 +82,17 @@ class BotHarness:
         sends = [c for c in self.api.calls[before:] if c.ok and c.method.startswith("send")]
         return sends[0] if sends else None
 
-    async def settle(self, seconds: float = 0.3) -> None:
-        """Let in-flight handlers finish."""
-        await asyncio.sleep(seconds)
+    async def settle(self, quiet: float = 0.3, timeout: float = 15.0) -> None:
+        """Wait until the bot has fetched every update and made no call for ``quiet`` s.
+
+        A quiet period rather than a fixed sleep, so a slow, loaded machine waits longer.
+        """
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            idle = self.api.unfetched_updates() == 0 and self.app.update_queue.empty()
+            if idle and self.api.quiet_for() >= quiet:
+                return
+            await asyncio.sleep(0.05)
 
 
 def test_settings(tmp_path: Path, base_url: str, token: str, **overrides: Any) -> Settings:
@@ -92,7 +101,7 @@ def test_settings(tmp_path: Path, base_url: str, token: str, **overrides: Any) -
         "telegram_api_base_url": base_url,
         "database_url": f"sqlite:///{tmp_path / 'bot.db'}",
         "cache_dir": tmp_path / "cache",
-        # Tests drive delivery with ``harness.tick()``; the job still runs once at start-up.
+        # Tests drive delivery with ``harness.tick()``; the job runs once at start-up.
         "delivery_check_seconds": 3600,
         "private_chat_interval_s": 0.0,
         "group_send_interval_s": 0.05,

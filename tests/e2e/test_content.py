@@ -57,8 +57,7 @@ async def test_drop_command_shows_only_drops_already_reached(harness: BotHarness
     picker = await harness.command(READER, "/drop")
     assert [b["callback_data"] for b in picker.buttons()] == ["drop:1.1"]
     await harness.command(READER, "/drop 1.1")
-    await harness.settle(0.2)
-    assert drops_received(harness.api, READER) == [1, 1]
+    await harness.api.wait_for(lambda _: drops_received(harness.api, READER) == [1, 1])
 
 
 @pytest.mark.parametrize("index", range(5))

@@ -1,0 +1,140 @@
+"""``distillbot srs optimize``: fit course-wide FSRS parameters from every learner's review log.
+
+One learner of a fourteen-drop course never answers enough for fsrs's optimiser, so all
+learners' logs are pooled; a card is one learner's history with one quiz item. The fit
+runs in a child process (``kd_sandbox.srs_fit``), so this process never imports torch.
+The bot picks up the newest stored parameter set for every review after it is stored.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Sequence
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine, inspect
+from sqlmodel import Session, col, select
+
+from bot.storage.db import make_engine, session_scope
+from bot.storage.models import ReviewLog, SrsParameters
+from kd_sandbox.srs_fit import FitResult, NotEnoughReviews, Review, check_enough, fit_in_worker
+
+DEFAULT_MIN_REVIEWS = 512
+
+Fitter = Callable[[Sequence[Review]], FitResult]
+
+
+class CannotOptimize(Exception):
+    """The parameters cannot be fitted or should not be stored; the message says why."""
+
+
+@dataclass(frozen=True)
+class Optimized:
+    """A fit and where it went: ``stored_id`` is None for a dry run."""
+
+    fit: FitResult
+    stored_id: int | None
+
+
+def load_reviews(session: Session) -> list[Review]:
+    """Every answer ever logged, as the fitter's plain tuples (card key ``learner:item``)."""
+    logs = session.exec(select(ReviewLog).order_by(col(ReviewLog.reviewed_at))).all()
+    return [
+        (f"{log.learner_id}:{log.item_id}", log.rating, log.reviewed_at, log.duration_ms)
+        for log in logs
+    ]
+
+
+def optimize(
+    engine: Engine,
+    *,
+    now: datetime,
+    min_reviews: int = DEFAULT_MIN_REVIEWS,
+    dry_run: bool = False,
+    fit: Fitter = fit_in_worker,
+) -> Optimized:
+    """Fits parameters to all review logs and, unless ``dry_run``, stores them.
+
+    Raises:
+        CannotOptimize: The tables are missing, the logs are too few, or (unless
+            ``dry_run``, which reports any fit) the fitted parameters predict held-out
+            reviews no better than the defaults; nothing is stored then.
+    """
+    if not inspect(engine).has_table(SrsParameters.__tablename__):
+        raise CannotOptimize("The database has no review-log tables; run `distillbot migrate`.")
+    with session_scope(engine) as session:
+        reviews = load_reviews(session)
+    if len(reviews) < min_reviews:
+        raise CannotOptimize(
+            f"Not enough review logs to fit FSRS parameters: {len(reviews)} reviews, "
+            f"at least {min_reviews} wanted (--min-reviews)."
+        )
+    try:
+        check_enough(reviews)  # before the child starts: no torch import for a refusal
+        result = fit(reviews)
+    except NotEnoughReviews as error:
+        raise CannotOptimize(f"Not enough review logs to fit FSRS parameters: {error}") from error
+    except BrokenProcessPool as error:
+        raise CannotOptimize(
+            "The fitting process died (out of memory?); nothing stored."
+        ) from error
+    if dry_run:
+        return Optimized(fit=result, stored_id=None)
+    if not result.log_loss_after < result.log_loss_before:
+        raise CannotOptimize(
+            "The fitted parameters predict held-out reviews no better than FSRS's defaults "
+            f"(log-loss {result.log_loss_before:.4f} → {result.log_loss_after:.4f}); "
+            "nothing stored."
+        )
+    row = SrsParameters(
+        parameters=json.dumps(list(result.parameters)),
+        fitted_at=now,
+        reviews_used=result.reviews_used,
+        log_loss_before=result.log_loss_before,
+        log_loss_after=result.log_loss_after,
+    )
+    with session_scope(engine) as session:
+        session.add(row)
+        session.flush()
+        stored_id = row.id
+    return Optimized(fit=result, stored_id=stored_id)
+
+
+def describe(outcome: Optimized) -> str:
+    """The report printed by the command."""
+    fit = outcome.fit
+    lines = [
+        f"Reviews used for fitting: {fit.reviews_used}",
+        f"Held-out reviews scored: {fit.held_out} (on cards never fitted on)",
+        f"Held-out log-loss: {fit.log_loss_before:.4f} with FSRS's defaults"
+        f" → {fit.log_loss_after:.4f} fitted (lower is better)",
+        "Parameters: " + ", ".join(f"{value:.4f}" for value in fit.parameters),
+    ]
+    if outcome.stored_id is None:
+        better = fit.log_loss_after < fit.log_loss_before
+        lines.append(
+            "Dry run: nothing stored." + ("" if better else " (No better than the defaults.)")
+        )
+    else:
+        lines.append(
+            f"Stored as parameter set {outcome.stored_id}; "
+            "the bot schedules every review with it from now on."
+        )
+    return "\n".join(lines)
+
+
+def run_optimize(database_url: str, *, min_reviews: int, dry_run: bool) -> int:
+    """The command: fit, store, print the report; exit status 1 with a reason otherwise."""
+    engine = make_engine(database_url)
+    try:
+        outcome = optimize(engine, now=datetime.now(UTC), min_reviews=min_reviews, dry_run=dry_run)
+    except CannotOptimize as error:
+        print(error, file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    print(describe(outcome))
+    return 0

@@ -1,0 +1,116 @@
+"""Storing a fit: what is read from the logs, when nothing is stored, and that the bot uses it.
+
+The fitter is replaced by a stand-in here (the real fit runs in test_srs_fit and through the
+command line in test_command), so these run on SQLite and PostgreSQL in a second.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+
+import pytest
+from fsrs.scheduler import DEFAULT_PARAMETERS
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from bot.quiz.learners import scheduler_for
+from bot.srs_optimize import CannotOptimize, load_reviews, optimize
+from bot.storage.db import make_engine
+from bot.storage.models import SrsParameters
+from kd_sandbox.srs_fit import FitResult, Review
+from tests.srs.logs_db import fill
+from tests.srs.simulate import TRUE_PARAMETERS, simulate
+
+NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
+SIMULATED = simulate()
+
+
+class StandInFitter:
+    """Returns a fixed result and remembers what it was given."""
+
+    def __init__(self, log_loss_after: float = 0.5) -> None:
+        self.given: list[Review] | None = None
+        self.log_loss_after = log_loss_after
+
+    def __call__(self, reviews: Sequence[Review]) -> FitResult:
+        self.given = list(reviews)
+        return FitResult(
+            parameters=TRUE_PARAMETERS,
+            reviews_used=700,
+            held_out=130,
+            log_loss_before=0.6,
+            log_loss_after=self.log_loss_after,
+        )
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    fill(engine, database_url, SIMULATED)
+    yield engine
+    engine.dispose()
+
+
+def stored(engine: Engine) -> list[SrsParameters]:
+    with Session(engine) as session:
+        return list(session.exec(select(SrsParameters)).all())
+
+
+def test_every_logged_answer_is_read_as_one_learners_card(engine: Engine) -> None:
+    with Session(engine) as session:
+        reviews = load_reviews(session)
+    first = SIMULATED[0]
+    assert len(reviews) == len(SIMULATED)
+    assert (f"{first.learner_id}:{first.item_id}", int(first.rating)) in {
+        (key, rating) for key, rating, *_ in reviews
+    }
+    assert all(at.utcoffset() is not None for _, _, at, _ in reviews)
+    assert {at for _, _, at, _ in reviews} == {review.reviewed_at for review in SIMULATED}
+
+
+def test_a_stored_fit_is_what_the_bot_schedules_with(engine: Engine) -> None:
+    fitter = StandInFitter()
+    outcome = optimize(engine, now=NOW, fit=fitter)
+    assert fitter.given is not None and len(fitter.given) == len(SIMULATED)
+    [row] = stored(engine)
+    assert outcome.stored_id == row.id
+    assert (row.reviews_used, row.log_loss_before, row.log_loss_after) == (700, 0.6, 0.5)
+    with Session(engine) as session:
+        assert scheduler_for(session, None).parameters == TRUE_PARAMETERS
+
+
+def test_a_dry_run_stores_nothing(engine: Engine) -> None:
+    outcome = optimize(engine, now=NOW, dry_run=True, fit=StandInFitter())
+    assert outcome.stored_id is None
+    assert stored(engine) == []
+
+
+def test_a_fit_no_better_than_the_defaults_is_not_stored(engine: Engine) -> None:
+    with pytest.raises(CannotOptimize, match="no better than FSRS's defaults"):
+        optimize(engine, now=NOW, fit=StandInFitter(log_loss_after=0.6))
+    assert stored(engine) == []
+    with Session(engine) as session:
+        assert scheduler_for(session, None).parameters == DEFAULT_PARAMETERS
+
+
+def test_fewer_logs_than_min_reviews_are_refused_before_fitting(engine: Engine) -> None:
+    fitter = StandInFitter()
+    with pytest.raises(CannotOptimize, match=f"{len(SIMULATED)} reviews, at least 5000"):
+        optimize(engine, now=NOW, min_reviews=5000, fit=fitter)
+    assert fitter.given is None
+    assert stored(engine) == []
+
+
+def test_logs_fsrs_cannot_learn_from_are_refused_before_fitting(database_url: str) -> None:
+    engine = make_engine(database_url)
+    # Many answers, but each card answered once: nothing a day after a previous review.
+    first_answers = list({(r.learner_id, r.item_id): r for r in reversed(SIMULATED)}.values())
+    fill(engine, database_url, first_answers)
+    fitter = StandInFitter()
+    try:
+        with pytest.raises(CannotOptimize, match="needs 512 reviews made a day or more"):
+            optimize(engine, now=NOW, min_reviews=10, fit=fitter)
+    finally:
+        engine.dispose()
+    assert fitter.given is None
