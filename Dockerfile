@@ -5,7 +5,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     DATABASE_URL=sqlite:////app/data/distill.db \
-    CACHE_DIR=/app/data/cache
+    CACHE_DIR=/app/data/cache \
+    HEALTH_PORT=8080
 
 WORKDIR /app
 
@@ -25,4 +26,6 @@ RUN useradd --create-home --uid 10001 distill \
 USER 10001
 
 VOLUME ["/app/data"]
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s \
+    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8080/healthz', timeout=4)"]
 CMD ["distillbot", "run"]
