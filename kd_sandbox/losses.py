@@ -53,9 +53,7 @@ def hinton_kd_loss(
         reduction="batchmean",
         log_target=True,
     )
-    soft = alpha * temperature**2 * kl
-    hard = (1.0 - alpha) * F.cross_entropy(student_logits, labels)
-    return KDLoss(soft + hard, soft, hard)
+    return _mix(kl, student_logits, labels, temperature, alpha)
 
 
 def reverse_kd_loss(
@@ -81,6 +79,17 @@ def reverse_kd_loss(
         reduction="batchmean",
         log_target=True,
     )
+    return _mix(kl, student_logits, labels, temperature, alpha)
+
+
+def _mix(
+    kl: torch.Tensor,
+    student_logits: torch.Tensor,
+    labels: torch.Tensor,
+    temperature: float,
+    alpha: float,
+) -> KDLoss:
+    """alpha·T²·KL plus (1 − alpha)·CE on the labels, with both parts kept for plotting."""
     soft = alpha * temperature**2 * kl
     hard = (1.0 - alpha) * F.cross_entropy(student_logits, labels)
     return KDLoss(soft + hard, soft, hard)

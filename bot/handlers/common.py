@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from sqlmodel import Session
 from telegram import ChatMember, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
 
+from bot import journey
+from bot.delivery.outbox import Work
 from bot.formatting import markdown
-from bot.services import AppContext, services_of
+from bot.services import AppContext, Services, services_of
 from bot.storage.db import session_scope
 from bot.storage.models import Chat
 from bot.storage.registry import register_chat
@@ -47,3 +52,19 @@ async def may_change_settings(update: Update, context: AppContext) -> bool:
 
 def command_args(context: AppContext) -> str:
     return " ".join(context.args or [])
+
+
+def claim_next_drop(
+    services: Services, session: Session, chat: Chat, *, scheduled: bool
+) -> Work | None:
+    """Claim the chat's next drop for sending now (onboarding, /next, /restart)."""
+    settings = services.settings
+    return journey.deliver_now(
+        session,
+        chat,
+        services.course,
+        services.clock(),
+        day_start_hour=settings.day_start_hour,
+        lease=timedelta(seconds=settings.delivery_lease_s),
+        scheduled=scheduled,
+    )

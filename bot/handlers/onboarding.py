@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import time, timedelta
+from datetime import time
 from zoneinfo import ZoneInfo
 
 from telegram import (
@@ -21,7 +21,14 @@ from bot import journey
 from bot.delivery.job import deliver_drop
 from bot.domain import InputError, parse_delivery_time, parse_time_zone, zone_from_location
 from bot.formatting import escape
-from bot.handlers.common import chat_row, command_args, is_private, may_change_settings, reply
+from bot.handlers.common import (
+    chat_row,
+    claim_next_drop,
+    command_args,
+    is_private,
+    may_change_settings,
+    reply,
+)
 from bot.services import AppContext, services_of
 from bot.storage.db import session_scope
 from bot.storage.models import Chat
@@ -268,15 +275,7 @@ async def _apply_schedule(
         )
         chat.awaiting = missing
         if missing is None and chat.current_drop_id is None and chat.finished_at is None:
-            work = journey.deliver_now(
-                session,
-                chat,
-                services.course,
-                now,
-                day_start_hour=settings.day_start_hour,
-                lease=timedelta(seconds=settings.delivery_lease_s),
-                scheduled=True,
-            )
+            work = claim_next_drop(services, session, chat, scheduled=True)
         when = journey.describe_next(chat, now, settings.day_start_hour)
     if missing == "time":
         await reply(update, "Got it. When should the daily drop arrive?", markup=time_keyboard())

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import re
-from datetime import timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
@@ -12,18 +11,14 @@ from telegram.error import BadRequest
 from bot import journey
 from bot.delivery.job import deliver_drop
 from bot.delivery.parts import drop_parts
-from bot.handlers.common import chat_row, is_private, may_change_settings, reply
+from bot.handlers.common import chat_row, claim_next_drop, is_private, may_change_settings, reply
 from bot.quiz import flow as quiz_flow
-from bot.services import AppContext, Services, services_of
+from bot.services import AppContext, services_of
 from bot.storage.db import session_scope
 from bot.storage.models import Chat
 
 DONE_DATA = re.compile(r"^done:(?P<round>\d{1,6}):(?P<drop>\d\.\d)$")
 LAST_DROP = "4.1"
-
-
-def _lease(services: Services) -> timedelta:
-    return timedelta(seconds=services.settings.delivery_lease_s)
 
 
 async def today(update: Update, context: AppContext) -> None:
@@ -43,11 +38,9 @@ async def today(update: Update, context: AppContext) -> None:
 async def next_drop(update: Update, context: AppContext) -> None:
     """/next: the next drop now, for the eager, once the current one is done."""
     services = services_of(context)
-    settings = services.settings
     if not await may_change_settings(update, context):
         await reply(update, "In a group, only administrators can pull the next drop early.")
         return
-    now = services.clock()
     with session_scope(services.engine) as session:
         chat = session.get(Chat, chat_row(context, update).id)
         assert chat is not None
@@ -64,15 +57,7 @@ async def next_drop(update: Update, context: AppContext) -> None:
             blocked = ""
         work = None
         if not blocked:
-            work = journey.deliver_now(
-                session,
-                chat,
-                services.course,
-                now,
-                day_start_hour=settings.day_start_hour,
-                lease=_lease(services),
-                scheduled=False,
-            )
+            work = claim_next_drop(services, session, chat, scheduled=False)
     if blocked or work is None:
         await reply(update, blocked or "That drop has already been sent — see /today.")
         return
@@ -235,15 +220,7 @@ async def on_restart_answer(update: Update, context: AppContext) -> None:
         journey.restart(chat, now, settings.day_start_hour)
         work = None
         if journey.is_scheduled(chat):
-            work = journey.deliver_now(
-                session,
-                chat,
-                services.course,
-                now,
-                day_start_hour=settings.day_start_hour,
-                lease=_lease(services),
-                scheduled=True,
-            )
+            work = claim_next_drop(services, session, chat, scheduled=True)
     with contextlib.suppress(BadRequest):
         await query.edit_message_text("🔄 Starting over. Here is drop 1.")
     if work is not None:
