@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 
 from telegram import BotCommand, Update
 from telegram.ext import (
-    AIORateLimiter,
     ApplicationBuilder,
     CallbackQueryHandler,
     ChatMemberHandler,
@@ -23,6 +22,7 @@ from bot.delivery.job import delivery_job
 from bot.delivery.notices import RESUME_DATA
 from bot.delivery.sender import Sender
 from bot.handlers import basic, content, distill, groups, onboarding, path, plan, quiz, your_data
+from bot.ratelimit import MessageRateLimiter
 from bot.sandbox import Sandbox
 from bot.services import AppType, BotData, Services
 
@@ -34,7 +34,7 @@ def build_application(services: Services) -> AppType:
     settings = services.settings
     # One request per interval (not a burst allowance), so no sliding window of Telegram's
     # is ever exceeded; a 429 that still comes is retried after its retry_after.
-    rate_limiter = AIORateLimiter(
+    rate_limiter = MessageRateLimiter(
         overall_max_rate=1,
         overall_time_period=settings.overall_send_interval_s,
         group_max_rate=1,

@@ -11,6 +11,9 @@ From the parent: ``("run", run_id, RunSpec)`` and ``("stop",)``.
 
 from __future__ import annotations
 
+import os
+import threading
+import time
 import traceback
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -18,6 +21,7 @@ from pathlib import Path
 from kd_sandbox.teacher_config import TeacherConfig
 
 TRACEBACK_FRAMES = 6  # enough to locate a failure without flooding the bot's log
+PARENT_CHECK_S = 0.5
 
 
 def main(
@@ -28,6 +32,7 @@ def main(
     max_memory_mb: int | None,
 ) -> None:
     """Entry point of the child process (multiprocessing target)."""
+    _exit_with_parent(os.getppid())
     if max_memory_mb is not None:
         _limit_memory(max_memory_mb)
     try:
@@ -59,6 +64,24 @@ def main(
             conn.send(("failed", run_id, traceback.format_exc(limit=TRACEBACK_FRAMES)))
         else:
             conn.send(("done", run_id, result))
+
+
+def _exit_with_parent(parent_pid: int) -> None:
+    """End this process soon after the bot dies, however it died.
+
+    A bot killed by SIGKILL or the OOM killer cannot stop its child, and the child only
+    notices the closed pipe at its next send or receive: one that is importing torch,
+    training a teacher or in a long run would keep the CPU for minutes, beside the new
+    child of the restarted bot. When the parent dies the child is re-parented, which
+    ``os.getppid()`` shows.
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(PARENT_CHECK_S)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def _limit_memory(max_memory_mb: int) -> None:

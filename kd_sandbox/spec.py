@@ -38,9 +38,9 @@ _MODE_DEFAULTS: dict[str, dict[str, Any]] = {
     "compare": {"steps": 1000, "lr": 0.01},
     "temperature": {"steps": 1000, "lr": 0.01},
     "omit": {"steps": 1000, "lr": 0.01},
-    "tokens": {"steps": 300, "lr": 0.003},
-    "traces": {"steps": 400, "lr": 0.003},
-    "preference": {"steps": 150, "lr": 0.0005},
+    "tokens": {"steps": 600, "lr": 0.01},
+    "traces": {"steps": 600, "lr": 0.01},
+    "preference": {"steps": 100, "lr": 0.001},
     "onpolicy": {"steps": 200, "lr": 0.003},
 }
 

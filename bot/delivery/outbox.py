@@ -6,6 +6,11 @@ after Telegram accepts it, ``parts_sent`` moves on. A crash leaves the row ``cla
 Telegram has no idempotency key and a duplicate is worse than a missing part that
 /today restores). The unique key (chat, round, drop) makes a second delivery of the same
 drop impossible, whoever tries.
+
+A delivery is held under a lease. Whoever holds it writes only while the lease is still
+the one it was given (``lease_until`` doubles as a fencing token): once another instance
+has taken an expired lease over, the first one's writes match no row, and it stops
+instead of sending the same parts a second time.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from bot.storage.models import Chat, Delivery
 
 @dataclass(frozen=True)
 class Work:
-    """A claimed delivery to send, from part ``parts_sent`` on."""
+    """A claimed delivery to send, from part ``parts_sent`` on, under the lease ``lease_until``."""
 
     delivery_id: int
     chat_id: int
@@ -31,6 +36,7 @@ class Work:
     drop_id: str
     path_round: int
     parts_sent: int
+    lease_until: datetime
 
 
 def claim_delivery(
@@ -61,7 +67,7 @@ def claim_delivery(
     except IntegrityError:
         return None
     assert delivery.id is not None
-    return Work(delivery.id, chat.id, chat.kind, drop_id, chat.path_round, 0)
+    return Work(delivery.id, chat.id, chat.kind, drop_id, chat.path_round, 0, now + lease)
 
 
 def reclaim_stale(engine: Engine, now: datetime, lease: timedelta, limit: int = 500) -> list[Work]:
@@ -93,28 +99,42 @@ def reclaim_stale(engine: Engine, now: datetime, lease: timedelta, limit: int = 
                     delivery.drop_id,
                     delivery.path_round,
                     delivery.parts_sent,
+                    now + lease,
                 )
             )
     return works
 
 
-def mark_sending(engine: Engine, delivery_id: int, *, lease_until: datetime) -> None:
-    _set(engine, delivery_id, status="sending", lease_until=lease_until)
+def mark_sending(
+    engine: Engine, delivery_id: int, *, held: datetime, lease_until: datetime
+) -> bool:
+    """A part is about to leave; the lease moves on to ``lease_until``. False: not ours."""
+    return _set(engine, delivery_id, held, status="sending", lease_until=lease_until)
 
 
-def mark_part_sent(engine: Engine, delivery_id: int, parts_sent: int, *, last: bool) -> None:
-    _set(engine, delivery_id, status="sent" if last else "claimed", parts_sent=parts_sent)
+def mark_part_sent(
+    engine: Engine, delivery_id: int, parts_sent: int, *, held: datetime, last: bool
+) -> bool:
+    status = "sent" if last else "claimed"
+    return _set(engine, delivery_id, held, status=status, parts_sent=parts_sent)
 
 
-def mark_failed(engine: Engine, delivery_id: int) -> None:
-    _set(engine, delivery_id, status="failed")
+def mark_failed(engine: Engine, delivery_id: int, *, held: datetime) -> bool:
+    return _set(engine, delivery_id, held, status="failed")
 
 
-def release(engine: Engine, delivery_id: int, *, retry_at: datetime) -> None:
+def release(engine: Engine, delivery_id: int, *, held: datetime, retry_at: datetime) -> bool:
     """Give the delivery back (a send that failed for now); a later tick resumes it."""
-    _set(engine, delivery_id, status="claimed", lease_until=retry_at)
+    return _set(engine, delivery_id, held, status="claimed", lease_until=retry_at)
 
 
-def _set(engine: Engine, delivery_id: int, **values: object) -> None:
+def _set(engine: Engine, delivery_id: int, held: datetime, **values: object) -> bool:
+    """Update the delivery if its lease is still ``held``; True if it was."""
     with session_scope(engine) as session:
-        session.execute(update(Delivery).where(col(Delivery.id) == delivery_id).values(**values))
+        result = session.execute(
+            update(Delivery)
+            .where(col(Delivery.id) == delivery_id)
+            .where(col(Delivery.lease_until) == held)
+            .values(**values)
+        )
+        return bool(result.rowcount == 1)  # type: ignore[attr-defined]

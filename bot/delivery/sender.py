@@ -2,24 +2,39 @@
 
 Limits: the Application's AIORateLimiter paces all sends (about 28 a second overall,
 one every 3.1 s into a group, so at most 20 a minute) and retries a 429 after its
-``retry_after``; this module adds the one-message-a-second pace into each private chat.
+``retry_after``; this module adds the one-message-a-second pace into each private chat,
+counted from the previous message's answer (see ``pacing``).
 Answers: 403 (blocked) marks the chat inactive, ChatMigrated moves the chat to its new
 id and sends there, and anything transient gives the delivery back to the outbox.
+
+A drop's part is marked in flight (``sending``) only after every wait for its turn, just
+before the request leaves: a crash then finds at most the few parts that were really on
+the wire in that state, instead of every part queued behind a pacer. The sender keeps its
+own overall and per-chat pacing at the AIORateLimiter's rates for that reason, so the
+rate limiter has (almost) nothing left to wait for once a part is marked.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import timedelta
 
+import httpx
 from aiolimiter import AsyncLimiter
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Message
-from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TimedOut,
+)
 
 from bot.delivery import chats, outbox
 from bot.delivery.outbox import Work
+from bot.delivery.pacing import ChatTurns
 from bot.delivery.parts import Buttons, Part, drop_parts
 from bot.formatting import entities_from_dicts
 from bot.services import Services
@@ -31,13 +46,26 @@ RETRY_LATER = timedelta(seconds=30)
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
+def may_have_arrived(error: NetworkError) -> bool:
+    """Whether Telegram may have the message although no answer came: a read timeout
+    comes after the whole request went out; other network errors come before that."""
+    return isinstance(error, TimedOut) and isinstance(error.__cause__, httpx.ReadTimeout)
+
+
 class ChatUnreachable(Exception):
     """The chat blocked the bot or the bot was removed."""
 
 
-@dataclass(frozen=True)
 class Moved(Exception):
-    new_chat_id: int
+    """The group became a supergroup: send to ``new_chat_id`` instead.
+
+    Not a frozen dataclass: an exception leaving a context manager gets its traceback
+    assigned, which a frozen instance refuses.
+    """
+
+    def __init__(self, new_chat_id: int) -> None:
+        super().__init__(new_chat_id)
+        self.new_chat_id = new_chat_id
 
 
 def keyboard(buttons: Buttons) -> InlineKeyboardMarkup | None:
@@ -56,7 +84,8 @@ class Sender:
 
     def __init__(self, bot: Bot, services: Services, course: Course) -> None:
         self.bot, self.services, self.course = bot, services, course
-        self._pacers: dict[int, AsyncLimiter] = {}
+        self._turns = ChatTurns(self._interval)
+        self._overall = AsyncLimiter(1, services.settings.overall_send_interval_s)
         self._parts: dict[tuple[str, int, Buttons | None], list[Part]] = {}
 
     def parts_of(self, drop_id: str, path_round: int, closing: Buttons | None) -> list[Part]:
@@ -69,20 +98,16 @@ class Sender:
             self._parts[key] = drop_parts(self.course, drop, path_round=path_round, closing=closing)
         return self._parts[key]
 
-    async def _pace(self, chat_id: int) -> None:
-        if chat_id < 0:
-            return  # groups are paced by the Application's rate limiter
-        if len(self._pacers) > 4096:
-            self._pacers = {k: v for k, v in self._pacers.items() if not v.has_capacity(1)}
-        interval = self.services.settings.private_chat_interval_s
-        if interval <= 0:
-            return
-        pacer = self._pacers.setdefault(chat_id, AsyncLimiter(1, interval))
-        await pacer.acquire()
+    def _interval(self, chat_id: int) -> float:
+        settings = self.services.settings
+        return settings.private_chat_interval_s if chat_id > 0 else settings.group_send_interval_s
 
     async def send_part(self, chat_id: int, part: Part) -> Message:
-        """One message; raises ChatUnreachable or Moved for the caller to act on."""
-        await self._pace(chat_id)
+        """One message, paced; raises ChatUnreachable or Moved for the caller to act on."""
+        async with self._turns.turn(chat_id):
+            return await self._send_now(chat_id, part)
+
+    async def _send_now(self, chat_id: int, part: Part) -> Message:
         markup = keyboard(part.buttons)
         try:
             if part.photo is not None:
@@ -120,35 +145,59 @@ class Sender:
         return sent
 
     async def deliver(self, work: Work, closing: Buttons | None = None) -> bool:
-        """Send a claimed delivery from where it stopped; True once every part is out."""
+        """Send a claimed delivery from where it stopped; True once every part is out.
+
+        Every write checks that the lease is still ``held``; if another instance has taken
+        the delivery over, this one stops at once.
+        """
         engine, clock = self.services.engine, self.services.clock
         lease = timedelta(seconds=self.services.settings.delivery_lease_s)
         parts = self.parts_of(work.drop_id, work.path_round, closing)
-        chat_id = work.chat_id
-        index = work.parts_sent
+        chat_id, index, held = work.chat_id, work.parts_sent, work.lease_until
+        if index >= len(parts):  # taken over with its last part in flight: that part counts
+            return outbox.mark_part_sent(engine, work.delivery_id, index, held=held, last=True)
         while index < len(parts):
-            outbox.mark_sending(engine, work.delivery_id, lease_until=clock() + lease)
             try:
-                await self.send_part(chat_id, parts[index])
+                async with self._turns.turn(chat_id):
+                    await self._overall.acquire()
+                    # Marked in flight only now, with every wait behind it (see above).
+                    lease_until = clock() + lease
+                    if not outbox.mark_sending(
+                        engine, work.delivery_id, held=held, lease_until=lease_until
+                    ):
+                        return self._taken_over(work)
+                    held = lease_until
+                    await self._send_now(chat_id, parts[index])
             except Moved as moved:
                 chat_id = moved.new_chat_id  # nothing was delivered: send the part there
                 continue
             except ChatUnreachable:
                 log.info("chat %s is unreachable; delivery %s dropped", chat_id, work.delivery_id)
-                outbox.mark_failed(engine, work.delivery_id)
+                outbox.mark_failed(engine, work.delivery_id, held=held)
                 return False
             except RetryAfter as exc:
-                wait = timedelta(seconds=float(exc._retry_after.total_seconds()))
-                outbox.release(engine, work.delivery_id, retry_at=clock() + max(wait, RETRY_LATER))
+                wait = max(exc._retry_after, RETRY_LATER)
+                outbox.release(engine, work.delivery_id, held=held, retry_at=clock() + wait)
                 return False
             except BadRequest:
                 log.exception("Telegram refused part %d of delivery %s", index, work.delivery_id)
-                outbox.mark_failed(engine, work.delivery_id)
+                outbox.mark_failed(engine, work.delivery_id, held=held)
                 return False
-            except NetworkError:
-                log.warning("network error on delivery %s; retrying later", work.delivery_id)
-                outbox.release(engine, work.delivery_id, retry_at=clock() + RETRY_LATER)
-                return False
+            except NetworkError as error:
+                if not may_have_arrived(error):
+                    log.warning("network error on delivery %s; retrying later", work.delivery_id)
+                    retry_at = clock() + RETRY_LATER
+                    outbox.release(engine, work.delivery_id, held=held, retry_at=retry_at)
+                    return False
+                # No answer, but the request went out: as after a crash with a part in
+                # flight, count it as delivered rather than risk sending it twice.
+                log.warning("no answer to part %d of delivery %s", index, work.delivery_id)
             index += 1
-            outbox.mark_part_sent(engine, work.delivery_id, index, last=index == len(parts))
+            last = index == len(parts)
+            if not outbox.mark_part_sent(engine, work.delivery_id, index, held=held, last=last):
+                return self._taken_over(work)
         return True
+
+    def _taken_over(self, work: Work) -> bool:
+        log.info("delivery %s was taken over by another sender", work.delivery_id)
+        return False

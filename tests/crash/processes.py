@@ -1,0 +1,187 @@
+"""The bot and the Bot API stand-in as real processes, for tests that SIGKILL the bot.
+
+Every wait is bounded; ``BotProcess.kill`` and ``StandIn.stop`` are safe to call twice, so
+tests call them in ``finally``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from bot.config import Settings
+
+TOKEN = "123456:TEST-token"
+REPO_ROOT = Path(__file__).resolve().parents[2]
+T = TypeVar("T")
+MESSAGE_IDS = itertools.count(1)  # of the messages tests inject as users
+
+
+def clean_env() -> dict[str, str]:
+    """This environment without any bot setting a developer may have exported, and with
+    this checkout first on the import path (the processes run from other folders)."""
+    ours = {name.upper() for name in Settings.model_fields}
+    env = {k: v for k, v in os.environ.items() if k.upper() not in ours}
+    env["PYTHONPATH"] = str(REPO_ROOT)
+    return env
+
+
+def children_of(pid: int) -> list[int]:
+    """Process ids whose parent is ``pid`` (Linux: read from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue  # the process ended while we looked
+        # "pid (name) state ppid ...": the name may hold spaces, so split after ")".
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        if parent == pid:
+            found.append(int(entry.name))
+    return found
+
+
+def is_running(pid: int) -> bool:
+    """True while ``pid`` exists and is not a zombie."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def wait_until(
+    probe: Callable[[], T | None], *, timeout: float, what: str, every: float = 0.1
+) -> T:
+    """Poll ``probe`` until it returns something truthy; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = probe()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(every)
+
+
+class StandIn:
+    """``python -m tests.botapi.serve`` in a child process."""
+
+    def __init__(self, *, flood_limits: bool = False) -> None:
+        argv = [sys.executable, "-m", "tests.botapi.serve"]
+        if flood_limits:
+            argv.append("--flood-limits")
+        # Its stderr is dropped: every kill makes it log the requests cut off half-way.
+        self.process = subprocess.Popen(
+            argv,
+            cwd=REPO_ROOT,
+            env=clean_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()  # "PORT n" once listening
+        if not line.startswith("PORT "):
+            self.stop()
+            raise RuntimeError(f"the stand-in did not start: {line!r}")
+        self.port = int(line.split()[1])
+        self.base = f"http://127.0.0.1:{self.port}"
+
+    def stats(self) -> dict[str, Any]:
+        with urllib.request.urlopen(f"{self.base}/_stats", timeout=10) as response:
+            stats: dict[str, Any] = json.load(response)
+        return stats
+
+    def per_chat(self) -> dict[int, list[str]]:
+        """The first 80 characters of every message each chat received, in order."""
+        return {int(chat): texts for chat, texts in self.stats()["per_chat"].items()}
+
+    def push(self, update: dict[str, Any]) -> None:
+        request = urllib.request.Request(
+            f"{self.base}/_push",
+            data=json.dumps(update).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=10):
+            pass
+
+    def command(self, user_id: int, text: str) -> None:
+        """Inject ``text`` as a private message from ``user_id``."""
+        command = text.split()[0]
+        self.push(
+            {
+                "message": {
+                    "message_id": next(MESSAGE_IDS),
+                    "date": int(time.time()),
+                    "chat": {"id": user_id, "type": "private", "first_name": f"User{user_id}"},
+                    "from": {"id": user_id, "is_bot": False, "first_name": f"User{user_id}"},
+                    "text": text,
+                    "entities": [{"type": "bot_command", "offset": 0, "length": len(command)}],
+                }
+            }
+        )
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+
+
+class BotProcess:
+    """``python -m bot run`` in a child process; its log stays in the working folder."""
+
+    def __init__(self, workdir: Path, env: dict[str, str]) -> None:
+        self.log_path = workdir / f"bot-{time.monotonic_ns()}.log"
+        self._log = self.log_path.open("wb")
+        # The working folder is the test's, so no developer's .env is read.
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "run"],
+            cwd=workdir,
+            env={**clean_env(), **env},
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def kill(self) -> None:
+        """SIGKILL the bot alone (not its children: a crash does not tidy up either)."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(timeout=10)
+        self._log.close()
+
+
+def bot_env(stand_in: StandIn, database_url: str, workdir: Path, **extra: str) -> dict[str, str]:
+    return {
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_BASE_URL": f"{stand_in.base}/bot",
+        "DATABASE_URL": database_url,
+        "CACHE_DIR": str(workdir / "cache"),
+        "LOG_LEVEL": "WARNING",
+        "SANDBOX_ENABLED": "false",
+        "DELIVERY_LEASE_S": "2",
+        "DELIVERY_CHECK_SECONDS": "1",
+        "PRIVATE_CHAT_INTERVAL_S": "0",
+        **extra,
+    }

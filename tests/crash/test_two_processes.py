@@ -1,0 +1,53 @@
+"""Two ``python -m bot run`` processes on one database fan out to the same due learners.
+
+Both claim due chats (SKIP LOCKED on PostgreSQL, BEGIN IMMEDIATE on SQLite) and, with
+a lease far shorter than the fan-out, keep taking each other's queued deliveries over.
+Every learner still gets each message of the drop exactly once.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlmodel import Session, col, func, select
+
+from bot.storage.db import make_engine
+from bot.storage.models import Delivery
+from tests.crash.processes import BotProcess, StandIn, bot_env, wait_until
+from tests.e2e.fanout import count_fan_out, drop_openings, seed_due_chats
+
+CHATS = list(range(30_001, 30_151))
+NEXT_DROP = "1.3"  # two messages each, 300 in all: about 11 s at the bot's overall pace
+
+
+def test_two_bot_processes_send_each_message_once(tmp_path: Path, database_url: str) -> None:
+    seed_due_chats(database_url, CHATS, last_drop="1.2", now=datetime.now(UTC))
+    stand_in = StandIn()
+    bots: list[BotProcess] = []
+    try:
+        env = bot_env(stand_in, database_url, tmp_path)  # a 2 s lease
+        bots = [BotProcess(tmp_path, env), BotProcess(tmp_path, env)]
+        wait_until(lambda: _all_sent(database_url), timeout=120, what="the fan-out", every=0.5)
+        received = stand_in.per_chat()
+    finally:
+        for bot in bots:
+            bot.kill()
+        stand_in.stop()
+    count = count_fan_out(received, CHATS, drop_openings(NEXT_DROP))
+    print(f"two processes: {count}")
+    assert count.exactly_once == len(CHATS), count
+
+
+def _all_sent(database_url: str) -> bool:
+    engine = make_engine(database_url)
+    try:
+        with Session(engine) as session:
+            sent = session.exec(
+                select(func.count())
+                .select_from(Delivery)
+                .where(col(Delivery.drop_id) == NEXT_DROP, col(Delivery.status) == "sent")
+            ).one()
+    finally:
+        engine.dispose()
+    return sent == len(CHATS)

@@ -1,0 +1,70 @@
+"""Under load nothing is lost: learners pressing at once, a /distill burst, /help between.
+
+The small version of bench/bench_load.py (which prints latencies); this one asserts only
+what a user would notice: every press answered, every answer scored once, the sandbox
+queue bounded with a clear refusal, and every accepted run's picture delivered.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlmodel import Session, col, select
+
+from bot.storage.models import ReviewLog
+from tests.e2e.harness import running_bot
+from tests.e2e.load import (
+    answer_presses,
+    distill_burst,
+    done_presses,
+    first_question,
+    onboard_all,
+    pictures_for,
+    press_all,
+    question_buttons,
+)
+
+LEARNERS = list(range(60_001, 60_031))
+DISTILL_USERS = list(range(61_001, 61_013))
+HELPERS = [62_001, 62_002, 62_003]
+QUEUE_SIZE = 3
+QUESTIONS_OF_DROP_ONE = 3
+
+
+async def test_learners_pressing_at_once_and_a_distill_burst_lose_nothing(
+    tmp_path: Path,
+) -> None:
+    async with running_bot(
+        tmp_path, sandbox_queue_size=QUEUE_SIZE, sandbox_timeout_s=240
+    ) as harness:
+        api = harness.api
+        await onboard_all(api, LEARNERS, timeout=60)
+        done = await press_all(
+            api, done_presses(api, LEARNERS), taps=1, what="Done", timeout=60, reply=first_question
+        )
+        assert done.unanswered == 0
+        questions = done.replies
+        for number in range(1, QUESTIONS_OF_DROP_ONE + 1):
+            assert all(question_buttons(q) for q in questions.values()), number
+            # Each learner taps twice: both taps are answered, the second one counts nothing.
+            answered = await press_all(
+                api, answer_presses(questions), taps=2, what=f"answer {number}", timeout=60
+            )
+            assert answered.unanswered == 0
+            questions = answered.replies
+        assert all(
+            f"of {QUESTIONS_OF_DROP_ONE} right" in closing.text for closing in questions.values()
+        )
+        with Session(harness.services.engine) as session:
+            logs = session.exec(select(ReviewLog).where(col(ReviewLog.learner_id).in_(LEARNERS)))
+            items: dict[int, list[str]] = {learner: [] for learner in LEARNERS}
+            for log in logs:
+                items[log.learner_id].append(log.item_id)
+        for learner, logged in items.items():
+            assert len(logged) == QUESTIONS_OF_DROP_ONE == len(set(logged)), learner
+
+        burst = await distill_burst(api, DISTILL_USERS, HELPERS, settings="steps=10", timeout=60)
+        assert burst.other == {}, "every /distill is either queued or refused as full"
+        assert 1 <= len(burst.accepted) <= QUEUE_SIZE + 1
+        assert len(burst.accepted) + len(burst.refused_full) == len(DISTILL_USERS)
+        await pictures_for(api, burst.accepted, timeout=200)
