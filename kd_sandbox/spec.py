@@ -38,8 +38,8 @@ _MODE_DEFAULTS: dict[str, dict[str, Any]] = {
     "compare": {"steps": 1000, "lr": 0.01},
     "temperature": {"steps": 1000, "lr": 0.01},
     "omit": {"steps": 1000, "lr": 0.01},
-    "tokens": {"steps": 600, "lr": 0.01},
-    "traces": {"steps": 600, "lr": 0.01},
+    "tokens": {"steps": 900, "lr": 0.01},
+    "traces": {"steps": 900, "lr": 0.01},
     "preference": {"steps": 100, "lr": 0.001},
     "onpolicy": {"steps": 200, "lr": 0.003},
 }

@@ -1,0 +1,117 @@
+"""The four language-model modes of /distill: what each comparison gives, and how fast.
+
+Prints, for the default settings over three seeds (mean ± sd):
+  - the teacher's training time (trained fresh here, as a first run would) and accuracy,
+  - per mode, both arms' numbers and the wall time of one default run (the cached
+    teacher loaded, nothing else reused),
+  - two sweeps that show why token-level KD gains little here (student width and
+    steps) and the on-policy comparison under each divergence.
+Asserts nothing. Uses one torch thread, like the worker.
+
+Run: .venv/bin/python bench/bench_lm.py  [--seeds 3] [--no-sweeps]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import torch
+
+from kd_sandbox.lm import run_lm_mode
+from kd_sandbox.lm.teacher import TeacherSettings, load_or_train_teacher
+from kd_sandbox.spec import parse_settings
+
+# Per mode: the metrics to print, in pairs (distilled arm first).
+REPORTED = {
+    "traces": ["accuracy_traces", "accuracy_answers", "majority_baseline"],
+    "tokens": ["accuracy_kd", "accuracy_plain", "kl_kd", "kl_plain"],
+    "preference": [
+        "start_accuracy",
+        "accuracy_dpo",
+        "accuracy_sft",
+        "margin_dpo",
+        "margin_sft",
+        "chosen_logratio_dpo",
+        "chosen_logratio_sft",
+    ],
+    "onpolicy": [
+        "start_accuracy",
+        "accuracy_onpolicy",
+        "accuracy_offline",
+        "divergence_onpolicy",
+        "divergence_offline",
+    ],
+}
+
+
+def say(text: str) -> None:
+    """Print at once, so that the numbers show while the benchmark runs."""
+    print(text, flush=True)
+
+
+def mean_sd(values: list[float]) -> str:
+    sd = statistics.stdev(values) if len(values) > 1 else 0.0
+    return f"{statistics.mean(values):.3f} ± {sd:.3f}"
+
+
+def run_seeds(cache: Path, settings: str, seeds: int, keys: list[str]) -> None:
+    """Run ``settings`` once per seed and print each key's mean ± sd and the wall time."""
+    rows: dict[str, list[float]] = {k: [] for k in [*keys, "wall_s"]}
+    for seed in range(seeds):
+        started = time.perf_counter()
+        result = run_lm_mode(parse_settings(f"{settings} seed={seed}"), cache)
+        rows["wall_s"].append(time.perf_counter() - started)
+        for key in keys:
+            rows[key].append(float(result.metrics[key]))
+    say(f"  {settings}")
+    for key, values in rows.items():
+        say(f"    {key:22s} {mean_sd(values)}   {[round(v, 3) for v in values]}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--no-sweeps", action="store_true")
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    with tempfile.TemporaryDirectory() as tmp:
+        cache = Path(tmp)
+        settings = TeacherSettings()
+        started = time.perf_counter()
+        teacher = load_or_train_teacher(cache, settings)
+        say(
+            f"teacher: {settings.hidden} wide × {settings.layers} blocks, "
+            f"{settings.train_steps} steps: trained and saved in "
+            f"{time.perf_counter() - started:.1f} s (training {teacher.train_seconds:.1f} s), "
+            f"held-out accuracy {teacher.heldout_accuracy:.3f}"
+        )
+        started = time.perf_counter()
+        load_or_train_teacher(cache, settings)
+        say(f"teacher: loaded from the cache in {time.perf_counter() - started:.2f} s")
+        say(f"\ndefault runs, seeds 0..{args.seeds - 1} (mean ± sd, then each seed):")
+        for mode, keys in REPORTED.items():
+            run_seeds(cache, f"mode={mode}", args.seeds, keys)
+        if args.no_sweeps:
+            return
+        say("\nwhy token-level KD gains little here: student width and steps")
+        for extra in (
+            "hidden=8 steps=200",
+            "hidden=8",
+            "hidden=16 steps=200",
+            "hidden=32 steps=200",
+        ):
+            run_seeds(cache, f"mode=tokens {extra}", args.seeds, REPORTED["tokens"][:2])
+        say("\non-policy vs offline under each divergence")
+        for extra in ("divergence=reverse", "divergence=jsd beta=0.5"):
+            run_seeds(cache, f"mode=onpolicy {extra}", args.seeds, REPORTED["onpolicy"][1:3])
+
+
+if __name__ == "__main__":
+    main()

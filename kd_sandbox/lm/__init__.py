@@ -1,0 +1,76 @@
+"""Distillation of tiny language models: the four LM modes of /distill.
+
+``run_lm_mode`` is the entry point the runner calls in the worker process. The modes
+share one cached teacher (see ``teacher.py``); the first run trains it.
+"""
+
+from __future__ import annotations
+
+import os
+
+# Set before any module of this package imports transformers (this file runs first):
+# never try to reach the model hub, and keep save/load progress bars out of the log.
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from kd_sandbox.result import RunResult
+from kd_sandbox.spec import LM_MODES, RunSpec
+
+if TYPE_CHECKING:
+    from kd_sandbox.lm.students import Sizes
+    from kd_sandbox.lm.teacher import TeacherSettings
+
+__all__ = ["run_lm_mode"]
+
+# One thread: these models are so small that a second thread buys little, and on a busy
+# two-core machine two threads waiting on each other ran ten times slower (measured).
+TORCH_THREADS = 1
+
+
+def run_lm_mode(
+    spec: RunSpec,
+    cache_dir: Path,
+    progress: Callable[[float], None] | None = None,
+    *,
+    teacher_settings: TeacherSettings | None = None,
+    sizes: Sizes | None = None,
+) -> RunResult:
+    """Run one LM mode (tokens, traces, preference, onpolicy) and return its picture.
+
+    ``teacher_settings`` and ``sizes`` replace the default teacher and workload: tests
+    pass tiny ones. If the teacher is not cached yet, training it takes the first part
+    of ``progress`` and its time is added to the caption.
+    """
+    if spec.mode not in LM_MODES:
+        raise ValueError(f"{spec.mode!r} is not a language-model mode")
+    # Imported here so that importing this package stays cheap (no torch until a run).
+    import torch
+
+    from kd_sandbox.lm.modes import MODE_RUNNERS
+    from kd_sandbox.lm.students import Sizes, within
+    from kd_sandbox.lm.teacher import TeacherSettings, load_or_train_teacher, teacher_dir
+
+    settings = teacher_settings or TeacherSettings()
+    cached = (teacher_dir(cache_dir, settings) / "report.json").exists()
+    teacher_share = 0.0 if cached else 0.4
+    threads = torch.get_num_threads()
+    torch.set_num_threads(min(TORCH_THREADS, threads))
+    try:
+        teacher = load_or_train_teacher(cache_dir, settings, within(progress, 0.0, teacher_share))
+        result = MODE_RUNNERS[spec.mode](
+            spec, teacher, sizes or Sizes(), within(progress, teacher_share, 1.0)
+        )
+    finally:
+        torch.set_num_threads(threads)  # the worker's other runs keep their own setting
+    if teacher.trained_now:
+        seconds = teacher.train_seconds
+        note = f"\n(First run: the teacher was trained now, in {seconds:.0f} s; it is cached.)"
+        result.caption = (result.caption + note)[:1024]
+        result.metrics["teacher_train_s"] = teacher.train_seconds
+    return result
