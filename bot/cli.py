@@ -141,7 +141,12 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Action]]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser, actions = build_parser()
-    args = parser.parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    if words[:1] == ["distill"]:
+        # Everything after "distill" is the sandbox CLI's own (argparse's REMAINDER would
+        # refuse a leading option such as --out).
+        return cmd_distill(argparse.Namespace(rest=words[1:]))
+    args = parser.parse_args(words)
     if args.command is None:
         parser.print_help()
         return 2

@@ -92,3 +92,11 @@ def test_every_listed_subcommand_has_working_help(tmp_path: Path) -> None:
     for args in (("--help",), ("run", "--help"), ("migrate", "--help"), ("content", "--help")):
         result = run_cli(*args, cwd=tmp_path)
         assert result.returncode == 0, (args, result.stderr)
+
+
+def test_distill_subcommand_takes_options_first(tmp_path: Path) -> None:
+    shown = run_cli("distill", "--help", cwd=tmp_path)
+    assert shown.returncode == 0 and "--out" in shown.stdout and "alpha" in shown.stdout
+    refused = run_cli("distill", "--out", str(tmp_path / "x.png"), "T=99", cwd=tmp_path)
+    assert refused.returncode == 2 and "T=99" in refused.stderr
+    assert not (tmp_path / "x.png").exists()
