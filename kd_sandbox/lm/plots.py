@@ -86,13 +86,16 @@ def figure_png(title: str, panels: list[Panel]) -> bytes:
             )
         if panel.percent:
             ax.set_ylim(0, 102)
-        ax.set_title(panel.title, fontsize=12)
-        ax.set_xlabel("training step", fontsize=12)
-        ax.set_ylabel(panel.ylabel + (" (%)" if panel.percent else ""), fontsize=12)
-        ax.tick_params(labelsize=11)
+        ax.set_title(panel.title, fontsize=13)
+        ax.set_xlabel("training step", fontsize=13)
+        ax.set_ylabel(panel.ylabel + (" (%)" if panel.percent else ""), fontsize=13)
+        ax.tick_params(labelsize=12)
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=10, loc="best")
-    figure.suptitle(title, fontsize=15, fontweight="bold")
+        # Under the axes, so that no curve is ever hidden behind it.
+        ax.legend(
+            fontsize=11, loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=2, frameon=False
+        )
+    figure.suptitle(title, fontsize=16, fontweight="bold")
     figure.tight_layout()
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")

@@ -80,7 +80,7 @@ def run_traces(
                 percent=True,
             ),
             Panel(
-                "training loss per completion token",
+                "training loss per token",
                 "cross-entropy",
                 [
                     Series("on traces", losses[True], DISTILLED),

@@ -179,7 +179,9 @@ def train(
     the training loss at every step.
     """
     optimizer, schedule = optimizer_and_schedule(model, lr, steps)
-    every = max(1, steps // n_evals)
+    # Evenly spaced, the last one after the final step.
+    n_evals = max(1, min(n_evals, steps))
+    checkpoints = {round(k * steps / n_evals) for k in range(1, n_evals + 1)}
     losses = Curve()
     model.train(False)
     stop = evaluate(0)
@@ -195,7 +197,7 @@ def train(
         optimizer.step()
         schedule.step()
         losses.add(step, float(loss.detach()))
-        if step % every == 0 or step == steps:
+        if step in checkpoints:
             model.train(False)
             stop = evaluate(step)
             model.train()
