@@ -16,7 +16,7 @@ from transformers import GPT2LMHeadModel
 
 from kd_sandbox.lm.losses import generalized_jsd
 from kd_sandbox.lm.models import frozen_copy, generate, next_token_logits
-from kd_sandbox.lm.plots import BASELINE, DISTILLED, TEACHER, Level, Panel, Series, figure_png
+from kd_sandbox.lm.plots import BASELINE, DISTILLED, Panel, Series, accuracy_panel, figure_png
 from kd_sandbox.lm.students import BATCH_SIZE, Progress, Sizes, transfer_batch, warm_start, within
 from kd_sandbox.lm.tasks import Chain, completion_length
 from kd_sandbox.lm.teacher import Teacher
@@ -121,17 +121,7 @@ def run_onpolicy(
     png = figure_png(
         f"On-policy vs. offline distillation ({name})",
         [
-            Panel(
-                "held-out exact match",
-                "problems right",
-                [Series("on-policy", on_acc, DISTILLED), Series("offline", off_acc, BASELINE)],
-                [
-                    Level(
-                        f"teacher {teacher.heldout_accuracy:.0%}", teacher.heldout_accuracy, TEACHER
-                    )
-                ],
-                percent=True,
-            ),
+            accuracy_panel(teacher.heldout_accuracy, ("on-policy", on_acc), ("offline", off_acc)),
             Panel(
                 "on the student's own samples",
                 f"{name}, nats/token",

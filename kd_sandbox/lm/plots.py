@@ -60,6 +60,22 @@ def _smoothed(values: list[float], window: int) -> list[float]:
     return out
 
 
+def accuracy_panel(
+    teacher_accuracy: float,
+    distilled: tuple[str, Curve],
+    baseline: tuple[str, Curve],
+    *extra: Level,
+) -> Panel:
+    """The panel every LM mode shows first: both students' held-out exact match."""
+    return Panel(
+        "held-out exact match",
+        "problems right",
+        [Series(*distilled, DISTILLED), Series(*baseline, BASELINE)],
+        [Level(f"teacher {teacher_accuracy:.0%}", teacher_accuracy, TEACHER), *extra],
+        percent=True,
+    )
+
+
 def figure_png(title: str, panels: list[Panel]) -> bytes:
     """The panels side by side under one title, as PNG bytes (1200×900 px)."""
     figure = Figure(figsize=(8, 6), dpi=150)

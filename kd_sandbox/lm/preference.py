@@ -22,10 +22,10 @@ from kd_sandbox.lm.plots import (
     BASELINE,
     DISTILLED,
     FLOOR,
-    TEACHER,
     Level,
     Panel,
     Series,
+    accuracy_panel,
     figure_png,
 )
 from kd_sandbox.lm.students import BATCH_SIZE, Progress, Sizes, warm_start, within
@@ -182,17 +182,7 @@ def run_preference(
     png = figure_png(
         "DPO on the teacher's preferences vs. SFT on the preferred",
         [
-            Panel(
-                "held-out exact match",
-                "problems right",
-                [Series("DPO", dpo_acc, DISTILLED), Series("SFT on chosen", sft_acc, BASELINE)],
-                [
-                    Level(
-                        f"teacher {teacher.heldout_accuracy:.0%}", teacher.heldout_accuracy, TEACHER
-                    )
-                ],
-                percent=True,
-            ),
+            accuracy_panel(teacher.heldout_accuracy, ("DPO", dpo_acc), ("SFT on chosen", sft_acc)),
             Panel(
                 "held-out pairs",
                 "margin (—), chosen's log-ratio (- -)",

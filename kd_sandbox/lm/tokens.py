@@ -16,7 +16,7 @@ from transformers import GPT2LMHeadModel
 
 from kd_sandbox.lm.losses import kl_per_position, token_kd_loss
 from kd_sandbox.lm.models import logits_in_chunks, next_token_logits, parameter_count
-from kd_sandbox.lm.plots import BASELINE, DISTILLED, TEACHER, Level, Panel, Series, figure_png
+from kd_sandbox.lm.plots import BASELINE, DISTILLED, Panel, Series, accuracy_panel, figure_png
 from kd_sandbox.lm.students import (
     BATCH_SIZE,
     Progress,
@@ -134,19 +134,8 @@ def run_tokens(
     png = figure_png(
         f"Token-level KD (T={spec.T:g}, alpha={spec.alpha:g}) vs. plain training",
         [
-            Panel(
-                "held-out exact match",
-                "problems right",
-                [
-                    Series("KD student", kd_acc, DISTILLED),
-                    Series("plain student", plain_acc, BASELINE),
-                ],
-                [
-                    Level(
-                        f"teacher {teacher.heldout_accuracy:.0%}", teacher.heldout_accuracy, TEACHER
-                    )
-                ],
-                percent=True,
+            accuracy_panel(
+                teacher.heldout_accuracy, ("KD student", kd_acc), ("plain student", plain_acc)
             ),
             Panel(
                 "distance to the teacher",

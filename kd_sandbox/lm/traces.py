@@ -13,10 +13,10 @@ from kd_sandbox.lm.plots import (
     BASELINE,
     DISTILLED,
     FLOOR,
-    TEACHER,
     Level,
     Panel,
     Series,
+    accuracy_panel,
     figure_png,
 )
 from kd_sandbox.lm.students import Progress, Sizes, build_student, sft, transfer_batch, within
@@ -64,20 +64,11 @@ def run_traces(
     png = figure_png(
         "Distilling worked steps vs. answers only",
         [
-            Panel(
-                "held-out exact match",
-                "problems right",
-                [
-                    Series("student on traces", accuracy[True], DISTILLED),
-                    Series("student on answers", accuracy[False], BASELINE),
-                ],
-                [
-                    Level(
-                        f"teacher {teacher.heldout_accuracy:.0%}", teacher.heldout_accuracy, TEACHER
-                    ),
-                    Level(f"most common answer {floor:.0%}", floor, FLOOR),
-                ],
-                percent=True,
+            accuracy_panel(
+                teacher.heldout_accuracy,
+                ("student on traces", accuracy[True]),
+                ("student on answers", accuracy[False]),
+                Level(f"most common answer {floor:.0%}", floor, FLOOR),
             ),
             Panel(
                 "training loss per token",
