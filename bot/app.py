@@ -22,9 +22,10 @@ from bot.delivery.job import delivery_job
 from bot.delivery.notices import RESUME_DATA
 from bot.delivery.sender import Sender
 from bot.handlers import basic, content, distill, groups, onboarding, path, plan, quiz, your_data
-from bot.ratelimit import MessageRateLimiter
+from bot.ratelimit import BotApiLimiter
 from bot.sandbox import Sandbox
 from bot.services import AppType, BotData, Services
+from bot.updates import TypedFirst
 
 log = logging.getLogger(__name__)
 
@@ -32,13 +33,13 @@ log = logging.getLogger(__name__)
 def build_application(services: Services) -> AppType:
     """The Application for ``services.settings``: handlers, jobs, error handler, menu."""
     settings = services.settings
-    # One request per interval (not a burst allowance), so no sliding window of Telegram's
+    # One message per interval (not a burst allowance), so no sliding window of Telegram's
     # is ever exceeded; a 429 that still comes is retried after its retry_after.
-    rate_limiter = MessageRateLimiter(
-        overall_max_rate=1,
-        overall_time_period=settings.overall_send_interval_s,
-        group_max_rate=1,
-        group_time_period=settings.group_send_interval_s,
+    rate_limiter = BotApiLimiter(
+        overall_interval_s=settings.overall_send_interval_s,
+        private_chat_interval_s=settings.private_chat_interval_s,
+        group_interval_s=settings.group_send_interval_s,
+        max_in_flight=settings.bot_api_max_in_flight,
         max_retries=3,
     )
     application: AppType = (
@@ -48,7 +49,10 @@ def build_application(services: Services) -> AppType:
         .base_file_url(settings.telegram_api_base_url.replace("/bot", "/file/bot"))
         .context_types(ContextTypes(bot_data=BotData))
         .rate_limiter(rate_limiter)
-        .concurrent_updates(True)
+        .connection_pool_size(settings.bot_api_max_in_flight)
+        .concurrent_updates(
+            TypedFirst(settings.max_concurrent_updates, other_places=settings.button_concurrency)
+        )
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
         .build()
@@ -63,6 +67,7 @@ def build_application(services: Services) -> AppType:
 
 def _add_handlers(application: AppType) -> None:
     add = application.add_handler
+    add(TypeHandler(Update, basic.set_urgency), group=-3)
     add(TypeHandler(Update, basic.refuse_forged_press), group=-2)
     add(TypeHandler(Update, basic.track_chat), group=-1)
     # /plan before the commands: it owns `/start plan`, /cancel and a stored plan's answers.

@@ -46,6 +46,12 @@ class Settings(BaseSettings):
     overall_send_interval_s: float = Field(default=1 / 28, gt=0, le=60)
     private_chat_interval_s: float = Field(default=1.05, ge=0, le=60)
     group_send_interval_s: float = Field(default=3.1, gt=0, le=600)
+    # Bot API requests on the wire at once (and connections kept open for them).
+    bot_api_max_in_flight: int = Field(default=32, ge=1, le=256)
+    # Updates handled at once: typed messages start at once (up to max_concurrent_updates),
+    # button presses and other updates take one of button_concurrency places (bot/updates.py).
+    max_concurrent_updates: int = Field(default=1024, ge=1, le=100_000)
+    button_concurrency: int = Field(default=32, ge=1, le=10_000)
     day_start_hour: int = Field(default=4, ge=0, le=12)
 
     sandbox_timeout_s: float = Field(default=60.0, gt=0, le=600)

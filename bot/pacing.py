@@ -1,31 +1,53 @@
-"""One message at a time into each chat, spaced the way Telegram counts: by arrival.
+"""Messages paced the way Telegram counts them: per chat by arrival, overall by urgency.
 
-Telegram allows about one message a second into a private chat (one every 3 s into a
-group) and counts when each message arrives. A pace taken when a send *starts* is not
-enough: a message that then waits in the overall rate limiter arrives late, the next one
-of the same chat catches up with it, and Telegram answers 429. So each chat's turn is
-held until its message has been answered, and the next one starts ``interval`` later.
+Telegram allows about one message a second into a private chat (20 a minute into a
+group) and about 30 a second overall, and counts when each message arrives. A pace taken
+when a send *starts* is not enough: a message that then waits for the overall pace
+arrives late, the next one into the same chat catches up with it, and Telegram answers
+429. So each chat's turn is held until its message has been answered, and the next one
+starts ``interval`` later.
+
+The overall pace serves the most urgent waiter first: an answer to something a user
+typed, then an answer to a button press, then scheduled sends (the morning fan-out), so a
+/help typed during a fan-out or a quiz rush is answered within a few messages' time.
+aiolimiter, used before, has no priorities; this is the small part it lacked.
 """
 
 from __future__ import annotations
 
 import asyncio
+import heapq
+import itertools
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from enum import IntEnum
 
 FORGET_AFTER = 4096  # chats remembered before idle ones are dropped
+
+
+class Urgency(IntEnum):
+    """How soon someone expects a message; lower goes first."""
+
+    TYPED = 0  # an answer to a command or text the user just sent
+    PRESSED = 1  # an answer to a button press or a poll answer
+    SCHEDULED = 2  # nobody is watching for it this second: deliveries, reminders
+
+
+#: The urgency of messages sent from the current task; set once per incoming update.
+current_urgency: ContextVar[Urgency] = ContextVar("current_urgency", default=Urgency.SCHEDULED)
 
 
 class ChatTurns:
     """Per-chat turns: ``async with turns.turn(chat_id):`` around one send."""
 
-    def __init__(self, interval_for: Callable[[int], float]) -> None:
+    def __init__(self, interval_for: Callable[[int | str], float]) -> None:
         self._interval_for = interval_for
-        self._locks: dict[int, asyncio.Lock] = {}
-        self._answered_at: dict[int, float] = {}  # event-loop time of the last answer
+        self._locks: dict[int | str, asyncio.Lock] = {}
+        self._answered_at: dict[int | str, float] = {}  # event-loop time of the last answer
 
     @asynccontextmanager
-    async def turn(self, chat_id: int) -> AsyncIterator[None]:
+    async def turn(self, chat_id: int | str) -> AsyncIterator[None]:
         """Wait until the chat's previous message was answered ``interval`` ago; the
         turn ends when the body (the send) is done, whatever its outcome."""
         interval = self._interval_for(chat_id)
@@ -51,3 +73,44 @@ class ChatTurns:
             if not lock.locked() and now - answered > self._interval_for(chat_id):
                 del self._locks[chat_id]
                 self._answered_at.pop(chat_id, None)
+
+
+class OverallPace:
+    """At most one message per ``interval``; waiters leave by urgency, then arrival."""
+
+    def __init__(self, interval: float) -> None:
+        self._interval = interval
+        self._waiting: list[tuple[int, int, asyncio.Future[None]]] = []
+        self._arrivals = itertools.count()
+        self._next_free = 0.0  # event-loop time the next message may leave
+        self._timer: asyncio.TimerHandle | None = None
+
+    async def acquire(self, urgency: Urgency) -> None:
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        if not self._waiting and now >= self._next_free:
+            self._next_free = now + self._interval
+            return
+        future: asyncio.Future[None] = loop.create_future()
+        heapq.heappush(self._waiting, (urgency, next(self._arrivals), future))
+        self._schedule(loop)
+        await future  # a cancelled waiter is skipped when its turn comes
+
+    @property
+    def waiting(self) -> int:
+        return sum(1 for *_, future in self._waiting if not future.done())
+
+    def _schedule(self, loop: asyncio.AbstractEventLoop) -> None:
+        if self._timer is None:
+            self._timer = loop.call_at(self._next_free, self._release, loop)
+
+    def _release(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._timer = None
+        while self._waiting:
+            *_, future = heapq.heappop(self._waiting)
+            if not future.done():
+                future.set_result(None)
+                self._next_free = loop.time() + self._interval
+                break
+        if self._waiting:
+            self._schedule(loop)

@@ -1,17 +1,16 @@
 """Send drops within Telegram's limits and survive what Telegram answers.
 
-Limits: the Application's AIORateLimiter paces all sends (about 28 a second overall,
-one every 3.1 s into a group, so at most 20 a minute) and retries a 429 after its
-``retry_after``; this module adds the one-message-a-second pace into each private chat,
-counted from the previous message's answer (see ``pacing``).
+Limits: the Application's rate limiter (``bot.ratelimit``) paces every message, these
+and the handlers' replies alike: about 28 a second overall, one a second into a private
+chat and one every 3.1 s into a group, counted from the previous message's answer, and
+retries a 429 after its ``retry_after``.
 Answers: 403 (blocked) marks the chat inactive, ChatMigrated moves the chat to its new
 id and sends there, and anything transient gives the delivery back to the outbox.
 
 A drop's part is marked in flight (``sending``) only after every wait for its turn, just
-before the request leaves: a crash then finds at most the few parts that were really on
-the wire in that state, instead of every part queued behind a pacer. The sender keeps its
-own overall and per-chat pacing at the AIORateLimiter's rates for that reason, so the
-rate limiter has (almost) nothing left to wait for once a part is marked.
+before the request leaves (the rate limiter runs the sender's check at that moment): a
+crash then finds at most the few parts that were really on the wire in that state,
+instead of every part queued behind the pace.
 """
 
 from __future__ import annotations
@@ -19,10 +18,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import timedelta
+from typing import Any
 
 import httpx
-from aiolimiter import AsyncLimiter
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Message
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Message
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -31,12 +30,13 @@ from telegram.error import (
     RetryAfter,
     TimedOut,
 )
+from telegram.ext import ExtBot
 
 from bot.delivery import chats, outbox
 from bot.delivery.outbox import Work
-from bot.delivery.pacing import ChatTurns
 from bot.delivery.parts import Buttons, Part, drop_parts
 from bot.formatting import entities_from_dicts
+from bot.ratelimit import SendCheck, Withdrawn
 from bot.services import Services
 from drops.model import Course
 
@@ -82,10 +82,8 @@ def keyboard(buttons: Buttons) -> InlineKeyboardMarkup | None:
 class Sender:
     """Sends parts into chats, one message a second into each private chat."""
 
-    def __init__(self, bot: Bot, services: Services, course: Course) -> None:
+    def __init__(self, bot: ExtBot[Any], services: Services, course: Course) -> None:
         self.bot, self.services, self.course = bot, services, course
-        self._turns = ChatTurns(self._interval)
-        self._overall = AsyncLimiter(1, services.settings.overall_send_interval_s)
         self._parts: dict[tuple[str, int, Buttons | None], list[Part]] = {}
 
     def parts_of(self, drop_id: str, path_round: int, closing: Buttons | None) -> list[Part]:
@@ -98,16 +96,12 @@ class Sender:
             self._parts[key] = drop_parts(self.course, drop, path_round=path_round, closing=closing)
         return self._parts[key]
 
-    def _interval(self, chat_id: int) -> float:
-        settings = self.services.settings
-        return settings.private_chat_interval_s if chat_id > 0 else settings.group_send_interval_s
-
     async def send_part(self, chat_id: int, part: Part) -> Message:
         """One message, paced; raises ChatUnreachable or Moved for the caller to act on."""
-        async with self._turns.turn(chat_id):
-            return await self._send_now(chat_id, part)
+        return await self._send_now(chat_id, part)
 
-    async def _send_now(self, chat_id: int, part: Part) -> Message:
+    async def _send_now(self, chat_id: int, part: Part, check: SendCheck | None = None) -> Message:
+        """Send one part; ``check`` runs after the pace's waits, just before it leaves."""
         markup = keyboard(part.buttons)
         try:
             if part.photo is not None:
@@ -117,6 +111,7 @@ class Sender:
                     caption=part.text,
                     caption_entities=entities_from_dicts(part.entities),
                     reply_markup=markup,
+                    rate_limit_args=check,
                 )
             return await self.bot.send_message(
                 chat_id,
@@ -124,6 +119,7 @@ class Sender:
                 entities=entities_from_dicts(part.entities),
                 reply_markup=markup,
                 link_preview_options=NO_PREVIEW,
+                rate_limit_args=check,
             )
         except Forbidden as exc:
             chats.deactivate(self.services.engine, chat_id)
@@ -156,18 +152,21 @@ class Sender:
         chat_id, index, held = work.chat_id, work.parts_sent, work.lease_until
         if index >= len(parts):  # taken over with its last part in flight: that part counts
             return outbox.mark_part_sent(engine, work.delivery_id, index, held=held, last=True)
+
+        def mark_in_flight() -> bool:
+            """Run by the rate limiter with every wait behind it (see above)."""
+            nonlocal held
+            lease_until = clock() + lease
+            if outbox.mark_sending(engine, work.delivery_id, held=held, lease_until=lease_until):
+                held = lease_until
+                return True
+            return False
+
         while index < len(parts):
             try:
-                async with self._turns.turn(chat_id):
-                    await self._overall.acquire()
-                    # Marked in flight only now, with every wait behind it (see above).
-                    lease_until = clock() + lease
-                    if not outbox.mark_sending(
-                        engine, work.delivery_id, held=held, lease_until=lease_until
-                    ):
-                        return self._taken_over(work)
-                    held = lease_until
-                    await self._send_now(chat_id, parts[index])
+                await self._send_now(chat_id, parts[index], check=mark_in_flight)
+            except Withdrawn:
+                return self._taken_over(work)
             except Moved as moved:
                 chat_id = moved.new_chat_id  # nothing was delivered: send the part there
                 continue

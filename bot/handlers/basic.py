@@ -10,11 +10,19 @@ from telegram.ext import ApplicationHandlerStop
 
 from bot.commands import help_text
 from bot.formatting import markdown
+from bot.pacing import Urgency, current_urgency
 from bot.services import AppContext, services_of
 from bot.storage.db import session_scope
 from bot.storage.registry import register_chat, register_learner
+from bot.updates import is_typed
 
 log = logging.getLogger(__name__)
+
+
+async def set_urgency(update: Update, context: AppContext) -> None:
+    """Messages sent while handling this update go ahead of less awaited ones: an answer
+    to typed text first, then to a press, then scheduled sends (see ``bot.pacing``)."""
+    current_urgency.set(Urgency.TYPED if is_typed(update) else Urgency.PRESSED)
 
 
 async def track_chat(update: Update, context: AppContext) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Coroutine
 from datetime import timedelta
+from typing import Any
 
 from sqlmodel import Session
 from telegram import ChatMember, InlineKeyboardMarkup, Message, Update
@@ -25,6 +27,13 @@ async def reply(
         return None
     plain, entities = markdown(text)
     return await update.effective_chat.send_message(plain, entities=entities, reply_markup=markup)
+
+
+def follow_up(context: AppContext, update: Update, work: Coroutine[Any, Any, Any]) -> None:
+    """Run what follows an answered press (messages that wait for the chat's pace) as a
+    task of its own, so the press gives its place back at once (see ``bot.updates``).
+    Its errors reach the error handler with ``update``; shutdown waits for it."""
+    context.application.create_task(work, update=update)
 
 
 def chat_row(context: AppContext, update: Update) -> Chat:

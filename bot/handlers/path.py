@@ -11,9 +11,16 @@ from telegram.error import BadRequest
 from bot import journey
 from bot.delivery.job import deliver_drop
 from bot.delivery.parts import drop_parts
-from bot.handlers.common import chat_row, claim_next_drop, is_private, may_change_settings, reply
+from bot.handlers.common import (
+    chat_row,
+    claim_next_drop,
+    follow_up,
+    is_private,
+    may_change_settings,
+    reply,
+)
 from bot.quiz import flow as quiz_flow
-from bot.services import AppContext, services_of
+from bot.services import AppContext, Services, services_of
 from bot.storage.db import session_scope
 from bot.storage.models import Chat
 
@@ -108,20 +115,36 @@ async def on_done(update: Update, context: AppContext) -> None:
         await query.edit_message_reply_markup(
             InlineKeyboardMarkup([[InlineKeyboardButton("✅ Done", callback_data="noop")]])
         )
-    if finished and stats is not None:
+    if completed:
+        follow_up(context, update, _after_done(update, services, stats, when, match["drop"]))
+
+
+async def _after_done(
+    update: Update,
+    services: Services,
+    finished: journey.Progress | None,
+    when: str,
+    drop_id: str,
+) -> None:
+    """What follows a counted Done: a word on what comes next, then the drop's quiz."""
+    if finished is not None:
         await reply(
             update,
             "🎓 **You've finished the path!**\n"
-            f"{len(stats.done)} of {len(services.course)} drops done over {stats.active_days} "
-            f"active days, a streak of {stats.streak}, and {stats.reviews} quiz answers.\n\n"
+            f"{len(finished.done)} of {len(services.course)} drops done over "
+            f"{finished.active_days} active days, a streak of {finished.streak}, and "
+            f"{finished.reviews} quiz answers.\n\n"
             "Now make it yours: /plan turns one of your real prompts into a distillation plan.",
         )
-    elif completed:
+    else:
         await reply(update, f"Nice. Next drop: {when}. Eager? /next brings it now.")
-    if completed and is_private(update):
+    if is_private(update) and update.effective_chat is not None and update.effective_user:
         # The drop's quiz starts right away (then the day's reviews, see bot/quiz/flow.py).
         await quiz_flow.after_drop(
-            services, chat_id=update.effective_chat.id, learner_id=user.id, drop_id=match["drop"]
+            services,
+            chat_id=update.effective_chat.id,
+            learner_id=update.effective_user.id,
+            drop_id=drop_id,
         )
 
 

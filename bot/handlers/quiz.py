@@ -18,7 +18,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Poll
 from bot.delivery.sender import keyboard
 from bot.formatting import entities_from_dicts, markdown
 from bot.handlers import settings, stats
-from bot.handlers.common import is_private, reply
+from bot.handlers.common import follow_up, is_private, reply
 from bot.quiz import flow
 from bot.quiz.bank import quiz_bank
 from bot.quiz.buttons import Place, answer_question, undo_question
@@ -76,13 +76,14 @@ async def on_answer(update: Update, context: AppContext) -> None:
         await query.edit_message_text(
             text, entities=entities, reply_markup=keyboard(undo_buttons(question.id))
         )
-    await flow.continue_quiz(
+    next_question = flow.continue_quiz(
         services,
         chat_id=question.chat_id,
         learner_id=user.id,
         kind=question.kind,
         drop_id=item.drop_id,
     )
+    follow_up(context, update, next_question)
 
 
 async def on_undo(update: Update, context: AppContext) -> None:
@@ -127,9 +128,10 @@ async def on_start_reviews(update: Update, context: AppContext) -> None:
     await query.answer()
     with contextlib.suppress(BadRequest):
         await query.edit_message_reply_markup(None)
-    await flow.start_reviews(
+    reviews = flow.start_reviews(
         services_of(context), chat_id=update.effective_chat.id, learner_id=user.id
     )
+    follow_up(context, update, reviews)
 
 
 async def review(update: Update, context: AppContext) -> None:

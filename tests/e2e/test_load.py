@@ -17,11 +17,13 @@ from tests.e2e.load import (
     answer_presses,
     distill_burst,
     done_presses,
+    first_call,
     first_question,
     onboard_all,
     pictures_for,
     press_all,
     question_buttons,
+    until_each,
 )
 
 LEARNERS = list(range(60_001, 60_031))
@@ -68,3 +70,31 @@ async def test_learners_pressing_at_once_and_a_distill_burst_lose_nothing(
         assert 1 <= len(burst.accepted) <= QUEUE_SIZE + 1
         assert len(burst.accepted) + len(burst.refused_full) == len(DISTILL_USERS)
         await pictures_for(api, burst.accepted, timeout=200)
+
+
+RUSHING = list(range(63_001, 63_021))
+
+
+async def test_a_command_typed_during_a_rush_of_answers_goes_ahead_of_the_queued_questions(
+    tmp_path: Path,
+) -> None:
+    # Paced so that 20 next questions take two seconds to go out: /help, typed once they
+    # are queued, must be answered ahead of them, not after.
+    async with running_bot(tmp_path, overall_send_interval_s=0.1) as harness:
+        api = harness.api
+        await onboard_all(api, RUSHING, timeout=60)
+        done = await press_all(
+            api, done_presses(api, RUSHING), taps=1, what="Done", timeout=60, reply=first_question
+        )
+        before = len(api.calls)
+        for user, (message, data) in answer_presses(done.replies).items():
+            api.press(user, message, data)
+            api.press(user, message, data)
+        await until_each(api, RUSHING[:1], first_call, after=before, timeout=60)
+        api.send_text(HELPERS[0], "/help")
+        everyone = [*RUSHING, HELPERS[0]]
+        replies = await until_each(api, everyone, first_call, after=before, timeout=60)
+        help_reply = replies.pop(HELPERS[0])
+        assert "/distill" in help_reply.text
+        questions_before_help = sum(1 for reply in replies.values() if reply.at < help_reply.at)
+        assert questions_before_help < len(RUSHING) // 2, questions_before_help

@@ -1,0 +1,89 @@
+"""Pacing: one message at a time into a chat, by arrival; overall, the most awaited first."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+
+from bot.pacing import ChatTurns, OverallPace, Urgency
+
+INTERVAL = 0.05
+
+
+async def test_a_chats_next_message_starts_an_interval_after_the_previous_was_answered() -> None:
+    turns = ChatTurns(lambda chat_id: INTERVAL)
+    loop = asyncio.get_running_loop()
+    answered_at: list[float] = []
+    started_at: list[float] = []
+
+    async def send(answer_after: float) -> None:
+        async with turns.turn(7):
+            started_at.append(loop.time())
+            await asyncio.sleep(answer_after)  # the request on the wire
+            answered_at.append(loop.time())
+
+    await asyncio.gather(send(0.03), send(0.0), send(0.0))
+    for previous_answer, start in zip(answered_at, started_at[1:], strict=False):
+        assert start - previous_answer >= INTERVAL * 0.99
+
+
+async def test_other_chats_do_not_wait_for_a_busy_chat() -> None:
+    turns = ChatTurns(lambda chat_id: 10.0)
+    async with turns.turn(1):
+        pass
+    # Chat 1 must now wait ten seconds; chat 2 goes at once.
+    async with asyncio.timeout(1), turns.turn(2):
+        pass
+
+
+async def test_the_overall_pace_serves_typed_then_pressed_then_scheduled_in_arrival_order() -> None:
+    pace = OverallPace(INTERVAL)
+    await pace.acquire(Urgency.SCHEDULED)  # uses the free slot: everyone below waits
+    order: list[str] = []
+
+    async def wait(name: str, urgency: Urgency) -> None:
+        await pace.acquire(urgency)
+        order.append(name)
+
+    waiters = [
+        ("fan-out 1", Urgency.SCHEDULED),
+        ("question 1", Urgency.PRESSED),
+        ("fan-out 2", Urgency.SCHEDULED),
+        ("help 1", Urgency.TYPED),
+        ("question 2", Urgency.PRESSED),
+        ("help 2", Urgency.TYPED),
+    ]
+    tasks = []
+    for name, urgency in waiters:
+        tasks.append(asyncio.create_task(wait(name, urgency)))
+        await asyncio.sleep(0)  # they arrive in this order
+    await asyncio.gather(*tasks)
+    assert order == ["help 1", "help 2", "question 1", "question 2", "fan-out 1", "fan-out 2"]
+
+
+async def test_the_overall_pace_lets_one_through_per_interval() -> None:
+    pace = OverallPace(INTERVAL)
+    loop = asyncio.get_running_loop()
+    times: list[float] = []
+
+    async def wait() -> None:
+        await pace.acquire(Urgency.PRESSED)
+        times.append(loop.time())
+
+    await asyncio.gather(*(wait() for _ in range(5)))
+    gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
+    assert all(gap >= INTERVAL * 0.99 for gap in gaps), gaps
+
+
+async def test_a_cancelled_waiter_gives_its_slot_to_the_next() -> None:
+    pace = OverallPace(INTERVAL)
+    await pace.acquire(Urgency.TYPED)
+    gone = asyncio.create_task(pace.acquire(Urgency.TYPED))
+    await asyncio.sleep(0)
+    stays = asyncio.create_task(pace.acquire(Urgency.SCHEDULED))
+    await asyncio.sleep(0)
+    assert pace.waiting == 2
+    gone.cancel()
+    async with asyncio.timeout(INTERVAL * 20):
+        await stays
+    assert pace.waiting == 0
