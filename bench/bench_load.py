@@ -4,14 +4,16 @@ The bot runs as ``python -m bot run`` with its default settings (paced below Tel
 limits, sandbox on) against the Bot API stand-in in this process, which enforces those
 limits. Every learner onboards, presses Done, then answers drop 1's three questions,
 tapping each answer twice; during the second round 50 other users send /distill at once
-and 10 more send /help. Prints the latency of each kind of update (from injecting it to
-the bot's answer reaching the stand-in), what the queue accepted, and what was lost.
-Asserts nothing. ``python bench/bench_load.py [learners] [distill users]``.
+and 10 more send /help, and during the third the 10 send /help again (the quiz rush
+alone). Prints the latency of each kind of update (from injecting it to the bot's answer
+reaching the stand-in), the bot's CPU time per press, what the queue accepted, and what
+was lost. Asserts nothing. ``python bench/bench_load.py [learners] [distill users]``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import tempfile
 import time
@@ -42,7 +44,13 @@ QUEUE_SIZE = 8  # the default SANDBOX_QUEUE_SIZE
 WAIT_S = 600.0
 
 
-async def scenario(api: FakeBotApi) -> tuple[list[Round], Burst]:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process ``pid`` so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def scenario(api: FakeBotApi, bot_pid: int) -> tuple[list[Round], list[Burst], list[str]]:
     started = time.perf_counter()
     await onboard_all(api, LEARNERS, timeout=WAIT_S)
     print(f"  {len(LEARNERS)} learners onboarded in {time.perf_counter() - started:.0f} s")
@@ -50,23 +58,36 @@ async def scenario(api: FakeBotApi) -> tuple[list[Round], Burst]:
         api, done_presses(api, LEARNERS), taps=1, what="Done", timeout=WAIT_S, reply=first_question
     )
     rounds, questions = [done], done.replies
-    burst: Burst | None = None
+    bursts: list[Burst] = []
+    cpu_lines: list[str] = []
     for number in (1, 2, 3):
         answering = press_all(
             api, answer_presses(questions), taps=2, what=f"answer {number}", timeout=WAIT_S
         )
+        cpu_before, wall_before = cpu_seconds(bot_pid), time.perf_counter()
         if number == 2:
             during = distill_burst(
                 api, DISTILL_USERS, HELPERS, settings="steps=300", timeout=WAIT_S
             )
             answered, burst = await asyncio.gather(answering, during)
+            bursts.append(burst)
+        elif number == 3:
+            helping = distill_burst(api, [], HELPERS, settings="", timeout=WAIT_S)
+            answered, burst = await asyncio.gather(answering, helping)
+            burst.help_answer.what = "/help in the quiz rush alone"
+            bursts.append(burst)
         else:
             answered = await answering
+        cpu = cpu_seconds(bot_pid) - cpu_before
+        presses = len(answered.answered.seconds)
+        cpu_lines.append(
+            f"answer {number}: bot CPU {cpu:.1f} s over {time.perf_counter() - wall_before:.1f} s "
+            f"wall, {cpu / presses * 1000:.1f} ms per press (each next question included)"
+        )
         rounds.append(answered)
         questions = answered.replies
-    assert burst is not None
-    await pictures_for(api, burst.accepted, timeout=WAIT_S)
-    return rounds, burst
+    await pictures_for(api, bursts[0].accepted, timeout=WAIT_S)
+    return rounds, bursts, cpu_lines
 
 
 def review_counts(database_url: str) -> tuple[int, int]:
@@ -101,7 +122,7 @@ async def main() -> None:
             await api.wait_for(
                 lambda calls: any(c.method == "getUpdates" for c in calls), timeout=60
             )
-            rounds, burst = await scenario(api)
+            rounds, bursts, cpu_lines = await scenario(api, bot.pid)
         finally:
             bot.kill()
             await api.stop()
@@ -115,11 +136,15 @@ async def main() -> None:
         print(f"  {result.replied}")
         print(f"    presses left unanswered: {result.unanswered}")
     print(f"  answers logged: {logged} (expected {3 * learners}), logged twice: {twice}")
+    for line in cpu_lines:
+        print(f"  {line}")
+    burst, rush = bursts
     accepted, full, other = len(burst.accepted), len(burst.refused_full), len(burst.other)
     print(f"  /distill accepted: {accepted} (queue size {QUEUE_SIZE} + 1 running), "
           f"refused as full: {full}, other answers: {other}")  # fmt: skip
     print(f"  {burst.first_answer}")
     print(f"  {burst.help_answer}")
+    print(f"  {rush.help_answer}")
     refused = sum(1 for c in api.calls if c.error and c.error.startswith("Too Many"))
     print(f"  requests the stand-in refused with 429: {refused}")
 
