@@ -23,7 +23,7 @@ from bot.delivery.notices import RESUME_DATA
 from bot.delivery.sender import Sender
 from bot.handlers import basic, content, distill, groups, onboarding, path, plan, quiz, your_data
 from bot.ratelimit import BotApiLimiter
-from bot.sandbox import Sandbox
+from bot.sandbox import RUN_LEASE, Sandbox
 from bot.services import AppType, BotData, Services
 from bot.updates import TypedFirst
 
@@ -124,7 +124,10 @@ async def _post_init(application: AppType) -> None:
         name="delivery",
         job_kwargs={"next_run_time": datetime.now(UTC), "misfire_grace_time": None},
     )
-    await distill.tell_interrupted(application)
+    await distill.tell_interrupted(application, at_start=True)
+    application.job_queue.run_repeating(
+        distill.run_leases_job, interval=RUN_LEASE / 3, name="distill run leases"
+    )
     if services.sandbox is not None and services.settings.sandbox_warm_at_start:
         await services.sandbox.start()
     log.info("command menu set (%d commands); delivery job every %.0f s",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import socket
 from datetime import time
 from pathlib import Path
 from typing import Literal
@@ -60,6 +61,10 @@ class Settings(BaseSettings):
     sandbox_group_runs_per_hour: int = Field(default=6, ge=1, le=1000)
     sandbox_torch_threads: int = Field(default=1, ge=1, le=64)  # fastest for these small models
     sandbox_enabled: bool = True
+    # This process among those sharing the database: its /distill runs carry the name and
+    # a lease it renews, so only runs of a stopped process are reported "interrupted".
+    # Two processes on one host must set different names.
+    instance_name: str = Field(default_factory=socket.gethostname, min_length=1, max_length=64)
     sandbox_warm_at_start: bool = True  # import torch and load the teacher before the first run
 
     # How updates arrive: long polling, or Telegram calling WEBHOOK_URL (see bot/webhook.py).

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
-from sqlmodel import col, select
+from sqlmodel import col, or_, select, update
 
 from bot.config import Settings
 from bot.storage.db import session_scope
@@ -22,6 +22,9 @@ from kd_sandbox.worker import SandboxWorker
 log = logging.getLogger(__name__)
 
 UNFINISHED = ("queued", "running")
+# A process vouches for its unfinished runs this long and renews every third of it; runs
+# whose lease ran out belong to a process that stopped (see ``take_interrupted``).
+RUN_LEASE = timedelta(seconds=90)
 
 
 class Sandbox:
@@ -47,16 +50,28 @@ class Sandbox:
         await self.worker.close()
 
 
-def record_run(engine: Engine, *, user_id: int, chat_id: int, settings: str, now: datetime) -> int:
+def record_run(
+    engine: Engine, *, user_id: int, chat_id: int, settings: str, now: datetime, owner: str
+) -> int:
     with session_scope(engine) as session:
         run = DistillRun(
             user_id=user_id, chat_id=chat_id, settings=settings[:400], status="queued",
-            created_at=now,
+            created_at=now, owner=owner, lease_until=now + RUN_LEASE,
         )  # fmt: skip
         session.add(run)
         session.flush()
         assert run.id is not None
         return run.id
+
+
+def renew_runs(engine: Engine, *, owner: str, now: datetime) -> None:
+    """This process still vouches for its unfinished runs."""
+    with session_scope(engine) as session:
+        session.exec(
+            update(DistillRun)
+            .where(col(DistillRun.owner) == owner, col(DistillRun.status).in_(UNFINISHED))
+            .values(lease_until=now + RUN_LEASE)
+        )
 
 
 def update_run(
@@ -82,13 +97,27 @@ def update_run(
             run.metrics = json.dumps(metrics, default=str)
 
 
-def take_interrupted(engine: Engine, now: datetime) -> list[DistillRun]:
-    """Runs a previous process left queued or running: mark them interrupted, once."""
+def take_interrupted(
+    engine: Engine, now: datetime, *, owner: str, at_start: bool
+) -> list[DistillRun]:
+    """Unfinished runs of a process that stopped: mark them interrupted, once.
+
+    A run's process has stopped when its lease ran out, when it has no owner (recorded
+    before owners were), or, at start-up, when it is this process's own name: another
+    process of that name was running before this one.
+    """
+    stopped = or_(
+        col(DistillRun.lease_until).is_(None),
+        col(DistillRun.lease_until) < now,
+        col(DistillRun.owner).is_(None),
+    )
+    if at_start:
+        stopped = or_(stopped, col(DistillRun.owner) == owner)
     with session_scope(engine) as session:
         runs = list(
             session.exec(
                 select(DistillRun)
-                .where(col(DistillRun.status).in_(UNFINISHED))
+                .where(col(DistillRun.status).in_(UNFINISHED), stopped)
                 .with_for_update(skip_locked=True)
             )
         )

@@ -13,7 +13,7 @@ from telegram.error import TelegramError
 
 from bot.formatting import markdown
 from bot.handlers.common import command_args, reply
-from bot.sandbox import record_run, take_interrupted, update_run
+from bot.sandbox import record_run, renew_runs, take_interrupted, update_run
 from bot.services import AppContext, AppType, Services, services_of
 from kd_sandbox.queue import QueueRefused, Ticket
 from kd_sandbox.result import RunResult
@@ -62,7 +62,7 @@ async def distill(update: Update, context: AppContext) -> None:
         return
     run_id = record_run(
         services.engine, user_id=user.id, chat_id=chat.id, settings=spec.as_settings(),
-        now=services.clock(),
+        now=services.clock(), owner=services.settings.instance_name,
     )  # fmt: skip
     progress.run_id = run_id
     status = await message.reply_text(_status_text(spec, ticket, None))
@@ -158,10 +158,14 @@ async def _edit(status: Message, text: str) -> None:
         await status.edit_text(text)
 
 
-async def tell_interrupted(application: AppType) -> None:
-    """After a restart: every run the old process left unfinished gets a clear word."""
+async def tell_interrupted(application: AppType, *, at_start: bool) -> None:
+    """Every run a stopped process left unfinished gets a clear word: at start-up the runs
+    of this process's previous life, and at any time those whose lease ran out."""
     services: Services = application.bot_data.services
-    for run in take_interrupted(services.engine, services.clock()):
+    runs = take_interrupted(
+        services.engine, services.clock(), owner=services.settings.instance_name, at_start=at_start
+    )
+    for run in runs:
         settings = run.settings.replace("`", "'") or "defaults"
         text, entities = markdown(
             f"⚠️ Your /distill run (`{settings}`) was interrupted by a restart of the bot. "
@@ -169,3 +173,15 @@ async def tell_interrupted(application: AppType) -> None:
         )
         with contextlib.suppress(TelegramError):
             await application.bot.send_message(run.chat_id, text, entities=entities)
+
+
+async def run_leases_job(context: AppContext) -> None:
+    """The JobQueue's turn of ``check_run_leases``."""
+    await check_run_leases(context.application)
+
+
+async def check_run_leases(application: AppType) -> None:
+    """Vouch for this process's runs; report those of a process that stopped."""
+    services: Services = application.bot_data.services
+    renew_runs(services.engine, owner=services.settings.instance_name, now=services.clock())
+    await tell_interrupted(application, at_start=False)

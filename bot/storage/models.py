@@ -233,3 +233,6 @@ class DistillRun(SQLModel, table=True):
     created_at: datetime = Field(sa_column=_utc_column())
     finished_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
     metrics: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # JSON
+    # The process running it (Settings.instance_name) and until when it vouches for it.
+    owner: str | None = Field(default=None, max_length=64)
+    lease_until: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))

@@ -10,11 +10,13 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
+from bot.handlers.distill import check_run_leases
+from bot.sandbox import RUN_LEASE, record_run, update_run
 from bot.storage.db import make_engine
 from bot.storage.migrate import upgrade
 from bot.storage.models import DistillRun
 from tests.botapi import FakeBotApi
-from tests.e2e.harness import BotHarness, running_bot
+from tests.e2e.harness import BotHarness, FakeClock, running_bot
 
 USER, OTHER = 9001, 9002
 QUICK = "steps=60"
@@ -85,6 +87,33 @@ async def test_one_run_at_a_time_per_user_and_the_bot_keeps_answering(
     assert not photos(distill_bot, OTHER), "help should not wait for the run"
     await distill_bot.api.wait_for(lambda _: photos(distill_bot, OTHER), timeout=200)
     assert len(photos(distill_bot, USER)) == 1
+
+
+async def test_a_run_of_another_live_instance_is_not_reported_until_its_lease_runs_out(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'bot.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    clock = FakeClock()
+    peers_run = record_run(
+        engine, user_id=USER, chat_id=USER, settings="T=3", now=clock(), owner="other-host"
+    )
+    update_run(engine, peers_run, status="running")
+    engine.dispose()
+    async with running_bot(tmp_path, clock=clock, instance_name="this-host") as harness:
+        await harness.settle()
+        assert not [c for c in harness.api.calls if "interrupted" in c.text], (
+            "the other instance is still running it"
+        )
+        clock.advance(seconds=RUN_LEASE.total_seconds() + 1)  # the other one stopped renewing
+        await check_run_leases(harness.app)
+        note = await harness.api.wait_for(
+            lambda calls: [c for c in calls if "interrupted" in c.text]
+        )
+        assert note[0].chat_id == USER and "T=3" in note[0].text
+        with Session(harness.services.engine) as session:
+            assert session.exec(select(DistillRun)).one().status == "interrupted"
 
 
 async def test_a_run_interrupted_by_a_restart_is_reported(tmp_path: Path) -> None:

@@ -84,8 +84,12 @@ async def seed(harness: BotHarness) -> None:
         await harness.command(USER, text)
     await eventually(lambda: harness.api.sent("sendDocument", USER))
     now = harness.clock()
-    record_run(harness.services.engine, user_id=USER, chat_id=USER, settings="T=4", now=now)
-    record_run(harness.services.engine, user_id=USER, chat_id=GROUP, settings="", now=now)
+    record_run(
+        harness.services.engine, user_id=USER, chat_id=USER, settings="T=4", now=now, owner="a"
+    )
+    record_run(
+        harness.services.engine, user_id=USER, chat_id=GROUP, settings="", now=now, owner="a"
+    )
 
     harness.api.admins[GROUP] = {ADMIN}
     harness.api.add_bot_to_group(GROUP, ADMIN)

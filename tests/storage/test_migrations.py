@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from bot.storage.db import make_engine
 from bot.storage.migrate import current_revision, upgrade
-from bot.storage.models import Chat, Delivery, Learner
+from bot.storage.models import Chat, Delivery, DistillRun, Learner
 
 NOW = datetime(2026, 3, 1, 7, 30, tzinfo=UTC)
 
@@ -82,6 +82,34 @@ def test_upgrade_from_first_schema_keeps_rows(database_url: str) -> None:
         delivery = session.exec(select(Delivery)).one()
         assert delivery.status == "sent" and delivery.sent_at == NOW
         assert delivery.parts_sent == 0
+    engine.dispose()
+
+
+def test_upgrade_gives_old_distill_runs_no_owner(database_url: str) -> None:
+    upgrade(database_url, "0003")
+    engine = make_engine(database_url)
+    with engine.begin() as connection:
+        # One row per insert: an executemany takes its columns from the first row only.
+        insert_rows(
+            connection,
+            "distill_runs",
+            {"user_id": 42, "chat_id": 42, "settings": "T=4", "status": "running",
+             "created_at": NOW},
+        )  # fmt: skip
+        insert_rows(
+            connection,
+            "distill_runs",
+            {"user_id": 42, "chat_id": 42, "settings": "", "status": "done", "created_at": NOW,
+             "finished_at": NOW, "metrics": '{"kd_accuracy": 0.95}'},
+        )  # fmt: skip
+    upgrade(database_url)
+    with Session(engine) as session:
+        runs = session.exec(select(DistillRun).order_by(DistillRun.id)).all()  # type: ignore[arg-type]
+    assert [(r.settings, r.status, r.owner, r.lease_until) for r in runs] == [
+        ("T=4", "running", None, None),
+        ("", "done", None, None),
+    ]
+    assert runs[1].metrics == '{"kd_accuracy": 0.95}'
     engine.dispose()
 
 
