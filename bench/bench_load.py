@@ -13,7 +13,6 @@ was lost. Asserts nothing. ``python bench/bench_load.py [learners] [distill user
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
 import tempfile
 import time
@@ -24,7 +23,6 @@ from sqlmodel import Session, col, func, select
 from bot.storage.db import make_engine
 from bot.storage.models import ReviewLog
 from tests.botapi import FakeBotApi
-from tests.crash.processes import BotProcess, clean_env
 from tests.e2e.load import (
     Burst,
     Round,
@@ -36,18 +34,13 @@ from tests.e2e.load import (
     pictures_for,
     press_all,
 )
+from tests.processes import BotProcess, clean_env, cpu_seconds
 
 LEARNERS = list(range(100_001, 100_001 + (int(sys.argv[1]) if len(sys.argv) > 1 else 200)))
 DISTILL_USERS = list(range(200_001, 200_001 + (int(sys.argv[2]) if len(sys.argv) > 2 else 50)))
 HELPERS = list(range(300_001, 300_011))
 QUEUE_SIZE = 8  # the default SANDBOX_QUEUE_SIZE
 WAIT_S = 600.0
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of process ``pid`` so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def scenario(api: FakeBotApi, bot_pid: int) -> tuple[list[Round], list[Burst], list[str]]:

@@ -125,8 +125,12 @@ async def _post_init(application: AppType) -> None:
         job_kwargs={"next_run_time": datetime.now(UTC), "misfire_grace_time": None},
     )
     await distill.tell_interrupted(application, at_start=True)
+    # Never skipped as "missed" when the loop is busy: a lease not renewed would expire.
     application.job_queue.run_repeating(
-        distill.run_leases_job, interval=RUN_LEASE / 3, name="distill run leases"
+        distill.run_leases_job,
+        interval=RUN_LEASE / 3,
+        name="distill run leases",
+        job_kwargs={"misfire_grace_time": None},
     )
     if services.sandbox is not None and services.settings.sandbox_warm_at_start:
         await services.sandbox.start()

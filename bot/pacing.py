@@ -9,8 +9,11 @@ starts ``interval`` later.
 
 The overall pace serves the most urgent waiter first: an answer to something a user
 typed, then an answer to a button press, then scheduled sends (the morning fan-out), so a
-/help typed during a fan-out or a quiz rush is answered within a few messages' time.
-aiolimiter, used before, has no priorities; this is the small part it lacked.
+/help typed during a fan-out or a quiz rush is answered within a few messages' time. A
+chat's message waits for the overall pace while holding the chat's turn, so a more urgent
+message queued behind it in the same chat lends it its urgency (``expedite``): a /help
+never waits behind its own chat's scheduled drop. aiolimiter, a token bucket, has no
+priorities; this is the small part it lacked.
 """
 
 from __future__ import annotations
@@ -81,11 +84,13 @@ class OverallPace:
     def __init__(self, interval: float) -> None:
         self._interval = interval
         self._waiting: list[tuple[int, int, asyncio.Future[None]]] = []
+        self._by_key: dict[object, tuple[Urgency, asyncio.Future[None]]] = {}
         self._arrivals = itertools.count()
         self._next_free = 0.0  # event-loop time the next message may leave
         self._timer: asyncio.TimerHandle | None = None
 
-    async def acquire(self, urgency: Urgency) -> None:
+    async def acquire(self, urgency: Urgency, key: object = None) -> None:
+        """Wait for a slot; ``key`` (a chat) lets a later ``expedite`` find this waiter."""
         loop = asyncio.get_running_loop()
         now = loop.time()
         if not self._waiting and now >= self._next_free:
@@ -93,12 +98,31 @@ class OverallPace:
             return
         future: asyncio.Future[None] = loop.create_future()
         heapq.heappush(self._waiting, (urgency, next(self._arrivals), future))
+        if key is not None:
+            self._by_key[key] = (urgency, future)
         self._schedule(loop)
-        await future  # a cancelled waiter is skipped when its turn comes
+        try:
+            await future  # a cancelled waiter is skipped when its turn comes
+        finally:
+            if key is not None and self._by_key.get(key, (None, None))[1] is future:
+                del self._by_key[key]
+
+    def expedite(self, key: object, urgency: Urgency) -> None:
+        """Let the waiter for ``key`` leave as if it had ``urgency``, if that is sooner.
+
+        The waiter gets a second place in the queue; whichever comes first releases it
+        and the other is skipped, as a cancelled waiter is.
+        """
+        waiting = self._by_key.get(key)
+        if waiting is None or waiting[0] <= urgency or waiting[1].done():
+            return
+        future = waiting[1]
+        heapq.heappush(self._waiting, (urgency, next(self._arrivals), future))
+        self._by_key[key] = (urgency, future)
 
     @property
     def waiting(self) -> int:
-        return sum(1 for *_, future in self._waiting if not future.done())
+        return len({id(future) for *_, future in self._waiting if not future.done()})
 
     def _schedule(self, loop: asyncio.AbstractEventLoop) -> None:
         if self._timer is None:

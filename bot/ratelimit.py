@@ -2,18 +2,22 @@
 
 - Messages (the methods Telegram's flood limits count) wait for their chat's turn and
   the overall pace (``bot.pacing``), so handler replies, quiz questions and the daily
-  fan-out share one count and none of them meets a 429 the others caused.
-- Everything else (answering a button, editing, asking who is an admin) goes at once:
-  Telegram does not count those as messages, and a spinner should stop within a moment
-  even while hundreds of messages wait their turn.
+  fan-out are counted together: no reply pushes a chat's next drop over the limit.
+- Everything else (answering a button, editing, asking who is an admin) goes at once,
+  so a spinner stops within a moment even while hundreds of messages wait their turn.
+  The bot's edits are few and spaced (a /distill progress bar edits every 1.5 s at most).
 - At most ``max_in_flight`` requests are on the wire together. More would each open a
   connection, and httpcore checks every open connection whenever a request starts or
   ends: with hundreds open, that bookkeeping took most of the bot's CPU under load.
-- A 429 is retried after its ``retry_after``, for that request (and its chat) only.
+- A 429 is retried after its ``retry_after`` by the request that met it (its chat waits
+  meanwhile); other chats' messages keep their pace. If Telegram meant the whole bot,
+  they meet their own 429s and wait too.
 
 A sender that must know the moment its message really leaves (the delivery outbox marks
-a part in flight only then) passes a check as ``rate_limiter_args``: it runs after every
-wait, and if it answers False the message is not sent and ``Withdrawn`` is raised.
+a part in flight only then) passes a check as ``rate_limit_args``: it runs after every
+wait, just before the request goes out, and if it answers False the message is not sent
+and ``Withdrawn`` is raised (the callback is then never called, which PTB allows: it only
+awaits what this method returns).
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from typing import Any
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
-from bot.pacing import ChatTurns, OverallPace, current_urgency
+from bot.pacing import ChatTurns, OverallPace, Urgency, current_urgency
 
 MESSAGE_METHODS = frozenset(
     {
@@ -82,9 +86,13 @@ class BotApiLimiter(BaseRateLimiter[SendCheck]):
     ) -> Result:
         chat_id = data.get("chat_id")
         if endpoint not in MESSAGE_METHODS or not isinstance(chat_id, int | str):
-            return await self._request(callback, args, kwargs, paced=False, check=None)
+            return await self._request(callback, args, kwargs, chat_id=None, check=None)
+        urgency = current_urgency.get()
+        self.overall.expedite(chat_id, urgency)  # the chat's queued message goes no later
         async with self.turns.turn(chat_id):
-            return await self._request(callback, args, kwargs, paced=True, check=rate_limit_args)
+            return await self._request(
+                callback, args, kwargs, chat_id=chat_id, urgency=urgency, check=rate_limit_args
+            )
 
     async def _request(
         self,
@@ -92,16 +100,18 @@ class BotApiLimiter(BaseRateLimiter[SendCheck]):
         args: Any,
         kwargs: dict[str, Any],
         *,
-        paced: bool,
+        chat_id: int | str | None,
+        urgency: Urgency = Urgency.SCHEDULED,
         check: SendCheck | None,
     ) -> Result:
+        """``chat_id`` given: a message, paced overall; else a request that goes at once."""
         for attempt in range(self._max_retries + 1):
-            if paced:
-                await self.overall.acquire(current_urgency.get())
-            if check is not None and not check():
-                raise Withdrawn
+            if chat_id is not None:
+                await self.overall.acquire(urgency, key=chat_id)
             try:
                 async with self._in_flight:
+                    if check is not None and not check():
+                        raise Withdrawn
                     return await callback(*args, **kwargs)
             except RetryAfter as exc:
                 if attempt == self._max_retries:

@@ -87,8 +87,8 @@ def update_run(
         run = session.get(DistillRun, run_id)
         if run is None:
             return
-        if status is not None:
-            run.status = status
+        if status is not None and run.status in UNFINISHED:
+            run.status = status  # a run already reported interrupted stays so
         if now is not None:
             run.finished_at = now
         if status_message_id is not None:

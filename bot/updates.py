@@ -9,6 +9,11 @@ order, at the pace the loop can keep, without starving typed commands.
 
 Handlers give their place back once the press is answered: what follows a press (the
 next question, which waits for the chat's message pace) runs as a task of its own.
+
+Every update, a press waiting for its place included, also counts toward python-telegram-
+bot's overall limit (``MAX_CONCURRENT_UPDATES``, 1024 by default): past that many in the
+bot at once, typed messages queue too. At about 90 presses a second per core, that is a
+backlog of ten seconds or more.
 """
 
 from __future__ import annotations

@@ -29,11 +29,15 @@ async def reply(
     return await update.effective_chat.send_message(plain, entities=entities, reply_markup=markup)
 
 
-def follow_up(context: AppContext, update: Update, work: Coroutine[Any, Any, Any]) -> None:
+async def follow_up(context: AppContext, update: Update, work: Coroutine[Any, Any, Any]) -> None:
     """Run what follows an answered press (messages that wait for the chat's pace) as a
     task of its own, so the press gives its place back at once (see ``bot.updates``).
-    Its errors reach the error handler with ``update``; shutdown waits for it."""
-    context.application.create_task(work, update=update)
+    Its errors reach the error handler with ``update``; shutdown waits for it. While
+    the bot is stopping, new tasks would not be waited for, so the work is done here."""
+    if context.application.running:
+        context.application.create_task(work, update=update)
+    else:
+        await work
 
 
 def chat_row(context: AppContext, update: Update) -> Chat:

@@ -116,7 +116,7 @@ async def on_done(update: Update, context: AppContext) -> None:
             InlineKeyboardMarkup([[InlineKeyboardButton("✅ Done", callback_data="noop")]])
         )
     if completed:
-        follow_up(context, update, _after_done(update, services, stats, when, match["drop"]))
+        await follow_up(context, update, _after_done(update, services, stats, when, match["drop"]))
 
 
 async def _after_done(

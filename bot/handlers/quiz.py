@@ -83,7 +83,7 @@ async def on_answer(update: Update, context: AppContext) -> None:
         kind=question.kind,
         drop_id=item.drop_id,
     )
-    follow_up(context, update, next_question)
+    await follow_up(context, update, next_question)
 
 
 async def on_undo(update: Update, context: AppContext) -> None:
@@ -131,7 +131,7 @@ async def on_start_reviews(update: Update, context: AppContext) -> None:
     reviews = flow.start_reviews(
         services_of(context), chat_id=update.effective_chat.id, learner_id=user.id
     )
-    follow_up(context, update, reviews)
+    await follow_up(context, update, reviews)
 
 
 async def review(update: Update, context: AppContext) -> None:

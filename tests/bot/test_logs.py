@@ -13,7 +13,7 @@ from telegram import Chat, Message, Update, User
 
 from bot.logs import configure_logging
 from bot.storage.migrate import upgrade
-from tests.bot.processes import TOKEN, bot_env, stand_in, start_bot, stop, terminate
+from tests.processes import TOKEN, bot_env, stand_in, start_bot, stop, terminate
 
 TOKEN_SECRET_PART = "AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
 BOT_TOKEN = f"123456789:{TOKEN_SECRET_PART}"

@@ -12,7 +12,7 @@ from bot.storage.db import make_engine
 from bot.storage.migrate import upgrade
 from bot.storage.models import Chat, Delivery
 from drops.loader import get_course
-from tests.bot.processes import bot_env, stand_in, start_bot, stop, terminate
+from tests.processes import bot_env, stand_in, start_bot, stop, terminate
 
 CHATS = 50
 FIRST_CHAT = 10_000

@@ -30,9 +30,9 @@ from bot.storage.migrate import upgrade
 from bot.storage.models import Chat
 from bot.webhook import WebhookOptions, WebhookSettingsError, webhook_options
 from drops.loader import get_course
-from tests.bot.processes import bot_env, stand_in, start_bot, stop, terminate
 from tests.botapi import FakeBotApi
 from tests.e2e import harness
+from tests.processes import bot_env, stand_in, start_bot, stop, terminate
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "s3cret_Webhook-token"

@@ -10,11 +10,11 @@ from sqlmodel import Session, col, select
 
 from bot.storage.db import make_engine
 from bot.storage.models import DistillRun
-from tests.crash.processes import (
+from tests.processes import (
     BotProcess,
     StandIn,
-    bot_env,
     children_of,
+    crash_bot_env,
     is_running,
     wait_until,
 )
@@ -27,7 +27,7 @@ def test_a_run_killed_with_the_bot_is_reported_and_the_next_one_works(tmp_path: 
     stand_in = StandIn()
     bot: BotProcess | None = None
     try:
-        env = bot_env(stand_in, url, tmp_path, SANDBOX_ENABLED="true", SANDBOX_COOLDOWN_S="0")
+        env = crash_bot_env(stand_in, url, tmp_path, SANDBOX_ENABLED="true", SANDBOX_COOLDOWN_S="0")
         bot = BotProcess(tmp_path, env)
         # A first, short run trains and caches the teacher, so the next one is training
         # (not warming up) when the bot dies.

@@ -17,8 +17,8 @@ from sqlmodel import Session, col, func, select
 
 from bot.storage.db import make_engine
 from bot.storage.models import Delivery
-from tests.crash.processes import BotProcess, StandIn, bot_env, wait_until
 from tests.e2e.fanout import count_fan_out, drop_openings, seed_due_chats
+from tests.processes import BotProcess, StandIn, crash_bot_env, wait_until
 
 CHATS = list(range(20_001, 20_301))
 NEXT_DROP = "1.3"  # two messages per learner: 600 in all
@@ -43,7 +43,7 @@ def test_killing_the_bot_mid_fan_out_sends_no_part_twice(
     bot: BotProcess | None = None
     try:
         pace = {"PRIVATE_CHAT_INTERVAL_S": "1.05"} if flood_limits else {}
-        env = bot_env(stand_in, url, tmp_path, **pace)
+        env = crash_bot_env(stand_in, url, tmp_path, **pace)
         for sends in KILL_AFTER:
             bot = BotProcess(tmp_path, env)
             _wait_for_sends(stand_in, sends)

@@ -6,12 +6,11 @@ imports torch or trains a teacher it sends nothing, so only its parent watch end
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
-from tests.crash.processes import REPO_ROOT, clean_env, is_running, wait_until
+from tests.processes import REPO_ROOT, clean_env, cpu_seconds, is_running, wait_until
 
 # A parent that starts the worker with a teacher that would train for hours, prints the
 # child's pid, and waits to be killed.
@@ -44,7 +43,7 @@ def test_the_worker_child_ends_with_its_killed_parent(tmp_path: Path) -> None:
     try:
         assert parent.stdout is not None
         child_pid = int(parent.stdout.readline())
-        wait_until(lambda: _cpu_seconds(child_pid) > 2.0, timeout=60, what="the warm-up")
+        wait_until(lambda: cpu_seconds(child_pid) > 2.0, timeout=60, what="the warm-up")
         parent.kill()
         parent.wait(timeout=10)
         wait_until(lambda: not is_running(child_pid), timeout=20, what="the orphan to end")
@@ -56,9 +55,3 @@ def test_the_worker_child_ends_with_its_killed_parent(tmp_path: Path) -> None:
             parent.stdout.close()
         if child_pid and is_running(child_pid):
             subprocess.run(["kill", "-9", str(child_pid)], check=False)
-
-
-def _cpu_seconds(pid: int) -> float:
-    """User plus system CPU time of ``pid`` so far (Linux, from /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime

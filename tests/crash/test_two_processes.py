@@ -14,8 +14,8 @@ from sqlmodel import Session, col, func, select
 
 from bot.storage.db import make_engine
 from bot.storage.models import Delivery
-from tests.crash.processes import BotProcess, StandIn, bot_env, wait_until
 from tests.e2e.fanout import count_fan_out, drop_openings, seed_due_chats
+from tests.processes import BotProcess, StandIn, crash_bot_env, wait_until
 
 CHATS = list(range(30_001, 30_151))
 NEXT_DROP = "1.3"  # two messages each, 300 in all: about 11 s at the bot's overall pace
@@ -26,7 +26,7 @@ def test_two_bot_processes_send_each_message_once(tmp_path: Path, database_url: 
     stand_in = StandIn()
     bots: list[BotProcess] = []
     try:
-        env = bot_env(stand_in, database_url, tmp_path)  # a 2 s lease
+        env = crash_bot_env(stand_in, database_url, tmp_path)  # a 2 s lease
         bots = [BotProcess(tmp_path, env), BotProcess(tmp_path, env)]
         wait_until(lambda: _all_sent(database_url), timeout=120, what="the fan-out", every=0.5)
         received = stand_in.per_chat()

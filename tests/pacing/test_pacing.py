@@ -87,3 +87,24 @@ async def test_a_cancelled_waiter_gives_its_slot_to_the_next() -> None:
     async with asyncio.timeout(INTERVAL * 20):
         await stays
     assert pace.waiting == 0
+
+
+async def test_a_more_urgent_message_behind_it_expedites_a_chats_queued_message() -> None:
+    pace = OverallPace(INTERVAL)
+    await pace.acquire(Urgency.SCHEDULED)
+    order: list[str] = []
+
+    async def wait(name: str, urgency: Urgency, key: object = None) -> None:
+        await pace.acquire(urgency, key=key)
+        order.append(name)
+
+    tasks = [asyncio.create_task(wait("drop for chat 1", Urgency.SCHEDULED, key=1))]
+    await asyncio.sleep(0)
+    for number in range(3):
+        tasks.append(asyncio.create_task(wait(f"question {number}", Urgency.PRESSED)))
+        await asyncio.sleep(0)
+    # Chat 1's user typed /help: its reply waits for the drop's turn in that chat.
+    pace.expedite(1, Urgency.TYPED)
+    assert pace.waiting == 4
+    await asyncio.gather(*tasks)
+    assert order == ["drop for chat 1", "question 0", "question 1", "question 2"]

@@ -121,3 +121,29 @@ async def test_requests_in_flight_are_bounded() -> None:
     await asyncio.gather(*(api.call(rate, "answerCallbackQuery", None) for _ in range(20)))
     assert len(api.requests) == 20
     assert api.most_on_wire == 3
+
+
+async def test_the_check_runs_only_once_the_request_can_go_on_the_wire() -> None:
+    rate, api = limiter(max_in_flight=1), FakeApi()
+    slow_answer_done = asyncio.Event()
+
+    async def slow(endpoint: str, data: dict[str, Any]) -> bool:
+        await slow_answer_done.wait()
+        return True
+
+    busy = asyncio.create_task(
+        rate.process_request(slow, ("answerCallbackQuery", {}), {}, "answerCallbackQuery", {}, None)
+    )
+    await asyncio.sleep(0.01)
+    checked: list[bool] = []
+
+    def still_ours() -> bool:
+        checked.append(True)
+        return True
+
+    message = asyncio.create_task(api.call(rate, "sendMessage", 8, check=still_ours))
+    await asyncio.sleep(0.05)
+    assert checked == [], "marked in flight while it could not leave yet"
+    slow_answer_done.set()
+    await asyncio.gather(busy, message)
+    assert checked == [True] and api.requests == [("sendMessage", 8)]

@@ -84,3 +84,12 @@ def test_runs_recorded_before_owners_existed_are_interrupted(database_url: str) 
     taken = take_interrupted(engine, NOW, owner="host-b", at_start=False)
     assert len(taken) == 1 and taken[0].status == "interrupted"
     engine.dispose()
+
+
+def test_a_run_reported_interrupted_is_not_revived_by_its_late_result(database_url: str) -> None:
+    engine = engine_for(database_url)
+    slow = run(engine, "host-a")
+    take_interrupted(engine, NOW + RUN_LEASE * 2, owner="host-b", at_start=False)
+    update_run(engine, slow, status="done", now=NOW + RUN_LEASE * 2)
+    assert statuses(engine) == {slow: "interrupted"}
+    engine.dispose()

@@ -1,7 +1,9 @@
-"""The bot and the Bot API stand-in as real processes, for tests that SIGKILL the bot.
+"""The bot and the Bot API stand-in as real child processes, as an operator runs them.
 
-Every wait is bounded; ``BotProcess.kill`` and ``StandIn.stop`` are safe to call twice, so
-tests call them in ``finally``.
+One module for the tests that stop the bot with SIGTERM (tests/bot), the ones that SIGKILL
+it (tests/crash) and the load benchmark, so that all of them start the same stand-in in the
+same clean environment. Every wait is bounded, and every stop or kill is safe to call twice,
+so callers stop both processes in ``finally``.
 """
 
 from __future__ import annotations
@@ -14,14 +16,15 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
 from bot.config import Settings
 
-TOKEN = "123456:TEST-token"
-REPO_ROOT = Path(__file__).resolve().parents[2]
+TOKEN = "123456:TEST-token"  # the stand-in's
+REPO_ROOT = Path(__file__).resolve().parents[1]
 T = TypeVar("T")
 MESSAGE_IDS = itertools.count(1)  # of the messages tests inject as users
 
@@ -52,6 +55,12 @@ def children_of(pid: int) -> list[int]:
     return found
 
 
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of ``pid`` so far (Linux, from /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
 def is_running(pid: int) -> bool:
     """True while ``pid`` exists and is not a zombie."""
     try:
@@ -76,28 +85,37 @@ def wait_until(
 
 
 class StandIn:
-    """``python -m tests.botapi.serve`` in a child process."""
+    """``python -m tests.botapi.serve`` in a child process, with its statistics and update
+    injection.
 
-    def __init__(self, *, flood_limits: bool = False) -> None:
+    Its stderr is dropped unless ``keep_stderr``: every SIGKILL of the bot makes it log the
+    requests cut off half-way, while after a clean stop what it logs is a clue.
+    """
+
+    def __init__(self, *, flood_limits: bool = False, keep_stderr: bool = False) -> None:
         argv = [sys.executable, "-m", "tests.botapi.serve"]
         if flood_limits:
             argv.append("--flood-limits")
-        # Its stderr is dropped: every kill makes it log the requests cut off half-way.
         self.process = subprocess.Popen(
             argv,
             cwd=REPO_ROOT,
             env=clean_env(),
             stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
+            stderr=None if keep_stderr else subprocess.DEVNULL,
             text=True,
         )
         assert self.process.stdout is not None
-        line = self.process.stdout.readline()  # "PORT n" once listening
+        line = self.process.stdout.readline()  # "PORT n" once listening ("" if it died)
         if not line.startswith("PORT "):
             self.stop()
             raise RuntimeError(f"the stand-in did not start: {line!r}")
         self.port = int(line.split()[1])
         self.base = f"http://127.0.0.1:{self.port}"
+
+    @property
+    def base_url(self) -> str:
+        """What the bot's TELEGRAM_API_BASE_URL is set to."""
+        return f"{self.base}/bot"
 
     def stats(self) -> dict[str, Any]:
         with urllib.request.urlopen(f"{self.base}/_stats", timeout=10) as response:
@@ -133,6 +151,20 @@ class StandIn:
             }
         )
 
+    def wait_for(self, predicate: Callable[[dict[str, Any]], bool], timeout: float) -> None:
+        """Poll the statistics until ``predicate`` holds for them."""
+        stats: dict[str, Any] = {}
+
+        def holds() -> bool:
+            nonlocal stats
+            stats = self.stats()
+            return predicate(stats)
+
+        try:
+            wait_until(holds, timeout=timeout, what="the stand-in's statistics", every=0.05)
+        except AssertionError as timed_out:
+            raise AssertionError(f"{timed_out}; it saw {stats['sent_ok']} sends") from None
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.terminate()
@@ -143,6 +175,45 @@ class StandIn:
                 self.process.wait(timeout=10)
         if self.process.stdout is not None:
             self.process.stdout.close()
+
+
+@contextmanager
+def stand_in() -> Iterator[StandIn]:
+    """A stand-in for a bot stopped cleanly, so its stderr is kept."""
+    api = StandIn(keep_stderr=True)
+    try:
+        yield api
+    finally:
+        api.stop()
+
+
+def bot_env(api: StandIn, database_url: str, **settings: str) -> dict[str, str]:
+    """A clean environment for a bot that talks to ``api`` and keeps its data in
+    ``database_url``; ``settings`` come last, so they override."""
+    return {
+        **clean_env(),
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_BASE_URL": api.base_url,
+        "DATABASE_URL": database_url,
+        "SANDBOX_ENABLED": "false",  # keeps torch out of the bot's process
+        **settings,
+    }
+
+
+def crash_bot_env(
+    api: StandIn, database_url: str, workdir: Path, **settings: str
+) -> dict[str, str]:
+    """``bot_env`` for a bot that is killed and restarted: quiet, its cache in ``workdir``,
+    a 2 s lease and a 1 s delivery tick so a restart resumes at once, and no per-chat pause
+    (a test paces it with PRIVATE_CHAT_INTERVAL_S)."""
+    crash_settings = {
+        "CACHE_DIR": str(workdir / "cache"),
+        "LOG_LEVEL": "WARNING",
+        "DELIVERY_LEASE_S": "2",
+        "DELIVERY_CHECK_SECONDS": "1",
+        "PRIVATE_CHAT_INTERVAL_S": "0",
+    }
+    return bot_env(api, database_url, **{**crash_settings, **settings})
 
 
 class BotProcess:
@@ -172,16 +243,31 @@ class BotProcess:
         self._log.close()
 
 
-def bot_env(stand_in: StandIn, database_url: str, workdir: Path, **extra: str) -> dict[str, str]:
-    return {
-        "TELEGRAM_BOT_TOKEN": TOKEN,
-        "TELEGRAM_API_BASE_URL": f"{stand_in.base}/bot",
-        "DATABASE_URL": database_url,
-        "CACHE_DIR": str(workdir / "cache"),
-        "LOG_LEVEL": "WARNING",
-        "SANDBOX_ENABLED": "false",
-        "DELIVERY_LEASE_S": "2",
-        "DELIVERY_CHECK_SECONDS": "1",
-        "PRIVATE_CHAT_INTERVAL_S": "0",
-        **extra,
-    }
+def start_bot(
+    folder: Path, env: dict[str, str], log_name: str, *options: str
+) -> subprocess.Popen[str]:
+    """``python -m bot run`` in ``folder`` (no stray .env), its stderr into ``log_name``."""
+    with (folder / log_name).open("w") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "bot", "run", *options],
+            cwd=folder,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+            text=True,
+        )
+
+
+def terminate(process: subprocess.Popen[str], timeout: float = 20) -> int:
+    """SIGTERM, as a container runtime sends it; the exit status once it has stopped."""
+    process.send_signal(signal.SIGTERM)
+    return process.wait(timeout=timeout)
+
+
+def stop(process: subprocess.Popen[str]) -> None:
+    """Make sure ``process`` is gone (a test that failed half-way)."""
+    if process.poll() is None:
+        process.kill()
+        process.wait(timeout=10)
+    if process.stdout is not None:
+        process.stdout.close()
