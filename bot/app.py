@@ -41,6 +41,8 @@ def build_application(services: Services) -> AppType:
         group_interval_s=settings.group_send_interval_s,
         max_in_flight=settings.bot_api_max_in_flight,
         max_retries=3,
+        # A delivery's part is marked in flight for delivery_lease_s: sleep well within it.
+        max_checked_retry_s=settings.delivery_lease_s / 2,
     )
     application: AppType = (
         ApplicationBuilder()

@@ -17,7 +17,9 @@ A sender that must know the moment its message really leaves (the delivery outbo
 a part in flight only then) passes a check as ``rate_limit_args``: it runs after every
 wait, just before the request goes out, and if it answers False the message is not sent
 and ``Withdrawn`` is raised (the callback is then never called, which PTB allows: it only
-awaits what this method returns).
+awaits what this method returns). Such a message waits out a 429 in place only up to
+``max_checked_retry_s``; a longer ``retry_after`` goes to the sender at once, since its
+mark would expire while it slept (the sender then gives the delivery back for later).
 """
 
 from __future__ import annotations
@@ -59,6 +61,7 @@ class BotApiLimiter(BaseRateLimiter[SendCheck]):
         group_interval_s: float,
         max_in_flight: int,
         max_retries: int,
+        max_checked_retry_s: float,
     ) -> None:
         def interval_for(chat_id: int | str) -> float:
             private = isinstance(chat_id, int) and chat_id > 0
@@ -68,6 +71,7 @@ class BotApiLimiter(BaseRateLimiter[SendCheck]):
         self.overall = OverallPace(overall_interval_s)
         self._in_flight = asyncio.Semaphore(max_in_flight)
         self._max_retries = max_retries
+        self._max_checked_retry_s = max_checked_retry_s
 
     async def initialize(self) -> None:
         """Nothing to set up: the pacers start empty."""
@@ -114,7 +118,9 @@ class BotApiLimiter(BaseRateLimiter[SendCheck]):
                         raise Withdrawn
                     return await callback(*args, **kwargs)
             except RetryAfter as exc:
-                if attempt == self._max_retries:
+                wait = exc._retry_after.total_seconds() + RETRY_MARGIN_S
+                too_long = check is not None and wait > self._max_checked_retry_s
+                if attempt == self._max_retries or too_long:
                     raise
-                await asyncio.sleep(exc._retry_after.total_seconds() + RETRY_MARGIN_S)
+                await asyncio.sleep(wait)
         raise AssertionError("unreachable: the last attempt returns or raises")

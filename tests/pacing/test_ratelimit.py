@@ -21,6 +21,7 @@ def limiter(*, max_in_flight: int = 8) -> BotApiLimiter:
         group_interval_s=CHAT_INTERVAL * 3,
         max_in_flight=max_in_flight,
         max_retries=2,
+        max_checked_retry_s=0.03,
     )
 
 
@@ -147,3 +148,19 @@ async def test_the_check_runs_only_once_the_request_can_go_on_the_wire() -> None
     slow_answer_done.set()
     await asyncio.gather(busy, message)
     assert checked == [True] and api.requests == [("sendMessage", 8)]
+
+
+async def test_a_checked_message_hands_a_long_429_to_its_sender_at_once() -> None:
+    rate, api = limiter(), FakeApi()
+    api.too_many[6] = 1  # retry_after 0.05 s, longer than this limiter's 0.03 s for checks
+    checks: list[bool] = []
+
+    def still_ours() -> bool:
+        checks.append(True)
+        return True
+
+    with pytest.raises(RetryAfter):
+        await api.call(rate, "sendMessage", 6, check=still_ours)
+    assert checks == [True], "not retried in place: its in-flight mark would have expired"
+    api.too_many[7] = 1
+    assert await api.call(rate, "sendMessage", 7) is True, "unchecked messages still wait"
