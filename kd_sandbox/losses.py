@@ -47,12 +47,7 @@ def hinton_kd_loss(
         temperature: T > 0; T = 1 is the ordinary softmax, larger T flattens it.
         alpha: weight of the soft term in [0, 1].
     """
-    kl = F.kl_div(
-        F.log_softmax(student_logits / temperature, dim=-1),
-        F.log_softmax(teacher_logits / temperature, dim=-1),
-        reduction="batchmean",
-        log_target=True,
-    )
+    kl = _tempered_kl(teacher_logits, student_logits, temperature)
     return _mix(kl, student_logits, labels, temperature, alpha)
 
 
@@ -73,13 +68,24 @@ def reverse_kd_loss(
     putting mass where the teacher has little ("mode-seeking"), not for missing some of
     the teacher's modes. Shapes and arguments as in ``hinton_kd_loss``.
     """
-    kl = F.kl_div(
-        F.log_softmax(teacher_logits / temperature, dim=-1),
-        F.log_softmax(student_logits / temperature, dim=-1),
+    kl = _tempered_kl(student_logits, teacher_logits, temperature)
+    return _mix(kl, student_logits, labels, temperature, alpha)
+
+
+def _tempered_kl(
+    p_logits: torch.Tensor, q_logits: torch.Tensor, temperature: float
+) -> torch.Tensor:
+    """KL(softmax(p/T) ‖ softmax(q/T)), summed over classes and averaged over the batch.
+
+    ``F.kl_div`` takes the second distribution (log q) first and the first (log p) as its
+    target: the order that makes ``kl_div(student, teacher)`` the forward KL.
+    """
+    return F.kl_div(
+        F.log_softmax(q_logits / temperature, dim=-1),
+        F.log_softmax(p_logits / temperature, dim=-1),
         reduction="batchmean",
         log_target=True,
     )
-    return _mix(kl, student_logits, labels, temperature, alpha)
 
 
 def _mix(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import re
 
-from telegram import Update
+from telegram import Update, User
 from telegram.error import BadRequest
 
 from bot.delivery.parts import Buttons
@@ -13,7 +13,14 @@ from bot.delivery.sender import keyboard
 from bot.formatting import escape, markdown
 from bot.handlers.common import command_args, is_private, reply
 from bot.quiz.learners import ensure_learner
-from bot.quiz.preferences import USAGE, SettingsError, apply, describe, parse_settings
+from bot.quiz.preferences import (
+    USAGE,
+    Changes,
+    SettingsError,
+    apply,
+    describe,
+    parse_settings,
+)
 from bot.services import AppContext, services_of
 from bot.storage.db import session_scope
 
@@ -46,11 +53,7 @@ async def settings(update: Update, context: AppContext) -> None:
         problems = "\n".join(f"• {problem}" for problem in shown)
         await reply(update, f"Nothing changed:\n{escape(problems)}\n\n{USAGE}")
         return
-    with session_scope(services_of(context).engine) as session:
-        learner = ensure_learner(session, user.id, user.first_name)
-        apply(learner, changes)
-        session.add(learner)
-        current = describe(learner)
+    current = _save(context, user, changes)
     heading = "✅ Saved.\n\n" if changes else ""
     await reply(update, f"{heading}{current}\n\n{USAGE}", markup=keyboard(BUTTONS))
 
@@ -68,12 +71,17 @@ async def on_button(update: Update, context: AppContext) -> None:
     except SettingsError as error:
         await query.answer(error.problems[0][:190], show_alert=True)
         return
-    with session_scope(services_of(context).engine) as session:
-        learner = ensure_learner(session, user.id, user.first_name)
-        apply(learner, changes)
-        session.add(learner)
-        current = describe(learner)
+    current = _save(context, user, changes)
     await query.answer("✅ Saved")
     text, entities = markdown(f"{current}\n\n{USAGE}")
     with contextlib.suppress(BadRequest):  # "not modified" when the value was already set
         await query.edit_message_text(text, entities=entities, reply_markup=keyboard(BUTTONS))
+
+
+def _save(context: AppContext, user: User, changes: Changes) -> str:
+    """Apply validated ``changes`` to the user's settings; describe them as they now are."""
+    with session_scope(services_of(context).engine) as session:
+        learner = ensure_learner(session, user.id, user.first_name)
+        apply(learner, changes)
+        session.add(learner)
+        return describe(learner)

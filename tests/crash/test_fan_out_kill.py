@@ -13,11 +13,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlmodel import Session, col, func, select
 
-from bot.storage.db import make_engine
-from bot.storage.models import Delivery
-from tests.e2e.fanout import count_fan_out, drop_openings, seed_due_chats
+from tests.e2e.fanout import count_fan_out, deliveries_sent, drop_openings, seed_due_chats
 from tests.processes import BotProcess, StandIn, crash_bot_env, wait_until
 
 CHATS = list(range(20_001, 20_301))
@@ -49,7 +46,12 @@ def test_killing_the_bot_mid_fan_out_sends_no_part_twice(
             _wait_for_sends(stand_in, sends)
             bot.kill()
         bot = BotProcess(tmp_path, env)
-        wait_until(lambda: _finished(url), timeout=120, what="every delivery to finish", every=0.5)
+        wait_until(
+            lambda: deliveries_sent(url, NEXT_DROP) == len(CHATS),
+            timeout=120,
+            what="every delivery to finish",
+            every=0.5,
+        )
         received = stand_in.per_chat()
         refused = stand_in.stats()["refused_429"]
     finally:
@@ -69,17 +71,3 @@ def _wait_for_sends(stand_in: StandIn, sends: int) -> None:
         what=f"{sends} messages at the stand-in",
         every=0.02,  # the kill should land close to the mark, in the middle of sending
     )
-
-
-def _finished(url: str) -> bool:
-    engine = make_engine(url)
-    try:
-        with Session(engine) as session:
-            sent = session.exec(
-                select(func.count())
-                .select_from(Delivery)
-                .where(col(Delivery.drop_id) == NEXT_DROP, col(Delivery.status) == "sent")
-            ).one()
-    finally:
-        engine.dispose()
-    return sent == len(CHATS)

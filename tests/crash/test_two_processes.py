@@ -10,11 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlmodel import Session, col, func, select
-
-from bot.storage.db import make_engine
-from bot.storage.models import Delivery
-from tests.e2e.fanout import count_fan_out, drop_openings, seed_due_chats
+from tests.e2e.fanout import count_fan_out, deliveries_sent, drop_openings, seed_due_chats
 from tests.processes import BotProcess, StandIn, crash_bot_env, wait_until
 
 CHATS = list(range(30_001, 30_151))
@@ -28,7 +24,12 @@ def test_two_bot_processes_send_each_message_once(tmp_path: Path, database_url: 
     try:
         env = crash_bot_env(stand_in, database_url, tmp_path)  # a 2 s lease
         bots = [BotProcess(tmp_path, env), BotProcess(tmp_path, env)]
-        wait_until(lambda: _all_sent(database_url), timeout=120, what="the fan-out", every=0.5)
+        wait_until(
+            lambda: deliveries_sent(database_url, NEXT_DROP) == len(CHATS),
+            timeout=120,
+            what="the fan-out",
+            every=0.5,
+        )
         received = stand_in.per_chat()
     finally:
         for bot in bots:
@@ -37,17 +38,3 @@ def test_two_bot_processes_send_each_message_once(tmp_path: Path, database_url: 
     count = count_fan_out(received, CHATS, drop_openings(NEXT_DROP))
     print(f"two processes: {count}")
     assert count.exactly_once == len(CHATS), count
-
-
-def _all_sent(database_url: str) -> bool:
-    engine = make_engine(database_url)
-    try:
-        with Session(engine) as session:
-            sent = session.exec(
-                select(func.count())
-                .select_from(Delivery)
-                .where(col(Delivery.drop_id) == NEXT_DROP, col(Delivery.status) == "sent")
-            ).one()
-    finally:
-        engine.dispose()
-    return sent == len(CHATS)

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlmodel import Session
+from sqlmodel import Session, col, func, select
 
 from bot.delivery.parts import drop_parts
 from bot.storage.db import make_engine
@@ -47,6 +47,20 @@ def seed_due_chats(
             )  # fmt: skip
         session.commit()
     engine.dispose()
+
+
+def deliveries_sent(database_url: str, drop_id: str) -> int:
+    """How many chats the outbox records as having been sent ``drop_id``."""
+    engine = make_engine(database_url)
+    try:
+        with Session(engine) as session:
+            return session.exec(
+                select(func.count())
+                .select_from(Delivery)
+                .where(col(Delivery.drop_id) == drop_id, col(Delivery.status) == "sent")
+            ).one()
+    finally:
+        engine.dispose()
 
 
 def drop_openings(drop_id: str) -> list[str]:
