@@ -2,7 +2,7 @@
 
 For two database sizes and several numbers of due cards per learner it prints the
 median time of
-  - one learner's due cards (``bot.quiz.due.due_cards``: what Done, /review and
+  - one learner's due cards (``bot.services.quiz.due.due_cards``: what Done, /review and
     every answer run),
   - one tick's due cards: the 200 learners a delivery tick serves at most, in one
     query on the same index, and as 200 calls of ``due_cards``,
@@ -34,9 +34,9 @@ from sqlmodel import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.quiz.due import due_cards
-from bot.quiz.questions import asked_lately
-from bot.quiz.today import Today
+from bot.core.today import Today
+from bot.services.quiz.due import due_cards
+from bot.services.quiz.questions import asked_lately
 from bot.storage.db import make_engine
 from bot.storage.migrate import upgrade
 from quizzes import load_bank, new_card_state

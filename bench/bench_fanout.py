@@ -16,11 +16,11 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from bot.app import build_application
 from bot.config import Settings
-from bot.delivery.job import run_tick
-from bot.services import Services
+from bot.services.context import Services
 from bot.storage.db import make_engine
+from bot.telegram.application import build_application
+from bot.telegram.delivery_job import run_tick
 from drops.loader import get_course
 from tests.e2e.fanout import count_fan_out, drop_openings, seed_due_chats
 from tests.processes import TOKEN, StandIn

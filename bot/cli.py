@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from bot.config import MissingTokenError, Settings
 from bot.logs import configure_logging
-from bot.webhook import WebhookSettingsError
+from bot.telegram.transport.webhook import WebhookSettingsError
 from drops.errors import ContentError
 
 
@@ -26,7 +26,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings.require_token()
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
     configure_logging(settings.log_level, settings.log_format, secrets=[secret])
-    from bot.runner import run
+    from bot.telegram.runner import run
 
     run(settings)
     return 0
@@ -42,7 +42,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_content_check(args: argparse.Namespace) -> int:
-    from bot.content_check import check_content
+    from bot.services.content_check import check_content
 
     report = check_content()
     print(report.summary())
@@ -70,7 +70,7 @@ def cmd_distill(args: argparse.Namespace) -> int:
 
 
 def cmd_srs_optimize(args: argparse.Namespace) -> int:
-    from bot.srs_optimize import run_optimize
+    from bot.services.srs_optimize import run_optimize
 
     return run_optimize(
         _settings().database_url, min_reviews=args.min_reviews, dry_run=args.dry_run

@@ -50,7 +50,8 @@ class Settings(BaseSettings):
     # Bot API requests on the wire at once (and connections kept open for them).
     bot_api_max_in_flight: int = Field(default=32, ge=1, le=256)
     # Updates handled at once: typed messages start at once (up to max_concurrent_updates),
-    # button presses and other updates take one of button_concurrency places (bot/updates.py).
+    # button presses and other updates take one of button_concurrency places
+    # (bot/telegram/transport/updates.py).
     max_concurrent_updates: int = Field(default=1024, ge=1, le=100_000)
     button_concurrency: int = Field(default=32, ge=1, le=10_000)
     day_start_hour: int = Field(default=4, ge=0, le=12)
@@ -67,7 +68,8 @@ class Settings(BaseSettings):
     instance_name: str = Field(default_factory=socket.gethostname, min_length=1, max_length=64)
     sandbox_warm_at_start: bool = True  # import torch and load the teacher before the first run
 
-    # How updates arrive: long polling, or Telegram calling WEBHOOK_URL (see bot/webhook.py).
+    # How updates arrive: long polling, or Telegram calling WEBHOOK_URL
+    # (see bot/telegram/transport/webhook.py).
     run_mode: Literal["polling", "webhook"] = "polling"
     webhook_url: str | None = Field(default=None, description="Public https URL Telegram calls.")
     webhook_secret: SecretStr | None = Field(

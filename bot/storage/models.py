@@ -1,4 +1,4 @@
-"""The tables. Created and changed only through Alembic migrations (bot/migrations)."""
+"""The tables. Created and changed only through Alembic migrations (bot/storage/migrations)."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ class Chat(SQLModel, table=True):
     paused: bool = False
     active: bool = True  # False once the bot is blocked or removed
     created_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column())
-    # The learner's journey through the path (see bot/delivery).
+    # The learner's journey through the path (see bot/services/delivery).
     path_round: int = 1  # /restart starts a new round; deliveries are unique per round
     current_drop_id: str | None = Field(default=None, max_length=8)
     current_opened: bool = False  # the latest drop was opened ("Done", a quiz answer, /today)

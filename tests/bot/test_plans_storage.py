@@ -1,4 +1,4 @@
-"""bot.plans: the stored /plan conversation and finished plans, on SQLite and PostgreSQL."""
+"""bot.services.plans: the stored /plan conversation and finished plans, SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from bot import plans
+from bot.services import plans
 from bot.storage.db import make_engine
 from bot.storage.migrate import upgrade
 from bot.storage.models import Chat, Delivery, Learner, Plan, PlanConversation

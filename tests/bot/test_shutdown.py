@@ -7,10 +7,10 @@ from pathlib import Path
 
 from sqlmodel import Session, col, select
 
-from bot.delivery.parts import drop_parts
 from bot.storage.db import make_engine
 from bot.storage.migrate import upgrade
 from bot.storage.models import Chat, Delivery
+from bot.telegram.views.parts import drop_parts
 from drops.loader import get_course
 from tests.processes import bot_env, stand_in, start_bot, stop, terminate
 

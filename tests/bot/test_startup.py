@@ -52,7 +52,7 @@ def test_bad_configuration_is_reported_not_crashed(tmp_path: Path) -> None:
 
 def test_building_the_application_does_not_import_torch() -> None:
     code = (
-        "import sys, bot.app, bot.cli\n"
+        "import sys, bot.telegram.application, bot.cli\n"
         "heavy = [m for m in ('torch', 'transformers', 'matplotlib') if m in sys.modules]\n"
         "print(heavy)\n"
         "sys.exit(1 if heavy else 0)\n"

@@ -21,14 +21,14 @@ from sqlalchemy import create_engine
 from sqlmodel import Session
 from telegram import Update
 
-from bot.app import build_application
 from bot.config import WEBHOOK_SECRET_PATTERN, Settings
-from bot.health import HealthServer, Liveness
-from bot.services import AppType, Services
+from bot.services.context import AppType, Services
 from bot.storage.db import make_engine
 from bot.storage.migrate import upgrade
 from bot.storage.models import Chat
-from bot.webhook import WebhookOptions, WebhookSettingsError, webhook_options
+from bot.telegram.application import build_application
+from bot.telegram.transport.health import HealthServer, Liveness
+from bot.telegram.transport.webhook import WebhookOptions, WebhookSettingsError, webhook_options
 from drops.loader import get_course
 from tests.botapi import FakeBotApi
 from tests.e2e import harness
@@ -159,9 +159,9 @@ async def test_healthz_is_ok_only_while_the_bot_runs(tmp_path: Path) -> None:
         running = await client.get(bot.health_url)
         assert running.status_code == 200
         assert running.json() == {"status": "ok"}
-        assert bot.app.updater is not None
-        await bot.app.updater.stop()
-        await bot.app.stop()
+        assert bot.telegram.application.updater is not None
+        await bot.telegram.application.updater.stop()
+        await bot.telegram.application.stop()
         stopped = await client.get(bot.health_url)
         assert stopped.status_code == 503
         assert stopped.json() == {"status": "unavailable"}

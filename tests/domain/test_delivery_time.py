@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.domain import InputError, parse_delivery_time
+from bot.core import InputError, parse_delivery_time
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.domain import zone_from_location
+from bot.core import zone_from_location
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,7 @@
 
 from datetime import date, timedelta
 
-from bot.domain import longest_streak, streak
+from bot.core import longest_streak, streak
 
 TODAY = date(2026, 3, 10)
 

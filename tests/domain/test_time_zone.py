@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.domain import InputError, parse_time_zone
-from bot.domain.zone_aliases import ZONE_ALIASES
+from bot.core import InputError, parse_time_zone
+from bot.core.zone_aliases import ZONE_ALIASES
 
 WINTER = datetime(2026, 1, 15, 12, tzinfo=UTC)
 SUMMER = datetime(2026, 7, 15, 12, tzinfo=UTC)

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.content_check import check_content
+from bot.services.content_check import check_content
 from drops import outline
 
 
@@ -20,7 +20,7 @@ class _FakeBank:
 
 
 def install_bank(monkeypatch: pytest.MonkeyPatch, counts: dict[str, int]) -> None:
-    monkeypatch.setattr("bot.content_check.load_bank", lambda: _FakeBank(counts))
+    monkeypatch.setattr("bot.services.content_check.load_bank", lambda: _FakeBank(counts))
 
 
 def test_a_complete_course_reports_counts_and_ok(

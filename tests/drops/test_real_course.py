@@ -48,7 +48,7 @@ def test_phase_one_drops_and_faq_have_no_problems() -> None:
 def test_loading_the_course_imports_neither_torch_nor_telegram() -> None:
     code = (
         "import sys\n"
-        "from bot.content_check import check_content\n"
+        "from bot.services.content_check import check_content\n"
         "from drops.render import render_markdown\n"
         "check_content(); render_markdown('**x**')\n"
         "print(sorted(m for m in ('torch', 'telegram', 'transformers') if m in sys.modules))\n"

@@ -9,10 +9,10 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, func, select
 
-from bot.delivery.parts import drop_parts
 from bot.storage.db import make_engine
 from bot.storage.migrate import upgrade
 from bot.storage.models import Chat, Delivery
+from bot.telegram.views.parts import drop_parts
 from drops.loader import get_course
 from tests.botapi import FakeBotApi
 from tests.botapi.server import SEND_METHODS

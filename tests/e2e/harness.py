@@ -14,12 +14,12 @@ from typing import Any
 from pydantic import SecretStr
 from telegram import Update
 
-from bot.app import build_application
 from bot.config import Settings
-from bot.delivery.job import TickResult, run_tick
-from bot.services import AppType, Services
+from bot.services.context import AppType, Services
 from bot.storage.db import make_engine
 from bot.storage.migrate import upgrade
+from bot.telegram.application import build_application
+from bot.telegram.delivery_job import TickResult, run_tick
 from drops.loader import get_course
 from tests.botapi import ApiCall, FakeBotApi
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from bot.commands import COMMANDS
 from bot.storage.models import Chat, Learner
+from bot.telegram.commands import COMMANDS
 from tests.e2e.harness import BotHarness
 
 USER = 1001

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Poll
 
-from bot.delivery.parts import drop_parts
+from bot.telegram.views.parts import drop_parts
 from quizzes import load_bank
 from tests.e2e.harness import BotHarness
 from tests.e2e.journeys import drops_received, onboard, press_done

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from bot.delivery.parts import drop_parts
 from bot.storage.models import Chat, Delivery
+from bot.telegram.views.parts import drop_parts
 from drops.loader import get_course
 from tests.botapi import FakeBotApi
 from tests.e2e.harness import BotHarness, FakeClock, running_bot

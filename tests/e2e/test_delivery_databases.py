@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, col, select
 
-from bot.delivery.job import TickResult
 from bot.storage.models import Chat, Delivery
+from bot.telegram.delivery_job import TickResult
 from tests.botapi import ApiCall, FakeBotApi
 from tests.e2e.fanout import count_fan_out, drop_openings, received_by, seed_due_chats
 from tests.e2e.harness import FakeClock, running_bot

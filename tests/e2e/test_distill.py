@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from bot.handlers.distill import check_run_leases
-from bot.sandbox import RUN_LEASE, record_run, update_run
+from bot.services.distill import RUN_LEASE, record_run, update_run
 from bot.storage.db import make_engine
 from bot.storage.migrate import upgrade
 from bot.storage.models import DistillRun
+from bot.telegram.handlers.distill import check_run_leases
 from tests.botapi import FakeBotApi
 from tests.e2e.harness import BotHarness, FakeClock, running_bot
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from datetime import UTC, datetime
 
-from bot.quiz.bank import drop_of, quiz_bank
+from bot.services.quiz.bank import drop_of, quiz_bank
 from tests.e2e.harness import BotHarness
 from tests.quiz.steps import (
     answer,

@@ -13,9 +13,9 @@ from aiohttp import BodyPartReader, web
 from sqlalchemy import Engine
 from sqlmodel import Session, SQLModel, select
 
-from bot.sandbox import record_run
+from bot.services.distill import record_run
+from bot.services.your_data import EXPORT_FILENAME
 from bot.storage.models import Chat, Delivery, Learner, QuizPoll, ReviewLog
-from bot.your_data import EXPORT_FILENAME
 from tests.botapi import ApiCall, FakeBotApi
 from tests.botapi.server import _decode_value
 from tests.e2e.harness import BotHarness, running_bot

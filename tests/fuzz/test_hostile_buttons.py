@@ -13,17 +13,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from bot.services.quiz import preferences
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
-from bot.delivery.notices import RESUME_DATA
-from bot.domain import InputError, parse_delivery_time
-from bot.handlers.onboarding import COMMON_ZONES
-from bot.handlers.path import DONE_DATA
-from bot.handlers.settings import BUTTON_DATA
-from bot.handlers.your_data import FORGET_YES
-from bot.quiz import preferences
-from bot.quiz.render import START_REVIEWS_DATA
+from bot.core import InputError, parse_delivery_time
+from bot.telegram.handlers.onboarding import COMMON_ZONES
+from bot.telegram.handlers.path import DONE_DATA
+from bot.telegram.handlers.settings import BUTTON_DATA
+from bot.telegram.handlers.your_data import FORGET_YES
+from bot.telegram.views.notices import RESUME_DATA
+from bot.telegram.views.quiz import START_REVIEWS_DATA
 from tests.fuzz.hostile import E2E, huge_numbers, injections
 from tests.fuzz.live_bot import LiveBot, live_bot
 from tests.quiz.steps import answer, finish_drop, start_learner

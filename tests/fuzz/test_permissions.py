@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from bot.quiz.questions import Refusal
+from bot.services.quiz.questions import Refusal
 from bot.storage.models import Delivery, Plan, QuizQuestion
 from tests.botapi import ApiCall
 from tests.e2e.harness import BotHarness, running_bot

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 
-from bot.pacing import ChatTurns, OverallPace, Urgency
+from bot.telegram.transport.pacing import ChatTurns, OverallPace, Urgency
 
 INTERVAL = 0.05
 

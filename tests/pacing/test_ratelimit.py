@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from telegram.error import RetryAfter
 
-from bot.ratelimit import BotApiLimiter, Withdrawn
+from bot.telegram.transport.ratelimit import BotApiLimiter, Withdrawn
 
 CHAT_INTERVAL = 0.2
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from telegram import CallbackQuery, Chat, Message, Update, User
 
-from bot.updates import TypedFirst, is_typed
+from bot.telegram.transport.updates import TypedFirst, is_typed
 
 USER = User(5, "Ada", is_bot=False)
 

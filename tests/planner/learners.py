@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.planner.choices import (
+from bot.core.planner.choices import (
     LogitsAccess,
     OutputKind,
     PreferenceData,
@@ -10,7 +10,7 @@ from bot.planner.choices import (
     QualityBar,
     TraceAccess,
 )
-from bot.planner.profile import PlanProfile
+from bot.core.planner.profile import PlanProfile
 
 # The planner counts a prompt token per 4 characters, rounded up; each prompt's length
 # is pinned by a test so the cost arithmetic below stays checkable by hand.

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.planner import QUESTIONS, PlanProfile, ProfileError, clean_draft, next_question
-from bot.planner.choices import OutputKind
+from bot.core.planner import QUESTIONS, PlanProfile, ProfileError, clean_draft, next_question
+from bot.core.planner.choices import OutputKind
 from tests.planner import learners
 
 

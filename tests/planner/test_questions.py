@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.planner import QUESTIONS, AnswerError, QuestionKind, parse_answer
-from bot.planner.questions import PROMPT_MAX_CHARS, QUESTIONS_BY_KEY
+from bot.core.planner import QUESTIONS, AnswerError, QuestionKind, parse_answer
+from bot.core.planner.questions import PROMPT_MAX_CHARS, QUESTIONS_BY_KEY
 
 ASKED_ABOUT = {
     "prompt", "output", "volume", "latency", "cost", "quality",

@@ -9,8 +9,8 @@ from decimal import Decimal
 import pytest
 from telegramify_markdown import convert
 
-from bot.planner import SUMMARY_LIMIT, PlanProfile, build_plan, render_document, render_summary
-from bot.planner.choices import (
+from bot.core.planner import SUMMARY_LIMIT, PlanProfile, build_plan, render_document, render_summary
+from bot.core.planner.choices import (
     LogitsAccess,
     OutputKind,
     PreferenceData,
@@ -18,13 +18,13 @@ from bot.planner.choices import (
     QualityBar,
     TraceAccess,
 )
-from bot.planner.costs import estimate_costs
-from bot.planner.plan import LatencyEstimate, Verdict
-from bot.planner.questions import PROMPT_MAX_CHARS
-from bot.planner.render import arithmetic_lines
-from bot.planner.rules import choose_verdict
-from bot.planner.students import WORKLOADS, StudentSize
-from bot.planner.teachers import CATALOG, TeacherFamily
+from bot.core.planner.costs import estimate_costs
+from bot.core.planner.plan import LatencyEstimate, Verdict
+from bot.core.planner.questions import PROMPT_MAX_CHARS
+from bot.core.planner.render import arithmetic_lines
+from bot.core.planner.rules import choose_verdict
+from bot.core.planner.students import WORKLOADS, StudentSize
+from bot.core.planner.teachers import CATALOG, TeacherFamily
 from tests.planner import learners
 
 DOCUMENT_SECTIONS = (

@@ -12,10 +12,10 @@ from decimal import Decimal
 
 import pytest
 
-from bot.planner import build_plan
-from bot.planner.choices import LogitsAccess, PreferenceData, QualityBar, TraceAccess
-from bot.planner.plan import Mode, Plan, Regime, Verdict
-from bot.planner.teachers import TeacherFamily
+from bot.core.planner import build_plan
+from bot.core.planner.choices import LogitsAccess, PreferenceData, QualityBar, TraceAccess
+from bot.core.planner.plan import Mode, Plan, Regime, Verdict
+from bot.core.planner.teachers import TeacherFamily
 from tests.planner import learners
 
 M = Decimal(1_000_000)

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot.quiz.today import Today
+from bot.core.today import Today
 from bot.storage.db import make_engine
 from bot.storage.migrate import upgrade
 from bot.storage.models import Learner

@@ -9,7 +9,7 @@ from typing import TypeVar
 
 from sqlmodel import Session, col, func, select
 
-from bot.quiz.bank import quiz_bank
+from bot.services.quiz.bank import quiz_bank
 from bot.storage.models import Card, QuizQuestion, ReviewLog
 from tests.botapi import ApiCall
 from tests.e2e.harness import BotHarness

@@ -7,11 +7,11 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
-from bot.quiz.answers import record_answer
-from bot.quiz.bank import quiz_bank
-from bot.quiz.leaderboard import leaderboard, week_bounds
-from bot.quiz.polls import choose_poll_items, record_poll_answer, save_poll
-from bot.quiz.today import Today
+from bot.core.today import Today
+from bot.services.quiz.answers import record_answer
+from bot.services.quiz.bank import quiz_bank
+from bot.services.quiz.leaderboard import leaderboard, week_bounds
+from bot.services.quiz.polls import choose_poll_items, record_poll_answer, save_poll
 from bot.storage.models import ActivityDay, Chat, Delivery, Learner, ReviewLog
 from quizzes import make_scheduler
 from tests.quiz.conftest import ANNA, BEN, MONDAY, today_at

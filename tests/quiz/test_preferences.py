@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.quiz.preferences import Changes, SettingsError, apply, parse_settings
+from bot.services.quiz.preferences import Changes, SettingsError, apply, parse_settings
 from bot.storage.models import Learner
 
 

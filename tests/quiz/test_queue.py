@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from bot.services.quiz import questions
 from sqlmodel import Session
 
-from bot.quiz import questions
-from bot.quiz.bank import quiz_bank
-from bot.quiz.cards import card_for, introduce_drop
-from bot.quiz.due import next_due
-from bot.quiz.queue import ReviewQueue, drop_items_waiting, next_review_item, review_queue
-from bot.quiz.today import Today
+from bot.core.today import Today
+from bot.services.quiz.bank import quiz_bank
+from bot.services.quiz.cards import card_for, introduce_drop
+from bot.services.quiz.due import next_due
+from bot.services.quiz.queue import ReviewQueue, drop_items_waiting, next_review_item, review_queue
 from bot.storage.models import Card, Learner
 from tests.quiz.conftest import ANNA, BEN, MONDAY, today_at
 

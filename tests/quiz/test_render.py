@@ -6,11 +6,11 @@ from datetime import date
 
 import pytest
 
-from bot.quiz.bank import quiz_bank
-from bot.quiz.chart import forecast_png
-from bot.quiz.leaderboard import Board, Standing
-from bot.quiz.queue import ReviewQueue, Score
-from bot.quiz.render import (
+from bot.services.quiz.bank import quiz_bank
+from bot.services.quiz.leaderboard import Board, Standing
+from bot.services.quiz.queue import ReviewQueue, Score
+from bot.telegram.views.chart import forecast_png
+from bot.telegram.views.quiz import (
     Heading,
     answered_markdown,
     leaderboard_markdown,

@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import Session, select
 
-from bot.quiz.answers import UndoRefused, record_answer, undo_answer
-from bot.quiz.bank import quiz_bank
-from bot.quiz.cards import ITEMS_AFTER_DROP, card_for, introduce_drop
-from bot.quiz.due import due_cards
-from bot.quiz.today import Today
+from bot.core.today import Today
+from bot.services.quiz.answers import UndoRefused, record_answer, undo_answer
+from bot.services.quiz.bank import quiz_bank
+from bot.services.quiz.cards import ITEMS_AFTER_DROP, card_for, introduce_drop
+from bot.services.quiz.due import due_cards
 from bot.storage.models import ActivityDay, Card, ReviewLog
 from quizzes import make_scheduler
 from tests.quiz.conftest import ANNA, BEN, MONDAY, today_at

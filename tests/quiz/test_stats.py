@@ -6,10 +6,10 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from bot.quiz.answers import record_answer
-from bot.quiz.bank import quiz_bank
-from bot.quiz.cards import introduce_drop
-from bot.quiz.stats import learner_stats
+from bot.services.quiz.answers import record_answer
+from bot.services.quiz.bank import quiz_bank
+from bot.services.quiz.cards import introduce_drop
+from bot.services.quiz.stats import learner_stats
 from quizzes import make_scheduler
 from tests.quiz.conftest import ANNA, BEN, MONDAY, today_at
 

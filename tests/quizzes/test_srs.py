@@ -9,7 +9,7 @@ from fsrs import Rating, State
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.domain import local_day
+from bot.core import local_day
 from quizzes.srs import (
     CardState,
     CardStateError,

@@ -14,8 +14,8 @@ from fsrs.scheduler import DEFAULT_PARAMETERS
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from bot.quiz.learners import scheduler_for
-from bot.srs_optimize import CannotOptimize, load_reviews, optimize
+from bot.services.quiz.learners import scheduler_for
+from bot.services.srs_optimize import CannotOptimize, load_reviews, optimize
 from bot.storage.db import make_engine
 from bot.storage.models import SrsParameters
 from kd_sandbox.srs_fit import FitResult, Review

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from bot.sandbox import RUN_LEASE, record_run, renew_runs, take_interrupted, update_run
+from bot.services.distill import RUN_LEASE, record_run, renew_runs, take_interrupted, update_run
 from bot.storage.db import make_engine
 from bot.storage.migrate import upgrade
 from bot.storage.models import DistillRun

@@ -1,0 +1,30 @@
+"""Pure rules of daily delivery: learner input, schedules, local days and streaks.
+
+Nothing here talks to Telegram or the database or reads the clock: callers pass
+``now`` in, as an aware datetime.
+"""
+
+from bot.core.delivery_time import parse_delivery_time
+from bot.core.errors import InputError
+from bot.core.location import zone_from_location
+from bot.core.schedule import (
+    DEFAULT_DAY_START_HOUR,
+    day_bounds,
+    local_day,
+    next_delivery,
+)
+from bot.core.streak import longest_streak, streak
+from bot.core.time_zone import parse_time_zone
+
+__all__ = [
+    "DEFAULT_DAY_START_HOUR",
+    "InputError",
+    "day_bounds",
+    "local_day",
+    "longest_streak",
+    "next_delivery",
+    "parse_delivery_time",
+    "parse_time_zone",
+    "streak",
+    "zone_from_location",
+]

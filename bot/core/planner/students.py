@@ -1,0 +1,145 @@
+"""Student size classes and the workload assumptions that price and time them.
+
+All numbers here are assumptions the plan prints next to its estimates: tokens per
+call by output kind, serving price per million tokens by size, generation speed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import IntEnum
+
+from bot.core.planner.choices import OutputKind, QualityBar
+
+
+class StudentSize(IntEnum):
+    """Ordered smallest first, so a step down is `size - 1`."""
+
+    ENCODER = 0
+    SMALL = 1
+    MEDIUM = 2
+    LARGE = 3
+
+
+@dataclass(frozen=True)
+class StudentInfo:
+    size: str
+    candidates: str
+    usd_per_m_tokens: Decimal
+    first_token_ms: int
+    ms_per_output_token: int
+
+
+STUDENTS: dict[StudentSize, StudentInfo] = {
+    # A classifier head answers in one forward pass: no per-token generation time.
+    StudentSize.ENCODER: StudentInfo(
+        "0.1–0.4B encoder classifier",
+        "ModernBERT-base, DeBERTa-v3-base (or -large)",
+        Decimal("0.02"), 20, 0,
+    ),
+    StudentSize.SMALL: StudentInfo(
+        "0.5–1.5B decoder",
+        "Qwen2.5-0.5B/1.5B-Instruct, Llama-3.2-1B-Instruct",
+        Decimal("0.05"), 50, 7,
+    ),
+    StudentSize.MEDIUM: StudentInfo(
+        "3–4B decoder",
+        "Llama-3.2-3B-Instruct, Phi-3.5-mini-instruct (3.8B)",
+        Decimal("0.10"), 50, 10,
+    ),
+    StudentSize.LARGE: StudentInfo(
+        "7–8B decoder",
+        "Qwen2.5-7B-Instruct, Llama-3.1-8B-Instruct, Mistral-7B-Instruct",
+        Decimal("0.20"), 50, 17,
+    ),
+}  # fmt: skip
+
+STUDENT_PRICE_BASIS = "self-hosted or hosted small-model serving rate"
+
+
+@dataclass(frozen=True)
+class Workload:
+    """Tokens one call carries besides the instruction prompt itself."""
+
+    input_tokens: int
+    output_tokens: int
+    describes: str
+
+
+WORKLOADS: dict[OutputKind, Workload] = {
+    OutputKind.LABEL: Workload(300, 5, "a short text in, a label out"),
+    OutputKind.FIELDS: Workload(1000, 150, "a document in, a JSON record out"),
+    OutputKind.REASONING: Workload(200, 600, "a question in, worked reasoning and an answer out"),
+    OutputKind.STYLE: Workload(300, 400, "a brief in, a few paragraphs out"),
+    OutputKind.CHAT: Workload(1200, 250, "conversation history in, one reply out"),
+}
+
+# Hosted frontier teachers: time to first token plus a steady generation speed.
+TEACHER_FIRST_TOKEN_MS = 500
+TEACHER_MS_PER_OUTPUT_TOKEN = 20
+
+# A prompt costs about one token per four characters of English text.
+CHARS_PER_TOKEN = 4
+
+_BASE_SIZE: dict[OutputKind, dict[QualityBar, StudentSize]] = {
+    OutputKind.LABEL: dict.fromkeys(QualityBar, StudentSize.ENCODER),
+    OutputKind.FIELDS: {
+        QualityBar.RELAXED: StudentSize.SMALL,
+        QualityBar.MATCH: StudentSize.SMALL,
+        QualityBar.CRITICAL: StudentSize.MEDIUM,
+    },
+    OutputKind.REASONING: {
+        QualityBar.RELAXED: StudentSize.SMALL,
+        QualityBar.MATCH: StudentSize.MEDIUM,
+        QualityBar.CRITICAL: StudentSize.LARGE,
+    },
+    OutputKind.STYLE: {
+        QualityBar.RELAXED: StudentSize.SMALL,
+        QualityBar.MATCH: StudentSize.MEDIUM,
+        QualityBar.CRITICAL: StudentSize.LARGE,
+    },
+    OutputKind.CHAT: {
+        QualityBar.RELAXED: StudentSize.MEDIUM,
+        QualityBar.MATCH: StudentSize.MEDIUM,
+        QualityBar.CRITICAL: StudentSize.LARGE,
+    },
+}
+
+
+def base_student_size(kind: OutputKind, quality: QualityBar) -> StudentSize:
+    """Harder outputs and a higher bar need more capacity (drop 1.3: compress, not discover)."""
+    return _BASE_SIZE[kind][quality]
+
+
+def teacher_latency_ms(output_tokens: int) -> int:
+    return TEACHER_FIRST_TOKEN_MS + TEACHER_MS_PER_OUTPUT_TOKEN * output_tokens
+
+
+def student_latency_ms(size: StudentSize, output_tokens: int) -> int:
+    info = STUDENTS[size]
+    return info.first_token_ms + info.ms_per_output_token * output_tokens
+
+
+def fit_to_latency(
+    size: StudentSize, output_tokens: int, target_ms: int | None
+) -> tuple[StudentSize, tuple[str, ...]]:
+    """Step a generative student down until it meets the target (never below SMALL)."""
+    if target_ms is None:
+        return size, ()
+    notes: list[str] = []
+    while size > StudentSize.SMALL and student_latency_ms(size, output_tokens) > target_ms:
+        smaller = StudentSize(size - 1)
+        notes.append(
+            f"Stepped down from {STUDENTS[size].size} to {STUDENTS[smaller].size} to meet "
+            f"the {target_ms:,} ms target."
+        )
+        size = smaller
+    estimate = student_latency_ms(size, output_tokens)
+    if estimate > target_ms:
+        notes.append(
+            f"Even a {STUDENTS[size].size} needs about {estimate:,} ms for ~{output_tokens} "
+            f"output tokens, over your {target_ms:,} ms target: stream the reply, shorten the "
+            "output, or measure time to first token instead."
+        )
+    return size, tuple(notes)

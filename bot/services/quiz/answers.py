@@ -1,0 +1,130 @@
+"""An answer becomes an FSRS review: the card moves, the review is logged, the day counts.
+
+Undo puts the card back as the log remembers it and deletes the log, for a mis-tap.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime
+
+from fsrs import Scheduler
+from sqlmodel import Session, col, select
+
+from bot.core.today import Today
+from bot.services.journey import record_activity
+from bot.services.quiz.cards import card_for, state_of
+from bot.storage.models import Card, ReviewLog
+from quizzes import CardStateError, review
+
+log = logging.getLogger(__name__)
+
+SOURCES = ("private", "group")
+
+
+def record_answer(
+    session: Session,
+    *,
+    learner_id: int,
+    item_id: str,
+    correct: bool,
+    today: Today,
+    scheduler: Scheduler,
+    source: str,
+    chat_id: int | None,
+    answered_after: datetime | None,
+) -> ReviewLog:
+    """Review the learner's card for ``item_id`` (created if missing) and log the answer.
+
+    Args:
+        session: Open session; the caller commits.
+        learner_id: Who answered.
+        item_id: What was answered.
+        correct: Whether the chosen option was the right one.
+        today: The answer's instant and the learner's day (for the streak).
+        scheduler: The learner's FSRS scheduler.
+        source: ``"private"`` (buttons) or ``"group"`` (a quiz poll).
+        chat_id: Where the answer was given.
+        answered_after: When the question was sent; the log keeps the answer's
+            duration from it.
+
+    Returns:
+        The new log row (flushed: it has an id).
+    """
+    if source not in SOURCES:
+        raise ValueError(f"source must be one of {SOURCES}, got {source!r}")
+    card = card_for(session, learner_id, item_id)
+    previous_state = card.state if card is not None else None
+    previous_due = card.due_at if card is not None else None
+    stored = state_of(card) if card is not None else None
+    try:
+        outcome = review(stored, item_id, correct, today.now, scheduler)
+    except CardStateError:
+        log.warning(
+            "card of learner %s for item %s is unreadable; starting it over", learner_id, item_id
+        )
+        outcome = review(None, item_id, correct, today.now, scheduler)
+    if card is None:
+        card = Card(learner_id=learner_id, item_id=item_id, state="", due_at=outcome.due)
+    card.state = json.dumps(outcome.card_state)
+    card.due_at = outcome.due
+    session.add(card)
+    duration = None
+    if answered_after is not None:
+        duration = max(0, int((today.now - answered_after).total_seconds() * 1000))
+    entry = ReviewLog(
+        learner_id=learner_id,
+        item_id=item_id,
+        rating=int(outcome.rating),
+        correct=correct,
+        reviewed_at=today.now,
+        duration_ms=duration,
+        source=source,
+        chat_id=chat_id,
+        previous_state=previous_state,
+        previous_due_at=previous_due,
+    )
+    session.add(entry)
+    session.flush()
+    record_activity(session, learner_id, today.now, today.zone, today.day_start_hour)
+    return entry
+
+
+class UndoRefused(Exception):
+    """The answer cannot be undone; the message says why, in the learner's words."""
+
+
+def latest_answer_id(session: Session, learner_id: int) -> int | None:
+    return session.exec(
+        select(ReviewLog.id)
+        .where(ReviewLog.learner_id == learner_id)
+        .order_by(col(ReviewLog.reviewed_at).desc(), col(ReviewLog.id).desc())
+        .limit(1)
+    ).first()
+
+
+def undo_answer(session: Session, *, learner_id: int, review_log_id: int) -> None:
+    """Restore the card to its state before the answer and delete the answer's log.
+
+    Raises:
+        UndoRefused: The log is gone, belongs to someone else, or is not the
+            learner's latest answer (undoing an older one would leave the card
+            in a state that never existed).
+    """
+    entry = session.get(ReviewLog, review_log_id)
+    if entry is None:
+        raise UndoRefused("That answer was already undone.")
+    if entry.learner_id != learner_id:
+        raise UndoRefused("Only the person who answered can undo it.")
+    if latest_answer_id(session, learner_id) != entry.id:
+        raise UndoRefused("Only your latest answer can be undone.")
+    card = card_for(session, learner_id, entry.item_id)
+    if card is not None:
+        if entry.previous_state is None or entry.previous_due_at is None:
+            session.delete(card)  # the answer created the card
+        else:
+            card.state, card.due_at = entry.previous_state, entry.previous_due_at
+            session.add(card)
+    session.delete(entry)
+    session.flush()

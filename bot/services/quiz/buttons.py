@@ -1,0 +1,122 @@
+"""Pressing a quiz button, as a database transaction: answer a question, undo an answer.
+
+The handlers parse callback data; these functions decide, from the stored question
+row, whether the press counts, and do everything it changes in one transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session
+
+from bot.core.today import Today
+from bot.services.quiz import questions
+from bot.services.quiz.answers import UndoRefused, record_answer, undo_answer
+from bot.services.quiz.learners import ensure_learner, learner_zone, scheduler_for
+from bot.services.quiz.questions import Refusal
+from bot.storage.models import QuizQuestion
+from quizzes import QuizBank, QuizItem
+
+
+@dataclass(frozen=True)
+class Answered:
+    """A press that counted."""
+
+    question: QuizQuestion
+    item: QuizItem
+    chosen: int
+
+    @property
+    def correct(self) -> bool:
+        return self.chosen == self.item.correct
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where ``now`` falls for the presser: the clock, their default zone, the day start."""
+
+    now: datetime
+    default_zone: str
+    day_start_hour: int
+
+    def today(self, session: Session, learner_id: int) -> Today:
+        zone = learner_zone(session, learner_id, self.default_zone)
+        return Today.at(self.now, zone, self.day_start_hour)
+
+
+def answer_question(
+    session: Session,
+    bank: QuizBank,
+    *,
+    question_id: int,
+    option: int,
+    user_id: int,
+    first_name: str,
+    chat_id: int | None,
+    place: Place,
+) -> Answered | Refusal:
+    """Score a press on option ``option`` of question ``question_id`` by ``user_id``.
+
+    Returns:
+        :class:`Answered` when it counted (card reviewed, answer logged), else the
+        :class:`~bot.services.quiz.questions.Refusal` to show; a refusal changes nothing.
+    """
+    row = session.get(QuizQuestion, question_id)
+    item = bank.get(row.item_id) if row is not None else None
+    if item is None or not 0 <= option < len(item.options):
+        return Refusal.EXPIRED
+    correct = option == item.correct
+    claimed = questions.claim(
+        session,
+        question_id=question_id,
+        user_id=user_id,
+        chat_id=chat_id,
+        option=option,
+        correct=correct,
+        now=place.now,
+    )
+    if isinstance(claimed, Refusal):
+        return claimed
+    question = claimed.question
+    learner = ensure_learner(session, user_id, first_name)
+    entry = record_answer(
+        session,
+        learner_id=user_id,
+        item_id=item.id,
+        correct=correct,
+        today=place.today(session, user_id),
+        scheduler=scheduler_for(session, learner),
+        source="private",
+        chat_id=question.chat_id,
+        answered_after=question.sent_at,
+    )
+    question.review_log_id = entry.id
+    session.add(question)
+    return Answered(question, item, option)
+
+
+def undo_question(
+    session: Session, bank: QuizBank, *, question_id: int, user_id: int, now: datetime
+) -> tuple[QuizQuestion, QuizItem] | str:
+    """Undo the answer given to a question and open the question again.
+
+    Returns:
+        The reopened question and its item, or why nothing was undone.
+    """
+    question = session.get(QuizQuestion, question_id)
+    if question is None or question.review_log_id is None:
+        return "There is no answer here to undo."
+    if question.learner_id != user_id:
+        return "Only the person who answered can undo it."
+    item = bank.get(question.item_id)
+    if item is None:
+        return "This question has expired."
+    try:
+        undo_answer(session, learner_id=user_id, review_log_id=question.review_log_id)
+    except UndoRefused as refused:
+        return str(refused)
+    questions.reopen(question, now)
+    session.add(question)
+    return question, item

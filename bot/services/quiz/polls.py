@@ -1,0 +1,185 @@
+"""Quiz polls in groups: which items to ask, and each member's answer as their own review.
+
+After a group's daily drop it gets two non-anonymous quiz polls: an item of the
+drop, and an item of an earlier drop that the group's members are most likely to
+have forgotten (lowest mean FSRS retrievability over their cards; an item no
+member has answered yet counts as just due). Telegram tells the bot who answered
+what; each answer reviews that member's own card.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from fsrs import Scheduler
+from sqlmodel import Session, col, select
+
+from bot.core.today import Today
+from bot.services.quiz.answers import record_answer
+from bot.services.quiz.cards import state_of
+from bot.services.quiz.learners import ensure_learner, learner_zone, scheduler_for
+from bot.storage.models import Card, Delivery, QuizPoll, ReviewLog
+from quizzes import QuizBank, QuizItem, retrievability
+from quizzes.srs import DEFAULT_DESIRED_RETENTION
+
+RECENTLY_POLLED = timedelta(days=3)
+"""An item polled in the group this recently is not chosen for the review poll."""
+
+
+@dataclass(frozen=True)
+class PollChoice:
+    item: QuizItem
+    kind: str  # new | review
+
+
+def choose_poll_items(
+    session: Session,
+    bank: QuizBank,
+    *,
+    chat_id: int,
+    drop_id: str,
+    now: datetime,
+    scheduler: Scheduler,
+) -> list[PollChoice]:
+    """Today's two polls for a group: one item of the drop, one review of an earlier drop."""
+    polled = Counter(
+        session.exec(select(QuizPoll.item_id).where(QuizPoll.chat_id == chat_id)).all()
+    )
+    choices: list[PollChoice] = []
+    todays = bank.items_for_drop(drop_id)
+    if todays:
+        # The least-asked item of the drop, so a second round asks a different one.
+        choices.append(PollChoice(min(todays, key=lambda item: polled[item.id]), "new"))
+    review = _review_item(
+        session, bank, chat_id=chat_id, drop_id=drop_id, now=now, scheduler=scheduler, polled=polled
+    )
+    if review is not None:
+        choices.append(PollChoice(review, "review"))
+    return choices
+
+
+def _review_item(
+    session: Session,
+    bank: QuizBank,
+    *,
+    chat_id: int,
+    drop_id: str,
+    now: datetime,
+    scheduler: Scheduler,
+    polled: Counter[str],
+) -> QuizItem | None:
+    earlier = set(
+        session.exec(
+            select(Delivery.drop_id).where(Delivery.chat_id == chat_id, Delivery.drop_id != drop_id)
+        ).all()
+    )
+    recent = set(
+        session.exec(
+            select(QuizPoll.item_id).where(
+                QuizPoll.chat_id == chat_id, col(QuizPoll.sent_at) >= now - RECENTLY_POLLED
+            )
+        ).all()
+    )
+    candidates = [item for item in bank if item.drop_id in earlier and item.id not in recent]
+    if not candidates:
+        return None
+    strength = _mean_retrievability(session, chat_id, [c.id for c in candidates], now, scheduler)
+
+    def forgetting_first(item: QuizItem) -> tuple[float, int]:
+        return strength.get(item.id, DEFAULT_DESIRED_RETENTION), polled[item.id]
+
+    return min(candidates, key=forgetting_first)
+
+
+def group_members(session: Session, chat_id: int) -> list[int]:
+    """Learners who have answered a quiz poll in this group."""
+    return list(
+        session.exec(
+            select(ReviewLog.learner_id)
+            .where(ReviewLog.chat_id == chat_id, ReviewLog.source == "group")
+            .distinct()
+        ).all()
+    )
+
+
+def _mean_retrievability(
+    session: Session, chat_id: int, item_ids: Sequence[str], now: datetime, scheduler: Scheduler
+) -> dict[str, float]:
+    members = group_members(session, chat_id)
+    if not members:
+        return {}
+    by_item: defaultdict[str, list[float]] = defaultdict(list)
+    cards = session.exec(
+        select(Card).where(col(Card.learner_id).in_(members), col(Card.item_id).in_(item_ids))
+    )
+    for card in cards:
+        state = state_of(card)
+        if state is not None and state.get("last_review") is not None:
+            by_item[card.item_id].append(retrievability(state, now, scheduler))
+    return {item_id: sum(values) / len(values) for item_id, values in by_item.items()}
+
+
+def save_poll(
+    session: Session,
+    *,
+    poll_id: str,
+    chat_id: int,
+    message_id: int,
+    item: QuizItem,
+    now: datetime,
+) -> None:
+    session.add(
+        QuizPoll(
+            poll_id=poll_id,
+            chat_id=chat_id,
+            message_id=message_id,
+            item_id=item.id,
+            correct_option=item.correct,
+            sent_at=now,
+        )
+    )
+
+
+def record_poll_answer(
+    session: Session,
+    *,
+    poll_id: str,
+    user_id: int,
+    first_name: str,
+    option_ids: Sequence[int],
+    now: datetime,
+    default_zone: str,
+    day_start_hour: int,
+) -> ReviewLog | None:
+    """Review the member's card for the poll's item; None for a poll that is not ours,
+    a retracted vote, or a second answer to the same poll."""
+    poll = session.get(QuizPoll, poll_id)
+    if poll is None or len(option_ids) != 1:
+        return None
+    learner = ensure_learner(session, user_id, first_name)
+    already = session.exec(
+        select(ReviewLog.id).where(
+            ReviewLog.learner_id == user_id,
+            col(ReviewLog.reviewed_at) >= poll.sent_at,
+            ReviewLog.item_id == poll.item_id,
+            ReviewLog.chat_id == poll.chat_id,
+            ReviewLog.source == "group",
+        )
+    ).first()
+    if already is not None:
+        return None
+    today = Today.at(now, learner_zone(session, user_id, default_zone), day_start_hour)
+    return record_answer(
+        session,
+        learner_id=learner.id,
+        item_id=poll.item_id,
+        correct=option_ids[0] == poll.correct_option,
+        today=today,
+        scheduler=scheduler_for(session, learner),
+        source="group",
+        chat_id=poll.chat_id,
+        answered_after=poll.sent_at,
+    )

@@ -1,0 +1,157 @@
+"""Questions sent as inline buttons: the row a button names, answered at most once.
+
+Callback data names a question row, never a card: the row says whose question it
+is, which item it asks and whether it was answered, so a forged, foreign, stale or
+repeated press is recognised here and changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import Enum
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from bot.core.today import Today
+from bot.storage.models import QuizQuestion
+
+QUESTION_LIFETIME = timedelta(days=1)
+"""A question left unanswered this long has expired: its card comes back in a newer session."""
+
+KINDS = ("new", "review")
+
+
+class Refusal(Enum):
+    """Why a press on an answer button changes nothing; the value is what the user sees."""
+
+    EXPIRED = "This question has expired. Send /review for your current reviews."
+    NOT_YOURS = "This question belongs to someone else."
+    ANSWERED = "You've already answered this one."
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A press that may be scored: the question, now marked answered."""
+
+    question: QuizQuestion
+
+
+def ask(
+    session: Session, *, learner_id: int, chat_id: int, item_id: str, kind: str, now: datetime
+) -> QuizQuestion:
+    """Record a question about to be sent; its id goes into the buttons' callback data."""
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
+    question = QuizQuestion(
+        learner_id=learner_id, chat_id=chat_id, item_id=item_id, kind=kind, sent_at=now
+    )
+    session.add(question)
+    session.flush()
+    return question
+
+
+def is_open(question: QuizQuestion, now: datetime) -> bool:
+    return question.answered_at is None and now - question.sent_at < QUESTION_LIFETIME
+
+
+def claim(
+    session: Session,
+    *,
+    question_id: int,
+    user_id: int,
+    chat_id: int | None,
+    option: int,
+    correct: bool,
+    now: datetime,
+) -> Claimed | Refusal:
+    """Mark the question answered by ``user_id`` with ``option``, if that is allowed.
+
+    The update is conditional on the question still being unanswered, so of two
+    presses racing on the same question exactly one is scored.
+    """
+    question = session.get(QuizQuestion, question_id)
+    if question is None:
+        return Refusal.EXPIRED
+    if question.learner_id != user_id or (chat_id is not None and question.chat_id != chat_id):
+        return Refusal.NOT_YOURS
+    if question.answered_at is not None:
+        return Refusal.ANSWERED
+    if not is_open(question, now):
+        return Refusal.EXPIRED
+    result = session.exec(
+        update(QuizQuestion)
+        .where(col(QuizQuestion.id) == question_id, col(QuizQuestion.answered_at).is_(None))
+        .values(answered_at=now, chosen=option, correct=correct)
+    )
+    if result.rowcount != 1:
+        return Refusal.ANSWERED
+    session.refresh(question)
+    return Claimed(question)
+
+
+def reopen(question: QuizQuestion, now: datetime) -> None:
+    """After an undo: the question may be answered again, timed from now."""
+    question.answered_at = None
+    question.chosen = None
+    question.correct = None
+    question.review_log_id = None
+    question.sent_at = now
+
+
+def recent_questions(session: Session, learner_id: int, since: datetime) -> list[QuizQuestion]:
+    return list(
+        session.exec(
+            select(QuizQuestion).where(
+                QuizQuestion.learner_id == learner_id, col(QuizQuestion.sent_at) >= since
+            )
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Asked:
+    """A learner's recent questions, read in one query: the open ones, today's reviews.
+
+    Attributes:
+        open: Unanswered, unexpired questions.
+        reviews_done: Review questions answered today: what the daily cap counts.
+    """
+
+    open: tuple[QuizQuestion, ...]
+    reviews_done: int
+
+    @property
+    def open_items(self) -> frozenset[str]:
+        """Items with an open question: never asked twice at once."""
+        return frozenset(question.item_id for question in self.open)
+
+
+def asked_lately(session: Session, learner_id: int, today: Today) -> Asked:
+    # A question answered today was sent at most one lifetime before it was answered.
+    rows = recent_questions(session, learner_id, today.start - QUESTION_LIFETIME)
+    done = sum(
+        1
+        for q in rows
+        if q.kind == "review" and q.answered_at is not None and q.answered_at >= today.start
+    )
+    return Asked(open=tuple(q for q in rows if is_open(q, today.now)), reviews_done=done)
+
+
+def withdraw_open_reviews(
+    session: Session, learner_id: int, now: datetime
+) -> list[tuple[int, int]]:
+    """Delete the learner's open review questions (a new session replaces them).
+
+    Returns:
+        ``(chat_id, message_id)`` of each, so their buttons can be taken off.
+    """
+    withdrawn = []
+    for question in recent_questions(session, learner_id, now - QUESTION_LIFETIME):
+        if question.kind == "review" and question.answered_at is None:
+            if question.message_id is not None:
+                withdrawn.append((question.chat_id, question.message_id))
+            session.delete(question)
+    session.flush()
+    return withdrawn

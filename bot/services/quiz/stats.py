@@ -1,0 +1,122 @@
+"""A learner's quiz statistics: answers, retention on reviews, streak, weakest drops, forecast."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from fsrs import Scheduler
+from sqlmodel import Session, col, select
+
+from bot.core import streak
+from bot.core.today import Today
+from bot.services.quiz.bank import drop_of
+from bot.services.quiz.cards import state_of
+from bot.storage.models import ActivityDay, Card, ReviewLog
+from quizzes import QuizBank, forecast_due, retrievability
+from quizzes.bank import drop_order
+
+WEAKEST_SHOWN = 3
+
+
+@dataclass(frozen=True)
+class DropStrength:
+    """How well one drop's items are held: mean retrievability now, and lapses so far."""
+
+    drop_id: str
+    retrievability: float
+    lapses: int
+
+
+@dataclass(frozen=True)
+class Stats:
+    """A learner's numbers, as /stats shows them.
+
+    Attributes:
+    answers, right: Every quiz answer (buttons and polls) and how many were right.
+    reviews, remembered: Answers on cards answered before (a review, not a first
+        meeting) and how many were right: the retention FSRS aims at.
+    streak: Days in a row with a drop done or a quiz answered.
+    cards: Items met so far; due_today: cards due before the day ends.
+    weakest: Drops with the lowest retrievability, at most three.
+    forecast: Reviews due on each of the next 14 days (today first).
+    """
+
+    answers: int
+    right: int
+    reviews: int
+    remembered: int
+    streak: int
+    cards: int
+    due_today: int
+    weakest: list[DropStrength]
+    forecast: list[int]
+    first_day: date
+
+    @property
+    def retention(self) -> float | None:
+        return self.remembered / self.reviews if self.reviews else None
+
+
+def learner_stats(
+    session: Session, learner_id: int, today: Today, scheduler: Scheduler, bank: QuizBank
+) -> Stats:
+    logs = session.exec(
+        select(ReviewLog.item_id, ReviewLog.correct, ReviewLog.previous_state).where(
+            ReviewLog.learner_id == learner_id
+        )
+    ).all()
+    lapses: defaultdict[str, int] = defaultdict(int)
+    reviews = remembered = 0
+    for item_id, correct, previous_state in logs:
+        if not _was_reviewed(previous_state):
+            continue
+        reviews += 1
+        remembered += int(correct)
+        drop_id = drop_of(bank, item_id)
+        if not correct and drop_id is not None:
+            lapses[drop_id] += 1
+    cards = list(session.exec(select(Card).where(Card.learner_id == learner_id)))
+    strength: defaultdict[str, list[float]] = defaultdict(list)
+    for card in cards:
+        state, drop_id = state_of(card), drop_of(bank, card.item_id)
+        if state is not None and state.get("last_review") is not None and drop_id is not None:
+            strength[drop_id].append(retrievability(state, today.now, scheduler))
+    weakest = sorted(
+        (
+            DropStrength(drop_id, sum(values) / len(values), lapses[drop_id])
+            for drop_id, values in strength.items()
+        ),
+        key=lambda d: (d.retrievability, -d.lapses, drop_order(d.drop_id)),
+    )[:WEAKEST_SHOWN]
+    days = session.exec(select(ActivityDay.day).where(col(ActivityDay.learner_id) == learner_id))
+    return Stats(
+        answers=len(logs),
+        right=sum(1 for _, correct, _ in logs if correct),
+        reviews=reviews,
+        remembered=remembered,
+        streak=streak((date.fromisoformat(day) for day in days), today.day),
+        cards=len(cards),
+        due_today=sum(1 for card in cards if card.due_at < today.end),
+        weakest=weakest,
+        forecast=forecast_due(
+            (card.due_at for card in cards),
+            today.day,
+            today.zone,
+            day_start_hour=today.day_start_hour,
+        ),
+        first_day=today.day,
+    )
+
+
+def _was_reviewed(previous_state: str | None) -> bool:
+    """Whether the card had been answered before this answer (so this one is a review)."""
+    if previous_state is None:
+        return False
+    try:
+        state = json.loads(previous_state)
+    except ValueError:
+        return False
+    return isinstance(state, dict) and state.get("last_review") is not None

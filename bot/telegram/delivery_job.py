@@ -1,0 +1,98 @@
+"""The delivery tick: resume what a dead sender left, claim what is due, send it all."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from bot.services.context import AppContext, services_of
+from bot.services.delivery.due import Notice, claim_due
+from bot.services.delivery.outbox import Work, reclaim_stale
+from bot.telegram.group_polls import send_group_polls
+from bot.telegram.transport.sender import ChatUnreachable, Sender
+from bot.telegram.views import notices
+from drops.model import Course
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TickResult:
+    delivered: int = 0
+    failed: int = 0
+    notices: int = 0
+
+
+async def run_tick(sender: Sender) -> TickResult:
+    """One pass over everything due now; returns what happened (for logs and tests)."""
+    services, course = sender.services, sender.course
+    settings = services.settings
+    lease = timedelta(seconds=settings.delivery_lease_s)
+    result = TickResult()
+    works = reclaim_stale(services.engine, services.clock(), lease)
+    pending_notices: list[Notice] = []
+    while True:
+        plan = claim_due(
+            services.engine,
+            course,
+            services.clock(),
+            day_start_hour=settings.day_start_hour,
+            lease=lease,
+        )
+        works += plan.works
+        pending_notices += plan.notices
+        if not plan.works and not plan.notices:
+            break
+    gate = asyncio.Semaphore(settings.delivery_concurrency)
+
+    async def deliver(work: Work) -> None:
+        async with gate:
+            if await deliver_drop(sender, work):
+                result.delivered += 1
+            else:
+                result.failed += 1
+
+    async def notify(notice: Notice) -> None:
+        async with gate:
+            await _send_notice(sender, course, notice)
+            result.notices += 1
+
+    await asyncio.gather(*(deliver(w) for w in works), *(notify(n) for n in pending_notices))
+    if works or pending_notices:
+        log.info(
+            "delivery tick: %d delivered, %d failed, %d notices",
+            result.delivered,
+            result.failed,
+            result.notices,
+        )
+    return result
+
+
+async def deliver_drop(sender: Sender, work: Work) -> bool:
+    """Send a claimed drop; a group then gets its quiz polls. True once the drop is out."""
+    if not await sender.deliver(work):
+        return False
+    if work.chat_kind != "private":
+        await send_group_polls(sender, work.chat_id, work.drop_id)
+    return True
+
+
+async def _send_notice(sender: Sender, course: Course, notice: Notice) -> None:
+    part = (
+        notices.reminder(course, notice.drop_id) if notice.kind == "reminder" else notices.paused()
+    )
+    try:
+        await sender.send_parts(notice.chat_id, [part])
+    except ChatUnreachable:
+        pass
+    except Exception:  # a notice is best effort; the drop itself is in the outbox
+        log.exception("could not send a %s notice to chat %s", notice.kind, notice.chat_id)
+
+
+async def delivery_job(context: AppContext) -> None:
+    """The JobQueue callback."""
+    services = services_of(context)
+    assert services.sender is not None
+    await run_tick(services.sender)

@@ -1,0 +1,86 @@
+"""Quiz polls into a group after its daily drop, sent and recorded (answers: quiz.polls)."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Bot, Message, Poll
+from telegram.error import ChatMigrated, Forbidden, TelegramError
+
+from bot.services.delivery import chats
+from bot.services.quiz.bank import quiz_bank
+from bot.services.quiz.learners import scheduler_for
+from bot.services.quiz.polls import PollChoice, choose_poll_items, save_poll
+from bot.storage.db import session_scope
+from bot.telegram.transport.sender import Sender
+from quizzes.item import MAX_QUESTION_LENGTH, telegram_length
+
+log = logging.getLogger(__name__)
+
+
+async def send_group_polls(sender: Sender, chat_id: int, drop_id: str) -> None:
+    """After a group's daily drop: a quiz poll on the drop and one review poll.
+
+    Best effort, and never raises: the drop itself is delivered already, and a poll
+    that cannot be sent is logged and skipped.
+    """
+    try:
+        await _send_group_polls(sender, chat_id, drop_id)
+    except Exception:
+        log.exception("quiz polls for chat %s failed", chat_id)
+
+
+async def _send_group_polls(sender: Sender, chat_id: int, drop_id: str) -> None:
+    services, bank = sender.services, quiz_bank()
+    with session_scope(services.engine) as session:
+        choices = choose_poll_items(
+            session,
+            bank,
+            chat_id=chat_id,
+            drop_id=drop_id,
+            now=services.clock(),
+            scheduler=scheduler_for(session, None),
+        )
+    for choice in choices:
+        try:
+            try:
+                message = await _send_poll(sender.bot, chat_id, choice)
+            except ChatMigrated as moved:  # the group became a supergroup: its new id
+                chat_id = moved.new_chat_id
+                message = await _send_poll(sender.bot, chat_id, choice)
+        except Forbidden:
+            chats.deactivate(services.engine, chat_id)
+            return
+        except TelegramError:
+            log.warning("could not send a quiz poll to chat %s", chat_id, exc_info=True)
+            continue
+        if message.poll is None:
+            continue
+        with session_scope(services.engine) as session:
+            save_poll(
+                session,
+                poll_id=message.poll.id,
+                chat_id=chat_id,
+                message_id=message.message_id,
+                item=choice.item,
+                now=services.clock(),
+            )
+
+
+async def _send_poll(bot: Bot, chat_id: int, choice: PollChoice) -> Message:
+    item = choice.item
+    label = (
+        f"🧠 Drop {item.drop_id}: " if choice.kind == "new" else f"🔁 From drop {item.drop_id}: "
+    )
+    question = item.question
+    if telegram_length(label + question) <= MAX_QUESTION_LENGTH:
+        question = label + question
+    return await bot.send_poll(
+        chat_id,
+        question,
+        list(item.options),
+        is_anonymous=False,
+        type=Poll.QUIZ,
+        correct_option_ids=[item.correct],  # type: ignore[list-item]
+        explanation=item.explanation,
+    )

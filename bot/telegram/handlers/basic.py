@@ -1,0 +1,87 @@
+"""/start, /help, unknown commands, first contact and the one error handler."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.constants import ChatType
+from telegram.ext import ApplicationHandlerStop
+
+from bot.services.context import AppContext, services_of
+from bot.storage.db import session_scope
+from bot.storage.registry import register_chat, register_learner
+from bot.telegram.commands import help_text
+from bot.telegram.transport.pacing import Urgency, current_urgency
+from bot.telegram.transport.updates import is_typed
+from bot.telegram.views.formatting import markdown
+
+log = logging.getLogger(__name__)
+
+
+async def set_urgency(update: Update, context: AppContext) -> None:
+    """Messages sent while handling this update go ahead of less awaited ones: an answer
+    to typed text first, then to a press, then scheduled sends
+    (see ``bot.telegram.transport.pacing``)."""
+    current_urgency.set(Urgency.TYPED if is_typed(update) else Urgency.PRESSED)
+
+
+async def track_chat(update: Update, context: AppContext) -> None:
+    """Record every chat and user once per process, before any other handler runs."""
+    chat, user = update.effective_chat, update.effective_user
+    services = services_of(context)
+    keys = [k for k in (chat.id if chat else None, user.id if user else None) if k is not None]
+    if all(k in services.known_chats for k in keys):
+        return
+    with session_scope(services.engine) as session:
+        if chat is not None and chat.type != ChatType.CHANNEL:
+            register_chat(session, chat_id=chat.id, kind=chat.type, title=chat.title)
+        if user is not None and not user.is_bot:
+            private = chat.id if chat is not None and chat.type == ChatType.PRIVATE else None
+            register_learner(
+                session, user_id=user.id, first_name=user.first_name, private_chat_id=private
+            )
+    services.known_chats.update(keys)
+
+
+async def help_command(update: Update, context: AppContext) -> None:
+    """List the commands that exist."""
+    assert update.effective_message is not None
+    text, entities = markdown(help_text())
+    await update.effective_message.reply_text(text, entities=entities)
+
+
+async def unknown_command(update: Update, context: AppContext) -> None:
+    """Point an unknown command at /help."""
+    assert update.effective_message is not None
+    await update.effective_message.reply_text("I don't know that command. Type /help to see mine.")
+
+
+async def on_error(update: object, context: AppContext) -> None:
+    """Log the update id and the error (never the token) and tell the user."""
+    update_id = update.update_id if isinstance(update, Update) else None
+    log.error("error while handling update %s", update_id, exc_info=context.error)
+    if isinstance(update, Update) and update.effective_chat is not None:
+        try:
+            await context.bot.send_message(
+                update.effective_chat.id,
+                "Sorry, something went wrong on my side. Please try again in a moment.",
+            )
+        except Exception:  # the chat may be unreachable; the error is logged already
+            log.warning("could not tell chat about the error (update %s)", update_id)
+
+
+async def expired_button(update: Update, context: AppContext) -> None:
+    """Any button we don't recognise: an old message, or forged data. Nothing changes."""
+    if update.callback_query is not None:
+        await update.callback_query.answer("This button has expired.", show_alert=True)
+
+
+async def refuse_forged_press(update: Update, context: AppContext) -> None:
+    """A button in a private chat pressed by anyone but that chat's user is forged: stop."""
+    query, chat, user = update.callback_query, update.effective_chat, update.effective_user
+    if query is None or chat is None or user is None or chat.type != ChatType.PRIVATE:
+        return
+    if user.id != chat.id:
+        await query.answer("This button isn't yours.", show_alert=True)
+        raise ApplicationHandlerStop

@@ -1,0 +1,84 @@
+"""Small helpers the handlers share: replying with Markdown, the chat row, admin checks."""
+
+from __future__ import annotations
+
+from collections.abc import Coroutine
+from datetime import timedelta
+from typing import Any
+
+from sqlmodel import Session
+from telegram import ChatMember, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ChatType
+
+from bot.services import journey
+from bot.services.context import AppContext, Services, services_of
+from bot.services.delivery.outbox import Work
+from bot.storage.db import session_scope
+from bot.storage.models import Chat
+from bot.storage.registry import register_chat
+from bot.telegram.views.formatting import markdown
+
+
+async def reply(
+    update: Update, text: str, *, markup: InlineKeyboardMarkup | None = None
+) -> Message | None:
+    """Answer in the update's chat with our Markdown rendered as entities."""
+    if update.effective_chat is None:
+        return None
+    plain, entities = markdown(text)
+    return await update.effective_chat.send_message(plain, entities=entities, reply_markup=markup)
+
+
+async def follow_up(context: AppContext, update: Update, work: Coroutine[Any, Any, Any]) -> None:
+    """Run what follows an answered press (messages that wait for the chat's pace) as a
+    task of its own, so the press gives its place back at once
+    (see ``bot.telegram.transport.updates``).
+    Its errors reach the error handler with ``update``; shutdown waits for it. While
+    the bot is stopping, new tasks would not be waited for, so the work is done here."""
+    if context.application.running:
+        context.application.create_task(work, update=update)
+    else:
+        await work
+
+
+def chat_row(context: AppContext, update: Update) -> Chat:
+    """The chat's row (created if this is first contact)."""
+    chat = update.effective_chat
+    assert chat is not None
+    with session_scope(services_of(context).engine) as session:
+        return register_chat(session, chat_id=chat.id, kind=chat.type, title=chat.title)
+
+
+def is_private(update: Update) -> bool:
+    return update.effective_chat is not None and update.effective_chat.type == ChatType.PRIVATE
+
+
+async def may_change_settings(update: Update, context: AppContext) -> bool:
+    """In a group only administrators may change its settings (asked of Telegram each time)."""
+    if is_private(update):
+        return True
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None or user is None:
+        return False
+    member = await context.bot.get_chat_member(chat.id, user.id)
+    return member.status in (ChatMember.ADMINISTRATOR, ChatMember.OWNER)
+
+
+def command_args(context: AppContext) -> str:
+    return " ".join(context.args or [])
+
+
+def claim_next_drop(
+    services: Services, session: Session, chat: Chat, *, scheduled: bool
+) -> Work | None:
+    """Claim the chat's next drop for sending now (onboarding, /next, /restart)."""
+    settings = services.settings
+    return journey.deliver_now(
+        session,
+        chat,
+        services.course,
+        services.clock(),
+        day_start_hour=settings.day_start_hour,
+        lease=timedelta(seconds=settings.delivery_lease_s),
+        scheduled=scheduled,
+    )

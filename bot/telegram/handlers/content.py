@@ -1,0 +1,102 @@
+"""/drop <id> (any drop already reached) and /faq (the five questions, answered)."""
+
+from __future__ import annotations
+
+import re
+
+from sqlmodel import col, select
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from bot.services.context import AppContext, services_of
+from bot.storage.db import session_scope
+from bot.storage.models import Delivery
+from bot.telegram.handlers.common import chat_row, command_args, reply
+from bot.telegram.views.parts import Part, drop_parts
+from drops.render import render_faq_entry
+
+DROP_ID = re.compile(r"^\d\.\d$")
+
+
+def _reached(context: AppContext, chat_id: int) -> set[str]:
+    with session_scope(services_of(context).engine) as session:
+        return set(session.exec(select(Delivery.drop_id).where(col(Delivery.chat_id) == chat_id)))
+
+
+async def drop_command(update: Update, context: AppContext) -> None:
+    """/drop <id>: show a drop this chat has already reached."""
+    services = services_of(context)
+    course = services.course
+    chat = chat_row(context, update)
+    reached = _reached(context, chat.id)
+    wanted = command_args(context).strip()
+    if not wanted:
+        if not reached:
+            await reply(update, "No drops yet — send /start to begin the path.")
+            return
+        ordered = [d for d in course.drops if d.id in reached]
+        buttons = [InlineKeyboardButton(d.id, callback_data=f"drop:{d.id}") for d in ordered]
+        rows = [buttons[i : i + 5] for i in range(0, len(buttons), 5)]
+        await reply(
+            update, "Which drop? Tap one, or send `/drop 2.2`.", markup=InlineKeyboardMarkup(rows)
+        )
+        return
+    await _show(update, context, wanted, reached)
+
+
+async def on_drop_button(update: Update, context: AppContext) -> None:
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    chat = chat_row(context, update)
+    await _show(
+        update, context, (query.data or "").removeprefix("drop:"), _reached(context, chat.id)
+    )
+
+
+async def _show(update: Update, context: AppContext, wanted: str, reached: set[str]) -> None:
+    services = services_of(context)
+    course = services.course
+    if not DROP_ID.match(wanted) or wanted not in {d.id for d in course.drops}:
+        shown = wanted[:20].replace("`", "'")
+        await reply(update, f"There is no drop `{shown}`. Drops are numbered 1.1 to 4.1.")
+        return
+    if wanted not in reached:
+        await reply(
+            update,
+            f"You haven't reached drop {wanted} yet — the drops come in order, one a day. "
+            "/next brings the next one once the current one is done.",
+        )
+        return
+    chat = chat_row(context, update)
+    assert services.sender is not None
+    drop = course.drop(wanted)
+    parts = drop_parts(course, drop, path_round=chat.path_round, closing=())
+    await services.sender.send_parts(chat.id, parts)
+
+
+async def faq(update: Update, context: AppContext) -> None:
+    """/faq: the questions as buttons; each answer on a tap."""
+    course = services_of(context).course
+    buttons = [
+        [InlineKeyboardButton(entry.question[:60], callback_data=f"faq:{i}")]
+        for i, entry in enumerate(course.faq)
+    ]
+    await reply(
+        update, "**Frequently asked questions** — tap one:", markup=InlineKeyboardMarkup(buttons)
+    )
+
+
+async def on_faq_button(update: Update, context: AppContext) -> None:
+    query = update.callback_query
+    assert query is not None
+    services = services_of(context)
+    index = (query.data or "").removeprefix("faq:")
+    if not (index.isascii() and index.isdigit()) or int(index) >= len(services.course.faq):
+        await query.answer("This button has expired.", show_alert=True)
+        return
+    await query.answer()
+    assert services.sender is not None and update.effective_chat is not None
+    messages = render_faq_entry(services.course.faq[int(index)])
+    await services.sender.send_parts(
+        update.effective_chat.id, [Part(m.text, list(m.entities)) for m in messages]
+    )

@@ -1,0 +1,187 @@
+"""/distill: parse the settings, queue the run, show progress, answer with the picture."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+
+from telegram import Message, Update
+from telegram.constants import ChatAction, ChatType
+from telegram.error import TelegramError
+
+from bot.services.context import AppContext, AppType, Services, services_of
+from bot.services.distill import record_run, renew_runs, take_interrupted, update_run
+from bot.telegram.handlers.common import command_args, reply
+from bot.telegram.views.formatting import markdown
+from kd_sandbox.queue import QueueRefused, Ticket
+from kd_sandbox.result import RunResult
+from kd_sandbox.spec import RunSpec, SettingsError, help_text, parse_settings
+from kd_sandbox.worker import RunFailed, RunTimeout, SandboxError, WorkerCrashed
+
+log = logging.getLogger(__name__)
+
+EDIT_EVERY_S = 1.5  # progress edits count against Telegram's limits too
+BAR_CELLS = 10
+
+
+def progress_bar(fraction: float) -> str:
+    filled = max(0, min(BAR_CELLS, round(fraction * BAR_CELLS)))
+    return "▰" * filled + "▱" * (BAR_CELLS - filled) + f" {round(fraction * 100)}%"
+
+
+async def distill(update: Update, context: AppContext) -> None:
+    """Run a real teacher→student distillation and send the curves."""
+    message, user, chat = update.effective_message, update.effective_user, update.effective_chat
+    if message is None or user is None or chat is None:
+        return
+    services = services_of(context)
+    sandbox = services.sandbox
+    text = command_args(context)
+    if text.strip().lower() in ("help", "?", "-h", "--help"):
+        await reply(update, help_text())
+        return
+    try:
+        spec = parse_settings(text)
+    except SettingsError as error:
+        # The parser's message is our Markdown: user text in it sits in `code`, sanitised.
+        await reply(update, f"{error}\n\nSend `/distill help` for every setting.")
+        return
+    if sandbox is None:
+        await reply(update, "The sandbox is switched off on this server.")
+        return
+    is_group = chat.type != ChatType.PRIVATE
+    progress = _Progress()
+    try:
+        ticket: Ticket[RunResult] = sandbox.queue.submit(
+            user.id, chat.id, is_group, lambda: _run(services, spec, progress)
+        )
+    except QueueRefused as refused:
+        await message.reply_text(str(refused))
+        return
+    run_id = record_run(
+        services.engine, user_id=user.id, chat_id=chat.id, settings=spec.as_settings(),
+        now=services.clock(), owner=services.settings.instance_name,
+    )  # fmt: skip
+    progress.run_id = run_id
+    status = await message.reply_text(_status_text(spec, ticket, None))
+    update_run(services.engine, run_id, status_message_id=status.message_id)
+    progress.attach(status, spec, ticket)
+    watcher = asyncio.create_task(_watch_queue(status, spec, ticket, progress))
+    try:
+        result = await ticket
+    except SandboxError as error:
+        update_run(services.engine, run_id, status=_failure_status(error), now=services.clock())
+        await _edit(status, _failure_text(error))
+        return
+    finally:
+        watcher.cancel()
+    update_run(services.engine, run_id, status="done", now=services.clock(), metrics=result.metrics)
+    await context.bot.send_chat_action(chat.id, ChatAction.UPLOAD_PHOTO)
+    await message.reply_photo(result.png, caption=result.caption[:1024])
+    await _edit(status, f"✅ Done in {result.wall_s:.1f} s — {spec.as_settings() or 'defaults'}")
+
+
+async def _run(services: Services, spec: RunSpec, progress: _Progress) -> RunResult:
+    assert services.sandbox is not None
+    update_run(services.engine, progress.run_id, status="running")
+    return await services.sandbox.worker.run(
+        spec, progress.report, timeout_s=services.settings.sandbox_timeout_s
+    )
+
+
+class _Progress:
+    """Edits the status message with a bar, at most every EDIT_EVERY_S seconds."""
+
+    def __init__(self) -> None:
+        self.run_id = 0
+        self.status: Message | None = None
+        self.spec: RunSpec | None = None
+        self.ticket: Ticket[RunResult] | None = None
+        self._last_edit = 0.0
+        self._last_text = ""
+
+    def attach(self, status: Message, spec: RunSpec, ticket: Ticket[RunResult]) -> None:
+        self.status, self.spec, self.ticket = status, spec, ticket
+
+    async def report(self, fraction: float) -> None:
+        if self.status is None or self.spec is None or self.ticket is None:
+            return
+        now = time.monotonic()
+        if now - self._last_edit < EDIT_EVERY_S and fraction < 1.0:
+            return
+        text = _status_text(self.spec, self.ticket, fraction)
+        if text != self._last_text:
+            self._last_edit, self._last_text = now, text
+            await _edit(self.status, text)
+
+
+async def _watch_queue(
+    status: Message, spec: RunSpec, ticket: Ticket[RunResult], progress: _Progress
+) -> None:
+    """While waiting, keep "queued, n ahead" current; say "training" once it starts."""
+    shown = ticket.describe()
+    while not ticket.started.is_set():
+        await asyncio.sleep(1.0)
+        now = ticket.describe()
+        if now != shown and not ticket.started.is_set():
+            shown = now
+            await _edit(status, _status_text(spec, ticket, None))
+    await progress.report(0.0)
+
+
+def _status_text(spec: RunSpec, ticket: Ticket[RunResult], fraction: float | None) -> str:
+    settings = spec.as_settings() or "default settings"
+    if not ticket.started.is_set():
+        return f"⏳ /distill {settings}: queued, {ticket.ahead} ahead."
+    bar = progress_bar(fraction or 0.0)
+    return f"🏃 /distill {settings}: training…\n{bar}"
+
+
+def _failure_status(error: SandboxError) -> str:
+    return "timeout" if isinstance(error, RunTimeout) else "failed"
+
+
+def _failure_text(error: SandboxError) -> str:
+    if isinstance(error, RunTimeout):
+        return f"⏱ {error} Try fewer steps, e.g. /distill steps=300."
+    if isinstance(error, WorkerCrashed):
+        return "💥 The sandbox crashed and has restarted. Please try again."
+    if isinstance(error, RunFailed):
+        return f"⚠️ The run failed: {str(error)[:300]}"
+    return f"⚠️ {str(error)[:300]}"
+
+
+async def _edit(status: Message, text: str) -> None:
+    with contextlib.suppress(TelegramError):  # "not modified", or the message is gone
+        await status.edit_text(text)
+
+
+async def tell_interrupted(application: AppType, *, at_start: bool) -> None:
+    """Every run a stopped process left unfinished gets a clear word: at start-up the runs
+    of this process's previous life, and at any time those whose lease ran out."""
+    services: Services = application.bot_data.services
+    runs = take_interrupted(
+        services.engine, services.clock(), owner=services.settings.instance_name, at_start=at_start
+    )
+    for run in runs:
+        settings = run.settings.replace("`", "'") or "defaults"
+        text, entities = markdown(
+            f"⚠️ Your /distill run (`{settings}`) was interrupted by a restart of the bot. "
+            "Please send it again."
+        )
+        with contextlib.suppress(TelegramError):
+            await application.bot.send_message(run.chat_id, text, entities=entities)
+
+
+async def run_leases_job(context: AppContext) -> None:
+    """The JobQueue's turn of ``check_run_leases``."""
+    await check_run_leases(context.application)
+
+
+async def check_run_leases(application: AppType) -> None:
+    """Vouch for this process's runs; report those of a process that stopped."""
+    services: Services = application.bot_data.services
+    renew_runs(services.engine, owner=services.settings.instance_name, now=services.clock())
+    await tell_interrupted(application, at_start=False)

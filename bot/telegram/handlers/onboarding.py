@@ -1,0 +1,293 @@
+"""/start, /settime, /timezone: a delivery time and a time zone, then drop 1 at once."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import time
+from zoneinfo import ZoneInfo
+
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
+
+from bot.core import InputError, parse_delivery_time, parse_time_zone, zone_from_location
+from bot.services import journey
+from bot.services.context import AppContext, services_of
+from bot.storage.db import session_scope
+from bot.storage.models import Chat
+from bot.telegram.delivery_job import deliver_drop
+from bot.telegram.handlers.common import (
+    chat_row,
+    claim_next_drop,
+    command_args,
+    is_private,
+    may_change_settings,
+    reply,
+)
+from bot.telegram.views.formatting import escape
+
+log = logging.getLogger(__name__)
+
+COMMON_TIMES = ("07:00", "07:30", "08:00", "09:00", "12:30", "18:00", "20:00", "21:30")
+COMMON_ZONES = (
+    "Europe/London", "Europe/Berlin", "Europe/Moscow", "America/New_York",
+    "America/Chicago", "America/Los_Angeles", "America/Sao_Paulo", "Asia/Kolkata",
+    "Asia/Singapore", "Asia/Tokyo", "Australia/Sydney", "UTC",
+)  # fmt: skip
+NOT_ADMIN = "Only this group's administrators can change when drops arrive."
+
+
+def time_keyboard() -> InlineKeyboardMarkup:
+    buttons = [InlineKeyboardButton(t, callback_data=f"time:{t}") for t in COMMON_TIMES]
+    rows = [buttons[i : i + 4] for i in range(0, len(buttons), 4)]
+    rows.append([InlineKeyboardButton("⌨️ Type another time", callback_data="time:type")])
+    return InlineKeyboardMarkup(rows)
+
+
+def zone_keyboard() -> InlineKeyboardMarkup:
+    buttons = [
+        InlineKeyboardButton(z.split("/")[-1].replace("_", " "), callback_data=f"tz:{i}")
+        for i, z in enumerate(COMMON_ZONES)
+    ]
+    rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
+    rows.append([InlineKeyboardButton("⌨️ Type a zone or share location", callback_data="tz:type")])
+    return InlineKeyboardMarkup(rows)
+
+
+async def start(update: Update, context: AppContext) -> None:
+    """Greet; in a private chat ask for a time and a zone, or say where the learner is."""
+    chat = chat_row(context, update)
+    user = update.effective_user
+    name = user.first_name if user else "there"
+    if not is_private(update):
+        await reply(update, GROUP_HELLO)
+        return
+    if journey.is_scheduled(chat):
+        services = services_of(context)
+        when = journey.describe_next(chat, services.clock(), services.settings.day_start_hour)
+        await reply(
+            update,
+            f"Welcome back, {name}! Next drop: {when}.\n"
+            "/today shows your current drop, /progress your path, /help everything else.",
+        )
+        return
+    await reply(
+        update,
+        f"Hi {name}! I'm **Distill Drops**: a two-week course on model distillation — one "
+        "short drop a day, quizzes that come back before you forget, and `/distill` to run "
+        "a real teacher→student training from this chat.\n\n"
+        "When should your daily drop arrive? Pick a time or type one (like 07:45).",
+        markup=time_keyboard(),
+    )
+    _set_awaiting(context, chat.id, "time")
+
+
+GROUP_HELLO = (
+    "Hello, study group! I'm **Distill Drops**: one short lesson on model distillation a day, "
+    "with a quiz poll after each drop, and a weekly /leaderboard.\n\n"
+    "An administrator sets the schedule: `/settime 09:00` and `/timezone Europe/Berlin`. "
+    "Anyone can use /distill to run a real distillation and /help for the rest."
+)
+
+
+def _set_awaiting(context: AppContext, chat_id: int, what: str | None) -> None:
+    with session_scope(services_of(context).engine) as session:
+        chat = session.get(Chat, chat_id)
+        if chat is not None:
+            chat.awaiting = what
+
+
+async def on_time_button(update: Update, context: AppContext) -> None:
+    """A time button: store it, or ask for a typed one."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    if not await may_change_settings(update, context):
+        await query.answer(NOT_ADMIN, show_alert=True)
+        return
+    value = query.data.removeprefix("time:")
+    await query.answer()
+    if value == "type":
+        assert update.effective_chat is not None
+        _set_awaiting(context, update.effective_chat.id, "time")
+        await reply(update, "Send me a time like `07:45` or `7:45 pm`.")
+        return
+    try:
+        chosen = parse_delivery_time(value)
+    except InputError:
+        await reply(update, "That button has expired. Send /settime to pick a time.")
+        return
+    await _apply_schedule(update, context, delivery_time=chosen)
+
+
+async def on_zone_button(update: Update, context: AppContext) -> None:
+    """A time-zone button: store it, or ask for a typed name or a location."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    if not await may_change_settings(update, context):
+        await query.answer(NOT_ADMIN, show_alert=True)
+        return
+    value = query.data.removeprefix("tz:")
+    await query.answer()
+    if value == "type":
+        assert update.effective_chat is not None
+        _set_awaiting(context, update.effective_chat.id, "zone")
+        markup = None
+        if is_private(update):
+            markup = ReplyKeyboardMarkup(
+                [[KeyboardButton("📍 Share my location", request_location=True)]],
+                one_time_keyboard=True,
+                resize_keyboard=True,
+            )
+        assert update.effective_chat is not None
+        await update.effective_chat.send_message(
+            "Type your time zone as a city or IANA name (Europe/Berlin, Tokyo, UTC+2), "
+            "or share your location (it is only used to look up the zone, offline, and "
+            "not stored).",
+            reply_markup=markup,
+        )
+        return
+    if not (value.isascii() and value.isdigit()) or int(value) >= len(COMMON_ZONES):
+        await reply(update, "That button has expired. Send /timezone to pick a zone.")
+        return
+    await _apply_schedule(update, context, zone=ZoneInfo(COMMON_ZONES[int(value)]))
+
+
+async def on_typed_text(update: Update, context: AppContext) -> None:
+    """Typed input the chat owes us: a time or a zone (only while we asked for one)."""
+    message = update.effective_message
+    if message is None or message.text is None or update.effective_chat is None:
+        return
+    with session_scope(services_of(context).engine) as session:
+        chat = session.get(Chat, update.effective_chat.id)
+        awaiting = chat.awaiting if chat is not None else None
+    if awaiting in ("time", "zone"):
+        what = TIME_INPUT if awaiting == "time" else ZONE_INPUT
+        await _schedule_from_text(update, context, what, message.text)
+    elif is_private(update):
+        await message.reply_text("I answer commands — type /help to see them.")
+
+
+async def on_location(update: Update, context: AppContext) -> None:
+    """A shared location: resolved to a zone offline; the coordinates are not stored."""
+    message = update.effective_message
+    if message is None or message.location is None:
+        return
+    zone = zone_from_location(message.location.latitude, message.location.longitude)
+    if zone is None:
+        await message.reply_text(
+            "I couldn't find a time zone there (open sea?). Type one instead, like Europe/Berlin.",
+            reply_markup=ReplyKeyboardRemove(),
+        )
+        return
+    await _apply_schedule(update, context, zone=zone)
+
+
+@dataclass(frozen=True)
+class _ScheduleInput:
+    """A schedule field the learner can type: how to parse it and how to ask for it."""
+
+    parse: Callable[[str], time | ZoneInfo]
+    question: str
+    keyboard: Callable[[], InlineKeyboardMarkup]
+    usage: str
+
+
+TIME_INPUT = _ScheduleInput(
+    parse_delivery_time, "When should your daily drop arrive?",
+    time_keyboard, "Usage: `/settime 09:00` (24-hour clock, local time).",
+)  # fmt: skip
+ZONE_INPUT = _ScheduleInput(
+    parse_time_zone, "Which time zone are you in?",
+    zone_keyboard, "Usage: `/timezone Europe/Berlin` (a city or IANA name).",
+)  # fmt: skip
+
+
+async def _schedule_from_text(
+    update: Update, context: AppContext, what: _ScheduleInput, text: str
+) -> None:
+    try:
+        value = what.parse(text)
+    except InputError as exc:
+        await reply(update, escape(exc.user_message))
+        return
+    if isinstance(value, ZoneInfo):
+        await _apply_schedule(update, context, zone=value)
+    else:
+        await _apply_schedule(update, context, delivery_time=value)
+
+
+async def _schedule_command(update: Update, context: AppContext, what: _ScheduleInput) -> None:
+    if not await may_change_settings(update, context):
+        await reply(update, NOT_ADMIN)
+        return
+    text = command_args(context)
+    if text:
+        await _schedule_from_text(update, context, what, text)
+    elif is_private(update):
+        await reply(update, what.question, markup=what.keyboard())
+    else:
+        await reply(update, what.usage)
+
+
+async def settime(update: Update, context: AppContext) -> None:
+    """/settime [HH:MM]: change the delivery time (group admins only in groups)."""
+    await _schedule_command(update, context, TIME_INPUT)
+
+
+async def timezone_command(update: Update, context: AppContext) -> None:
+    """/timezone [name]: change the time zone (group admins only in groups)."""
+    await _schedule_command(update, context, ZONE_INPUT)
+
+
+async def _apply_schedule(
+    update: Update,
+    context: AppContext,
+    *,
+    delivery_time: time | None = None,
+    zone: ZoneInfo | None = None,
+) -> None:
+    """Store the change, ask for what is still missing, confirm, and start the path."""
+    services = services_of(context)
+    settings = services.settings
+    chat_id = update.effective_chat.id if update.effective_chat else None
+    assert chat_id is not None
+    now = services.clock()
+    work = None
+    with session_scope(services.engine) as session:
+        chat = session.get(Chat, chat_id)
+        assert chat is not None
+        if zone is None and chat.time_zone is None and not is_private(update):
+            zone = ZoneInfo(settings.default_time_zone)
+        if delivery_time is None and chat.delivery_time is None and not is_private(update):
+            delivery_time = settings.default_delivery_time
+        journey.set_schedule(
+            chat, now, settings.day_start_hour, delivery_time=delivery_time, zone=zone
+        )
+        missing = (
+            "time" if chat.delivery_time is None else "zone" if chat.time_zone is None else None
+        )
+        chat.awaiting = missing
+        if missing is None and chat.current_drop_id is None and chat.finished_at is None:
+            work = claim_next_drop(services, session, chat, scheduled=True)
+        when = journey.describe_next(chat, now, settings.day_start_hour)
+    if missing == "time":
+        await reply(update, "Got it. When should the daily drop arrive?", markup=time_keyboard())
+        return
+    if missing == "zone":
+        await reply(update, "And which time zone are you in?", markup=zone_keyboard())
+        return
+    assert update.effective_chat is not None
+    await update.effective_chat.send_message(
+        f"✅ Next drop: {when}. Change it any time with /settime or /timezone.",
+        reply_markup=ReplyKeyboardRemove() if is_private(update) else None,
+    )
+    if work is not None:
+        assert services.sender is not None
+        await deliver_drop(services.sender, work)

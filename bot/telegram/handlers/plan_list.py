@@ -1,0 +1,92 @@
+"""/plans: the learner's finished plans, and their documents sent again on a button."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
+
+from bot.services import plans
+from bot.services.context import AppContext, services_of
+from bot.services.delivery.due import chat_zone
+from bot.storage.db import session_scope
+from bot.telegram.handlers.common import chat_row, is_private, reply
+from bot.telegram.views.formatting import escape
+
+PLANS_DATA = re.compile(r"^plans:(?P<id>\d{1,12})$")
+DOCUMENT_CAPTION = "The full plan as a Markdown file. /plans lists your plans; /plan makes another."
+
+
+def handlers() -> list[BaseHandler[Update, AppContext, Any]]:
+    return [
+        CommandHandler("plans", plans_command),
+        deep_link("plans", plans_command),
+        CallbackQueryHandler(on_plans_button, pattern=r"^plans:"),
+    ]
+
+
+def deep_link(payload: str, callback: Any) -> CommandHandler[AppContext, Any]:
+    """`/start <payload>`: what https://t.me/<bot>?start=<payload> sends."""
+    only = filters.UpdateType.MESSAGE & filters.Regex(rf"^/start(@\w+)? {payload}$")
+    return CommandHandler("start", callback, filters=only)
+
+
+async def private_only(update: Update, context: AppContext, payload: str) -> None:
+    """In a group: point at the private chat, where the command starts on its own."""
+    link = f"https://t.me/{context.bot.username}?start={payload}"
+    await reply(
+        update,
+        f"/{payload} works in a private chat, so your prompts stay between us: "
+        f"[open our chat]({link}).",
+    )
+
+
+async def plans_command(update: Update, context: AppContext) -> None:
+    """/plans: the learner's plans, newest first, each with a button to send it again."""
+    user = update.effective_user
+    if not is_private(update) or user is None:
+        await private_only(update, context, "plans")
+        return
+    zone = chat_zone(chat_row(context, update))
+    with session_scope(services_of(context).engine) as session:
+        rows = plans.plans_of(session, user.id)
+        total = plans.count_plans(session, user.id)
+    if not rows:
+        await reply(update, "No plans yet. /plan turns one of your prompts into one.")
+        return
+    lines = ["**Your plans**, newest first:"]
+    buttons = []
+    for number, row in enumerate(rows, start=1):
+        assert row.id is not None
+        lines.append(f"{number}. {escape(row.title)} — {plans.local_date(row.created_at, zone)}")
+        label = f"📄 {number}. {row.title[:40]}"
+        buttons.append([InlineKeyboardButton(label, callback_data=f"plans:{row.id}")])
+    if total > len(rows):
+        lines.append(f"…and {total - len(rows)} older.")
+    lines += ["", "Tap one to get its document again."]
+    await reply(update, "\n".join(lines), markup=InlineKeyboardMarkup(buttons))
+
+
+async def on_plans_button(update: Update, context: AppContext) -> None:
+    """A /plans button: the document again, only for the learner the plan belongs to."""
+    query, user, chat = update.callback_query, update.effective_user, update.effective_chat
+    assert query is not None
+    match = PLANS_DATA.match(query.data or "")
+    if match is None or user is None or chat is None or not is_private(update):
+        await query.answer("This button has expired.", show_alert=True)
+        return
+    zone = chat_zone(chat_row(context, update))
+    with session_scope(services_of(context).engine) as session:
+        plan = plans.plan_of(session, int(match["id"]), user.id)
+    if plan is None:  # someone else's id, or a deleted plan: say nothing about it
+        await query.answer("That plan isn't available.", show_alert=True)
+        return
+    await query.answer()
+    await context.bot.send_document(
+        chat.id,
+        plan.document.encode("utf-8"),
+        filename=plans.document_filename(plan.created_at, zone),
+        caption=f"{plan.title} — {plans.local_date(plan.created_at, zone)}"[:1024],
+    )

@@ -1,0 +1,181 @@
+"""Quiz buttons and polls: answers, undo, starting reviews, /review, group poll answers.
+
+Callback data is input from the client: each handler matches it against a strict
+pattern and checks in the database that the question is the presser's, so forged,
+foreign, stale and repeated presses change nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from typing import Any
+
+from telegram import Update
+from telegram.error import BadRequest
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, PollAnswerHandler
+
+from bot.services.context import AppContext, services_of
+from bot.services.quiz.bank import quiz_bank
+from bot.services.quiz.buttons import Place, answer_question, undo_question
+from bot.services.quiz.polls import record_poll_answer
+from bot.services.quiz.questions import Refusal
+from bot.storage.db import session_scope
+from bot.telegram import quiz_flow as flow
+from bot.telegram.handlers import settings, stats
+from bot.telegram.handlers.common import follow_up, is_private, reply
+from bot.telegram.transport.sender import keyboard
+from bot.telegram.views.formatting import entities_from_dicts, markdown
+from bot.telegram.views.quiz import (
+    START_REVIEWS_DATA,
+    Heading,
+    answered_markdown,
+    question_part,
+    undo_buttons,
+)
+
+ANSWER_DATA = re.compile(r"qa:(?P<question>\d{1,12}):(?P<option>\d{1,2})", re.ASCII)
+UNDO_DATA = re.compile(r"qu:(?P<question>\d{1,12})", re.ASCII)
+EXPIRED = "This button has expired."
+PRIVATE_ONLY = "Reviews happen in a private chat with me: open it and send /review."
+
+
+async def on_answer(update: Update, context: AppContext) -> None:
+    """An option button under a question: score it once, show why, send the next one."""
+    query, user = update.callback_query, update.effective_user
+    assert query is not None
+    match = ANSWER_DATA.fullmatch(query.data or "")
+    if match is None or user is None:
+        await query.answer(EXPIRED, show_alert=True)
+        return
+    services = services_of(context)
+    settings = services.settings
+    place = Place(services.clock(), settings.default_time_zone, settings.day_start_hour)
+    with session_scope(services.engine) as session:
+        outcome = answer_question(
+            session,
+            quiz_bank(),
+            question_id=int(match["question"]),
+            option=int(match["option"]),
+            user_id=user.id,
+            first_name=user.first_name,
+            chat_id=update.effective_chat.id if update.effective_chat else None,
+            place=place,
+        )
+    if isinstance(outcome, Refusal):
+        # A second tap on an answered question is common and harmless: a toast, no alert.
+        await query.answer(outcome.value, show_alert=outcome is not Refusal.ANSWERED)
+        return
+    question, item = outcome.question, outcome.item
+    assert question.id is not None
+    await query.answer("✅ Right!" if outcome.correct else "❌ Not quite")
+    text, entities = markdown(
+        answered_markdown(item, Heading(question.kind, item.drop_id), outcome.chosen)
+    )
+    with contextlib.suppress(BadRequest):  # the message may be too old to edit
+        await query.edit_message_text(
+            text, entities=entities, reply_markup=keyboard(undo_buttons(question.id))
+        )
+    next_question = flow.continue_quiz(
+        services,
+        chat_id=question.chat_id,
+        learner_id=user.id,
+        kind=question.kind,
+        drop_id=item.drop_id,
+    )
+    await follow_up(context, update, next_question)
+
+
+async def on_undo(update: Update, context: AppContext) -> None:
+    """The Undo button under an answer: the card as before, the answer forgotten, ask again."""
+    query, user = update.callback_query, update.effective_user
+    assert query is not None
+    match = UNDO_DATA.fullmatch(query.data or "")
+    if match is None or user is None:
+        await query.answer(EXPIRED, show_alert=True)
+        return
+    services = services_of(context)
+    with session_scope(services.engine) as session:
+        outcome = undo_question(
+            session,
+            quiz_bank(),
+            question_id=int(match["question"]),
+            user_id=user.id,
+            now=services.clock(),
+        )
+    if isinstance(outcome, str):
+        await query.answer(outcome, show_alert=True)
+        return
+    question, item = outcome
+    assert question.id is not None
+    await query.answer("↩️ Undone — answer again.")
+    part = question_part(item, question.id, Heading(question.kind, item.drop_id))
+    with contextlib.suppress(BadRequest):
+        await query.edit_message_text(
+            part.text,
+            entities=entities_from_dicts(part.entities),
+            reply_markup=keyboard(part.buttons),
+        )
+
+
+async def on_start_reviews(update: Update, context: AppContext) -> None:
+    """The Start button under "N reviews due": the review session begins."""
+    query, user = update.callback_query, update.effective_user
+    assert query is not None
+    if user is None or not is_private(update) or update.effective_chat is None:
+        await query.answer(PRIVATE_ONLY, show_alert=True)
+        return
+    await query.answer()
+    with contextlib.suppress(BadRequest):
+        await query.edit_message_reply_markup(None)
+    reviews = flow.start_reviews(
+        services_of(context), chat_id=update.effective_chat.id, learner_id=user.id
+    )
+    await follow_up(context, update, reviews)
+
+
+async def review(update: Update, context: AppContext) -> None:
+    """/review: the day's due reviews, one question at a time, up to the daily cap."""
+    user = update.effective_user
+    if user is None or update.effective_chat is None:
+        return
+    if not is_private(update):
+        await reply(update, PRIVATE_ONLY)
+        return
+    await flow.start_reviews(
+        services_of(context), chat_id=update.effective_chat.id, learner_id=user.id
+    )
+
+
+async def on_poll_answer(update: Update, context: AppContext) -> None:
+    """A member answered one of our quiz polls: that member's own card is reviewed."""
+    answer = update.poll_answer
+    if answer is None or answer.user is None or answer.user.is_bot:
+        return  # an answer on behalf of a chat has no learner
+    services = services_of(context)
+    with session_scope(services.engine) as session:
+        record_poll_answer(
+            session,
+            poll_id=answer.poll_id,
+            user_id=answer.user.id,
+            first_name=answer.user.first_name,
+            option_ids=list(answer.option_ids),
+            now=services.clock(),
+            default_zone=services.settings.default_time_zone,
+            day_start_hour=services.settings.day_start_hour,
+        )
+
+
+def handlers() -> list[BaseHandler[Update, AppContext, Any]]:
+    """Every quiz handler, to be added before the catch-all button and command handlers."""
+    return [
+        CommandHandler("review", review),
+        CommandHandler("stats", stats.stats),
+        CommandHandler("leaderboard", stats.leaderboard),
+        CommandHandler("settings", settings.settings),
+        CallbackQueryHandler(on_answer, pattern=r"^qa:"),
+        CallbackQueryHandler(on_undo, pattern=r"^qu:"),
+        CallbackQueryHandler(on_start_reviews, pattern=rf"^{START_REVIEWS_DATA}$"),
+        CallbackQueryHandler(settings.on_button, pattern=r"^st:"),
+        PollAnswerHandler(on_poll_answer),
+    ]

@@ -1,0 +1,87 @@
+"""/settings: a learner's quiz settings, changed by ``key=value`` or by buttons."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+
+from telegram import Update, User
+from telegram.error import BadRequest
+
+from bot.services.context import AppContext, services_of
+from bot.services.quiz.learners import ensure_learner
+from bot.services.quiz.preferences import (
+    USAGE,
+    Changes,
+    SettingsError,
+    apply,
+    describe,
+    parse_settings,
+)
+from bot.storage.db import session_scope
+from bot.telegram.handlers.common import command_args, is_private, reply
+from bot.telegram.transport.sender import keyboard
+from bot.telegram.views.formatting import escape, markdown
+from bot.telegram.views.parts import Buttons
+
+BUTTON_DATA = re.compile(r"st:(?P<key>retention|cap|with_drop)=(?P<value>[0-9.]{1,4}|on|off)")
+MAX_PROBLEMS_SHOWN = 5
+
+# The common choices; anything else goes through `/settings key=value`.
+BUTTONS: Buttons = (
+    tuple((f"Retention {v}", f"st:retention={v}") for v in ("0.85", "0.90", "0.95")),
+    tuple((f"Cap {v}", f"st:cap={v}") for v in ("10", "20", "50")),
+    (("Reviews with drop: on", "st:with_drop=on"), ("off", "st:with_drop=off")),
+)
+
+
+async def settings(update: Update, context: AppContext) -> None:
+    """/settings shows them with buttons; /settings retention=0.85 cap=30 with_drop=off sets."""
+    user = update.effective_user
+    if user is None:
+        return
+    if not is_private(update):
+        await reply(update, "Quiz settings are personal: send /settings to me in a private chat.")
+        return
+    text = command_args(context)
+    try:
+        changes = parse_settings(text)
+    except SettingsError as error:
+        shown = list(error.problems[:MAX_PROBLEMS_SHOWN])
+        if len(error.problems) > MAX_PROBLEMS_SHOWN:
+            shown.append(f"…and {len(error.problems) - MAX_PROBLEMS_SHOWN} more")
+        problems = "\n".join(f"• {problem}" for problem in shown)
+        await reply(update, f"Nothing changed:\n{escape(problems)}\n\n{USAGE}")
+        return
+    current = _save(context, user, changes)
+    heading = "✅ Saved.\n\n" if changes else ""
+    await reply(update, f"{heading}{current}\n\n{USAGE}", markup=keyboard(BUTTONS))
+
+
+async def on_button(update: Update, context: AppContext) -> None:
+    """A settings button: the same validation as typed settings, then the message updated."""
+    query, user = update.callback_query, update.effective_user
+    assert query is not None
+    match = BUTTON_DATA.fullmatch(query.data or "")
+    if match is None or user is None or not is_private(update):
+        await query.answer("This button has expired.", show_alert=True)
+        return
+    try:
+        changes = parse_settings(f"{match['key']}={match['value']}")
+    except SettingsError as error:
+        await query.answer(error.problems[0][:190], show_alert=True)
+        return
+    current = _save(context, user, changes)
+    await query.answer("✅ Saved")
+    text, entities = markdown(f"{current}\n\n{USAGE}")
+    with contextlib.suppress(BadRequest):  # "not modified" when the value was already set
+        await query.edit_message_text(text, entities=entities, reply_markup=keyboard(BUTTONS))
+
+
+def _save(context: AppContext, user: User, changes: Changes) -> str:
+    """Apply validated ``changes`` to the user's settings; describe them as they now are."""
+    with session_scope(services_of(context).engine) as session:
+        learner = ensure_learner(session, user.id, user.first_name)
+        apply(learner, changes)
+        session.add(learner)
+        return describe(learner)

@@ -1,0 +1,70 @@
+"""Start the bot: migrate, build the Application, take updates until SIGTERM or Ctrl-C.
+
+Updates come by long polling or, with RUN_MODE=webhook (``distillbot run --webhook``), from
+Telegram calling WEBHOOK_URL (see bot/telegram/transport/webhook.py).
+Either way python-telegram-bot turns
+SIGTERM/SIGINT into a graceful stop: it stops taking updates, finishes the ones it has,
+waits for the delivery job in progress (each part it sends is recorded in the outbox when
+Telegram accepts it), then shuts the sandbox down; the process then exits 0.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from telegram import Update
+
+from bot.config import Settings
+from bot.services.context import AppType, Services
+from bot.storage.db import make_engine
+from bot.storage.migrate import upgrade
+from bot.telegram.application import build_application
+from bot.telegram.transport.health import DEFAULT_HEALTH_PORT, HealthServer, Liveness
+from bot.telegram.transport.webhook import WebhookOptions, webhook_options
+from drops.loader import get_course
+
+log = logging.getLogger(__name__)
+
+
+def run(settings: Settings) -> None:
+    """Serve updates in ``settings.run_mode``; returns once the bot has stopped."""
+    settings.require_token()
+    # Checked before anything else happens, so a missing secret is reported at once.
+    webhook = webhook_options(settings) if settings.run_mode == "webhook" else None
+    upgrade(settings.database_url)
+    course = get_course()  # refuses to start on invalid content, naming file and reason
+    services = Services(settings=settings, engine=make_engine(settings.database_url), course=course)
+    application = build_application(services)
+    health_port = settings.health_port or (DEFAULT_HEALTH_PORT if webhook else None)
+    # The Application runs on this loop (PTB takes the current one), so the liveness
+    # server can live next to it and outlast its stop.
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    health = None
+    if health_port is not None:
+        liveness = Liveness(lambda: application.running, services.engine)
+        health = HealthServer(liveness, listen=settings.health_listen, port=health_port)
+    try:
+        if health is not None:
+            loop.run_until_complete(health.start())
+        _serve(application, webhook)
+    finally:
+        if health is not None:
+            loop.run_until_complete(health.stop())
+        loop.close()
+        services.engine.dispose()
+    log.info("the bot has stopped")
+
+
+def _serve(application: AppType, webhook: WebhookOptions | None) -> None:
+    if webhook is None:
+        log.info("starting the bot (long polling)")
+        application.run_polling(
+            allowed_updates=Update.ALL_TYPES, drop_pending_updates=False, close_loop=False
+        )
+    else:
+        log.info("starting the bot (webhook on %s)", webhook.describe())
+        application.run_webhook(
+            **webhook.as_kwargs(), allowed_updates=Update.ALL_TYPES, close_loop=False
+        )

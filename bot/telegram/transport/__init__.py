@@ -1,0 +1,1 @@
+"""Getting requests to and from Telegram: pacing, rate limits, sending, webhook, health."""

@@ -1,0 +1,203 @@
+"""Send drops within Telegram's limits and survive what Telegram answers.
+
+Limits: the Application's rate limiter (``bot.telegram.transport.ratelimit``) paces every
+message, these
+and the handlers' replies alike: about 28 a second overall, one a second into a private
+chat and one every 3.1 s into a group, counted from the previous message's answer, and
+retries a 429 after its ``retry_after``.
+Answers: 403 (blocked) marks the chat inactive, ChatMigrated moves the chat to its new
+id and sends there, and anything transient gives the delivery back to the outbox.
+
+A drop's part is marked in flight (``sending``) only after every wait for its turn, just
+before the request leaves (the rate limiter runs the sender's check at that moment): a
+crash then finds at most the few parts that were really on the wire in that state,
+instead of every part queued behind the pace.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+import httpx
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Message
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TimedOut,
+)
+from telegram.ext import ExtBot
+
+from bot.services.context import Services
+from bot.services.delivery import chats, outbox
+from bot.services.delivery.outbox import Work
+from bot.telegram.transport.ratelimit import SendCheck, Withdrawn
+from bot.telegram.views.formatting import entities_from_dicts
+from bot.telegram.views.parts import Buttons, Part, drop_parts
+from drops.model import Course
+
+log = logging.getLogger(__name__)
+
+RETRY_LATER = timedelta(seconds=30)
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+
+def may_have_arrived(error: NetworkError) -> bool:
+    """Whether Telegram may have the message although no answer came: a read timeout
+    comes after the whole request went out; other network errors come before that."""
+    return isinstance(error, TimedOut) and isinstance(error.__cause__, httpx.ReadTimeout)
+
+
+class ChatUnreachable(Exception):
+    """The chat blocked the bot or the bot was removed."""
+
+
+class Moved(Exception):
+    """The group became a supergroup: send to ``new_chat_id`` instead.
+
+    Not a frozen dataclass: an exception leaving a context manager gets its traceback
+    assigned, which a frozen instance refuses.
+    """
+
+    def __init__(self, new_chat_id: int) -> None:
+        super().__init__(new_chat_id)
+        self.new_chat_id = new_chat_id
+
+
+def keyboard(buttons: Buttons) -> InlineKeyboardMarkup | None:
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(label, callback_data=data) for label, data in row]
+            for row in buttons
+        ]
+    )
+
+
+class Sender:
+    """Sends parts into chats, one message a second into each private chat."""
+
+    def __init__(self, bot: ExtBot[Any], services: Services, course: Course) -> None:
+        self.bot, self.services, self.course = bot, services, course
+        self._parts: dict[tuple[str, int, Buttons | None], list[Part]] = {}
+
+    def parts_of(self, drop_id: str, path_round: int, closing: Buttons | None) -> list[Part]:
+        """A drop's messages, rendered once per process (a fan-out sends the same drop often)."""
+        key = (drop_id, path_round, closing)
+        if key not in self._parts:
+            if len(self._parts) > 1024:
+                self._parts.clear()
+            drop = self.course.drop(drop_id)
+            self._parts[key] = drop_parts(self.course, drop, path_round=path_round, closing=closing)
+        return self._parts[key]
+
+    async def send_part(self, chat_id: int, part: Part) -> Message:
+        """One message, paced; raises ChatUnreachable or Moved for the caller to act on."""
+        return await self._send_now(chat_id, part)
+
+    async def _send_now(self, chat_id: int, part: Part, check: SendCheck | None = None) -> Message:
+        """Send one part; ``check`` runs after the pace's waits, just before it leaves."""
+        markup = keyboard(part.buttons)
+        try:
+            if part.photo is not None:
+                return await self.bot.send_photo(
+                    chat_id,
+                    photo=part.photo.read_bytes(),
+                    caption=part.text,
+                    caption_entities=entities_from_dicts(part.entities),
+                    reply_markup=markup,
+                    rate_limit_args=check,
+                )
+            return await self.bot.send_message(
+                chat_id,
+                part.text,
+                entities=entities_from_dicts(part.entities),
+                reply_markup=markup,
+                link_preview_options=NO_PREVIEW,
+                rate_limit_args=check,
+            )
+        except Forbidden as exc:
+            chats.deactivate(self.services.engine, chat_id)
+            self.services.known_chats.discard(chat_id)
+            raise ChatUnreachable(str(exc)) from exc
+        except ChatMigrated as exc:
+            chats.migrate(self.services.engine, chat_id, exc.new_chat_id)
+            raise Moved(exc.new_chat_id) from exc
+
+    async def send_parts(self, chat_id: int, parts: Sequence[Part]) -> list[Message]:
+        """Send parts without the outbox (a drop shown again, a notice), following moves."""
+        sent: list[Message] = []
+        for part in parts:
+            try:
+                sent.append(await self.send_part(chat_id, part))
+            except Moved as moved:
+                chat_id = moved.new_chat_id
+                sent.append(await self.send_part(chat_id, part))
+        return sent
+
+    async def deliver(self, work: Work, closing: Buttons | None = None) -> bool:
+        """Send a claimed delivery from where it stopped; True once every part is out.
+
+        Every write checks that the lease is still ``held``; if another instance has taken
+        the delivery over, this one stops at once.
+        """
+        engine, clock = self.services.engine, self.services.clock
+        lease = timedelta(seconds=self.services.settings.delivery_lease_s)
+        parts = self.parts_of(work.drop_id, work.path_round, closing)
+        chat_id, index, held = work.chat_id, work.parts_sent, work.lease_until
+        if index >= len(parts):  # taken over with its last part in flight: that part counts
+            return outbox.mark_part_sent(engine, work.delivery_id, index, held=held, last=True)
+
+        def mark_in_flight() -> bool:
+            """Run by the rate limiter with every wait behind it (see above)."""
+            nonlocal held
+            lease_until = clock() + lease
+            if outbox.mark_sending(engine, work.delivery_id, held=held, lease_until=lease_until):
+                held = lease_until
+                return True
+            return False
+
+        while index < len(parts):
+            try:
+                await self._send_now(chat_id, parts[index], check=mark_in_flight)
+            except Withdrawn:
+                return self._taken_over(work)
+            except Moved as moved:
+                chat_id = moved.new_chat_id  # nothing was delivered: send the part there
+                continue
+            except ChatUnreachable:
+                log.info("chat %s is unreachable; delivery %s dropped", chat_id, work.delivery_id)
+                outbox.mark_failed(engine, work.delivery_id, held=held)
+                return False
+            except RetryAfter as exc:
+                wait = max(exc._retry_after, RETRY_LATER)
+                outbox.release(engine, work.delivery_id, held=held, retry_at=clock() + wait)
+                return False
+            except BadRequest:
+                log.exception("Telegram refused part %d of delivery %s", index, work.delivery_id)
+                outbox.mark_failed(engine, work.delivery_id, held=held)
+                return False
+            except NetworkError as error:
+                if not may_have_arrived(error):
+                    log.warning("network error on delivery %s; retrying later", work.delivery_id)
+                    retry_at = clock() + RETRY_LATER
+                    outbox.release(engine, work.delivery_id, held=held, retry_at=retry_at)
+                    return False
+                # No answer, but the request went out: as after a crash with a part in
+                # flight, count it as delivered rather than risk sending it twice.
+                log.warning("no answer to part %d of delivery %s", index, work.delivery_id)
+            index += 1
+            last = index == len(parts)
+            if not outbox.mark_part_sent(engine, work.delivery_id, index, held=held, last=last):
+                return self._taken_over(work)
+        return True
+
+    def _taken_over(self, work: Work) -> bool:
+        log.info("delivery %s was taken over by another sender", work.delivery_id)
+        return False

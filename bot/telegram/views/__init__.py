@@ -1,0 +1,1 @@
+"""What the bot shows: texts, entities, keyboards, drop parts, charts."""

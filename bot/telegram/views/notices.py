@@ -1,0 +1,31 @@
+"""The short messages around drops: a reminder, a pause, the finish line."""
+
+from __future__ import annotations
+
+from bot.telegram.views.formatting import escape
+from bot.telegram.views.parts import Buttons, Part
+from drops.model import Course
+from drops.render import render_markdown
+
+RESUME_DATA = "resume"
+
+
+def _part(markdown: str, buttons: Buttons = ()) -> Part:
+    rendered = render_markdown(markdown)
+    return Part(rendered.text, list(rendered.entities), buttons=buttons)
+
+
+def reminder(course: Course, drop_id: str | None) -> Part:
+    title = course.drop(drop_id).title if drop_id else "your last drop"
+    return _part(
+        f"📬 Your drop is still waiting: **{escape(title)}**.\n"
+        "Open it with /today — the next one comes once you've finished it."
+    )
+
+
+def paused() -> Part:
+    return _part(
+        "I've paused your daily drops after three quiet days — no pile-up waiting for you. "
+        "Tap **Resume** whenever you're ready.",
+        ((("▶️ Resume", RESUME_DATA),),),
+    )

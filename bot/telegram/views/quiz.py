@@ -1,0 +1,187 @@
+"""Quiz messages as our Markdown and buttons: questions, answers, offers, summaries.
+
+No Telegram here: a question is a :class:`~bot.telegram.views.parts.Part` (text, entities,
+rows of ``(label, callback data)``) that the sender turns into a message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.services.quiz.leaderboard import Board
+from bot.services.quiz.queue import ReviewQueue, Score
+from bot.services.quiz.stats import Stats
+from bot.telegram.views.formatting import escape
+from bot.telegram.views.parts import Buttons, Part
+from drops.render import render_markdown
+from quizzes import QuizItem
+
+LETTERS = "ABCDEFGHIJKL"
+START_REVIEWS_DATA = "qr"
+
+
+def answer_data(question_id: int, option: int) -> str:
+    return f"qa:{question_id}:{option}"
+
+
+def undo_data(question_id: int) -> str:
+    return f"qu:{question_id}"
+
+
+@dataclass(frozen=True)
+class Heading:
+    """The first line of a question: which quiz, which drop, how far along."""
+
+    kind: str  # new | review
+    drop_id: str
+    position: int | None = None
+    total: int | None = None
+
+    def markdown(self) -> str:
+        label = "🧠 Quiz" if self.kind == "new" else "🔁 Review"
+        where = f"drop {self.drop_id}"
+        if self.position is not None and self.total is not None:
+            return f"**{label} {self.position} of {self.total}** · {where}"
+        return f"**{label}** · {where}"
+
+
+def part(markdown: str, buttons: Buttons = ()) -> Part:
+    rendered = render_markdown(markdown)
+    return Part(rendered.text, list(rendered.entities), buttons=buttons)
+
+
+def question_markdown(item: QuizItem, heading: Heading) -> str:
+    options = "\n".join(
+        f"**{LETTERS[number]}.** {escape(option)}" for number, option in enumerate(item.options)
+    )
+    return f"{heading.markdown()}\n\n{escape(item.question)}\n\n{options}"
+
+
+def question_part(item: QuizItem, question_id: int, heading: Heading) -> Part:
+    """The question, its options lettered, one button per letter."""
+    row = tuple(
+        (LETTERS[number], answer_data(question_id, number)) for number in range(len(item.options))
+    )
+    return part(question_markdown(item, heading), (row,))
+
+
+def answered_markdown(item: QuizItem, heading: Heading, chosen: int) -> str:
+    """The question again, with the verdict, the right option and why."""
+    lines = []
+    for number, option in enumerate(item.options):
+        mark = "✅" if number == item.correct else ("❌" if number == chosen else "▫️")
+        lines.append(f"{mark} **{LETTERS[number]}.** {escape(option)}")
+    verdict = (
+        "✅ **Right!**"
+        if chosen == item.correct
+        else f"❌ **Not quite** — the answer is **{LETTERS[item.correct]}**."
+    )
+    return (
+        f"{heading.markdown()}\n\n{escape(item.question)}\n\n"
+        + "\n".join(lines)
+        + f"\n\n{verdict} {escape(item.explanation)}"
+    )
+
+
+def undo_buttons(question_id: int) -> Buttons:
+    return ((("↩️ Undo (mis-tap)", undo_data(question_id)),),)
+
+
+def review_offer(queue: ReviewQueue, score: Score | None) -> Part:
+    """After a drop's quiz: its score and, if any are due, the Start button for reviews."""
+    lines = []
+    if score is not None and score.total:
+        lines.append(f"That's the quiz for this drop: {score.right} of {score.total} right.")
+    if queue.available:
+        lines.append(f"🔁 **{_reviews(queue.available)} due today** — earlier drops, mixed.")
+        if queue.due > queue.available:
+            lines.append(_cap_note(queue))
+        return part("\n".join(lines), ((("▶️ Start", START_REVIEWS_DATA),),))
+    lines.append(_nothing_to_review(queue))
+    return part("\n".join(lines))
+
+
+def reviews_later(score: Score | None) -> Part:
+    """After a drop's quiz, for a learner whose reviews don't come with the drop."""
+    lines = []
+    if score is not None and score.total:
+        lines.append(f"That's the quiz for this drop: {score.right} of {score.total} right.")
+    lines.append("Your reviews wait for you: send /review when you like.")
+    return part("\n".join(lines))
+
+
+def session_over(queue: ReviewQueue) -> Part:
+    """No review left to ask today (all done, or the cap reached)."""
+    return part(_nothing_to_review(queue))
+
+
+def _nothing_to_review(queue: ReviewQueue) -> str:
+    if queue.capped:
+        return f"🎯 That's your {queue.cap} reviews for today. {_cap_note(queue)}"
+    if queue.done:
+        return f"🎉 All caught up: {_reviews(queue.done)} done today. See /stats for your progress."
+    return "🎉 No reviews due today."
+
+
+def _cap_note(queue: ReviewQueue) -> str:
+    waiting = queue.due - queue.available
+    return (
+        f"{_reviews(waiting)} more wait for the next days (daily cap {queue.cap}; "
+        "change it with /settings)."
+    )
+
+
+def _reviews(count: int) -> str:
+    return _plural(count, "review")
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'s' if count != 1 else ''}"
+
+
+def stats_markdown(stats: Stats, drop_titles: dict[str, str]) -> str:
+    if not stats.answers and not stats.cards:
+        return (
+            "📊 **Your stats**\nNo quiz answers yet. Finish a drop (press ✅ Done) and its "
+            "quiz starts; in a group, answer the quiz polls."
+        )
+    lines = [
+        "📊 **Your stats**",
+        f"• Answers: {stats.answers} ({stats.right} right)",
+    ]
+    if stats.retention is None:
+        lines.append("• Retention on reviews: none yet (a review is a second meeting with an item)")
+    else:
+        lines.append(
+            f"• Retention on reviews: {stats.retention:.0%} "
+            f"({stats.remembered} of {stats.reviews} remembered)"
+        )
+    lines += [
+        f"• Streak: 🔥 {_plural(stats.streak, 'day')}",
+        f"• Cards: {stats.cards} · due today: {stats.due_today}",
+    ]
+    if stats.weakest:
+        lines.append("\n**Weakest drops**")
+        for weak in stats.weakest:
+            title = escape(drop_titles.get(weak.drop_id, ""))
+            lapses = f", {_plural(weak.lapses, 'lapse')}" if weak.lapses else ""
+            lines.append(f"• {weak.drop_id} {title} — {weak.retrievability:.0%} recall{lapses}")
+    return "\n".join(lines)
+
+
+def leaderboard_markdown(board: Board, group_title: str) -> str:
+    week = f"week of {board.monday:%a} {board.monday.day} {board.monday:%b}"
+    lines = [f"🏆 **{escape(group_title)}** — {week}", "1 point per right quiz-poll answer"]
+    if not board.top:
+        lines.append("\nNo points yet this week: answer today's quiz poll!")
+    else:
+        lines.append("")
+        for standing in board.top:
+            fire = f" · 🔥 {standing.streak}" if standing.streak else ""
+            points = _plural(standing.points, "point")
+            lines.append(f"{standing.rank}. {escape(standing.name)} — {points}{fire}")
+    if board.caller is None:
+        lines.append("\nYou have no points this week yet.")
+    else:
+        lines.append(f"\nYou: #{board.caller.rank} with {_plural(board.caller.points, 'point')}.")
+    return "\n".join(lines)
