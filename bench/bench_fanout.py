@@ -46,9 +46,8 @@ async def fan_out(port: int, database_url: str) -> float:
     )
     app = build_application(services)
     await app.initialize()
-    assert services.sender is not None
     cpu = time.process_time()
-    await run_tick(services.sender)
+    await run_tick(app.bot_data.sender)
     cpu = time.process_time() - cpu
     await app.shutdown()
     return cpu

@@ -1,28 +1,29 @@
-"""What every handler needs, built once from settings and carried on the Application."""
+"""What every use case needs, built once from settings: the database, the course and the clock."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import Engine
-from telegram.ext import Application, CallbackContext, ExtBot
+from sqlmodel import Session
 
 from bot.config import Settings
+from bot.storage.db import database_answers, session_scope
 from drops.model import Course
 
-if TYPE_CHECKING:
-    from bot.services.distill import Sandbox
-    from bot.telegram.transport.sender import Sender
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 def system_clock() -> datetime:
     return datetime.now(UTC)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Services:
     """Settings, the database, the course and the clock (tests inject a controllable one)."""
 
@@ -30,20 +31,24 @@ class Services:
     engine: Engine
     course: Course
     clock: Callable[[], datetime] = system_clock
-    known_chats: set[int] = field(default_factory=set)
-    sender: Sender | None = None  # set once the Application's bot exists
-    sandbox: Sandbox | None = None  # the /distill worker and queue, when enabled
 
+    async def transaction(
+        self, work: Callable[Concatenate[Session, P], T], /, *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """``work(session, ...)`` as one unit of work on a worker thread.
 
-class BotData:
-    """The Application's ``bot_data``: a typed holder instead of a free-form dict."""
+        The event loop never waits on the database: a slow query or a held SQLite lock
+        delays only the update that needs it, not every other chat's reply.
+        """
+        return await asyncio.to_thread(self.run_transaction, work, *args, **kwargs)
 
-    services: Services
+    def database_answers(self) -> bool:
+        """The database is up and answers (blocking: the liveness check runs it on a thread)."""
+        return database_answers(self.engine)
 
-
-AppContext = CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], BotData]
-AppType = Application[Any, Any, Any, Any, BotData, Any]
-
-
-def services_of(context: AppContext) -> Services:
-    return context.bot_data.services
+    def run_transaction(
+        self, work: Callable[Concatenate[Session, P], T], /, *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """``work(session, ...)`` in one transaction, on the calling thread (jobs' threads)."""
+        with session_scope(self.engine) as session:
+            return work(session, *args, **kwargs)

@@ -6,32 +6,41 @@ torch-free, and the worker's child process is the only place that trains.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine
-from sqlmodel import col, or_, select, update
+from sqlmodel import Session, col, or_, select, update
 
-from bot.config import Settings
-from bot.storage.db import session_scope
+from bot.services.context import Services
+from bot.storage.kinds import RunStatus
 from bot.storage.models import DistillRun
-from kd_sandbox.queue import RunQueue
-from kd_sandbox.worker import SandboxWorker
+from kd_sandbox.queue import RunQueue, Ticket
+from kd_sandbox.result import RunResult
+from kd_sandbox.spec import RunSpec
+from kd_sandbox.worker import RunTimeout, SandboxError, SandboxWorker
 
 log = logging.getLogger(__name__)
 
-UNFINISHED = ("queued", "running")
+UNFINISHED = (RunStatus.QUEUED, RunStatus.RUNNING)
 # A process vouches for its unfinished runs this long and renews every third of it; runs
 # whose lease ran out belong to a process that stopped (see ``take_interrupted``).
 RUN_LEASE = timedelta(seconds=90)
 
 
-class Sandbox:
-    """One warm worker process and the queue that feeds it."""
+class DistillService:
+    """/distill runs: one warm worker, the queue that feeds it, and a row for every run.
 
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
+    The handler parses the settings and renders what happens; everything else is here.
+    """
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        settings = services.settings
+        self.enabled = settings.sandbox_enabled
         self.worker = SandboxWorker(
             settings.cache_dir, torch_threads=settings.sandbox_torch_threads
         )
@@ -43,63 +52,145 @@ class Sandbox:
 
     async def start(self) -> None:
         """Warm the worker (import torch, load the cached teacher) in the background."""
-        await self.worker.start()
+        if self.enabled:
+            await self.worker.start()
 
     async def close(self) -> None:
         await self.queue.close()
         await self.worker.close()
 
+    async def submit(
+        self,
+        spec: RunSpec,
+        *,
+        user_id: int,
+        chat_id: int,
+        in_group: bool,
+        on_progress: Callable[[float], Awaitable[None]],
+    ) -> QueuedRun:
+        """Queue the run and record it; raises ``SandboxOff`` or ``QueueRefused``."""
+        if not self.enabled:
+            raise SandboxOff
+        services = self.services
+        recorded: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+        async def train() -> RunResult:
+            run_id = await recorded
+            await services.transaction(update_run, run_id, status=RunStatus.RUNNING)
+            return await self.worker.run(
+                spec, on_progress, timeout_s=services.settings.sandbox_timeout_s
+            )
+
+        ticket: Ticket[RunResult] = self.queue.submit(user_id, chat_id, in_group, train)
+        try:
+            run_id = await services.transaction(
+                record_run, user_id=user_id, chat_id=chat_id, settings=spec.as_settings(),
+                now=services.clock(), owner=services.settings.instance_name,
+            )  # fmt: skip
+        except BaseException:
+            ticket.cancel()
+            raise
+        recorded.set_result(run_id)
+        return QueuedRun(run_id, ticket)
+
+    async def shown_in(self, run: QueuedRun, message_id: int) -> None:
+        """The chat message that shows the run's progress (kept with the run)."""
+        await self.services.transaction(update_run, run.run_id, status_message_id=message_id)
+
+    async def outcome(self, run: QueuedRun) -> RunResult:
+        """Wait for the run; its row says how it ended. Raises the worker's ``SandboxError``."""
+        services = self.services
+        try:
+            result = await run.ticket
+        except SandboxError as error:
+            status = RunStatus.TIMEOUT if isinstance(error, RunTimeout) else RunStatus.FAILED
+            await services.transaction(update_run, run.run_id, status=status, now=services.clock())
+            raise
+        await services.transaction(
+            update_run, run.run_id, status=RunStatus.DONE, now=services.clock(),
+            metrics=result.metrics,
+        )  # fmt: skip
+        return result
+
+    async def renew_leases(self) -> None:
+        """This process still vouches for its unfinished runs."""
+        services = self.services
+        await services.transaction(
+            renew_runs, owner=services.settings.instance_name, now=services.clock()
+        )
+
+    async def take_interrupted(self, *, at_start: bool) -> list[InterruptedRun]:
+        """Runs a stopped process left unfinished, each reported once (see ``take_interrupted``)."""
+        services = self.services
+        return await services.transaction(
+            take_interrupted, services.clock(), owner=services.settings.instance_name,
+            at_start=at_start,
+        )  # fmt: skip
+
+
+class SandboxOff(Exception):
+    """This server runs no sandbox (SANDBOX_ENABLED=false)."""
+
+
+@dataclass(frozen=True)
+class QueuedRun:
+    run_id: int
+    ticket: Ticket[RunResult]
+
+
+@dataclass(frozen=True)
+class InterruptedRun:
+    run_id: int
+    chat_id: int
+    settings: str
+
 
 def record_run(
-    engine: Engine, *, user_id: int, chat_id: int, settings: str, now: datetime, owner: str
+    session: Session, *, user_id: int, chat_id: int, settings: str, now: datetime, owner: str
 ) -> int:
-    with session_scope(engine) as session:
-        run = DistillRun(
-            user_id=user_id, chat_id=chat_id, settings=settings[:400], status="queued",
-            created_at=now, owner=owner, lease_until=now + RUN_LEASE,
-        )  # fmt: skip
-        session.add(run)
-        session.flush()
-        assert run.id is not None
-        return run.id
+    run = DistillRun(
+        user_id=user_id, chat_id=chat_id, settings=settings[:400], status=RunStatus.QUEUED,
+        created_at=now, owner=owner, lease_until=now + RUN_LEASE,
+    )  # fmt: skip
+    session.add(run)
+    session.flush()
+    assert run.id is not None
+    return run.id
 
 
-def renew_runs(engine: Engine, *, owner: str, now: datetime) -> None:
-    """This process still vouches for its unfinished runs."""
-    with session_scope(engine) as session:
-        session.exec(
-            update(DistillRun)
-            .where(col(DistillRun.owner) == owner, col(DistillRun.status).in_(UNFINISHED))
-            .values(lease_until=now + RUN_LEASE)
-        )
+def renew_runs(session: Session, *, owner: str, now: datetime) -> None:
+    session.exec(
+        update(DistillRun)
+        .where(col(DistillRun.owner) == owner, col(DistillRun.status).in_(UNFINISHED))
+        .values(lease_until=now + RUN_LEASE)
+    )
 
 
 def update_run(
-    engine: Engine,
+    session: Session,
     run_id: int,
     *,
-    status: str | None = None,
+    status: RunStatus | None = None,
     now: datetime | None = None,
     status_message_id: int | None = None,
     metrics: dict[str, object] | None = None,
 ) -> None:
-    with session_scope(engine) as session:
-        run = session.get(DistillRun, run_id)
-        if run is None:
-            return
-        if status is not None and run.status in UNFINISHED:
-            run.status = status  # a run already reported interrupted stays so
-        if now is not None:
-            run.finished_at = now
-        if status_message_id is not None:
-            run.status_message_id = status_message_id
-        if metrics is not None:
-            run.metrics = json.dumps(metrics, default=str)
+    run = session.get(DistillRun, run_id)
+    if run is None:
+        return
+    if status is not None and run.status in UNFINISHED:
+        run.status = status  # a run already reported interrupted stays so
+    if now is not None:
+        run.finished_at = now
+    if status_message_id is not None:
+        run.status_message_id = status_message_id
+    if metrics is not None:
+        run.metrics = json.dumps(metrics, default=str)
 
 
 def take_interrupted(
-    engine: Engine, now: datetime, *, owner: str, at_start: bool
-) -> list[DistillRun]:
+    session: Session, now: datetime, *, owner: str, at_start: bool
+) -> list[InterruptedRun]:
     """Unfinished runs of a process that stopped: mark them interrupted, once.
 
     A run's process has stopped when its lease ran out, when it has no owner (recorded
@@ -113,15 +204,14 @@ def take_interrupted(
     )
     if at_start:
         stopped = or_(stopped, col(DistillRun.owner) == owner)
-    with session_scope(engine) as session:
-        runs = list(
-            session.exec(
-                select(DistillRun)
-                .where(col(DistillRun.status).in_(UNFINISHED), stopped)
-                .with_for_update(skip_locked=True)
-            )
+    runs = list(
+        session.exec(
+            select(DistillRun)
+            .where(col(DistillRun.status).in_(UNFINISHED), stopped)
+            .with_for_update(skip_locked=True)
         )
-        for run in runs:
-            run.status = "interrupted"
-            run.finished_at = now
-        return runs
+    )
+    for run in runs:
+        run.status = RunStatus.INTERRUPTED
+        run.finished_at = now
+    return [InterruptedRun(run.id or 0, run.chat_id, run.settings) for run in runs]

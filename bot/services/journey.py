@@ -16,10 +16,9 @@ from bot.services.delivery.due import chat_zone, first_or_next, parse_hhmm
 from bot.services.delivery.outbox import Work, claim_delivery
 from bot.storage.models import ActivityDay, Chat, Delivery, ReviewLog
 from drops.model import Course
+from drops.outline import DROPS
 
-
-class JourneyError(Exception):
-    """Something the user asked for that can't be done now; the message says why."""
+LAST_DROP_ID = DROPS[-1].id  # doing it finishes the path
 
 
 def set_schedule(
@@ -112,7 +111,11 @@ def complete_drop(
     now: datetime,
     day_start_hour: int,
 ) -> bool:
-    """Mark a delivered drop done; False when that delivery doesn't exist (stale button)."""
+    """Mark a delivered drop done; False when that delivery doesn't exist (stale button).
+
+    Doing the last drop the first time finishes the path (by its Done button or by a
+    finished /plan, the Phase 4 exercise).
+    """
     delivery = session.exec(
         select(Delivery).where(
             Delivery.chat_id == chat.id,
@@ -125,11 +128,18 @@ def complete_drop(
     first_time = delivery.completed_at is None
     if first_time:
         delivery.completed_at = now
+        if drop_id == LAST_DROP_ID:
+            finish_path(chat, now)
     if chat.current_drop_id == drop_id:
         chat.current_opened = True
         chat.silent_days = 0
     record_activity(session, learner_id, now, chat_zone(chat), day_start_hour)
     return first_time
+
+
+def finish_path(chat: Chat, now: datetime) -> None:
+    chat.finished_at = now
+    chat.next_due_at = None
 
 
 def record_activity(

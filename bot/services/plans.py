@@ -12,24 +12,30 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine
 from sqlmodel import Session, col, func, select
 
 from bot.core.planner import (
+    QUESTIONS_BY_KEY,
+    AnswerError,
     PlanProfile,
     Question,
     build_plan,
     clean_draft,
     next_question,
+    parse_answer,
     render_document,
     render_summary,
 )
 from bot.core.planner.questions import AnswerValue
 from bot.services import journey
+from bot.services.context import Services
 from bot.services.delivery.due import chat_zone
+from bot.services.path import ChatRef, Person, chat_of
 from bot.storage.models import Chat, Plan, PlanConversation
+from bot.storage.registry import register_learner
 
 # The step of a row whose conversation ended (finished or cancelled); the row stays so
 # the next conversation gets a higher conversation_id.
@@ -70,18 +76,17 @@ def current(session: Session, learner_id: int) -> Conversation | None:
     return _conversation(row)
 
 
-def expects_answer(engine: Engine, learner_id: int, chat_id: int) -> bool:
-    """Whether the learner's next message in this chat answers a /plan question.
+def waiting_for_answer(session: Session, learner_id: int, chat_id: int) -> Conversation | None:
+    """The conversation the learner's next message in this chat answers, if any.
 
     Not while the chat owes onboarding a typed time or zone: the learner asked for that
     more recently than for the question (a /plan question clears it, see `clear_awaiting`).
     """
-    with Session(engine) as session:
-        row = session.get(PlanConversation, learner_id)
-        if row is None or row.step == ENDED:
-            return False
-        chat = session.get(Chat, chat_id)
-        return chat is None or chat.awaiting is None
+    conversation = current(session, learner_id)
+    chat = session.get(Chat, chat_id)
+    if conversation is None or conversation.question is None:
+        return None
+    return conversation if chat is None or chat.awaiting is None else None
 
 
 def clear_awaiting(session: Session, chat_id: int) -> None:
@@ -183,11 +188,9 @@ def finish(
 def complete_plan_drop(
     session: Session, chat: Chat, learner_id: int, now: datetime, *, day_start_hour: int
 ) -> bool:
-    """A plan counts as doing drop 4.1 when it was delivered this round; True if that ends the path.
-
-    The same rule as the Done button under 4.1 (see `bot.telegram.handlers.path.on_done`).
-    """
-    completed = journey.complete_drop(
+    """A plan counts as doing drop 4.1 when it was delivered this round; True if that ends the path
+    (``journey.complete_drop``, as the Done button under 4.1)."""
+    first_time = journey.complete_drop(
         session,
         chat,
         learner_id,
@@ -196,11 +199,7 @@ def complete_plan_drop(
         now=now,
         day_start_hour=day_start_hour,
     )
-    if completed and chat.current_drop_id == PLAN_DROP:
-        chat.finished_at = now
-        chat.next_due_at = None
-        return True
-    return False
+    return first_time and chat.finished_at == now
 
 
 def plans_of(session: Session, learner_id: int, limit: int = LISTED_PLANS) -> list[Plan]:
@@ -254,3 +253,133 @@ def _end(row: PlanConversation, now: datetime) -> None:
     row.step = ENDED
     row.answers = "{}"
     row.updated_at = now
+
+
+def listing(session: Session, chat: ChatRef, learner_id: int) -> tuple[ZoneInfo, list[Plan], int]:
+    """/plans: the chat's zone (for dates), the newest plans and how many there are."""
+    zone = chat_zone(chat_of(session, chat))
+    return zone, plans_of(session, learner_id), count_plans(session, learner_id)
+
+
+def plan_with_zone(
+    session: Session, chat: ChatRef, plan_id: int, learner_id: int
+) -> tuple[ZoneInfo, Plan | None]:
+    """One of the learner's plans (None for anyone else's), and the chat's zone."""
+    return chat_zone(chat_of(session, chat)), plan_of(session, plan_id, learner_id)
+
+
+@dataclass(frozen=True)
+class Step:
+    """What to send after an update changed (or only read) the stored conversation."""
+
+    conversation: Conversation | None
+    finished: FinishedPlan | None = None
+
+
+def begin(session: Session, services: Services, learner: Person, chat_id: int) -> Conversation:
+    """/plan: the conversation in progress, or a new one."""
+    register_learner(
+        session, user_id=learner.id, first_name=learner.first_name, private_chat_id=chat_id
+    )
+    clear_awaiting(session, chat_id)
+    return current(session, learner.id) or start(session, learner.id, services.clock())
+
+
+class PressRefusal(StrEnum):
+    EARLIER = "earlier"  # a button of an earlier conversation
+    ANSWERED = "answered"  # a question answered already
+    EXPIRED = "expired"  # a button we never offered
+
+
+@dataclass(frozen=True)
+class Press:
+    """A conversation button checked against the stored conversation, and what it changed."""
+
+    refusal: PressRefusal | None
+    step: Step
+    question: Question | None = None  # the question it answered (None: Resume, Start over)
+    answer: AnswerValue = None
+
+
+RESUME, START_OVER = "resume", "over"  # the conversation's own buttons
+
+
+def press(
+    session: Session,
+    services: Services,
+    learner_id: int,
+    chat_id: int,
+    *,
+    conversation_id: int,
+    action: str,
+    value: str | None,
+) -> Press:
+    """A button of the conversation: an answer, Resume or Start over."""
+    now = services.clock()
+    clear_awaiting(session, chat_id)
+    conversation = current(session, learner_id)
+    if conversation is None or conversation.conversation_id != conversation_id:
+        return Press(PressRefusal.EARLIER, Step(conversation))
+    if action == START_OVER:
+        return Press(None, Step(start(session, learner_id, now)))
+    if action == RESUME:
+        return Press(None, Step(conversation))
+    question = QUESTIONS_BY_KEY.get(action)
+    if question is None or value is None:
+        return Press(PressRefusal.EXPIRED, Step(conversation))
+    if conversation.question is None or conversation.question.key != question.key:
+        return Press(PressRefusal.ANSWERED, Step(conversation))
+    try:
+        answer = parse_answer(question, value)
+    except AnswerError:  # a value we never offered: forged, or from an older version
+        return Press(PressRefusal.EXPIRED, Step(conversation))
+    step = _answer(session, services, learner_id, chat_id, conversation, question, answer)
+    return Press(None, step, question, answer)
+
+
+@dataclass(frozen=True)
+class TypedAnswer:
+    """A typed answer: stored (``step``), or refused with the planner's explanation."""
+
+    conversation: Conversation
+    question: Question
+    answer: AnswerValue = None
+    step: Step | None = None
+    error: str = ""
+
+
+def answer_typed(
+    session: Session, services: Services, learner_id: int, chat_id: int, text: str
+) -> TypedAnswer | None:
+    """A typed answer to the stored question; None when no question waits for it."""
+    conversation = waiting_for_answer(session, learner_id, chat_id)
+    if conversation is None or conversation.question is None:
+        return None
+    question = conversation.question
+    try:
+        answer = parse_answer(question, text)
+    except AnswerError as exc:
+        return TypedAnswer(conversation, question, error=exc.message)
+    step = _answer(session, services, learner_id, chat_id, conversation, question, answer)
+    return TypedAnswer(conversation, question, answer, step)
+
+
+def _answer(
+    session: Session,
+    services: Services,
+    learner_id: int,
+    chat_id: int,
+    conversation: Conversation,
+    question: Question,
+    answer: AnswerValue,
+) -> Step:
+    """Store an answer; build and store the plan once it was the last one."""
+    now = services.clock()
+    updated = record_answer(session, learner_id, conversation.conversation_id, question.key,
+                            answer, now)  # fmt: skip
+    if updated is None or updated.question is not None:
+        return Step(updated)
+    chat = session.get(Chat, chat_id)
+    assert chat is not None
+    day_start_hour = services.settings.day_start_hour
+    return Step(None, finish(session, chat, learner_id, now, day_start_hour=day_start_hour))

@@ -60,3 +60,14 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def database_answers(engine: Engine) -> bool:
+    """``SELECT 1`` on a raw pooled connection: no transaction, so no SQLite write lock."""
+    connection = engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        cursor.execute("SELECT 1")
+        return tuple(cursor.fetchone() or ()) == (1,)
+    finally:
+        connection.close()

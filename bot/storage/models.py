@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy import BigInteger, Column, ForeignKey, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from bot.storage.kinds import DeliveryStatus
 from bot.storage.types import UTCDateTime
 
 
@@ -24,7 +25,7 @@ class Chat(SQLModel, table=True):
     __tablename__ = "chats"
 
     id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
-    kind: str = Field(max_length=16)  # private | group | supergroup
+    kind: str = Field(max_length=16)  # ChatKind
     title: str | None = Field(default=None, max_length=256)
     time_zone: str | None = Field(default=None, max_length=64)
     delivery_time: str | None = Field(default=None, max_length=5)  # "HH:MM", local
@@ -78,7 +79,7 @@ class Delivery(SQLModel, table=True):
     scheduled: bool = True  # False for /next and /today
     sent_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column())
     # The outbox: a claimed delivery is sent part by part; "sending" marks a part in flight.
-    status: str = Field(default="sent", max_length=8)  # claimed | sending | sent | failed
+    status: str = Field(default=DeliveryStatus.SENT, max_length=8)  # DeliveryStatus
     parts_sent: int = 0
     lease_until: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
     completed_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
@@ -120,7 +121,7 @@ class ReviewLog(SQLModel, table=True):
     correct: bool
     reviewed_at: datetime = Field(sa_column=_utc_column())
     duration_ms: int | None = None
-    source: str = Field(max_length=8)  # private | group
+    source: str = Field(max_length=8)  # AnswerSource
     chat_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     # The card as it was before this answer, so "undo last answer" can restore it.
     previous_state: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
@@ -153,7 +154,7 @@ class QuizQuestion(SQLModel, table=True):
     chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
     message_id: int | None = None
     item_id: str = Field(max_length=16)
-    kind: str = Field(max_length=8)  # new | review
+    kind: str = Field(max_length=8)  # QuestionKind
     sent_at: datetime = Field(sa_column=_utc_column())
     answered_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
     chosen: int | None = None
@@ -228,7 +229,7 @@ class DistillRun(SQLModel, table=True):
     user_id: int = Field(sa_column=Column(BigInteger, nullable=False))
     chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
     settings: str = Field(max_length=400)
-    status: str = Field(max_length=12)  # queued | running | done | failed | timeout | interrupted
+    status: str = Field(max_length=12)  # RunStatus
     status_message_id: int | None = None
     created_at: datetime = Field(sa_column=_utc_column())
     finished_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))

@@ -5,37 +5,24 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
-from telegram import BotCommand, Update
+from telegram import BotCommand
 from telegram.ext import (
     ApplicationBuilder,
-    CallbackQueryHandler,
-    ChatMemberHandler,
-    CommandHandler,
     ContextTypes,
-    MessageHandler,
-    TypeHandler,
-    filters,
 )
 
-from bot.services.context import AppType, BotData, Services
-from bot.services.distill import RUN_LEASE, Sandbox
-from bot.telegram.commands import COMMANDS
+from bot.services.context import Services
+from bot.services.distill import RUN_LEASE, DistillService
+from bot.telegram import registry
+from bot.telegram.commands import menu as commands_menu
+from bot.telegram.context import AppType, BotData
 from bot.telegram.delivery_job import delivery_job
 from bot.telegram.handlers import (
-    basic,
-    content,
     distill,
-    groups,
-    onboarding,
-    path,
-    plan,
-    quiz,
-    your_data,
 )
 from bot.telegram.transport.ratelimit import BotApiLimiter
 from bot.telegram.transport.sender import Sender
 from bot.telegram.transport.updates import TypedFirst
-from bot.telegram.views.notices import RESUME_DATA
 
 log = logging.getLogger(__name__)
 
@@ -69,63 +56,19 @@ def build_application(services: Services) -> AppType:
         .post_shutdown(_post_shutdown)
         .build()
     )
-    application.bot_data.services = services
-    services.sender = Sender(application.bot, services, services.course)
-    if settings.sandbox_enabled and services.sandbox is None:
-        services.sandbox = Sandbox(settings)
-    _add_handlers(application)
+    data = application.bot_data
+    data.services = services
+    data.known_chats = set()
+    data.sender = Sender(application.bot, services, known_chats=data.known_chats)
+    data.distill = DistillService(services)
+    data.menu = commands_menu(registry.all_commands())
+    registry.register(application)
     return application
 
 
-def _add_handlers(application: AppType) -> None:
-    add = application.add_handler
-    add(TypeHandler(Update, basic.set_urgency), group=-3)
-    add(TypeHandler(Update, basic.refuse_forged_press), group=-2)
-    add(TypeHandler(Update, basic.track_chat), group=-1)
-    # /plan before the commands: it owns `/start plan`, /cancel and a stored plan's answers.
-    for handler in plan.handlers(application.bot_data.services.engine):
-        add(handler)
-    # Quizzes: /review, /stats, /leaderboard, /settings, their buttons, group poll answers.
-    for handler in quiz.handlers():
-        add(handler)
-    commands = {
-        "start": onboarding.start,
-        "help": basic.help_command,
-        "settime": onboarding.settime,
-        "timezone": onboarding.timezone_command,
-        "today": path.today,
-        "next": path.next_drop,
-        "pause": path.pause,
-        "resume": path.resume,
-        "progress": path.progress,
-        "restart": path.restart,
-        "drop": content.drop_command,
-        "faq": content.faq,
-        "distill": distill.distill,
-        "export": your_data.export_command,
-        "forget": your_data.forget_command,
-    }
-    for name, callback in commands.items():
-        add(CommandHandler(name, callback))
-    add(CallbackQueryHandler(onboarding.on_time_button, pattern=r"^time:"))
-    add(CallbackQueryHandler(onboarding.on_zone_button, pattern=r"^tz:"))
-    add(CallbackQueryHandler(path.on_done, pattern=r"^done:"))
-    add(CallbackQueryHandler(path.resume, pattern=rf"^{RESUME_DATA}$"))
-    add(CallbackQueryHandler(path.on_restart_answer, pattern=r"^restart:"))
-    add(CallbackQueryHandler(path.noop, pattern=r"^noop$"))
-    add(CallbackQueryHandler(content.on_drop_button, pattern=r"^drop:"))
-    add(CallbackQueryHandler(content.on_faq_button, pattern=r"^faq:"))
-    add(CallbackQueryHandler(your_data.on_forget_button, pattern=r"^forget:"))
-    add(CallbackQueryHandler(basic.expired_button))
-    add(ChatMemberHandler(groups.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
-    add(MessageHandler(filters.LOCATION & filters.ChatType.PRIVATE, onboarding.on_location))
-    add(MessageHandler(filters.TEXT & ~filters.COMMAND, onboarding.on_typed_text))
-    add(MessageHandler(filters.COMMAND, basic.unknown_command))  # after every command
-    application.add_error_handler(basic.on_error)
-
-
 async def _post_init(application: AppType) -> None:
-    await application.bot.set_my_commands([BotCommand(c.name, c.description) for c in COMMANDS])
+    menu = [BotCommand(name, description) for name, description in application.bot_data.menu]
+    await application.bot.set_my_commands(menu)
     services = application.bot_data.services
     assert application.job_queue is not None
     # The first run is due now, and may not be skipped as "missed" although the scheduler
@@ -144,13 +87,11 @@ async def _post_init(application: AppType) -> None:
         name="distill run leases",
         job_kwargs={"misfire_grace_time": None},
     )
-    if services.sandbox is not None and services.settings.sandbox_warm_at_start:
-        await services.sandbox.start()
+    if services.settings.sandbox_warm_at_start:
+        await application.bot_data.distill.start()
     log.info("command menu set (%d commands); delivery job every %.0f s",
-             len(COMMANDS), services.settings.delivery_check_seconds)  # fmt: skip
+             len(menu), services.settings.delivery_check_seconds)  # fmt: skip
 
 
 async def _post_shutdown(application: AppType) -> None:
-    sandbox = application.bot_data.services.sandbox
-    if sandbox is not None:
-        await sandbox.close()
+    await application.bot_data.distill.close()

@@ -1,48 +1,49 @@
-"""The command menu: one list that feeds /help and setMyCommands."""
+"""Commands as the handler modules declare them, and the menu order that /help and
+setMyCommands share."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass
+from typing import Any
+
+from telegram import Update
+
+from bot.telegram.context import AppContext
+
+CommandCallback = Callable[[Update, AppContext], Coroutine[Any, Any, Any]]
 
 
 @dataclass(frozen=True)
 class Command:
+    """A slash command: its handler and, unless ``hidden``, its line in the menu."""
+
     name: str
     description: str
+    callback: CommandCallback
+    hidden: bool = False  # works when typed, stays out of the menu and /help
 
 
-COMMANDS: tuple[Command, ...] = (
-    Command("start", "Start the course, or see where you are"),
-    Command("today", "Show the current drop again"),
-    Command("next", "Get the next drop now (once the current one is done)"),
-    Command("progress", "Your path, streak and next delivery"),
-    Command("settime", "Change the delivery time, e.g. /settime 07:30"),
-    Command("timezone", "Change the time zone, e.g. /timezone Europe/Berlin"),
-    Command("pause", "Pause the daily drops"),
-    Command("resume", "Resume the daily drops"),
-    Command("restart", "Start the path over"),
-    Command("drop", "Show any drop you have reached, e.g. /drop 2.2"),
-    Command("faq", "Frequently asked questions about distillation"),
-    Command("distill", "Run a real teacher→student distillation: /distill T=4 alpha=0.9"),
-    Command("plan", "Turn one of your prompts into a distillation plan"),
-    Command("plans", "Your earlier plans, to get any of them again"),
-    Command("cancel", "Stop the /plan questions"),
-    Command("review", "Your quiz reviews due today"),
-    Command("stats", "Your quiz stats and a 14-day review forecast"),
-    Command("leaderboard", "In a group: this week's top quiz-poll answerers"),
-    Command("settings", "Quiz settings: retention, daily review cap, reviews with the drop"),
-    Command("export", "Everything I store about you, as a file"),
-    Command("forget", "Delete everything I store about you"),
-    Command("help", "What this bot can do"),
-)
+# The menu's order, top to bottom: what a learner needs first comes first.
+MENU_ORDER = (
+    "start", "today", "next", "progress", "settime", "timezone", "pause", "resume", "restart",
+    "drop", "faq", "distill", "plan", "plans", "cancel", "review", "stats", "leaderboard",
+    "settings", "export", "forget", "help",
+)  # fmt: skip
 
 
-def help_text() -> str:
+def menu(commands: Iterable[Command]) -> list[tuple[str, str]]:
+    """The visible commands in menu order, as (name, description)."""
+    visible = {c.name: c for c in commands if not c.hidden}
+    return [(name, visible[name].description) for name in MENU_ORDER if name in visible]
+
+
+def help_text(menu: Iterable[tuple[str, str]]) -> str:
     lines = [
         "**Distill Drops** teaches model distillation: one short drop a day, on your schedule.",
         "",
     ]
-    lines += [f"/{c.name} — {c.description}" for c in COMMANDS]
+    lines += [f"/{name} — {description}" for name, description in menu]
     lines += [
         "",
         "In a group, an administrator sets the time with /settime and /timezone; "

@@ -7,9 +7,9 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from bot.services.context import AppContext, services_of
 from bot.services.delivery.due import Notice, claim_due
 from bot.services.delivery.outbox import Work, reclaim_stale
+from bot.telegram.context import AppContext
 from bot.telegram.group_polls import send_group_polls
 from bot.telegram.transport.sender import ChatUnreachable, Sender
 from bot.telegram.views import notices
@@ -31,11 +31,11 @@ async def run_tick(sender: Sender) -> TickResult:
     settings = services.settings
     lease = timedelta(seconds=settings.delivery_lease_s)
     result = TickResult()
-    works = reclaim_stale(services.engine, services.clock(), lease)
+    works = await services.transaction(reclaim_stale, services.clock(), lease)
     pending_notices: list[Notice] = []
     while True:
-        plan = claim_due(
-            services.engine,
+        plan = await services.transaction(
+            claim_due,
             course,
             services.clock(),
             day_start_hour=settings.day_start_hour,
@@ -93,6 +93,4 @@ async def _send_notice(sender: Sender, course: Course, notice: Notice) -> None:
 
 async def delivery_job(context: AppContext) -> None:
     """The JobQueue callback."""
-    services = services_of(context)
-    assert services.sender is not None
-    await run_tick(services.sender)
+    await run_tick(context.bot_data.sender)

@@ -8,10 +8,7 @@ from telegram import Bot, Message, Poll
 from telegram.error import ChatMigrated, Forbidden, TelegramError
 
 from bot.services.delivery import chats
-from bot.services.quiz.bank import quiz_bank
-from bot.services.quiz.learners import scheduler_for
-from bot.services.quiz.polls import PollChoice, choose_poll_items, save_poll
-from bot.storage.db import session_scope
+from bot.services.quiz.polls import PollChoice, polls_for_group, save_poll
 from bot.telegram.transport.sender import Sender
 from quizzes.item import MAX_QUESTION_LENGTH, telegram_length
 
@@ -31,16 +28,8 @@ async def send_group_polls(sender: Sender, chat_id: int, drop_id: str) -> None:
 
 
 async def _send_group_polls(sender: Sender, chat_id: int, drop_id: str) -> None:
-    services, bank = sender.services, quiz_bank()
-    with session_scope(services.engine) as session:
-        choices = choose_poll_items(
-            session,
-            bank,
-            chat_id=chat_id,
-            drop_id=drop_id,
-            now=services.clock(),
-            scheduler=scheduler_for(session, None),
-        )
+    services = sender.services
+    choices = await services.transaction(polls_for_group, services, chat_id, drop_id)
     for choice in choices:
         try:
             try:
@@ -49,22 +38,21 @@ async def _send_group_polls(sender: Sender, chat_id: int, drop_id: str) -> None:
                 chat_id = moved.new_chat_id
                 message = await _send_poll(sender.bot, chat_id, choice)
         except Forbidden:
-            chats.deactivate(services.engine, chat_id)
+            await services.transaction(chats.deactivate, chat_id)
             return
         except TelegramError:
             log.warning("could not send a quiz poll to chat %s", chat_id, exc_info=True)
             continue
         if message.poll is None:
             continue
-        with session_scope(services.engine) as session:
-            save_poll(
-                session,
-                poll_id=message.poll.id,
-                chat_id=chat_id,
-                message_id=message.message_id,
-                item=choice.item,
-                now=services.clock(),
-            )
+        await services.transaction(
+            save_poll,
+            poll_id=message.poll.id,
+            chat_id=chat_id,
+            message_id=message.message_id,
+            item=choice.item,
+            now=services.clock(),
+        )
 
 
 async def _send_poll(bot: Bot, chat_id: int, choice: PollChoice) -> Message:

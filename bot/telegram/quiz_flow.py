@@ -1,33 +1,21 @@
 """The private quiz conversation: a drop's questions one at a time, review offers, reviews.
 
-The decisions (what to ask, what counts) are made by the database functions of this
-package inside one transaction; this module only sends what they decided.
+The decisions are made by ``bot.services.quiz.flow``, one unit of work each; this
+module only sends what they decided.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-from dataclasses import dataclass
 
-from sqlmodel import Session
 from telegram import Message
 from telegram.error import TelegramError
 
-from bot.core.today import Today
-from bot.services.context import Services
-from bot.services.quiz import questions
-from bot.services.quiz.bank import drop_of, quiz_bank
-from bot.services.quiz.cards import introduce_drop
-from bot.services.quiz.learners import ensure_learner, learner_zone
-from bot.services.quiz.queue import (
-    drop_items_waiting,
-    drop_quiz_score,
-    next_review_item,
-    review_queue,
-)
-from bot.storage.db import session_scope
-from bot.storage.models import Learner, QuizQuestion
+from bot.services.quiz import flow
+from bot.services.quiz.bank import quiz_bank
+from bot.storage.kinds import QuestionKind
+from bot.telegram.context import BotData
 from bot.telegram.transport.sender import ChatUnreachable, Moved
 from bot.telegram.views.parts import Part
 from bot.telegram.views.quiz import (
@@ -37,148 +25,62 @@ from bot.telegram.views.quiz import (
     reviews_later,
     session_over,
 )
-from quizzes import QuizBank
 
 log = logging.getLogger(__name__)
 
 
-def learner_today(session: Session, services: Services, learner_id: int) -> Today:
-    zone = learner_zone(session, learner_id, services.settings.default_time_zone)
-    return Today.at(services.clock(), zone, services.settings.day_start_hour)
-
-
-async def after_drop(services: Services, *, chat_id: int, learner_id: int, drop_id: str) -> None:
+async def after_drop(data: BotData, *, chat_id: int, learner_id: int, drop_id: str) -> None:
     """A learner pressed Done under a drop: its quiz starts (then the day's reviews)."""
-    bank = quiz_bank()
-    with session_scope(services.engine) as session:
-        today = learner_today(session, services, learner_id)
-        introduce_drop(session, learner_id, bank.items_for_drop(drop_id), today)
+    await data.services.transaction(flow.introduce, data.services, learner_id, drop_id)
     await continue_quiz(
-        services, chat_id=chat_id, learner_id=learner_id, kind="new", drop_id=drop_id
+        data, chat_id=chat_id, learner_id=learner_id, kind=QuestionKind.NEW, drop_id=drop_id
     )
 
 
-async def start_reviews(services: Services, *, chat_id: int, learner_id: int) -> None:
+async def start_reviews(data: BotData, *, chat_id: int, learner_id: int) -> None:
     """/review or the Start button: a review session replaces any open review question."""
-    with session_scope(services.engine) as session:
-        withdrawn = questions.withdraw_open_reviews(session, learner_id, services.clock())
-    assert services.sender is not None
+    withdrawn = await data.services.transaction(flow.withdraw_reviews, data.services, learner_id)
     for old_chat_id, message_id in withdrawn:
         with contextlib.suppress(TelegramError):  # the message may be gone; nothing depends on it
-            await services.sender.bot.edit_message_reply_markup(old_chat_id, message_id)
+            await data.sender.bot.edit_message_reply_markup(old_chat_id, message_id)
     await continue_quiz(
-        services, chat_id=chat_id, learner_id=learner_id, kind="review", drop_id=None
+        data, chat_id=chat_id, learner_id=learner_id, kind=QuestionKind.REVIEW, drop_id=None
     )
-
-
-@dataclass(frozen=True)
-class _Next:
-    """What to send: a question about ``item_id`` under ``heading``, or a closing message."""
-
-    item_id: str | None = None
-    heading: Heading | None = None
-    closing: Part | None = None
 
 
 async def continue_quiz(
-    services: Services, *, chat_id: int, learner_id: int, kind: str, drop_id: str | None
+    data: BotData, *, chat_id: int, learner_id: int, kind: QuestionKind, drop_id: str | None
 ) -> None:
-    """Send the next question of the same kind, or the message that closes the quiz.
-
-    Args:
-        kind: ``"new"`` continues the quiz of ``drop_id``; ``"review"`` the day's
-            reviews, avoiding ``drop_id`` (the last question's drop) if it can.
-    """
-    bank = quiz_bank()
-    with session_scope(services.engine) as session:
-        learner = ensure_learner(session, learner_id, "")
-        today = learner_today(session, services, learner_id)
-        asked = questions.asked_lately(session, learner_id, today)
-        if _still_open(asked, bank, kind, drop_id):
-            return  # one question at a time: answering the open one continues the quiz
-        if kind == "new" and drop_id is not None:
-            step = _next_of_drop(session, learner, today, bank, asked, drop_id)
-        else:
-            step = _next_review(session, learner, today, bank, asked, drop_id)
-        question_id = None
-        if step.item_id is not None:
-            question = questions.ask(
-                session,
-                learner_id=learner_id,
-                chat_id=chat_id,
-                item_id=step.item_id,
-                kind=kind,
-                now=today.now,
-            )
-            question_id = question.id
-    item = bank.get(step.item_id) if step.item_id is not None else None
-    if item is not None and question_id is not None and step.heading is not None:
-        part = question_part(item, question_id, step.heading)
-        await _send_question(services, chat_id, question_id, part)
+    """Send the next question of the same kind, or the message that closes the quiz."""
+    services = data.services
+    step = await services.transaction(
+        flow.next_step, services, chat_id=chat_id, learner_id=learner_id, kind=kind,
+        drop_id=drop_id,
+    )  # fmt: skip
+    if step is None:
+        return
+    item = quiz_bank().get(step.item_id) if step.item_id is not None else None
+    if item is not None and step.question_id is not None:
+        heading = Heading(step.kind, step.drop_id, step.position, step.total)
+        message = await _send(data, chat_id, question_part(item, step.question_id, heading))
+        message_id = message.message_id if message is not None else None
+        await services.transaction(flow.question_sent, step.question_id, message_id)
     elif step.closing is not None:
-        await _send(services, chat_id, step.closing)
+        await _send(data, chat_id, _closing_part(step))
 
 
-def _still_open(asked: questions.Asked, bank: QuizBank, kind: str, drop_id: str | None) -> bool:
-    """Is a question of this same quiz still unanswered (say, reopened by an undo)?"""
-    return any(
-        question.kind == kind and (kind == "review" or drop_of(bank, question.item_id) == drop_id)
-        for question in asked.open
-    )
+def _closing_part(step: flow.QuizStep) -> Part:
+    if step.closing == flow.Closing.SESSION_OVER:
+        assert step.queue is not None
+        return session_over(step.queue)
+    if step.closing == flow.Closing.OFFER_REVIEWS:
+        assert step.queue is not None
+        return review_offer(step.queue, step.score)
+    return reviews_later(step.score)
 
 
-def _next_of_drop(
-    session: Session,
-    learner: Learner,
-    today: Today,
-    bank: QuizBank,
-    asked: questions.Asked,
-    drop_id: str,
-) -> _Next:
-    waiting = drop_items_waiting(session, learner.id, drop_id, today, bank, asked)
-    score = drop_quiz_score(session, learner.id, drop_id, today, bank)
-    if waiting:
-        heading = Heading("new", drop_id, score.total + 1, score.total + len(waiting))
-        return _Next(item_id=waiting[0], heading=heading)
-    queue = review_queue(session, learner, today, bank, asked)
-    if learner.reviews_with_drop or not queue.available:
-        return _Next(closing=review_offer(queue, score))
-    return _Next(closing=reviews_later(score))
-
-
-def _next_review(
-    session: Session,
-    learner: Learner,
-    today: Today,
-    bank: QuizBank,
-    asked: questions.Asked,
-    after_drop: str | None,
-) -> _Next:
-    queue = review_queue(session, learner, today, bank, asked)
-    item_id = next_review_item(session, learner, today, bank, asked, after_drop=after_drop)
-    if item_id is None:
-        return _Next(closing=session_over(queue))
-    heading = Heading(
-        "review", drop_of(bank, item_id) or "", queue.done + 1, queue.done + queue.available
-    )
-    return _Next(item_id=item_id, heading=heading)
-
-
-async def _send_question(services: Services, chat_id: int, question_id: int, part: Part) -> None:
-    message = await _send(services, chat_id, part)
-    with session_scope(services.engine) as session:
-        question = session.get(QuizQuestion, question_id)
-        if question is None:
-            return
-        if message is None:
-            session.delete(question)  # never reached the learner: nothing to answer
-        else:
-            question.message_id = message.message_id
-
-
-async def _send(services: Services, chat_id: int, part: Part) -> Message | None:
-    assert services.sender is not None
+async def _send(data: BotData, chat_id: int, part: Part) -> Message | None:
     try:
-        return await services.sender.send_part(chat_id, part)
+        return await data.sender.send_part(chat_id, part)
     except (ChatUnreachable, Moved):
         return None

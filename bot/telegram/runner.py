@@ -16,10 +16,11 @@ import logging
 from telegram import Update
 
 from bot.config import Settings
-from bot.services.context import AppType, Services
+from bot.services.context import Services
 from bot.storage.db import make_engine
 from bot.storage.migrate import upgrade
 from bot.telegram.application import build_application
+from bot.telegram.context import AppType
 from bot.telegram.transport.health import DEFAULT_HEALTH_PORT, HealthServer, Liveness
 from bot.telegram.transport.webhook import WebhookOptions, webhook_options
 from drops.loader import get_course
@@ -43,7 +44,7 @@ def run(settings: Settings) -> None:
     asyncio.set_event_loop(loop)
     health = None
     if health_port is not None:
-        liveness = Liveness(lambda: application.running, services.engine)
+        liveness = Liveness(lambda: application.running, services.database_answers)
         health = HealthServer(liveness, listen=settings.health_listen, port=health_port)
     try:
         if health is not None:

@@ -22,11 +22,12 @@ from sqlmodel import Session
 from telegram import Update
 
 from bot.config import WEBHOOK_SECRET_PATTERN, Settings
-from bot.services.context import AppType, Services
-from bot.storage.db import make_engine
+from bot.services.context import Services
+from bot.storage.db import database_answers, make_engine
 from bot.storage.migrate import upgrade
 from bot.storage.models import Chat
 from bot.telegram.application import build_application
+from bot.telegram.context import AppType
 from bot.telegram.transport.health import HealthServer, Liveness
 from bot.telegram.transport.webhook import WebhookOptions, WebhookSettingsError, webhook_options
 from drops.loader import get_course
@@ -81,7 +82,7 @@ async def webhook_bot(tmp_path: Path) -> AsyncIterator[WebhookBot]:
     )
     app = build_application(services)
     health = HealthServer(
-        Liveness(lambda: app.running, services.engine), listen="127.0.0.1", port=0
+        Liveness(lambda: app.running, services.database_answers), listen="127.0.0.1", port=0
     )
     await health.start()
     await app.initialize()
@@ -159,9 +160,9 @@ async def test_healthz_is_ok_only_while_the_bot_runs(tmp_path: Path) -> None:
         running = await client.get(bot.health_url)
         assert running.status_code == 200
         assert running.json() == {"status": "ok"}
-        assert bot.telegram.application.updater is not None
-        await bot.telegram.application.updater.stop()
-        await bot.telegram.application.stop()
+        assert bot.app.updater is not None
+        await bot.app.updater.stop()
+        await bot.app.stop()
         stopped = await client.get(bot.health_url)
         assert stopped.status_code == 503
         assert stopped.json() == {"status": "unavailable"}
@@ -169,7 +170,9 @@ async def test_healthz_is_ok_only_while_the_bot_runs(tmp_path: Path) -> None:
 
 async def test_healthz_is_unavailable_when_the_database_does_not_answer(tmp_path: Path) -> None:
     unreachable = create_engine(f"sqlite:///{tmp_path / 'no-such-folder' / 'bot.db'}")
-    health = HealthServer(Liveness(lambda: True, unreachable), listen="127.0.0.1", port=0)
+    health = HealthServer(
+        Liveness(lambda: True, lambda: database_answers(unreachable)), listen="127.0.0.1", port=0
+    )
     await health.start()
     try:
         async with httpx.AsyncClient(timeout=10) as client:

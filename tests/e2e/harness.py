@@ -15,10 +15,11 @@ from pydantic import SecretStr
 from telegram import Update
 
 from bot.config import Settings
-from bot.services.context import AppType, Services
+from bot.services.context import Services
 from bot.storage.db import make_engine
 from bot.storage.migrate import upgrade
 from bot.telegram.application import build_application
+from bot.telegram.context import AppType
 from bot.telegram.delivery_job import TickResult, run_tick
 from drops.loader import get_course
 from tests.botapi import ApiCall, FakeBotApi
@@ -70,8 +71,7 @@ class BotHarness:
 
     async def tick(self) -> TickResult:
         """One delivery pass at the fake clock's time, as the JobQueue job runs it."""
-        assert self.services.sender is not None
-        return await run_tick(self.services.sender)
+        return await run_tick(self.app.bot_data.sender)
 
     async def press(self, user_id: int, call: ApiCall, data: str) -> ApiCall | None:
         """Press a button under a message the bot sent; return the bot's next send, if any."""

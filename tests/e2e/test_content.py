@@ -14,8 +14,7 @@ READER = 8001
 
 
 async def test_every_drop_is_accepted_by_telegram(harness: BotHarness) -> None:
-    course, sender = harness.services.course, harness.services.sender
-    assert sender is not None
+    course, sender = harness.services.course, harness.app.bot_data.sender
     for drop in course.drops:
         await sender.send_parts(READER, drop_parts(course, drop, path_round=1))
     refused = [c.error for c in harness.api.calls if not c.ok]

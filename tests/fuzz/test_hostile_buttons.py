@@ -13,11 +13,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from bot.services.quiz import preferences
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
 from bot.core import InputError, parse_delivery_time
+from bot.services.quiz import preferences
 from bot.telegram.handlers.onboarding import COMMON_ZONES
 from bot.telegram.handlers.path import DONE_DATA
 from bot.telegram.handlers.settings import BUTTON_DATA

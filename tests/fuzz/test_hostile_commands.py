@@ -13,13 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from bot.services.quiz import preferences
 from hypothesis import given
 from sqlmodel import Session
 
 from bot.core import InputError, parse_delivery_time, parse_time_zone
 from bot.core.planner import AnswerError, parse_answer
 from bot.services import plans
+from bot.services.quiz import preferences
 from drops.render import render_markdown
 from kd_sandbox.spec import SettingsError, parse_settings
 from tests.fuzz.hostile import E2E, as_message, hostile_text

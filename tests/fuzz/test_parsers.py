@@ -10,12 +10,12 @@ from datetime import time
 from zoneinfo import ZoneInfo
 
 import pytest
-from bot.services.quiz import preferences
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.core import InputError, parse_delivery_time, parse_time_zone
 from bot.core.planner import QUESTIONS, AnswerError, Question, QuestionKind, parse_answer
+from bot.services.quiz import preferences
 from kd_sandbox.spec import RunSpec, SettingsError, parse_settings
 from tests.fuzz.hostile import UNIT, hostile_text
 

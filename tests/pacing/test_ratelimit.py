@@ -92,7 +92,7 @@ async def test_a_check_that_says_no_sends_nothing() -> None:
     rate, api = limiter(), FakeApi()
     checked: list[bool] = []
 
-    def taken_over() -> bool:
+    async def taken_over() -> bool:
         checked.append(True)
         return False
 
@@ -109,7 +109,7 @@ async def test_the_check_runs_after_the_chats_wait() -> None:
     answered = loop.time()
     checked_at: list[float] = []
 
-    def still_ours() -> bool:
+    async def still_ours() -> bool:
         checked_at.append(loop.time())
         return True
 
@@ -138,7 +138,7 @@ async def test_the_check_runs_only_once_the_request_can_go_on_the_wire() -> None
     await asyncio.sleep(0.01)
     checked: list[bool] = []
 
-    def still_ours() -> bool:
+    async def still_ours() -> bool:
         checked.append(True)
         return True
 
@@ -155,7 +155,7 @@ async def test_a_checked_message_hands_a_long_429_to_its_sender_at_once() -> Non
     api.too_many[6] = 1  # retry_after 0.05 s, longer than this limiter's 0.03 s for checks
     checks: list[bool] = []
 
-    def still_ours() -> bool:
+    async def still_ours() -> bool:
         checks.append(True)
         return True
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bot.services.quiz import questions
 from sqlmodel import Session
 
 from bot.core.today import Today
+from bot.services.quiz import questions
 from bot.services.quiz.bank import quiz_bank
 from bot.services.quiz.cards import card_for, introduce_drop
 from bot.services.quiz.due import next_due

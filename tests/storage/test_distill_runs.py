@@ -6,16 +6,22 @@ Each test runs on SQLite and on PostgreSQL (the ``database_url`` fixture, tests/
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from bot.services.distill import RUN_LEASE, record_run, renew_runs, take_interrupted, update_run
-from bot.storage.db import make_engine
+from bot.storage.db import make_engine, session_scope
 from bot.storage.migrate import upgrade
 from bot.storage.models import DistillRun
 
 NOW = datetime(2026, 11, 29, 9, 0, tzinfo=UTC)
+
+
+def in_transaction(engine: Engine, work: Any, *args: Any, **kwargs: Any) -> Any:
+    with session_scope(engine) as session:
+        return work(session, *args, **kwargs)
 
 
 def engine_for(database_url: str) -> Engine:
@@ -24,8 +30,8 @@ def engine_for(database_url: str) -> Engine:
 
 
 def run(engine: Engine, owner: str, *, at: datetime = NOW, status: str = "running") -> int:
-    run_id = record_run(engine, user_id=1, chat_id=1, settings="T=2", now=at, owner=owner)
-    update_run(engine, run_id, status=status)
+    run_id = in_transaction(engine, record_run, user_id=1, chat_id=1, settings="T=2", now=at, owner=owner)
+    in_transaction(engine, update_run, run_id, status=status)
     return run_id
 
 
@@ -37,7 +43,7 @@ def statuses(engine: Engine) -> dict[int, str]:
 def test_a_live_peers_runs_are_left_alone_at_start_up(database_url: str) -> None:
     engine = engine_for(database_url)
     peers = run(engine, "host-a")
-    assert take_interrupted(engine, NOW + timedelta(seconds=5), owner="host-b", at_start=True) == []
+    assert in_transaction(engine, take_interrupted, NOW + timedelta(seconds=5), owner="host-b", at_start=True) == []
     assert statuses(engine) == {peers: "running"}
     engine.dispose()
 
@@ -46,9 +52,9 @@ def test_this_names_previous_runs_are_interrupted_at_start_up_only(database_url:
     engine = engine_for(database_url)
     mine = run(engine, "host-a")
     soon = NOW + timedelta(seconds=5)
-    assert take_interrupted(engine, soon, owner="host-a", at_start=False) == []
-    taken = take_interrupted(engine, soon, owner="host-a", at_start=True)
-    assert [r.id for r in taken] == [mine]
+    assert in_transaction(engine, take_interrupted, soon, owner="host-a", at_start=False) == []
+    taken = in_transaction(engine, take_interrupted, soon, owner="host-a", at_start=True)
+    assert [r.run_id for r in taken] == [mine]
     assert statuses(engine) == {mine: "interrupted"}
     engine.dispose()
 
@@ -59,9 +65,9 @@ def test_a_stopped_peers_runs_are_interrupted_once_its_lease_runs_out(database_u
     queued = run(engine, "host-a", status="queued")
     finished = run(engine, "host-a", status="done")
     later = NOW + RUN_LEASE + timedelta(seconds=1)
-    taken = take_interrupted(engine, later, owner="host-b", at_start=False)
-    assert sorted(r.id or 0 for r in taken) == sorted([peers, queued])
-    assert take_interrupted(engine, later, owner="host-b", at_start=False) == [], "told once"
+    taken = in_transaction(engine, take_interrupted, later, owner="host-b", at_start=False)
+    assert sorted(r.run_id for r in taken) == sorted([peers, queued])
+    assert in_transaction(engine, take_interrupted, later, owner="host-b", at_start=False) == [], "told once"
     assert statuses(engine)[finished] == "done"
     engine.dispose()
 
@@ -70,8 +76,8 @@ def test_renewing_keeps_a_long_queue_alive(database_url: str) -> None:
     engine = engine_for(database_url)
     waiting = run(engine, "host-a", status="queued")
     later = NOW + RUN_LEASE * 3
-    renew_runs(engine, owner="host-a", now=later - RUN_LEASE / 3)
-    assert take_interrupted(engine, later, owner="host-b", at_start=False) == []
+    in_transaction(engine, renew_runs, owner="host-a", now=later - RUN_LEASE / 3)
+    assert in_transaction(engine, take_interrupted, later, owner="host-b", at_start=False) == []
     assert statuses(engine) == {waiting: "queued"}
     engine.dispose()
 
@@ -81,15 +87,15 @@ def test_runs_recorded_before_owners_existed_are_interrupted(database_url: str) 
     with Session(engine) as session:
         session.add(DistillRun(user_id=1, chat_id=1, settings="", status="running", created_at=NOW))
         session.commit()
-    taken = take_interrupted(engine, NOW, owner="host-b", at_start=False)
-    assert len(taken) == 1 and taken[0].status == "interrupted"
+    taken = in_transaction(engine, take_interrupted, NOW, owner="host-b", at_start=False)
+    assert len(taken) == 1 and statuses(engine)[taken[0].run_id] == "interrupted"
     engine.dispose()
 
 
 def test_a_run_reported_interrupted_is_not_revived_by_its_late_result(database_url: str) -> None:
     engine = engine_for(database_url)
     slow = run(engine, "host-a")
-    take_interrupted(engine, NOW + RUN_LEASE * 2, owner="host-b", at_start=False)
-    update_run(engine, slow, status="done", now=NOW + RUN_LEASE * 2)
+    in_transaction(engine, take_interrupted, NOW + RUN_LEASE * 2, owner="host-b", at_start=False)
+    in_transaction(engine, update_run, slow, status="done", now=NOW + RUN_LEASE * 2)
     assert statuses(engine) == {slow: "interrupted"}
     engine.dispose()

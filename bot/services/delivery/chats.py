@@ -2,38 +2,39 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, update
-from sqlmodel import col
+from sqlalchemy import update
+from sqlmodel import Session, col, select
 
-from bot.storage.db import session_scope
+from bot.storage.kinds import ChatKind
 from bot.storage.models import Chat, Delivery, QuizPoll, QuizQuestion, ReviewLog
 
 
-def deactivate(engine: Engine, chat_id: int) -> None:
+def deactivate(session: Session, chat_id: int) -> None:
     """The bot was blocked or removed: skip the chat until it writes to us again."""
-    with session_scope(engine) as session:
-        session.execute(update(Chat).where(col(Chat.id) == chat_id).values(active=False))
+    session.execute(update(Chat).where(col(Chat.id) == chat_id).values(active=False))
 
 
-def migrate(engine: Engine, old_id: int, new_id: int) -> None:
+def reached_drops(session: Session, chat_id: int) -> set[str]:
+    """The drops this chat has been sent (and may see again with /drop)."""
+    return set(session.exec(select(Delivery.drop_id).where(col(Delivery.chat_id) == chat_id)))
+
+
+def migrate(session: Session, old_id: int, new_id: int) -> None:
     """A group became a supergroup: move its row and everything that names it to the new id."""
-    with session_scope(engine) as session:
-        old = session.get(Chat, old_id)
-        if old is None:
-            return
-        new = session.get(Chat, new_id)
-        if new is None:
-            data = old.model_dump()
-            data.update(id=new_id, kind="supergroup")
-            session.add(Chat(**data))
-        else:
-            for name in ("time_zone", "delivery_time", "next_due_at", "path_round",
-                         "current_drop_id", "current_opened", "last_scheduled_day"):  # fmt: skip
-                setattr(new, name, getattr(old, name))
-            new.active, new.paused = True, old.paused
-        session.flush()
-        for table in (Delivery, QuizPoll, QuizQuestion, ReviewLog):
-            session.execute(
-                update(table).where(col(table.chat_id) == old_id).values(chat_id=new_id)
-            )
-        session.delete(old)
+    old = session.get(Chat, old_id)
+    if old is None:
+        return
+    new = session.get(Chat, new_id)
+    if new is None:
+        data = old.model_dump()
+        data.update(id=new_id, kind=ChatKind.SUPERGROUP)
+        session.add(Chat(**data))
+    else:
+        for name in ("time_zone", "delivery_time", "next_due_at", "path_round",
+                     "current_drop_id", "current_opened", "last_scheduled_day"):  # fmt: skip
+            setattr(new, name, getattr(old, name))
+        new.active, new.paused = True, old.paused
+    session.flush()
+    for table in (Delivery, QuizPoll, QuizQuestion, ReviewLog):
+        session.execute(update(table).where(col(table.chat_id) == old_id).values(chat_id=new_id))
+    session.delete(old)

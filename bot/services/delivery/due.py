@@ -14,12 +14,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from bot.core import local_day, next_delivery
 from bot.services.delivery.outbox import Work, claim_delivery
-from bot.storage.db import session_scope
 from bot.storage.models import Chat
 from drops.model import Course
 
@@ -57,7 +55,7 @@ def first_or_next(course: Course, chat: Chat) -> str | None:
 
 
 def claim_due(
-    engine: Engine,
+    session: Session,
     course: Course,
     now: datetime,
     *,
@@ -67,18 +65,17 @@ def claim_due(
 ) -> DuePlan:
     """Claim up to ``limit`` due chats in one transaction (row locks where the DB has them)."""
     plan = DuePlan()
-    with session_scope(engine) as session:
-        chats = session.exec(
-            select(Chat)
-            .where(col(Chat.next_due_at) <= now)
-            .where(col(Chat.paused).is_(False))
-            .where(col(Chat.active).is_(True))
-            .order_by(col(Chat.next_due_at))
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        ).all()
-        for chat in chats:
-            _plan_chat(session, chat, course, now, day_start_hour, lease, plan)
+    chats = session.exec(
+        select(Chat)
+        .where(col(Chat.next_due_at) <= now)
+        .where(col(Chat.paused).is_(False))
+        .where(col(Chat.active).is_(True))
+        .order_by(col(Chat.next_due_at))
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+    for chat in chats:
+        _plan_chat(session, chat, course, now, day_start_hour, lease, plan)
     return plan
 
 

@@ -18,11 +18,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, update
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from bot.storage.db import session_scope
+from bot.storage.kinds import DeliveryStatus
 from bot.storage.models import Chat, Delivery
 
 
@@ -57,7 +57,7 @@ def claim_delivery(
         local_day=local_day,
         scheduled=scheduled,
         sent_at=now,
-        status="claimed",
+        status=DeliveryStatus.CLAIMED,
         lease_until=now + lease,
     )
     try:
@@ -70,71 +70,71 @@ def claim_delivery(
     return Work(delivery.id, chat.id, chat.kind, drop_id, chat.path_round, 0, now + lease)
 
 
-def reclaim_stale(engine: Engine, now: datetime, lease: timedelta, limit: int = 500) -> list[Work]:
+def reclaim_stale(
+    session: Session, now: datetime, lease: timedelta, limit: int = 500
+) -> list[Work]:
     """Deliveries whose sender died (lease expired): take them over and resume."""
     works: list[Work] = []
-    with session_scope(engine) as session:
-        rows = session.exec(
-            select(Delivery, Chat)
-            .join(Chat, col(Chat.id) == col(Delivery.chat_id))
-            .where(col(Delivery.status).in_(("claimed", "sending")))
-            .where(col(Delivery.lease_until) < now)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        ).all()
-        for delivery, chat in rows:
-            if delivery.status == "sending":
-                delivery.parts_sent += 1
-            delivery.status = "claimed"
-            delivery.lease_until = now + lease
-            if not chat.active:
-                delivery.status = "failed"
-                continue
-            assert delivery.id is not None
-            works.append(
-                Work(
-                    delivery.id,
-                    chat.id,
-                    chat.kind,
-                    delivery.drop_id,
-                    delivery.path_round,
-                    delivery.parts_sent,
-                    now + lease,
-                )
+    rows = session.exec(
+        select(Delivery, Chat)
+        .join(Chat, col(Chat.id) == col(Delivery.chat_id))
+        .where(col(Delivery.status).in_((DeliveryStatus.CLAIMED, DeliveryStatus.SENDING)))
+        .where(col(Delivery.lease_until) < now)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+    for delivery, chat in rows:
+        if delivery.status == DeliveryStatus.SENDING:
+            delivery.parts_sent += 1
+        delivery.status = DeliveryStatus.CLAIMED
+        delivery.lease_until = now + lease
+        if not chat.active:
+            delivery.status = DeliveryStatus.FAILED
+            continue
+        assert delivery.id is not None
+        works.append(
+            Work(
+                delivery.id,
+                chat.id,
+                chat.kind,
+                delivery.drop_id,
+                delivery.path_round,
+                delivery.parts_sent,
+                now + lease,
             )
+        )
     return works
 
 
 def mark_sending(
-    engine: Engine, delivery_id: int, *, held: datetime, lease_until: datetime
+    session: Session, delivery_id: int, *, held: datetime, lease_until: datetime
 ) -> bool:
     """A part is about to leave; the lease moves on to ``lease_until``. False: not ours."""
-    return _set(engine, delivery_id, held, status="sending", lease_until=lease_until)
+    return _set(session, delivery_id, held, status=DeliveryStatus.SENDING, lease_until=lease_until)
 
 
 def mark_part_sent(
-    engine: Engine, delivery_id: int, parts_sent: int, *, held: datetime, last: bool
+    session: Session, delivery_id: int, parts_sent: int, *, held: datetime, last: bool
 ) -> bool:
-    status = "sent" if last else "claimed"
-    return _set(engine, delivery_id, held, status=status, parts_sent=parts_sent)
+    status = DeliveryStatus.SENT if last else DeliveryStatus.CLAIMED
+    return _set(session, delivery_id, held, status=status, parts_sent=parts_sent)
 
 
-def mark_failed(engine: Engine, delivery_id: int, *, held: datetime) -> bool:
-    return _set(engine, delivery_id, held, status="failed")
+def mark_failed(session: Session, delivery_id: int, *, held: datetime) -> bool:
+    return _set(session, delivery_id, held, status=DeliveryStatus.FAILED)
 
 
-def release(engine: Engine, delivery_id: int, *, held: datetime, retry_at: datetime) -> bool:
+def release(session: Session, delivery_id: int, *, held: datetime, retry_at: datetime) -> bool:
     """Give the delivery back (a send that failed for now); a later tick resumes it."""
-    return _set(engine, delivery_id, held, status="claimed", lease_until=retry_at)
+    return _set(session, delivery_id, held, status=DeliveryStatus.CLAIMED, lease_until=retry_at)
 
 
-def _set(engine: Engine, delivery_id: int, held: datetime, **values: object) -> bool:
+def _set(session: Session, delivery_id: int, held: datetime, **values: object) -> bool:
     """Update the delivery if its lease is still ``held``; True if it was."""
-    with session_scope(engine) as session:
-        result = session.execute(
-            update(Delivery)
-            .where(col(Delivery.id) == delivery_id)
-            .where(col(Delivery.lease_until) == held)
-            .values(**values)
-        )
-        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+    result = session.execute(
+        update(Delivery)
+        .where(col(Delivery.id) == delivery_id)
+        .where(col(Delivery.lease_until) == held)
+        .values(**values)
+    )
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]

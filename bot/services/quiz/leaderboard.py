@@ -14,6 +14,9 @@ from sqlmodel import Session, col, func, select
 
 from bot.core import day_bounds, streak
 from bot.core.today import Today
+from bot.services.context import Services
+from bot.services.delivery.due import chat_zone
+from bot.services.path import ChatRef, chat_of
 from bot.storage.models import ActivityDay, Learner, ReviewLog
 
 TOP = 10
@@ -86,3 +89,12 @@ def _streaks(session: Session, learner_ids: list[int], today: date) -> dict[int,
     for learner_id, day in rows:
         days[learner_id].append(date.fromisoformat(day))
     return {learner_id: streak(days[learner_id], today) for learner_id in learner_ids}
+
+
+def group_board(
+    session: Session, services: Services, group: ChatRef, *, caller_id: int
+) -> tuple[Board, str]:
+    """/leaderboard: the group's week in its own zone, and the group's title."""
+    chat = chat_of(session, group)
+    today = Today.at(services.clock(), chat_zone(chat), services.settings.day_start_hour)
+    return leaderboard(session, chat.id, caller_id=caller_id, today=today), chat.title or ""

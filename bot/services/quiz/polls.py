@@ -18,7 +18,9 @@ from fsrs import Scheduler
 from sqlmodel import Session, col, select
 
 from bot.core.today import Today
+from bot.services.context import Services
 from bot.services.quiz.answers import record_answer
+from bot.services.quiz.bank import quiz_bank
 from bot.services.quiz.cards import state_of
 from bot.services.quiz.learners import ensure_learner, learner_zone, scheduler_for
 from bot.storage.models import Card, Delivery, QuizPoll, ReviewLog
@@ -183,3 +185,13 @@ def record_poll_answer(
         chat_id=poll.chat_id,
         answered_after=poll.sent_at,
     )
+
+
+def polls_for_group(
+    session: Session, services: Services, chat_id: int, drop_id: str
+) -> list[PollChoice]:
+    """``choose_poll_items`` now, with the course-wide scheduler (a group has no retention)."""
+    return choose_poll_items(
+        session, quiz_bank(), chat_id=chat_id, drop_id=drop_id, now=services.clock(),
+        scheduler=scheduler_for(session, None),
+    )  # fmt: skip

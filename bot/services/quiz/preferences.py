@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlmodel import Session
+
+from bot.services.quiz.learners import ensure_learner
 from bot.storage.models import Learner
 
 RETENTION_MIN, RETENTION_MAX = 0.80, 0.97
@@ -137,3 +140,11 @@ def describe(learner: Learner) -> str:
         f"• cap: {learner.review_cap} reviews a day\n"
         f"• with_drop: {'on' if learner.reviews_with_drop else 'off'}"
     )
+
+
+def save(session: Session, user_id: int, first_name: str, changes: Changes) -> str:
+    """Apply validated ``changes`` to the learner's settings; describe them as they now are."""
+    learner = ensure_learner(session, user_id, first_name)
+    apply(learner, changes)
+    session.add(learner)
+    return describe(learner)

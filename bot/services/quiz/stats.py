@@ -12,8 +12,11 @@ from sqlmodel import Session, col, select
 
 from bot.core import streak
 from bot.core.today import Today
-from bot.services.quiz.bank import drop_of
+from bot.services.context import Services
+from bot.services.quiz.bank import drop_of, quiz_bank
 from bot.services.quiz.cards import state_of
+from bot.services.quiz.flow import learner_today
+from bot.services.quiz.learners import ensure_learner, scheduler_for
 from bot.storage.models import ActivityDay, Card, ReviewLog
 from quizzes import QuizBank, forecast_due, retrievability
 from quizzes.bank import drop_order
@@ -120,3 +123,10 @@ def _was_reviewed(previous_state: str | None) -> bool:
     except ValueError:
         return False
     return isinstance(state, dict) and state.get("last_review") is not None
+
+
+def my_stats(session: Session, services: Services, user_id: int, first_name: str) -> Stats:
+    """/stats for one learner, as of now in the learner's zone."""
+    learner = ensure_learner(session, user_id, first_name)
+    today = learner_today(session, services, user_id)
+    return learner_stats(session, user_id, today, scheduler_for(session, learner), quiz_bank())

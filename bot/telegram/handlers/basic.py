@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from telegram import Update
 from telegram.constants import ChatType
-from telegram.ext import ApplicationHandlerStop
+from telegram.ext import ApplicationHandlerStop, BaseHandler, CallbackQueryHandler
 
-from bot.services.context import AppContext, services_of
-from bot.storage.db import session_scope
-from bot.storage.registry import register_chat, register_learner
-from bot.telegram.commands import help_text
+from bot.services.path import ChatRef, Person, first_contact
+from bot.telegram.commands import Command, help_text
+from bot.telegram.context import AppContext, services_of
 from bot.telegram.transport.pacing import Urgency, current_urgency
 from bot.telegram.transport.updates import is_typed
 from bot.telegram.views.formatting import markdown
@@ -29,25 +29,25 @@ async def set_urgency(update: Update, context: AppContext) -> None:
 async def track_chat(update: Update, context: AppContext) -> None:
     """Record every chat and user once per process, before any other handler runs."""
     chat, user = update.effective_chat, update.effective_user
-    services = services_of(context)
+    known = context.bot_data.known_chats
     keys = [k for k in (chat.id if chat else None, user.id if user else None) if k is not None]
-    if all(k in services.known_chats for k in keys):
+    if all(k in known for k in keys):
         return
-    with session_scope(services.engine) as session:
-        if chat is not None and chat.type != ChatType.CHANNEL:
-            register_chat(session, chat_id=chat.id, kind=chat.type, title=chat.title)
-        if user is not None and not user.is_bot:
-            private = chat.id if chat is not None and chat.type == ChatType.PRIVATE else None
-            register_learner(
-                session, user_id=user.id, first_name=user.first_name, private_chat_id=private
-            )
-    services.known_chats.update(keys)
+    chat_ref = None
+    if chat is not None and chat.type != ChatType.CHANNEL:
+        chat_ref = ChatRef(chat.id, chat.type, chat.title)
+    person = None
+    if user is not None and not user.is_bot:
+        private = chat.id if chat is not None and chat.type == ChatType.PRIVATE else None
+        person = Person(user.id, user.first_name, private)
+    await services_of(context).transaction(first_contact, chat_ref, person)
+    known.update(keys)
 
 
 async def help_command(update: Update, context: AppContext) -> None:
     """List the commands that exist."""
     assert update.effective_message is not None
-    text, entities = markdown(help_text())
+    text, entities = markdown(help_text(context.bot_data.menu))
     await update.effective_message.reply_text(text, entities=entities)
 
 
@@ -85,3 +85,15 @@ async def refuse_forged_press(update: Update, context: AppContext) -> None:
     if user.id != chat.id:
         await query.answer("This button isn't yours.", show_alert=True)
         raise ApplicationHandlerStop
+
+
+COMMANDS = (Command("help", "What this bot can do", help_command),)
+
+
+def handlers() -> list[BaseHandler[Update, AppContext, Any]]:
+    return []
+
+
+def expired_button_handler() -> CallbackQueryHandler[AppContext, Any]:
+    """After every button handler: the press of a button nobody knows."""
+    return CallbackQueryHandler(expired_button)

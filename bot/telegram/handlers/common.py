@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Coroutine
-from datetime import timedelta
 from typing import Any
 
-from sqlmodel import Session
 from telegram import ChatMember, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
 
-from bot.services import journey
-from bot.services.context import AppContext, Services, services_of
-from bot.services.delivery.outbox import Work
-from bot.storage.db import session_scope
+from bot.services.path import ChatRef, chat_of
 from bot.storage.models import Chat
-from bot.storage.registry import register_chat
+from bot.telegram.context import AppContext, services_of
 from bot.telegram.views.formatting import markdown
 
 
@@ -41,12 +36,16 @@ async def follow_up(context: AppContext, update: Update, work: Coroutine[Any, An
         await work
 
 
-def chat_row(context: AppContext, update: Update) -> Chat:
+async def chat_row(context: AppContext, update: Update) -> Chat:
     """The chat's row (created if this is first contact)."""
+    return await services_of(context).transaction(chat_of, chat_ref(update))
+
+
+def chat_ref(update: Update) -> ChatRef:
+    """The update's chat, as the services take it."""
     chat = update.effective_chat
     assert chat is not None
-    with session_scope(services_of(context).engine) as session:
-        return register_chat(session, chat_id=chat.id, kind=chat.type, title=chat.title)
+    return ChatRef(chat.id, chat.type, chat.title)
 
 
 def is_private(update: Update) -> bool:
@@ -66,19 +65,3 @@ async def may_change_settings(update: Update, context: AppContext) -> bool:
 
 def command_args(context: AppContext) -> str:
     return " ".join(context.args or [])
-
-
-def claim_next_drop(
-    services: Services, session: Session, chat: Chat, *, scheduled: bool
-) -> Work | None:
-    """Claim the chat's next drop for sending now (onboarding, /next, /restart)."""
-    settings = services.settings
-    return journey.deliver_now(
-        session,
-        chat,
-        services.course,
-        services.clock(),
-        day_start_hour=settings.day_start_hour,
-        lease=timedelta(seconds=settings.delivery_lease_s),
-        scheduled=scheduled,
-    )

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
-from sqlmodel import col, select
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler
 
-from bot.services.context import AppContext, services_of
-from bot.storage.db import session_scope
-from bot.storage.models import Delivery
+from bot.services.delivery.chats import reached_drops
+from bot.telegram.commands import Command
+from bot.telegram.context import AppContext, services_of
 from bot.telegram.handlers.common import chat_row, command_args, reply
 from bot.telegram.views.parts import Part, drop_parts
 from drops.render import render_faq_entry
@@ -17,17 +18,12 @@ from drops.render import render_faq_entry
 DROP_ID = re.compile(r"^\d\.\d$")
 
 
-def _reached(context: AppContext, chat_id: int) -> set[str]:
-    with session_scope(services_of(context).engine) as session:
-        return set(session.exec(select(Delivery.drop_id).where(col(Delivery.chat_id) == chat_id)))
-
-
 async def drop_command(update: Update, context: AppContext) -> None:
     """/drop <id>: show a drop this chat has already reached."""
     services = services_of(context)
     course = services.course
-    chat = chat_row(context, update)
-    reached = _reached(context, chat.id)
+    chat = await chat_row(context, update)
+    reached = await services.transaction(reached_drops, chat.id)
     wanted = command_args(context).strip()
     if not wanted:
         if not reached:
@@ -47,10 +43,9 @@ async def on_drop_button(update: Update, context: AppContext) -> None:
     query = update.callback_query
     assert query is not None
     await query.answer()
-    chat = chat_row(context, update)
-    await _show(
-        update, context, (query.data or "").removeprefix("drop:"), _reached(context, chat.id)
-    )
+    chat = await chat_row(context, update)
+    reached = await services_of(context).transaction(reached_drops, chat.id)
+    await _show(update, context, (query.data or "").removeprefix("drop:"), reached)
 
 
 async def _show(update: Update, context: AppContext, wanted: str, reached: set[str]) -> None:
@@ -67,11 +62,10 @@ async def _show(update: Update, context: AppContext, wanted: str, reached: set[s
             "/next brings the next one once the current one is done.",
         )
         return
-    chat = chat_row(context, update)
-    assert services.sender is not None
+    chat = await chat_row(context, update)
     drop = course.drop(wanted)
     parts = drop_parts(course, drop, path_round=chat.path_round, closing=())
-    await services.sender.send_parts(chat.id, parts)
+    await context.bot_data.sender.send_parts(chat.id, parts)
 
 
 async def faq(update: Update, context: AppContext) -> None:
@@ -95,8 +89,21 @@ async def on_faq_button(update: Update, context: AppContext) -> None:
         await query.answer("This button has expired.", show_alert=True)
         return
     await query.answer()
-    assert services.sender is not None and update.effective_chat is not None
+    assert update.effective_chat is not None
     messages = render_faq_entry(services.course.faq[int(index)])
-    await services.sender.send_parts(
+    await context.bot_data.sender.send_parts(
         update.effective_chat.id, [Part(m.text, list(m.entities)) for m in messages]
     )
+
+
+COMMANDS = (
+    Command("drop", "Show any drop you have reached, e.g. /drop 2.2", drop_command),
+    Command("faq", "Frequently asked questions about distillation", faq),
+)
+
+
+def handlers() -> list[BaseHandler[Update, AppContext, Any]]:
+    return [
+        CallbackQueryHandler(on_drop_button, pattern=r"^drop:"),
+        CallbackQueryHandler(on_faq_button, pattern=r"^faq:"),
+    ]

@@ -6,13 +6,16 @@ import asyncio
 import contextlib
 import logging
 import time
+from typing import Any
 
 from telegram import Message, Update
 from telegram.constants import ChatAction, ChatType
 from telegram.error import TelegramError
+from telegram.ext import BaseHandler
 
-from bot.services.context import AppContext, AppType, Services, services_of
-from bot.services.distill import record_run, renew_runs, take_interrupted, update_run
+from bot.services.distill import SandboxOff
+from bot.telegram.commands import Command
+from bot.telegram.context import AppContext, AppType
 from bot.telegram.handlers.common import command_args, reply
 from bot.telegram.views.formatting import markdown
 from kd_sandbox.queue import QueueRefused, Ticket
@@ -36,8 +39,7 @@ async def distill(update: Update, context: AppContext) -> None:
     message, user, chat = update.effective_message, update.effective_user, update.effective_chat
     if message is None or user is None or chat is None:
         return
-    services = services_of(context)
-    sandbox = services.sandbox
+    runs = context.bot_data.distill
     text = command_args(context)
     if text.strip().lower() in ("help", "?", "-h", "--help"):
         await reply(update, help_text())
@@ -48,54 +50,38 @@ async def distill(update: Update, context: AppContext) -> None:
         # The parser's message is our Markdown: user text in it sits in `code`, sanitised.
         await reply(update, f"{error}\n\nSend `/distill help` for every setting.")
         return
-    if sandbox is None:
-        await reply(update, "The sandbox is switched off on this server.")
-        return
-    is_group = chat.type != ChatType.PRIVATE
     progress = _Progress()
     try:
-        ticket: Ticket[RunResult] = sandbox.queue.submit(
-            user.id, chat.id, is_group, lambda: _run(services, spec, progress)
-        )
+        run = await runs.submit(
+            spec, user_id=user.id, chat_id=chat.id, in_group=chat.type != ChatType.PRIVATE,
+            on_progress=progress.report,
+        )  # fmt: skip
+    except SandboxOff:
+        await reply(update, "The sandbox is switched off on this server.")
+        return
     except QueueRefused as refused:
         await message.reply_text(str(refused))
         return
-    run_id = record_run(
-        services.engine, user_id=user.id, chat_id=chat.id, settings=spec.as_settings(),
-        now=services.clock(), owner=services.settings.instance_name,
-    )  # fmt: skip
-    progress.run_id = run_id
-    status = await message.reply_text(_status_text(spec, ticket, None))
-    update_run(services.engine, run_id, status_message_id=status.message_id)
-    progress.attach(status, spec, ticket)
-    watcher = asyncio.create_task(_watch_queue(status, spec, ticket, progress))
+    status = await message.reply_text(_status_text(spec, run.ticket, None))
+    await runs.shown_in(run, status.message_id)
+    progress.attach(status, spec, run.ticket)
+    watcher = asyncio.create_task(_watch_queue(status, spec, run.ticket, progress))
     try:
-        result = await ticket
+        result = await runs.outcome(run)
     except SandboxError as error:
-        update_run(services.engine, run_id, status=_failure_status(error), now=services.clock())
         await _edit(status, _failure_text(error))
         return
     finally:
         watcher.cancel()
-    update_run(services.engine, run_id, status="done", now=services.clock(), metrics=result.metrics)
     await context.bot.send_chat_action(chat.id, ChatAction.UPLOAD_PHOTO)
     await message.reply_photo(result.png, caption=result.caption[:1024])
     await _edit(status, f"✅ Done in {result.wall_s:.1f} s — {spec.as_settings() or 'defaults'}")
-
-
-async def _run(services: Services, spec: RunSpec, progress: _Progress) -> RunResult:
-    assert services.sandbox is not None
-    update_run(services.engine, progress.run_id, status="running")
-    return await services.sandbox.worker.run(
-        spec, progress.report, timeout_s=services.settings.sandbox_timeout_s
-    )
 
 
 class _Progress:
     """Edits the status message with a bar, at most every EDIT_EVERY_S seconds."""
 
     def __init__(self) -> None:
-        self.run_id = 0
         self.status: Message | None = None
         self.spec: RunSpec | None = None
         self.ticket: Ticket[RunResult] | None = None
@@ -139,10 +125,6 @@ def _status_text(spec: RunSpec, ticket: Ticket[RunResult], fraction: float | Non
     return f"🏃 /distill {settings}: training…\n{bar}"
 
 
-def _failure_status(error: SandboxError) -> str:
-    return "timeout" if isinstance(error, RunTimeout) else "failed"
-
-
 def _failure_text(error: SandboxError) -> str:
     if isinstance(error, RunTimeout):
         return f"⏱ {error} Try fewer steps, e.g. /distill steps=300."
@@ -161,11 +143,7 @@ async def _edit(status: Message, text: str) -> None:
 async def tell_interrupted(application: AppType, *, at_start: bool) -> None:
     """Every run a stopped process left unfinished gets a clear word: at start-up the runs
     of this process's previous life, and at any time those whose lease ran out."""
-    services: Services = application.bot_data.services
-    runs = take_interrupted(
-        services.engine, services.clock(), owner=services.settings.instance_name, at_start=at_start
-    )
-    for run in runs:
+    for run in await application.bot_data.distill.take_interrupted(at_start=at_start):
         settings = run.settings.replace("`", "'") or "defaults"
         text, entities = markdown(
             f"⚠️ Your /distill run (`{settings}`) was interrupted by a restart of the bot. "
@@ -182,6 +160,14 @@ async def run_leases_job(context: AppContext) -> None:
 
 async def check_run_leases(application: AppType) -> None:
     """Vouch for this process's runs; report those of a process that stopped."""
-    services: Services = application.bot_data.services
-    renew_runs(services.engine, owner=services.settings.instance_name, now=services.clock())
+    await application.bot_data.distill.renew_leases()
     await tell_interrupted(application, at_start=False)
+
+
+COMMANDS = (
+    Command("distill", "Run a real teacher→student distillation: /distill T=4 alpha=0.9", distill),
+)
+
+
+def handlers() -> list[BaseHandler[Update, AppContext, Any]]:
+    return []

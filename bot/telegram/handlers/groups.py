@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from telegram import ChatMember, Update
+from typing import Any
 
-from bot.services.context import AppContext, services_of
+from telegram import ChatMember, Update
+from telegram.ext import BaseHandler, ChatMemberHandler
+
 from bot.services.delivery import chats
-from bot.storage.db import session_scope
-from bot.storage.models import Chat
+from bot.telegram.commands import Command
+from bot.telegram.context import AppContext, services_of
 from bot.telegram.handlers.common import chat_row, reply
 from bot.telegram.handlers.onboarding import GROUP_HELLO
 
@@ -22,13 +24,16 @@ async def on_my_chat_member(update: Update, context: AppContext) -> None:
     services = services_of(context)
     old, new = change.old_chat_member.status, change.new_chat_member.status
     if new in GONE:
-        services.known_chats.discard(change.chat.id)
-        chats.deactivate(services.engine, change.chat.id)
+        context.bot_data.known_chats.discard(change.chat.id)
+        await services.transaction(chats.deactivate, change.chat.id)
         return
-    chat = chat_row(context, update)
-    with session_scope(services.engine) as session:
-        row = session.get(Chat, chat.id)
-        if row is not None:
-            row.active = True
+    await chat_row(context, update)  # a chat that has us back is active again
     if old in GONE and change.chat.type != "private":
         await reply(update, GROUP_HELLO)
+
+
+COMMANDS: tuple[Command, ...] = ()
+
+
+def handlers() -> list[BaseHandler[Update, AppContext, Any]]:
+    return [ChatMemberHandler(on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER)]

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import time
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from telegram import (
@@ -16,16 +17,16 @@ from telegram import (
     ReplyKeyboardRemove,
     Update,
 )
+from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filters
 
 from bot.core import InputError, parse_delivery_time, parse_time_zone, zone_from_location
-from bot.services import journey
-from bot.services.context import AppContext, services_of
-from bot.storage.db import session_scope
-from bot.storage.models import Chat
+from bot.services import path
+from bot.services.schedule import Awaiting, apply_schedule, awaiting, set_awaiting
+from bot.telegram.commands import Command
+from bot.telegram.context import AppContext, services_of
 from bot.telegram.delivery_job import deliver_drop
 from bot.telegram.handlers.common import (
-    chat_row,
-    claim_next_drop,
+    chat_ref,
     command_args,
     is_private,
     may_change_settings,
@@ -63,15 +64,14 @@ def zone_keyboard() -> InlineKeyboardMarkup:
 
 async def start(update: Update, context: AppContext) -> None:
     """Greet; in a private chat ask for a time and a zone, or say where the learner is."""
-    chat = chat_row(context, update)
+    services = services_of(context)
+    when = await services.transaction(path.welcome, services, chat_ref(update))
     user = update.effective_user
     name = user.first_name if user else "there"
     if not is_private(update):
         await reply(update, GROUP_HELLO)
         return
-    if journey.is_scheduled(chat):
-        services = services_of(context)
-        when = journey.describe_next(chat, services.clock(), services.settings.day_start_hour)
+    if when is not None:
         await reply(
             update,
             f"Welcome back, {name}! Next drop: {when}.\n"
@@ -86,7 +86,7 @@ async def start(update: Update, context: AppContext) -> None:
         "When should your daily drop arrive? Pick a time or type one (like 07:45).",
         markup=time_keyboard(),
     )
-    _set_awaiting(context, chat.id, "time")
+    await services.transaction(set_awaiting, chat_ref(update).id, Awaiting.TIME)
 
 
 GROUP_HELLO = (
@@ -95,13 +95,6 @@ GROUP_HELLO = (
     "An administrator sets the schedule: `/settime 09:00` and `/timezone Europe/Berlin`. "
     "Anyone can use /distill to run a real distillation and /help for the rest."
 )
-
-
-def _set_awaiting(context: AppContext, chat_id: int, what: str | None) -> None:
-    with session_scope(services_of(context).engine) as session:
-        chat = session.get(Chat, chat_id)
-        if chat is not None:
-            chat.awaiting = what
 
 
 async def on_time_button(update: Update, context: AppContext) -> None:
@@ -115,7 +108,9 @@ async def on_time_button(update: Update, context: AppContext) -> None:
     await query.answer()
     if value == "type":
         assert update.effective_chat is not None
-        _set_awaiting(context, update.effective_chat.id, "time")
+        await services_of(context).transaction(
+            set_awaiting, update.effective_chat.id, Awaiting.TIME
+        )
         await reply(update, "Send me a time like `07:45` or `7:45 pm`.")
         return
     try:
@@ -137,7 +132,9 @@ async def on_zone_button(update: Update, context: AppContext) -> None:
     await query.answer()
     if value == "type":
         assert update.effective_chat is not None
-        _set_awaiting(context, update.effective_chat.id, "zone")
+        await services_of(context).transaction(
+            set_awaiting, update.effective_chat.id, Awaiting.ZONE
+        )
         markup = None
         if is_private(update):
             markup = ReplyKeyboardMarkup(
@@ -164,11 +161,9 @@ async def on_typed_text(update: Update, context: AppContext) -> None:
     message = update.effective_message
     if message is None or message.text is None or update.effective_chat is None:
         return
-    with session_scope(services_of(context).engine) as session:
-        chat = session.get(Chat, update.effective_chat.id)
-        awaiting = chat.awaiting if chat is not None else None
-    if awaiting in ("time", "zone"):
-        what = TIME_INPUT if awaiting == "time" else ZONE_INPUT
+    owed = await services_of(context).transaction(awaiting, update.effective_chat.id)
+    if owed in (Awaiting.TIME, Awaiting.ZONE):
+        what = TIME_INPUT if owed == Awaiting.TIME else ZONE_INPUT
         await _schedule_from_text(update, context, what, message.text)
     elif is_private(update):
         await message.reply_text("I answer commands — type /help to see them.")
@@ -255,32 +250,17 @@ async def _apply_schedule(
 ) -> None:
     """Store the change, ask for what is still missing, confirm, and start the path."""
     services = services_of(context)
-    settings = services.settings
     chat_id = update.effective_chat.id if update.effective_chat else None
     assert chat_id is not None
-    now = services.clock()
-    work = None
-    with session_scope(services.engine) as session:
-        chat = session.get(Chat, chat_id)
-        assert chat is not None
-        if zone is None and chat.time_zone is None and not is_private(update):
-            zone = ZoneInfo(settings.default_time_zone)
-        if delivery_time is None and chat.delivery_time is None and not is_private(update):
-            delivery_time = settings.default_delivery_time
-        journey.set_schedule(
-            chat, now, settings.day_start_hour, delivery_time=delivery_time, zone=zone
-        )
-        missing = (
-            "time" if chat.delivery_time is None else "zone" if chat.time_zone is None else None
-        )
-        chat.awaiting = missing
-        if missing is None and chat.current_drop_id is None and chat.finished_at is None:
-            work = claim_next_drop(services, session, chat, scheduled=True)
-        when = journey.describe_next(chat, now, settings.day_start_hour)
-    if missing == "time":
+    change = await services.transaction(
+        apply_schedule, services, chat_id, in_group=not is_private(update),
+        delivery_time=delivery_time, zone=zone,
+    )  # fmt: skip
+    missing, when, work = change.missing, change.next_drop, change.work
+    if missing == Awaiting.TIME:
         await reply(update, "Got it. When should the daily drop arrive?", markup=time_keyboard())
         return
-    if missing == "zone":
+    if missing == Awaiting.ZONE:
         await reply(update, "And which time zone are you in?", markup=zone_keyboard())
         return
     assert update.effective_chat is not None
@@ -289,5 +269,26 @@ async def _apply_schedule(
         reply_markup=ReplyKeyboardRemove() if is_private(update) else None,
     )
     if work is not None:
-        assert services.sender is not None
-        await deliver_drop(services.sender, work)
+        await deliver_drop(context.bot_data.sender, work)
+
+
+COMMANDS = (
+    Command("start", "Start the course, or see where you are", start),
+    Command("settime", "Change the delivery time, e.g. /settime 07:30", settime),
+    Command("timezone", "Change the time zone, e.g. /timezone Europe/Berlin", timezone_command),
+)
+
+
+def handlers() -> list[BaseHandler[Update, AppContext, Any]]:
+    return [
+        CallbackQueryHandler(on_time_button, pattern=r"^time:"),
+        CallbackQueryHandler(on_zone_button, pattern=r"^tz:"),
+    ]
+
+
+def typed_input_handlers() -> list[BaseHandler[Update, AppContext, Any]]:
+    """A time or zone typed (or a location shared) when we asked for one."""
+    return [
+        MessageHandler(filters.LOCATION & filters.ChatType.PRIVATE, on_location),
+        MessageHandler(filters.TEXT & ~filters.COMMAND, on_typed_text),
+    ]

@@ -4,41 +4,50 @@ from __future__ import annotations
 
 import contextlib
 import re
+from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
+from telegram.ext import BaseHandler, CallbackQueryHandler
 
-from bot.services import journey
-from bot.services.context import AppContext, Services, services_of
-from bot.storage.db import session_scope
-from bot.storage.models import Chat
+from bot.services import journey, path
 from bot.telegram import quiz_flow
+from bot.telegram.commands import Command
+from bot.telegram.context import AppContext, services_of
 from bot.telegram.delivery_job import deliver_drop
 from bot.telegram.handlers.common import (
-    chat_row,
-    claim_next_drop,
+    chat_ref,
     follow_up,
     is_private,
     may_change_settings,
     reply,
 )
+from bot.telegram.views.notices import RESUME_DATA
 from bot.telegram.views.parts import drop_parts
 
 DONE_DATA = re.compile(r"^done:(?P<round>\d{1,6}):(?P<drop>\d\.\d)$")
-LAST_DROP = "4.1"
+
+
+NEXT_REFUSALS = {
+    path.NextRefusal.NOT_SCHEDULED: "Set your schedule first: send /start.",
+    path.NextRefusal.CURRENT_NOT_DONE: (
+        "Finish the current drop first (press ✅ Done under it, or /today to see it)."
+    ),
+    path.NextRefusal.END_OF_PATH: "You've reached the end of the path. /restart starts it over.",
+    path.NextRefusal.ALREADY_SENT: "That drop has already been sent — see /today.",
+}
 
 
 async def today(update: Update, context: AppContext) -> None:
     """/today: the current drop again."""
     services = services_of(context)
-    chat = chat_row(context, update)
-    if chat.current_drop_id is None:
+    drop_id, path_round = await services.transaction(path.current_drop, chat_ref(update))
+    if drop_id is None:
         await reply(update, "No drop yet — send /start to set your time and get drop 1.")
         return
-    assert services.sender is not None
-    drop = services.course.drop(chat.current_drop_id)
-    await services.sender.send_parts(
-        chat.id, drop_parts(services.course, drop, path_round=chat.path_round)
+    drop = services.course.drop(drop_id)
+    await context.bot_data.sender.send_parts(
+        chat_ref(update).id, drop_parts(services.course, drop, path_round=path_round)
     )
 
 
@@ -48,28 +57,11 @@ async def next_drop(update: Update, context: AppContext) -> None:
     if not await may_change_settings(update, context):
         await reply(update, "In a group, only administrators can pull the next drop early.")
         return
-    with session_scope(services.engine) as session:
-        chat = session.get(Chat, chat_row(context, update).id)
-        assert chat is not None
-        if not journey.is_scheduled(chat):
-            blocked = "Set your schedule first: send /start."
-        elif chat.current_drop_id is not None and not chat.current_opened:
-            blocked = "Finish the current drop first (press ✅ Done under it, or /today to see it)."
-        elif chat.finished_at is not None or (
-            chat.current_drop_id is not None
-            and services.course.next_id(chat.current_drop_id) is None
-        ):
-            blocked = "You've reached the end of the path. /restart starts it over."
-        else:
-            blocked = ""
-        work = None
-        if not blocked:
-            work = claim_next_drop(services, session, chat, scheduled=False)
-    if blocked or work is None:
-        await reply(update, blocked or "That drop has already been sent — see /today.")
+    outcome = await services.transaction(path.next_drop, services, chat_ref(update))
+    if isinstance(outcome, path.NextRefusal):
+        await reply(update, NEXT_REFUSALS[outcome])
         return
-    assert services.sender is not None
-    await deliver_drop(services.sender, work)
+    await deliver_drop(context.bot_data.sender, outcome)
 
 
 async def on_done(update: Update, context: AppContext) -> None:
@@ -82,51 +74,35 @@ async def on_done(update: Update, context: AppContext) -> None:
         await query.answer("This button has expired.", show_alert=True)
         return
     services = services_of(context)
-    settings = services.settings
-    now = services.clock()
-    with session_scope(services.engine) as session:
-        chat = session.get(Chat, update.effective_chat.id)
-        completed = chat is not None and journey.complete_drop(
-            session,
-            chat,
-            user.id,
-            path_round=int(match["round"]),
-            drop_id=match["drop"],
-            now=now,
-            day_start_hour=settings.day_start_hour,
-        )
-        known = chat is not None and chat.path_round == int(match["round"])
-        finished = False
-        if completed and chat is not None and match["drop"] == LAST_DROP:
-            chat.finished_at = now
-            chat.next_due_at = None
-            finished = True
-        when = journey.describe_next(chat, now, settings.day_start_hour) if chat else ""
-        stats = (
-            journey.progress(session, chat, user.id, now, settings.day_start_hour)
-            if finished and chat
-            else None
-        )
-    if not known:
+    done = await services.transaction(
+        path.complete, services, update.effective_chat.id, user.id,
+        path_round=int(match["round"]), drop_id=match["drop"],
+    )  # fmt: skip
+    if not done.known:
         await query.answer("This button has expired.", show_alert=True)
         return
-    await query.answer("Marked as done ✅" if completed else "Already done ✅")
+    await query.answer("Marked as done ✅" if done.first_time else "Already done ✅")
     with contextlib.suppress(BadRequest):  # already edited by a double tap
         await query.edit_message_reply_markup(
             InlineKeyboardMarkup([[InlineKeyboardButton("✅ Done", callback_data="noop")]])
         )
-    if completed:
-        await follow_up(context, update, _after_done(update, services, stats, when, match["drop"]))
+    if done.first_time:
+        await follow_up(
+            context,
+            update,
+            _after_done(update, context, done.finished, done.next_drop, match["drop"]),
+        )
 
 
 async def _after_done(
     update: Update,
-    services: Services,
+    context: AppContext,
     finished: journey.Progress | None,
     when: str,
     drop_id: str,
 ) -> None:
     """What follows a counted Done: a word on what comes next, then the drop's quiz."""
+    services = services_of(context)
     if finished is not None:
         await reply(
             update,
@@ -141,7 +117,7 @@ async def _after_done(
     if is_private(update) and update.effective_chat is not None and update.effective_user:
         # The drop's quiz starts right away (then the day's reviews, see bot/telegram/quiz_flow.py).
         await quiz_flow.after_drop(
-            services,
+            context.bot_data,
             chat_id=update.effective_chat.id,
             learner_id=update.effective_user.id,
             drop_id=drop_id,
@@ -159,10 +135,7 @@ async def pause(update: Update, context: AppContext) -> None:
     if not await may_change_settings(update, context):
         await reply(update, "Only this group's administrators can pause its drops.")
         return
-    with session_scope(services_of(context).engine) as session:
-        chat = session.get(Chat, chat_row(context, update).id)
-        assert chat is not None
-        journey.pause(chat)
+    await services_of(context).transaction(path.pause, chat_ref(update))
     await reply(update, "⏸ Paused. Your progress is kept; /resume picks up where you left off.")
 
 
@@ -175,12 +148,7 @@ async def resume(update: Update, context: AppContext) -> None:
         await reply(update, "Only this group's administrators can resume its drops.")
         return
     services = services_of(context)
-    now = services.clock()
-    with session_scope(services.engine) as session:
-        chat = session.get(Chat, chat_row(context, update).id)
-        assert chat is not None
-        journey.resume(chat, now, services.settings.day_start_hour)
-        when = journey.describe_next(chat, now, services.settings.day_start_hour)
+    when = await services.transaction(path.resume, services, chat_ref(update))
     await reply(update, f"▶️ Resumed. Next drop: {when}.")
 
 
@@ -189,12 +157,7 @@ async def progress(update: Update, context: AppContext) -> None:
     services = services_of(context)
     user = update.effective_user
     assert user is not None
-    now = services.clock()
-    with session_scope(services.engine) as session:
-        chat = session.get(Chat, chat_row(context, update).id)
-        assert chat is not None
-        stats = journey.progress(session, chat, user.id, now, services.settings.day_start_hour)
-        when = journey.describe_next(chat, now, services.settings.day_start_hour)
+    stats, when = await services.transaction(path.progress, services, chat_ref(update), user.id)
     summary = (
         f"**Your path** — {len(stats.done)} of {len(services.course)} drops done\n"
         f"🔥 Streak: {stats.streak} day{'s' if stats.streak != 1 else ''} · "
@@ -235,19 +198,29 @@ async def on_restart_answer(update: Update, context: AppContext) -> None:
             await query.edit_message_text("OK — keeping your place on the path.")
         return
     services = services_of(context)
-    settings = services.settings
-    now = services.clock()
-    with session_scope(services.engine) as session:
-        chat = session.get(Chat, chat_row(context, update).id)
-        assert chat is not None
-        journey.restart(chat, now, settings.day_start_hour)
-        work = None
-        if journey.is_scheduled(chat):
-            work = claim_next_drop(services, session, chat, scheduled=True)
+    _, work = await services.transaction(path.restart, services, chat_ref(update))
     with contextlib.suppress(BadRequest):
         await query.edit_message_text("🔄 Starting over. Here is drop 1.")
     if work is not None:
-        assert services.sender is not None
-        await deliver_drop(services.sender, work)
+        await deliver_drop(context.bot_data.sender, work)
     elif is_private(update):
         await reply(update, "Send /start to set your time and zone.")
+
+
+COMMANDS = (
+    Command("today", "Show the current drop again", today),
+    Command("next", "Get the next drop now (once the current one is done)", next_drop),
+    Command("progress", "Your path, streak and next delivery", progress),
+    Command("pause", "Pause the daily drops", pause),
+    Command("resume", "Resume the daily drops", resume),
+    Command("restart", "Start the path over", restart),
+)
+
+
+def handlers() -> list[BaseHandler[Update, AppContext, Any]]:
+    return [
+        CallbackQueryHandler(on_done, pattern=r"^done:"),
+        CallbackQueryHandler(resume, pattern=rf"^{RESUME_DATA}$"),
+        CallbackQueryHandler(on_restart_answer, pattern=r"^restart:"),
+        CallbackQueryHandler(noop, pattern=r"^noop$"),
+    ]

@@ -9,10 +9,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 from bot.services import plans
-from bot.services.context import AppContext, services_of
-from bot.services.delivery.due import chat_zone
-from bot.storage.db import session_scope
-from bot.telegram.handlers.common import chat_row, is_private, reply
+from bot.telegram.commands import Command
+from bot.telegram.context import AppContext, services_of
+from bot.telegram.handlers.common import chat_ref, is_private, reply
 from bot.telegram.views.formatting import escape
 
 PLANS_DATA = re.compile(r"^plans:(?P<id>\d{1,12})$")
@@ -21,7 +20,6 @@ DOCUMENT_CAPTION = "The full plan as a Markdown file. /plans lists your plans; /
 
 def handlers() -> list[BaseHandler[Update, AppContext, Any]]:
     return [
-        CommandHandler("plans", plans_command),
         deep_link("plans", plans_command),
         CallbackQueryHandler(on_plans_button, pattern=r"^plans:"),
     ]
@@ -49,10 +47,9 @@ async def plans_command(update: Update, context: AppContext) -> None:
     if not is_private(update) or user is None:
         await private_only(update, context, "plans")
         return
-    zone = chat_zone(chat_row(context, update))
-    with session_scope(services_of(context).engine) as session:
-        rows = plans.plans_of(session, user.id)
-        total = plans.count_plans(session, user.id)
+    zone, rows, total = await services_of(context).transaction(
+        plans.listing, chat_ref(update), user.id
+    )
     if not rows:
         await reply(update, "No plans yet. /plan turns one of your prompts into one.")
         return
@@ -77,9 +74,9 @@ async def on_plans_button(update: Update, context: AppContext) -> None:
     if match is None or user is None or chat is None or not is_private(update):
         await query.answer("This button has expired.", show_alert=True)
         return
-    zone = chat_zone(chat_row(context, update))
-    with session_scope(services_of(context).engine) as session:
-        plan = plans.plan_of(session, int(match["id"]), user.id)
+    zone, plan = await services_of(context).transaction(
+        plans.plan_with_zone, chat_ref(update), int(match["id"]), user.id
+    )
     if plan is None:  # someone else's id, or a deleted plan: say nothing about it
         await query.answer("That plan isn't available.", show_alert=True)
         return
@@ -90,3 +87,6 @@ async def on_plans_button(update: Update, context: AppContext) -> None:
         filename=plans.document_filename(plan.created_at, zone),
         caption=f"{plan.title} — {plans.local_date(plan.created_at, zone)}"[:1024],
     )
+
+
+COMMANDS = (Command("plans", "Your earlier plans, to get any of them again", plans_command),)

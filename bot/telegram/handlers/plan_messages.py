@@ -15,12 +15,12 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.core.planner import QUESTIONS, Question
 from bot.core.planner.costs import usd
 from bot.core.planner.questions import AnswerValue
+from bot.services.plans import RESUME, START_OVER
 from bot.telegram.views.formatting import escape
 
 PLAN_DATA = re.compile(
     r"^plan:(?P<cid>\d{1,9}):(?P<action>[a-z]{1,12})(?::(?P<value>[A-Za-z0-9_.\-]{1,16}))?$"
 )
-RESUME, START_OVER = "resume", "over"
 # A row of buttons holds this many label characters, so labels stay readable on a phone.
 ROW_CHARS, ROW_BUTTONS = 30, 5
 

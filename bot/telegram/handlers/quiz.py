@@ -13,16 +13,16 @@ from typing import Any
 
 from telegram import Update
 from telegram.error import BadRequest
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, PollAnswerHandler
+from telegram.ext import BaseHandler, CallbackQueryHandler, PollAnswerHandler
 
-from bot.services.context import AppContext, services_of
 from bot.services.quiz.bank import quiz_bank
 from bot.services.quiz.buttons import Place, answer_question, undo_question
 from bot.services.quiz.polls import record_poll_answer
 from bot.services.quiz.questions import Refusal
-from bot.storage.db import session_scope
+from bot.storage.kinds import QuestionKind
 from bot.telegram import quiz_flow as flow
-from bot.telegram.handlers import settings, stats
+from bot.telegram.commands import Command
+from bot.telegram.context import AppContext, services_of
 from bot.telegram.handlers.common import follow_up, is_private, reply
 from bot.telegram.transport.sender import keyboard
 from bot.telegram.views.formatting import entities_from_dicts, markdown
@@ -51,17 +51,16 @@ async def on_answer(update: Update, context: AppContext) -> None:
     services = services_of(context)
     settings = services.settings
     place = Place(services.clock(), settings.default_time_zone, settings.day_start_hour)
-    with session_scope(services.engine) as session:
-        outcome = answer_question(
-            session,
-            quiz_bank(),
-            question_id=int(match["question"]),
-            option=int(match["option"]),
-            user_id=user.id,
-            first_name=user.first_name,
-            chat_id=update.effective_chat.id if update.effective_chat else None,
-            place=place,
-        )
+    outcome = await services.transaction(
+        answer_question,
+        quiz_bank(),
+        question_id=int(match["question"]),
+        option=int(match["option"]),
+        user_id=user.id,
+        first_name=user.first_name,
+        chat_id=update.effective_chat.id if update.effective_chat else None,
+        place=place,
+    )
     if isinstance(outcome, Refusal):
         # A second tap on an answered question is common and harmless: a toast, no alert.
         await query.answer(outcome.value, show_alert=outcome is not Refusal.ANSWERED)
@@ -77,10 +76,10 @@ async def on_answer(update: Update, context: AppContext) -> None:
             text, entities=entities, reply_markup=keyboard(undo_buttons(question.id))
         )
     next_question = flow.continue_quiz(
-        services,
+        context.bot_data,
         chat_id=question.chat_id,
         learner_id=user.id,
-        kind=question.kind,
+        kind=QuestionKind(question.kind),
         drop_id=item.drop_id,
     )
     await follow_up(context, update, next_question)
@@ -95,14 +94,13 @@ async def on_undo(update: Update, context: AppContext) -> None:
         await query.answer(EXPIRED, show_alert=True)
         return
     services = services_of(context)
-    with session_scope(services.engine) as session:
-        outcome = undo_question(
-            session,
-            quiz_bank(),
-            question_id=int(match["question"]),
-            user_id=user.id,
-            now=services.clock(),
-        )
+    outcome = await services.transaction(
+        undo_question,
+        quiz_bank(),
+        question_id=int(match["question"]),
+        user_id=user.id,
+        now=services.clock(),
+    )
     if isinstance(outcome, str):
         await query.answer(outcome, show_alert=True)
         return
@@ -129,7 +127,7 @@ async def on_start_reviews(update: Update, context: AppContext) -> None:
     with contextlib.suppress(BadRequest):
         await query.edit_message_reply_markup(None)
     reviews = flow.start_reviews(
-        services_of(context), chat_id=update.effective_chat.id, learner_id=user.id
+        context.bot_data, chat_id=update.effective_chat.id, learner_id=user.id
     )
     await follow_up(context, update, reviews)
 
@@ -142,9 +140,7 @@ async def review(update: Update, context: AppContext) -> None:
     if not is_private(update):
         await reply(update, PRIVATE_ONLY)
         return
-    await flow.start_reviews(
-        services_of(context), chat_id=update.effective_chat.id, learner_id=user.id
-    )
+    await flow.start_reviews(context.bot_data, chat_id=update.effective_chat.id, learner_id=user.id)
 
 
 async def on_poll_answer(update: Update, context: AppContext) -> None:
@@ -153,29 +149,26 @@ async def on_poll_answer(update: Update, context: AppContext) -> None:
     if answer is None or answer.user is None or answer.user.is_bot:
         return  # an answer on behalf of a chat has no learner
     services = services_of(context)
-    with session_scope(services.engine) as session:
-        record_poll_answer(
-            session,
-            poll_id=answer.poll_id,
-            user_id=answer.user.id,
-            first_name=answer.user.first_name,
-            option_ids=list(answer.option_ids),
-            now=services.clock(),
-            default_zone=services.settings.default_time_zone,
-            day_start_hour=services.settings.day_start_hour,
-        )
+    await services.transaction(
+        record_poll_answer,
+        poll_id=answer.poll_id,
+        user_id=answer.user.id,
+        first_name=answer.user.first_name,
+        option_ids=list(answer.option_ids),
+        now=services.clock(),
+        default_zone=services.settings.default_time_zone,
+        day_start_hour=services.settings.day_start_hour,
+    )
 
 
 def handlers() -> list[BaseHandler[Update, AppContext, Any]]:
     """Every quiz handler, to be added before the catch-all button and command handlers."""
     return [
-        CommandHandler("review", review),
-        CommandHandler("stats", stats.stats),
-        CommandHandler("leaderboard", stats.leaderboard),
-        CommandHandler("settings", settings.settings),
         CallbackQueryHandler(on_answer, pattern=r"^qa:"),
         CallbackQueryHandler(on_undo, pattern=r"^qu:"),
         CallbackQueryHandler(on_start_reviews, pattern=rf"^{START_REVIEWS_DATA}$"),
-        CallbackQueryHandler(settings.on_button, pattern=r"^st:"),
         PollAnswerHandler(on_poll_answer),
     ]
+
+
+COMMANDS = (Command("review", "Your quiz reviews due today", review),)

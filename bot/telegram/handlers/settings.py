@@ -4,21 +4,15 @@ from __future__ import annotations
 
 import contextlib
 import re
+from typing import Any
 
-from telegram import Update, User
+from telegram import Update
 from telegram.error import BadRequest
+from telegram.ext import BaseHandler, CallbackQueryHandler
 
-from bot.services.context import AppContext, services_of
-from bot.services.quiz.learners import ensure_learner
-from bot.services.quiz.preferences import (
-    USAGE,
-    Changes,
-    SettingsError,
-    apply,
-    describe,
-    parse_settings,
-)
-from bot.storage.db import session_scope
+from bot.services.quiz.preferences import USAGE, SettingsError, parse_settings, save
+from bot.telegram.commands import Command
+from bot.telegram.context import AppContext, services_of
 from bot.telegram.handlers.common import command_args, is_private, reply
 from bot.telegram.transport.sender import keyboard
 from bot.telegram.views.formatting import escape, markdown
@@ -53,7 +47,7 @@ async def settings(update: Update, context: AppContext) -> None:
         problems = "\n".join(f"• {problem}" for problem in shown)
         await reply(update, f"Nothing changed:\n{escape(problems)}\n\n{USAGE}")
         return
-    current = _save(context, user, changes)
+    current = await services_of(context).transaction(save, user.id, user.first_name, changes)
     heading = "✅ Saved.\n\n" if changes else ""
     await reply(update, f"{heading}{current}\n\n{USAGE}", markup=keyboard(BUTTONS))
 
@@ -71,17 +65,19 @@ async def on_button(update: Update, context: AppContext) -> None:
     except SettingsError as error:
         await query.answer(error.problems[0][:190], show_alert=True)
         return
-    current = _save(context, user, changes)
+    current = await services_of(context).transaction(save, user.id, user.first_name, changes)
     await query.answer("✅ Saved")
     text, entities = markdown(f"{current}\n\n{USAGE}")
     with contextlib.suppress(BadRequest):  # "not modified" when the value was already set
         await query.edit_message_text(text, entities=entities, reply_markup=keyboard(BUTTONS))
 
 
-def _save(context: AppContext, user: User, changes: Changes) -> str:
-    """Apply validated ``changes`` to the user's settings; describe them as they now are."""
-    with session_scope(services_of(context).engine) as session:
-        learner = ensure_learner(session, user.id, user.first_name)
-        apply(learner, changes)
-        session.add(learner)
-        return describe(learner)
+COMMANDS = (
+    Command(
+        "settings", "Quiz settings: retention, daily review cap, reviews with the drop", settings
+    ),
+)
+
+
+def handlers() -> list[BaseHandler[Update, AppContext, Any]]:
+    return [CallbackQueryHandler(on_button, pattern=r"^st:")]

@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from zoneinfo import ZoneInfo
+from typing import Any
 
 from telegram import Update
+from telegram.ext import BaseHandler
 
-from bot.core.today import Today
-from bot.services.context import AppContext, services_of
-from bot.services.delivery.due import chat_zone
-from bot.services.quiz.bank import quiz_bank
-from bot.services.quiz.leaderboard import leaderboard as weekly_board
-from bot.services.quiz.learners import ensure_learner, scheduler_for
-from bot.services.quiz.stats import learner_stats
-from bot.storage.db import session_scope
-from bot.telegram.handlers.common import chat_row, is_private, reply
-from bot.telegram.quiz_flow import learner_today
+from bot.services.quiz.leaderboard import group_board
+from bot.services.quiz.stats import my_stats
+from bot.telegram.commands import Command
+from bot.telegram.context import AppContext, services_of
+from bot.telegram.handlers.common import chat_ref, is_private, reply
 from bot.telegram.views.chart import forecast_png
 from bot.telegram.views.formatting import markdown
 from bot.telegram.views.quiz import leaderboard_markdown, stats_markdown
@@ -30,12 +26,7 @@ async def stats(update: Update, context: AppContext) -> None:
     if user is None or chat is None:
         return
     services = services_of(context)
-    with session_scope(services.engine) as session:
-        learner = ensure_learner(session, user.id, user.first_name)
-        today = learner_today(session, services, user.id)
-        numbers = learner_stats(
-            session, user.id, today, scheduler_for(session, learner), quiz_bank()
-        )
+    numbers = await services.transaction(my_stats, services, user.id, user.first_name)
     titles = {drop.id: drop.title for drop in services.course.drops}
     await reply(update, stats_markdown(numbers, titles))
     if numbers.cards:
@@ -57,9 +48,17 @@ async def leaderboard(update: Update, context: AppContext) -> None:
         )
         return
     services = services_of(context)
-    group = chat_row(context, update)
-    zone: ZoneInfo = chat_zone(group)
-    today = Today.at(services.clock(), zone, services.settings.day_start_hour)
-    with session_scope(services.engine) as session:
-        board = weekly_board(session, group.id, caller_id=user.id, today=today)
-    await reply(update, leaderboard_markdown(board, group.title or "This group"))
+    board, title = await services.transaction(
+        group_board, services, chat_ref(update), caller_id=user.id
+    )
+    await reply(update, leaderboard_markdown(board, title or "This group"))
+
+
+COMMANDS = (
+    Command("stats", "Your quiz stats and a 14-day review forecast", stats),
+    Command("leaderboard", "In a group: this week's top quiz-poll answerers", leaderboard),
+)
+
+
+def handlers() -> list[BaseHandler[Update, AppContext, Any]]:
+    return []

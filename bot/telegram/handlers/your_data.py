@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
+from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.services import your_data
-from bot.services.context import AppContext, services_of
-from bot.storage.db import session_scope
+from bot.telegram.commands import Command
+from bot.telegram.context import AppContext, services_of
 from bot.telegram.handlers.common import is_private, reply
 
 FORGET_YES = "forget:yes"
@@ -37,8 +39,7 @@ async def export_command(update: Update, context: AppContext) -> None:
         await reply(update, _private_only("export"))
         return
     services = services_of(context)
-    with session_scope(services.engine) as session:
-        exported = your_data.export_user(session, user.id, now=services.clock())
+    exported = await services.transaction(your_data.export_user, user.id, now=services.clock())
     await context.bot.send_document(
         chat.id,
         your_data.to_json(exported).encode("utf-8"),
@@ -80,10 +81,9 @@ async def on_forget_button(update: Update, context: AppContext) -> None:
             await query.edit_message_text("Nothing was deleted.")
         return
     services = services_of(context)
-    with session_scope(services.engine) as session:
-        deleted = your_data.forget_user(session, user.id)
+    deleted = await services.transaction(your_data.forget_user, user.id)
     # The next update registers the user again, as a new learner.
-    services.known_chats.difference_update({user.id, chat.id})
+    context.bot_data.known_chats.difference_update({user.id, chat.id})
     await query.answer("Deleted.")
     rows = sum(deleted.values())
     with contextlib.suppress(BadRequest):
@@ -91,3 +91,13 @@ async def on_forget_button(update: Update, context: AppContext) -> None:
             f"🗑 Done: everything I stored about you is deleted ({rows} records). "
             "Send /start whenever you want to begin again."
         )
+
+
+COMMANDS = (
+    Command("export", "Everything I store about you, as a file", export_command),
+    Command("forget", "Delete everything I store about you", forget_command),
+)
+
+
+def handlers() -> list[BaseHandler[Update, AppContext, Any]]:
+    return [CallbackQueryHandler(on_forget_button, pattern=r"^forget:")]

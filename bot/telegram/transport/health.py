@@ -12,7 +12,6 @@ import logging
 from collections.abc import Callable
 
 import tornado.web
-from sqlalchemy import Engine
 from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
 
@@ -22,28 +21,19 @@ DATABASE_TIMEOUT_S = 2.0
 DEFAULT_HEALTH_PORT = 8080  # in webhook mode when HEALTH_PORT is not set
 
 
-def database_answers(engine: Engine) -> bool:
-    """``SELECT 1`` on a raw pooled connection: no transaction, so no SQLite write lock."""
-    connection = engine.raw_connection()
-    try:
-        cursor = connection.cursor()
-        cursor.execute("SELECT 1")
-        return tuple(cursor.fetchone() or ()) == (1,)
-    finally:
-        connection.close()
-
-
 class Liveness:
     """The health verdict: the Application runs and ``SELECT 1`` answers in time."""
 
-    def __init__(self, is_running: Callable[[], bool], engine: Engine) -> None:
-        self.is_running, self.engine = is_running, engine
+    def __init__(
+        self, is_running: Callable[[], bool], database_answers: Callable[[], bool]
+    ) -> None:
+        self.is_running, self.database_answers = is_running, database_answers
 
     async def healthy(self) -> bool:
         if not self.is_running():
             return False
         try:
-            check = asyncio.to_thread(database_answers, self.engine)
+            check = asyncio.to_thread(self.database_answers)
             return await asyncio.wait_for(check, DATABASE_TIMEOUT_S)
         except Exception as exc:  # any failure of the database is "not healthy", not a crash
             log.warning("health check: the database did not answer (%s)", type(exc).__name__)

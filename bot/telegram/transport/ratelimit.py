@@ -26,7 +26,7 @@ mark would expire while it slept (the sender then gives the delivery back for la
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from telegram.error import RetryAfter
@@ -44,7 +44,7 @@ MESSAGE_METHODS = frozenset(
 RETRY_MARGIN_S = 0.1
 
 Result = bool | dict[str, Any] | list[dict[str, Any]]
-SendCheck = Callable[[], bool]
+SendCheck = Callable[[], Awaitable[bool]]
 
 
 class Withdrawn(Exception):
@@ -115,7 +115,7 @@ class BotApiLimiter(BaseRateLimiter[SendCheck]):
                 await self.overall.acquire(urgency, key=chat_id)
             try:
                 async with self._in_flight:
-                    if check is not None and not check():
+                    if check is not None and not await check():
                         raise Withdrawn
                     return await callback(*args, **kwargs)
             except RetryAfter as exc:

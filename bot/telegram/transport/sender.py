@@ -39,7 +39,6 @@ from bot.services.delivery.outbox import Work
 from bot.telegram.transport.ratelimit import SendCheck, Withdrawn
 from bot.telegram.views.formatting import entities_from_dicts
 from bot.telegram.views.parts import Buttons, Part, drop_parts
-from drops.model import Course
 
 log = logging.getLogger(__name__)
 
@@ -83,8 +82,9 @@ def keyboard(buttons: Buttons) -> InlineKeyboardMarkup | None:
 class Sender:
     """Sends parts into chats, one message a second into each private chat."""
 
-    def __init__(self, bot: ExtBot[Any], services: Services, course: Course) -> None:
-        self.bot, self.services, self.course = bot, services, course
+    def __init__(self, bot: ExtBot[Any], services: Services, *, known_chats: set[int]) -> None:
+        self.bot, self.services, self.course = bot, services, services.course
+        self.known_chats = known_chats  # forgotten when a chat becomes unreachable
         self._parts: dict[tuple[str, int, Buttons | None], list[Part]] = {}
 
     def parts_of(self, drop_id: str, path_round: int, closing: Buttons | None) -> list[Part]:
@@ -123,11 +123,11 @@ class Sender:
                 rate_limit_args=check,
             )
         except Forbidden as exc:
-            chats.deactivate(self.services.engine, chat_id)
-            self.services.known_chats.discard(chat_id)
+            await self.services.transaction(chats.deactivate, chat_id)
+            self.known_chats.discard(chat_id)
             raise ChatUnreachable(str(exc)) from exc
         except ChatMigrated as exc:
-            chats.migrate(self.services.engine, chat_id, exc.new_chat_id)
+            await self.services.transaction(chats.migrate, chat_id, exc.new_chat_id)
             raise Moved(exc.new_chat_id) from exc
 
     async def send_parts(self, chat_id: int, parts: Sequence[Part]) -> list[Message]:
@@ -147,18 +147,18 @@ class Sender:
         Every write checks that the lease is still ``held``; if another instance has taken
         the delivery over, this one stops at once.
         """
-        engine, clock = self.services.engine, self.services.clock
+        db, clock = self.services.transaction, self.services.clock
         lease = timedelta(seconds=self.services.settings.delivery_lease_s)
         parts = self.parts_of(work.drop_id, work.path_round, closing)
         chat_id, index, held = work.chat_id, work.parts_sent, work.lease_until
         if index >= len(parts):  # taken over with its last part in flight: that part counts
-            return outbox.mark_part_sent(engine, work.delivery_id, index, held=held, last=True)
+            return await db(outbox.mark_part_sent, work.delivery_id, index, held=held, last=True)
 
-        def mark_in_flight() -> bool:
+        async def mark_in_flight() -> bool:
             """Run by the rate limiter with every wait behind it (see above)."""
             nonlocal held
             lease_until = clock() + lease
-            if outbox.mark_sending(engine, work.delivery_id, held=held, lease_until=lease_until):
+            if await db(outbox.mark_sending, work.delivery_id, held=held, lease_until=lease_until):
                 held = lease_until
                 return True
             return False
@@ -173,28 +173,29 @@ class Sender:
                 continue
             except ChatUnreachable:
                 log.info("chat %s is unreachable; delivery %s dropped", chat_id, work.delivery_id)
-                outbox.mark_failed(engine, work.delivery_id, held=held)
+                await db(outbox.mark_failed, work.delivery_id, held=held)
                 return False
             except RetryAfter as exc:
                 wait = max(exc._retry_after, RETRY_LATER)
-                outbox.release(engine, work.delivery_id, held=held, retry_at=clock() + wait)
+                await db(outbox.release, work.delivery_id, held=held, retry_at=clock() + wait)
                 return False
             except BadRequest:
                 log.exception("Telegram refused part %d of delivery %s", index, work.delivery_id)
-                outbox.mark_failed(engine, work.delivery_id, held=held)
+                await db(outbox.mark_failed, work.delivery_id, held=held)
                 return False
             except NetworkError as error:
                 if not may_have_arrived(error):
                     log.warning("network error on delivery %s; retrying later", work.delivery_id)
                     retry_at = clock() + RETRY_LATER
-                    outbox.release(engine, work.delivery_id, held=held, retry_at=retry_at)
+                    await db(outbox.release, work.delivery_id, held=held, retry_at=retry_at)
                     return False
                 # No answer, but the request went out: as after a crash with a part in
                 # flight, count it as delivered rather than risk sending it twice.
                 log.warning("no answer to part %d of delivery %s", index, work.delivery_id)
             index += 1
             last = index == len(parts)
-            if not outbox.mark_part_sent(engine, work.delivery_id, index, held=held, last=last):
+            sent = await db(outbox.mark_part_sent, work.delivery_id, index, held=held, last=last)
+            if not sent:
                 return self._taken_over(work)
         return True
 

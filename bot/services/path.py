@@ -1,0 +1,145 @@
+"""The learner's path as use cases: today's drop, the next one early, Done, pause, resume,
+progress and restart. Each is one unit of work; the chat is registered inside it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlmodel import Session
+
+from bot.services import journey
+from bot.services.context import Services
+from bot.services.delivery.outbox import Work
+from bot.services.schedule import claim_next_drop
+from bot.storage.models import Chat
+from bot.storage.registry import register_chat, register_learner
+
+
+@dataclass(frozen=True)
+class ChatRef:
+    """The chat an update came from, as Telegram describes it."""
+
+    id: int
+    kind: str
+    title: str | None = None
+
+
+@dataclass(frozen=True)
+class Person:
+    """A user as Telegram describes them; ``private_chat_id`` when they wrote to us directly."""
+
+    id: int
+    first_name: str
+    private_chat_id: int | None = None
+
+
+def first_contact(session: Session, chat: ChatRef | None, person: Person | None) -> None:
+    """Register the chat and the user an update came from (created, or kept up to date)."""
+    if chat is not None:
+        chat_of(session, chat)
+    if person is not None:
+        register_learner(
+            session, user_id=person.id, first_name=person.first_name,
+            private_chat_id=person.private_chat_id,
+        )  # fmt: skip
+
+
+def chat_of(session: Session, ref: ChatRef) -> Chat:
+    """The chat's row, created on first contact."""
+    return register_chat(session, chat_id=ref.id, kind=ref.kind, title=ref.title)
+
+
+class NextRefusal(StrEnum):
+    """Why /next brings nothing."""
+
+    NOT_SCHEDULED = "not scheduled"
+    CURRENT_NOT_DONE = "current not done"
+    END_OF_PATH = "end of path"
+    ALREADY_SENT = "already sent"
+
+
+def next_drop(session: Session, services: Services, ref: ChatRef) -> Work | NextRefusal:
+    """Claim the next drop now, once the current one is done."""
+    chat = chat_of(session, ref)
+    if not journey.is_scheduled(chat):
+        return NextRefusal.NOT_SCHEDULED
+    if chat.current_drop_id is not None and not chat.current_opened:
+        return NextRefusal.CURRENT_NOT_DONE
+    at_end = chat.current_drop_id is not None and services.course.next_id(chat.current_drop_id)
+    if chat.finished_at is not None or at_end is None:
+        return NextRefusal.END_OF_PATH
+    work = claim_next_drop(services, session, chat, scheduled=False)
+    return NextRefusal.ALREADY_SENT if work is None else work
+
+
+@dataclass(frozen=True)
+class Done:
+    """What a press of Done under a drop changed."""
+
+    known: bool  # the button belongs to this chat's current round
+    first_time: bool
+    next_drop: str
+    finished: journey.Progress | None  # the path's summary when this press finished it
+
+
+def complete(
+    session: Session, services: Services, chat_id: int, learner_id: int, *,
+    path_round: int, drop_id: str,
+) -> Done:  # fmt: skip
+    settings, now = services.settings, services.clock()
+    chat = session.get(Chat, chat_id)
+    if chat is None or chat.path_round != path_round:
+        return Done(known=False, first_time=False, next_drop="", finished=None)
+    first_time = journey.complete_drop(
+        session, chat, learner_id, path_round=path_round, drop_id=drop_id, now=now,
+        day_start_hour=settings.day_start_hour,
+    )  # fmt: skip
+    finished = None
+    if first_time and chat.finished_at == now:
+        finished = journey.progress(session, chat, learner_id, now, settings.day_start_hour)
+    when = journey.describe_next(chat, now, settings.day_start_hour)
+    return Done(known=True, first_time=first_time, next_drop=when, finished=finished)
+
+
+def current_drop(session: Session, ref: ChatRef) -> tuple[str | None, int]:
+    """The chat's current drop (None before drop 1) and its path round."""
+    chat = chat_of(session, ref)
+    return chat.current_drop_id, chat.path_round
+
+
+def pause(session: Session, ref: ChatRef) -> None:
+    journey.pause(chat_of(session, ref))
+
+
+def resume(session: Session, services: Services, ref: ChatRef) -> str:
+    """Daily drops again; returns when the next one comes."""
+    chat, now, day_start = chat_of(session, ref), services.clock(), services.settings.day_start_hour
+    journey.resume(chat, now, day_start)
+    return journey.describe_next(chat, now, day_start)
+
+
+def progress(
+    session: Session, services: Services, ref: ChatRef, learner_id: int
+) -> tuple[journey.Progress, str]:
+    """The learner's path so far, and when the next drop comes."""
+    chat, now, day_start = chat_of(session, ref), services.clock(), services.settings.day_start_hour
+    stats = journey.progress(session, chat, learner_id, now, day_start)
+    return stats, journey.describe_next(chat, now, day_start)
+
+
+def restart(session: Session, services: Services, ref: ChatRef) -> tuple[bool, Work | None]:
+    """A new round from drop 1; returns whether the chat is scheduled, and drop 1 claimed."""
+    chat = chat_of(session, ref)
+    journey.restart(chat, services.clock(), services.settings.day_start_hour)
+    if not journey.is_scheduled(chat):
+        return False, None
+    return True, claim_next_drop(services, session, chat, scheduled=True)
+
+
+def welcome(session: Session, services: Services, ref: ChatRef) -> str | None:
+    """When a scheduled chat's next drop comes; None for a chat still to be set up."""
+    chat = chat_of(session, ref)
+    if not journey.is_scheduled(chat):
+        return None
+    return journey.describe_next(chat, services.clock(), services.settings.day_start_hour)

@@ -1,0 +1,166 @@
+"""The private quiz conversation's decisions: what to ask next, or how the quiz closes.
+
+Each function is one unit of work; ``bot.telegram.quiz_flow`` sends what they decide.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlmodel import Session
+
+from bot.core.today import Today
+from bot.services.context import Services
+from bot.services.quiz import questions
+from bot.services.quiz.bank import drop_of, quiz_bank
+from bot.services.quiz.cards import introduce_drop
+from bot.services.quiz.learners import ensure_learner, learner_zone
+from bot.services.quiz.queue import (
+    ReviewQueue,
+    Score,
+    drop_items_waiting,
+    drop_quiz_score,
+    next_review_item,
+    review_queue,
+)
+from bot.storage.kinds import QuestionKind
+from bot.storage.models import Learner, QuizQuestion
+from quizzes import QuizBank
+
+
+def learner_today(session: Session, services: Services, learner_id: int) -> Today:
+    zone = learner_zone(session, learner_id, services.settings.default_time_zone)
+    return Today.at(services.clock(), zone, services.settings.day_start_hour)
+
+
+def introduce(session: Session, services: Services, learner_id: int, drop_id: str) -> None:
+    """A learner finished a drop: its items become the learner's cards."""
+    today = learner_today(session, services, learner_id)
+    introduce_drop(session, learner_id, quiz_bank().items_for_drop(drop_id), today)
+
+
+def withdraw_reviews(
+    session: Session, services: Services, learner_id: int
+) -> list[tuple[int, int]]:
+    """Close open review questions (a new session replaces them); their (chat, message) ids."""
+    return questions.withdraw_open_reviews(session, learner_id, services.clock())
+
+
+class Closing(StrEnum):
+    """How a quiz ends when nothing is left to ask."""
+
+    OFFER_REVIEWS = "offer reviews"  # the drop's quiz is done; reviews are due
+    REVIEWS_LATER = "reviews later"  # the drop's quiz is done; reviews come with /review
+    SESSION_OVER = "session over"  # the day's reviews are done (or capped)
+
+
+@dataclass(frozen=True)
+class QuizStep:
+    """A question to send (``question_id`` about ``item_id``, n of total), or a closing."""
+
+    kind: QuestionKind
+    drop_id: str = ""
+    item_id: str | None = None
+    question_id: int | None = None
+    position: int | None = None
+    total: int | None = None
+    closing: Closing | None = None
+    queue: ReviewQueue | None = None
+    score: Score | None = None
+
+
+def next_step(
+    session: Session,
+    services: Services,
+    *,
+    chat_id: int,
+    learner_id: int,
+    kind: QuestionKind,
+    drop_id: str | None,
+) -> QuizStep | None:
+    """Ask the next question of the same kind (recorded now), or say how the quiz closes.
+
+    ``kind`` NEW continues the quiz of ``drop_id``; REVIEW the day's reviews, avoiding
+    ``drop_id`` (the last question's drop) if it can. None while a question of this quiz
+    is still open: answering it continues the quiz.
+    """
+    bank = quiz_bank()
+    learner = ensure_learner(session, learner_id, "")
+    today = learner_today(session, services, learner_id)
+    asked = questions.asked_lately(session, learner_id, today)
+    if _still_open(asked, bank, kind, drop_id):
+        return None
+    if kind == QuestionKind.NEW and drop_id is not None:
+        step = _next_of_drop(session, learner, today, bank, asked, drop_id)
+    else:
+        step = _next_review(session, learner, today, bank, asked, drop_id)
+    if step.item_id is None:
+        return step
+    question = questions.ask(
+        session, learner_id=learner_id, chat_id=chat_id, item_id=step.item_id, kind=kind,
+        now=today.now,
+    )  # fmt: skip
+    return QuizStep(kind, step.drop_id, step.item_id, question.id, step.position, step.total)
+
+
+def question_sent(session: Session, question_id: int, message_id: int | None) -> None:
+    """The question's message (None: it never reached the learner, so nothing to answer)."""
+    question = session.get(QuizQuestion, question_id)
+    if question is None:
+        return
+    if message_id is None:
+        session.delete(question)
+    else:
+        question.message_id = message_id
+
+
+def _still_open(
+    asked: questions.Asked, bank: QuizBank, kind: QuestionKind, drop_id: str | None
+) -> bool:
+    """Is a question of this same quiz still unanswered (say, reopened by an undo)?"""
+    return any(
+        question.kind == kind
+        and (kind == QuestionKind.REVIEW or drop_of(bank, question.item_id) == drop_id)
+        for question in asked.open
+    )
+
+
+def _next_of_drop(
+    session: Session,
+    learner: Learner,
+    today: Today,
+    bank: QuizBank,
+    asked: questions.Asked,
+    drop_id: str,
+) -> QuizStep:
+    waiting = drop_items_waiting(session, learner.id, drop_id, today, bank, asked)
+    score = drop_quiz_score(session, learner.id, drop_id, today, bank)
+    if waiting:
+        return QuizStep(
+            QuestionKind.NEW, drop_id, waiting[0],
+            position=score.total + 1, total=score.total + len(waiting),
+        )  # fmt: skip
+    queue = review_queue(session, learner, today, bank, asked)
+    if learner.reviews_with_drop or not queue.available:
+        return QuizStep(QuestionKind.NEW, drop_id, closing=Closing.OFFER_REVIEWS, queue=queue,
+                        score=score)  # fmt: skip
+    return QuizStep(QuestionKind.NEW, drop_id, closing=Closing.REVIEWS_LATER, score=score)
+
+
+def _next_review(
+    session: Session,
+    learner: Learner,
+    today: Today,
+    bank: QuizBank,
+    asked: questions.Asked,
+    after_drop: str | None,
+) -> QuizStep:
+    queue = review_queue(session, learner, today, bank, asked)
+    item_id = next_review_item(session, learner, today, bank, asked, after_drop=after_drop)
+    if item_id is None:
+        return QuizStep(QuestionKind.REVIEW, closing=Closing.SESSION_OVER, queue=queue)
+    return QuizStep(
+        QuestionKind.REVIEW, drop_of(bank, item_id) or "", item_id,
+        position=queue.done + 1, total=queue.done + queue.available,
+    )  # fmt: skip

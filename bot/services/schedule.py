@@ -1,0 +1,92 @@
+"""A chat's delivery schedule: what it still owes us, and a time or zone set from input."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+
+from bot.services import journey
+from bot.services.context import Services
+from bot.services.delivery.outbox import Work
+from bot.storage.models import Chat
+
+
+class Awaiting:
+    """What a chat owes us as typed text (stored in ``Chat.awaiting``)."""
+
+    TIME = "time"
+    ZONE = "zone"
+
+
+def set_awaiting(session: Session, chat_id: int, what: str | None) -> None:
+    chat = session.get(Chat, chat_id)
+    if chat is not None:
+        chat.awaiting = what
+
+
+def awaiting(session: Session, chat_id: int) -> str | None:
+    """The input the chat owes us, if we asked for one."""
+    chat = session.get(Chat, chat_id)
+    return chat.awaiting if chat is not None else None
+
+
+@dataclass(frozen=True)
+class ScheduleChange:
+    """What a changed time or zone led to."""
+
+    missing: str | None  # Awaiting.TIME or Awaiting.ZONE while the schedule is incomplete
+    next_drop: str  # "tomorrow 07:30, Europe/Berlin"
+    work: Work | None  # the first drop, claimed for sending now
+
+
+def claim_next_drop(
+    services: Services, session: Session, chat: Chat, *, scheduled: bool
+) -> Work | None:
+    """Claim the chat's next drop for sending now (onboarding, /next, /restart)."""
+    settings = services.settings
+    return journey.deliver_now(
+        session,
+        chat,
+        services.course,
+        services.clock(),
+        day_start_hour=settings.day_start_hour,
+        lease=timedelta(seconds=settings.delivery_lease_s),
+        scheduled=scheduled,
+    )
+
+
+def apply_schedule(
+    session: Session,
+    services: Services,
+    chat_id: int,
+    *,
+    in_group: bool,
+    delivery_time: time | None = None,
+    zone: ZoneInfo | None = None,
+) -> ScheduleChange:
+    """Store the change; a group gets the defaults for what it did not set; a complete
+    schedule on a chat that has no drop yet claims drop 1 at once."""
+    settings = services.settings
+    now = services.clock()
+    chat = session.get(Chat, chat_id)
+    assert chat is not None
+    if zone is None and chat.time_zone is None and in_group:
+        zone = ZoneInfo(settings.default_time_zone)
+    if delivery_time is None and chat.delivery_time is None and in_group:
+        delivery_time = settings.default_delivery_time
+    journey.set_schedule(chat, now, settings.day_start_hour, delivery_time=delivery_time, zone=zone)
+    missing = (
+        Awaiting.TIME
+        if chat.delivery_time is None
+        else Awaiting.ZONE
+        if chat.time_zone is None
+        else None
+    )
+    chat.awaiting = missing
+    work = None
+    if missing is None and chat.current_drop_id is None and chat.finished_at is None:
+        work = claim_next_drop(services, session, chat, scheduled=True)
+    return ScheduleChange(missing, journey.describe_next(chat, now, settings.day_start_hour), work)

@@ -1,0 +1,47 @@
+"""The kinds and statuses stored in text columns: one ``StrEnum`` each, stored as its value."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ChatKind(StrEnum):
+    """Telegram's chat types the bot keeps (channels are never stored)."""
+
+    PRIVATE = "private"
+    GROUP = "group"
+    SUPERGROUP = "supergroup"
+
+
+class DeliveryStatus(StrEnum):
+    """Where one message of a drop stands in the outbox."""
+
+    CLAIMED = "claimed"  # leased by a sender, not yet on the wire
+    SENDING = "sending"  # on the wire: a crash now may or may not have delivered it
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class AnswerSource(StrEnum):
+    """Where a review's answer came from."""
+
+    PRIVATE = "private"  # buttons in the learner's private chat
+    GROUP = "group"  # a quiz poll in a group
+
+
+class QuestionKind(StrEnum):
+    """Why a question was asked: a drop's own quiz, or a spaced-repetition review."""
+
+    NEW = "new"
+    REVIEW = "review"
+
+
+class RunStatus(StrEnum):
+    """A /distill run's life."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    TIMEOUT = "timeout"
+    INTERRUPTED = "interrupted"

@@ -1,0 +1,31 @@
+"""The Application's typed context: what every handler reaches through ``context.bot_data``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from bot.services.context import Services
+from bot.services.distill import DistillService
+from bot.telegram.transport.sender import Sender
+
+
+class BotData:
+    """The Application's ``bot_data``: every member is set by ``build_application``."""
+
+    services: Services
+    sender: Sender
+    distill: DistillService
+    # Chats and users registered by this process (a cache: the database is the truth).
+    known_chats: set[int]
+    # The command menu, (name, description) in order: setMyCommands and /help show it.
+    menu: list[tuple[str, str]]
+
+
+AppContext = CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], BotData]
+AppType = Application[Any, Any, Any, Any, BotData, Any]
+
+
+def services_of(context: AppContext) -> Services:
+    return context.bot_data.services
