@@ -18,12 +18,8 @@ from hypothesis import strategies as st
 
 from bot.core import InputError, parse_delivery_time
 from bot.services.quiz import preferences
+from bot.telegram import buttons
 from bot.telegram.handlers.onboarding import COMMON_ZONES
-from bot.telegram.handlers.path import DONE_DATA
-from bot.telegram.handlers.settings import BUTTON_DATA
-from bot.telegram.handlers.your_data import FORGET_YES
-from bot.telegram.views.notices import RESUME_DATA
-from bot.telegram.views.quiz import START_REVIEWS_DATA
 from tests.fuzz.hostile import E2E, huge_numbers, injections
 from tests.fuzz.live_bot import LiveBot, live_bot
 from tests.quiz.steps import answer, finish_drop, start_learner
@@ -34,7 +30,11 @@ MAX_DATA_BYTES = 64
 PREFIXES = (
     "time:", "tz:", "done:", "done:1:", "restart:", "drop:", "faq:", "forget:", "plan:",
     "plan:1:", "plans:", "qa:", "qa:1:", "qu:", "st:", "st:cap=", "st:retention=",
-    "st:with_drop=", RESUME_DATA, START_REVIEWS_DATA, "noop",
+    "st:with_drop=", "resume", "qr", "noop",
+)  # fmt: skip
+OFFERED_AS_IS = (
+    buttons.FORGET.encode("yes"), buttons.RESTART.encode("yes"), buttons.RESUME.encode(True),
+    buttons.START_REVIEWS.encode(True),
 )  # fmt: skip
 
 suffix = st.one_of(
@@ -52,7 +52,7 @@ callback_data = st.one_of(
 
 def offered(data: str) -> bool:
     """Whether one of our keyboards offers ``data`` to this learner (or means the same)."""
-    if data in (FORGET_YES, "restart:yes", RESUME_DATA, START_REVIEWS_DATA):
+    if data in OFFERED_AS_IS:
         return True
     if data.startswith("time:"):
         value = data.removeprefix("time:")
@@ -63,12 +63,12 @@ def offered(data: str) -> bool:
     if data.startswith("tz:"):
         value = data.removeprefix("tz:")
         return value == "type" or (value.isascii() and value.isdigit() and int(value) < 12)
-    if DONE_DATA.match(data):
+    if buttons.DONE.decode(data) is not None:
         return True  # the learner's own Done button, in their own chat
-    match = BUTTON_DATA.fullmatch(data)
-    if match:
+    choice = buttons.SETTING.decode(data)
+    if choice is not None:
         try:
-            preferences.parse_settings(f"{match['key']}={match['value']}")
+            preferences.parse_settings(f"{choice.key}={choice.value}")
         except preferences.SettingsError:
             return False
         return True

@@ -30,7 +30,9 @@ def engine_for(database_url: str) -> Engine:
 
 
 def run(engine: Engine, owner: str, *, at: datetime = NOW, status: str = "running") -> int:
-    run_id = in_transaction(engine, record_run, user_id=1, chat_id=1, settings="T=2", now=at, owner=owner)
+    run_id = in_transaction(
+        engine, record_run, user_id=1, chat_id=1, settings="T=2", now=at, owner=owner
+    )
     in_transaction(engine, update_run, run_id, status=status)
     return run_id
 
@@ -43,7 +45,12 @@ def statuses(engine: Engine) -> dict[int, str]:
 def test_a_live_peers_runs_are_left_alone_at_start_up(database_url: str) -> None:
     engine = engine_for(database_url)
     peers = run(engine, "host-a")
-    assert in_transaction(engine, take_interrupted, NOW + timedelta(seconds=5), owner="host-b", at_start=True) == []
+    assert (
+        in_transaction(
+            engine, take_interrupted, NOW + timedelta(seconds=5), owner="host-b", at_start=True
+        )
+        == []
+    )
     assert statuses(engine) == {peers: "running"}
     engine.dispose()
 
@@ -67,7 +74,9 @@ def test_a_stopped_peers_runs_are_interrupted_once_its_lease_runs_out(database_u
     later = NOW + RUN_LEASE + timedelta(seconds=1)
     taken = in_transaction(engine, take_interrupted, later, owner="host-b", at_start=False)
     assert sorted(r.run_id for r in taken) == sorted([peers, queued])
-    assert in_transaction(engine, take_interrupted, later, owner="host-b", at_start=False) == [], "told once"
+    assert in_transaction(engine, take_interrupted, later, owner="host-b", at_start=False) == [], (
+        "told once"
+    )
     assert statuses(engine)[finished] == "done"
     engine.dispose()
 

@@ -9,6 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.services.delivery.chats import reached_drops
+from bot.telegram import buttons
 from bot.telegram.commands import Command
 from bot.telegram.context import AppContext, services_of
 from bot.telegram.handlers.common import chat_row, command_args, reply
@@ -30,8 +31,10 @@ async def drop_command(update: Update, context: AppContext) -> None:
             await reply(update, "No drops yet — send /start to begin the path.")
             return
         ordered = [d for d in course.drops if d.id in reached]
-        buttons = [InlineKeyboardButton(d.id, callback_data=f"drop:{d.id}") for d in ordered]
-        rows = [buttons[i : i + 5] for i in range(0, len(buttons), 5)]
+        keys = [
+            InlineKeyboardButton(d.id, callback_data=buttons.DROP.encode(d.id)) for d in ordered
+        ]
+        rows = [keys[i : i + 5] for i in range(0, len(keys), 5)]
         await reply(
             update, "Which drop? Tap one, or send `/drop 2.2`.", markup=InlineKeyboardMarkup(rows)
         )
@@ -42,10 +45,14 @@ async def drop_command(update: Update, context: AppContext) -> None:
 async def on_drop_button(update: Update, context: AppContext) -> None:
     query = update.callback_query
     assert query is not None
+    wanted = buttons.DROP.decode(query.data)
+    if wanted is None:
+        await query.answer("This button has expired.", show_alert=True)
+        return
     await query.answer()
     chat = await chat_row(context, update)
     reached = await services_of(context).transaction(reached_drops, chat.id)
-    await _show(update, context, (query.data or "").removeprefix("drop:"), reached)
+    await _show(update, context, wanted, reached)
 
 
 async def _show(update: Update, context: AppContext, wanted: str, reached: set[str]) -> None:
@@ -71,12 +78,12 @@ async def _show(update: Update, context: AppContext, wanted: str, reached: set[s
 async def faq(update: Update, context: AppContext) -> None:
     """/faq: the questions as buttons; each answer on a tap."""
     course = services_of(context).course
-    buttons = [
-        [InlineKeyboardButton(entry.question[:60], callback_data=f"faq:{i}")]
+    keys = [
+        [InlineKeyboardButton(entry.question[:60], callback_data=buttons.FAQ.encode(i))]
         for i, entry in enumerate(course.faq)
     ]
     await reply(
-        update, "**Frequently asked questions** — tap one:", markup=InlineKeyboardMarkup(buttons)
+        update, "**Frequently asked questions** — tap one:", markup=InlineKeyboardMarkup(keys)
     )
 
 
@@ -84,13 +91,13 @@ async def on_faq_button(update: Update, context: AppContext) -> None:
     query = update.callback_query
     assert query is not None
     services = services_of(context)
-    index = (query.data or "").removeprefix("faq:")
-    if not (index.isascii() and index.isdigit()) or int(index) >= len(services.course.faq):
+    index = buttons.FAQ.decode(query.data)
+    if index is None or index >= len(services.course.faq):
         await query.answer("This button has expired.", show_alert=True)
         return
     await query.answer()
     assert update.effective_chat is not None
-    messages = render_faq_entry(services.course.faq[int(index)])
+    messages = render_faq_entry(services.course.faq[index])
     await context.bot_data.sender.send_parts(
         update.effective_chat.id, [Part(m.text, list(m.entities)) for m in messages]
     )
@@ -104,6 +111,6 @@ COMMANDS = (
 
 def handlers() -> list[BaseHandler[Update, AppContext, Any]]:
     return [
-        CallbackQueryHandler(on_drop_button, pattern=r"^drop:"),
-        CallbackQueryHandler(on_faq_button, pattern=r"^faq:"),
+        CallbackQueryHandler(on_drop_button, pattern=buttons.DROP.pattern),
+        CallbackQueryHandler(on_faq_button, pattern=buttons.FAQ.pattern),
     ]

@@ -22,6 +22,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filt
 from bot.core import InputError, parse_delivery_time, parse_time_zone, zone_from_location
 from bot.services import path
 from bot.services.schedule import Awaiting, apply_schedule, awaiting, set_awaiting
+from bot.telegram import buttons
 from bot.telegram.commands import Command
 from bot.telegram.context import AppContext, services_of
 from bot.telegram.delivery_job import deliver_drop
@@ -42,23 +43,34 @@ COMMON_ZONES = (
     "America/Chicago", "America/Los_Angeles", "America/Sao_Paulo", "Asia/Kolkata",
     "Asia/Singapore", "Asia/Tokyo", "Australia/Sydney", "UTC",
 )  # fmt: skip
+TYPE_IT = "type"  # the time or zone button that asks for typed input
 NOT_ADMIN = "Only this group's administrators can change when drops arrive."
 
 
 def time_keyboard() -> InlineKeyboardMarkup:
-    buttons = [InlineKeyboardButton(t, callback_data=f"time:{t}") for t in COMMON_TIMES]
-    rows = [buttons[i : i + 4] for i in range(0, len(buttons), 4)]
-    rows.append([InlineKeyboardButton("⌨️ Type another time", callback_data="time:type")])
+    keys = [InlineKeyboardButton(t, callback_data=buttons.TIME.encode(t)) for t in COMMON_TIMES]
+    rows = [keys[i : i + 4] for i in range(0, len(keys), 4)]
+    rows.append(
+        [InlineKeyboardButton("⌨️ Type another time", callback_data=buttons.TIME.encode(TYPE_IT))]
+    )
     return InlineKeyboardMarkup(rows)
 
 
 def zone_keyboard() -> InlineKeyboardMarkup:
-    buttons = [
-        InlineKeyboardButton(z.split("/")[-1].replace("_", " "), callback_data=f"tz:{i}")
+    keys = [
+        InlineKeyboardButton(
+            z.split("/")[-1].replace("_", " "), callback_data=buttons.ZONE.encode(str(i))
+        )
         for i, z in enumerate(COMMON_ZONES)
     ]
-    rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
-    rows.append([InlineKeyboardButton("⌨️ Type a zone or share location", callback_data="tz:type")])
+    rows = [keys[i : i + 3] for i in range(0, len(keys), 3)]
+    rows.append(
+        [
+            InlineKeyboardButton(
+                "⌨️ Type a zone or share location", callback_data=buttons.ZONE.encode(TYPE_IT)
+            )
+        ]
+    )
     return InlineKeyboardMarkup(rows)
 
 
@@ -100,13 +112,13 @@ GROUP_HELLO = (
 async def on_time_button(update: Update, context: AppContext) -> None:
     """A time button: store it, or ask for a typed one."""
     query = update.callback_query
-    assert query is not None and query.data is not None
+    assert query is not None
     if not await may_change_settings(update, context):
         await query.answer(NOT_ADMIN, show_alert=True)
         return
-    value = query.data.removeprefix("time:")
+    value = buttons.TIME.decode(query.data)
     await query.answer()
-    if value == "type":
+    if value == TYPE_IT:
         assert update.effective_chat is not None
         await services_of(context).transaction(
             set_awaiting, update.effective_chat.id, Awaiting.TIME
@@ -114,7 +126,7 @@ async def on_time_button(update: Update, context: AppContext) -> None:
         await reply(update, "Send me a time like `07:45` or `7:45 pm`.")
         return
     try:
-        chosen = parse_delivery_time(value)
+        chosen = parse_delivery_time(value or "")
     except InputError:
         await reply(update, "That button has expired. Send /settime to pick a time.")
         return
@@ -124,13 +136,13 @@ async def on_time_button(update: Update, context: AppContext) -> None:
 async def on_zone_button(update: Update, context: AppContext) -> None:
     """A time-zone button: store it, or ask for a typed name or a location."""
     query = update.callback_query
-    assert query is not None and query.data is not None
+    assert query is not None
     if not await may_change_settings(update, context):
         await query.answer(NOT_ADMIN, show_alert=True)
         return
-    value = query.data.removeprefix("tz:")
+    value = buttons.ZONE.decode(query.data)
     await query.answer()
-    if value == "type":
+    if value == TYPE_IT:
         assert update.effective_chat is not None
         await services_of(context).transaction(
             set_awaiting, update.effective_chat.id, Awaiting.ZONE
@@ -150,7 +162,7 @@ async def on_zone_button(update: Update, context: AppContext) -> None:
             reply_markup=markup,
         )
         return
-    if not (value.isascii() and value.isdigit()) or int(value) >= len(COMMON_ZONES):
+    if value is None or not value.isdigit() or int(value) >= len(COMMON_ZONES):
         await reply(update, "That button has expired. Send /timezone to pick a zone.")
         return
     await _apply_schedule(update, context, zone=ZoneInfo(COMMON_ZONES[int(value)]))
@@ -281,8 +293,8 @@ COMMANDS = (
 
 def handlers() -> list[BaseHandler[Update, AppContext, Any]]:
     return [
-        CallbackQueryHandler(on_time_button, pattern=r"^time:"),
-        CallbackQueryHandler(on_zone_button, pattern=r"^tz:"),
+        CallbackQueryHandler(on_time_button, pattern=buttons.TIME.pattern),
+        CallbackQueryHandler(on_zone_button, pattern=buttons.ZONE.pattern),
     ]
 
 

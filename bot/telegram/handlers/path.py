@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import re
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -11,7 +10,7 @@ from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.services import journey, path
-from bot.telegram import quiz_flow
+from bot.telegram import buttons, quiz_flow
 from bot.telegram.commands import Command
 from bot.telegram.context import AppContext, services_of
 from bot.telegram.delivery_job import deliver_drop
@@ -22,11 +21,7 @@ from bot.telegram.handlers.common import (
     may_change_settings,
     reply,
 )
-from bot.telegram.views.notices import RESUME_DATA
 from bot.telegram.views.parts import drop_parts
-
-DONE_DATA = re.compile(r"^done:(?P<round>\d{1,6}):(?P<drop>\d\.\d)$")
-
 
 NEXT_REFUSALS = {
     path.NextRefusal.NOT_SCHEDULED: "Set your schedule first: send /start.",
@@ -68,15 +63,15 @@ async def on_done(update: Update, context: AppContext) -> None:
     """The "Done" button under a drop: mark it complete (once), say what comes next."""
     query = update.callback_query
     assert query is not None
-    match = DONE_DATA.match(query.data or "")
+    done_press = buttons.DONE.decode(query.data)
     user = update.effective_user
-    if match is None or user is None or update.effective_chat is None:
+    if done_press is None or user is None or update.effective_chat is None:
         await query.answer("This button has expired.", show_alert=True)
         return
     services = services_of(context)
     done = await services.transaction(
         path.complete, services, update.effective_chat.id, user.id,
-        path_round=int(match["round"]), drop_id=match["drop"],
+        path_round=done_press.path_round, drop_id=done_press.drop_id,
     )  # fmt: skip
     if not done.known:
         await query.answer("This button has expired.", show_alert=True)
@@ -84,13 +79,15 @@ async def on_done(update: Update, context: AppContext) -> None:
     await query.answer("Marked as done ✅" if done.first_time else "Already done ✅")
     with contextlib.suppress(BadRequest):  # already edited by a double tap
         await query.edit_message_reply_markup(
-            InlineKeyboardMarkup([[InlineKeyboardButton("✅ Done", callback_data="noop")]])
+            InlineKeyboardMarkup(
+                [[InlineKeyboardButton("✅ Done", callback_data=buttons.NOOP.encode(True))]]
+            )
         )
     if done.first_time:
         await follow_up(
             context,
             update,
-            _after_done(update, context, done.finished, done.next_drop, match["drop"]),
+            _after_done(update, context, done.finished, done.next_drop, done_press.drop_id),
         )
 
 
@@ -173,8 +170,8 @@ async def restart(update: Update, context: AppContext) -> None:
         return
     markup = InlineKeyboardMarkup(
         [[
-            InlineKeyboardButton("Yes, start over", callback_data="restart:yes"),
-            InlineKeyboardButton("No, keep going", callback_data="restart:no"),
+            InlineKeyboardButton("Yes, start over", callback_data=buttons.RESTART.encode("yes")),
+            InlineKeyboardButton("No, keep going", callback_data=buttons.RESTART.encode("no")),
         ]]
     )  # fmt: skip
     await reply(
@@ -193,7 +190,7 @@ async def on_restart_answer(update: Update, context: AppContext) -> None:
         await query.answer("Only administrators can do that.", show_alert=True)
         return
     await query.answer()
-    if query.data != "restart:yes":
+    if buttons.RESTART.decode(query.data) != "yes":
         with contextlib.suppress(BadRequest):  # a double tap: already edited
             await query.edit_message_text("OK — keeping your place on the path.")
         return
@@ -219,8 +216,8 @@ COMMANDS = (
 
 def handlers() -> list[BaseHandler[Update, AppContext, Any]]:
     return [
-        CallbackQueryHandler(on_done, pattern=r"^done:"),
-        CallbackQueryHandler(resume, pattern=rf"^{RESUME_DATA}$"),
-        CallbackQueryHandler(on_restart_answer, pattern=r"^restart:"),
-        CallbackQueryHandler(noop, pattern=r"^noop$"),
+        CallbackQueryHandler(on_done, pattern=buttons.DONE.pattern),
+        CallbackQueryHandler(resume, pattern=buttons.RESUME.pattern),
+        CallbackQueryHandler(on_restart_answer, pattern=buttons.RESTART.pattern),
+        CallbackQueryHandler(noop, pattern=buttons.NOOP.pattern),
     ]

@@ -25,6 +25,7 @@ from telegram.ext import (
 from bot.core.planner import QUESTIONS
 from bot.services import plans
 from bot.services.path import Person
+from bot.telegram import buttons
 from bot.telegram.commands import Command
 from bot.telegram.context import AppContext, services_of
 from bot.telegram.handlers import plan_list
@@ -43,7 +44,7 @@ def handlers() -> list[BaseHandler[Update, AppContext, Any]]:
     """
     return [
         plan_list.deep_link("plan", plan_command),
-        CallbackQueryHandler(on_plan_button, pattern=r"^plan:"),
+        CallbackQueryHandler(on_plan_button, pattern=buttons.PLAN.pattern),
         MessageHandler(PRIVATE_MESSAGE & filters.TEXT, on_typed_answer),
         MessageHandler(
             PRIVATE_MESSAGE & ~filters.TEXT & ~filters.LOCATION & ~filters.StatusUpdate.ALL,
@@ -94,15 +95,15 @@ async def on_plan_button(update: Update, context: AppContext) -> None:
     """A button of the conversation: an answer, Resume or Start over."""
     query, chat, user = update.callback_query, update.effective_chat, update.effective_user
     assert query is not None
-    match = say.PLAN_DATA.match(query.data or "")
-    if match is None or chat is None or user is None or not is_private(update):
+    plan_press = buttons.PLAN.decode(query.data)
+    if plan_press is None or chat is None or user is None or not is_private(update):
         await query.answer(say.EXPIRED, show_alert=True)
         return
     services = services_of(context)
-    action = match["action"]
+    action = plan_press.action
     press = await services.transaction(
-        plans.press, services, user.id, chat.id, conversation_id=int(match["cid"]),
-        action=action, value=match["value"],
+        plans.press, services, user.id, chat.id, conversation_id=plan_press.conversation_id,
+        action=action, value=plan_press.value,
     )  # fmt: skip
     conversation = press.step.conversation
     if press.refusal == plans.PressRefusal.EARLIER:

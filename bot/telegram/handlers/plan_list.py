@@ -2,26 +2,25 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 from bot.services import plans
+from bot.telegram import buttons
 from bot.telegram.commands import Command
 from bot.telegram.context import AppContext, services_of
 from bot.telegram.handlers.common import chat_ref, is_private, reply
 from bot.telegram.views.formatting import escape
 
-PLANS_DATA = re.compile(r"^plans:(?P<id>\d{1,12})$")
 DOCUMENT_CAPTION = "The full plan as a Markdown file. /plans lists your plans; /plan makes another."
 
 
 def handlers() -> list[BaseHandler[Update, AppContext, Any]]:
     return [
         deep_link("plans", plans_command),
-        CallbackQueryHandler(on_plans_button, pattern=r"^plans:"),
+        CallbackQueryHandler(on_plans_button, pattern=buttons.PLANS.pattern),
     ]
 
 
@@ -54,28 +53,28 @@ async def plans_command(update: Update, context: AppContext) -> None:
         await reply(update, "No plans yet. /plan turns one of your prompts into one.")
         return
     lines = ["**Your plans**, newest first:"]
-    buttons = []
+    keys: list[list[InlineKeyboardButton]] = []
     for number, row in enumerate(rows, start=1):
         assert row.id is not None
         lines.append(f"{number}. {escape(row.title)} — {plans.local_date(row.created_at, zone)}")
         label = f"📄 {number}. {row.title[:40]}"
-        buttons.append([InlineKeyboardButton(label, callback_data=f"plans:{row.id}")])
+        keys.append([InlineKeyboardButton(label, callback_data=buttons.PLANS.encode(row.id))])
     if total > len(rows):
         lines.append(f"…and {total - len(rows)} older.")
     lines += ["", "Tap one to get its document again."]
-    await reply(update, "\n".join(lines), markup=InlineKeyboardMarkup(buttons))
+    await reply(update, "\n".join(lines), markup=InlineKeyboardMarkup(keys))
 
 
 async def on_plans_button(update: Update, context: AppContext) -> None:
     """A /plans button: the document again, only for the learner the plan belongs to."""
     query, user, chat = update.callback_query, update.effective_user, update.effective_chat
     assert query is not None
-    match = PLANS_DATA.match(query.data or "")
-    if match is None or user is None or chat is None or not is_private(update):
+    plan_id = buttons.PLANS.decode(query.data)
+    if plan_id is None or user is None or chat is None or not is_private(update):
         await query.answer("This button has expired.", show_alert=True)
         return
     zone, plan = await services_of(context).transaction(
-        plans.plan_with_zone, chat_ref(update), int(match["id"]), user.id
+        plans.plan_with_zone, chat_ref(update), plan_id, user.id
     )
     if plan is None:  # someone else's id, or a deleted plan: say nothing about it
         await query.answer("That plan isn't available.", show_alert=True)

@@ -7,7 +7,6 @@ values, well inside Telegram's 64.
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -16,11 +15,9 @@ from bot.core.planner import QUESTIONS, Question
 from bot.core.planner.costs import usd
 from bot.core.planner.questions import AnswerValue
 from bot.services.plans import RESUME, START_OVER
+from bot.telegram import buttons
 from bot.telegram.views.formatting import escape
 
-PLAN_DATA = re.compile(
-    r"^plan:(?P<cid>\d{1,9}):(?P<action>[a-z]{1,12})(?::(?P<value>[A-Za-z0-9_.\-]{1,16}))?$"
-)
 # A row of buttons holds this many label characters, so labels stay readable on a phone.
 ROW_CHARS, ROW_BUTTONS = 30, 5
 
@@ -55,7 +52,7 @@ def question_keyboard(conversation_id: int, question: Question) -> InlineKeyboar
             row = []
             rows.append(row)
             used = 0
-        data = f"plan:{conversation_id}:{question.key}:{option.value}"
+        data = buttons.PLAN.encode(buttons.PlanPress(conversation_id, question.key, option.value))
         row.append(InlineKeyboardButton(option.label, callback_data=data))
         used += len(option.label)
     return InlineKeyboardMarkup(rows)
@@ -64,9 +61,9 @@ def question_keyboard(conversation_id: int, question: Question) -> InlineKeyboar
 def resume_keyboard(conversation_id: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [[
-            InlineKeyboardButton("▶️ Resume", callback_data=f"plan:{conversation_id}:{RESUME}"),
+            InlineKeyboardButton("▶️ Resume", callback_data=_press(conversation_id, RESUME)),
             InlineKeyboardButton(
-                "🔄 Start over", callback_data=f"plan:{conversation_id}:{START_OVER}"
+                "🔄 Start over", callback_data=_press(conversation_id, START_OVER)
             ),
         ]]
     )  # fmt: skip
@@ -75,7 +72,14 @@ def resume_keyboard(conversation_id: int) -> InlineKeyboardMarkup:
 def chosen_keyboard(question: Question, value: AnswerValue) -> InlineKeyboardMarkup:
     """What replaces a question's buttons once one was tapped: the choice, inert."""
     label = f"✓ {describe(question, value)}"[:60]
-    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data="noop")]])
+    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=NOOP)]])
+
+
+def _press(conversation_id: int, action: str) -> str:
+    return buttons.PLAN.encode(buttons.PlanPress(conversation_id, action))
+
+
+NOOP = buttons.NOOP.encode(True)
 
 
 def confirmation(question: Question, value: AnswerValue) -> str:

@@ -8,7 +8,6 @@ foreign, stale and repeated presses change nothing.
 from __future__ import annotations
 
 import contextlib
-import re
 from typing import Any
 
 from telegram import Update
@@ -20,6 +19,7 @@ from bot.services.quiz.buttons import Place, answer_question, undo_question
 from bot.services.quiz.polls import record_poll_answer
 from bot.services.quiz.questions import Refusal
 from bot.storage.kinds import QuestionKind
+from bot.telegram import buttons
 from bot.telegram import quiz_flow as flow
 from bot.telegram.commands import Command
 from bot.telegram.context import AppContext, services_of
@@ -27,15 +27,12 @@ from bot.telegram.handlers.common import follow_up, is_private, reply
 from bot.telegram.transport.sender import keyboard
 from bot.telegram.views.formatting import entities_from_dicts, markdown
 from bot.telegram.views.quiz import (
-    START_REVIEWS_DATA,
     Heading,
     answered_markdown,
     question_part,
     undo_buttons,
 )
 
-ANSWER_DATA = re.compile(r"qa:(?P<question>\d{1,12}):(?P<option>\d{1,2})", re.ASCII)
-UNDO_DATA = re.compile(r"qu:(?P<question>\d{1,12})", re.ASCII)
 EXPIRED = "This button has expired."
 PRIVATE_ONLY = "Reviews happen in a private chat with me: open it and send /review."
 
@@ -44,8 +41,8 @@ async def on_answer(update: Update, context: AppContext) -> None:
     """An option button under a question: score it once, show why, send the next one."""
     query, user = update.callback_query, update.effective_user
     assert query is not None
-    match = ANSWER_DATA.fullmatch(query.data or "")
-    if match is None or user is None:
+    press = buttons.ANSWER.decode(query.data)
+    if press is None or user is None:
         await query.answer(EXPIRED, show_alert=True)
         return
     services = services_of(context)
@@ -54,8 +51,8 @@ async def on_answer(update: Update, context: AppContext) -> None:
     outcome = await services.transaction(
         answer_question,
         quiz_bank(),
-        question_id=int(match["question"]),
-        option=int(match["option"]),
+        question_id=press.question_id,
+        option=press.option,
         user_id=user.id,
         first_name=user.first_name,
         chat_id=update.effective_chat.id if update.effective_chat else None,
@@ -89,15 +86,15 @@ async def on_undo(update: Update, context: AppContext) -> None:
     """The Undo button under an answer: the card as before, the answer forgotten, ask again."""
     query, user = update.callback_query, update.effective_user
     assert query is not None
-    match = UNDO_DATA.fullmatch(query.data or "")
-    if match is None or user is None:
+    question_id = buttons.UNDO.decode(query.data)
+    if question_id is None or user is None:
         await query.answer(EXPIRED, show_alert=True)
         return
     services = services_of(context)
     outcome = await services.transaction(
         undo_question,
         quiz_bank(),
-        question_id=int(match["question"]),
+        question_id=question_id,
         user_id=user.id,
         now=services.clock(),
     )
@@ -164,9 +161,9 @@ async def on_poll_answer(update: Update, context: AppContext) -> None:
 def handlers() -> list[BaseHandler[Update, AppContext, Any]]:
     """Every quiz handler, to be added before the catch-all button and command handlers."""
     return [
-        CallbackQueryHandler(on_answer, pattern=r"^qa:"),
-        CallbackQueryHandler(on_undo, pattern=r"^qu:"),
-        CallbackQueryHandler(on_start_reviews, pattern=rf"^{START_REVIEWS_DATA}$"),
+        CallbackQueryHandler(on_answer, pattern=buttons.ANSWER.pattern),
+        CallbackQueryHandler(on_undo, pattern=buttons.UNDO.pattern),
+        CallbackQueryHandler(on_start_reviews, pattern=buttons.START_REVIEWS.pattern),
         PollAnswerHandler(on_poll_answer),
     ]
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import re
 from typing import Any
 
 from telegram import Update
@@ -11,6 +10,7 @@ from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.services.quiz.preferences import USAGE, SettingsError, parse_settings, save
+from bot.telegram import buttons
 from bot.telegram.commands import Command
 from bot.telegram.context import AppContext, services_of
 from bot.telegram.handlers.common import command_args, is_private, reply
@@ -18,14 +18,18 @@ from bot.telegram.transport.sender import keyboard
 from bot.telegram.views.formatting import escape, markdown
 from bot.telegram.views.parts import Buttons
 
-BUTTON_DATA = re.compile(r"st:(?P<key>retention|cap|with_drop)=(?P<value>[0-9.]{1,4}|on|off)")
 MAX_PROBLEMS_SHOWN = 5
+
+
+def _setting(key: str, value: str) -> str:
+    return buttons.SETTING.encode(buttons.SettingChoice(key, value))
+
 
 # The common choices; anything else goes through `/settings key=value`.
 BUTTONS: Buttons = (
-    tuple((f"Retention {v}", f"st:retention={v}") for v in ("0.85", "0.90", "0.95")),
-    tuple((f"Cap {v}", f"st:cap={v}") for v in ("10", "20", "50")),
-    (("Reviews with drop: on", "st:with_drop=on"), ("off", "st:with_drop=off")),
+    tuple((f"Retention {v}", _setting("retention", v)) for v in ("0.85", "0.90", "0.95")),
+    tuple((f"Cap {v}", _setting("cap", v)) for v in ("10", "20", "50")),
+    (("Reviews with drop: on", _setting("with_drop", "on")), ("off", _setting("with_drop", "off"))),
 )
 
 
@@ -56,12 +60,12 @@ async def on_button(update: Update, context: AppContext) -> None:
     """A settings button: the same validation as typed settings, then the message updated."""
     query, user = update.callback_query, update.effective_user
     assert query is not None
-    match = BUTTON_DATA.fullmatch(query.data or "")
-    if match is None or user is None or not is_private(update):
+    choice = buttons.SETTING.decode(query.data)
+    if choice is None or user is None or not is_private(update):
         await query.answer("This button has expired.", show_alert=True)
         return
     try:
-        changes = parse_settings(f"{match['key']}={match['value']}")
+        changes = parse_settings(f"{choice.key}={choice.value}")
     except SettingsError as error:
         await query.answer(error.problems[0][:190], show_alert=True)
         return
@@ -80,4 +84,4 @@ COMMANDS = (
 
 
 def handlers() -> list[BaseHandler[Update, AppContext, Any]]:
-    return [CallbackQueryHandler(on_button, pattern=r"^st:")]
+    return [CallbackQueryHandler(on_button, pattern=buttons.SETTING.pattern)]

@@ -10,13 +10,13 @@ from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.services import your_data
+from bot.telegram import buttons
 from bot.telegram.commands import Command
 from bot.telegram.context import AppContext, services_of
 from bot.telegram.handlers.common import is_private, reply
 
-FORGET_YES = "forget:yes"
-FORGET_NO = "forget:no"
 EXPORT_CAPTION = "Everything I store about you, as JSON. /forget deletes it."
+FORGET_YES, FORGET_NO = buttons.FORGET.encode("yes"), buttons.FORGET.encode("no")
 FORGET_QUESTION = (
     "Delete **everything** I store about you? That is your progress on the path and your "
     "schedule, your quiz cards and answers (in groups too), your streak days, your plans "
@@ -68,14 +68,15 @@ async def on_forget_button(update: Update, context: AppContext) -> None:
     """The /forget confirmation: only the private chat's own user can say yes."""
     query, user, chat = update.callback_query, update.effective_user, update.effective_chat
     assert query is not None
-    if query.data not in (FORGET_YES, FORGET_NO):
+    answer = buttons.FORGET.decode(query.data)
+    if answer is None:
         await query.answer("This button has expired.", show_alert=True)
         return
     # In a private chat the chat's id is its user's id: anyone else's press is forged.
     if user is None or chat is None or not is_private(update) or user.id != chat.id:
         await query.answer(NOT_YOURS, show_alert=True)
         return
-    if query.data == FORGET_NO:
+    if answer == "no":
         await query.answer()
         with contextlib.suppress(BadRequest):  # a double tap: already edited
             await query.edit_message_text("Nothing was deleted.")
@@ -100,4 +101,4 @@ COMMANDS = (
 
 
 def handlers() -> list[BaseHandler[Update, AppContext, Any]]:
-    return [CallbackQueryHandler(on_forget_button, pattern=r"^forget:")]
+    return [CallbackQueryHandler(on_forget_button, pattern=buttons.FORGET.pattern)]

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+from bot.telegram import buttons
 from bot.telegram.views.formatting import escape
 from bot.telegram.views.parts import Buttons, Part
 from drops.model import Course
 from drops.render import render_markdown
-
-RESUME_DATA = "resume"
 
 
 def _part(markdown: str, buttons: Buttons = ()) -> Part:
@@ -27,5 +26,5 @@ def paused() -> Part:
     return _part(
         "I've paused your daily drops after three quiet days — no pile-up waiting for you. "
         "Tap **Resume** whenever you're ready.",
-        ((("▶️ Resume", RESUME_DATA),),),
+        ((("▶️ Resume", buttons.RESUME.encode(True)),),),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.telegram import buttons
 from drops.model import Course, Drop
 from drops.render import Entity, render_drop
 
@@ -21,10 +22,6 @@ class Part:
     buttons: Buttons = ()
 
 
-def done_data(path_round: int, drop_id: str) -> str:
-    return f"done:{path_round}:{drop_id}"
-
-
 def drop_parts(
     course: Course, drop: Drop, *, path_round: int, closing: Buttons | None = None
 ) -> list[Part]:
@@ -33,7 +30,8 @@ def drop_parts(
     if drop.figure_path is not None and drop.figure_path.exists():
         caption = f"Figure for drop {course.index(drop.id)}: {drop.title}"
         parts.append(Part(caption[:1000], photo=drop.figure_path))
-    buttons = closing if closing is not None else ((("✅ Done", done_data(path_round, drop.id)),),)
+    done = buttons.DONE.encode(buttons.DropDone(path_round, drop.id))
+    keyboard = closing if closing is not None else ((("✅ Done", done),),)
     last = parts[-1]
-    parts[-1] = Part(last.text, last.entities, last.photo, buttons)
+    parts[-1] = Part(last.text, last.entities, last.photo, keyboard)
     return parts

@@ -11,21 +11,13 @@ from dataclasses import dataclass
 from bot.services.quiz.leaderboard import Board
 from bot.services.quiz.queue import ReviewQueue, Score
 from bot.services.quiz.stats import Stats
+from bot.telegram import buttons
 from bot.telegram.views.formatting import escape
 from bot.telegram.views.parts import Buttons, Part
 from drops.render import render_markdown
 from quizzes import QuizItem
 
 LETTERS = "ABCDEFGHIJKL"
-START_REVIEWS_DATA = "qr"
-
-
-def answer_data(question_id: int, option: int) -> str:
-    return f"qa:{question_id}:{option}"
-
-
-def undo_data(question_id: int) -> str:
-    return f"qu:{question_id}"
 
 
 @dataclass(frozen=True)
@@ -60,7 +52,8 @@ def question_markdown(item: QuizItem, heading: Heading) -> str:
 def question_part(item: QuizItem, question_id: int, heading: Heading) -> Part:
     """The question, its options lettered, one button per letter."""
     row = tuple(
-        (LETTERS[number], answer_data(question_id, number)) for number in range(len(item.options))
+        (LETTERS[number], buttons.ANSWER.encode(buttons.QuizAnswer(question_id, number)))
+        for number in range(len(item.options))
     )
     return part(question_markdown(item, heading), (row,))
 
@@ -84,7 +77,7 @@ def answered_markdown(item: QuizItem, heading: Heading, chosen: int) -> str:
 
 
 def undo_buttons(question_id: int) -> Buttons:
-    return ((("↩️ Undo (mis-tap)", undo_data(question_id)),),)
+    return ((("↩️ Undo (mis-tap)", buttons.UNDO.encode(question_id)),),)
 
 
 def review_offer(queue: ReviewQueue, score: Score | None) -> Part:
@@ -96,7 +89,7 @@ def review_offer(queue: ReviewQueue, score: Score | None) -> Part:
         lines.append(f"🔁 **{_reviews(queue.available)} due today** — earlier drops, mixed.")
         if queue.due > queue.available:
             lines.append(_cap_note(queue))
-        return part("\n".join(lines), ((("▶️ Start", START_REVIEWS_DATA),),))
+        return part("\n".join(lines), ((("▶️ Start", buttons.START_REVIEWS.encode(True)),),))
     lines.append(_nothing_to_review(queue))
     return part("\n".join(lines))
 
