@@ -9,7 +9,7 @@ TEST_POSTGRES_PORT ?= 5433
 export TEST_POSTGRES_PORT
 export TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:$(TEST_POSTGRES_PORT)/postgres
 
-.PHONY: setup run migrate test lint typecheck dockerlint pytest postgres bench content-check figures clean
+.PHONY: setup run migrate test lint imports typecheck dockerlint pytest postgres bench content-check figures clean
 
 # torch first, from this machine's CPU build, then the project with its dev tools.
 $(STAMP): pyproject.toml
@@ -27,11 +27,15 @@ migrate: setup
 run: migrate
 	$(PY) -m bot run
 
-test: setup lint typecheck dockerlint pytest
+test: setup lint imports typecheck dockerlint pytest
 
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+# The layers and boundaries of DESIGN.md, as import-linter contracts in pyproject.toml.
+imports: setup
+	$(VENV)/bin/lint-imports
 
 typecheck: setup
 	$(VENV)/bin/mypy bot drops quizzes kd_sandbox
