@@ -21,7 +21,7 @@ from pathlib import Path
 from sqlmodel import Session, col, func, select
 
 from bot.storage.db import make_engine
-from bot.storage.models import ReviewLog
+from bot.storage.models import ReviewRecord
 from tests.botapi import FakeBotApi
 from tests.e2e.load import (
     Burst,
@@ -88,9 +88,9 @@ def review_counts(database_url: str) -> tuple[int, int]:
     engine = make_engine(database_url)
     with Session(engine) as session:
         logged = session.exec(
-            select(ReviewLog.learner_id, ReviewLog.item_id, func.count())
-            .where(col(ReviewLog.learner_id).in_(LEARNERS))
-            .group_by(col(ReviewLog.learner_id), col(ReviewLog.item_id))
+            select(ReviewRecord.learner_id, ReviewRecord.item_id, func.count())
+            .where(col(ReviewRecord.learner_id).in_(LEARNERS))
+            .group_by(col(ReviewRecord.learner_id), col(ReviewRecord.item_id))
         ).all()
     engine.dispose()
     return sum(n for _, _, n in logged), sum(1 for _, _, n in logged if n > 1)

@@ -23,7 +23,6 @@ MESSAGE_LIMIT = 3900
 # Telegram honours at most 100 entities in one message and drops the rest.
 MAX_ENTITIES = 100
 PARAGRAPH_SEPARATOR = "\n\n"
-FAQ_TITLE = "Frequently asked questions"
 
 _PARAGRAPH_BREAK = re.compile(r"\n{2,}")
 
@@ -239,9 +238,3 @@ def _faq_part(entry: FaqEntry) -> RenderedMessage:
     # A single line feed keeps the question in one paragraph with the answer's first one,
     # so a split never leaves a question at the foot of a message without its answer.
     return join_messages([_plain(entry.question, "bold"), render_markdown(entry.answer)], "\n")
-
-
-def render_faq(course: Course) -> list[RenderedMessage]:
-    """Every FAQ entry under a title, as few messages as the limit allows."""
-    parts = [_plain(FAQ_TITLE, "bold"), *(_faq_part(entry) for entry in course.faq)]
-    return split_message(join_messages(parts))

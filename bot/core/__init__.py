@@ -13,7 +13,7 @@ from bot.core.schedule import (
     local_day,
     next_delivery,
 )
-from bot.core.streak import longest_streak, streak
+from bot.core.streak import streak
 from bot.core.time_zone import parse_time_zone
 
 __all__ = [
@@ -21,7 +21,6 @@ __all__ = [
     "InputError",
     "day_bounds",
     "local_day",
-    "longest_streak",
     "next_delivery",
     "parse_delivery_time",
     "parse_time_zone",

@@ -29,24 +29,3 @@ def streak(active_days: Iterable[date], today: date) -> int:
         count += 1
         day -= _ONE_DAY
     return count
-
-
-def longest_streak(active_days: Iterable[date]) -> int:
-    """The longest run of consecutive active days ever.
-
-    Args:
-        active_days: Local days with activity, in any order, repeats allowed.
-
-    Returns:
-        The length of the longest run; 0 for no activity.
-    """
-    days = set(active_days)
-    longest = 0
-    for first in days:
-        if first - _ONE_DAY in days:
-            continue  # not the start of a run
-        length = 1
-        while first + timedelta(days=length) in days:
-            length += 1
-        longest = max(longest, length)
-    return longest

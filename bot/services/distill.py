@@ -82,6 +82,7 @@ class DistillService:
             )
 
         ticket: Ticket[RunResult] = self.queue.submit(user_id, chat_id, in_group, train)
+        ahead = ticket.ahead  # as the learner's place was when the run was accepted
         try:
             run_id = await services.transaction(
                 record_run, user_id=user_id, chat_id=chat_id, settings=spec.as_settings(),
@@ -91,7 +92,7 @@ class DistillService:
             ticket.cancel()
             raise
         recorded.set_result(run_id)
-        return QueuedRun(run_id, ticket)
+        return QueuedRun(run_id, ticket, ahead)
 
     async def shown_in(self, run: QueuedRun, message_id: int) -> None:
         """The chat message that shows the run's progress (kept with the run)."""
@@ -136,6 +137,7 @@ class SandboxOff(Exception):
 class QueuedRun:
     run_id: int
     ticket: Ticket[RunResult]
+    ahead_at_submit: int  # runs ahead of it in the queue when it was accepted
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, func, select
 from bot.core import local_day, next_delivery, streak
 from bot.services.delivery.due import chat_zone, first_or_next, parse_hhmm
 from bot.services.delivery.outbox import Work, claim_delivery
-from bot.storage.models import ActivityDay, Chat, Delivery, ReviewLog
+from bot.storage.models import ActivityDay, Chat, Delivery, ReviewRecord
 from drops.model import Course
 from drops.outline import DROPS
 
@@ -199,7 +199,9 @@ def progress(
     ).all()
     days = session.exec(select(ActivityDay.day).where(ActivityDay.learner_id == learner_id)).all()
     reviews = session.exec(
-        select(func.count()).select_from(ReviewLog).where(col(ReviewLog.learner_id) == learner_id)
+        select(func.count())
+        .select_from(ReviewRecord)
+        .where(col(ReviewRecord.learner_id) == learner_id)
     ).one()
     today = local_day(now, chat_zone(chat), day_start_hour)
     return Progress(

@@ -12,6 +12,7 @@ from bot.services import journey
 from bot.services.context import Services
 from bot.services.delivery.outbox import Work
 from bot.services.schedule import claim_next_drop
+from bot.storage.kinds import Awaiting
 from bot.storage.models import Chat
 from bot.storage.registry import register_chat, register_learner
 
@@ -137,9 +138,12 @@ def restart(session: Session, services: Services, ref: ChatRef) -> tuple[bool, W
     return True, claim_next_drop(services, session, chat, scheduled=True)
 
 
-def welcome(session: Session, services: Services, ref: ChatRef) -> str | None:
-    """When a scheduled chat's next drop comes; None for a chat still to be set up."""
+def welcome(session: Session, services: Services, ref: ChatRef, *, ask_time: bool) -> str | None:
+    """When a scheduled chat's next drop comes; None for a chat still to be set up, which
+    (``ask_time``) now owes us a typed time."""
     chat = chat_of(session, ref)
     if not journey.is_scheduled(chat):
+        if ask_time:
+            chat.awaiting = Awaiting.TIME
         return None
     return journey.describe_next(chat, services.clock(), services.settings.day_start_hour)

@@ -34,7 +34,7 @@ from bot.services import journey
 from bot.services.context import Services
 from bot.services.delivery.due import chat_zone
 from bot.services.path import ChatRef, Person, chat_of
-from bot.storage.models import Chat, Plan, PlanConversation
+from bot.storage.models import Chat, PlanConversation, SavedPlan
 from bot.storage.registry import register_learner
 
 # The step of a row whose conversation ended (finished or cancelled); the row stays so
@@ -165,7 +165,7 @@ def finish(
         return None
     profile = PlanProfile.from_dict(conversation.draft)
     plan = build_plan(profile)
-    stored = Plan(
+    stored = SavedPlan(
         learner_id=learner_id,
         title=plan.prompt_excerpt,
         profile=json.dumps(profile.to_dict(), ensure_ascii=False),
@@ -202,25 +202,25 @@ def complete_plan_drop(
     return first_time and chat.finished_at == now
 
 
-def plans_of(session: Session, learner_id: int, limit: int = LISTED_PLANS) -> list[Plan]:
+def plans_of(session: Session, learner_id: int, limit: int = LISTED_PLANS) -> list[SavedPlan]:
     """The learner's plans, newest first."""
     query = (
-        select(Plan)
-        .where(Plan.learner_id == learner_id)
-        .order_by(col(Plan.created_at).desc(), col(Plan.id).desc())
+        select(SavedPlan)
+        .where(SavedPlan.learner_id == learner_id)
+        .order_by(col(SavedPlan.created_at).desc(), col(SavedPlan.id).desc())
         .limit(limit)
     )
     return list(session.exec(query).all())
 
 
 def count_plans(session: Session, learner_id: int) -> int:
-    query = select(func.count()).select_from(Plan).where(Plan.learner_id == learner_id)
+    query = select(func.count()).select_from(SavedPlan).where(SavedPlan.learner_id == learner_id)
     return int(session.exec(query).one())
 
 
-def plan_of(session: Session, plan_id: int, learner_id: int) -> Plan | None:
+def plan_of(session: Session, plan_id: int, learner_id: int) -> SavedPlan | None:
     """The plan, only if it belongs to `learner_id` (a button's id is client input)."""
-    plan = session.get(Plan, plan_id)
+    plan = session.get(SavedPlan, plan_id)
     return plan if plan is not None and plan.learner_id == learner_id else None
 
 
@@ -255,7 +255,9 @@ def _end(row: PlanConversation, now: datetime) -> None:
     row.updated_at = now
 
 
-def listing(session: Session, chat: ChatRef, learner_id: int) -> tuple[ZoneInfo, list[Plan], int]:
+def listing(
+    session: Session, chat: ChatRef, learner_id: int
+) -> tuple[ZoneInfo, list[SavedPlan], int]:
     """/plans: the chat's zone (for dates), the newest plans and how many there are."""
     zone = chat_zone(chat_of(session, chat))
     return zone, plans_of(session, learner_id), count_plans(session, learner_id)
@@ -263,7 +265,7 @@ def listing(session: Session, chat: ChatRef, learner_id: int) -> tuple[ZoneInfo,
 
 def plan_with_zone(
     session: Session, chat: ChatRef, plan_id: int, learner_id: int
-) -> tuple[ZoneInfo, Plan | None]:
+) -> tuple[ZoneInfo, SavedPlan | None]:
     """One of the learner's plans (None for anyone else's), and the chat's zone."""
     return chat_zone(chat_of(session, chat)), plan_of(session, plan_id, learner_id)
 

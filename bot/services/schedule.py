@@ -11,14 +11,8 @@ from sqlmodel import Session
 from bot.services import journey
 from bot.services.context import Services
 from bot.services.delivery.outbox import Work
+from bot.storage.kinds import Awaiting
 from bot.storage.models import Chat
-
-
-class Awaiting:
-    """What a chat owes us as typed text (stored in ``Chat.awaiting``)."""
-
-    TIME = "time"
-    ZONE = "zone"
 
 
 def set_awaiting(session: Session, chat_id: int, what: str | None) -> None:

@@ -19,7 +19,7 @@ from sqlalchemy import Engine, inspect
 from sqlmodel import Session, col, select
 
 from bot.storage.db import make_engine, session_scope
-from bot.storage.models import ReviewLog, SrsParameters
+from bot.storage.models import ReviewRecord, SrsParameters
 from kd_sandbox.srs_fit import FitResult, NotEnoughReviews, Review, check_enough, fit_in_worker
 
 DEFAULT_MIN_REVIEWS = 512
@@ -41,7 +41,7 @@ class Optimized:
 
 def load_reviews(session: Session) -> list[Review]:
     """Every answer ever logged, as the fitter's plain tuples (card key ``learner:item``)."""
-    logs = session.exec(select(ReviewLog).order_by(col(ReviewLog.reviewed_at))).all()
+    logs = session.exec(select(ReviewRecord).order_by(col(ReviewRecord.reviewed_at))).all()
     return [
         (f"{log.learner_id}:{log.item_id}", log.rating, log.reviewed_at, log.duration_ms)
         for log in logs

@@ -19,15 +19,15 @@ from sqlmodel import Session, SQLModel, col, select
 
 from bot.storage.models import (
     ActivityDay,
-    Card,
     Chat,
     Delivery,
     DistillRun,
     Learner,
-    Plan,
+    LearnerCard,
     PlanConversation,
     QuizQuestion,
-    ReviewLog,
+    ReviewRecord,
+    SavedPlan,
 )
 
 EXPORT_FILENAME = "distill-drops-export.json"
@@ -53,8 +53,13 @@ def sections(session: Session, user_id: int) -> list[Section]:
         Section("learner", Learner, col(Learner.id) == user_id, col(Learner.id)),
         Section("private_chats", Chat, col(Chat.id).in_(chats), col(Chat.id)),
         Section("deliveries", Delivery, col(Delivery.chat_id).in_(chats), col(Delivery.id)),
-        Section("cards", Card, col(Card.learner_id) == user_id, col(Card.id)),
-        Section("review_logs", ReviewLog, col(ReviewLog.learner_id) == user_id, col(ReviewLog.id)),
+        Section("cards", LearnerCard, col(LearnerCard.learner_id) == user_id, col(LearnerCard.id)),
+        Section(
+            "review_logs",
+            ReviewRecord,
+            col(ReviewRecord.learner_id) == user_id,
+            col(ReviewRecord.id),
+        ),
         Section(
             "activity_days",
             ActivityDay,
@@ -73,7 +78,7 @@ def sections(session: Session, user_id: int) -> list[Section]:
             col(PlanConversation.learner_id) == user_id,
             col(PlanConversation.learner_id),
         ),
-        Section("plans", Plan, col(Plan.learner_id) == user_id, col(Plan.id)),
+        Section("plans", SavedPlan, col(SavedPlan.learner_id) == user_id, col(SavedPlan.id)),
         Section(
             "distill_runs",
             DistillRun,

@@ -45,3 +45,10 @@ class RunStatus(StrEnum):
     FAILED = "failed"
     TIMEOUT = "timeout"
     INTERRUPTED = "interrupted"
+
+
+class Awaiting(StrEnum):
+    """What a chat owes us as typed text, after we asked for it."""
+
+    TIME = "time"
+    ZONE = "zone"

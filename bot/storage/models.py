@@ -85,7 +85,7 @@ class Delivery(SQLModel, table=True):
     completed_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
 
 
-class Card(SQLModel, table=True):
+class LearnerCard(SQLModel, table=True):
     """One learner's FSRS card for one quiz item."""
 
     __tablename__ = "cards"
@@ -103,7 +103,7 @@ class Card(SQLModel, table=True):
     due_at: datetime = Field(sa_column=_utc_column())
 
 
-class ReviewLog(SQLModel, table=True):
+class ReviewRecord(SQLModel, table=True):
     """Every answer to a quiz item, kept for statistics and for fitting FSRS parameters."""
 
     __tablename__ = "review_logs"
@@ -204,7 +204,7 @@ class PlanConversation(SQLModel, table=True):
     updated_at: datetime = Field(sa_column=_utc_column())
 
 
-class Plan(SQLModel, table=True):
+class SavedPlan(SQLModel, table=True):
     """A finished distillation plan (/plans lists them and sends any again)."""
 
     __tablename__ = "plans"

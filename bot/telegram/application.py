@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from telegram import BotCommand
 from telegram.ext import (
@@ -16,7 +18,7 @@ from bot.services.distill import RUN_LEASE, DistillService
 from bot.telegram import registry
 from bot.telegram.commands import menu as commands_menu
 from bot.telegram.context import AppType, BotData
-from bot.telegram.delivery_job import delivery_job
+from bot.telegram.delivery_job import delivery_job, run_tick
 from bot.telegram.handlers import (
     distill,
 )
@@ -71,13 +73,19 @@ async def _post_init(application: AppType) -> None:
     await application.bot.set_my_commands(menu)
     services = application.bot_data.services
     assert application.job_queue is not None
-    # The first run is due now, and may not be skipped as "missed" although the scheduler
-    # starts only after post_init: what fell due while the bot was down goes out at once.
+    # What fell due while the bot was down goes out at once, beside the first updates;
+    # then the job takes over, never skipping a run as "missed".
+    data = application.bot_data
+    data.catch_up = asyncio.create_task(_catch_up(data.sender), name="delivery catch-up")
+    interval = services.settings.delivery_check_seconds
     application.job_queue.run_repeating(
         delivery_job,
-        interval=services.settings.delivery_check_seconds,
+        interval=interval,
         name="delivery",
-        job_kwargs={"next_run_time": datetime.now(UTC), "misfire_grace_time": None},
+        job_kwargs={
+            "next_run_time": datetime.now(UTC) + timedelta(seconds=interval),
+            "misfire_grace_time": None,
+        },
     )
     await distill.tell_interrupted(application, at_start=True)
     # Never skipped as "missed" when the loop is busy: a lease not renewed would expire.
@@ -93,5 +101,17 @@ async def _post_init(application: AppType) -> None:
              len(menu), services.settings.delivery_check_seconds)  # fmt: skip
 
 
+async def _catch_up(sender: Sender) -> None:
+    try:
+        await run_tick(sender)
+    except Exception:  # the job retries on its next run; the outbox keeps every claim
+        log.exception("the delivery tick at start-up failed")
+
+
 async def _post_shutdown(application: AppType) -> None:
+    catch_up = application.bot_data.catch_up
+    if not catch_up.done():
+        catch_up.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await catch_up
     await application.bot_data.distill.close()

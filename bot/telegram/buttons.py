@@ -37,8 +37,10 @@ class ButtonCodec(Generic[T]):
 
     @property
     def pattern(self) -> str:
-        """For ``CallbackQueryHandler``: every press of this kind, well-formed or not."""
-        return rf"^{re.escape(self.prefix)}(:|$)"
+        """For ``CallbackQueryHandler``: every press of this kind, well-formed or not (a
+        button that carries nothing matches only itself)."""
+        prefix = re.escape(self.prefix)
+        return rf"^{prefix}:" if self.fields else rf"^{prefix}$"
 
     def _regex(self) -> re.Pattern[str]:
         body = f":{self.fields}" if self.fields else ""

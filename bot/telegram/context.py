@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
@@ -19,6 +20,7 @@ class BotData:
     distill: DistillService
     # Chats and users registered by this process (a cache: the database is the truth).
     known_chats: set[int]
+    catch_up: asyncio.Task[Any]  # the delivery tick at start-up (what fell due while down)
     # The command menu, (name, description) in order: setMyCommands and /help show it.
     menu: list[tuple[str, str]]
 

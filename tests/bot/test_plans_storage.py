@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 from bot.services import plans
 from bot.storage.db import make_engine
 from bot.storage.migrate import upgrade
-from bot.storage.models import Chat, Delivery, Learner, Plan, PlanConversation
+from bot.storage.models import Chat, Delivery, Learner, PlanConversation, SavedPlan
 from tests.planner.learners import support_classifier
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -111,7 +111,7 @@ def test_finishing_stores_one_plan_and_ends_the_conversation(engine: Engine) -> 
     assert finished.filename == "distillation-plan-2026-03-02.md"
     assert not finished.finished_path  # drop 4.1 was never delivered
     with Session(engine) as session:
-        [plan] = session.exec(select(Plan)).all()
+        [plan] = session.exec(select(SavedPlan)).all()
         assert plans.current(session, LEARNER) is None
     assert plan.document == finished.document and json.loads(plan.profile) == ANSWERS
     assert plan.title.startswith("Classify this support ticket")
@@ -126,7 +126,7 @@ def test_an_unfinished_conversation_makes_no_plan(engine: Engine) -> None:
         assert plans.cancel(session, LEARNER, NOW) is True
         assert plans.cancel(session, LEARNER, NOW) is False
         session.commit()
-        assert session.exec(select(Plan)).all() == []
+        assert session.exec(select(SavedPlan)).all() == []
 
 
 def test_a_plan_opens_only_for_its_owner(engine: Engine) -> None:

@@ -2,7 +2,7 @@
 
 from datetime import date, timedelta
 
-from bot.core import longest_streak, streak
+from bot.core import streak
 
 TODAY = date(2026, 3, 10)
 
@@ -42,9 +42,3 @@ def test_repeats_order_and_future_days_do_not_matter() -> None:
 
 def test_runs_across_month_and_year_ends() -> None:
     assert streak([date(2025, 12, 31), date(2026, 1, 1)], date(2026, 1, 1)) == 2
-
-
-def test_longest_streak_finds_the_best_run() -> None:
-    assert longest_streak([]) == 0
-    assert longest_streak(days_ago(0, 1, 5, 6, 7, 8, 10)) == 4
-    assert longest_streak(days_ago(3, 3, 3)) == 1

@@ -13,7 +13,6 @@ from drops.render import (
     RenderedMessage,
     join_messages,
     render_drop,
-    render_faq,
     render_faq_entry,
     render_markdown,
     split_message,
@@ -182,13 +181,3 @@ def test_faq_entry_is_question_in_bold_then_answer(course_folder: Path) -> None:
 
     assert message.text == f"{entry.question}\nA short, plain answer with one bold phrase in it."
     assert styled(message) == [("bold", entry.question), ("bold", "one bold phrase")]
-
-
-def test_faq_lists_every_question_in_bold(course_folder: Path) -> None:
-    course = load_course(course_folder)
-
-    messages = render_faq(course)
-
-    bold = {text for message in messages for kind, text in styled(message) if kind == "bold"}
-    assert messages[0].text.startswith("Frequently asked questions")
-    assert {entry.question for entry in course.faq} <= bold

@@ -140,6 +140,7 @@ async def running_bot(
     if app.post_init:
         await app.post_init(app)
     await app.start()
+    await app.bot_data.catch_up  # what was due at start-up is out before the test goes on
     assert app.updater is not None
     await app.updater.start_polling(poll_interval=0.0, timeout=1, allowed_updates=Update.ALL_TYPES)
     try:

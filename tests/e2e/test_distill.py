@@ -11,7 +11,8 @@ import pytest
 from sqlmodel import Session, select
 
 from bot.services.distill import RUN_LEASE, record_run, update_run
-from bot.storage.db import make_engine
+from bot.storage.db import make_engine, session_scope
+from bot.storage.kinds import RunStatus
 from bot.storage.migrate import upgrade
 from bot.storage.models import DistillRun
 from bot.telegram.handlers.distill import check_run_leases
@@ -96,10 +97,11 @@ async def test_a_run_of_another_live_instance_is_not_reported_until_its_lease_ru
     upgrade(url)
     engine = make_engine(url)
     clock = FakeClock()
-    peers_run = record_run(
-        engine, user_id=USER, chat_id=USER, settings="T=3", now=clock(), owner="other-host"
-    )
-    update_run(engine, peers_run, status="running")
+    with session_scope(engine) as session:
+        peers_run = record_run(
+            session, user_id=USER, chat_id=USER, settings="T=3", now=clock(), owner="other-host"
+        )
+        update_run(session, peers_run, status=RunStatus.RUNNING)
     engine.dispose()
     async with running_bot(tmp_path, clock=clock, instance_name="this-host") as harness:
         await harness.settle()

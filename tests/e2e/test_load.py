@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sqlmodel import Session, col, select
 
-from bot.storage.models import ReviewLog
+from bot.storage.models import ReviewRecord
 from tests.e2e.harness import running_bot
 from tests.e2e.load import (
     answer_presses,
@@ -58,7 +58,9 @@ async def test_learners_pressing_at_once_and_a_distill_burst_lose_nothing(
             f"of {QUESTIONS_OF_DROP_ONE} right" in closing.text for closing in questions.values()
         )
         with Session(harness.services.engine) as session:
-            logs = session.exec(select(ReviewLog).where(col(ReviewLog.learner_id).in_(LEARNERS)))
+            logs = session.exec(
+                select(ReviewRecord).where(col(ReviewRecord.learner_id).in_(LEARNERS))
+            )
             items: dict[int, list[str]] = {learner: [] for learner in LEARNERS}
             for log in logs:
                 items[log.learner_id].append(log.item_id)

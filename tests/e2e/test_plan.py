@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-from bot.storage.models import Chat, Delivery, Plan, PlanConversation
+from bot.storage.models import Chat, Delivery, PlanConversation, SavedPlan
 from tests.botapi import ApiCall, FakeBotApi
 from tests.e2e.harness import BotHarness, running_bot
 
@@ -41,9 +41,9 @@ def stored_answers(harness: BotHarness, user: int = USER) -> dict[str, object]:
     return answers
 
 
-def plans_of(harness: BotHarness, user: int = USER) -> list[Plan]:
+def plans_of(harness: BotHarness, user: int = USER) -> list[SavedPlan]:
     with Session(harness.services.engine) as session:
-        return list(session.exec(select(Plan).where(Plan.learner_id == user)).all())
+        return list(session.exec(select(SavedPlan).where(SavedPlan.learner_id == user)).all())
 
 
 def no_rejected_calls(api: FakeBotApi) -> None:
@@ -82,10 +82,10 @@ async def answer_the_rest(harness: BotHarness, ask_latency: ApiCall) -> ApiCall:
     ask_privacy = await press(harness, ask_prefs, button(ask_prefs, "prefs", "none"))
     ask_teacher = await press(harness, ask_privacy, button(ask_privacy, "privacy", "hosted"))
     assert "Question 11 of 11" in ask_teacher.text
-    before = len(harness.api.calls)
     summary = await harness.command(USER, "gpt-4o-mini")
     assert summary.method == "sendMessage"
-    await harness.next_message(USER, after=before + 1)  # the document follows the summary
+    after_summary = harness.api.calls.index(summary) + 1
+    await harness.next_message(USER, after=after_summary)  # the document follows the summary
     return summary
 
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from sqlmodel import Session, select
 
-from bot.storage.models import Delivery, Learner, QuizPoll, ReviewLog
+from bot.storage.models import Delivery, Learner, QuizPoll, ReviewRecord
 from tests.e2e.harness import BotHarness
 from tests.e2e.journeys import drops_received
 from tests.quiz.steps import cards, eventually, review_logs
@@ -26,7 +26,7 @@ def delivered(harness: BotHarness) -> list[str]:
         return list(session.exec(select(Delivery.status).where(Delivery.chat_id == GROUP)))
 
 
-def group_answers(harness: BotHarness, learner: int) -> list[ReviewLog]:
+def group_answers(harness: BotHarness, learner: int) -> list[ReviewRecord]:
     return [log for log in review_logs(harness, learner) if log.source == "group"]
 
 

@@ -15,7 +15,7 @@ from sqlmodel import Session, SQLModel, select
 
 from bot.services.distill import record_run
 from bot.services.your_data import EXPORT_FILENAME
-from bot.storage.models import Chat, Delivery, Learner, QuizPoll, ReviewLog
+from bot.storage.models import Chat, Delivery, Learner, QuizPoll, ReviewRecord
 from tests.botapi import ApiCall, FakeBotApi
 from tests.botapi.server import _decode_value
 from tests.e2e.harness import BotHarness, running_bot
@@ -84,12 +84,9 @@ async def seed(harness: BotHarness) -> None:
         await harness.command(USER, text)
     await eventually(lambda: harness.api.sent("sendDocument", USER))
     now = harness.clock()
-    record_run(
-        harness.services.engine, user_id=USER, chat_id=USER, settings="T=4", now=now, owner="a"
-    )
-    record_run(
-        harness.services.engine, user_id=USER, chat_id=GROUP, settings="", now=now, owner="a"
-    )
+    record = harness.services.run_transaction
+    record(record_run, user_id=USER, chat_id=USER, settings="T=4", now=now, owner="a")
+    record(record_run, user_id=USER, chat_id=GROUP, settings="", now=now, owner="a")
 
     harness.api.admins[GROUP] = {ADMIN}
     harness.api.add_bot_to_group(GROUP, ADMIN)
@@ -101,7 +98,9 @@ async def seed(harness: BotHarness) -> None:
     harness.api.answer_poll(USER, poll.poll_id, [poll.correct_option])
     harness.api.answer_poll(OTHER, poll.poll_id, [poll.correct_option])
     await eventually(
-        lambda: {r.learner_id for r in _rows(harness.services.engine, ReviewLog)} >= {USER, OTHER}
+        lambda: (
+            {r.learner_id for r in _rows(harness.services.engine, ReviewRecord)} >= {USER, OTHER}
+        )
     )
     await harness.settle(0.3)
 
@@ -203,7 +202,7 @@ async def test_forget_deletes_every_row_of_the_user_and_keeps_the_groups(
         assert group is not None and group.delivery_time == "09:00"
     assert [d.id for d in _rows(engine, Delivery) if d.chat_id == GROUP] == group_deliveries
     assert _rows(engine, QuizPoll) == polls
-    assert {log.learner_id for log in _rows(engine, ReviewLog)} == {OTHER}
+    assert {log.learner_id for log in _rows(engine, ReviewRecord)} == {OTHER}
 
     # Back as a brand-new learner: greeted as on the first day, with default settings.
     hello = await harness.command(USER, "/start")

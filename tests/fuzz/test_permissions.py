@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import Session, select
 
 from bot.services.quiz.questions import Refusal
-from bot.storage.models import Delivery, Plan, QuizQuestion
+from bot.storage.models import Delivery, QuizQuestion, SavedPlan
 from tests.botapi import ApiCall
 from tests.e2e.harness import BotHarness, running_bot
 from tests.fuzz.live_bot import snapshot
@@ -96,7 +96,7 @@ async def owner_with_plan_and_questions(harness: BotHarness) -> tuple[int, int, 
         await harness.command(OWNER, text)
     await eventually(lambda: harness.api.sent("sendDocument", OWNER))
     with Session(harness.services.engine) as session:
-        plan = session.exec(select(Plan).where(Plan.learner_id == OWNER)).one()
+        plan = session.exec(select(SavedPlan).where(SavedPlan.learner_id == OWNER)).one()
         questions = list(session.exec(select(QuizQuestion).where(QuizQuestion.learner_id == OWNER)))
     answered = next(q for q in questions if q.answered_at is not None)
     still_open = next(q for q in questions if q.answered_at is None)

@@ -10,7 +10,7 @@ from typing import TypeVar
 from sqlmodel import Session, col, func, select
 
 from bot.services.quiz.bank import quiz_bank
-from bot.storage.models import Card, QuizQuestion, ReviewLog
+from bot.storage.models import LearnerCard, QuizQuestion, ReviewRecord
 from tests.botapi import ApiCall
 from tests.e2e.harness import BotHarness
 from tests.e2e.journeys import onboard, press_done
@@ -99,22 +99,22 @@ async def start_learner(harness: BotHarness, user: int, zone: str = "UTC") -> No
     )
 
 
-def review_logs(harness: BotHarness, learner_id: int | None = None) -> list[ReviewLog]:
+def review_logs(harness: BotHarness, learner_id: int | None = None) -> list[ReviewRecord]:
     with Session(harness.services.engine) as session:
-        query = select(ReviewLog).order_by(col(ReviewLog.id))
+        query = select(ReviewRecord).order_by(col(ReviewRecord.id))
         if learner_id is not None:
-            query = query.where(ReviewLog.learner_id == learner_id)
+            query = query.where(ReviewRecord.learner_id == learner_id)
         return list(session.exec(query))
 
 
 def cards(harness: BotHarness, learner_id: int) -> dict[str, tuple[str, str]]:
     """item id → (state JSON, due ISO) of each of the learner's cards."""
     with Session(harness.services.engine) as session:
-        rows = session.exec(select(Card).where(Card.learner_id == learner_id))
+        rows = session.exec(select(LearnerCard).where(LearnerCard.learner_id == learner_id))
         return {c.item_id: (c.state, c.due_at.isoformat()) for c in rows}
 
 
-def count(harness: BotHarness, model: type[ReviewLog] | type[Card]) -> int:
+def count(harness: BotHarness, model: type[ReviewRecord] | type[LearnerCard]) -> int:
     with Session(harness.services.engine) as session:
         return int(session.exec(select(func.count()).select_from(model)).one())
 

@@ -12,7 +12,7 @@ from bot.services.quiz.answers import record_answer
 from bot.services.quiz.bank import quiz_bank
 from bot.services.quiz.leaderboard import leaderboard, week_bounds
 from bot.services.quiz.polls import choose_poll_items, record_poll_answer, save_poll
-from bot.storage.models import ActivityDay, Chat, Delivery, Learner, ReviewLog
+from bot.storage.models import ActivityDay, Chat, Delivery, Learner, ReviewRecord
 from quizzes import make_scheduler
 from tests.quiz.conftest import ANNA, BEN, MONDAY, today_at
 
@@ -33,7 +33,7 @@ def group_with_drops(session: Session, *drop_ids: str) -> None:
 
 def poll_answer(
     session: Session, poll_id: str, user: int, option: int, now: datetime
-) -> ReviewLog | None:
+) -> ReviewRecord | None:
     entry = record_poll_answer(
         session,
         poll_id=poll_id,
@@ -109,7 +109,7 @@ def test_a_poll_answer_reviews_the_members_own_card_once(session: Session) -> No
     assert wrong is not None and not wrong.correct and wrong.rating == 1
     learner = session.get(Learner, stranger)
     assert learner is not None and learner.private_chat_id is None
-    assert len(session.exec(select(ReviewLog)).all()) == 2
+    assert len(session.exec(select(ReviewRecord)).all()) == 2
 
 
 def test_the_week_runs_monday_to_sunday_in_the_groups_zone() -> None:
@@ -135,7 +135,7 @@ def test_leaderboard_ranks_points_this_week_with_ties_and_streaks(session: Sessi
     for learner_id, count in points.items():
         for n in range(count):
             session.add(
-                ReviewLog(
+                ReviewRecord(
                     learner_id=learner_id,
                     item_id=item.id,
                     rating=3,
@@ -153,7 +153,7 @@ def test_leaderboard_ranks_points_this_week_with_ties_and_streaks(session: Sessi
         (MONDAY, True, BEN, "private"),
     ):
         session.add(
-            ReviewLog(
+            ReviewRecord(
                 learner_id=BEN,
                 item_id=item.id,
                 rating=3,

@@ -12,7 +12,7 @@ from bot.services.quiz.bank import quiz_bank
 from bot.services.quiz.cards import card_for, introduce_drop
 from bot.services.quiz.due import next_due
 from bot.services.quiz.queue import ReviewQueue, drop_items_waiting, next_review_item, review_queue
-from bot.storage.models import Card, Learner
+from bot.storage.models import Learner, LearnerCard
 from tests.quiz.conftest import ANNA, BEN, MONDAY, today_at
 
 BANK = quiz_bank()
@@ -34,8 +34,8 @@ def waiting_at(session: Session, learner_id: int, today: Today) -> list[str]:
     return drop_items_waiting(session, learner_id, "2.2", today, BANK, asked)
 
 
-def card(item_id: str, hours: int) -> Card:
-    return Card(
+def card(item_id: str, hours: int) -> LearnerCard:
+    return LearnerCard(
         learner_id=ANNA, item_id=item_id, state="{}", due_at=MONDAY + timedelta(hours=hours)
     )
 
@@ -55,7 +55,7 @@ def add_due_cards(session: Session, count: int, learner: int = ANNA) -> list[str
     items = [item.id for item in BANK.all()[:count]]
     for offset, item_id in enumerate(items):
         due = MONDAY - timedelta(hours=count - offset)
-        session.add(Card(learner_id=learner, item_id=item_id, state="{}", due_at=due))
+        session.add(LearnerCard(learner_id=learner, item_id=item_id, state="{}", due_at=due))
     session.commit()
     return items
 

@@ -13,7 +13,7 @@ from bot.services.quiz.answers import UndoRefused, record_answer, undo_answer
 from bot.services.quiz.bank import quiz_bank
 from bot.services.quiz.cards import ITEMS_AFTER_DROP, card_for, introduce_drop
 from bot.services.quiz.due import due_cards
-from bot.storage.models import ActivityDay, Card, ReviewLog
+from bot.storage.models import ActivityDay, LearnerCard, ReviewRecord
 from quizzes import make_scheduler
 from tests.quiz.conftest import ANNA, BEN, MONDAY, today_at
 
@@ -23,7 +23,7 @@ DROP = quiz_bank().items_for_drop("1.1")
 
 def answer(
     session: Session, item_id: str, correct: bool, now: datetime, learner: int = ANNA
-) -> ReviewLog:
+) -> ReviewRecord:
     entry = record_answer(
         session,
         learner_id=learner,
@@ -81,7 +81,7 @@ def test_right_moves_out_and_a_lapse_brings_the_card_back(session: Session) -> N
     assert a in due_ids(session, due_day)
     answer(session, a, False, due_day)  # a lapse
     assert due_at(session, a) == datetime(2026, 3, 17, 7, 30, tzinfo=UTC)  # back in 2 days
-    logs = session.exec(select(ReviewLog).where(ReviewLog.item_id == a)).all()
+    logs = session.exec(select(ReviewRecord).where(ReviewRecord.item_id == a)).all()
     assert [(log.rating, log.correct) for log in logs] == [(3, True), (3, True), (1, False)]
     assert all(log.duration_ms == 4000 and log.source == "private" for log in logs)
 
@@ -131,7 +131,7 @@ def test_undo_restores_the_card_and_forgets_the_answer(session: Session) -> None
     session.commit()
     after = card_for(session, ANNA, item)
     assert after is not None and (after.state, after.due_at) == (state, due)
-    assert session.exec(select(ReviewLog)).all() == []
+    assert session.exec(select(ReviewRecord)).all() == []
     with pytest.raises(UndoRefused, match="already undone"):
         undo_answer(session, learner_id=ANNA, review_log_id=entry.id)
 
@@ -142,7 +142,7 @@ def test_only_the_latest_answer_can_be_undone(session: Session) -> None:
     assert first.id is not None
     with pytest.raises(UndoRefused, match="latest"):
         undo_answer(session, learner_id=ANNA, review_log_id=first.id)
-    assert len(session.exec(select(ReviewLog)).all()) == 2
+    assert len(session.exec(select(ReviewRecord)).all()) == 2
 
 
 def test_undo_of_a_first_answer_removes_the_card_it_created(session: Session) -> None:
@@ -150,12 +150,12 @@ def test_undo_of_a_first_answer_removes_the_card_it_created(session: Session) ->
     assert entry.id is not None
     undo_answer(session, learner_id=BEN, review_log_id=entry.id)
     session.commit()
-    assert session.exec(select(Card).where(Card.learner_id == BEN)).all() == []
+    assert session.exec(select(LearnerCard).where(LearnerCard.learner_id == BEN)).all() == []
 
 
 def test_a_corrupt_card_is_started_over_not_fatal(session: Session) -> None:
     item = DROP[0].id
-    session.add(Card(learner_id=ANNA, item_id=item, state="{not json", due_at=MONDAY))
+    session.add(LearnerCard(learner_id=ANNA, item_id=item, state="{not json", due_at=MONDAY))
     session.commit()
     answer(session, item, True, MONDAY)
     assert due_at(session, item) == datetime(2026, 3, 4, 7, 30, tzinfo=UTC)

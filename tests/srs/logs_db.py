@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 
 from bot.storage.db import session_scope
 from bot.storage.migrate import upgrade
-from bot.storage.models import Learner, ReviewLog
+from bot.storage.models import Learner, ReviewRecord
 from tests.srs.simulate import SimulatedReview
 
 
@@ -21,7 +21,7 @@ def fill(engine: Engine, database_url: str, reviews: Sequence[SimulatedReview]) 
         session.flush()
         for review in reviews:
             session.add(
-                ReviewLog(
+                ReviewRecord(
                     learner_id=review.learner_id,
                     item_id=review.item_id,
                     rating=int(review.rating),

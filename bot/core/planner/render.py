@@ -6,10 +6,10 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from bot.core.planner.costs import usd
-from bot.core.planner.markdown import code_block, escape_markdown
 from bot.core.planner.plan import CostEstimate, Plan, Regime, Verdict
 from bot.core.planner.profile import PlanProfile
 from bot.core.planner.questions import QUESTIONS, QUESTIONS_BY_KEY, AnswerValue, QuestionKind
+from drops.markdown import code_block, escape_markdown
 
 # Telegram allows 4096 characters a message; the rest is headroom for the conversion of
 # our Markdown into entities and for a line the bot may add.

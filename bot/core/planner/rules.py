@@ -24,7 +24,6 @@ from __future__ import annotations
 
 from bot.core.planner.choices import OutputKind, PreferenceData, QualityBar, TraceAccess
 from bot.core.planner.costs import estimate_costs, teacher_over_cost_target, usd
-from bot.core.planner.markdown import escape_markdown
 from bot.core.planner.plan import CostEstimate, LatencyEstimate, Mode, Plan, Regime, Verdict
 from bot.core.planner.profile import PlanProfile
 from bot.core.planner.recipes import evaluation_summary, plan_data, plan_evaluation, plan_loss
@@ -40,6 +39,7 @@ from bot.core.planner.students import (
 )
 from bot.core.planner.teacher_setup import TeacherSetup, choose_teacher
 from bot.core.planner.teachers import TeacherFamily
+from drops.markdown import escape_markdown
 
 EXCERPT_CHARS = 80
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.core.planner.choices import LOGITS_RANK, LogitsAccess, OutputKind, Privacy
-from bot.core.planner.markdown import escape_markdown
 from bot.core.planner.profile import PlanProfile
 from bot.core.planner.teachers import (
     CATALOG,
@@ -24,6 +23,7 @@ from bot.core.planner.teachers import (
     TeacherInfo,
     identify_teacher,
 )
+from drops.markdown import escape_markdown
 
 SEQUENCE_OUTPUTS = frozenset(
     {OutputKind.FIELDS, OutputKind.REASONING, OutputKind.STYLE, OutputKind.CHAT}

@@ -6,7 +6,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from bot.storage.kinds import ChatKind
-from bot.storage.models import Chat, Delivery, QuizPoll, QuizQuestion, ReviewLog
+from bot.storage.models import Chat, Delivery, QuizPoll, QuizQuestion, ReviewRecord
 
 
 def deactivate(session: Session, chat_id: int) -> None:
@@ -35,6 +35,6 @@ def migrate(session: Session, old_id: int, new_id: int) -> None:
             setattr(new, name, getattr(old, name))
         new.active, new.paused = True, old.paused
     session.flush()
-    for table in (Delivery, QuizPoll, QuizQuestion, ReviewLog):
+    for table in (Delivery, QuizPoll, QuizQuestion, ReviewRecord):
         session.execute(update(table).where(col(table.chat_id) == old_id).values(chat_id=new_id))
     session.delete(old)

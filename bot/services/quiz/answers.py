@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 from bot.core.today import Today
 from bot.services.journey import record_activity
 from bot.services.quiz.cards import card_for, state_of
-from bot.storage.models import Card, ReviewLog
+from bot.storage.models import LearnerCard, ReviewRecord
 from quizzes import CardStateError, review
 
 log = logging.getLogger(__name__)
@@ -34,7 +34,7 @@ def record_answer(
     source: str,
     chat_id: int | None,
     answered_after: datetime | None,
-) -> ReviewLog:
+) -> ReviewRecord:
     """Review the learner's card for ``item_id`` (created if missing) and log the answer.
 
     Args:
@@ -66,14 +66,14 @@ def record_answer(
         )
         outcome = review(None, item_id, correct, today.now, scheduler)
     if card is None:
-        card = Card(learner_id=learner_id, item_id=item_id, state="", due_at=outcome.due)
+        card = LearnerCard(learner_id=learner_id, item_id=item_id, state="", due_at=outcome.due)
     card.state = json.dumps(outcome.card_state)
     card.due_at = outcome.due
     session.add(card)
     duration = None
     if answered_after is not None:
         duration = max(0, int((today.now - answered_after).total_seconds() * 1000))
-    entry = ReviewLog(
+    entry = ReviewRecord(
         learner_id=learner_id,
         item_id=item_id,
         rating=int(outcome.rating),
@@ -97,9 +97,9 @@ class UndoRefused(Exception):
 
 def latest_answer_id(session: Session, learner_id: int) -> int | None:
     return session.exec(
-        select(ReviewLog.id)
-        .where(ReviewLog.learner_id == learner_id)
-        .order_by(col(ReviewLog.reviewed_at).desc(), col(ReviewLog.id).desc())
+        select(ReviewRecord.id)
+        .where(ReviewRecord.learner_id == learner_id)
+        .order_by(col(ReviewRecord.reviewed_at).desc(), col(ReviewRecord.id).desc())
         .limit(1)
     ).first()
 
@@ -112,7 +112,7 @@ def undo_answer(session: Session, *, learner_id: int, review_log_id: int) -> Non
             learner's latest answer (undoing an older one would leave the card
             in a state that never existed).
     """
-    entry = session.get(ReviewLog, review_log_id)
+    entry = session.get(ReviewRecord, review_log_id)
     if entry is None:
         raise UndoRefused("That answer was already undone.")
     if entry.learner_id != learner_id:

@@ -9,28 +9,32 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from bot.core.today import Today
-from bot.storage.models import Card
+from bot.storage.models import LearnerCard
 from quizzes import QuizItem, new_card_state
 
 ITEMS_AFTER_DROP = 3
 """How many of a drop's items are asked right after it; the rest join the reviews tomorrow."""
 
 
-def card_for(session: Session, learner_id: int, item_id: str) -> Card | None:
+def card_for(session: Session, learner_id: int, item_id: str) -> LearnerCard | None:
     return session.exec(
-        select(Card).where(Card.learner_id == learner_id, Card.item_id == item_id)
+        select(LearnerCard).where(
+            LearnerCard.learner_id == learner_id, LearnerCard.item_id == item_id
+        )
     ).first()
 
 
-def cards_for(session: Session, learner_id: int, item_ids: Iterable[str]) -> list[Card]:
+def cards_for(session: Session, learner_id: int, item_ids: Iterable[str]) -> list[LearnerCard]:
     return list(
         session.exec(
-            select(Card).where(Card.learner_id == learner_id, col(Card.item_id).in_(list(item_ids)))
+            select(LearnerCard).where(
+                LearnerCard.learner_id == learner_id, col(LearnerCard.item_id).in_(list(item_ids))
+            )
         )
     )
 
 
-def state_of(card: Card) -> dict[str, Any] | None:
+def state_of(card: LearnerCard) -> dict[str, Any] | None:
     """The stored FSRS state, or None when the row is unreadable (it is then started over)."""
     try:
         state = json.loads(card.state)
@@ -39,7 +43,7 @@ def state_of(card: Card) -> dict[str, Any] | None:
     return state if isinstance(state, dict) else None
 
 
-def never_reviewed(card: Card) -> bool:
+def never_reviewed(card: LearnerCard) -> bool:
     state = state_of(card)
     return state is None or state.get("last_review") is None
 
@@ -65,7 +69,7 @@ def introduce_drop(
         due = today.now if item.id in now_ids else today.end
         state["due"] = due.isoformat()
         session.add(
-            Card(learner_id=learner_id, item_id=item.id, state=json.dumps(state), due_at=due)
+            LearnerCard(learner_id=learner_id, item_id=item.id, state=json.dumps(state), due_at=due)
         )
     session.flush()
     return now_ids

@@ -8,11 +8,11 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from bot.services.quiz.bank import drop_of
-from bot.storage.models import Card
+from bot.storage.models import LearnerCard
 from quizzes import QuizBank
 
 
-def due_cards(session: Session, learner_id: int, before: datetime) -> list[Card]:
+def due_cards(session: Session, learner_id: int, before: datetime) -> list[LearnerCard]:
     """The learner's cards due before an instant, oldest due first.
 
     ``before`` is the end of the learner's local day, not now: a card answered at
@@ -20,20 +20,20 @@ def due_cards(session: Session, learner_id: int, before: datetime) -> list[Card]
     """
     return list(
         session.exec(
-            select(Card)
-            .where(Card.learner_id == learner_id, col(Card.due_at) < before)
-            .order_by(col(Card.due_at), col(Card.id))
+            select(LearnerCard)
+            .where(LearnerCard.learner_id == learner_id, col(LearnerCard.due_at) < before)
+            .order_by(col(LearnerCard.due_at), col(LearnerCard.id))
         )
     )
 
 
 def next_due(
-    cards: Sequence[Card],
+    cards: Sequence[LearnerCard],
     bank: QuizBank,
     *,
     exclude: Collection[str] = (),
     avoid_drop: str | None = None,
-) -> Card | None:
+) -> LearnerCard | None:
     """The card to ask next: the oldest due one, from another drop than the last question's.
 
     Interleaving drops makes each answer a little harder to get from the previous

@@ -17,7 +17,7 @@ from bot.core.today import Today
 from bot.services.context import Services
 from bot.services.delivery.due import chat_zone
 from bot.services.path import ChatRef, chat_of
-from bot.storage.models import ActivityDay, Learner, ReviewLog
+from bot.storage.models import ActivityDay, Learner, ReviewRecord
 
 TOP = 10
 
@@ -51,15 +51,15 @@ def week_bounds(today: Today) -> tuple[date, datetime, datetime]:
 def leaderboard(session: Session, chat_id: int, *, caller_id: int, today: Today) -> Board:
     monday, start, end = week_bounds(today)
     points = session.exec(
-        select(ReviewLog.learner_id, func.count())
+        select(ReviewRecord.learner_id, func.count())
         .where(
-            ReviewLog.chat_id == chat_id,
-            ReviewLog.source == "group",
-            col(ReviewLog.correct).is_(True),
-            col(ReviewLog.reviewed_at) >= start,
-            col(ReviewLog.reviewed_at) < end,
+            ReviewRecord.chat_id == chat_id,
+            ReviewRecord.source == "group",
+            col(ReviewRecord.correct).is_(True),
+            col(ReviewRecord.reviewed_at) >= start,
+            col(ReviewRecord.reviewed_at) < end,
         )
-        .group_by(col(ReviewLog.learner_id))
+        .group_by(col(ReviewRecord.learner_id))
     ).all()
     learner_ids = [learner_id for learner_id, _ in points]
     names = {

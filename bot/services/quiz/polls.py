@@ -23,7 +23,7 @@ from bot.services.quiz.answers import record_answer
 from bot.services.quiz.bank import quiz_bank
 from bot.services.quiz.cards import state_of
 from bot.services.quiz.learners import ensure_learner, learner_zone, scheduler_for
-from bot.storage.models import Card, Delivery, QuizPoll, ReviewLog
+from bot.storage.models import Delivery, LearnerCard, QuizPoll, ReviewRecord
 from quizzes import QuizBank, QuizItem, retrievability
 from quizzes.srs import DEFAULT_DESIRED_RETENTION
 
@@ -100,8 +100,8 @@ def group_members(session: Session, chat_id: int) -> list[int]:
     """Learners who have answered a quiz poll in this group."""
     return list(
         session.exec(
-            select(ReviewLog.learner_id)
-            .where(ReviewLog.chat_id == chat_id, ReviewLog.source == "group")
+            select(ReviewRecord.learner_id)
+            .where(ReviewRecord.chat_id == chat_id, ReviewRecord.source == "group")
             .distinct()
         ).all()
     )
@@ -115,7 +115,9 @@ def _mean_retrievability(
         return {}
     by_item: defaultdict[str, list[float]] = defaultdict(list)
     cards = session.exec(
-        select(Card).where(col(Card.learner_id).in_(members), col(Card.item_id).in_(item_ids))
+        select(LearnerCard).where(
+            col(LearnerCard.learner_id).in_(members), col(LearnerCard.item_id).in_(item_ids)
+        )
     )
     for card in cards:
         state = state_of(card)
@@ -155,7 +157,7 @@ def record_poll_answer(
     now: datetime,
     default_zone: str,
     day_start_hour: int,
-) -> ReviewLog | None:
+) -> ReviewRecord | None:
     """Review the member's card for the poll's item; None for a poll that is not ours,
     a retracted vote, or a second answer to the same poll."""
     poll = session.get(QuizPoll, poll_id)
@@ -163,12 +165,12 @@ def record_poll_answer(
         return None
     learner = ensure_learner(session, user_id, first_name)
     already = session.exec(
-        select(ReviewLog.id).where(
-            ReviewLog.learner_id == user_id,
-            col(ReviewLog.reviewed_at) >= poll.sent_at,
-            ReviewLog.item_id == poll.item_id,
-            ReviewLog.chat_id == poll.chat_id,
-            ReviewLog.source == "group",
+        select(ReviewRecord.id).where(
+            ReviewRecord.learner_id == user_id,
+            col(ReviewRecord.reviewed_at) >= poll.sent_at,
+            ReviewRecord.item_id == poll.item_id,
+            ReviewRecord.chat_id == poll.chat_id,
+            ReviewRecord.source == "group",
         )
     ).first()
     if already is not None:

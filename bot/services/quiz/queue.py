@@ -11,7 +11,7 @@ from bot.services.quiz.bank import drop_of
 from bot.services.quiz.cards import cards_for, never_reviewed
 from bot.services.quiz.due import due_cards, next_due
 from bot.services.quiz.questions import Asked
-from bot.storage.models import Learner, ReviewLog
+from bot.storage.models import Learner, ReviewRecord
 from quizzes import QuizBank
 
 
@@ -99,11 +99,11 @@ def drop_quiz_score(
     """Today's private answers on the drop's items (for the line that closes its quiz)."""
     items = [item.id for item in bank.items_for_drop(drop_id)]
     rows = session.exec(
-        select(ReviewLog.correct).where(
-            ReviewLog.learner_id == learner_id,
-            col(ReviewLog.reviewed_at) >= today.start,
-            col(ReviewLog.item_id).in_(items),
-            ReviewLog.source == "private",
+        select(ReviewRecord.correct).where(
+            ReviewRecord.learner_id == learner_id,
+            col(ReviewRecord.reviewed_at) >= today.start,
+            col(ReviewRecord.item_id).in_(items),
+            ReviewRecord.source == "private",
         )
     ).all()
     return Score(right=sum(1 for correct in rows if correct), total=len(rows))

@@ -17,7 +17,7 @@ from bot.services.quiz.bank import drop_of, quiz_bank
 from bot.services.quiz.cards import state_of
 from bot.services.quiz.flow import learner_today
 from bot.services.quiz.learners import ensure_learner, scheduler_for
-from bot.storage.models import ActivityDay, Card, ReviewLog
+from bot.storage.models import ActivityDay, LearnerCard, ReviewRecord
 from quizzes import QuizBank, forecast_due, retrievability
 from quizzes.bank import drop_order
 
@@ -67,8 +67,8 @@ def learner_stats(
     session: Session, learner_id: int, today: Today, scheduler: Scheduler, bank: QuizBank
 ) -> Stats:
     logs = session.exec(
-        select(ReviewLog.item_id, ReviewLog.correct, ReviewLog.previous_state).where(
-            ReviewLog.learner_id == learner_id
+        select(ReviewRecord.item_id, ReviewRecord.correct, ReviewRecord.previous_state).where(
+            ReviewRecord.learner_id == learner_id
         )
     ).all()
     lapses: defaultdict[str, int] = defaultdict(int)
@@ -81,7 +81,7 @@ def learner_stats(
         drop_id = drop_of(bank, item_id)
         if not correct and drop_id is not None:
             lapses[drop_id] += 1
-    cards = list(session.exec(select(Card).where(Card.learner_id == learner_id)))
+    cards = list(session.exec(select(LearnerCard).where(LearnerCard.learner_id == learner_id)))
     strength: defaultdict[str, list[float]] = defaultdict(list)
     for card in cards:
         state, drop_id = state_of(card), drop_of(bank, card.item_id)

@@ -62,7 +62,7 @@ async def distill(update: Update, context: AppContext) -> None:
     except QueueRefused as refused:
         await message.reply_text(str(refused))
         return
-    status = await message.reply_text(_status_text(spec, run.ticket, None))
+    status = await message.reply_text(_queued_text(spec, run.ahead_at_submit))
     await runs.shown_in(run, status.message_id)
     progress.attach(status, spec, run.ticket)
     watcher = asyncio.create_task(_watch_queue(status, spec, run.ticket, progress))
@@ -118,11 +118,15 @@ async def _watch_queue(
 
 
 def _status_text(spec: RunSpec, ticket: Ticket[RunResult], fraction: float | None) -> str:
-    settings = spec.as_settings() or "default settings"
     if not ticket.started.is_set():
-        return f"⏳ /distill {settings}: queued, {ticket.ahead} ahead."
+        return _queued_text(spec, ticket.ahead)
+    settings = spec.as_settings() or "default settings"
     bar = progress_bar(fraction or 0.0)
     return f"🏃 /distill {settings}: training…\n{bar}"
+
+
+def _queued_text(spec: RunSpec, ahead: int) -> str:
+    return f"⏳ /distill {spec.as_settings() or 'default settings'}: queued, {ahead} ahead."
 
 
 def _failure_text(error: SandboxError) -> str:

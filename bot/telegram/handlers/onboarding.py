@@ -21,7 +21,8 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filt
 
 from bot.core import InputError, parse_delivery_time, parse_time_zone, zone_from_location
 from bot.services import path
-from bot.services.schedule import Awaiting, apply_schedule, awaiting, set_awaiting
+from bot.services.schedule import apply_schedule, awaiting, set_awaiting
+from bot.storage.kinds import Awaiting
 from bot.telegram import buttons
 from bot.telegram.commands import Command
 from bot.telegram.context import AppContext, services_of
@@ -33,7 +34,7 @@ from bot.telegram.handlers.common import (
     may_change_settings,
     reply,
 )
-from bot.telegram.views.formatting import escape
+from drops.markdown import escape_markdown
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +78,9 @@ def zone_keyboard() -> InlineKeyboardMarkup:
 async def start(update: Update, context: AppContext) -> None:
     """Greet; in a private chat ask for a time and a zone, or say where the learner is."""
     services = services_of(context)
-    when = await services.transaction(path.welcome, services, chat_ref(update))
+    when = await services.transaction(
+        path.welcome, services, chat_ref(update), ask_time=is_private(update)
+    )
     user = update.effective_user
     name = user.first_name if user else "there"
     if not is_private(update):
@@ -98,7 +101,6 @@ async def start(update: Update, context: AppContext) -> None:
         "When should your daily drop arrive? Pick a time or type one (like 07:45).",
         markup=time_keyboard(),
     )
-    await services.transaction(set_awaiting, chat_ref(update).id, Awaiting.TIME)
 
 
 GROUP_HELLO = (
@@ -222,7 +224,7 @@ async def _schedule_from_text(
     try:
         value = what.parse(text)
     except InputError as exc:
-        await reply(update, escape(exc.user_message))
+        await reply(update, escape_markdown(exc.user_message))
         return
     if isinstance(value, ZoneInfo):
         await _apply_schedule(update, context, zone=value)

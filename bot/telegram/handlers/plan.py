@@ -31,7 +31,7 @@ from bot.telegram.context import AppContext, services_of
 from bot.telegram.handlers import plan_list
 from bot.telegram.handlers import plan_messages as say
 from bot.telegram.handlers.common import is_private, reply
-from bot.telegram.views.formatting import escape
+from drops.markdown import escape_markdown
 
 PRIVATE_MESSAGE = filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE & ~filters.COMMAND
 
@@ -136,7 +136,7 @@ async def on_typed_answer(update: Update, context: AppContext) -> None:
     if typed is None:
         return  # no question waits: the message is someone else's to handle
     if typed.step is None:
-        await _ask(update, typed.conversation, before=escape(typed.error))
+        await _ask(update, typed.conversation, before=escape_markdown(typed.error))
     else:
         confirmed = say.confirmation(typed.question, typed.answer)
         await _continue(update, context, typed.step, confirmed=confirmed)

@@ -12,7 +12,7 @@ from bot.telegram import buttons
 from bot.telegram.commands import Command
 from bot.telegram.context import AppContext, services_of
 from bot.telegram.handlers.common import chat_ref, is_private, reply
-from bot.telegram.views.formatting import escape
+from drops.markdown import escape_markdown
 
 DOCUMENT_CAPTION = "The full plan as a Markdown file. /plans lists your plans; /plan makes another."
 
@@ -56,7 +56,9 @@ async def plans_command(update: Update, context: AppContext) -> None:
     keys: list[list[InlineKeyboardButton]] = []
     for number, row in enumerate(rows, start=1):
         assert row.id is not None
-        lines.append(f"{number}. {escape(row.title)} — {plans.local_date(row.created_at, zone)}")
+        lines.append(
+            f"{number}. {escape_markdown(row.title)} — {plans.local_date(row.created_at, zone)}"
+        )
         label = f"📄 {number}. {row.title[:40]}"
         keys.append([InlineKeyboardButton(label, callback_data=buttons.PLANS.encode(row.id))])
     if total > len(rows):

@@ -16,7 +16,7 @@ from bot.core.planner.costs import usd
 from bot.core.planner.questions import AnswerValue
 from bot.services.plans import RESUME, START_OVER
 from bot.telegram import buttons
-from bot.telegram.views.formatting import escape
+from drops.markdown import escape_markdown
 
 # A row of buttons holds this many label characters, so labels stay readable on a phone.
 ROW_CHARS, ROW_BUTTONS = 30, 5
@@ -34,7 +34,7 @@ NOT_TEXT = "I can only read typed answers here."
 def question_text(question: Question, *, intro: bool = False, before: str = "") -> str:
     """The question as our Markdown; `before` (Markdown too) comes first, e.g. an error."""
     number = QUESTIONS.index(question) + 1
-    text = f"**Question {number} of {len(QUESTIONS)}.** {escape(question.text)}"
+    text = f"**Question {number} of {len(QUESTIONS)}.** {escape_markdown(question.text)}"
     if intro:
         text = f"{INTRO}\n\n{text}"
     return f"{before}\n\n{text}" if before else text
@@ -84,7 +84,7 @@ NOOP = buttons.NOOP.encode(True)
 
 def confirmation(question: Question, value: AnswerValue) -> str:
     """The line before the next question that shows how a typed answer was read."""
-    return f"✓ {escape(describe(question, value))}"
+    return f"✓ {escape_markdown(describe(question, value))}"
 
 
 def describe(question: Question, value: AnswerValue) -> str:

@@ -15,8 +15,9 @@ from bot.telegram.commands import Command
 from bot.telegram.context import AppContext, services_of
 from bot.telegram.handlers.common import command_args, is_private, reply
 from bot.telegram.transport.sender import keyboard
-from bot.telegram.views.formatting import escape, markdown
+from bot.telegram.views.formatting import markdown
 from bot.telegram.views.parts import Buttons
+from drops.markdown import escape_markdown
 
 MAX_PROBLEMS_SHOWN = 5
 
@@ -49,7 +50,7 @@ async def settings(update: Update, context: AppContext) -> None:
         if len(error.problems) > MAX_PROBLEMS_SHOWN:
             shown.append(f"…and {len(error.problems) - MAX_PROBLEMS_SHOWN} more")
         problems = "\n".join(f"• {problem}" for problem in shown)
-        await reply(update, f"Nothing changed:\n{escape(problems)}\n\n{USAGE}")
+        await reply(update, f"Nothing changed:\n{escape_markdown(problems)}\n\n{USAGE}")
         return
     current = await services_of(context).transaction(save, user.id, user.first_name, changes)
     heading = "✅ Saved.\n\n" if changes else ""

@@ -16,11 +16,6 @@ def markdown(text: str) -> tuple[str, list[MessageEntity]]:
     return rendered.text, entities_from_dicts(rendered.entities)
 
 
-def escape(text: str) -> str:
-    """User- or content-provided text made literal inside our Markdown."""
-    return "".join(f"\\{c}" if c in "\\*_`[]()~>#|" else c for c in text)
-
-
 def entities_from_dicts(entities: Iterable[Mapping[str, Any]]) -> list[MessageEntity]:
     return [
         MessageEntity(

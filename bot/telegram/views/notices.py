@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot.telegram import buttons
-from bot.telegram.views.formatting import escape
 from bot.telegram.views.parts import Buttons, Part
+from drops.markdown import escape_markdown
 from drops.model import Course
 from drops.render import render_markdown
 
@@ -17,7 +17,7 @@ def _part(markdown: str, buttons: Buttons = ()) -> Part:
 def reminder(course: Course, drop_id: str | None) -> Part:
     title = course.drop(drop_id).title if drop_id else "your last drop"
     return _part(
-        f"📬 Your drop is still waiting: **{escape(title)}**.\n"
+        f"📬 Your drop is still waiting: **{escape_markdown(title)}**.\n"
         "Open it with /today — the next one comes once you've finished it."
     )
 

@@ -12,8 +12,8 @@ from bot.services.quiz.leaderboard import Board
 from bot.services.quiz.queue import ReviewQueue, Score
 from bot.services.quiz.stats import Stats
 from bot.telegram import buttons
-from bot.telegram.views.formatting import escape
 from bot.telegram.views.parts import Buttons, Part
+from drops.markdown import escape_markdown
 from drops.render import render_markdown
 from quizzes import QuizItem
 
@@ -44,9 +44,10 @@ def part(markdown: str, buttons: Buttons = ()) -> Part:
 
 def question_markdown(item: QuizItem, heading: Heading) -> str:
     options = "\n".join(
-        f"**{LETTERS[number]}.** {escape(option)}" for number, option in enumerate(item.options)
+        f"**{LETTERS[number]}.** {escape_markdown(option)}"
+        for number, option in enumerate(item.options)
     )
-    return f"{heading.markdown()}\n\n{escape(item.question)}\n\n{options}"
+    return f"{heading.markdown()}\n\n{escape_markdown(item.question)}\n\n{options}"
 
 
 def question_part(item: QuizItem, question_id: int, heading: Heading) -> Part:
@@ -63,16 +64,16 @@ def answered_markdown(item: QuizItem, heading: Heading, chosen: int) -> str:
     lines = []
     for number, option in enumerate(item.options):
         mark = "✅" if number == item.correct else ("❌" if number == chosen else "▫️")
-        lines.append(f"{mark} **{LETTERS[number]}.** {escape(option)}")
+        lines.append(f"{mark} **{LETTERS[number]}.** {escape_markdown(option)}")
     verdict = (
         "✅ **Right!**"
         if chosen == item.correct
         else f"❌ **Not quite** — the answer is **{LETTERS[item.correct]}**."
     )
     return (
-        f"{heading.markdown()}\n\n{escape(item.question)}\n\n"
+        f"{heading.markdown()}\n\n{escape_markdown(item.question)}\n\n"
         + "\n".join(lines)
-        + f"\n\n{verdict} {escape(item.explanation)}"
+        + f"\n\n{verdict} {escape_markdown(item.explanation)}"
     )
 
 
@@ -156,7 +157,7 @@ def stats_markdown(stats: Stats, drop_titles: dict[str, str]) -> str:
     if stats.weakest:
         lines.append("\n**Weakest drops**")
         for weak in stats.weakest:
-            title = escape(drop_titles.get(weak.drop_id, ""))
+            title = escape_markdown(drop_titles.get(weak.drop_id, ""))
             lapses = f", {_plural(weak.lapses, 'lapse')}" if weak.lapses else ""
             lines.append(f"• {weak.drop_id} {title} — {weak.retrievability:.0%} recall{lapses}")
     return "\n".join(lines)
@@ -164,7 +165,10 @@ def stats_markdown(stats: Stats, drop_titles: dict[str, str]) -> str:
 
 def leaderboard_markdown(board: Board, group_title: str) -> str:
     week = f"week of {board.monday:%a} {board.monday.day} {board.monday:%b}"
-    lines = [f"🏆 **{escape(group_title)}** — {week}", "1 point per right quiz-poll answer"]
+    lines = [
+        f"🏆 **{escape_markdown(group_title)}** — {week}",
+        "1 point per right quiz-poll answer",
+    ]
     if not board.top:
         lines.append("\nNo points yet this week: answer today's quiz poll!")
     else:
@@ -172,7 +176,7 @@ def leaderboard_markdown(board: Board, group_title: str) -> str:
         for standing in board.top:
             fire = f" · 🔥 {standing.streak}" if standing.streak else ""
             points = _plural(standing.points, "point")
-            lines.append(f"{standing.rank}. {escape(standing.name)} — {points}{fire}")
+            lines.append(f"{standing.rank}. {escape_markdown(standing.name)} — {points}{fire}")
     if board.caller is None:
         lines.append("\nYou have no points this week yet.")
     else:

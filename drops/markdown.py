@@ -1,4 +1,4 @@
-"""Making learner-typed text safe inside our Markdown."""
+"""Making learner- or content-provided text literal inside our Markdown: the one escaper."""
 
 from __future__ import annotations
 
