@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from sqlmodel import Session
 
+from bot.core import journey as rules
 from bot.services import journey
 from bot.services.context import Services
 from bot.services.delivery.outbox import Work
@@ -63,7 +64,7 @@ class NextRefusal(StrEnum):
 def next_drop(session: Session, services: Services, ref: ChatRef) -> Work | NextRefusal:
     """Claim the next drop now, once the current one is done."""
     chat = chat_of(session, ref)
-    if not journey.is_scheduled(chat):
+    if not rules.is_scheduled(chat):
         return NextRefusal.NOT_SCHEDULED
     if chat.current_drop_id is not None and not chat.current_opened:
         return NextRefusal.CURRENT_NOT_DONE
@@ -99,7 +100,7 @@ def complete(
     finished = None
     if first_time and chat.finished_at == now:
         finished = journey.progress(session, chat, learner_id, now, settings.day_start_hour)
-    when = journey.describe_next(chat, now, settings.day_start_hour)
+    when = rules.describe_next(chat, now, settings.day_start_hour)
     return Done(known=True, first_time=first_time, next_drop=when, finished=finished)
 
 
@@ -110,14 +111,14 @@ def current_drop(session: Session, ref: ChatRef) -> tuple[str | None, int]:
 
 
 def pause(session: Session, ref: ChatRef) -> None:
-    journey.pause(chat_of(session, ref))
+    rules.pause(chat_of(session, ref))
 
 
 def resume(session: Session, services: Services, ref: ChatRef) -> str:
     """Daily drops again; returns when the next one comes."""
     chat, now, day_start = chat_of(session, ref), services.clock(), services.settings.day_start_hour
-    journey.resume(chat, now, day_start)
-    return journey.describe_next(chat, now, day_start)
+    rules.resume(chat, now, day_start)
+    return rules.describe_next(chat, now, day_start)
 
 
 def progress(
@@ -126,14 +127,14 @@ def progress(
     """The learner's path so far, and when the next drop comes."""
     chat, now, day_start = chat_of(session, ref), services.clock(), services.settings.day_start_hour
     stats = journey.progress(session, chat, learner_id, now, day_start)
-    return stats, journey.describe_next(chat, now, day_start)
+    return stats, rules.describe_next(chat, now, day_start)
 
 
 def restart(session: Session, services: Services, ref: ChatRef) -> tuple[bool, Work | None]:
     """A new round from drop 1; returns whether the chat is scheduled, and drop 1 claimed."""
     chat = chat_of(session, ref)
-    journey.restart(chat, services.clock(), services.settings.day_start_hour)
-    if not journey.is_scheduled(chat):
+    rules.restart(chat, services.clock(), services.settings.day_start_hour)
+    if not rules.is_scheduled(chat):
         return False, None
     return True, claim_next_drop(services, session, chat, scheduled=True)
 
@@ -142,8 +143,8 @@ def welcome(session: Session, services: Services, ref: ChatRef, *, ask_time: boo
     """When a scheduled chat's next drop comes; None for a chat still to be set up, which
     (``ask_time``) now owes us a typed time."""
     chat = chat_of(session, ref)
-    if not journey.is_scheduled(chat):
+    if not rules.is_scheduled(chat):
         if ask_time:
             chat.awaiting = Awaiting.TIME
         return None
-    return journey.describe_next(chat, services.clock(), services.settings.day_start_hour)
+    return rules.describe_next(chat, services.clock(), services.settings.day_start_hour)

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, func, select
 
+from bot.core.journey import chat_zone
 from bot.core.planner import (
     QUESTIONS_BY_KEY,
     AnswerError,
@@ -32,7 +33,6 @@ from bot.core.planner import (
 from bot.core.planner.questions import AnswerValue
 from bot.services import journey
 from bot.services.context import Services
-from bot.services.delivery.due import chat_zone
 from bot.services.path import ChatRef, Person, chat_of
 from bot.storage.models import Chat, PlanConversation, SavedPlan
 from bot.storage.registry import register_learner

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from bot.core import journey as rules
 from bot.services import journey
 from bot.services.context import Services
 from bot.services.delivery.outbox import Work
@@ -71,7 +72,7 @@ def apply_schedule(
         zone = ZoneInfo(settings.default_time_zone)
     if delivery_time is None and chat.delivery_time is None and in_group:
         delivery_time = settings.default_delivery_time
-    journey.set_schedule(chat, now, settings.day_start_hour, delivery_time=delivery_time, zone=zone)
+    rules.set_schedule(chat, now, settings.day_start_hour, delivery_time=delivery_time, zone=zone)
     missing = (
         Awaiting.TIME
         if chat.delivery_time is None
@@ -83,4 +84,4 @@ def apply_schedule(
     work = None
     if missing is None and chat.current_drop_id is None and chat.finished_at is None:
         work = claim_next_drop(services, session, chat, scheduled=True)
-    return ScheduleChange(missing, journey.describe_next(chat, now, settings.day_start_hour), work)
+    return ScheduleChange(missing, rules.describe_next(chat, now, settings.day_start_hour), work)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from datetime import UTC, datetime, timedelta
 
@@ -55,6 +54,7 @@ def build_application(services: Services) -> AppType:
             TypedFirst(settings.max_concurrent_updates, other_places=settings.button_concurrency)
         )
         .post_init(_post_init)
+        .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
         .build()
     )
@@ -108,10 +108,10 @@ async def _catch_up(sender: Sender) -> None:
         log.exception("the delivery tick at start-up failed")
 
 
+async def _post_stop(application: AppType) -> None:
+    """A stop lets the start-up fan-out finish, as it lets a running job finish."""
+    await application.bot_data.catch_up
+
+
 async def _post_shutdown(application: AppType) -> None:
-    catch_up = application.bot_data.catch_up
-    if not catch_up.done():
-        catch_up.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await catch_up
     await application.bot_data.distill.close()

@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
+from bot.core.journey import Due
 from bot.services.delivery.due import Notice, claim_due
 from bot.services.delivery.outbox import Work, reclaim_stale
 from bot.telegram.context import AppContext
@@ -81,7 +82,9 @@ async def deliver_drop(sender: Sender, work: Work) -> bool:
 
 async def _send_notice(sender: Sender, course: Course, notice: Notice) -> None:
     part = (
-        notices.reminder(course, notice.drop_id) if notice.kind == "reminder" else notices.paused()
+        notices.reminder(course, notice.drop_id)
+        if notice.kind == Due.REMINDER
+        else notices.paused()
     )
     try:
         await sender.send_parts(notice.chat_id, [part])

@@ -9,7 +9,7 @@ import pytest
 
 from drops import outline
 from drops.loader import ContentError, default_folder, load_course
-from drops.render import MESSAGE_LIMIT, render_drop, render_faq, utf16_length
+from drops.render import MESSAGE_LIMIT, render_drop, render_faq_entry, utf16_length
 
 _FOLDER = default_folder()
 _MISSING = [
@@ -30,7 +30,9 @@ def test_the_shipped_course_loads_and_every_message_fits() -> None:
     for drop in course.drops:
         for message in render_drop(drop, course):
             assert utf16_length(message.text) <= MESSAGE_LIMIT, drop.id
-    assert render_faq(course)
+    for entry in course.faq:
+        for message in render_faq_entry(entry):
+            assert utf16_length(message.text) <= MESSAGE_LIMIT, entry.question
 
 
 def test_phase_one_drops_and_faq_have_no_problems() -> None:

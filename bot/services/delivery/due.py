@@ -11,17 +11,14 @@ Rules (see README, "Daily drops"):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from bot.core import local_day, next_delivery
+from bot.core.journey import Due, due_today, hand_over
 from bot.services.delivery.outbox import Work, claim_delivery
 from bot.storage.models import Chat
 from drops.model import Course
-
-SILENT_DAYS_BEFORE_PAUSE = 3
 
 
 @dataclass(frozen=True)
@@ -29,7 +26,7 @@ class Notice:
     """A short message that is not a drop: a reminder, a pause, the end of the path."""
 
     chat_id: int
-    kind: str  # reminder | paused
+    kind: Due  # Due.REMINDER or Due.PAUSED
     drop_id: str | None = None
 
 
@@ -37,21 +34,6 @@ class Notice:
 class DuePlan:
     works: list[Work] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
-
-
-def parse_hhmm(value: str) -> time:
-    hours, minutes = value.split(":")
-    return time(int(hours), int(minutes))
-
-
-def chat_zone(chat: Chat) -> ZoneInfo:
-    return ZoneInfo(chat.time_zone or "UTC")
-
-
-def first_or_next(course: Course, chat: Chat) -> str | None:
-    if chat.current_drop_id is None:
-        return course.drops[0].id
-    return course.next_id(chat.current_drop_id)
 
 
 def claim_due(
@@ -88,36 +70,15 @@ def _plan_chat(
     lease: timedelta,
     plan: DuePlan,
 ) -> None:
-    if chat.delivery_time is None or chat.time_zone is None:
-        chat.next_due_at = None
-        return
-    zone = chat_zone(chat)
-    chat.next_due_at = next_delivery(now, parse_hhmm(chat.delivery_time), zone)
-    today = local_day(now, zone, day_start_hour).isoformat()
-    if chat.last_scheduled_day == today:
-        return  # today's drop went out already (at onboarding, or before a restart)
-    chat.last_scheduled_day = today
-    is_group = chat.kind != "private"
-    if is_group or chat.current_drop_id is None or chat.current_opened:
-        drop_id = first_or_next(course, chat)
-        if drop_id is None:
-            chat.next_due_at = None  # the path is finished
-            return
+    today = due_today(chat, course, now, day_start_hour)
+    if today.what == Due.DROP:
+        assert today.drop_id is not None
         work = claim_delivery(
-            session, chat, drop_id, local_day=today, scheduled=True, now=now, lease=lease
-        )
+            session, chat, today.drop_id, local_day=today.local_day, scheduled=True, now=now,
+            lease=lease,
+        )  # fmt: skip
         if work is not None:
-            chat.current_drop_id = drop_id
-            chat.current_opened = is_group
-            chat.reminded = False
-            chat.silent_days = 0
+            hand_over(chat, today.drop_id)
             plan.works.append(work)
-        return
-    chat.silent_days += 1
-    if chat.silent_days >= SILENT_DAYS_BEFORE_PAUSE:
-        chat.paused = True
-        chat.next_due_at = None
-        plan.notices.append(Notice(chat.id, "paused", chat.current_drop_id))
-    elif not chat.reminded:
-        chat.reminded = True
-        plan.notices.append(Notice(chat.id, "reminder", chat.current_drop_id))
+    elif today.what in (Due.REMINDER, Due.PAUSED):
+        plan.notices.append(Notice(chat.id, today.what, today.drop_id))

@@ -13,9 +13,9 @@ from datetime import date, datetime, timedelta
 from sqlmodel import Session, col, func, select
 
 from bot.core import day_bounds, streak
+from bot.core.journey import chat_zone
 from bot.core.today import Today
 from bot.services.context import Services
-from bot.services.delivery.due import chat_zone
 from bot.services.path import ChatRef, chat_of
 from bot.storage.models import ActivityDay, Learner, ReviewRecord
 
