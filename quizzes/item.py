@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 
 MAX_QUESTION_LENGTH = 300  # Telegram poll question
 MIN_OPTIONS = 4  # ours: three distractors at least; Telegram allows 2
@@ -14,7 +15,18 @@ MAX_EXPLANATION_LENGTH = 200  # Telegram quiz explanation
 MAX_EXPLANATION_LINE_FEEDS = 2  # Telegram quiz explanation
 MAX_ID_LENGTH = 8  # ids travel in 64-byte callback data next to other fields
 
-ITEM_KEYS = ("id", "question", "options", "correct", "explanation")
+ITEM_KEYS = ("id", "kind", "question", "options", "correct", "explanation")
+OPTIONAL_KEYS = ("pinned_last",)
+
+
+class ItemKind(StrEnum):
+    """What an item asks the learner to do (the ``kind:`` of each YAML item)."""
+
+    COMPUTE = "compute"  # work a number out from the numbers given
+    PREDICT = "predict"  # say what a change will do to a run, a loss or a distribution
+    DIAGNOSE = "diagnose"  # name the cause of a symptom
+    CHOOSE = "choose"  # take a decision in a scenario with its numbers
+    RECALL = "recall"  # remember what the drop said
 
 
 @dataclass(frozen=True)
@@ -30,6 +42,9 @@ class QuizItem:
         correct: Index of the right answer in ``options``.
         explanation: Why the right answer is right; at most 200 characters
             and 2 line feeds (shown by Telegram after a wrong poll answer).
+        kind: What the item asks the learner to do.
+        pinned_last: The last option ("none of the above", "it depends") must
+            stay last when the options are shuffled.
     """
 
     id: str
@@ -38,6 +53,8 @@ class QuizItem:
     options: tuple[str, ...]
     correct: int
     explanation: str
+    kind: ItemKind = ItemKind.RECALL
+    pinned_last: bool = False
 
     @property
     def correct_option(self) -> str:
@@ -81,7 +98,7 @@ def parse_item(raw: object, drop_id: str) -> QuizItem:
     if not isinstance(raw, Mapping):
         raise ItemError([f"is not a mapping with the keys {', '.join(ITEM_KEYS)}"])
     problems = [f"missing key {key!r}" for key in ITEM_KEYS if key not in raw]
-    problems += [f"unknown key {key!r}" for key in raw if key not in ITEM_KEYS]
+    problems += [f"unknown key {key!r}" for key in raw if key not in ITEM_KEYS + OPTIONAL_KEYS]
     if problems:
         raise ItemError(problems)
     item_id = _text(raw["id"], "id", problems)
@@ -89,6 +106,10 @@ def parse_item(raw: object, drop_id: str) -> QuizItem:
     explanation = _text(raw["explanation"], "explanation", problems)
     options = _options(raw["options"], problems)
     correct = raw["correct"]
+    kind = _kind(raw["kind"], problems)
+    pinned_last = raw.get("pinned_last", False)
+    if not isinstance(pinned_last, bool):
+        problems.append("pinned_last must be true or false (it pins the last option)")
     _check_id(item_id, drop_id, problems)
     _check_length(question, "question", MAX_QUESTION_LENGTH, problems)
     _check_length(explanation, "explanation", MAX_EXPLANATION_LENGTH, problems)
@@ -101,9 +122,19 @@ def parse_item(raw: object, drop_id: str) -> QuizItem:
         problems.append(
             f"correct is {correct}, but the options are numbered 0 to {len(options) - 1}"
         )
-    if problems:
+    if problems or kind is None:  # an invalid kind is always among the problems
         raise ItemError(problems)
-    return QuizItem(item_id, drop_id, question, options, correct, explanation)
+    return QuizItem(
+        item_id, drop_id, question, options, correct, explanation, kind, pinned_last is True
+    )
+
+
+def _kind(value: object, problems: list[str]) -> ItemKind | None:
+    if isinstance(value, str) and value in {kind.value for kind in ItemKind}:
+        return ItemKind(value)
+    allowed = ", ".join(kind.value for kind in ItemKind)
+    problems.append(f"kind {value!r} is not one of {allowed}")
+    return None
 
 
 def _text(value: object, name: str, problems: list[str]) -> str:

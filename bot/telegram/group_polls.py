@@ -10,6 +10,7 @@ from telegram.error import ChatMigrated, Forbidden, TelegramError
 from bot.services.delivery import chats
 from bot.services.quiz.polls import PollChoice, polls_for_group, save_poll
 from bot.telegram.transport.sender import Sender
+from quizzes import shown_correct, shown_options, shuffled_order
 from quizzes.item import MAX_QUESTION_LENGTH, telegram_length
 
 log = logging.getLogger(__name__)
@@ -31,12 +32,15 @@ async def _send_group_polls(sender: Sender, chat_id: int, drop_id: str) -> None:
     services = sender.services
     choices = await services.transaction(polls_for_group, services, chat_id, drop_id)
     for choice in choices:
+        sent_at = services.clock()
+        # Shuffled per poll, like the buttons per question: the key's place says nothing.
+        order = shuffled_order(choice.item, f"poll:{chat_id}:{sent_at.isoformat()}")
         try:
             try:
-                message = await _send_poll(sender.bot, chat_id, choice)
+                message = await _send_poll(sender.bot, chat_id, choice, order)
             except ChatMigrated as moved:  # the group became a supergroup: its new id
                 chat_id = moved.new_chat_id
-                message = await _send_poll(sender.bot, chat_id, choice)
+                message = await _send_poll(sender.bot, chat_id, choice, order)
         except Forbidden:
             await services.transaction(chats.deactivate, chat_id)
             return
@@ -51,11 +55,12 @@ async def _send_group_polls(sender: Sender, chat_id: int, drop_id: str) -> None:
             chat_id=chat_id,
             message_id=message.message_id,
             item=choice.item,
-            now=services.clock(),
+            correct_option=shown_correct(choice.item, order),
+            now=sent_at,
         )
 
 
-async def _send_poll(bot: Bot, chat_id: int, choice: PollChoice) -> Message:
+async def _send_poll(bot: Bot, chat_id: int, choice: PollChoice, order: tuple[int, ...]) -> Message:
     item = choice.item
     label = (
         f"🧠 Drop {item.drop_id}: " if choice.kind == "new" else f"🔁 From drop {item.drop_id}: "
@@ -66,9 +71,9 @@ async def _send_poll(bot: Bot, chat_id: int, choice: PollChoice) -> Message:
     return await bot.send_poll(
         chat_id,
         question,
-        list(item.options),
+        list(shown_options(item, order)),
         is_anonymous=False,
         type=Poll.QUIZ,
-        correct_option_ids=[item.correct],  # type: ignore[list-item]
+        correct_option_ids=[shown_correct(item, order)],  # type: ignore[list-item]
         explanation=item.explanation,
     )

@@ -54,7 +54,7 @@ def run(settings: Settings) -> None:
         if health is not None:
             loop.run_until_complete(health.stop())
         loop.close()
-        services.engine.dispose()
+        services.close()
     log.info("the bot has stopped")
 
 

@@ -173,8 +173,17 @@ def test_drop_2_5_quotes_the_toy_runs_accuracies_and_losses() -> None:
     runs = {bug: train_toy_student(bug) for bug in SILENT_FAILURES}
     assert f"The correct loss reaches {correct.test_accuracy:.0%} test accuracy" in text
     assert f"hard labels alone reach {train_toy_student(alpha=0.0).test_accuracy:.0%}" in text
-    assert f"toward the hard-label baseline ({runs['no_t2'].test_accuracy:.0%}" in text
-    assert f"small, tidy curve (5 to 7 times lower) and {runs['mean'].test_accuracy:.0%}" in text
+    hard_only = train_toy_student(alpha=0.0).test_accuracy
+    gain = 100 * (correct.test_accuracy - hard_only)
+    no_t2, mean = runs["no_t2"].test_accuracy, runs["mean"].test_accuracy
+    assert (
+        f"accuracy falls from {correct.test_accuracy:.0%} to {no_t2:.0%} ({no_t2:.1%}): "
+        f"{100 * (correct.test_accuracy - no_t2):.1f} of the {gain:.1f} points"
+    ) in text
+    assert (
+        f"small, tidy curve (5 to 7 times lower) and {mean:.0%} ({mean:.1%}), "
+        f"{100 * (correct.test_accuracy - mean):.1f} points lost"
+    ) in text
     assert f"accuracy fell to {runs['probs'].test_accuracy:.0%}" in text
     assert f"{runs['swapped'].test_accuracy:.0%} in the figure" in text
     assert f"accuracy barely suffered ({runs['train_teacher'].test_accuracy:.0%})" in text
@@ -188,3 +197,37 @@ def test_drop_2_5_quotes_the_toy_runs_accuracies_and_losses() -> None:
     for bug, low, high in (("no_t2", 7, 9), ("mean", 5, 7)):
         ratios = correct.losses / runs[bug].losses
         assert low - 0.5 <= ratios.min() and ratios.max() <= high + 0.5
+
+
+# --- Phase 1 and 2.4: numbers added in the second edition ----------------------------------
+
+
+def test_drop_1_2_kl_from_teacher_to_student_b() -> None:
+    text = body("1.2")
+    teacher = np.array([0.90, 0.05, 0.03, 0.01] + [0.01 / 6] * 6)
+    student_b = np.array([0.90] + [0.10 / 9] * 9)
+    cross_entropy_b = -(teacher * np.log(student_b)).sum()
+    entropy = -(teacher * np.log(teacher)).sum()
+    assert f"it is {entropy:.3f} nats for A" in text
+    assert f"and {cross_entropy_b:.3f} for B" in text
+    assert f"The {kl(teacher, student_b):.3f} gap is KL(p_teacher ‖ q_B)" in text
+
+
+def test_drop_1_4_bargain_includes_serving_and_training() -> None:
+    text = body("1.4")
+    teacher_per_day = 16 * 2 + 2 * 10  # $ a day: 16M input tokens at $2/M, 2M output at $10/M
+    cpu_per_day, gpu_per_day, one_off = 0.20 * 24, 2 * 24, 26 + 100
+    saving = teacher_per_day - cpu_per_day
+    assert f"or ${teacher_per_day} a day, about $19,000 a year" in text
+    assert round(teacher_per_day * 365, -3) == 19_000
+    assert f"${cpu_per_day:.2f} a day. Then ${one_off} of one-off costs" in text
+    assert f"a saving of ${saving:.2f} a day, about $17,000 a year" in text
+    assert round(saving * 365, -3) == 17_000
+    assert one_off / saving < 3  # "repaid in under three days"
+    assert f"the saving shrinks to ${teacher_per_day - gpu_per_day} a day" in text
+
+
+def test_drop_2_4_full_vocabulary_cache_size() -> None:
+    text = body("2.4")
+    per_token = 128_000 * 2  # bytes: one 16-bit float per vocabulary entry
+    assert f"{per_token // 1000} kB a token, {per_token * 10**9 // 10**12} TB for a billion" in text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from typing import Any
 
 import pytest
 import torch
@@ -88,3 +89,43 @@ def test_drop_2_4_one_batch_numbers() -> None:
     assert f"{soft_pull / hard_pull:.0f} times the hard term's" in text
     assert f"(gradient norms {soft_pull:.3f} against {hard_pull:.3f})" in text
     assert f"that ratio falls to {soft_pull / temperature**2 / hard_pull:.1f}" in text
+
+
+def test_drop_2_3_code_block_computes_the_divergences_it_names() -> None:
+    """Run drop 2.3's PyTorch block and compare each line with the formula in its comment."""
+    body = read_drop("2.3")[1]
+    code = body.split("```python\n", 1)[1].split("```", 1)[0]
+    generator = torch.Generator().manual_seed(0)
+    s, t = torch.randn(4, 5, 7, generator=generator), torch.randn(4, 5, 7, generator=generator)
+    scope: dict[str, Any] = {"F": F, "torch": torch, "math": math, "s": s, "t": t}
+    scope |= {"T": 2.0, "beta": 0.3}
+    exec(code, scope)  # our own lesson's code, on our own tensors
+    p, q = F.softmax(t / 2.0, -1), F.softmax(s / 2.0, -1)
+    m = 0.3 * p + 0.7 * q
+
+    def kl(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:  # KL(a ‖ b), per row
+        return (a * (a / b).log()).sum(-1)
+
+    assert torch.allclose(scope["fwd"], kl(p, q), atol=1e-6)
+    assert torch.allclose(scope["rev"], kl(q, p), atol=1e-6)
+    assert torch.allclose(scope["jsd"], 0.3 * kl(p, m) + 0.7 * kl(q, m), atol=1e-6)
+    assert scope["fwd"].shape == (4, 5)
+
+
+def test_drop_2_5_batchmean_on_unflattened_sequences_sums_over_positions() -> None:
+    """On (B, L, V), 'batchmean' divides by B only; flattened to (B·L, V) it is per token."""
+    generator = torch.Generator().manual_seed(2)
+    log_q = F.log_softmax(torch.randn(3, 6, 11, generator=generator), -1)
+    p = F.softmax(torch.randn(3, 6, 11, generator=generator), -1)
+    per_token = F.kl_div(log_q, p, reduction="none").sum(-1)  # (B, L)
+    unflat = F.kl_div(log_q, p, reduction="batchmean")
+    flat = F.kl_div(log_q.reshape(-1, 11), p.reshape(-1, 11), reduction="batchmean")
+    assert unflat.item() == pytest.approx(per_token.sum().item() / 3, rel=1e-5)
+    assert flat.item() == pytest.approx(per_token.mean().item(), rel=1e-5)
+    mask = torch.ones(3, 6)
+    mask[:, 4:] = 0  # two padded positions per sequence
+    masked = (per_token * mask).sum() / mask.sum()
+    assert masked.item() == pytest.approx(per_token[:, :4].mean().item(), rel=1e-5)
+    text = read_drop("2.5")[1]
+    assert "`(kl * mask).sum() / mask.sum()`" in text
+    assert "On unflattened (B, L, V), `'batchmean'` divides by B alone" in text

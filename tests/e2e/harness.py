@@ -155,6 +155,6 @@ async def running_bot(
         await app.shutdown()
         if app.post_shutdown:
             await app.post_shutdown(app)
-        services.engine.dispose()
+        services.close()
         if own_api:
             await api.stop()

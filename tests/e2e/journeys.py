@@ -42,9 +42,13 @@ def done_button(api: FakeBotApi, chat_id: int) -> tuple[ApiCall, str] | None:
     return None
 
 
-async def press_done(harness: BotHarness, user: int) -> bool:
-    found = done_button(harness.api, user)
-    if found is None:
+async def press_done(harness: BotHarness, user: int, *, timeout: float = 10.0) -> bool:
+    """Press the newest Done button, once the drop's last part (which carries it) is in."""
+    try:
+        found = await harness.api.wait_for(
+            lambda _: done_button(harness.api, user), timeout=timeout
+        )
+    except AssertionError:  # the stand-in's word for "timed out"
         return False
     call, data = found
     await harness.press(user, call, data)

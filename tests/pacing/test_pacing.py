@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 
-from bot.telegram.transport.pacing import ChatTurns, OverallPace, Urgency
+from bot.core.urgency import Urgency
+from bot.telegram.transport.pacing import ChatTurns, OverallPace
 
 INTERVAL = 0.05
 

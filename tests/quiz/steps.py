@@ -10,6 +10,7 @@ from typing import TypeVar
 from sqlmodel import Session, col, func, select
 
 from bot.services.quiz.bank import quiz_bank
+from bot.services.quiz.buttons import option_order
 from bot.storage.models import LearnerCard, QuizQuestion, ReviewRecord
 from tests.botapi import ApiCall
 from tests.e2e.harness import BotHarness
@@ -40,9 +41,11 @@ def stored_question(harness: BotHarness, call: ApiCall) -> QuizQuestion:
 
 
 def option_for(harness: BotHarness, call: ApiCall, *, right: bool) -> int:
+    """The position (as shown under ``call``) of the right option, or of a wrong one."""
     item = quiz_bank().get(stored_question(harness, call).item_id)
     assert item is not None
-    return item.correct if right else (item.correct + 1) % len(item.options)
+    shown_key = option_order(item, question_id(call)).index(item.correct)
+    return shown_key if right else (shown_key + 1) % len(item.options)
 
 
 async def next_reply(harness: BotHarness, chat_id: int, after: int) -> ApiCall:

@@ -83,6 +83,7 @@ def test_polls_ask_the_drop_and_the_members_weakest_earlier_item(session: Sessio
             chat_id=GROUP,
             message_id=1,
             item=choice.item,
+            correct_option=choice.item.correct,
             now=MONDAY,
         )
     session.commit()
@@ -96,7 +97,10 @@ def test_polls_ask_the_drop_and_the_members_weakest_earlier_item(session: Sessio
 def test_a_poll_answer_reviews_the_members_own_card_once(session: Session) -> None:
     group_with_drops(session, "1.1")
     item = BANK.items_for_drop("1.1")[0]
-    save_poll(session, poll_id="p1", chat_id=GROUP, message_id=9, item=item, now=MONDAY)
+    save_poll(
+        session, poll_id="p1", chat_id=GROUP, message_id=9, item=item,
+        correct_option=item.correct, now=MONDAY,
+    )  # fmt: skip
     session.commit()
     later = MONDAY + timedelta(seconds=30)
     stranger = 909  # never wrote to the bot

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 from bot.services.quiz.bank import quiz_bank
+from bot.services.quiz.buttons import option_order
 from bot.services.quiz.leaderboard import Board, Standing
 from bot.services.quiz.queue import ReviewQueue, Score
 from bot.telegram.views.chart import forecast_png
@@ -35,9 +36,31 @@ def test_every_item_renders_verbatim_with_compact_buttons(item: QuizItem) -> Non
     data = [d for row in question.buttons for _, d in row]
     assert len(data) == len(item.options)
     assert all(len(d.encode()) <= 64 for d in data)
-    answered = part(answered_markdown(item, Heading("review", item.drop_id), chosen=0))
+    heading = Heading("review", item.drop_id)
+    answered = part(answered_markdown(item, BIGGEST_QUESTION_ID, heading, chosen=0))
     assert item.explanation in answered.text
     assert ("Right!" in answered.text) == (item.correct == 0)
+
+
+@pytest.mark.parametrize("item", BANK.all()[:12], ids=lambda item: item.id)
+def test_the_letters_follow_the_questions_own_order(item: QuizItem) -> None:
+    question_id = 4242
+    order = option_order(item, question_id)
+    text = question_part(item, question_id, Heading("new", item.drop_id)).text
+    lines = text.split(item.question, 1)[1].strip().split("\n")
+    assert lines == [
+        f"{'ABCDE'[shown]}. {item.options[written]}" for shown, written in enumerate(order)
+    ]
+    key_letter = "ABCDE"[order.index(item.correct)]
+    wrong = (item.correct + 1) % len(item.options)
+    answered = answered_markdown(item, question_id, Heading("new", item.drop_id), chosen=wrong)
+    assert f"the answer is **{key_letter}**" in answered
+
+
+def test_the_key_moves_between_questions() -> None:
+    item = BANK.all()[0]
+    places = {option_order(item, question_id).index(item.correct) for question_id in range(200)}
+    assert places == set(range(len(item.options)))
 
 
 def test_undo_data_is_compact() -> None:

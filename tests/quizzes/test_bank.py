@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from quizzes.bank import BankError, QuizBank, load_bank
-from quizzes.item import QuizItem
+from quizzes.item import ItemKind, QuizItem
 
 COURSE = {"1.1", "2.2", "2.9", "2.10"}
 
@@ -15,6 +15,7 @@ COURSE = {"1.1", "2.2", "2.9", "2.10"}
 def item(item_id: str, **changes: Any) -> dict[str, Any]:
     entry: dict[str, Any] = {
         "id": item_id,
+        "kind": "recall",
         "question": f"Question {item_id}?",
         "options": ["alpha", "beta", "gamma", "delta"],
         "correct": 1,
@@ -70,6 +71,7 @@ def test_block_scalars_keep_their_line_feeds_but_not_the_trailing_one(tmp_path: 
         "drop-1.1.yaml",
         """
 - id: "1.1a"
+  kind: predict
   question: >
     Why does a small student learn faster from a teacher than from labels?
   options:
@@ -86,6 +88,8 @@ def test_block_scalars_keep_their_line_feeds_but_not_the_trailing_one(tmp_path: 
     quiz = load_bank(tmp_path, known_drop_ids=COURSE).all()[0]
     assert quiz.question.endswith("labels?")
     assert quiz.explanation.count("\n") == 1
+    assert quiz.kind is ItemKind.PREDICT
+    assert quiz.pinned_last is False
 
 
 def test_every_problem_names_its_file_and_item(tmp_path: Path) -> None:
@@ -98,6 +102,31 @@ def test_every_problem_names_its_file_and_item(tmp_path: Path) -> None:
         "drop-1.1.yaml, item 1.1a: correct is 7, but the options are numbered 0 to 3",
         "drop-1.1.yaml, item 1.1b: options are not distinct",
         "drop-2.2.yaml, item 2.2a: question has 400 characters; the limit is 300",
+    )
+
+
+def test_a_pinned_last_option_and_the_kinds_are_read(tmp_path: Path) -> None:
+    options = ["alpha", "beta", "gamma", "None of these"]
+    write(
+        tmp_path,
+        "drop-1.1.yaml",
+        [item("1.1a", kind="diagnose", options=options, pinned_last=True), item("1.1b")],
+    )
+    first, second = load_bank(tmp_path, known_drop_ids=COURSE).all()
+    assert (first.kind, first.pinned_last) == (ItemKind.DIAGNOSE, True)
+    assert (second.kind, second.pinned_last) == (ItemKind.RECALL, False)
+
+
+def test_kind_and_pinned_last_are_checked(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "drop-1.1.yaml",
+        [item("1.1a", kind="guess"), item("1.1b", pinned_last="yes please")],
+    )
+    assert bank_problems(tmp_path) == (
+        "drop-1.1.yaml, item 1.1a: kind 'guess' is not one of "
+        "compute, predict, diagnose, choose, recall",
+        "drop-1.1.yaml, item 1.1b: pinned_last must be true or false (it pins the last option)",
     )
 
 

@@ -4,12 +4,13 @@ from typing import Any
 
 import pytest
 
-from quizzes.item import ItemError, QuizItem, parse_item, telegram_length
+from quizzes.item import ItemError, ItemKind, QuizItem, parse_item, telegram_length
 
 
 def raw_item(**changes: Any) -> dict[str, Any]:
     item: dict[str, Any] = {
         "id": "2.2a",
+        "kind": "predict",
         "question": "What does raising the temperature do to the teacher's softmax?",
         "options": ["Flattens it", "Sharpens it", "Leaves it unchanged", "Zeroes the logits"],
         "correct": 0,
@@ -34,8 +35,17 @@ def test_a_good_item_is_built_with_texts_trimmed() -> None:
         options=("Flattens it", "Sharpens it", "Leaves it unchanged", "Zeroes the logits"),
         correct=0,
         explanation="Dividing logits by T > 1 shrinks their gaps, so probabilities even out.",
+        kind=ItemKind.PREDICT,
+        pinned_last=False,
     )
     assert item.correct_option == "Flattens it"
+
+
+def test_the_last_option_can_be_pinned() -> None:
+    options = ["Flattens it", "Sharpens it", "Zeroes the logits", "It depends on the logits"]
+    item = parse_item(raw_item(options=options, pinned_last=True, kind="choose"), "2.2")
+    assert item.pinned_last is True
+    assert item.kind is ItemKind.CHOOSE
 
 
 def test_five_options_are_allowed() -> None:
@@ -67,6 +77,11 @@ def test_five_options_are_allowed() -> None:
         ({"explanation": "e" * 201}, "explanation has 201 characters; the limit is 200"),
         ({"explanation": "one\ntwo\nthree\nfour"}, "more than 2 line feeds"),
         ({"explanation": None}, "explanation is not text"),
+        ({"kind": "Compute"}, "kind 'Compute' is not one of compute, predict, diagnose"),
+        ({"kind": ["compute"]}, "kind ['compute'] is not one of"),
+        ({"kind": None}, "kind None is not one of"),
+        ({"pinned_last": "yes"}, "pinned_last must be true or false"),
+        ({"pinned_last": 1}, "pinned_last must be true or false"),
     ],
 )
 def test_each_broken_rule_is_named(changes: dict[str, Any], expected: str) -> None:
@@ -93,6 +108,12 @@ def test_missing_and_misspelt_keys_are_named() -> None:
     problems = problems_of(raw)
     assert "missing key 'explanation'" in problems
     assert "unknown key 'explaination'" in problems
+
+
+def test_a_missing_kind_is_named() -> None:
+    raw = raw_item()
+    del raw["kind"]
+    assert problems_of(raw) == "missing key 'kind'"
 
 
 def test_an_entry_that_is_not_a_mapping_is_refused() -> None:

@@ -17,7 +17,7 @@ from bot.services.quiz.answers import UndoRefused, record_answer, undo_answer
 from bot.services.quiz.learners import ensure_learner, learner_zone, scheduler_for
 from bot.services.quiz.questions import Refusal
 from bot.storage.models import QuizQuestion
-from quizzes import QuizBank, QuizItem
+from quizzes import QuizBank, QuizItem, original_index, shuffled_order
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,15 @@ class Place:
         return Today.at(self.now, zone, self.day_start_hour)
 
 
+def option_order(item: QuizItem, question_id: int) -> tuple[int, ...]:
+    """How question ``question_id`` shows the item's options: shown position → written one.
+
+    Shuffled afresh for every question asked, so the key's place says nothing; the same
+    for every showing of one question, so its buttons can be checked when pressed.
+    """
+    return shuffled_order(item, f"question:{question_id}")
+
+
 def answer_question(
     session: Session,
     bank: QuizBank,
@@ -57,7 +66,7 @@ def answer_question(
     chat_id: int | None,
     place: Place,
 ) -> Answered | Refusal:
-    """Score a press on option ``option`` of question ``question_id`` by ``user_id``.
+    """Score a press on the option shown at ``option`` of question ``question_id``.
 
     Returns:
         :class:`Answered` when it counted (card reviewed, answer logged), else the
@@ -65,7 +74,11 @@ def answer_question(
     """
     row = session.get(QuizQuestion, question_id)
     item = bank.get(row.item_id) if row is not None else None
-    if item is None or not 0 <= option < len(item.options):
+    if item is None:
+        return Refusal.EXPIRED
+    try:
+        option = original_index(option_order(item, question_id), option)
+    except ValueError:  # a position we never showed
         return Refusal.EXPIRED
     correct = option == item.correct
     claimed = questions.claim(

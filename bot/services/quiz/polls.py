@@ -133,15 +133,17 @@ def save_poll(
     chat_id: int,
     message_id: int,
     item: QuizItem,
+    correct_option: int,
     now: datetime,
 ) -> None:
+    """A poll we sent; ``correct_option`` is where the key was shown (polls are shuffled)."""
     session.add(
         QuizPoll(
             poll_id=poll_id,
             chat_id=chat_id,
             message_id=message_id,
             item_id=item.id,
-            correct_option=item.correct,
+            correct_option=correct_option,
             sent_at=now,
         )
     )

@@ -9,10 +9,10 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop, BaseHandler, CallbackQueryHandler
 
+from bot.core.urgency import Urgency, current_urgency
 from bot.services.path import ChatRef, Person, first_contact
 from bot.telegram.commands import Command, help_text
 from bot.telegram.context import AppContext, services_of
-from bot.telegram.transport.pacing import Urgency, current_urgency
 from bot.telegram.transport.updates import is_typed
 from bot.telegram.views.formatting import markdown
 

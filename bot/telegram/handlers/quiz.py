@@ -66,7 +66,7 @@ async def on_answer(update: Update, context: AppContext) -> None:
     assert question.id is not None
     await query.answer("✅ Right!" if outcome.correct else "❌ Not quite")
     text, entities = markdown(
-        answered_markdown(item, Heading(question.kind, item.drop_id), outcome.chosen)
+        answered_markdown(item, question.id, Heading(question.kind, item.drop_id), outcome.chosen)
     )
     with contextlib.suppress(BadRequest):  # the message may be too old to edit
         await query.edit_message_text(

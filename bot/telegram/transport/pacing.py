@@ -23,22 +23,10 @@ import heapq
 import itertools
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from contextvars import ContextVar
-from enum import IntEnum
+
+from bot.core.urgency import Urgency
 
 FORGET_AFTER = 4096  # chats remembered before idle ones are dropped
-
-
-class Urgency(IntEnum):
-    """How soon someone expects a message; lower goes first."""
-
-    TYPED = 0  # an answer to a command or text the user just sent
-    PRESSED = 1  # an answer to a button press or a poll answer
-    SCHEDULED = 2  # nobody is watching for it this second: deliveries, reminders
-
-
-#: The urgency of messages sent from the current task; set once per incoming update.
-current_urgency: ContextVar[Urgency] = ContextVar("current_urgency", default=Urgency.SCHEDULED)
 
 
 class ChatTurns:

@@ -32,7 +32,8 @@ from typing import Any
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
-from bot.telegram.transport.pacing import ChatTurns, OverallPace, Urgency, current_urgency
+from bot.core.urgency import Urgency, current_urgency
+from bot.telegram.transport.pacing import ChatTurns, OverallPace
 
 MESSAGE_METHODS = frozenset(
     {

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.services.quiz.buttons import option_order
 from bot.services.quiz.leaderboard import Board
 from bot.services.quiz.queue import ReviewQueue, Score
 from bot.services.quiz.stats import Stats
@@ -42,33 +43,37 @@ def part(markdown: str, buttons: Buttons = ()) -> Part:
     return Part(rendered.text, list(rendered.entities), buttons=buttons)
 
 
-def question_markdown(item: QuizItem, heading: Heading) -> str:
+def question_markdown(item: QuizItem, question_id: int, heading: Heading) -> str:
+    order = option_order(item, question_id)
     options = "\n".join(
-        f"**{LETTERS[number]}.** {escape_markdown(option)}"
-        for number, option in enumerate(item.options)
+        f"**{LETTERS[shown]}.** {escape_markdown(item.options[written])}"
+        for shown, written in enumerate(order)
     )
     return f"{heading.markdown()}\n\n{escape_markdown(item.question)}\n\n{options}"
 
 
 def question_part(item: QuizItem, question_id: int, heading: Heading) -> Part:
-    """The question, its options lettered, one button per letter."""
+    """The question, its options lettered in this question's order, a button per letter."""
     row = tuple(
-        (LETTERS[number], buttons.ANSWER.encode(buttons.QuizAnswer(question_id, number)))
-        for number in range(len(item.options))
+        (LETTERS[shown], buttons.ANSWER.encode(buttons.QuizAnswer(question_id, shown)))
+        for shown in range(len(item.options))
     )
-    return part(question_markdown(item, heading), (row,))
+    return part(question_markdown(item, question_id, heading), (row,))
 
 
-def answered_markdown(item: QuizItem, heading: Heading, chosen: int) -> str:
-    """The question again, with the verdict, the right option and why."""
+def answered_markdown(item: QuizItem, question_id: int, heading: Heading, chosen: int) -> str:
+    """The question again, with the verdict, the right option and why (``chosen`` is the
+    option as written in the bank; the letters are as the question showed them)."""
+    order = option_order(item, question_id)
     lines = []
-    for number, option in enumerate(item.options):
-        mark = "✅" if number == item.correct else ("❌" if number == chosen else "▫️")
-        lines.append(f"{mark} **{LETTERS[number]}.** {escape_markdown(option)}")
+    for shown, written in enumerate(order):
+        mark = "✅" if written == item.correct else ("❌" if written == chosen else "▫️")
+        lines.append(f"{mark} **{LETTERS[shown]}.** {escape_markdown(item.options[written])}")
+    key_letter = LETTERS[order.index(item.correct)]
     verdict = (
         "✅ **Right!**"
         if chosen == item.correct
-        else f"❌ **Not quite** — the answer is **{LETTERS[item.correct]}**."
+        else f"❌ **Not quite** — the answer is **{key_letter}**."
     )
     return (
         f"{heading.markdown()}\n\n{escape_markdown(item.question)}\n\n"
