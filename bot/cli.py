@@ -15,6 +15,17 @@ from bot.telegram.transport.webhook import WebhookSettingsError
 from drops.errors import ContentError
 
 
+def _at_least_two(text: str) -> int:
+    """An answers threshold: a correlation needs at least two answers."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 2 <= value <= 1_000_000:
+        raise argparse.ArgumentTypeError("give a number of answers from 2 to 1000000")
+    return value
+
+
 def _settings() -> Settings:
     return Settings()
 
@@ -47,6 +58,33 @@ def cmd_content_check(args: argparse.Namespace) -> int:
     report = check_content()
     print(report.summary())
     return 0 if report.ok else 1
+
+
+def cmd_content_report(args: argparse.Namespace) -> int:
+    from bot.services.content_report import content_report
+    from bot.services.quiz.bank import quiz_bank
+    from bot.storage.db import make_engine, session_scope
+    from drops.loader import get_course
+    from quizzes import report_png
+
+    settings = _settings()
+    engine = make_engine(settings.database_url)
+    try:
+        with session_scope(engine) as session:
+            report = content_report(
+                session, get_course(), quiz_bank(), min_answers=args.min_answers
+            )
+    finally:
+        engine.dispose()
+    print(report.summary())
+    print()
+    print(report.table())
+    print()
+    print(report.funnel_table())
+    out = Path(args.out)
+    report_png(report, out)
+    print(f"\nwrote {out}")
+    return 0
 
 
 def cmd_content_figures(args: argparse.Namespace) -> int:
@@ -107,12 +145,25 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Action]]:
     sub.add_parser("migrate", help="apply database migrations and print the revision")
     actions["migrate"] = cmd_migrate
 
-    content = sub.add_parser("content", help="check the course, or redraw its figures")
+    content = sub.add_parser(
+        "content", help="check the course, report on its quiz items, or redraw its figures"
+    )
     content_sub = content.add_subparsers(dest="content_command", metavar="ACTION", required=True)
     content_sub.add_parser("check", help="validate drops, FAQ and quiz bank; print counts")
     figures = content_sub.add_parser("figures", help="redraw the course figures (PNG)")
     figures.add_argument("--out", help="folder to write to (default: drops/figures)")
+    report = content_sub.add_parser(
+        "report", help="quiz item statistics and the drop funnel, from the stored answers"
+    )
+    report.add_argument("--out", default="content-report.png", help="where to write the PNG")
+    report.add_argument(
+        "--min-answers",
+        type=_at_least_two,
+        default=30,
+        help="answers an item needs before its numbers are shown (default 30)",
+    )
     actions["content check"] = cmd_content_check
+    actions["content report"] = cmd_content_report
     actions["content figures"] = cmd_content_figures
 
     distill = sub.add_parser(

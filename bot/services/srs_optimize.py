@@ -19,6 +19,7 @@ from sqlalchemy import Engine, inspect
 from sqlmodel import Session, col, select
 
 from bot.storage.db import make_engine, session_scope
+from bot.storage.kinds import AnswerSource
 from bot.storage.models import ReviewRecord, SrsParameters
 from kd_sandbox.srs_fit import FitResult, NotEnoughReviews, Review, check_enough, fit_in_worker
 
@@ -41,7 +42,12 @@ class Optimized:
 
 def load_reviews(session: Session) -> list[Review]:
     """Every answer ever logged, as the fitter's plain tuples (card key ``learner:item``)."""
-    logs = session.exec(select(ReviewRecord).order_by(col(ReviewRecord.reviewed_at))).all()
+    # A same-day relearning repeat is logged, but it is not an FSRS review.
+    logs = session.exec(
+        select(ReviewRecord)
+        .where(col(ReviewRecord.source) != AnswerSource.RELEARN)
+        .order_by(col(ReviewRecord.reviewed_at))
+    ).all()
     return [
         (f"{log.learner_id}:{log.item_id}", log.rating, log.reviewed_at, log.duration_ms)
         for log in logs

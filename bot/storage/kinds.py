@@ -27,6 +27,7 @@ class AnswerSource(StrEnum):
 
     PRIVATE = "private"  # buttons in the learner's private chat
     GROUP = "group"  # a quiz poll in a group
+    RELEARN = "relearn"  # a missed item asked again the same day: logged, not an FSRS review
 
 
 class QuestionKind(StrEnum):
@@ -34,6 +35,7 @@ class QuestionKind(StrEnum):
 
     NEW = "new"
     REVIEW = "review"
+    RELEARN = "relearn"  # an item missed today, asked once more before the session ends
 
 
 class RunStatus(StrEnum):

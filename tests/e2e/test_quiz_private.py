@@ -5,7 +5,10 @@ from __future__ import annotations
 import itertools
 from datetime import UTC, datetime
 
+from sqlmodel import Session, select
+
 from bot.services.quiz.bank import drop_of, quiz_bank
+from bot.storage.models import LearnerCard
 from tests.e2e.harness import BotHarness
 from tests.quiz.steps import (
     answer,
@@ -41,15 +44,21 @@ async def test_done_starts_the_drop_quiz_one_question_at_a_time(harness: BotHarn
 
     third = await answer(harness, USER, second, right=True)
     assert "Right!" in (harness.api.message_for(second).text or "")
-    closing = await answer(harness, USER, third, right=True)
+    missed_card = card_state(harness, USER, item.id)
+    again = await answer(harness, USER, third, right=True)
+    # The missed item comes once more before the quiz closes (Anki's relearning step).
+    assert "Once more" in again.text and item.question in again.text
+    closing = await answer(harness, USER, again, right=True)
     assert "2 of 3 right" in closing.text
     assert "No reviews due today" in closing.text
+    assert card_state(harness, USER, item.id) == missed_card, "not a second FSRS review today"
 
     logs = review_logs(harness, USER)
     assert [(log.correct, log.rating, log.source) for log in logs] == [
         (False, 1, "private"),
         (True, 3, "private"),
         (True, 3, "private"),
+        (True, 3, "relearn"),
     ]
     assert all(log.duration_ms is not None and log.duration_ms >= 0 for log in logs)
     # Every item of the drop has a card: three answered, three waiting for tomorrow.
@@ -60,7 +69,7 @@ async def test_next_day_reviews_come_after_the_drop_quiz_interleaved(harness: Bo
     harness.clock.set(datetime(2026, 3, 2, 6, 0, tzinfo=UTC))
     await start_learner(harness, USER)
     first = await finish_drop(harness, USER)
-    await answer_all(harness, USER, first, [False, True, True])
+    await answer_all(harness, USER, first, [False, True, True, True])  # the miss, once more
 
     harness.clock.set(datetime(2026, 3, 3, 7, 30, tzinfo=UTC))
     await harness.tick()  # drop 2
@@ -85,9 +94,10 @@ async def test_review_command_respects_the_daily_cap(harness: BotHarness) -> Non
     await start_learner(harness, USER)
     saved = await harness.command(USER, "/settings cap=5")
     assert "cap: 5 reviews a day" in saved.text
-    await answer_all(harness, USER, await finish_drop(harness, USER), [False, False, False])
+    # Each drop: three misses, then each once more (missed again: no third time).
+    await answer_all(harness, USER, await finish_drop(harness, USER), [False] * 6)
     await harness.command(USER, "/next")
-    await answer_all(harness, USER, await finish_drop(harness, USER), [False, False, False])
+    await answer_all(harness, USER, await finish_drop(harness, USER), [False] * 6)
 
     harness.clock.set(datetime(2026, 3, 3, 8, 0, tzinfo=UTC))  # 12 due: 6 lapses, 6 unasked
     before = len(harness.api.calls)
@@ -106,3 +116,40 @@ async def test_review_command_respects_the_daily_cap(harness: BotHarness) -> Non
     harness.api.send_text(USER, "/review")
     nxt = await first_question(harness, USER, before)
     assert "Review 1 of 5" in nxt.text
+
+
+def card_state(harness: BotHarness, user: int, item_id: str) -> tuple[str, datetime]:
+    with Session(harness.services.engine) as session:
+        card = session.exec(
+            select(LearnerCard).where(
+                LearnerCard.learner_id == user, LearnerCard.item_id == item_id
+            )
+        ).one()
+        return card.state, card.due_at
+
+
+async def test_a_right_first_answer_is_not_asked_again(harness: BotHarness) -> None:
+    harness.clock.set(datetime(2026, 3, 2, 6, 0, tzinfo=UTC))
+    await start_learner(harness, USER)
+    asked, closing = await answer_all(harness, USER, await finish_drop(harness, USER), [True] * 3)
+    assert len(asked) == 3 and "3 of 3 right" in closing.text
+
+
+async def test_a_review_missed_today_comes_once_more_at_the_end_of_the_session(
+    harness: BotHarness,
+) -> None:
+    harness.clock.set(datetime(2026, 3, 2, 6, 0, tzinfo=UTC))
+    await start_learner(harness, USER)
+    await answer_all(harness, USER, await finish_drop(harness, USER), [True, True, True])
+    harness.clock.set(datetime(2026, 3, 3, 8, 0, tzinfo=UTC))  # three unasked items are due
+    before = len(harness.api.calls)
+    harness.api.send_text(USER, "/review")
+    first = await first_question(harness, USER, before)
+    missed = stored_question(harness, first).item_id
+    asked, closing = await answer_all(harness, USER, first, [False, True, True, False])
+    kinds = [stored_question(harness, q).kind for q in asked]
+    assert kinds == ["review", "review", "review", "relearn"]
+    assert stored_question(harness, asked[-1]).item_id == missed
+    assert "Once more" in asked[-1].text
+    # Missed twice today, it still is not asked a third time: the session closes.
+    assert not is_question(closing)

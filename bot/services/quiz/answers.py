@@ -15,12 +15,13 @@ from sqlmodel import Session, col, select
 from bot.core.today import Today
 from bot.services.journey import record_activity
 from bot.services.quiz.cards import card_for, state_of
+from bot.storage.kinds import AnswerSource
 from bot.storage.models import LearnerCard, ReviewRecord
-from quizzes import CardStateError, review
+from quizzes import CardStateError, rating_for, review
 
 log = logging.getLogger(__name__)
 
-SOURCES = ("private", "group")
+SOURCES = (AnswerSource.PRIVATE, AnswerSource.GROUP)
 
 
 def record_answer(
@@ -91,6 +92,36 @@ def record_answer(
     return entry
 
 
+def record_relearning(
+    session: Session,
+    *,
+    learner_id: int,
+    item_id: str,
+    correct: bool,
+    today: Today,
+    chat_id: int | None,
+    answered_after: datetime | None,
+) -> ReviewRecord:
+    """Log a same-day repeat of a missed item; the card is not reviewed a second time."""
+    duration = None
+    if answered_after is not None:
+        duration = max(0, int((today.now - answered_after).total_seconds() * 1000))
+    entry = ReviewRecord(
+        learner_id=learner_id,
+        item_id=item_id,
+        rating=int(rating_for(correct)),
+        correct=correct,
+        reviewed_at=today.now,
+        duration_ms=duration,
+        source=AnswerSource.RELEARN,
+        chat_id=chat_id,
+    )
+    session.add(entry)
+    session.flush()
+    record_activity(session, learner_id, today.now, today.zone, today.day_start_hour)
+    return entry
+
+
 class UndoRefused(Exception):
     """The answer cannot be undone; the message says why, in the learner's words."""
 
@@ -120,7 +151,7 @@ def undo_answer(session: Session, *, learner_id: int, review_log_id: int) -> Non
     if latest_answer_id(session, learner_id) != entry.id:
         raise UndoRefused("Only your latest answer can be undone.")
     card = card_for(session, learner_id, entry.item_id)
-    if card is not None:
+    if card is not None and entry.source != AnswerSource.RELEARN:  # a repeat left the card
         if entry.previous_state is None or entry.previous_due_at is None:
             session.delete(card)  # the answer created the card
         else:

@@ -9,13 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from bot.core.today import Today
 from bot.services.quiz import questions
-from bot.services.quiz.answers import UndoRefused, record_answer, undo_answer
+from bot.services.quiz.answers import UndoRefused, record_answer, record_relearning, undo_answer
 from bot.services.quiz.learners import ensure_learner, learner_zone, scheduler_for
 from bot.services.quiz.questions import Refusal
+from bot.storage.kinds import AnswerSource, QuestionKind
 from bot.storage.models import QuizQuestion
 from quizzes import QuizBank, QuizItem, original_index, shuffled_order
 
@@ -26,7 +27,8 @@ class Answered:
 
     question: QuizQuestion
     item: QuizItem
-    chosen: int
+    chosen: int  # the option as written in the bank
+    continues: QuestionKind  # the quiz that goes on: the drop's own, or the reviews
 
     @property
     def correct(self) -> bool:
@@ -94,6 +96,15 @@ def answer_question(
         return claimed
     question = claimed.question
     learner = ensure_learner(session, user_id, first_name)
+    if question.kind == QuestionKind.RELEARN:
+        entry = record_relearning(
+            session, learner_id=user_id, item_id=item.id, correct=correct,
+            today=place.today(session, user_id), chat_id=question.chat_id,
+            answered_after=question.sent_at,
+        )  # fmt: skip
+        question.review_log_id = entry.id
+        session.add(question)
+        return Answered(question, item, option, _session_kind(session, question))
     entry = record_answer(
         session,
         learner_id=user_id,
@@ -101,13 +112,29 @@ def answer_question(
         correct=correct,
         today=place.today(session, user_id),
         scheduler=scheduler_for(session, learner),
-        source="private",
+        source=AnswerSource.PRIVATE,
         chat_id=question.chat_id,
         answered_after=question.sent_at,
     )
     question.review_log_id = entry.id
     session.add(question)
-    return Answered(question, item, option)
+    return Answered(question, item, option, QuestionKind(question.kind))
+
+
+def _session_kind(session: Session, repeat: QuizQuestion) -> QuestionKind:
+    """The quiz a same-day repeat belongs to: that of the question the item was missed in."""
+    missed = session.exec(
+        select(QuizQuestion.kind)
+        .where(
+            QuizQuestion.learner_id == repeat.learner_id,
+            QuizQuestion.item_id == repeat.item_id,
+            QuizQuestion.kind != QuestionKind.RELEARN,
+            col(QuizQuestion.sent_at) <= repeat.sent_at,
+        )
+        .order_by(col(QuizQuestion.sent_at).desc())
+        .limit(1)
+    ).first()
+    return QuestionKind(missed) if missed is not None else QuestionKind.REVIEW
 
 
 def undo_question(

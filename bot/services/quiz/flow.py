@@ -98,10 +98,10 @@ def next_step(
     if step.item_id is None:
         return step
     question = questions.ask(
-        session, learner_id=learner_id, chat_id=chat_id, item_id=step.item_id, kind=kind,
+        session, learner_id=learner_id, chat_id=chat_id, item_id=step.item_id, kind=step.kind,
         now=today.now,
     )  # fmt: skip
-    return QuizStep(kind, step.drop_id, step.item_id, question.id, step.position, step.total)
+    return QuizStep(step.kind, step.drop_id, step.item_id, question.id, step.position, step.total)
 
 
 def question_sent(session: Session, question_id: int, message_id: int | None) -> None:
@@ -120,10 +120,24 @@ def _still_open(
 ) -> bool:
     """Is a question of this same quiz still unanswered (say, reopened by an undo)?"""
     return any(
-        question.kind == kind
+        question.kind in (kind, QuestionKind.RELEARN)
         and (kind == QuestionKind.REVIEW or drop_of(bank, question.item_id) == drop_id)
         for question in asked.open
     )
+
+
+def _relearn_step(
+    asked: questions.Asked, bank: QuizBank, kind: QuestionKind, drop_id: str | None
+) -> QuizStep | None:
+    """A missed item of this quiz, asked once more before it closes."""
+    for missed in asked.to_relearn:
+        drop = drop_of(bank, missed.item_id)
+        if drop is None or missed.kind != kind:
+            continue
+        if kind == QuestionKind.NEW and drop != drop_id:
+            continue
+        return QuizStep(QuestionKind.RELEARN, drop, missed.item_id)
+    return None
 
 
 def _next_of_drop(
@@ -141,6 +155,9 @@ def _next_of_drop(
             QuestionKind.NEW, drop_id, waiting[0],
             position=score.total + 1, total=score.total + len(waiting),
         )  # fmt: skip
+    again = _relearn_step(asked, bank, QuestionKind.NEW, drop_id)
+    if again is not None:
+        return again
     queue = review_queue(session, learner, today, bank, asked)
     if learner.reviews_with_drop or not queue.available:
         return QuizStep(QuestionKind.NEW, drop_id, closing=Closing.OFFER_REVIEWS, queue=queue,
@@ -159,6 +176,9 @@ def _next_review(
     queue = review_queue(session, learner, today, bank, asked)
     item_id = next_review_item(session, learner, today, bank, asked, after_drop=after_drop)
     if item_id is None:
+        again = _relearn_step(asked, bank, QuestionKind.REVIEW, None)
+        if again is not None:
+            return again
         return QuizStep(QuestionKind.REVIEW, closing=Closing.SESSION_OVER, queue=queue)
     return QuizStep(
         QuestionKind.REVIEW, drop_of(bank, item_id) or "", item_id,

@@ -23,6 +23,7 @@ from bot.services.quiz.answers import record_answer
 from bot.services.quiz.bank import quiz_bank
 from bot.services.quiz.cards import state_of
 from bot.services.quiz.learners import ensure_learner, learner_zone, scheduler_for
+from bot.storage.kinds import QuestionKind
 from bot.storage.models import Delivery, LearnerCard, QuizPoll, ReviewRecord
 from quizzes import QuizBank, QuizItem, retrievability
 from quizzes.srs import DEFAULT_DESIRED_RETENTION
@@ -54,12 +55,12 @@ def choose_poll_items(
     todays = bank.items_for_drop(drop_id)
     if todays:
         # The least-asked item of the drop, so a second round asks a different one.
-        choices.append(PollChoice(min(todays, key=lambda item: polled[item.id]), "new"))
+        choices.append(PollChoice(min(todays, key=lambda item: polled[item.id]), QuestionKind.NEW))
     review = _review_item(
         session, bank, chat_id=chat_id, drop_id=drop_id, now=now, scheduler=scheduler, polled=polled
     )
     if review is not None:
-        choices.append(PollChoice(review, "review"))
+        choices.append(PollChoice(review, QuestionKind.REVIEW))
     return choices
 
 

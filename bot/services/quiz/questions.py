@@ -15,12 +15,13 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from bot.core.today import Today
+from bot.storage.kinds import QuestionKind
 from bot.storage.models import QuizQuestion
 
 QUESTION_LIFETIME = timedelta(days=1)
 """A question left unanswered this long has expired: its card comes back in a newer session."""
 
-KINDS = ("new", "review")
+KINDS = tuple(QuestionKind)
 
 
 class Refusal(Enum):
@@ -121,6 +122,7 @@ class Asked:
 
     open: tuple[QuizQuestion, ...]
     reviews_done: int
+    to_relearn: tuple[QuizQuestion, ...] = ()
 
     @property
     def open_items(self) -> frozenset[str]:
@@ -134,9 +136,33 @@ def asked_lately(session: Session, learner_id: int, today: Today) -> Asked:
     done = sum(
         1
         for q in rows
-        if q.kind == "review" and q.answered_at is not None and q.answered_at >= today.start
+        if q.kind == QuestionKind.REVIEW
+        and q.answered_at is not None
+        and q.answered_at >= today.start
     )
-    return Asked(open=tuple(q for q in rows if is_open(q, today.now)), reviews_done=done)
+    return Asked(
+        open=tuple(q for q in rows if is_open(q, today.now)),
+        reviews_done=done,
+        to_relearn=_to_relearn(rows, today),
+    )
+
+
+def _to_relearn(rows: list[QuizQuestion], today: Today) -> tuple[QuizQuestion, ...]:
+    """Today's missed questions whose item was not asked once more yet, in answer order.
+
+    As Anki's relearning step: a miss comes back in the same session, once; the repeat
+    is logged but is not a second FSRS review that day.
+    """
+    answered_today = sorted(
+        (q for q in rows if q.answered_at is not None and q.answered_at >= today.start),
+        key=lambda q: (q.answered_at, q.id or 0),
+    )
+    again = {q.item_id for q in rows if q.kind == QuestionKind.RELEARN and q.sent_at >= today.start}
+    missed: dict[str, QuizQuestion] = {}
+    for question in answered_today:
+        if question.kind != QuestionKind.RELEARN and question.correct is False:
+            missed.setdefault(question.item_id, question)
+    return tuple(q for item, q in missed.items() if item not in again)
 
 
 def withdraw_open_reviews(
@@ -149,7 +175,7 @@ def withdraw_open_reviews(
     """
     withdrawn = []
     for question in recent_questions(session, learner_id, now - QUESTION_LIFETIME):
-        if question.kind == "review" and question.answered_at is None:
+        if question.kind == QuestionKind.REVIEW and question.answered_at is None:
             if question.message_id is not None:
                 withdrawn.append((question.chat_id, question.message_id))
             session.delete(question)

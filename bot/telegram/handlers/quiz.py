@@ -18,7 +18,6 @@ from bot.services.quiz.bank import quiz_bank
 from bot.services.quiz.buttons import Place, answer_question, undo_question
 from bot.services.quiz.polls import record_poll_answer
 from bot.services.quiz.questions import Refusal
-from bot.storage.kinds import QuestionKind
 from bot.telegram import buttons
 from bot.telegram import quiz_flow as flow
 from bot.telegram.commands import Command
@@ -76,7 +75,7 @@ async def on_answer(update: Update, context: AppContext) -> None:
         context.bot_data,
         chat_id=question.chat_id,
         learner_id=user.id,
-        kind=QuestionKind(question.kind),
+        kind=outcome.continues,
         drop_id=item.drop_id,
     )
     await follow_up(context, update, next_question)

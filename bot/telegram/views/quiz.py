@@ -12,6 +12,7 @@ from bot.services.quiz.buttons import option_order
 from bot.services.quiz.leaderboard import Board
 from bot.services.quiz.queue import ReviewQueue, Score
 from bot.services.quiz.stats import Stats
+from bot.storage.kinds import QuestionKind
 from bot.telegram import buttons
 from bot.telegram.views.parts import Buttons, Part
 from drops.markdown import escape_markdown
@@ -21,17 +22,24 @@ from quizzes import QuizItem
 LETTERS = "ABCDEFGHIJKL"
 
 
+LABELS: dict[str, str] = {
+    QuestionKind.NEW: "🧠 Quiz",
+    QuestionKind.REVIEW: "🔁 Review",
+    QuestionKind.RELEARN: "🔂 Once more (missed earlier)",
+}
+
+
 @dataclass(frozen=True)
 class Heading:
     """The first line of a question: which quiz, which drop, how far along."""
 
-    kind: str  # new | review
+    kind: str  # a QuestionKind
     drop_id: str
     position: int | None = None
     total: int | None = None
 
     def markdown(self) -> str:
-        label = "🧠 Quiz" if self.kind == "new" else "🔁 Review"
+        label = LABELS.get(self.kind, "🔁 Review")
         where = f"drop {self.drop_id}"
         if self.position is not None and self.total is not None:
             return f"**{label} {self.position} of {self.total}** · {where}"
