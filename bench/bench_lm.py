@@ -1,14 +1,14 @@
 """The four language-model modes of /distill: what each comparison gives, and how fast.
 
-Prints, for the default settings over three seeds (mean ± sd):
+Prints, for the default settings over five seeds (mean ± sd, then each seed):
   - the teacher's training time (trained fresh here, as a first run would) and accuracy,
-  - per mode, both arms' numbers and the wall time of one default run (the cached
-    teacher loaded, nothing else reused),
+  - per mode, both arms' numbers, each seed's paired gain and the wall time of each
+    default run (the cached teacher loaded, nothing else reused),
   - a sweep of student width and steps showing when token-level KD gains and when
     not, and the on-policy comparison under the other divergences and at width 8.
 Asserts nothing. Uses one torch thread, like the worker.
 
-Run: .venv/bin/python bench/bench_lm.py  [--seeds 3] [--no-sweeps]
+Run: nice -n 10 .venv/bin/python bench/bench_lm.py  [--seeds 5] [--no-sweeps]
 """
 
 from __future__ import annotations
@@ -27,6 +27,14 @@ import torch
 from kd_sandbox.lm import run_lm_mode
 from kd_sandbox.lm.teacher import TeacherSettings, load_or_train_teacher
 from kd_sandbox.spec import parse_settings
+
+# Per mode: the paired comparison (the arm the drop favours, the other arm).
+PAIRED = {
+    "traces": ("accuracy_traces", "accuracy_answers"),
+    "tokens": ("accuracy_kd", "accuracy_plain"),
+    "preference": ("accuracy_dpo", "accuracy_sft"),
+    "onpolicy": ("accuracy_onpolicy", "accuracy_offline"),
+}
 
 # Per mode: the metrics to print, in pairs (distilled arm first).
 REPORTED = {
@@ -79,6 +87,18 @@ def run_seeds(cache: Path, settings: str, seeds: int, keys: list[str]) -> None:
             value = result.metrics[key]
             rows[key].append(None if value is None else float(value))
     say(f"  {settings}")
+    mode = parse_settings(settings).mode
+    if mode in PAIRED and all(k in rows for k in PAIRED[mode]):
+        first, second = (rows[k] for k in PAIRED[mode])
+        gains = [
+            100 * (a - b)
+            for a, b in zip(first, second, strict=True)
+            if a is not None and b is not None
+        ]
+        say(
+            f"    paired gain {PAIRED[mode][0]} − {PAIRED[mode][1]}: {mean_sd(gains)} points, "
+            f"per seed {[round(g, 1) for g in gains]}, smallest {min(gains):.1f}"
+        )
     for key, values in rows.items():
         known = [v for v in values if v is not None]
         summary = (
@@ -92,7 +112,7 @@ def run_seeds(cache: Path, settings: str, seeds: int, keys: list[str]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--no-sweeps", action="store_true")
     args = parser.parse_args()
     torch.set_num_threads(1)

@@ -3,8 +3,9 @@
 1. The bot's side first (this process has not imported torch yet): cold start of a
    fresh SandboxWorker with the teacher cached, warm end-to-end runs (settings text →
    PNG bytes), and this process's resident memory before and after.
-2. Accuracy over 5 seeds: teacher, hard labels, KD and the paired gain; the omitted-
-   digit numbers, raw and bias-corrected.
+2. Accuracy over 5 seeds, each seed's paired gain and wall time: KD vs hard labels; the
+   omitted digit, raw and bias-corrected; each bug of drop 2.5 against the correct loss
+   (at the bug's own default settings).
 3. The training loop's speed against a bare PyTorch loop of the same model and batches.
 
 Goals for the default run on 2 cores: warm ≤ 3 s, cold ≤ 10 s, loop ≥ 0.9 of bare.
@@ -21,8 +22,9 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
-from kd_sandbox.spec import parse_settings
+from kd_sandbox.spec import BUGS, CompareRun, parse_settings, run_config
 from kd_sandbox.worker import SandboxWorker
 
 WARM_REPEATS = 5
@@ -84,33 +86,79 @@ async def bench_worker(cache_dir: Path) -> None:
     await worker.close()
 
 
-def bench_accuracy(cache_dir: Path, seeds: int) -> None:
+def seed_table(cache_dir: Path, settings: str, seeds: int) -> list[tuple[dict[str, Any], float]]:
+    """``settings`` run once per seed: (metrics, wall seconds) each."""
     from kd_sandbox.runner import run
 
-    print(f"-- accuracy over {seeds} seeds (default settings: T=4 α=0.9 1000 steps)")
-    rows = [run(parse_settings(f"seed={seed}"), cache_dir).metrics for seed in range(seeds)]
-    teacher = [100 * m["teacher_acc"] for m in rows]
-    hard = [100 * m["hard_acc"] for m in rows]
-    kd = [100 * m["kd_acc"] for m in rows]
-    gains = [k - h for k, h in zip(kd, hard, strict=True)]
-    print(f"teacher      {mean_sd(teacher)} %")
-    print(f"hard labels  {mean_sd(hard)} %   per seed {[round(x, 1) for x in hard]}")
-    print(f"KD           {mean_sd(kd)} %   per seed {[round(x, 1) for x in kd]}")
-    print(f"paired gain  {mean_sd(gains)} points, smallest {min(gains):.1f}")
+    rows = []
+    for seed in range(seeds):
+        started = time.perf_counter()
+        metrics = run(parse_settings(f"{settings} seed={seed}".strip()), cache_dir).metrics
+        rows.append((metrics, time.perf_counter() - started))
+    return rows
 
-    print(f"-- omitted digit 3 over {seeds} seeds (test 3s correct)")
-    rows = [
-        run(parse_settings(f"mode=omit digit=3 seed={seed}"), cache_dir).metrics
-        for seed in range(seeds)
-    ]
-    for key, label in (
-        ("hard_digit_acc", "hard labels, raw"),
-        ("hard_digit_acc_corrected", "hard labels, bias-shifted"),
-        ("kd_digit_acc", "KD, raw"),
-        ("kd_digit_acc_corrected", "KD, bias-shifted"),
-    ):
-        values = [100 * m[key] for m in rows]
-        print(f"{label:27s} {mean_sd(values)} %   per seed {[round(x) for x in values]}")
+
+def paired(label: str, a: list[float], b: list[float], walls: list[float]) -> None:
+    """Mean ± sd of both arms, then each seed's paired gain a − b and wall time."""
+    gains = [x - y for x, y in zip(a, b, strict=True)]
+    print(f"  {label}")
+    print(f"    first arm   {mean_sd(a)} %   per seed {[round(x, 1) for x in a]}")
+    print(f"    second arm  {mean_sd(b)} %   per seed {[round(x, 1) for x in b]}")
+    print(
+        f"    paired gain {mean_sd(gains)} points, per seed {[round(g, 1) for g in gains]}, "
+        f"smallest {min(gains):.1f}"
+    )
+    print(f"    wall time   {mean_sd(walls)} s, per seed {[round(w, 1) for w in walls]}")
+
+
+def _effective(settings: str) -> str:
+    """The settings a run of ``settings`` reads that set the optimisation, as key=value."""
+    used = parse_settings(settings).used()
+    return " ".join(
+        f"{k}={used[k]:g}" if isinstance(used[k], float) else f"{k}={used[k]}"
+        for k in ("T", "alpha", "optimizer", "lr", "steps")
+    )
+
+
+def bench_accuracy(cache_dir: Path, seeds: int) -> None:
+    print(f"-- accuracy over {seeds} seeds (each setting's own defaults)")
+    rows = seed_table(cache_dir, "", seeds)
+    walls = [wall for _, wall in rows]
+    teacher = [100 * m["teacher_acc"] for m, _ in rows]
+    print(f"  teacher {mean_sd(teacher)} %")
+    paired(
+        "mode=compare: KD (first) vs hard labels (second)",
+        [100 * m["kd_acc"] for m, _ in rows],
+        [100 * m["hard_acc"] for m, _ in rows],
+        walls,
+    )
+
+    rows = seed_table(cache_dir, "mode=omit digit=3", seeds)
+    walls = [wall for _, wall in rows]
+    paired(
+        "mode=omit digit=3: KD raw on the unseen 3s (first) vs hard labels raw (second)",
+        [100 * m["kd_digit_acc"] for m, _ in rows],
+        [100 * m["hard_digit_acc"] for m, _ in rows],
+        walls,
+    )
+    paired(
+        "mode=omit digit=3: KD after the label-free bias shift (first) vs KD raw (second)",
+        [100 * m["kd_digit_acc_corrected"] for m, _ in rows],
+        [100 * m["kd_digit_acc"] for m, _ in rows],
+        walls,
+    )
+
+    for bug in BUGS:
+        if bug == "none":
+            continue
+        rows = seed_table(cache_dir, f"bug={bug}", seeds)
+        paired(
+            f"bug={bug} (runs with {_effective(f'bug={bug}')}): correct KD (first) "
+            "vs the broken loss (second)",
+            [100 * m["kd_acc"] for m, _ in rows],
+            [100 * m["broken_acc"] for m, _ in rows],
+            [wall for _, wall in rows],
+        )
 
 
 def bench_loop(cache_dir: Path) -> None:
@@ -124,8 +172,12 @@ def bench_loop(cache_dir: Path) -> None:
 
     spec = parse_settings("")
     context = warm_up(cache_dir)
-    task = transfer_task(spec, context, omit_digit=None)
-    recipe = Recipe(spec.hidden, spec.steps, spec.lr, spec.T, spec.alpha, spec.seed)
+    config = run_config(spec)
+    assert isinstance(config, CompareRun)
+    task = transfer_task(config, context, omit_digit=None)
+    recipe = Recipe(
+        hidden=spec.hidden, steps=spec.steps, lr=spec.lr, T=spec.T, alpha=spec.alpha, seed=spec.seed
+    )
     device = task.x_transfer.device
 
     def bare() -> tuple[float, float]:

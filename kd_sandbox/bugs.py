@@ -1,21 +1,137 @@
-"""The silent failures of drop 2.5, as switches the sandbox can turn on.
+"""The silent failures of drop 2.5, as a registry the training loop asks, never branches on.
 
-Three are mistakes in the loss (``LOSS_BUGS``, implemented here); three are mistakes in
-how the teacher's outputs reach the loss (``TEACHER_BUGS``, implemented by the training
-loop). None of them crashes: each trains, and only the curves give it away.
+Each ``Bug`` supplies the three things a distillation step takes from outside the
+student: the teacher it runs, the teacher logits of a batch, and the loss. The correct
+recipe is ``REGISTRY["none"]``; every other entry changes exactly one of the three, the way
+the mistake happens in real code. None of them crashes: each trains, and only the
+curves (or a missing gain) give it away.
 """
 
 from __future__ import annotations
 
+import copy
 import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
+from torch import nn
 
-from kd_sandbox.losses import KDLoss
+from kd_sandbox.losses import KDLoss, kd_loss
 
-LOSS_BUGS = frozenset({"no_t2", "probs", "mean"})
-TEACHER_BUGS = frozenset({"train_teacher", "unfrozen_teacher", "swapped"})
+LossFn = Callable[[torch.Tensor, torch.Tensor, torch.Tensor, float, float], KDLoss]
+"""(student_logits (B, C), teacher_logits (B, C), labels (B,), T, alpha) → KDLoss."""
+
+
+@dataclass(frozen=True)
+class TeacherView:
+    """What an arm knows of the teacher: its model and its cached eval-mode logits on the
+    transfer set (N, C), computed once (the usual "cached teacher outputs")."""
+
+    model: nn.Module
+    cached_logits: torch.Tensor
+
+
+def _shared(teacher: nn.Module) -> nn.Module:
+    return teacher
+
+
+def _cached(view: TeacherView, x: torch.Tensor, batch: torch.Tensor) -> torch.Tensor:
+    return view.cached_logits[batch]
+
+
+def _correct_loss(
+    student: torch.Tensor, teacher: torch.Tensor, labels: torch.Tensor, t: float, alpha: float
+) -> KDLoss:
+    return kd_loss(student, teacher, labels, temperature=t, alpha=alpha)
+
+
+@dataclass(frozen=True)
+class Bug:
+    """One way of wiring the teacher into the loss (the correct one included)."""
+
+    name: str
+    teacher: Callable[[nn.Module], nn.Module] = _shared
+    """The teacher model this arm runs, from the shared frozen one."""
+    logits: Callable[[TeacherView, torch.Tensor, torch.Tensor], torch.Tensor] = _cached
+    """(teacher, x (B, 64), batch indices (B,)) → the teacher logits the loss gets (B, C)."""
+    loss: LossFn = _correct_loss
+    teacher_learns: bool = False
+    """The optimiser also updates the teacher's weights."""
+
+    @property
+    def changes_teacher(self) -> bool:
+        """Whether the teacher this arm sees differs from the shared one (so plot it)."""
+        return self.teacher is not _shared
+
+
+def _train_mode(teacher: nn.Module) -> nn.Module:
+    return copy.deepcopy(teacher).train()  # the bug: dropout stays on
+
+
+def _live_no_grad(view: TeacherView, x: torch.Tensor, batch: torch.Tensor) -> torch.Tensor:
+    with torch.no_grad():
+        return view.model(x)  # type: ignore[no-any-return]
+
+
+def _unfrozen(teacher: nn.Module) -> nn.Module:
+    return copy.deepcopy(teacher).requires_grad_(True)
+
+
+def _live_with_grad(view: TeacherView, x: torch.Tensor, batch: torch.Tensor) -> torch.Tensor:
+    return view.model(x)  # type: ignore[no-any-return]  # the bug: no torch.no_grad()
+
+
+def _misaligned(view: TeacherView, x: torch.Tensor, batch: torch.Tensor) -> torch.Tensor:
+    # The bug: cached outputs in another order than the batch (here off by one).
+    return view.cached_logits[batch].roll(1, dims=0)
+
+
+def _no_t2_loss(
+    student: torch.Tensor, teacher: torch.Tensor, labels: torch.Tensor, t: float, alpha: float
+) -> KDLoss:
+    """The soft term lacks T², so it is T² times too small (its gradient ~1/T²)."""
+    return kd_loss(student, teacher, labels, temperature=t, alpha=alpha, t_squared=False)
+
+
+def _mean_loss(
+    student: torch.Tensor, teacher: torch.Tensor, labels: torch.Tensor, t: float, alpha: float
+) -> KDLoss:
+    """``reduction="mean"`` also averages over the C classes: the soft term is C times
+    too small."""
+    return kd_loss(student, teacher, labels, temperature=t, alpha=alpha, reduction="mean")
+
+
+def _probs_loss(
+    student: torch.Tensor, teacher: torch.Tensor, labels: torch.Tensor, t: float, alpha: float
+) -> KDLoss:
+    """``F.kl_div`` given probabilities where it expects log-probabilities: the "KL"
+    becomes Σ p_t(log p_t − p_s) = −H(p_t) − Σ p_t·p_s, which is negative."""
+    student_p = F.softmax(student / t, dim=-1)
+    teacher_p = F.softmax(teacher / t, dim=-1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        kl = F.kl_div(student_p, teacher_p, reduction="batchmean")
+    soft = alpha * t**2 * kl
+    hard = (1.0 - alpha) * F.cross_entropy(student, labels)
+    return KDLoss(soft + hard, soft, hard)
+
+
+REGISTRY: dict[str, Bug] = {
+    bug.name: bug
+    for bug in (
+        Bug("none"),
+        Bug("no_t2", loss=_no_t2_loss),
+        Bug("probs", loss=_probs_loss),
+        Bug("mean", loss=_mean_loss),
+        Bug("train_teacher", teacher=_train_mode, logits=_live_no_grad),
+        Bug("unfrozen_teacher", teacher=_unfrozen, logits=_live_with_grad, teacher_learns=True),
+        Bug("swapped", logits=_misaligned),
+    )
+}
+LOSS_BUGS = frozenset(name for name, bug in REGISTRY.items() if bug.loss is not _correct_loss)
+TEACHER_BUGS = frozenset(name for name in REGISTRY if name != "none") - LOSS_BUGS
 
 
 def buggy_kd_loss(
@@ -26,28 +142,8 @@ def buggy_kd_loss(
     alpha: float,
     bug: str,
 ) -> KDLoss:
-    """``hinton_kd_loss`` with one classic mistake; same arguments plus ``bug``.
-
-    - ``no_t2``: the soft term lacks the T² factor, so it is T² times too small.
-    - ``probs``: ``F.kl_div`` gets probabilities where it expects log-probabilities; the
-      "KL" becomes −H(p_t) − Σ p_t·p_s, which is negative.
-    - ``mean``: ``reduction="mean"`` averages over classes as well as the batch, so the
-      soft term is C (= 10) times too small.
-    """
-    student_log_p = F.log_softmax(student_logits / temperature, dim=-1)
-    teacher_p = F.softmax(teacher_logits / temperature, dim=-1)
-    if bug == "no_t2":
-        soft = alpha * F.kl_div(student_log_p, teacher_p, reduction="batchmean")
-    elif bug == "probs":
-        student_p = F.softmax(student_logits / temperature, dim=-1)
-        soft = alpha * temperature**2 * F.kl_div(student_p, teacher_p, reduction="batchmean")
-    elif bug == "mean":
-        with warnings.catch_warnings():
-            # PyTorch warns about exactly this mistake; the demo shows its effect instead.
-            warnings.simplefilter("ignore", UserWarning)
-            kl = F.kl_div(student_log_p, teacher_p, reduction="mean")
-        soft = alpha * temperature**2 * kl
-    else:
+    """The loss of loss bug ``bug`` (``no_t2``, ``probs``, ``mean``); same arguments as
+    ``hinton_kd_loss`` plus ``bug``."""
+    if bug not in LOSS_BUGS:
         raise ValueError(f"not a loss bug: {bug!r} (loss bugs: {sorted(LOSS_BUGS)})")
-    hard = (1.0 - alpha) * F.cross_entropy(student_logits, labels)
-    return KDLoss(soft + hard, soft, hard)
+    return REGISTRY[bug].loss(student_logits, teacher_logits, labels, temperature, alpha)

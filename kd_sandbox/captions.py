@@ -71,7 +71,7 @@ def _settings(outcome: ExperimentOutcome) -> str:
     spec = outcome.spec
     return (
         f"student {outcome.student}, {spec.steps} steps, T={spec.T:g}, α={spec.alpha:g}, "
-        f"lr={spec.lr:g}, seed {spec.seed}"
+        f"lr={spec.lr:g}{' (SGD)' if spec.optimizer == 'sgd' else ''}, seed {spec.seed}"
     )
 
 
@@ -187,9 +187,8 @@ def _bug_sentence(outcome: ExperimentOutcome, cost: float) -> str:
     if spec.bug == "no_t2":
         return (
             f"Without T² the soft term is {squared:g}x smaller (dashed red far below dashed "
-            "blue), so the hard labels get more say; Adam hides much of it, but the balance "
-            "shifts more as T grows. Recognise it: the soft loss shrinks ~T²-fold when you "
-            "raise T."
+            f"blue), so the hard labels get more say; {_optimizer_note(spec.optimizer)} "
+            "Recognise it: the soft loss shrinks ~T²-fold when you raise T."
         )
     if spec.bug == "probs":
         return (
@@ -200,8 +199,9 @@ def _bug_sentence(outcome: ExperimentOutcome, cost: float) -> str:
     if spec.bug == "mean":
         return (
             "reduction='mean' divides by the 10 classes as well as the batch: the soft term "
-            "is 10x too small (dashed red) and the hard labels get more say. PyTorch warns "
-            "about it. Recognise it: a soft loss ~10x below α·T²·KL."
+            "is 10x too small (dashed red) and the hard labels get more say. "
+            f"{_optimizer_note(spec.optimizer)} PyTorch warns about it. Recognise it: a soft "
+            "loss ~10x below α·T²·KL."
         )
     if spec.bug == "train_teacher":
         used = broken.teacher_accuracy
@@ -230,6 +230,15 @@ def _bug_sentence(outcome: ExperimentOutcome, cost: float) -> str:
             "right."
         )
     return f"This bug cost {cost:.1f} points."
+
+
+def _optimizer_note(optimizer: str) -> str:
+    """Why the optimiser decides how much a loss that is a constant factor off costs."""
+    if optimizer == "sgd":
+        return "plain SGD steps in proportion to the gradient, so the soft term's pull shrinks too."
+    return (
+        "Adam rescales each update by the gradient's size and hides much of it (try optimizer=sgd)."
+    )
 
 
 def _percent(probability: float) -> str:

@@ -3,10 +3,8 @@
 Only ``main`` is referenced by the parent (to start the process), so this module keeps
 torch and the runner out of its top-level imports.
 
-Messages to the parent (tuples over the pipe):
-``("ready",)``, ``("warm_failed", text)``, ``("progress", run_id, fraction)``,
-``("done", run_id, RunResult)``, ``("failed", run_id, text)``.
-From the parent: ``("run", run_id, RunSpec)`` and ``("stop",)``.
+Messages to the parent: ``Ready``, ``WarmFailed``, ``Progress``, ``Done``, ``Failed``;
+from the parent: ``Run`` and ``Stop`` (see ``kd_sandbox.protocol``).
 """
 
 from __future__ import annotations
@@ -18,6 +16,7 @@ import traceback
 from multiprocessing.connection import Connection
 from pathlib import Path
 
+from kd_sandbox.protocol import Done, Failed, Progress, Ready, Run, WarmFailed
 from kd_sandbox.teacher_config import TeacherConfig
 
 TRACEBACK_FRAMES = 6  # enough to locate a failure without flooding the bot's log
@@ -43,27 +42,27 @@ def main(
         torch.set_num_threads(torch_threads)
         runner.warm_up(cache_dir, teacher)
     except BaseException:
-        conn.send(("warm_failed", traceback.format_exc(limit=TRACEBACK_FRAMES)))
+        conn.send(WarmFailed(traceback.format_exc(limit=TRACEBACK_FRAMES)))
         return
-    conn.send(("ready",))
+    conn.send(Ready())
     while True:
         try:
             message = conn.recv()
         except (EOFError, OSError):
             return  # the parent went away
-        if message[0] == "stop":
-            return
-        _kind, run_id, spec = message
+        if not isinstance(message, Run):
+            return  # Stop
+        run_id = message.run_id
 
         def progress(fraction: float, run_id: int = run_id) -> None:
-            conn.send(("progress", run_id, fraction))
+            conn.send(Progress(run_id, fraction))
 
         try:
-            result = runner.run(spec, cache_dir, progress, teacher=teacher)
+            result = runner.run(message.spec, cache_dir, progress, teacher=teacher)
         except Exception:
-            conn.send(("failed", run_id, traceback.format_exc(limit=TRACEBACK_FRAMES)))
+            conn.send(Failed(run_id, traceback.format_exc(limit=TRACEBACK_FRAMES)))
         else:
-            conn.send(("done", run_id, result))
+            conn.send(Done(run_id, result))
 
 
 def _exit_with_parent(parent_pid: int) -> None:

@@ -1,4 +1,4 @@
-"""``distillbot distill [settings] --out curve.png [--json] [--cache-dir DIR]``.
+"""``distillbot distill [settings | help [mode=…]] --out curve.png [--json] [--cache-dir DIR]``.
 
 Runs the same experiment as the bot's /distill, in this process, and writes the picture.
 torch is imported only after the settings parsed, so a typo answers at once.
@@ -12,7 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-from kd_sandbox.spec import RunSpec, SettingsError, help_text, parse_settings
+from kd_sandbox.spec import HelpRequested, RunSpec, SettingsError, help_text, parse_settings
 
 EXIT_BAD_SETTINGS = 2
 EXIT_RUN_FAILED = 1
@@ -36,6 +36,9 @@ def main(argv: list[str] | None = None) -> int:
         return int(stop.code or 0)
     try:
         spec = parse_settings(" ".join(args.settings))
+    except HelpRequested as asked:
+        print(asked)
+        return 0
     except SettingsError as error:
         print(f"distill: {error}", file=sys.stderr)
         return EXIT_BAD_SETTINGS
@@ -56,7 +59,7 @@ def _run(spec: RunSpec, out: Path, cache_dir: Path, as_json: bool, threads: int)
         return EXIT_RUN_FAILED
     if as_json:
         report = {
-            "settings": spec.to_dict(),
+            "settings": spec.used(),  # what the run read, nothing it ignored
             "metrics": result.metrics,
             "caption": result.caption,
             "wall_s": result.wall_s,

@@ -17,7 +17,7 @@ from torch import nn
 from kd_sandbox.data import DigitsSplit, transfer_indices
 from kd_sandbox.models import describe
 from kd_sandbox.outcome import ExperimentOutcome, OmitNumbers, TemperatureOutcome
-from kd_sandbox.spec import RunSpec
+from kd_sandbox.spec import CompareRun, OmitRun, TemperatureRun
 from kd_sandbox.teacher import Teacher
 from kd_sandbox.training import Arm, Recipe, TransferTask, train_arms
 
@@ -35,13 +35,13 @@ class Context:
     device: torch.device
 
 
-def run_compare(spec: RunSpec, context: Context, progress: Progress | None) -> ExperimentOutcome:
+def run_compare(spec: CompareRun, context: Context, progress: Progress | None) -> ExperimentOutcome:
     """Hard labels vs. the KD loss (and, with ``spec.bug``, vs. the broken KD loss).
 
-    With ``spec.mode == "omit"`` the transfer set has no images of ``spec.digit``, and the
-    outcome also reports accuracy on that digit before and after a label-free bias shift.
+    With an ``OmitRun`` the transfer set has no images of ``spec.digit``, and the outcome
+    also reports accuracy on that digit before and after a label-free bias shift.
     """
-    omit_digit = spec.digit if spec.mode == "omit" else None
+    omit_digit = spec.digit if isinstance(spec, OmitRun) else None
     task = transfer_task(spec, context, omit_digit)
     arms = [
         Arm("hard", "hard labels", distill=False),
@@ -49,7 +49,15 @@ def run_compare(spec: RunSpec, context: Context, progress: Progress | None) -> E
     ]
     if spec.bug != "none":
         arms.append(Arm("broken", f"KD with bug: {spec.bug}", distill=True, bug=spec.bug))
-    recipe = Recipe(spec.hidden, spec.steps, spec.lr, spec.T, spec.alpha, spec.seed)
+    recipe = Recipe(
+        hidden=spec.hidden,
+        steps=spec.steps,
+        lr=spec.lr,
+        T=spec.T,
+        alpha=spec.alpha,
+        seed=spec.seed,
+        optimizer=spec.optimizer,
+    )
     trained = train_arms(arms, task, recipe, progress)
     outcome = ExperimentOutcome(
         spec=spec,
@@ -67,7 +75,7 @@ def run_compare(spec: RunSpec, context: Context, progress: Progress | None) -> E
     return outcome
 
 
-def run_temperature(spec: RunSpec, context: Context) -> TemperatureOutcome:
+def run_temperature(spec: TemperatureRun, context: Context) -> TemperatureOutcome:
     """The teacher's softmax(t/T) for one test image of ``spec.digit`` (picked by seed)."""
     data = context.data
     candidates = torch.nonzero(data.y_test == spec.digit).flatten()
@@ -105,7 +113,7 @@ def label_free_shift(logits: torch.Tensor, digit: int, target_share: float) -> f
     return max(0.0, float(gaps[wanted - 1] + gaps[wanted]) / 2)
 
 
-def transfer_task(spec: RunSpec, context: Context, omit_digit: int | None) -> TransferTask:
+def transfer_task(spec: CompareRun, context: Context, omit_digit: int | None) -> TransferTask:
     """The seed's transfer set (without ``omit_digit``) and the teacher's logits on it."""
     data = context.data
     indices = transfer_indices(data.y_train, spec.per_class, spec.seed, omit_digit)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from kd_sandbox.spec import RunSpec
+from kd_sandbox.spec import CompareRun, TemperatureRun
 
 
 @dataclass
@@ -61,7 +61,7 @@ class OmitNumbers:
 class ExperimentOutcome:
     """A compare or omit run: the students' curves beside the teacher."""
 
-    spec: RunSpec
+    spec: CompareRun
     student: str
     """The student's shape, e.g. '64-16-10'."""
     transfer_size: int
@@ -87,7 +87,7 @@ class ExperimentOutcome:
 class TemperatureOutcome:
     """The teacher's softmax at several temperatures for one test image."""
 
-    spec: RunSpec
+    spec: TemperatureRun
     image: list[list[float]]
     """8x8 pixels in [0, 1]."""
     label: int

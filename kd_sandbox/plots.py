@@ -13,6 +13,7 @@ from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
 from kd_sandbox.outcome import ArmCurves, ExperimentOutcome, TemperatureOutcome
+from kd_sandbox.spec import OmitRun
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -128,7 +129,8 @@ def _png(figure: Figure) -> bytes:
 def _title(outcome: ExperimentOutcome) -> str:
     spec = outcome.spec
     settings = f"T={spec.T:g} α={spec.alpha:g} steps={spec.steps} lr={spec.lr:g} seed={spec.seed}"
-    extra = f"  mode=omit digit={spec.digit}" if spec.mode == "omit" else ""
+    extra = f"  mode=omit digit={spec.digit}" if isinstance(spec, OmitRun) else ""
+    extra += f"  optimizer={spec.optimizer}" if spec.optimizer != "adam" else ""
     extra += f"  bug={spec.bug}" if spec.bug != "none" else ""
     return f"{settings}{extra}\nstudent {outcome.student} on {outcome.transfer_size} images"
 

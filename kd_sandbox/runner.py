@@ -21,7 +21,7 @@ from kd_sandbox.experiments import Context, run_compare, run_temperature
 from kd_sandbox.outcome import ExperimentOutcome, TemperatureOutcome
 from kd_sandbox.plots import experiment_png, prewarm_plotting, temperature_png
 from kd_sandbox.result import RunResult
-from kd_sandbox.spec import LM_MODES, RunSpec
+from kd_sandbox.spec import LM_MODES, CompareRun, RunSpec, TemperatureRun, run_config
 from kd_sandbox.teacher import load_or_train_teacher
 from kd_sandbox.teacher_config import TeacherConfig
 
@@ -61,18 +61,21 @@ def run(
     started = time.perf_counter()
     _report(progress, 0.0)
     context = warm_up(cache_dir, teacher or TeacherConfig())
-    if spec.mode == "temperature":
-        temperatures = run_temperature(spec, context)
+    config = run_config(spec)
+    if isinstance(config, TemperatureRun):
+        temperatures = run_temperature(config, context)
         png = temperature_png(temperatures)
         temperatures.wall_s = time.perf_counter() - started
         caption = temperature_caption(temperatures)
         metrics = _temperature_metrics(temperatures)
-    else:
-        outcome = run_compare(spec, context, _scaled(progress, TRAINING_SHARE))
+    elif isinstance(config, CompareRun):
+        outcome = run_compare(config, context, _scaled(progress, TRAINING_SHARE))
         png = experiment_png(outcome)
         outcome.wall_s = time.perf_counter() - started
         caption = experiment_caption(outcome)
         metrics = _experiment_metrics(outcome)
+    else:
+        raise ValueError(f"mode={spec.mode} is not a digits mode")
     _report(progress, 1.0)
     wall_s = time.perf_counter() - started
     return RunResult(png=png, caption=caption, metrics=metrics, wall_s=wall_s)

@@ -3,19 +3,26 @@
 This module is imported by the bot process and by the drop validator, so it must stay
 free of torch. Every setting has a stated range; a wrong one raises ``SettingsError``
 with a message that names it and shows what is allowed.
+
+Each mode declares the settings it reads: its run configuration (``CompareRun``,
+``TokensRun``, …) is a frozen dataclass whose fields are exactly those settings, under
+the same names as in the chat message, and the mode's code receives only that object.
+A setting the mode would not read is refused before any run starts, so nothing the
+user typed is silently ignored, and ``RunSpec.as_settings`` (what the bot stores and
+echoes) lists only settings the run used.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, fields, replace
-from typing import Any
+from typing import Any, ClassVar
 
 MODES: dict[str, str] = {
     "compare": "teacher → student on digits: hard labels vs. the KD loss (default)",
     "temperature": "the teacher's distribution for one digit at several T",
     "omit": "Hinton's experiment: the transfer set has no images of `digit`",
-    "tokens": "token-level KD of a tiny language model (next-token distribution at T)",
+    "tokens": "token-level KD of a tiny LM on noisy worked answers vs. plain training",
     "traces": "a student trained on the teacher's final answers vs. its full worked traces",
     "preference": "DPO on the teacher's preferred/rejected pairs vs. SFT on preferred only",
     "onpolicy": "GKD-style on-policy distillation vs. offline distillation, same compute",
@@ -32,21 +39,19 @@ BUGS: dict[str, str] = {
     "swapped": "the cached teacher outputs are misaligned with the batch",
 }
 DIVERGENCES = ("forward", "reverse", "jsd")
-
-# Defaults that differ per mode: small LMs need other step counts and learning rates.
-_MODE_DEFAULTS: dict[str, dict[str, Any]] = {
-    "compare": {"steps": 1000, "lr": 0.01},
-    "temperature": {"steps": 1000, "lr": 0.01},
-    "omit": {"steps": 1000, "lr": 0.01},
-    "tokens": {"steps": 900, "lr": 0.01},
-    "traces": {"steps": 900, "lr": 0.01},
-    "preference": {"steps": 100, "lr": 0.001},
-    "onpolicy": {"steps": 200, "lr": 0.003},
-}
+OPTIMIZERS = ("adam", "sgd")
 
 
 class SettingsError(ValueError):
     """A setting that cannot be used; the message is meant for the user."""
+
+
+class HelpRequested(SettingsError):
+    """``help`` (optionally with ``mode=…``) was typed where settings were expected.
+
+    A ``SettingsError`` so that a caller which only knows that class still answers with
+    the message, which is the help text; callers that know it may show it as help.
+    """
 
 
 @dataclass(frozen=True)
@@ -68,22 +73,169 @@ RANGES: dict[str, _Range] = {
     "steps": _Range(int, 10, 3000, "optimiser steps for each student"),
     "hidden": _Range(int, 2, 256, "student width (hidden units, or LM embedding size)"),
     "per_class": _Range(int, 1, 100, "labelled transfer images per class"),
-    "lr": _Range(float, 1e-5, 1.0, "learning rate (Adam)"),
-    "seed": _Range(int, 0, 999_999, "random seed for transfer images, initialisation and batches"),
+    "lr": _Range(float, 1e-5, 1.0, "learning rate"),
+    "seed": _Range(int, 0, 999_999, "random seed for data, initialisation and batches"),
     "digit": _Range(int, 0, 9, "the digit to show (temperature) or to leave out (omit)"),
-    "beta": _Range(float, 0.0, 1.0, "generalised JSD mixing weight (onpolicy, divergence=jsd)"),
+    "beta": _Range(float, 0.0, 1.0, "generalised JSD mixing weight (with divergence=jsd)"),
+    "problems": _Range(int, 64, 8192, "training problems (worked answers) the students see"),
+    "noise": _Range(float, 0.0, 0.5, "share of the training answers' digits written wrong"),
 }
 CHOICES: dict[str, tuple[str, ...]] = {
     "mode": tuple(MODES),
     "bug": tuple(BUGS),
     "divergence": DIVERGENCES,
+    "optimizer": OPTIMIZERS,
+}
+CHOICE_HELP = {
+    "bug": "run a broken loss beside the correct one",
+    "optimizer": "the students' optimiser (sgd: momentum 0.9; Adam hides a loss's scale)",
+    "divergence": "what the student minimises against the teacher",
 }
 _ALIASES = {"t": "T", "temp": "T", "temperature": "T", "a": "alpha", "width": "hidden"}
 
 
+# -- what each mode reads -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CompareRun:
+    """mode=compare: hard labels vs. the KD loss on digits (with ``bug``, a broken one too)."""
+
+    mode: ClassVar[str] = "compare"
+    T: float
+    alpha: float
+    steps: int
+    hidden: int
+    per_class: int
+    lr: float
+    seed: int
+    bug: str
+    optimizer: str
+
+
+@dataclass(frozen=True)
+class OmitRun(CompareRun):
+    """mode=omit: as compare, with no image of ``digit`` in the transfer set."""
+
+    mode: ClassVar[str] = "omit"
+    digit: int
+
+
+@dataclass(frozen=True)
+class TemperatureRun:
+    """mode=temperature: the teacher's softmax(logits/T) for one test image of ``digit``."""
+
+    mode: ClassVar[str] = "temperature"
+    T: float
+    digit: int
+    seed: int
+
+
+@dataclass(frozen=True)
+class TokensRun:
+    """mode=tokens: token-level KD (alpha·T²·KL + (1 − alpha)·CE) vs. plain CE."""
+
+    mode: ClassVar[str] = "tokens"
+    T: float
+    alpha: float
+    steps: int
+    hidden: int
+    lr: float
+    seed: int
+    problems: int
+    noise: float
+
+
+@dataclass(frozen=True)
+class TracesRun:
+    """mode=traces: SFT on the teacher's worked traces vs. on its answers alone."""
+
+    mode: ClassVar[str] = "traces"
+    steps: int
+    hidden: int
+    lr: float
+    seed: int
+
+
+@dataclass(frozen=True)
+class PreferenceRun:
+    """mode=preference: distilled SFT then DPO vs. SFT alone, the same number of steps."""
+
+    mode: ClassVar[str] = "preference"
+    steps: int
+    hidden: int
+    lr: float
+    seed: int
+
+
+@dataclass(frozen=True)
+class OnPolicyRun:
+    """mode=onpolicy: the tempered divergence on the student's own samples vs. the
+    teacher's. ``beta`` is set only with ``divergence == "jsd"`` (None otherwise)."""
+
+    mode: ClassVar[str] = "onpolicy"
+    T: float
+    divergence: str
+    beta: float | None
+    steps: int
+    hidden: int
+    lr: float
+    seed: int
+
+
+ModeRun = CompareRun | TemperatureRun | TokensRun | TracesRun | PreferenceRun | OnPolicyRun
+"""The configuration one run uses: everything a mode's code may read."""
+
+RUN_TYPES: dict[str, type[ModeRun]] = {
+    "compare": CompareRun,
+    "omit": OmitRun,
+    "temperature": TemperatureRun,
+    "tokens": TokensRun,
+    "traces": TracesRun,
+    "preference": PreferenceRun,
+    "onpolicy": OnPolicyRun,
+}
+
+# A setting some modes read only together with another one's value.
+_ONLY_WITH: dict[str, tuple[str, str]] = {"beta": ("divergence", "jsd")}
+
+# Defaults that differ per mode: small LMs need other step counts and learning rates.
+_MODE_DEFAULTS: dict[str, dict[str, Any]] = {
+    "compare": {"steps": 1000, "lr": 0.01},
+    "temperature": {},
+    # T=8: hotter targets carry more about the unseen digit (raw ≥ 84% on 5 seeds).
+    "omit": {"steps": 1000, "lr": 0.01, "T": 8.0},
+    # Noisy, fewer worked answers: where the teacher's distribution knows what the
+    # one-hot tokens get wrong (bench/bench_lm.py: KD ahead on every seed).
+    "tokens": {"steps": 500, "lr": 0.01, "hidden": 32, "problems": 2048, "noise": 0.3},
+    "traces": {"steps": 900, "lr": 0.01},
+    "preference": {"steps": 100, "lr": 0.001},
+    "onpolicy": {"steps": 200, "lr": 0.003, "T": 1.0},
+}
+
+# A bug's own defaults: where the silent failure visibly costs accuracy (measured with
+# bench/bench_sandbox.py on 5 seeds). Typed settings still win. Both loss-scale bugs
+# need plain SGD: Adam divides each update by the gradient's size, so a loss that is a
+# constant factor too small trains almost as well. no_t2 at T=8, alpha=0.5 shows the
+# drop's story (the soft term, 64 times too weak, hands training to the hard labels);
+# mean at alpha=1 has no hard term, so its 10 times too small soft term learns 10
+# times slower in the same 300 steps.
+BUG_DEFAULTS: dict[str, dict[str, Any]] = {
+    "no_t2": {"T": 8.0, "alpha": 0.5, "optimizer": "sgd", "lr": 0.1, "steps": 300},
+    "mean": {"T": 4.0, "alpha": 1.0, "optimizer": "sgd", "lr": 0.05, "steps": 300},
+}
+
+
+def settings_of(mode: str) -> tuple[str, ...]:
+    """The settings ``mode`` reads, in the order of its run configuration."""
+    return tuple(f.name for f in fields(RUN_TYPES[mode]))
+
+
 @dataclass(frozen=True)
 class RunSpec:
-    """One /distill run. Values are validated; build it with ``parse_settings``."""
+    """One /distill run as typed: every setting with a value (the mode's default where
+    none was typed). Build it with ``parse_settings``; ``run_config`` gives the part the
+    mode reads."""
 
     mode: str = "compare"
     T: float = 4.0
@@ -97,6 +249,9 @@ class RunSpec:
     digit: int = 3
     divergence: str = "forward"
     beta: float = 0.5
+    optimizer: str = "adam"
+    problems: int = 512
+    noise: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -106,17 +261,41 @@ class RunSpec:
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})
 
+    def used(self) -> dict[str, Any]:
+        """``mode`` and the settings this mode reads, with their values."""
+        return {"mode": self.mode, **asdict(run_config(self))}
+
     def as_settings(self) -> str:
-        """The non-default settings as ``key=value`` text that parses back to this spec."""
-        base = parse_settings(f"mode={self.mode}")
+        """The non-default settings as ``key=value`` text that parses back to this spec.
+
+        Only settings the mode reads can differ from its defaults (the parser refuses
+        the others), so this is exactly what the run used beyond the defaults.
+        """
+        base = _defaults(self.mode, self.bug)
         parts = [f"mode={self.mode}"] if self.mode != "compare" else []
+        if self.bug != "none":
+            parts.append(f"bug={self.bug}")
         for f in fields(self):
-            if f.name == "mode":
+            if f.name in ("mode", "bug"):
                 continue
             value = getattr(self, f.name)
             if value != getattr(base, f.name):
                 parts.append(f"{f.name}={_format(value)}")
         return " ".join(parts)
+
+
+def run_config(spec: RunSpec) -> ModeRun:
+    """The configuration ``spec``'s mode runs with: its declared settings, by keyword."""
+    run_type = RUN_TYPES[spec.mode]
+    values = {name: getattr(spec, name) for name in settings_of(spec.mode)}
+    for name, (other, needed) in _ONLY_WITH.items():
+        if name in values and values[other] != needed:
+            values[name] = None
+    return run_type(**values)
+
+
+def _defaults(mode: str, bug: str = "none") -> RunSpec:
+    return RunSpec(mode=mode, bug=bug, **{**_MODE_DEFAULTS[mode], **BUG_DEFAULTS.get(bug, {})})
 
 
 def _format(value: object) -> str:
@@ -147,15 +326,8 @@ def _parse_number(key: str, raw: str) -> float | int:
     return value
 
 
-def parse_settings(text: str) -> RunSpec:
-    """Parse ``key=value`` pairs separated by spaces (or commas) into a ``RunSpec``.
-
-    Raises ``SettingsError`` naming the first bad setting and what it allows.
-    """
+def _parse_pairs(tokens: list[str]) -> dict[str, Any]:
     values: dict[str, Any] = {}
-    tokens = text.replace(",", " ").split()
-    if len(tokens) > 20:
-        raise SettingsError("Too many settings: give at most 20 `key=value` pairs.")
     for token in tokens:
         if "=" not in token:
             raise SettingsError(
@@ -178,12 +350,51 @@ def parse_settings(text: str) -> RunSpec:
         else:
             known = ", ".join([*RANGES, *CHOICES])
             raise SettingsError(f"`{_shown(raw_key)}` is not a setting. Known settings: {known}.")
+    return values
+
+
+def _refuse_unread(mode: str, values: dict[str, Any]) -> None:
+    """Refuse the first typed setting that ``mode`` would not read."""
+    reads = settings_of(mode)
+    for key in values:
+        if key == "mode":
+            continue
+        if key not in reads:
+            raise SettingsError(
+                f"`{key}` does nothing in mode={mode}, so no run was started. "
+                f"mode={mode} takes: {', '.join(reads)}. "
+                f"(`/distill help mode={mode}` shows their ranges.)"
+            )
+        if key in _ONLY_WITH:
+            other, needed = _ONLY_WITH[key]
+            if other in reads and values.get(other, getattr(_defaults(mode), other)) != needed:
+                raise SettingsError(
+                    f"`{key}` is read only with {other}={needed}, so no run was started. "
+                    f"Add `{other}={needed}` or leave `{key}` out."
+                )
+
+
+def parse_settings(text: str) -> RunSpec:
+    """Parse ``key=value`` pairs separated by spaces (or commas) into a ``RunSpec``.
+
+    Raises ``SettingsError`` naming the first bad setting and what it allows, and also
+    for a setting the chosen mode does not read. ``help`` (optionally followed by
+    ``mode=…``) raises ``HelpRequested`` carrying the help text.
+    """
+    tokens = text.replace(",", " ").split()
+    if len(tokens) > 20:
+        raise SettingsError("Too many settings: give at most 20 `key=value` pairs.")
+    if tokens and tokens[0].lower() == "help":
+        values = _parse_pairs(tokens[1:])
+        if set(values) - {"mode"}:
+            raise SettingsError("After `help`, give at most `mode=…`.")
+        raise HelpRequested(help_text(values.get("mode")))
+    values = _parse_pairs(tokens)
     mode = values.get("mode", "compare")
-    merged = {**_MODE_DEFAULTS[mode], **values}
-    spec = RunSpec(**merged)
-    if spec.bug != "none" and spec.mode not in ("compare", "omit"):
-        raise SettingsError("`bug` works with mode=compare or mode=omit only.")
-    return spec
+    _refuse_unread(mode, values)
+    bug = values.get("bug", "none")
+    merged = {**_MODE_DEFAULTS[mode], **BUG_DEFAULTS.get(bug, {}), **values}
+    return RunSpec(**merged)
 
 
 def with_overrides(spec: RunSpec, **changes: Any) -> RunSpec:
@@ -191,30 +402,65 @@ def with_overrides(spec: RunSpec, **changes: Any) -> RunSpec:
     return replace(spec, **changes)
 
 
-def help_text() -> str:
-    """The /distill help: every setting with its range and default, and examples."""
-    d = RunSpec()
+def _describe_setting(key: str, default: RunSpec) -> str:
+    if key in CHOICES:
+        return (
+            f"• `{key}` — {CHOICE_HELP.get(key, key)}: one of {', '.join(CHOICES[key])} "
+            f"(default {getattr(default, key)})"
+        )
+    rng = RANGES[key]
+    text = f"• `{key}` — {rng.help}; {rng.describe()} (default {_format(getattr(default, key))})"
+    if key in _ONLY_WITH:
+        other, needed = _ONLY_WITH[key]
+        text += f"; only with {other}={needed}"
+    return text
+
+
+def _mode_help(mode: str) -> list[str]:
+    default = _defaults(mode)
+    lines = [f"**mode={mode}** — {MODES[mode]}", "Settings it takes:"]
+    lines += [_describe_setting(key, default) for key in settings_of(mode)]
+    if "bug" in settings_of(mode):
+        lines.append("Bugs:")
+        lines += [f"    – `{name}`: {text}" for name, text in BUGS.items() if name != "none"]
+        tuned = [
+            f"{b}: " + " ".join(f"{k}={_format(v)}" for k, v in d.items())
+            for b, d in BUG_DEFAULTS.items()
+            if d
+        ]
+        if tuned:
+            lines.append("A bug brings its own defaults where it shows best: " + "; ".join(tuned))
+    lines.append("Any other setting is refused in this mode.")
+    return lines
+
+
+def help_text(mode: str | None = None) -> str:
+    """The /distill help: each mode with the settings it reads (ranges and defaults
+    when ``mode`` is given), and examples."""
+    if mode is not None:
+        return "\n".join(_mode_help(mode))
     lines = [
         "**/distill** trains a small student from a cached teacher and sends the curves.",
+        "Settings, as `key=value` after the command; each mode takes only its own:",
         "",
-        "Settings, as `key=value` after the command:",
     ]
-    for key, rng in RANGES.items():
-        lines.append(
-            f"• `{key}` — {rng.help}; {rng.describe()} (default {_format(getattr(d, key))})"
-        )
-    lines.append("• `mode` — one of:")
-    lines.extend(f"    – `{name}`: {text}" for name, text in MODES.items())
-    lines.append("• `bug` — run a broken loss beside the correct one:")
-    lines.extend(f"    – `{name}`: {text}" for name, text in BUGS.items() if name != "none")
-    lines.append(f"• `divergence` — {', '.join(DIVERGENCES)} (onpolicy)")
+    for name, text in MODES.items():
+        lines.append(f"• `mode={name}` — {text}")
+        lines.append(f"    takes: {', '.join(settings_of(name))}")
+    lines.append("")
+    lines.append("Ranges: " + "; ".join(f"{k}: {r.describe()}" for k, r in RANGES.items()))
+    lines.append("Choices: " + "; ".join(f"{k}: {', '.join(v)}" for k, v in CHOICES.items()) + ".")
     lines += [
         "",
         "Examples:",
         "`/distill` — the default run (T=4, alpha=0.9, 1000 steps)",
-        "`/distill T=1` — the same with flat-out hard-ish targets",
+        "`/distill T=1` — the same with nearly one-hot targets",
         "`/distill mode=omit digit=3` — can the student learn a digit it never saw?",
-        "`/distill bug=probs` — what a silent failure looks like",
-        "`/distill mode=temperature digit=7` — the teacher's soft targets at several T",
+        "`/distill bug=no_t2` — what a silent failure looks like",
+        "`/distill mode=tokens` — token-level KD from 512 worked answers: KD wins",
+        "`/distill mode=tokens problems=8192` — plenty of data: a near-certain teacher's "
+        "distributions add little",
+        "`/distill mode=onpolicy divergence=reverse` — on-policy distillation",
+        "`/distill help mode=tokens` — one mode's settings, ranges and defaults",
     ]
     return "\n".join(lines)

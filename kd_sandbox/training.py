@@ -14,9 +14,9 @@ from typing import NamedTuple
 import torch
 from torch import nn
 
-from kd_sandbox.bugs import LOSS_BUGS, buggy_kd_loss
+from kd_sandbox.bugs import REGISTRY, TeacherView
 from kd_sandbox.data import NUM_CLASSES
-from kd_sandbox.losses import KDLoss, hard_label_loss, hinton_kd_loss
+from kd_sandbox.losses import KDLoss, hard_label_loss
 from kd_sandbox.models import mlp
 from kd_sandbox.outcome import ArmCurves
 
@@ -38,12 +38,17 @@ class Arm:
 
 @dataclass(frozen=True)
 class Recipe:
+    """How every arm is trained. ``T`` keeps the name the user typed."""
+
     hidden: int
     steps: int
     lr: float
-    temperature: float
+    T: float
     alpha: float
     seed: int
+    optimizer: str = "adam"
+    """``adam`` or ``sgd`` (momentum 0.9). Adam divides each update by the gradient's own
+    size, which hides a loss that is a constant factor too small; SGD does not."""
 
 
 @dataclass(frozen=True)
@@ -116,11 +121,12 @@ def _train_arm(
 ) -> tuple[ArmCurves, nn.Module]:
     torch.manual_seed(recipe.seed + 1)  # dropout masks of a train-mode teacher
     student = copy.deepcopy(initial)
-    teacher = _teacher_for(arm, task.teacher)
+    bug = REGISTRY[arm.bug]
+    teacher = TeacherView(bug.teacher(task.teacher), task.teacher_logits)
     parameters = list(student.parameters())
-    if arm.bug == "unfrozen_teacher":
-        parameters += list(teacher.parameters())  # the bug: the teacher is optimised too
-    optimizer = torch.optim.Adam(parameters, lr=recipe.lr, fused=_fused(task.x_transfer))
+    if bug.teacher_learns:
+        parameters += list(teacher.model.parameters())  # the bug: the teacher is optimised too
+    optimizer = _optimizer(recipe, parameters, task.x_transfer)
     eval_every = max(1, recipe.steps // EVAL_POINTS)
     losses: list[torch.Tensor] = []
     evaluations = [_evaluate(student, teacher, arm, task)]
@@ -151,56 +157,45 @@ def _train_arm(
     return curves, student
 
 
+def _optimizer(
+    recipe: Recipe, parameters: list[nn.Parameter], example: torch.Tensor
+) -> torch.optim.Optimizer:
+    if recipe.optimizer == "sgd":
+        return torch.optim.SGD(parameters, lr=recipe.lr, momentum=0.9)
+    return torch.optim.Adam(parameters, lr=recipe.lr, fused=_fused(example))
+
+
 def _fused(example: torch.Tensor) -> bool | None:
     # The fused kernel updates all parameters in one pass: the fastest choice for tiny
     # models on CPU and CUDA (same update rule as the default). None = PyTorch's choice.
     return True if example.device.type in ("cpu", "cuda") else None
 
 
-def _teacher_for(arm: Arm, teacher: nn.Module) -> nn.Module:
-    """The shared frozen teacher, or a private copy that the arm's bug may change."""
-    if arm.bug == "train_teacher":
-        return copy.deepcopy(teacher).train()  # the bug: dropout stays on
-    if arm.bug == "unfrozen_teacher":
-        return copy.deepcopy(teacher).requires_grad_(True)
-    return teacher
-
-
 def _loss(
     arm: Arm,
     student: nn.Module,
-    teacher: nn.Module,
+    teacher: TeacherView,
     task: TransferTask,
     recipe: Recipe,
     batch: torch.Tensor,
 ) -> KDLoss:
+    """The arm's loss on one batch; the arm's bug supplies the teacher logits and the loss."""
     x, y = task.x_transfer[batch], task.y_transfer[batch]
     logits = student(x)  # (B, 10)
     if not arm.distill:
         return hard_label_loss(logits, y)
-    if arm.bug == "train_teacher":
-        with torch.no_grad():
-            teacher_logits = teacher(x)
-    elif arm.bug == "unfrozen_teacher":
-        teacher_logits = teacher(x)  # the bug: no torch.no_grad(), gradients reach it
-    elif arm.bug == "swapped":
-        # The bug: cached outputs in another order than the batch (here off by one).
-        teacher_logits = task.teacher_logits[batch].roll(1, dims=0)
-    else:
-        teacher_logits = task.teacher_logits[batch]
-    if arm.bug in LOSS_BUGS:
-        return buggy_kd_loss(logits, teacher_logits, y, recipe.temperature, recipe.alpha, arm.bug)
-    return hinton_kd_loss(logits, teacher_logits, y, recipe.temperature, recipe.alpha)
+    bug = REGISTRY[arm.bug]
+    return bug.loss(logits, bug.logits(teacher, x, batch), y, recipe.T, recipe.alpha)
 
 
-def _evaluate(student: nn.Module, teacher: nn.Module, arm: Arm, task: TransferTask) -> Evaluation:
+def _evaluate(student: nn.Module, teacher: TeacherView, arm: Arm, task: TransferTask) -> Evaluation:
     """Per-digit and overall test accuracy; the teacher's too if this arm changes it."""
     with torch.no_grad():
         correct = (student(task.x_test).argmax(dim=-1) == task.y_test).float()
         per_class = _per_class_mean(correct, task.y_test)
         teacher_accuracy = None
-        if arm.bug in ("train_teacher", "unfrozen_teacher"):
-            teacher_predictions = teacher(task.x_test).argmax(dim=-1)
+        if REGISTRY[arm.bug].changes_teacher:
+            teacher_predictions = teacher.model(task.x_test).argmax(dim=-1)
             teacher_accuracy = (teacher_predictions == task.y_test).float().mean().item()
     return Evaluation(per_class.tolist(), correct.mean().item(), teacher_accuracy)
 

@@ -16,9 +16,20 @@ from collections.abc import Awaitable, Callable
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
-from typing import Any
 
 from kd_sandbox import child
+from kd_sandbox.protocol import (
+    Done,
+    Failed,
+    FromChild,
+    Gone,
+    Ready,
+    Run,
+    RunMessage,
+    Stop,
+    ToChild,
+    WarmFailed,
+)
 from kd_sandbox.result import RunResult
 from kd_sandbox.spec import RunSpec
 from kd_sandbox.teacher_config import TeacherConfig
@@ -55,7 +66,7 @@ class _Child:
     def __init__(self, process: BaseProcess, conn: Connection) -> None:
         self.process = process
         self.conn = conn
-        self.inbox: asyncio.Queue[tuple[Any, ...]] = asyncio.Queue()
+        self.inbox: asyncio.Queue[RunMessage] = asyncio.Queue()
         self.warm = asyncio.Event()
         self.gone = False
         self.warm_error: str | None = None
@@ -69,13 +80,12 @@ class _Child:
         except (EOFError, OSError):
             self._on_gone()
 
-    def _dispatch(self, message: tuple[Any, ...]) -> None:
-        kind = message[0]
-        if kind == "ready":
+    def _dispatch(self, message: FromChild) -> None:
+        if isinstance(message, Ready):
             self.warm.set()
-        elif kind == "warm_failed":
-            self.warm_error = message[1]
-            log.error("sandbox child failed to warm up:\n%s", message[1])
+        elif isinstance(message, WarmFailed):
+            self.warm_error = message.trace
+            log.error("sandbox child failed to warm up:\n%s", message.trace)
         else:
             self.inbox.put_nowait(message)
 
@@ -86,7 +96,7 @@ class _Child:
         self._loop.remove_reader(self.conn.fileno())
         self.conn.close()
         self.warm.set()  # wake anyone waiting for warm-up; they check ``gone``
-        self.inbox.put_nowait(("gone",))
+        self.inbox.put_nowait(Gone())
 
     async def wait_warm(self) -> None:
         await self.warm.wait()
@@ -101,14 +111,14 @@ class _Child:
         detail = f" (exit code {code})" if code is not None else ""
         return f"The sandbox process stopped unexpectedly{detail}."
 
-    def send(self, message: tuple[Any, ...]) -> None:
+    def send(self, message: ToChild) -> None:
         self.conn.send(message)
 
     async def stop(self, grace_s: float) -> None:
         """Ask the child to exit; kill it if it does not within ``grace_s``."""
         if not self.gone:
             with contextlib.suppress(OSError):
-                self.send(("stop",))
+                self.send(Stop())
             await asyncio.to_thread(self.process.join, grace_s)
         await self.kill()
 
@@ -197,7 +207,7 @@ class SandboxWorker:
             try:
                 async with asyncio.timeout(timeout_s):
                     await current.wait_warm()
-                    current.send(("run", self._run_id, spec))
+                    current.send(Run(self._run_id, spec))
                     return await self._collect(current, self._run_id, on_progress)
             except TimeoutError:
                 await self._replace(current)
@@ -254,19 +264,17 @@ class SandboxWorker:
     ) -> RunResult:
         while True:
             message = await current.inbox.get()
-            kind = message[0]
-            if kind == "gone":
+            if isinstance(message, Gone):
                 raise WorkerCrashed(current.describe_death())
-            if message[1] != run_id:
+            if message.run_id != run_id:
                 continue  # left over from an earlier run
-            if kind == "done":
-                result: RunResult = message[2]
-                return result
-            if kind == "failed":
-                log.error("sandbox run failed:\n%s", message[2])
-                raise RunFailed(message[2])
-            if kind == "progress" and on_progress is not None and current.inbox.empty():
-                await _notify(on_progress, message[2])
+            if isinstance(message, Done):
+                return message.result
+            if isinstance(message, Failed):
+                log.error("sandbox run failed:\n%s", message.trace)
+                raise RunFailed(message.trace)
+            if on_progress is not None and current.inbox.empty():
+                await _notify(on_progress, message.fraction)
 
 
 async def _notify(on_progress: ProgressCallback, fraction: float) -> None:

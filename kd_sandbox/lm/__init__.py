@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kd_sandbox.result import RunResult
-from kd_sandbox.spec import LM_MODES, RunSpec
+from kd_sandbox.spec import LM_MODES, RunSpec, run_config
 
 if TYPE_CHECKING:
     from kd_sandbox.lm.students import Sizes
@@ -52,7 +52,7 @@ def run_lm_mode(
     # Imported here so that importing this package stays cheap (no torch until a run).
     import torch
 
-    from kd_sandbox.lm.modes import MODE_RUNNERS
+    from kd_sandbox.lm.modes import run_mode
     from kd_sandbox.lm.students import Sizes, within
     from kd_sandbox.lm.teacher import TeacherSettings, load_or_train_teacher, teacher_dir
 
@@ -63,11 +63,15 @@ def run_lm_mode(
     torch.set_num_threads(min(TORCH_THREADS, threads))
     try:
         teacher = load_or_train_teacher(cache_dir, settings, within(progress, 0.0, teacher_share))
-        result = MODE_RUNNERS[spec.mode](
-            spec, teacher, sizes or Sizes(), within(progress, teacher_share, 1.0)
+        result = run_mode(
+            run_config(spec), teacher, sizes or Sizes(), within(progress, teacher_share, 1.0)
         )
     finally:
         torch.set_num_threads(threads)  # the worker's other runs keep their own setting
+    # The language-model modes run on the CPU only (their batches, generators and
+    # samplers are built there); the digits runs use a GPU where one is present.
+    result.metrics["device"] = "cpu"
+    result.caption = (result.caption + " Ran on CPU.")[:1024]
     if teacher.trained_now:
         seconds = teacher.train_seconds
         note = f"\n(First run: the teacher was trained now, in {seconds:.0f} s; it is cached.)"

@@ -8,21 +8,10 @@ counted positions.
 
 from __future__ import annotations
 
-import math
-
 import torch
 import torch.nn.functional as F
 
-
-def _mean_over(values: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
-    if mask is None:
-        return values.mean()
-    return (values * mask).sum() / mask.sum().clamp(min=1.0)
-
-
-def kl_per_position(target_logprobs: torch.Tensor, input_logprobs: torch.Tensor) -> torch.Tensor:
-    """KL(target ‖ input) = Σ_v p_target(v) (log p_target(v) − log p_input(v)), per position."""
-    return F.kl_div(input_logprobs, target_logprobs, reduction="none", log_target=True).sum(-1)
+from kd_sandbox.losses import kd_loss, tempered_divergence
 
 
 def token_kd_loss(
@@ -38,17 +27,12 @@ def token_kd_loss(
 
     L = alpha · T² · KL(softmax(z_t / T) ‖ softmax(z_s / T)) + (1 − alpha) · CE(z_s, y)
 
-    averaged over the counted positions. The T² keeps the soft term's gradients on the
-    scale of the hard term's as T changes. ``targets`` (the data's next tokens) has the
-    logits' shape without V.
+    averaged over the counted positions: ``kd_sandbox.losses.kd_loss`` on (B, L, V)
+    logits. ``targets`` (the data's next tokens) has the logits' shape without V.
     """
-    soft = kl_per_position(
-        F.log_softmax(teacher_logits / temperature, dim=-1),
-        F.log_softmax(student_logits / temperature, dim=-1),
-    )
-    hard = F.cross_entropy(student_logits.flatten(0, -2), targets.flatten(), reduction="none")
-    per_position = alpha * temperature**2 * soft + (1.0 - alpha) * hard.view_as(soft)
-    return _mean_over(per_position, mask)
+    return kd_loss(
+        student_logits, teacher_logits, targets, temperature=temperature, alpha=alpha, mask=mask
+    ).total
 
 
 def generalized_jsd(
@@ -66,23 +50,18 @@ def generalized_jsd(
         JSD(β) = β · KL(P ‖ M) + (1 − β) · KL(Q ‖ M)
 
     following TRL's ``generalized_jsd_loss``: β = 0 is taken as the forward KL(P ‖ Q)
-    and β = 1 as the reverse KL(Q ‖ P) (the limits the two endpoints stand for; the
-    formula itself vanishes there). β = 0.5 is the symmetric JSD, at most log 2.
+    and β = 1 as the reverse KL(Q ‖ P). β = 0.5 is the symmetric JSD, at most log 2.
+    Unscaled (no T²), as in TRL; ``tempered_divergence`` with ``divergence="jsd"``.
     """
-    student = F.log_softmax(student_logits / temperature, dim=-1)
-    teacher = F.log_softmax(teacher_logits / temperature, dim=-1)
-    if beta == 0.0:
-        per_position = kl_per_position(teacher, student)
-    elif beta == 1.0:
-        per_position = kl_per_position(student, teacher)
-    else:
-        mixture = torch.logsumexp(
-            torch.stack([teacher + math.log(beta), student + math.log1p(-beta)]), dim=0
-        )
-        per_position = beta * kl_per_position(teacher, mixture) + (1.0 - beta) * kl_per_position(
-            student, mixture
-        )
-    return _mean_over(per_position, mask)
+    return tempered_divergence(
+        student_logits,
+        teacher_logits,
+        temperature=temperature,
+        divergence="jsd",
+        beta=beta,
+        mask=mask,
+        t_squared=False,
+    )
 
 
 def dpo_margins(

@@ -1,8 +1,6 @@
-"""Which function runs which LM mode."""
+"""Which function runs which LM mode: each gets its own run configuration only."""
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 from kd_sandbox.lm.onpolicy import run_onpolicy
 from kd_sandbox.lm.preference import run_preference
@@ -11,13 +9,19 @@ from kd_sandbox.lm.teacher import Teacher
 from kd_sandbox.lm.tokens import run_tokens
 from kd_sandbox.lm.traces import run_traces
 from kd_sandbox.result import RunResult
-from kd_sandbox.spec import RunSpec
+from kd_sandbox.spec import ModeRun, OnPolicyRun, PreferenceRun, TokensRun, TracesRun
 
-ModeRunner = Callable[[RunSpec, Teacher, Sizes, Progress | None], RunResult]
 
-MODE_RUNNERS: dict[str, ModeRunner] = {
-    "onpolicy": run_onpolicy,
-    "preference": run_preference,
-    "tokens": run_tokens,
-    "traces": run_traces,
-}
+def run_mode(
+    config: ModeRun, teacher: Teacher, sizes: Sizes, progress: Progress | None
+) -> RunResult:
+    """Hand ``config`` to its mode; the type says which, so no setting can go astray."""
+    if isinstance(config, TokensRun):
+        return run_tokens(config, teacher, sizes, progress)
+    if isinstance(config, TracesRun):
+        return run_traces(config, teacher, sizes, progress)
+    if isinstance(config, PreferenceRun):
+        return run_preference(config, teacher, sizes, progress)
+    if isinstance(config, OnPolicyRun):
+        return run_onpolicy(config, teacher, sizes, progress)
+    raise ValueError(f"mode={config.mode} is not a language-model mode")

@@ -14,7 +14,6 @@ import time
 import torch
 from transformers import GPT2LMHeadModel
 
-from kd_sandbox.lm.losses import generalized_jsd
 from kd_sandbox.lm.models import frozen_copy, generate, next_token_logits
 from kd_sandbox.lm.plots import BASELINE, DISTILLED, Panel, Series, accuracy_panel, figure_png
 from kd_sandbox.lm.students import BATCH_SIZE, Progress, Sizes, transfer_batch, warm_start, within
@@ -29,15 +28,22 @@ from kd_sandbox.lm.training import (
     random_rows,
     train,
 )
+from kd_sandbox.losses import tempered_divergence
 from kd_sandbox.result import RunResult
-from kd_sandbox.spec import RunSpec
+from kd_sandbox.spec import OnPolicyRun
 
 _NAMES = {"forward": "forward KL", "reverse": "reverse KL", "jsd": "generalised JSD"}
 
 
-def jsd_beta(spec: RunSpec) -> float:
-    """The β of ``generalized_jsd`` for the chosen divergence (TRL's convention)."""
-    return {"forward": 0.0, "reverse": 1.0}.get(spec.divergence, spec.beta)
+def jsd_beta(spec: OnPolicyRun) -> float:
+    """The β of the generalised JSD the chosen divergence is (TRL's convention)."""
+    if spec.divergence == "forward":
+        return 0.0
+    if spec.divergence == "reverse":
+        return 1.0
+    if spec.beta is None:
+        raise ValueError("divergence=jsd needs beta")
+    return spec.beta
 
 
 def own_samples(
@@ -51,17 +57,25 @@ def own_samples(
 
 
 def divergence_on(
-    student: GPT2LMHeadModel, teacher: Teacher, batch: Batch, beta: float
+    student: GPT2LMHeadModel, teacher: Teacher, batch: Batch, spec: OnPolicyRun
 ) -> torch.Tensor:
-    """The divergence between student and teacher on ``batch``'s completion tokens."""
+    """T²·D_T(teacher, student) on ``batch``'s completion tokens: the divergence the run
+    chose, at temperature ``spec.T``, through the one ``tempered_divergence``."""
     with torch.no_grad():
         teacher_logits = next_token_logits(teacher.model, batch.ids)
     student_logits = next_token_logits(student, batch.ids)
-    return generalized_jsd(student_logits, teacher_logits, beta=beta, mask=batch.target_mask)
+    return tempered_divergence(
+        student_logits,
+        teacher_logits,
+        temperature=spec.T,
+        divergence="jsd",
+        beta=jsd_beta(spec),
+        mask=batch.target_mask,
+    )
 
 
 def _train_arm(
-    spec: RunSpec,
+    spec: OnPolicyRun,
     teacher: Teacher,
     start: GPT2LMHeadModel,
     probe: list[Chain],
@@ -71,7 +85,6 @@ def _train_arm(
 ) -> tuple[Curve, Curve]:
     """Distil a copy of ``start``; (held-out accuracy, divergence on own samples) curves."""
     student = frozen_copy(start).requires_grad_(True)
-    beta = jsd_beta(spec)
     offline = transfer_batch(teacher, with_trace=True)
     rows = torch.Generator().manual_seed(spec.seed)
     sampling = torch.Generator().manual_seed(spec.seed + 1)
@@ -85,7 +98,7 @@ def _train_arm(
             batch = own_samples(student, teacher, chains, sampling)
         else:
             batch = offline.rows(index)
-        return divergence_on(student, teacher, batch, beta)
+        return divergence_on(student, teacher, batch, spec)
 
     def evaluate(step: int) -> None:
         accuracy.add(
@@ -95,7 +108,7 @@ def _train_arm(
         probe_sampling = torch.Generator().manual_seed(12345)
         with torch.no_grad():
             samples = own_samples(student, teacher, probe, probe_sampling)
-            own.add(step, float(divergence_on(student, teacher, samples, beta)))
+            own.add(step, float(divergence_on(student, teacher, samples, spec)))
         report(step / spec.steps)
 
     train(student, steps=spec.steps, lr=spec.lr, loss_at=loss_at, evaluate=evaluate)
@@ -103,7 +116,7 @@ def _train_arm(
 
 
 def run_onpolicy(
-    spec: RunSpec, teacher: Teacher, sizes: Sizes, progress: Progress | None = None
+    spec: OnPolicyRun, teacher: Teacher, sizes: Sizes, progress: Progress | None = None
 ) -> RunResult:
     started = time.perf_counter()
     start = warm_start(teacher, spec.hidden, spec.seed, sizes)
@@ -139,7 +152,8 @@ def run_onpolicy(
             "on this short, fixed-format task both reach similar accuracy for the same compute"
         )
     caption = (
-        f"mode=onpolicy · {name}, T=1 · both from the same warm start (width {spec.hidden}, "
+        f"mode=onpolicy · {name}, T={spec.T:g} · both from the same warm start "
+        f"(width {spec.hidden}, "
         f"{start_accuracy:.0%} right), {spec.steps} steps × {BATCH_SIZE} sequences each, "
         f"lr {spec.lr:g}\n"
         f"Held-out exact match: on-policy {on_acc.last:.0%}, offline {off_acc.last:.0%} "

@@ -44,7 +44,7 @@ from kd_sandbox.lm.training import (
     train,
 )
 from kd_sandbox.result import RunResult
-from kd_sandbox.spec import RunSpec
+from kd_sandbox.spec import PreferenceRun
 
 # DPO strength. 0.5, not the usual 0.1: at 0.1 this 16-wide student collapsed (held-out
 # accuracy 51% → 29%, chosen log-ratio −2.4: likelihood displacement), measured.
@@ -119,7 +119,7 @@ def _rewards(policy: GPT2LMHeadModel, pairs: Pairs) -> tuple[float, float]:
 
 
 def _train_arm(
-    spec: RunSpec,
+    spec: PreferenceRun,
     teacher: Teacher,
     start: GPT2LMHeadModel,
     pairs: tuple[Pairs, Pairs],
@@ -162,7 +162,7 @@ def _train_arm(
 
 
 def run_preference(
-    spec: RunSpec, teacher: Teacher, sizes: Sizes, progress: Progress | None = None
+    spec: PreferenceRun, teacher: Teacher, sizes: Sizes, progress: Progress | None = None
 ) -> RunResult:
     started = time.perf_counter()
     start = warm_start(teacher, spec.hidden, spec.seed, sizes)

@@ -24,11 +24,11 @@ from kd_sandbox.lm.tasks import majority_baseline
 from kd_sandbox.lm.teacher import Teacher
 from kd_sandbox.lm.training import Curve, exact_match
 from kd_sandbox.result import RunResult
-from kd_sandbox.spec import RunSpec
+from kd_sandbox.spec import TracesRun
 
 
 def _train_arm(
-    spec: RunSpec, teacher: Teacher, *, with_trace: bool, report: Progress
+    spec: TracesRun, teacher: Teacher, *, with_trace: bool, report: Progress
 ) -> tuple[Curve, Curve]:
     """Train one student on the teacher's completions; (held-out accuracy, loss) curves."""
     student = build_student(teacher, spec.hidden, spec.seed)
@@ -47,7 +47,7 @@ def _train_arm(
 
 
 def run_traces(
-    spec: RunSpec, teacher: Teacher, sizes: Sizes, progress: Progress | None = None
+    spec: TracesRun, teacher: Teacher, sizes: Sizes, progress: Progress | None = None
 ) -> RunResult:
     started = time.perf_counter()
     heldout = teacher.heldout_chains

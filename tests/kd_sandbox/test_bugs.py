@@ -43,3 +43,29 @@ def test_a_teacher_side_bug_is_not_a_loss_bug():
     student, teacher, labels = _batch()
     with pytest.raises(ValueError, match="not a loss bug"):
         buggy_kd_loss(student, teacher, labels, 4.0, 0.9, bug="swapped")
+
+
+def test_every_bug_changes_exactly_one_part_of_the_recipe():
+    from kd_sandbox.bugs import REGISTRY
+    from kd_sandbox.spec import BUGS
+
+    assert set(REGISTRY) == set(BUGS)
+    correct = REGISTRY["none"]
+    for name, bug in REGISTRY.items():
+        if name == "none":
+            continue
+        changed = {
+            part
+            for part in ("teacher", "logits", "loss")
+            if getattr(bug, part) is not getattr(correct, part)
+        }
+        # A teacher that is run live needs both its own model and live logits.
+        assert changed in ({"loss"}, {"logits"}, {"teacher", "logits"}), (name, changed)
+
+
+def test_loss_bugs_keep_the_hard_term_unchanged():
+    student, teacher, labels = _batch()
+    correct = hinton_kd_loss(student, teacher, labels, 4.0, 0.9)
+    for bug in ("no_t2", "mean", "probs"):
+        broken = buggy_kd_loss(student, teacher, labels, 4.0, 0.9, bug=bug)
+        assert broken.hard.item() == pytest.approx(correct.hard.item(), rel=1e-6)

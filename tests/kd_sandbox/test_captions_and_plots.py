@@ -7,7 +7,7 @@ import pytest
 from kd_sandbox.captions import CAPTION_LIMIT, experiment_caption, fit, temperature_caption
 from kd_sandbox.outcome import ArmCurves, ExperimentOutcome, OmitNumbers, TemperatureOutcome
 from kd_sandbox.plots import experiment_png, temperature_png
-from kd_sandbox.spec import BUGS, parse_settings
+from kd_sandbox.spec import BUGS, parse_settings, run_config
 from tests.kd_sandbox.conftest import png_size
 
 
@@ -31,7 +31,7 @@ def _outcome(settings="", hard=0.88, kd=0.95, broken=None, omit=None, **broken_k
     if broken is not None:
         arms.append(_arm("broken", broken, **broken_kwargs))
     return ExperimentOutcome(
-        spec=parse_settings(settings),
+        spec=run_config(parse_settings(settings)),
         student="64-16-10",
         transfer_size=100,
         teacher_accuracy=0.976,
@@ -110,7 +110,7 @@ def test_temperature_caption_and_picture():
     peaked = [0.01] * 10
     peaked[3] = 0.91
     outcome = TemperatureOutcome(
-        spec=parse_settings("mode=temperature"),
+        spec=run_config(parse_settings("mode=temperature")),
         image=[[0.5] * 8 for _ in range(8)],
         label=3,
         temperatures=[1.0, 8.0],
@@ -122,3 +122,10 @@ def test_temperature_caption_and_picture():
     caption = temperature_caption(outcome)
     assert "T=1: 3 91.0%" in caption and "dark knowledge" in caption
     assert png_size(temperature_png(outcome)) == (1200, 900)
+
+
+def test_loss_scale_bug_caption_says_which_optimiser_hid_or_showed_it():
+    sgd = experiment_caption(_outcome("bug=no_t2", broken=0.90))
+    assert "(SGD)" in sgd and "plain SGD steps in proportion to the gradient" in sgd
+    adam = experiment_caption(_outcome("bug=mean optimizer=adam", broken=0.95))
+    assert "Adam rescales each update" in adam and "(SGD)" not in adam

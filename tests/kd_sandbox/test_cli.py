@@ -37,3 +37,18 @@ def test_run_prints_a_readable_summary_without_json(default_cache, tmp_path, cap
     assert main(["steps=30", "--out", str(out), "--cache-dir", str(default_cache)]) == 0
     printed = capsys.readouterr().out
     assert "Test accuracy: teacher" in printed and str(out) in printed
+
+
+def test_a_setting_the_mode_ignores_is_refused_before_any_run(tmp_path, capsys):
+    out = tmp_path / "curve.png"
+    status = main(["mode=onpolicy", "T=2", "alpha=0.1", "--out", str(out)])
+    assert status == 2 and not out.exists()
+    error = capsys.readouterr().err
+    assert "`alpha` does nothing in mode=onpolicy" in error
+    assert "takes: T, divergence, beta, steps, hidden, lr, seed" in error
+
+
+def test_help_for_one_mode_is_printed(capsys):
+    assert main(["help", "mode=tokens"]) == 0
+    printed = capsys.readouterr().out
+    assert "**mode=tokens**" in printed and "`noise`" in printed

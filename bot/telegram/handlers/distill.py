@@ -20,7 +20,7 @@ from bot.telegram.handlers.common import command_args, reply
 from bot.telegram.views.formatting import markdown
 from kd_sandbox.queue import QueueRefused, Ticket
 from kd_sandbox.result import RunResult
-from kd_sandbox.spec import RunSpec, SettingsError, help_text, parse_settings
+from kd_sandbox.spec import HelpRequested, RunSpec, SettingsError, help_text, parse_settings
 from kd_sandbox.worker import RunFailed, RunTimeout, SandboxError, WorkerCrashed
 
 log = logging.getLogger(__name__)
@@ -46,6 +46,9 @@ async def distill(update: Update, context: AppContext) -> None:
         return
     try:
         spec = parse_settings(text)
+    except HelpRequested as help_wanted:  # `/distill help mode=onpolicy`
+        await reply(update, str(help_wanted))
+        return
     except SettingsError as error:
         # The parser's message is our Markdown: user text in it sits in `code`, sanitised.
         await reply(update, f"{error}\n\nSend `/distill help` for every setting.")

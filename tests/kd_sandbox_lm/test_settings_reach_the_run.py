@@ -1,0 +1,55 @@
+"""Settings the LM modes declare reach the code: T in on-policy, noise and problems in tokens."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+import kd_sandbox.lm.onpolicy as onpolicy
+from kd_sandbox.lm import run_lm_mode
+from kd_sandbox.lm.tasks import split_chains
+from kd_sandbox.lm.tokenizer import CharTokenizer
+from kd_sandbox.lm.tokens import with_noisy_digits
+from kd_sandbox.lm.training import encode_chains
+from kd_sandbox.spec import parse_settings
+from tests.kd_sandbox_lm.conftest import TINY_SIZES, TINY_TEACHER
+
+
+def test_onpolicy_uses_the_temperature_it_was_given(
+    tiny_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[float] = []
+    real = onpolicy.tempered_divergence
+
+    def spy(*args: object, **kwargs: object) -> torch.Tensor:
+        seen.append(float(kwargs["temperature"]))  # type: ignore[arg-type]
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(onpolicy, "tempered_divergence", spy)
+    spec = parse_settings("mode=onpolicy steps=10 T=2.5")
+    result = run_lm_mode(spec, tiny_cache, teacher_settings=TINY_TEACHER, sizes=TINY_SIZES)
+    assert seen and set(seen) == {2.5}
+    assert "T=2.5" in result.caption
+
+
+def _batch(n: int = 200):  # type: ignore[no-untyped-def]
+    tokenizer = CharTokenizer()
+    chains, _ = split_chains(n, 10, 4, seed=0)
+    return tokenizer, encode_chains(tokenizer, chains, with_trace=True)
+
+
+def test_noise_rewrites_about_that_share_of_target_digits_only() -> None:
+    tokenizer, clean = _batch()
+    noisy = with_noisy_digits(clean, tokenizer, 0.3)
+    changed = noisy.ids != clean.ids
+    targets = torch.zeros_like(changed)
+    targets[:, 1:] = clean.target_mask.bool()
+    assert not changed[~targets].any()  # prompts, marks and <eos> are never touched
+    digits = torch.tensor([tokenizer.encode(str(d))[0] for d in range(10)])
+    target_digits = targets & torch.isin(clean.ids, digits)
+    share = changed.sum().item() / target_digits.sum().item()
+    assert 0.3 * 0.9 * 0.8 < share < 0.3 * 0.9 * 1.2  # a redrawn digit is the same 1 in 10
+    assert torch.isin(noisy.ids[changed], digits).all()
+    assert with_noisy_digits(clean, tokenizer, 0.0) is clean
