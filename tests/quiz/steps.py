@@ -64,7 +64,7 @@ async def answer(harness: BotHarness, user: int, call: ApiCall, *, right: bool) 
 async def finish_drop(harness: BotHarness, user: int) -> ApiCall:
     """Press Done under the newest drop; return the first quiz question."""
     before = len(harness.api.calls)
-    assert await press_done(harness, user)
+    assert await press_done(harness, user, wait_s=10)  # a drop is on its way
     return await first_question(harness, user, before)
 
 
