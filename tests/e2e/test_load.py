@@ -11,6 +11,7 @@ from pathlib import Path
 
 from sqlmodel import Session, col, select
 
+from bot.storage.kinds import AnswerSource
 from bot.storage.models import ReviewRecord
 from tests.e2e.harness import running_bot
 from tests.e2e.load import (
@@ -54,16 +55,28 @@ async def test_learners_pressing_at_once_and_a_distill_burst_lose_nothing(
             )
             assert answered.unanswered == 0
             questions = answered.replies
+        # Each missed item comes once more before the quiz closes (same-day relearning).
+        for _ in range(QUESTIONS_OF_DROP_ONE):
+            again = {user: q for user, q in questions.items() if question_buttons(q)}
+            if not again:
+                break
+            answered = await press_all(
+                api, answer_presses(again), taps=2, what="once more", timeout=60
+            )
+            assert answered.unanswered == 0
+            questions = {**questions, **answered.replies}
+        closings = {user: q.text[:80] for user, q in questions.items()}
         assert all(
-            f"of {QUESTIONS_OF_DROP_ONE} right" in closing.text for closing in questions.values()
-        )
+            f"of {QUESTIONS_OF_DROP_ONE} right" in closing for closing in closings.values()
+        ), closings
         with Session(harness.services.engine) as session:
             logs = session.exec(
                 select(ReviewRecord).where(col(ReviewRecord.learner_id).in_(LEARNERS))
             )
             items: dict[int, list[str]] = {learner: [] for learner in LEARNERS}
             for log in logs:
-                items[log.learner_id].append(log.item_id)
+                if log.source != AnswerSource.RELEARN:
+                    items[log.learner_id].append(log.item_id)
         for learner, logged in items.items():
             assert len(logged) == QUESTIONS_OF_DROP_ONE == len(set(logged)), learner
 

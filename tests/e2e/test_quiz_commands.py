@@ -60,7 +60,7 @@ async def test_reviews_without_the_drop_wait_for_review(harness: BotHarness) -> 
     harness.clock.set(datetime(2026, 3, 2, 6, 0, tzinfo=UTC))
     await start_learner(harness, USER)
     await harness.command(USER, "/settings with_drop=off")
-    await answer_all(harness, USER, await finish_drop(harness, USER), [False, True, True])
+    await answer_all(harness, USER, await finish_drop(harness, USER), [False, True, True, True])
     harness.clock.set(datetime(2026, 3, 3, 7, 30, tzinfo=UTC))
     await harness.tick()
     _, closing = await answer_all(harness, USER, await finish_drop(harness, USER), [True] * 3)
@@ -73,7 +73,7 @@ async def test_stats_send_numbers_and_a_forecast_chart(harness: BotHarness) -> N
 
     harness.clock.set(datetime(2026, 3, 2, 6, 0, tzinfo=UTC))
     await start_learner(harness, USER)
-    await answer_all(harness, USER, await finish_drop(harness, USER), [False, True, True])
+    await answer_all(harness, USER, await finish_drop(harness, USER), [False, True, True, True])
     numbers = await harness.command(USER, "/stats")
     assert "Answers: 3 (2 right)" in numbers.text and "Streak: 🔥 1 day" in numbers.text
     photo = await harness.api.wait_for(

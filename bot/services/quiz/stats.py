@@ -17,6 +17,7 @@ from bot.services.quiz.bank import drop_of, quiz_bank
 from bot.services.quiz.cards import state_of
 from bot.services.quiz.flow import learner_today
 from bot.services.quiz.learners import ensure_learner, scheduler_for
+from bot.storage.kinds import AnswerSource
 from bot.storage.models import ActivityDay, LearnerCard, ReviewRecord
 from quizzes import QuizBank, forecast_due, retrievability
 from quizzes.bank import drop_order
@@ -68,7 +69,9 @@ def learner_stats(
 ) -> Stats:
     logs = session.exec(
         select(ReviewRecord.item_id, ReviewRecord.correct, ReviewRecord.previous_state).where(
-            ReviewRecord.learner_id == learner_id
+            ReviewRecord.learner_id == learner_id,
+            # A same-day repeat of a missed item is practice, not another answer to count.
+            col(ReviewRecord.source) != AnswerSource.RELEARN,
         )
     ).all()
     lapses: defaultdict[str, int] = defaultdict(int)
