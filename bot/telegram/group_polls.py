@@ -8,9 +8,9 @@ from telegram import Bot, Message, Poll
 from telegram.error import ChatMigrated, Forbidden, TelegramError
 
 from bot.services.delivery import chats
-from bot.services.quiz.polls import PollChoice, polls_for_group, save_poll
+from bot.services.quiz.polls import PollChoice, poll_order, polls_for_group, save_poll
 from bot.telegram.transport.sender import Sender
-from quizzes import shown_correct, shown_options, shuffled_order
+from quizzes import shown_correct, shown_options
 from quizzes.item import MAX_QUESTION_LENGTH, telegram_length
 
 log = logging.getLogger(__name__)
@@ -33,8 +33,7 @@ async def _send_group_polls(sender: Sender, chat_id: int, drop_id: str) -> None:
     choices = await services.transaction(polls_for_group, services, chat_id, drop_id)
     for choice in choices:
         sent_at = services.clock()
-        # Shuffled per poll, like the buttons per question: the key's place says nothing.
-        order = shuffled_order(choice.item, f"poll:{chat_id}:{sent_at.isoformat()}")
+        order = poll_order(choice.item, chat_id, sent_at)
         try:
             try:
                 message = await _send_poll(sender.bot, chat_id, choice, order)

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from sqlmodel import Session, select
 
+from bot.services.quiz.bank import quiz_bank
 from bot.storage.models import Delivery, Learner, QuizPoll, ReviewRecord
 from tests.e2e.harness import BotHarness
 from tests.e2e.journeys import drops_received
@@ -47,6 +48,11 @@ async def test_poll_answers_update_each_member_and_the_leaderboard(harness: BotH
     for call in sent:
         assert call.params["type"] == "quiz" and call.params["is_anonymous"] is False
         assert len(call.params["correct_option_ids"]) == 1 and call.params["explanation"]
+        # Options are shuffled per poll; the option Telegram is told is right is the key.
+        item = next(i for i in quiz_bank() if i.question in call.params["question"])
+        options = [o if isinstance(o, str) else o["text"] for o in call.params["options"]]
+        assert sorted(options) == sorted(item.options)
+        assert options[call.params["correct_option_ids"][0]] == item.correct_option
     assert "Drop 1.2" in sent[0].params["question"]
     assert "From drop 1.1" in sent[1].params["question"]
     new_poll, review_poll = sorted(polls(harness), key=lambda p: int(p.poll_id))[first_polls:]

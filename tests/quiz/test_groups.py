@@ -11,7 +11,7 @@ from bot.core.today import Today
 from bot.services.quiz.answers import record_answer
 from bot.services.quiz.bank import quiz_bank
 from bot.services.quiz.leaderboard import leaderboard, week_bounds
-from bot.services.quiz.polls import choose_poll_items, record_poll_answer, save_poll
+from bot.services.quiz.polls import choose_poll_items, poll_order, record_poll_answer, save_poll
 from bot.storage.models import ActivityDay, Chat, Delivery, Learner, ReviewRecord
 from quizzes import make_scheduler
 from tests.quiz.conftest import ANNA, BEN, MONDAY, today_at
@@ -179,3 +179,10 @@ def test_leaderboard_ranks_points_this_week_with_ties_and_streaks(session: Sessi
     assert board.caller is not None and (board.caller.rank, board.caller.points) == (3, 1)
     nobody = leaderboard(session, GROUP, caller_id=42, today=today_at(MONDAY))
     assert nobody.caller is None
+
+
+def test_polls_put_the_key_in_every_place() -> None:
+    item = BANK.items_for_drop("1.1")[0]
+    places = {poll_order(item, chat_id, MONDAY).index(item.correct) for chat_id in range(-100, -60)}
+    assert places == set(range(len(item.options)))
+    assert poll_order(item, -5, MONDAY) == poll_order(item, -5, MONDAY)  # same poll, same order

@@ -25,7 +25,7 @@ from bot.services.quiz.cards import state_of
 from bot.services.quiz.learners import ensure_learner, learner_zone, scheduler_for
 from bot.storage.kinds import QuestionKind
 from bot.storage.models import Delivery, LearnerCard, QuizPoll, ReviewRecord
-from quizzes import QuizBank, QuizItem, retrievability
+from quizzes import QuizBank, QuizItem, retrievability, shuffled_order
 from quizzes.srs import DEFAULT_DESIRED_RETENTION
 
 RECENTLY_POLLED = timedelta(days=3)
@@ -200,3 +200,11 @@ def polls_for_group(
         session, quiz_bank(), chat_id=chat_id, drop_id=drop_id, now=services.clock(),
         scheduler=scheduler_for(session, None),
     )  # fmt: skip
+
+
+def poll_order(item: QuizItem, chat_id: int, sent_at: datetime) -> tuple[int, ...]:
+    """How a poll shows the item's options (shown position → written one): shuffled per
+    poll, like the buttons per question, so the key's place says nothing. The poll's row
+    keeps where the key was shown (``correct_option``), which is what answers are checked
+    against."""
+    return shuffled_order(item, f"poll:{chat_id}:{sent_at.isoformat()}")
