@@ -11,10 +11,11 @@ from decimal import Decimal
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.core.planner import QUESTIONS, Question
+from bot.core.planner import Question
 from bot.core.planner.costs import usd
-from bot.core.planner.questions import AnswerValue
-from bot.services.plans import RESUME, START_OVER
+from bot.core.planner.questions import ASK_FOR_NAME, AnswerValue
+from bot.core.planner.reading import fact_lines, read_prompt
+from bot.services.plans import RESUME, START_OVER, Conversation
 from bot.telegram import buttons
 from drops.markdown import escape_markdown
 
@@ -22,19 +23,24 @@ from drops.markdown import escape_markdown
 ROW_CHARS, ROW_BUTTONS = 30, 5
 
 INTRO = (
-    "Let's turn one of your real prompts into a distillation plan: "
-    f"{len(QUESTIONS)} short questions, about two minutes. /cancel stops at any point; "
-    "/plan later picks up where you left off."
+    "Let's turn one of your real prompts into a distillation plan: paste it, and I'll ask "
+    "only what it doesn't say (about ten quick questions, two minutes). If you leave "
+    "midway, /plan later picks up where you left off; /cancel stops and discards the answers."
 )
 EARLIER_BUTTON = "This button is from an earlier plan — here is where we are now."
 EXPIRED = "This button has expired."
 NOT_TEXT = "I can only read typed answers here."
+TYPE_THE_NAME = ASK_FOR_NAME
 
 
-def question_text(question: Question, *, intro: bool = False, before: str = "") -> str:
+def question_text(conversation: Conversation, *, intro: bool = False, before: str = "") -> str:
     """The question as our Markdown; `before` (Markdown too) comes first, e.g. an error."""
-    number = QUESTIONS.index(question) + 1
-    text = f"**Question {number} of {len(QUESTIONS)}.** {escape_markdown(question.text)}"
+    question = conversation.question
+    assert question is not None
+    number, total = conversation.number, conversation.total
+    # Before the prompt is read, how many questions follow isn't known yet.
+    counter = f"Question {number}" if question.key == "prompt" else f"Question {number} of {total}"
+    text = f"**{counter}.** {escape_markdown(question.text)}"
     if intro:
         text = f"{INTRO}\n\n{text}"
     return f"{before}\n\n{text}" if before else text
@@ -90,7 +96,14 @@ def confirmation(question: Question, value: AnswerValue) -> str:
 def describe(question: Question, value: AnswerValue) -> str:
     """An answer as the learner would say it (plain text)."""
     if question.key == "prompt":
-        return f"Prompt saved ({len(str(value)):,} characters)."
+        read = "\n".join(f"• {line}" for line in fact_lines(read_prompt(str(value))))
+        return f"Prompt saved ({len(str(value)):,} characters). What I read from it:\n{read}"
+    if question.key == "inputlen":
+        return f"~{value:,} tokens an input"
+    if question.key == "engineering":
+        return f"{usd(Decimal(str(value)))} of engineering, once"
+    if question.key == "horizon":
+        return f"Pay back within {value:,} days"
     if question.key == "volume":
         return f"{value:,} calls a day"
     if question.key == "latency":
