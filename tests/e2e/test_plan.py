@@ -317,6 +317,8 @@ async def test_finishing_the_plan_completes_drop_4_1_and_the_path(harness: BotHa
         delivery = session.exec(select(Delivery).where(Delivery.chat_id == USER)).one()
     assert chat is not None and chat.finished_at == now and chat.next_due_at is None
     assert delivery.completed_at == now
+    progress = await harness.command(USER, "/progress")
+    assert "1 of 14 drops done" in progress.text  # 4.1, done by the plan
 
 
 async def test_onboarding_input_and_plan_answers_do_not_mix(harness: BotHarness) -> None:

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from bot.core.planner import build_plan
 from bot.core.planner.alternatives import Option, QualityRisk
-from bot.core.planner.choices import OutputKind
+from bot.core.planner.choices import OutputKind, QualityBar
 from bot.core.planner.plan import Mode, Plan, Regime, Verdict
 from bot.core.planner.prices import PRICES
 from bot.core.planner.reading import FieldKind
@@ -263,3 +263,27 @@ def test_prompt_caching_is_offered_only_past_the_providers_minimum() -> None:
     assert "1,024-token caching minimum" in short.weighing.row(Option.CACHE).note
     # 2,000 characters → 500 tokens, still under OpenAI's 1,024.
     assert not build_plan(profile).weighing.row(Option.CACHE).available
+
+
+def test_prompt_caching_is_priced_where_the_prompt_passes_the_providers_minimum() -> None:
+    # DeepSeek caches prefixes from 64 tokens: a 400-character prompt (100 tokens) qualifies.
+    prompt = "Answer the customer's question about our API in two sentences. " * 7
+    profile = replace(
+        learners.budgeting_chat(), prompt=prompt[:400], teacher="deepseek-chat", engineering_usd=0
+    )
+    plan = build_plan(profile)
+    cache = plan.weighing.row(Option.CACHE)
+    assert cache.available and plan.cost.prompt_tokens == 100
+    chat_in, chat_out = price("deepseek-chat")
+    cached_in = PRICES.model("deepseek-chat").cached_input
+    assert cached_in is not None
+    assert cache.per_1k == (100 * cached_in + 1_200 * chat_in + 250 * chat_out) / M * 1000
+
+
+def test_gates_are_sized_to_the_student_and_a_slow_fallback_is_called_out() -> None:
+    profile = replace(learners.code_review(), quality=QualityBar.CRITICAL, latency_ms=1_500)
+    plan = build_plan(profile)
+    assert plan.verdict is Verdict.DISTILL_WITH_FALLBACK
+    gate = plan.evaluation[0]
+    assert "at least 93%" in gate and "98% is more than a 3–4B student" in gate
+    assert any("The fallback is slower than your target" in line for line in plan.evaluation)
