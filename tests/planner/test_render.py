@@ -6,6 +6,8 @@ import itertools
 from dataclasses import replace
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from telegramify_markdown import convert
 
 from bot.core.planner import (
@@ -16,6 +18,7 @@ from bot.core.planner import (
     render_html,
     render_summary,
 )
+from bot.core.planner.alternatives import Option
 from bot.core.planner.choices import (
     LogitsAccess,
     OutputKind,
@@ -24,6 +27,7 @@ from bot.core.planner.choices import (
     QualityBar,
     TraceAccess,
 )
+from bot.core.planner.plan import Verdict
 from bot.core.planner.questions import PROMPT_MAX_CHARS
 from tests.planner import learners
 
@@ -140,3 +144,32 @@ def test_the_html_page_has_the_same_content_and_no_raw_html_from_the_learner() -
     assert '<div class="table"><table>' in page and "<th>Option</th>" in page
     assert "Switch to GPT-4.1 mini ✅" in page
     assert "<h3>Payback</h3>" in page
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    calls=st.integers(min_value=1, max_value=10**9),
+    tokens=st.integers(min_value=1, max_value=2_000_000),
+    engineering=st.integers(min_value=0, max_value=10_000_000),
+    horizon=st.integers(min_value=1, max_value=3_650),
+    target=st.one_of(st.none(), st.floats(min_value=0.0001, max_value=100_000)),
+    name=st.sampled_from(list(learners.EIGHT)),
+)
+def test_any_numbers_give_a_plan_that_renders(
+    calls: int, tokens: int, engineering: int, horizon: int, target: float | None, name: str
+) -> None:
+    profile = replace(
+        learners.EIGHT[name](),
+        calls_per_day=calls,
+        input_tokens=tokens,
+        engineering_usd=engineering,
+        horizon_days=horizon,
+        max_usd_per_1k_calls=target,
+    )
+    plan = build_plan(profile)
+    assert len(render_summary(plan)) <= SUMMARY_LIMIT
+    assert plan.weighing.chosen.available
+    assert (plan.verdict is Verdict.KEEP_TEACHER) == (
+        plan.weighing.chosen.option is not Option.DISTILL
+    )
+    render_html(render_document(plan, profile), plan.title)

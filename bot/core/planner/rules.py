@@ -100,7 +100,8 @@ def build_plan(profile: PlanProfile) -> Plan:
         if setup.token_level_kd and same_tokenizer
         else student_candidates(student, facts.multilingual, workload.input_tokens)
     )
-    with_fallback = verdict is Verdict.DISTILL_WITH_FALLBACK
+    # Costly errors: whenever you distil, ship a cascade (also in a "not yet" plan).
+    with_fallback = profile.quality is QualityBar.CRITICAL
     return Plan(
         title=plan_title(profile.prompt, facts),
         prompt_excerpt=prompt_excerpt(profile.prompt),
