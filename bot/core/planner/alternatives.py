@@ -128,10 +128,20 @@ def weigh(
         _tuning_row(row, profile, teacher, cost, teacher_ms, engineering, in_house),
         row(Option.DISTILL, "Distill into your own student", True,
             cost.hosting.daily_usd / calls, cost.one_off_usd, student_ms, distill_risk,
-            "weeks, plus running a model", f"serving: {cost.hosting.choice}"),
+            "weeks, plus running a model", _distill_note(teacher, profile, cost)),
     ]  # fmt: skip
     chosen, why = _choose(rows, profile)
     return Weighing(tuple(rows), chosen, why)
+
+
+def _distill_note(teacher: Teacher, profile: PlanProfile, cost: CostEstimate) -> str:
+    note = f"serving: {cost.hosting.choice}"
+    classifier_exception = teacher.provider == "openai" and profile.output_kind is OutputKind.LABEL
+    if teacher.known and not teacher.open_weights and not classifier_exception:
+        note += f"; {teacher.name}'s terms restrict training other models on its output: " + (
+            "read Terms of use before you start"
+        )
+    return note
 
 
 def _misses(

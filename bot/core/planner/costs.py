@@ -190,7 +190,7 @@ def student_hosting(
     )
     if not serverless_allowed or not info.serverless_usd_per_m:
         reason = (
-            "serverless hosting is not an option here: the data stays in-house"
+            "serverless hosting is not an option here: your data may not go to another provider"
             if not serverless_allowed
             else "encoders are not sold per token, so it runs on its own instance"
         )

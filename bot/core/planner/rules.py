@@ -178,7 +178,8 @@ def estimate_costs(
         input_tokens=workload.input_tokens,
         output_tokens=workload.output_tokens,
         calls_per_day=profile.calls_per_day,
-        serverless_allowed=profile.privacy is not Privacy.IN_HOUSE,
+        # A serverless host is one more provider: only when hosted APIs are fine.
+        serverless_allowed=profile.privacy is Privacy.HOSTED_OK,
     )
     return CostEstimate(
         prompt_tokens=prompt_tokens,
