@@ -368,7 +368,8 @@ async def test_other_asks_for_the_name_and_uses_it(harness: BotHarness) -> None:
     assert "Type the model's name" in again.text and "Question 7 of 11" in again.text
     # A name the price table knows: matched, and its API's log-probs need no question.
     ask_privacy = await harness.command(USER, "claude haiku 4.5")
-    assert "✓ claude haiku 4.5" in ask_privacy.text and "Question 8 of 10" in ask_privacy.text
+    assert "✓ claude haiku 4.5 → Claude Haiku 4.5" in ask_privacy.text
+    assert "Question 8 of 10" in ask_privacy.text
     assert stored_answers(harness)["teacher"] == "claude haiku 4.5"
     ask_engineering = await press(harness, ask_privacy, button(ask_privacy, "privacy", "hosted"))
     ask_horizon = await press(
@@ -390,4 +391,5 @@ async def test_an_unknown_model_asks_what_its_api_exposes(harness: BotHarness) -
     ask_teacher = await press(harness, ask_quality, button(ask_quality, "quality", "match"))
     await press(harness, ask_teacher, button(ask_teacher, "teacher", "other"))
     ask_logprobs = await harness.command(USER, "our-llm $1/$4")
+    assert "our-llm at your prices: $1.00/1M in, $4.00/1M out" in ask_logprobs.text
     assert "log-probabilities" in ask_logprobs.text and "Question 8 of 11" in ask_logprobs.text

@@ -12,9 +12,10 @@ from decimal import Decimal
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.core.planner import Question
-from bot.core.planner.costs import usd
+from bot.core.planner.costs import per_m, usd
 from bot.core.planner.questions import ASK_FOR_NAME, AnswerValue
 from bot.core.planner.reading import fact_lines, read_prompt
+from bot.core.planner.teachers import resolve_teacher
 from bot.services.plans import RESUME, START_OVER, Conversation
 from bot.telegram import buttons
 from drops.markdown import escape_markdown
@@ -93,6 +94,19 @@ def confirmation(question: Question, value: AnswerValue) -> str:
     return f"✓ {escape_markdown(describe(question, value))}"
 
 
+def _typed_teacher(answer: str) -> str:
+    """A typed model name and what the planner matched it to."""
+    teacher = resolve_teacher(answer)
+    if teacher.model is not None and teacher.price_basis != "your prices":
+        return f"{answer} → {teacher.model.name}, priced from our table"
+    if teacher.price_basis == "your prices":
+        return (
+            f"{teacher.name} at your prices: {per_m(teacher.input_usd_per_m)} in, "
+            f"{per_m(teacher.output_usd_per_m)} out"
+        )
+    return f"{answer}: not in our price table, so priced like a frontier model"
+
+
 def describe(question: Question, value: AnswerValue) -> str:
     """An answer as the learner would say it (plain text)."""
     if question.key == "prompt":
@@ -104,6 +118,8 @@ def describe(question: Question, value: AnswerValue) -> str:
         return f"{usd(Decimal(str(value)))} of engineering, once"
     if question.key == "horizon":
         return f"Pay back within {value:,} days"
+    if question.key == "teacher" and str(value) not in {o.value for o in question.options}:
+        return _typed_teacher(str(value))
     if question.key == "volume":
         return f"{value:,} calls a day"
     if question.key == "latency":
