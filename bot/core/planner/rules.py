@@ -291,14 +291,13 @@ def choose_student(
         needed = max(needed, StudentSize.MEDIUM)
     if needed > size:
         why = (
-            f"{workload.input_tokens:,}-token inputs"
+            f"{workload.input_tokens:,}-token inputs: smaller decoders lose the thread of "
+            "long contexts"
             if workload.input_tokens > LONG_INPUT_TOKENS
-            else f"{len(profile.facts.languages)} languages"
+            else f"output in {', '.join(profile.facts.languages)}: smaller decoders write "
+            "languages other than English poorly"
         )
-        notes.append(
-            f"Raised from {STUDENTS[size].size} to {STUDENTS[needed].size} for {why}: smaller "
-            "decoders lose the thread of long contexts and write other languages poorly."
-        )
+        notes.append(f"Raised from {STUDENTS[size].size} to {STUDENTS[needed].size} for {why}.")
     fitted, fit_notes = fit_to_latency(needed, workload.output_tokens, profile.latency_ms)
     return fitted, (*notes, *fit_notes), fitted < needed
 
