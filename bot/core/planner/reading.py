@@ -263,7 +263,7 @@ def find_lengths(prompt: str) -> tuple[int | None, str, int | None]:
             "c": math.ceil(amount / CHARS_PER_TOKEN),
         }[unit[0]]
         before = prompt[max(0, match.start() - 25) : match.start()]
-        if _OUTPUT_LIMIT.search(before):
+        if _is_output_length(prompt[max(0, match.start() - 60) : match.start()], before):
             output_tokens = output_tokens or tokens
         elif input_tokens is None:
             input_tokens = tokens
@@ -277,6 +277,38 @@ def find_lengths(prompt: str) -> tuple[int | None, str, int | None]:
             f"{SPOKEN_WORDS_PER_MINUTE} spoken words a minute = {words:,} words"
         )
     return input_tokens, basis, output_tokens
+
+
+_STRONG_OUTPUT_LIMIT = re.compile(
+    r"(?:\bin|summary of|\bkeep it (?:to|under))\s*(?:at most|under|about|no more than|up to|"
+    r"max(?:imum)?)?\s*$",
+    re.IGNORECASE,
+)
+_OUTPUT_NOUNS = re.compile(
+    r"\b(?:summary|answer|reply|response|output|write|respond|return)\b[^.]*$", re.IGNORECASE
+)
+_INPUT_NOUNS = re.compile(
+    r"\b(?:tickets?|reviews?|e-?mails?|inputs?|documents?|transcripts?|calls?|texts?|"
+    r"messages?|articles?|contracts?|diffs?|pages?|files?)\b[^.]*$",
+    re.IGNORECASE,
+)
+
+
+def _is_output_length(context: str, before: str) -> bool:
+    """Whether a stated length limits the output.
+
+    "in 120 words", "a summary of 150 words" always do; otherwise the nearest noun of the
+    sentence decides ("Reviews are up to 2k tokens" is the input), then a limit word.
+    """
+    if _STRONG_OUTPUT_LIMIT.search(before):
+        return True
+    output = _OUTPUT_NOUNS.search(context)
+    source = _INPUT_NOUNS.search(context)
+    if output and source:
+        return output.start() > source.start()
+    if output or source:
+        return bool(output)
+    return bool(_OUTPUT_LIMIT.search(before))
 
 
 def _amount(match: re.Match[str]) -> int:
