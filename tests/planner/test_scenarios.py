@@ -290,3 +290,10 @@ def test_gates_are_sized_to_the_student_and_a_slow_fallback_is_called_out() -> N
     gate = plan.evaluation[0]
     assert "at least 93%" in gate and "98% is more than a 3–4B student" in gate
     assert any("The fallback is slower than your target" in line for line in plan.evaluation)
+
+
+def test_a_sub_second_target_serves_the_student_on_its_own_machines() -> None:
+    fast = build_plan(replace(learners.code_review(), latency_ms=900))
+    assert fast.cost.hosting.choice == "1 × L4 24GB"
+    assert fast.cost.hosting.daily_usd == 24 * L4
+    assert "cold starts" in fast.cost.hosting.lines[-1]

@@ -168,7 +168,7 @@ def student_hosting(
     input_tokens: int,
     output_tokens: int,
     calls_per_day: int,
-    serverless_allowed: bool,
+    no_serverless: str | None = None,
 ) -> Hosting:
     """The cheaper of dedicated machines and serverless per-token serving, with the sums."""
     info = STUDENTS[size]
@@ -188,10 +188,10 @@ def student_hosting(
         f"86,400 s⌉ = {machines} (at least one), so {machines} × 24 h × "
         f"{_rate(machine.usd_per_hour)} = {exact(dedicated)} a day.",
     )
-    if not serverless_allowed or not info.serverless_usd_per_m:
+    if no_serverless is not None or not info.serverless_usd_per_m:
         reason = (
-            "serverless hosting is not an option here: your data may not go to another provider"
-            if not serverless_allowed
+            f"serverless hosting is not an option here: {no_serverless}"
+            if no_serverless is not None
             else "encoders are not sold per token, so it runs on its own instance"
         )
         return Hosting(f"{machines} × {machine.name}", dedicated, (*dedicated_lines, reason + "."))

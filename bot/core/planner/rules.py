@@ -178,8 +178,7 @@ def estimate_costs(
         input_tokens=workload.input_tokens,
         output_tokens=workload.output_tokens,
         calls_per_day=profile.calls_per_day,
-        # A serverless host is one more provider: only when hosted APIs are fine.
-        serverless_allowed=profile.privacy is Privacy.HOSTED_OK,
+        no_serverless=_no_serverless(profile),
     )
     return CostEstimate(
         prompt_tokens=prompt_tokens,
@@ -196,6 +195,23 @@ def estimate_costs(
         engineering_usd=Decimal(profile.engineering_usd),
         horizon_days=profile.horizon_days,
     )
+
+
+# Serverless hosts queue requests and cold-start idle adapters: fine for seconds, not for
+# a sub-second target.
+SERVERLESS_MIN_LATENCY_MS = 1_000
+
+
+def _no_serverless(profile: PlanProfile) -> str | None:
+    """Why the student can't be served per token by a serverless host, if it can't."""
+    if profile.privacy is not Privacy.HOSTED_OK:  # a serverless host is one more provider
+        return "your data may not go to another provider"
+    if profile.latency_ms is not None and profile.latency_ms < SERVERLESS_MIN_LATENCY_MS:
+        return (
+            f"your {profile.latency_ms:,} ms target leaves no room for a shared host's "
+            "queueing and cold starts"
+        )
+    return None
 
 
 def choose_regime(profile: PlanProfile, setup: TeacherSetup) -> tuple[Regime, tuple[str, ...]]:
