@@ -297,3 +297,17 @@ def test_a_sub_second_target_serves_the_student_on_its_own_machines() -> None:
     assert fast.cost.hosting.choice == "1 × L4 24GB"
     assert fast.cost.hosting.daily_usd == 24 * L4
     assert "cold starts" in fast.cost.hosting.lines[-1]
+
+
+def test_titles_are_short_and_say_what_the_prompt_does() -> None:
+    titles = {name: build_plan(make()).title for name, make in learners.EIGHT.items()}
+    assert titles == {
+        "triage": "Support ticket classifier (3 fields, EN/DE/FR)",
+        "summaries": "Sales call summariser",
+        "tutor": "Patient math tutor",
+        "writing": "Product update rewriter",
+        "extraction": "Invoice extraction (9 fields)",
+        "contract": "Contract clause review",
+        "chat": "In-app assistant",
+        "code": "Pull request reviewer (4 fields)",
+    }

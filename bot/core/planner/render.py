@@ -219,9 +219,15 @@ def _option_line(row: Alternative, weighing: Weighing) -> str:
 
 
 def _cost_summary(cost: CostEstimate) -> tuple[str, ...]:
+    teacher_1k = cost.teacher.daily_usd / cost.calls_per_day * 1000
+    batching = (
+        f" (an always-on node; {usd(cost.teacher.per_call * 1000, 3)} if it were kept busy)"
+        if cost.teacher.self_hosted
+        else ""
+    )
     return (
-        f"Teacher: {usd(cost.teacher.per_call * 1000, 3)} per 1,000 calls, "
-        f"{usd(cost.teacher.daily_usd)} a day.",
+        f"Teacher: {usd(teacher_1k, 3)} per 1,000 calls, {usd(cost.teacher.daily_usd)} a "
+        f"day{batching}.",
         f"Student: {usd(cost.student_cost_per_call * 1000, 3)} per 1,000 calls, "
         f"{usd(cost.hosting.daily_usd)} a day ({cost.hosting.choice}).",
         f"One-off: {usd(cost.one_off_usd)}; savings {usd(cost.daily_savings)} a day, "

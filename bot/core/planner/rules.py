@@ -389,8 +389,9 @@ _TITLE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
                 r"reviewer|writer|editor|bot|classifier))\b", re.I), "{}"),
     (re.compile(r"\byou review ([a-z][a-z -]{2,30}?)s?\b[.,]", re.I), "{} reviewer"),
     (re.compile(r"\bread the ([a-z][a-z -]{2,30}?) below\b", re.I), "{} review"),
-    (re.compile(r"\brewrite\b[^.]{0,40}?\bas (?:a |an )?([a-z ,-]{3,40}?)(?: for|[.,])", re.I),
-     "{} rewriter"),
+    # "as a friendly, concise product update for …": the adjectives go, the noun stays.
+    (re.compile(r"\brewrite\b[^.]{0,40}?\bas (?:a |an )?(?:[a-z]+, )*(?:[a-z]+ (?=[a-z]+ "
+                r"[a-z]+ for))?([a-z -]{3,30}?)(?: for|[.,])", re.I), "{} rewriter"),
 )  # fmt: skip
 
 
