@@ -192,6 +192,13 @@ def _cache_row(
             f"caching minimum; they are {share:.0%} of the cost per call, so shortening them "
             "saves at most that"
         )
+        if profile.output_kind is OutputKind.CHAT:
+            note += (
+                " (a conversation's earlier turns are a repeated prefix too: past "
+                f"{minimum:,} tokens they can be billed at the cached rate, automatically on "
+                "OpenAI, Google and DeepSeek, with `cache_control` on Anthropic; check the "
+                "cached tokens in your usage, your cost may be below this estimate)"
+            )
     return row(Option.CACHE, "Cache or shorten the instructions", False,
                cost.teacher.daily_usd / profile.calls_per_day, Decimal(0), teacher_ms,
                QualityRisk.NONE, "hours", note)  # fmt: skip

@@ -189,11 +189,16 @@ def student_hosting(
         f"{_rate(machine.usd_per_hour)} = {exact(dedicated)} a day.",
     )
     if no_serverless is not None or not info.serverless_usd_per_m:
-        reason = (
-            f"serverless hosting is not an option here: {no_serverless}"
-            if no_serverless is not None
-            else "encoders are not sold per token, so it runs on its own instance"
-        )
+        if no_serverless is not None:
+            reason = f"serverless hosting is not an option here: {no_serverless}"
+        elif size is StudentSize.ENCODER:
+            reason = "encoders are not sold per token, so it runs on its own instance"
+        else:
+            reason = (
+                "no serverless host serves a fine-tuned model this small per token (Fireworks "
+                "and Together load adapters per token only on larger bases), so it runs on its "
+                "own GPU"
+            )
         return Hosting(f"{machines} × {machine.name}", dedicated, (*dedicated_lines, reason + "."))
     per_token = info.serverless_usd_per_m
     serverless = calls_per_day * (input_tokens + output_tokens) * per_token / MILLION

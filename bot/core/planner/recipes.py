@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from bot.core.planner.choices import OutputKind, PreferenceData, Privacy, QualityBar
 from bot.core.planner.plan import LatencyEstimate, Mode, Regime
 from bot.core.planner.profile import PlanProfile
-from bot.core.planner.reading import PromptFacts
+from bot.core.planner.reading import FieldKind, PromptFacts
 from bot.core.planner.students import StudentSize
 from bot.core.planner.teacher_setup import TeacherSetup
 
@@ -306,18 +306,24 @@ def plan_evaluation(
         else "nothing the teacher gets right may break"
     )
     wanted, gate = AGREEMENT_TARGET_PCT[quality], target_pct(profile, student)
+    # Only a costly-errors plan ships a cascade; otherwise say what closes the gap.
+    rest = (
+        "the cascade covers the rest"
+        if with_fallback
+        else "if you need that, send the student's least confident answers to the teacher "
+        "or pick a larger student"
+    )
     sized = (
-        f" ({wanted}% is more than a {_SIZE_WORDS[student]} reliably reaches; the cascade "
-        "covers the rest)"
+        f" ({wanted}% is more than a {_SIZE_WORDS[student]} reliably reaches; {rest})"
         if gate < wanted and kind not in {OutputKind.STYLE, OutputKind.CHAT}
         else ""
     )
     lines = [
         f"Held-out agreement on {EVAL_SIZE:,} real inputs the student never saw "
-        f"({_AGREEMENT[kind]}): at least {gate}%{sized}.",
+        f"({_agreement(profile)}): at least {gate}%{sized}.",
         f"Task metric: {_task_metric(profile)}.",
-        f"Regression set of {REGRESSION_SIZE} hard cases (rare classes, long or messy inputs, "
-        f"past failures), run on every retrain: {hard_cases}.",
+        f"Regression set of {REGRESSION_SIZE} hard cases ({_HARD_CASES[kind]}), run on every "
+        f"retrain: {hard_cases}.",
     ]
     if facts.multilingual:
         lines.append(
@@ -344,6 +350,30 @@ def plan_evaluation(
         "keep comparing 1% of traffic."
     )
     return tuple(lines)
+
+
+# What makes a case hard, by output kind ("rare classes" only where there are classes).
+_HARD_CASES = {
+    OutputKind.LABEL: "rare classes, long or messy inputs, past failures",
+    OutputKind.FIELDS: "missing or unusual fields, long or messy inputs, past failures",
+    OutputKind.REASONING: "the hardest problems, long or messy inputs, past failures",
+    OutputKind.STYLE: "unusual requests, long or messy inputs, past failures",
+    OutputKind.CHAT: "unusual requests, long conversations, past failures",
+}
+
+
+def _agreement(profile: PlanProfile) -> str:
+    """What counts as agreeing with the teacher; free-text fields are judged, not matched."""
+    kind = profile.output_kind
+    free = [f.name for f in profile.facts.fields if f.kind is FieldKind.FREE_TEXT]
+    if kind is OutputKind.FIELDS and free:
+        exact = [f.name for f in profile.facts.fields if f.kind is not FieldKind.FREE_TEXT]
+        matched = f" on {', '.join(exact)}" if exact else ""
+        return (
+            f"exact match with the teacher{matched}; {', '.join(free)} judged pairwise "
+            "against the teacher's"
+        )
+    return _AGREEMENT[kind]
 
 
 _SIZE_WORDS = {

@@ -86,12 +86,17 @@ DRIFT = Risk(
 )
 
 
-def language_coverage(languages: tuple[str, ...]) -> Risk:
+def language_coverage(languages: tuple[str, ...], *, writes_text: bool = True) -> Risk:
+    check = (
+        "check that the student answers in the input's language"
+        if writes_text
+        else "keep hard cases in every language in the regression set"
+    )
     return Risk(
         "Language coverage",
         f"Traffic in {', '.join(languages)} is rarely balanced: a language with few examples "
-        "quietly gets worse. Stratify the data by language, gate each language on its own, "
-        "and check that the student answers in the input's language.",
+        f"quietly gets worse. Stratify the data by language, gate each language on its own, "
+        f"and {check}.",
     )
 
 
@@ -134,7 +139,12 @@ def risks_for(
     if profile.output_kind is OutputKind.LABEL:
         risks.append(RARE_CLASSES)
     if profile.facts.multilingual:
-        risks.append(language_coverage(profile.facts.languages))
+        risks.append(
+            language_coverage(
+                profile.facts.languages,
+                writes_text=profile.output_kind is not OutputKind.LABEL,
+            )
+        )
     risks.append(DRIFT)
     if profile.privacy is not Privacy.HOSTED_OK:
         risks.append(PERSONAL_DATA)

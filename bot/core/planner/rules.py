@@ -43,7 +43,7 @@ from bot.core.planner.costs import (
 )
 from bot.core.planner.plan import LatencyEstimate, Mode, Plan, Regime, Verdict
 from bot.core.planner.profile import PlanProfile
-from bot.core.planner.reading import LANGUAGE_CODES, PromptFacts
+from bot.core.planner.reading import LANGUAGE_CODES, FieldKind, PromptFacts
 from bot.core.planner.recipes import evaluation_summary, plan_data, plan_evaluation, plan_loss
 from bot.core.planner.risks import risks_for
 from bot.core.planner.students import (
@@ -230,6 +230,14 @@ def choose_regime(profile: PlanProfile, setup: TeacherSetup) -> tuple[Regime, tu
             signal,
         )
     if kind is OutputKind.FIELDS:
+        free = [f.name for f in profile.facts.fields if f.kind is FieldKind.FREE_TEXT]
+        if free:
+            return Regime.OUTPUTS, (
+                "The output is a record: copying the teacher's records (sequence-level "
+                "distillation) is the standard recipe, but its free-text field "
+                f"({', '.join(free)}) has many right answers and takes judgment, so it needs a "
+                "larger student and pairwise judging rather than exact match.",
+            )
         return Regime.OUTPUTS, (
             "Extraction has one right output per input: copying the teacher's output "
             "(sequence-level distillation) is enough; there is no reasoning to learn.",
@@ -305,14 +313,27 @@ def choose_student(
         needed = max(needed, StudentSize.LARGE)
     elif workload.input_tokens > LONG_INPUT_TOKENS or profile.facts.multilingual:
         needed = max(needed, StudentSize.MEDIUM)
+    free_text = [f.name for f in profile.facts.fields if f.kind is FieldKind.FREE_TEXT]
+    raised_for_free_text = False
+    if profile.output_kind is OutputKind.FIELDS and free_text and needed < StudentSize.MEDIUM:
+        needed, raised_for_free_text = StudentSize.MEDIUM, True
     if needed > size:
-        why = (
-            f"{workload.input_tokens:,}-token inputs: smaller decoders lose the thread of "
-            "long contexts"
-            if workload.input_tokens > LONG_INPUT_TOKENS
-            else f"output in {', '.join(profile.facts.languages)}: smaller decoders write "
-            "languages other than English poorly"
-        )
+        if workload.input_tokens > LONG_INPUT_TOKENS:
+            why = (
+                f"{workload.input_tokens:,}-token inputs: smaller decoders lose the thread of "
+                "long contexts"
+            )
+        elif profile.facts.multilingual:
+            why = (
+                f"output in {', '.join(profile.facts.languages)}: smaller decoders write "
+                "languages other than English poorly"
+            )
+        else:
+            assert raised_for_free_text
+            why = (
+                f"the free-text field ({', '.join(free_text)}): a 0.5–1.5B model copies "
+                "values well but writes judgments poorly"
+            )
         notes.append(f"Raised from {STUDENTS[size].size} to {STUDENTS[needed].size} for {why}.")
     fitted, fit_notes = fit_to_latency(needed, workload.output_tokens, profile.latency_ms)
     return fitted, (*notes, *fit_notes), fitted < needed

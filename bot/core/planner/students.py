@@ -11,6 +11,7 @@ from decimal import Decimal
 from enum import IntEnum
 
 from bot.core.planner.choices import OutputKind, QualityBar
+from bot.core.planner.prices import PRICES
 
 
 class StudentSize(IntEnum):
@@ -43,7 +44,9 @@ class StudentInfo:
 
 STUDENTS: dict[StudentSize, StudentInfo] = {
     # A classifier head answers in one forward pass: no per-token generation time; it is
-    # not offered serverless per token, so it runs on a CPU instance of its own.
+    # not offered serverless per token, so it runs on a CPU instance of its own. No host
+    # serves a LoRA on a 0.5–4B base per token today (prices.yaml, `serverless`), so those
+    # run on an L4 of their own; 7–8B adapters can be served per token.
     StudentSize.ENCODER: StudentInfo(
         "0.1–0.4B encoder classifier",
         "ModernBERT-base, DeBERTa-v3-base (or -large)",
@@ -52,17 +55,17 @@ STUDENTS: dict[StudentSize, StudentInfo] = {
     StudentSize.SMALL: StudentInfo(
         "0.5–1.5B decoder",
         "Qwen2.5-0.5B/1.5B-Instruct, Llama-3.2-1B-Instruct",
-        Decimal("0.10"), 50, 7, "l4", 20_000, 1_500, 15_000,
+        PRICES.serverless_small, 50, 7, "l4", 20_000, 1_500, 15_000,
     ),
     StudentSize.MEDIUM: StudentInfo(
         "3–4B decoder",
         "Llama-3.2-3B-Instruct, Phi-3.5-mini-instruct (3.8B)",
-        Decimal("0.10"), 50, 10, "l4", 8_000, 700, 7_000,
+        PRICES.serverless_small, 50, 10, "l4", 8_000, 700, 7_000,
     ),
     StudentSize.LARGE: StudentInfo(
         "7–8B decoder",
         "Qwen2.5-7B-Instruct, Llama-3.1-8B-Instruct, Mistral-7B-Instruct",
-        Decimal("0.20"), 50, 17, "h100", 20_000, 2_500, 4_000,
+        PRICES.serverless_large, 50, 17, "h100", 20_000, 2_500, 4_000,
     ),
 }  # fmt: skip
 
