@@ -28,9 +28,12 @@ from bot.core.planner import (
     next_question,
     parse_answer,
     render_document,
+    render_html,
     render_summary,
 )
-from bot.core.planner.questions import AnswerValue
+from bot.core.planner.profile import progress
+from bot.core.planner.questions import ASK_FOR_NAME, AnswerValue
+from bot.core.planner.teachers import TYPE_NAME
 from bot.services import journey
 from bot.services.context import Services
 from bot.services.path import ChatRef, Person, chat_of
@@ -52,6 +55,8 @@ class Conversation:
     conversation_id: int
     draft: dict[str, AnswerValue]
     question: Question | None
+    number: int = 1  # of the question asked now, counting only questions asked
+    total: int = len(QUESTIONS_BY_KEY)  # questions to ask in all, as far as the draft tells
 
     @property
     def answered(self) -> int:
@@ -61,11 +66,17 @@ class Conversation:
 @dataclass(frozen=True)
 class FinishedPlan:
     plan_id: int
+    title: str
     summary: str
     document: str
+    html: str
     created_at: datetime
     filename: str
-    finished_path: bool  # this plan completed drop 4.1 and with it the path
+    finished_path: bool
+
+    @property
+    def html_filename(self) -> str:
+        return html_filename(self.filename)  # this plan completed drop 4.1 and with it the path
 
 
 def current(session: Session, learner_id: int) -> Conversation | None:
@@ -167,7 +178,7 @@ def finish(
     plan = build_plan(profile)
     stored = SavedPlan(
         learner_id=learner_id,
-        title=plan.prompt_excerpt,
+        title=plan.title,
         profile=json.dumps(profile.to_dict(), ensure_ascii=False),
         document=render_document(plan, profile),
         created_at=now,
@@ -181,7 +192,14 @@ def finish(
     assert stored.id is not None
     filename = document_filename(now, chat_zone(chat))
     return FinishedPlan(
-        stored.id, render_summary(plan), stored.document, now, filename, finished_path
+        stored.id,
+        stored.title,
+        render_summary(plan),
+        stored.document,
+        render_html(stored.document, stored.title),
+        now,
+        filename,
+        finished_path,
     )
 
 
@@ -229,6 +247,16 @@ def document_filename(created_at: datetime, zone: ZoneInfo) -> str:
     return f"distillation-plan-{created_at.astimezone(zone).date().isoformat()}.md"
 
 
+def html_filename(markdown_filename: str) -> str:
+    """The phone-friendly twin of a plan's Markdown file name."""
+    return markdown_filename.removesuffix(".md") + ".html"
+
+
+def html_of(plan: SavedPlan) -> str:
+    """A stored plan's document as an HTML page (rendered from its Markdown)."""
+    return render_html(plan.document, plan.title)
+
+
 def local_date(instant: datetime, zone: ZoneInfo) -> str:
     """A date as people read it: "2 Mar 2026"."""
     local = instant.astimezone(zone)
@@ -241,7 +269,8 @@ def _conversation(row: PlanConversation) -> Conversation:
     except ValueError:  # a corrupt row: start from what can be trusted, which is nothing
         stored = {}
     draft = clean_draft(stored)
-    return Conversation(row.conversation_id, draft, next_question(draft))
+    number, total = progress(draft)
+    return Conversation(row.conversation_id, draft, next_question(draft), number, total)
 
 
 def _step(conversation: Conversation) -> str:
@@ -301,6 +330,7 @@ class Press:
     step: Step
     question: Question | None = None  # the question it answered (None: Resume, Start over)
     answer: AnswerValue = None
+    asks_for_name: bool = False  # "Other (type its name)": nothing stored, a name is wanted
 
 
 RESUME, START_OVER = "resume", "over"  # the conversation's own buttons
@@ -331,6 +361,8 @@ def press(
         return Press(PressRefusal.EXPIRED, Step(conversation))
     if conversation.question is None or conversation.question.key != question.key:
         return Press(PressRefusal.ANSWERED, Step(conversation))
+    if question.accepts_typed and value == TYPE_NAME:
+        return Press(None, Step(conversation), question, asks_for_name=True)
     try:
         answer = parse_answer(question, value)
     except AnswerError:  # a value we never offered: forged, or from an older version
@@ -362,6 +394,8 @@ def answer_typed(
         answer = parse_answer(question, text)
     except AnswerError as exc:
         return TypedAnswer(conversation, question, error=exc.message)
+    if question.accepts_typed and answer == TYPE_NAME:  # "other": ask for the name itself
+        return TypedAnswer(conversation, question, error=ASK_FOR_NAME)
     step = _answer(session, services, learner_id, chat_id, conversation, question, answer)
     return TypedAnswer(conversation, question, answer, step)
 

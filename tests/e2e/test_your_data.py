@@ -26,10 +26,10 @@ OTHER = 5550456
 ADMIN = 5550789
 GROUP = -5550001
 PROMPT = "Classify a support ticket as billing, bug, account or other; reply with the label."
-# Every /plan question answered by typing (choices accept their value typed).
+# Every /plan question answered by typing (choices accept their value typed). The prompt
+# says it classifies, and gpt-4o-mini's API is known, so those questions are not asked.
 PLAN_ANSWERS = (
-    PROMPT, "label", "1000", "skip", "skip", "match", "hidden", "none", "none", "hosted",
-    "gpt-4o-mini",
+    PROMPT, "300", "1000", "skip", "skip", "match", "gpt-4o-mini", "hosted", "10000", "365",
 )  # fmt: skip
 USER_TABLES = {
     "learners", "chats", "deliveries", "cards", "review_logs", "activity_days",

@@ -20,7 +20,8 @@ ADMIN, MEMBER = 6660202, 6660203
 OWNER, STRANGER = 6660204, 6660205
 PLAN_ANSWERS = (
     "Extract the invoice number, date and total from an email; reply with JSON.",
-    "fields", "1000", "skip", "skip", "match", "hidden", "none", "none", "hosted", "gpt-4o-mini",
+    # The prompt says it extracts JSON and gpt-4o-mini's API is known: those aren't asked.
+    "300", "1000", "skip", "skip", "match", "gpt-4o-mini", "hosted", "10000", "365",
 )  # fmt: skip
 
 

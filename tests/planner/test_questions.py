@@ -10,8 +10,8 @@ from bot.core.planner import QUESTIONS, AnswerError, QuestionKind, parse_answer
 from bot.core.planner.questions import PROMPT_MAX_CHARS, QUESTIONS_BY_KEY
 
 ASKED_ABOUT = {
-    "prompt", "output", "volume", "latency", "cost", "quality",
-    "reasoning", "logprobs", "prefs", "privacy", "teacher",
+    "prompt", "output", "inputlen", "volume", "latency", "cost", "quality",
+    "reasoning", "logprobs", "prefs", "privacy", "teacher", "engineering", "horizon",
 }  # fmt: skip
 
 
@@ -52,19 +52,42 @@ def test_choice_questions_offer_buttons_and_text_questions_none() -> None:
             assert question.options == ()
 
 
-def test_the_teacher_question_offers_the_common_families_and_a_way_to_type() -> None:
+def test_the_teacher_question_offers_common_models_and_a_way_to_type() -> None:
     labels = [option.label for option in QUESTIONS_BY_KEY["teacher"].options]
-    assert labels[:7] == [
-        "GPT-4o / GPT-4.1",
-        "Claude",
-        "Gemini",
-        "Llama",
-        "Qwen",
-        "DeepSeek",
-        "Mistral",
+    assert labels[:8] == [
+        "GPT-4.1",
+        "GPT-4o",
+        "Claude Sonnet",
+        "Gemini 2.5 Pro",
+        "Llama 3.3 70B",
+        "Qwen2.5-72B",
+        "DeepSeek-R1",
+        "Mistral Large",
     ]
     assert labels[-1] == "Other (type its name)"
     assert QUESTIONS_BY_KEY["teacher"].accepts_typed
+
+
+def test_the_teacher_is_asked_before_what_its_api_exposes() -> None:
+    keys = [question.key for question in QUESTIONS]
+    assert keys.index("teacher") < keys.index("logprobs") < keys.index("reasoning")
+
+
+@pytest.mark.parametrize(
+    ("raw", "tokens"),
+    [("300", 300), ("1,200 words", 1600), ("8k tokens", 8000), ("3 pages", 2000),
+     ("30 minutes", 6000), ("2,000 characters", 500)],
+)  # fmt: skip
+def test_input_lengths_in_words_pages_or_minutes_become_tokens(raw: str, tokens: int) -> None:
+    assert answer("inputlen", raw) == tokens
+
+
+def test_engineering_and_horizon_read_dollars_and_spans() -> None:
+    assert answer("engineering", "$15k") == 15_000
+    assert answer("engineering", "0") == 0
+    assert answer("horizon", "18 months") == 548
+    assert answer("horizon", "2 years") == 730
+    assert "ten years" in refusal("horizon", "20 years")
 
 
 @pytest.mark.parametrize(
@@ -153,7 +176,9 @@ def test_choices_accept_the_button_value_or_its_label_typed_loosely() -> None:
 
 
 def test_a_typed_teacher_name_is_kept_tidy_and_short() -> None:
-    assert answer("teacher", "Claude") == "anthropic"
+    assert answer("teacher", "Claude") == "Claude"
+    assert answer("teacher", "other") == "other"  # the button; the service then asks the name
+    assert answer("teacher", "my-llm $1/$4") == "my-llm $1/$4"
     assert answer("teacher", "  gpt-4o-mini \n") == "gpt-4o-mini"
     assert "type the model's name" in refusal("teacher", " ... ")
     assert "60 characters" in refusal("teacher", "x" * 61)

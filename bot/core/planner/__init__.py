@@ -7,6 +7,7 @@ functions.
 """
 
 from bot.core.planner.errors import AnswerError, ProfileError
+from bot.core.planner.html import render_html
 from bot.core.planner.plan import Plan
 from bot.core.planner.profile import PlanProfile, clean_draft, next_question
 from bot.core.planner.questions import (
@@ -36,5 +37,6 @@ __all__ = [
     "next_question",
     "parse_answer",
     "render_document",
+    "render_html",
     "render_summary",
 ]

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.core.planner.alternatives import Weighing
+    from bot.core.planner.costs import CostEstimate
+    from bot.core.planner.reading import PromptFacts
 
 
 class Verdict(StrEnum):
     DISTILL = "distill"
     DISTILL_WITH_FALLBACK = "distill_with_fallback"
+    # Another row of the alternatives table wins: don't distill (yet).
     KEEP_TEACHER = "keep_teacher"
 
 
@@ -29,40 +35,8 @@ class Mode(StrEnum):
 
 
 @dataclass(frozen=True)
-class CostEstimate:
-    """Money in US dollars, exact Decimals, so every line of the arithmetic can be checked.
-
-    dataset_cost = examples × teacher_cost_per_call
-    daily_savings = calls_per_day × (teacher_cost_per_call − student_cost_per_call)
-    break_even_days = dataset_cost / daily_savings (None when nothing is saved)
-    """
-
-    prompt_tokens: int
-    input_tokens: int
-    output_tokens: int
-    teacher_input_usd_per_m: Decimal
-    teacher_output_usd_per_m: Decimal
-    student_usd_per_m: Decimal
-    teacher_cost_per_call: Decimal
-    student_cost_per_call: Decimal
-    examples: int
-    dataset_cost: Decimal
-    calls_per_day: int
-    daily_savings: Decimal
-    break_even_days: Decimal | None
-    project_cost: Decimal
-    payback_days_with_project: Decimal | None
-    assumptions: tuple[str, ...]
-    target_notes: tuple[str, ...]
-
-    @property
-    def annual_savings(self) -> Decimal:
-        return self.daily_savings * 365
-
-
-@dataclass(frozen=True)
 class LatencyEstimate:
-    """Rough per-call time in milliseconds, from the output length and a speed per size."""
+    """Rough per-call time in milliseconds, from the input and output lengths."""
 
     teacher_ms: int
     student_ms: int
@@ -82,7 +56,9 @@ class Risk:
 
 @dataclass(frozen=True)
 class Plan:
+    title: str
     prompt_excerpt: str
+    facts: PromptFacts
     verdict: Verdict
     verdict_reason: str
     regime: Regime
@@ -103,6 +79,7 @@ class Plan:
     evaluation: tuple[str, ...]
     evaluation_summary: str
     cost: CostEstimate
+    weighing: Weighing
     latency: LatencyEstimate
     risks: tuple[Risk, ...]
     terms: str

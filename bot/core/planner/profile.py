@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 from bot.core.planner.choices import (
     LogitsAccess,
@@ -21,7 +22,14 @@ from bot.core.planner.choices import (
     TraceAccess,
 )
 from bot.core.planner.errors import AnswerError, ProfileError
-from bot.core.planner.quantities import MAX_CALLS_PER_DAY, MAX_LATENCY_MS, MAX_USD_PER_1K_CALLS
+from bot.core.planner.quantities import (
+    MAX_CALLS_PER_DAY,
+    MAX_ENGINEERING_USD,
+    MAX_HORIZON_DAYS,
+    MAX_INPUT_TOKENS,
+    MAX_LATENCY_MS,
+    MAX_USD_PER_1K_CALLS,
+)
 from bot.core.planner.questions import (
     QUESTIONS,
     AnswerValue,
@@ -30,6 +38,8 @@ from bot.core.planner.questions import (
     parse_prompt,
     parse_teacher_name,
 )
+from bot.core.planner.reading import PromptFacts, read_prompt
+from bot.core.planner.teachers import TYPE_NAME, resolve_teacher
 
 
 @dataclass(frozen=True)
@@ -47,6 +57,14 @@ class PlanProfile:
     preference_data: PreferenceData
     privacy: Privacy
     teacher: str
+    input_tokens: int = 300
+    engineering_usd: int = 10_000
+    horizon_days: int = 365
+
+    @cached_property
+    def facts(self) -> PromptFacts:
+        """What the prompt itself says (languages, fields, lengths, examples)."""
+        return read_prompt(self.prompt)
 
     def __post_init__(self) -> None:
         if not 1 <= self.calls_per_day <= MAX_CALLS_PER_DAY:
@@ -72,6 +90,9 @@ class PlanProfile:
             "prefs": self.preference_data.value,
             "privacy": self.privacy.value,
             "teacher": self.teacher,
+            "inputlen": self.input_tokens,
+            "engineering": self.engineering_usd,
+            "horizon": self.horizon_days,
         }
 
     @classmethod
@@ -79,7 +100,8 @@ class PlanProfile:
         """The profile from its JSON form; `ProfileError` if anything is missing or corrupt."""
         if not isinstance(data, Mapping):
             raise ProfileError(f"expected a mapping, got {type(data).__name__}")
-        answers = {question.key: _stored_answer(question, data) for question in QUESTIONS}
+        stored = {**implied_answers(clean_draft(data)), **data}
+        answers = {question.key: _stored_answer(question, stored) for question in QUESTIONS}
         latency, cost = answers["latency"], answers["cost"]
         return cls(
             prompt=str(answers["prompt"]),
@@ -93,6 +115,9 @@ class PlanProfile:
             preference_data=PreferenceData(str(answers["prefs"])),
             privacy=Privacy(str(answers["privacy"])),
             teacher=str(answers["teacher"]),
+            input_tokens=int(_number(answers["inputlen"])),
+            engineering_usd=int(_number(answers["engineering"])),
+            horizon_days=int(_number(answers["horizon"])),
         )
 
 
@@ -112,12 +137,54 @@ def clean_draft(data: object) -> dict[str, AnswerValue]:
 
 
 def next_question(draft: object) -> Question | None:
-    """The first question a draft has no valid answer for; None when the profile is complete."""
+    """The first question neither answered nor implied; None when the profile is complete."""
     answered = clean_draft(draft)
+    known = {**implied_answers(answered), **answered}
     for question in QUESTIONS:
-        if question.key not in answered:
+        if question.key not in known:
             return question
     return None
+
+
+def implied_answers(draft: Mapping[str, AnswerValue]) -> dict[str, AnswerValue]:
+    """Answers the draft already gives without asking: read from the prompt or the teacher.
+
+    The output kind and input length come from the prompt when it states them; what the
+    teacher's API exposes (log-probs, visible reasoning) from the price table when the
+    model is a known hosted one; reasoning and preference questions only matter for the
+    outputs they shape.
+    """
+    implied: dict[str, AnswerValue] = {}
+    prompt = draft.get("prompt")
+    if isinstance(prompt, str):
+        facts = read_prompt(prompt)
+        if facts.output_kind is not None:
+            implied["output"] = facts.output_kind.value
+        if facts.input_tokens is not None:
+            implied["inputlen"] = min(facts.input_tokens, MAX_INPUT_TOKENS)
+    kind = draft.get("output", implied.get("output"))
+    teacher_answer = draft.get("teacher")
+    teacher = resolve_teacher(teacher_answer) if isinstance(teacher_answer, str) else None
+    if teacher is not None and teacher.known and not teacher.open_weights:
+        implied["logprobs"] = teacher.api_logits.value
+    if kind is not None and kind != OutputKind.REASONING.value:
+        implied["reasoning"] = TraceAccess.HIDDEN.value
+    elif teacher is not None and teacher.known:
+        assert teacher.model is not None
+        hidden = teacher.model.reasoning_hidden
+        implied["reasoning"] = (TraceAccess.HIDDEN if hidden else TraceAccess.VISIBLE).value
+    if kind is not None and kind not in {OutputKind.STYLE.value, OutputKind.CHAT.value}:
+        implied["prefs"] = PreferenceData.NONE.value
+    return implied
+
+
+def progress(draft: object) -> tuple[int, int]:
+    """(number of the question asked now, questions in all) as far as the draft tells."""
+    answered = clean_draft(draft)
+    known = {**implied_answers(answered), **answered}
+    asked = sum(1 for question in QUESTIONS if question.key in answered)
+    remaining = sum(1 for question in QUESTIONS if question.key not in known)
+    return asked + 1, asked + remaining
 
 
 def check_stored(question: Question, value: object) -> AnswerValue:
@@ -127,7 +194,7 @@ def check_stored(question: Question, value: object) -> AnswerValue:
             if isinstance(value, str) and parse_prompt(value) == value:
                 return value
         elif question.kind is QuestionKind.CHOICE:
-            if isinstance(value, str):
+            if isinstance(value, str) and not (question.accepts_typed and value == TYPE_NAME):
                 if value in {option.value for option in question.options}:
                     return value
                 if question.accepts_typed and parse_teacher_name(value) == value:
@@ -151,6 +218,12 @@ def _checked_number(key: str, value: object) -> AnswerValue:
         return value
     if key == "cost" and math.isfinite(value) and 0 < value <= MAX_USD_PER_1K_CALLS:
         return float(value)
+    if key == "inputlen" and isinstance(value, int) and 1 <= value <= MAX_INPUT_TOKENS:
+        return value
+    if key == "engineering" and isinstance(value, int) and 0 <= value <= MAX_ENGINEERING_USD:
+        return value
+    if key == "horizon" and isinstance(value, int) and 1 <= value <= MAX_HORIZON_DAYS:
+        return value
     raise ProfileError(f"{key!r} is out of range")
 
 

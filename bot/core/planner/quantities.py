@@ -212,3 +212,68 @@ def _to_decimal(number: str) -> Decimal:
         return Decimal(digits)
     except InvalidOperation as error:  # the regex should make this unreachable
         raise AnswerError("I couldn't read that number.") from error
+
+
+MAX_INPUT_TOKENS = 2_000_000
+MAX_ENGINEERING_USD = 10_000_000
+MAX_HORIZON_DAYS = 3_650
+
+_LENGTH = re.compile(
+    rf"(?P<number>{_NUMBER})\s*(?P<scale>k|thousand)?\s*"
+    r"(?P<unit>tokens?|words?|pages?|characters?|chars?|minutes?|mins?)?(?![a-z0-9])",
+    re.IGNORECASE | re.ASCII,
+)
+
+
+def parse_input_tokens(raw: str) -> int:
+    """Input tokens per call from "300", "1,200 words", "8k tokens", "3 pages", "30 minutes"."""
+    text = _bounded(raw, example="300 tokens, 1,200 words or 3 pages")
+    match = _single_number(_LENGTH, text, example="300 tokens, 1,200 words or 3 pages")
+    amount = _to_decimal(match.group("number")) * (1000 if match.group("scale") else 1)
+    unit = (match.group("unit") or "tokens").lower()
+    # Documented estimates (see bot.core.planner.reading): 0.75 words a token, 4 characters
+    # a token, 500 words a page, 150 spoken words a minute.
+    per_unit = {"t": Decimal(1), "w": Decimal(4) / 3, "p": Decimal(2000) / 3,
+                "c": Decimal(1) / 4, "m": Decimal(200)}[unit[0]]  # fmt: skip
+    tokens = (amount * per_unit).to_integral_value(rounding=ROUND_HALF_UP)
+    if tokens < 1:
+        raise AnswerError("An input has at least one token; give its length, e.g. 300 tokens.")
+    if tokens > MAX_INPUT_TOKENS:
+        raise AnswerError(f"That is over {MAX_INPUT_TOKENS:,} tokens a call; please check.")
+    return int(tokens)
+
+
+def parse_usd_amount(raw: str) -> int:
+    """A one-off amount in whole US dollars from "$10k", "15,000", "0"."""
+    text = _bounded(raw, example="$10k or 15,000")
+    if _OTHER_CURRENCY.search(text):
+        raise AnswerError("Please give the amount in US dollars, e.g. $10k.")
+    match = _single_number(_COUNT, text.replace("$", " "), example="$10k or 15,000")
+    scale = Decimal(_SCALES[match.group("scale").lower()]) if match.group("scale") else Decimal(1)
+    amount = _to_decimal(match.group("number")) * scale
+    if amount > MAX_ENGINEERING_USD:
+        raise AnswerError(f"That is over ${MAX_ENGINEERING_USD:,}; please check.")
+    return int(amount.to_integral_value(rounding=ROUND_HALF_UP))
+
+
+_SPAN = re.compile(
+    rf"(?P<number>{_NUMBER})\s*(?P<unit>days?|d|weeks?|w|months?|mo|years?|yrs?|y)?(?![a-z0-9])",
+    re.IGNORECASE | re.ASCII,
+)
+
+
+def parse_horizon_days(raw: str) -> int:
+    """A payback horizon in days from "1 year", "18 months", "90 days", "365"."""
+    text = _bounded(raw, example="1 year, 18 months or 90 days")
+    match = _single_number(_SPAN, text, example="1 year, 18 months or 90 days")
+    amount = _to_decimal(match.group("number"))
+    unit = (match.group("unit") or "d").lower()
+    per_unit = {"d": Decimal(1), "w": Decimal(7), "m": Decimal(365) / 12, "y": Decimal(365)}[
+        unit[0]
+    ]
+    days = (amount * per_unit).to_integral_value(rounding=ROUND_HALF_UP)
+    if days < 1:
+        raise AnswerError("Give at least one day, e.g. 1 year.")
+    if days > MAX_HORIZON_DAYS:
+        raise AnswerError("That is over ten years; prices change long before. Try 1 or 2 years.")
+    return int(days)

@@ -24,16 +24,23 @@ from bot.core.planner.choices import (
 from bot.core.planner.errors import AnswerError
 from bot.core.planner.quantities import (
     parse_calls_per_day,
+    parse_horizon_days,
+    parse_input_tokens,
     parse_latency_ms,
+    parse_usd_amount,
     parse_usd_per_1k_calls,
 )
-from bot.core.planner.teachers import CATALOG
+from bot.core.planner.teachers import TEACHER_BUTTONS, TYPE_NAME
 
 AnswerValue = str | int | float | None
 
 PROMPT_MAX_CHARS = 2000
 PROMPT_MIN_CHARS = 10
 TEACHER_NAME_MAX_CHARS = 60
+ASK_FOR_NAME = (
+    "Type the model's name, e.g. gpt-4o-mini, claude-haiku-4.5 or Llama-3.1-70B "
+    "(add prices per 1M input/output tokens to use your own, e.g. 'my-model $1/$4')."
+)
 
 
 class QuestionKind(StrEnum):
@@ -63,8 +70,9 @@ class Question:
 QUESTIONS: tuple[Question, ...] = (
     Question(
         "prompt",
-        f"Paste the prompt you want to distill, or describe what it does "
-        f"(up to {PROMPT_MAX_CHARS:,} characters).",
+        f"Paste the prompt you want to distill (up to {PROMPT_MAX_CHARS:,} characters). "
+        "I'll read what it says (languages, output fields, input length, examples) and "
+        "ask only for what it doesn't.",
         QuestionKind.TEXT,
     ),
     Question(
@@ -77,6 +85,18 @@ QUESTIONS: tuple[Question, ...] = (
             Option("Short answer + reasoning", OutputKind.REASONING),
             Option("Free text, style matters", OutputKind.STYLE),
             Option("A multi-turn chat", OutputKind.CHAT),
+        ),
+    ),
+    Question(
+        "inputlen",
+        "How long is a typical input (the text your prompt is applied to)? Tap one or type "
+        "it, e.g. 1,200 words, 8k tokens, 3 pages.",
+        QuestionKind.NUMBER,
+        (
+            Option("Sentence ~50", "50"),
+            Option("Paragraph ~300", "300"),
+            Option("Page ~700", "700"),
+            Option("Long doc ~5k", "5000"),
         ),
     ),
     Question(
@@ -126,13 +146,12 @@ QUESTIONS: tuple[Question, ...] = (
         ),
     ),
     Question(
-        "reasoning",
-        "Can you see the teacher's reasoning (in its answer or a reasoning field)?",
+        "teacher",
+        "Which model runs the prompt today? Tap one, or type its name; add your own prices "
+        "per 1M input/output tokens if you like, e.g. 'my-model $1/$4'.",
         QuestionKind.CHOICE,
-        (
-            Option("Yes, I can see it", TraceAccess.VISIBLE),
-            Option("No, only the answer", TraceAccess.HIDDEN),
-        ),
+        tuple(Option(label, value) for label, value in TEACHER_BUTTONS),
+        accepts_typed=True,
     ),
     Question(
         "logprobs",
@@ -142,6 +161,15 @@ QUESTIONS: tuple[Question, ...] = (
             Option("No", LogitsAccess.NONE),
             Option("Top-k log-probs (API)", LogitsAccess.TOP_K),
             Option("Full logits (own weights)", LogitsAccess.FULL),
+        ),
+    ),
+    Question(
+        "reasoning",
+        "Can you see the teacher's reasoning (in its answer or a reasoning field)?",
+        QuestionKind.CHOICE,
+        (
+            Option("Yes, I can see it", TraceAccess.VISIBLE),
+            Option("No, only the answer", TraceAccess.HIDDEN),
         ),
     ),
     Question(
@@ -165,11 +193,25 @@ QUESTIONS: tuple[Question, ...] = (
         ),
     ),
     Question(
-        "teacher",
-        "Which model runs the prompt today? Tap one or type its name.",
-        QuestionKind.CHOICE,
-        tuple(Option(info.button_label, family.value) for family, info in CATALOG.items()),
-        accepts_typed=True,
+        "engineering",
+        "What would the switch cost in people's time, once (data, training, evaluation, "
+        "serving)? Tap one or type it in US dollars, e.g. $15k.",
+        QuestionKind.NUMBER,
+        (
+            Option("$3k", "3000"),
+            Option("$10k", "10000"),
+            Option("$30k", "30000"),
+        ),
+    ),
+    Question(
+        "horizon",
+        "Within how long must a switch pay for itself? Tap one or type it (e.g. 18 months).",
+        QuestionKind.NUMBER,
+        (
+            Option("6 months", "182"),
+            Option("1 year", "365"),
+            Option("2 years", "730"),
+        ),
     ),
 )
 
@@ -202,8 +244,10 @@ def parse_prompt(raw: str) -> str:
 
 
 def parse_teacher_name(raw: str) -> str:
-    """A typed teacher name: one line, printable, short."""
+    """A typed teacher name: one line, printable, short; "other" alone is not a name."""
     name = " ".join(clean_text(raw).split())
+    if name.casefold() in {TYPE_NAME, "other (type its name)", "other model"}:
+        raise AnswerError(ASK_FOR_NAME)
     if not any(char.isalnum() for char in name):
         raise AnswerError("Tap one of the buttons or type the model's name, e.g. gpt-4o-mini.")
     if len(name) > TEACHER_NAME_MAX_CHARS:
@@ -234,6 +278,9 @@ def _parse_choice(question: Question, raw: str) -> str:
 
 
 _NUMBER_PARSERS: dict[str, Callable[[str], AnswerValue]] = {
+    "inputlen": parse_input_tokens,
+    "engineering": parse_usd_amount,
+    "horizon": parse_horizon_days,
     "volume": parse_calls_per_day,
     "latency": parse_latency_ms,
     "cost": parse_usd_per_1k_calls,

@@ -5,10 +5,21 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal
 
-from bot.core.planner.costs import usd
-from bot.core.planner.plan import CostEstimate, Plan, Regime, Verdict
+from bot.core.planner.alternatives import RISK_WORDS, Alternative, Weighing
+from bot.core.planner.costs import (
+    EPOCHS,
+    PEAK_FACTOR,
+    TRAINING_RUNS,
+    CostEstimate,
+    days_text,
+    exact,
+    usd,
+)
+from bot.core.planner.plan import Plan, Regime, Verdict
+from bot.core.planner.prices import PRICES
 from bot.core.planner.profile import PlanProfile
 from bot.core.planner.questions import QUESTIONS, QUESTIONS_BY_KEY, AnswerValue, QuestionKind
+from bot.core.planner.reading import fact_lines
 from drops.markdown import code_block, escape_markdown
 
 # Telegram allows 4096 characters a message; the rest is headroom for the conversion of
@@ -24,61 +35,77 @@ REGIME_TITLES = {
 VERDICT_TITLES = {
     Verdict.DISTILL: "Distill",
     Verdict.DISTILL_WITH_FALLBACK: "Distill, with the teacher as fallback",
-    Verdict.KEEP_TEACHER: "Keep the teacher for now",
+    Verdict.KEEP_TEACHER: "Don't distill (yet)",
 }
 _ANSWER_TITLES = {
     "prompt": "Prompt",
     "output": "Output",
+    "inputlen": "Input per call",
     "volume": "Calls a day",
     "latency": "Latency target",
     "cost": "Cost target",
     "quality": "Quality bar",
-    "reasoning": "Teacher's reasoning",
+    "teacher": "Teacher today",
     "logprobs": "Log-probabilities",
+    "reasoning": "Teacher's reasoning",
     "prefs": "Preference judgments",
     "privacy": "Data leaving the company",
-    "teacher": "Teacher today",
+    "engineering": "Engineering, once",
+    "horizon": "Payback horizon",
 }
 
 
 def render_summary(plan: Plan) -> str:
     """The chat message: every decision in a line or two, at most `SUMMARY_LIMIT` characters."""
-    cost = plan.cost
     lines = [
-        f"**Distillation plan** for: {escape_markdown(plan.prompt_excerpt)}",
+        f"**Distillation plan: {escape_markdown(plan.title)}**",
         "",
         f"**{VERDICT_TITLES[plan.verdict]}.** {plan.verdict_reason}",
         "",
-        f"**Regime:** {REGIME_TITLES[plan.regime]}, {plan.mode.value}.",
-        *(f"- {reason}" for reason in plan.reasons),
+        f"**Payback:** {_payback_line(plan.cost)}",
+        "**Options compared** (per 1,000 calls · one-off · total over "
+        f"{plan.cost.horizon_days:,} days):",
+        *(_option_line(row, plan.weighing) for row in plan.weighing.rows if row.available),
         "",
-        f"**Teacher → student:** {plan.teacher_name}, {plan.teacher_size} → "
-        f"{plan.student_size}, e.g. {plan.student_candidates}.",
+        f"**Regime:** {REGIME_TITLES[plan.regime]}, {plan.mode.value}.",
+        f"**Teacher → student:** {plan.teacher_name} → {plan.student_size}, e.g. "
+        f"{plan.student_candidates}.",
         f"**Data:** {plan.examples:,} teacher calls on {plan.real_inputs:,} real inputs. "
         f"{plan.generation_headline}",
-        f"**Loss:** {' '.join(plan.loss)}",
         f"**Evaluate:** {plan.evaluation_summary}",
-        f"**Cost:** {_cost_line(cost)}",
         f"**Risks:** {'; '.join(risk.title for risk in plan.risks)}.",
         f"**Terms:** {plan.terms} {DISCLAIMER}",
         "",
-        "The full plan, with the arithmetic and every assumption, is in the document.",
+        "The full plan, with the arithmetic and every assumption, is in the documents "
+        "(Markdown, and HTML for a phone).",
     ]
     return _fit("\n".join(lines), SUMMARY_LIMIT)
 
 
 def render_document(plan: Plan, profile: PlanProfile) -> str:
     """The full plan as a Markdown document, sections in the order a practitioner reads them."""
+    cost = plan.cost
     sections = [
-        "# Distillation plan",
-        "Built by explicit rules from your answers (no model involved). Every number rests on "
-        "the assumptions listed under Cost; replace them with your own.",
+        f"# Distillation plan: {escape_markdown(plan.title)}",
+        "Built by explicit rules from your prompt and answers (no model involved). Every "
+        f"number rests on the prices and assumptions listed under Cost (price table checked "
+        f"{PRICES.checked}); replace them with your own.",
         "## Your prompt",
         code_block(profile.prompt),
+        "### What I read from it",
+        _bullets(escape_markdown(line) for line in fact_lines(plan.facts)),
         "## Your answers",
         _bullets(_answer_lines(profile)),
         "## Verdict",
         f"**{VERDICT_TITLES[plan.verdict]}.** {plan.verdict_reason}",
+        f"**Payback:** {_payback_line(cost)}",
+        "## Options side by side",
+        alternatives_table(plan.weighing, cost.horizon_days),
+        f"**Recommended: {escape_markdown(plan.weighing.chosen.name)}** — {plan.weighing.why}.",
+        _bullets(
+            f"{escape_markdown(row.name)}: {escape_markdown(row.note)}."
+            for row in plan.weighing.rows
+        ),
         f"## Regime: {REGIME_TITLES[plan.regime]}, {plan.mode.value}",
         _bullets(plan.reasons),
         "## Teacher and student",
@@ -87,6 +114,7 @@ def render_document(plan: Plan, profile: PlanProfile) -> str:
                 f"Teacher: {plan.teacher_name}, {plan.teacher_size}.",
                 *plan.teacher_notes,
                 f"Student: {plan.student_size}, e.g. {plan.student_candidates}.",
+                *plan.latency.notes,
                 *plan.student_notes,
             )
         ),
@@ -96,12 +124,26 @@ def render_document(plan: Plan, profile: PlanProfile) -> str:
         _bullets(plan.loss),
         "## Evaluation",
         _bullets(plan.evaluation),
-        "## Cost estimate",
-        _bullets(_cost_summary(plan.cost)),
-        "### Arithmetic",
-        _bullets(arithmetic_lines(plan.cost)),
-        "### Assumptions",
-        _bullets(plan.cost.assumptions),
+        "## Cost",
+        _bullets(_cost_summary(cost)),
+        "### The teacher today",
+        _bullets(cost.teacher.lines),
+        f"### Serving the student: {cost.hosting.choice}",
+        _bullets(cost.hosting.lines),
+        "### One-off costs",
+        _bullets(
+            (
+                *cost.data_lines,
+                *cost.training_lines,
+                f"Engineering (your answer): {usd(cost.engineering_usd)}.",
+                f"One-off = {exact(cost.data_usd)} + {exact(cost.training_usd)} + "
+                f"{exact(cost.engineering_usd)} = {exact(cost.one_off_usd)}.",
+            )
+        ),
+        "### Payback",
+        _bullets(arithmetic_lines(cost)),
+        "### Assumptions and sources",
+        _bullets(_assumptions(plan)),
         "## Latency",
         _bullets(_latency_lines(plan)),
         "## Risks",
@@ -112,52 +154,104 @@ def render_document(plan: Plan, profile: PlanProfile) -> str:
     return "\n\n".join(sections) + "\n"
 
 
+def alternatives_table(weighing: Weighing, horizon_days: int) -> str:
+    """The options as one Markdown table; unavailable ones stay in it, marked."""
+    header = (
+        f"| Option | per 1,000 calls | one-off | total over {horizon_days:,} days | latency "
+        "| quality risk | effort | meets targets |\n|---|---|---|---|---|---|---|---|"
+    )
+    rows = []
+    for row in weighing.rows:
+        chosen = " ✅" if row is weighing.chosen else ""
+        if not row.available:
+            rows.append(
+                f"| {escape_markdown(row.name)} | n/a | n/a | n/a | – | "
+                f"{RISK_WORDS[row.risk]} | {row.effort} | not available |"
+            )
+            continue
+        meets = "yes" if not row.misses else "misses " + ", ".join(row.misses)
+        rows.append(
+            f"| {escape_markdown(row.name)}{chosen} | {usd(row.per_1k, 3)} | {usd(row.one_off)} "
+            f"| {usd(row.horizon_total)} | ~{row.latency_ms:,} ms | {RISK_WORDS[row.risk]} "
+            f"| {row.effort} | {meets} |"
+        )
+    return "\n".join([header, *rows])
+
+
 def arithmetic_lines(cost: CostEstimate) -> tuple[str, ...]:
-    """Each formula with the numbers put in, so a reader can redo it on a calculator."""
-    teacher, student = _exact(cost.teacher_cost_per_call), _exact(cost.student_cost_per_call)
+    """The payback, step by step, so a reader can redo it on a calculator."""
     lines = [
-        f"Teacher per call = ({cost.prompt_tokens:,} + {cost.input_tokens:,}) tokens × "
-        f"${cost.teacher_input_usd_per_m}/1M + {cost.output_tokens:,} tokens × "
-        f"${cost.teacher_output_usd_per_m}/1M = {teacher}.",
-        f"Student per call = ({cost.input_tokens:,} + {cost.output_tokens:,}) tokens × "
-        f"${cost.student_usd_per_m}/1M = {student}.",
-        f"Data set = {cost.examples:,} examples × {teacher} = {_exact(cost.dataset_cost)}.",
-        f"Daily savings = {cost.calls_per_day:,} calls × ({teacher} − {student}) = "
-        f"{_exact(cost.daily_savings)}.",
+        f"Daily savings = teacher {exact(cost.teacher.daily_usd)} − student "
+        f"{exact(cost.hosting.daily_usd)} = {exact(cost.daily_savings)}.",
     ]
-    if cost.break_even_days is None or cost.payback_days_with_project is None:
-        lines.append("Break-even: never, because the student saves nothing per call.")
+    payback = cost.payback_days
+    if payback is None:
+        lines.append("Payback: never, because serving the student saves nothing per day.")
     else:
-        lines += [
-            f"Break-even = {_exact(cost.dataset_cost)} ÷ {_exact(cost.daily_savings)} = "
-            f"{_days(cost.break_even_days)}.",
-            f"With the project cost = ({_exact(cost.dataset_cost)} + {usd(cost.project_cost)}) ÷ "
-            f"{_exact(cost.daily_savings)} = {_days(cost.payback_days_with_project)}.",
-        ]
+        within = "within" if cost.pays_back_in_horizon else "past"
+        lines.append(
+            f"Payback = {exact(cost.one_off_usd)} ÷ {exact(cost.daily_savings)} = "
+            f"{days_text(payback)}, {within} your {cost.horizon_days:,}-day horizon."
+        )
     return tuple(lines)
 
 
-def _cost_line(cost: CostEstimate) -> str:
-    line = (
-        f"data set {usd(cost.dataset_cost)} ({cost.examples:,} × "
-        f"{usd(cost.teacher_cost_per_call, 3)}); "
+def _payback_line(cost: CostEstimate) -> str:
+    parts = (
+        f"one-off {usd(cost.one_off_usd)} (data {usd(cost.data_usd)} + training "
+        f"{usd(cost.training_usd)} + engineering {usd(cost.engineering_usd)}); teacher "
+        f"{usd(cost.teacher.daily_usd)} a day vs student {usd(cost.hosting.daily_usd)} a day "
+        f"({cost.hosting.choice})"
     )
-    if cost.break_even_days is None or cost.payback_days_with_project is None:
-        return line + "the student saves nothing per call at these prices."
-    return line + (
-        f"saves {usd(cost.daily_savings)} a day; break-even in {_days(cost.break_even_days)} "
-        f"({_days(cost.payback_days_with_project)} counting the assumed "
-        f"{usd(cost.project_cost)} project cost)."
+    payback = cost.payback_days
+    if payback is None:
+        return f"never — {parts}."
+    return f"{days_text(payback)} — {parts}."
+
+
+def _option_line(row: Alternative, weighing: Weighing) -> str:
+    mark = "✅ " if row is weighing.chosen else ""
+    misses = f" (misses {', '.join(row.misses)})" if row.misses else ""
+    return (
+        f"- {mark}{escape_markdown(row.name)}: {usd(row.per_1k, 3)} · {usd(row.one_off)} · "
+        f"{usd(row.horizon_total)}{misses}"
     )
 
 
 def _cost_summary(cost: CostEstimate) -> tuple[str, ...]:
+    teacher_1k = cost.teacher.daily_usd / cost.calls_per_day * 1000
+    batching = (
+        f" (an always-on node; {usd(cost.teacher.per_call * 1000, 3)} if it were kept busy)"
+        if cost.teacher.self_hosted
+        else ""
+    )
     return (
-        f"Teacher: {usd(cost.teacher_cost_per_call * 1000)} per 1,000 calls; student: "
-        f"{usd(cost.student_cost_per_call * 1000)} per 1,000 calls.",
-        f"Data set: {usd(cost.dataset_cost)}; savings: {usd(cost.daily_savings)} a day, "
+        f"Teacher: {usd(teacher_1k, 3)} per 1,000 calls, {usd(cost.teacher.daily_usd)} a "
+        f"day{batching}.",
+        f"Student: {usd(cost.student_cost_per_call * 1000, 3)} per 1,000 calls, "
+        f"{usd(cost.hosting.daily_usd)} a day ({cost.hosting.choice}).",
+        f"One-off: {usd(cost.one_off_usd)}; savings {usd(cost.daily_savings)} a day, "
         f"{usd(cost.annual_savings)} a year.",
-        *cost.target_notes,
+    )
+
+
+def _assumptions(plan: Plan) -> tuple[str, ...]:
+    cost = plan.cost
+    facts = plan.facts
+    return (
+        f"Tokens per call: {cost.prompt_tokens:,} prompt (estimated from your prompt's text: "
+        f"~4 characters a token for English, see the note) + {cost.input_tokens:,} input + "
+        f"{cost.output_tokens:,} output.",
+        "Token counts are an estimate, not a tokenizer: ~0.75 words or ~4 characters a token "
+        "for English prose (±15%), more for other languages; count your own logs' usage "
+        "fields to replace it.",
+        *((f"Input length: {escape_markdown(facts.input_basis)}.",) if facts.input_basis else ()),
+        "The student is trained without the instruction prompt: it has learned the task.",
+        f"Machines are sized for peak traffic at {PEAK_FACTOR}× the daily average; training "
+        f"runs {EPOCHS} epochs, {TRAINING_RUNS} runs (a sweep and the final one).",
+        f"Prices: {PRICES.checked} table in the repository (bot/core/planner/prices.yaml), "
+        "each with its source; serving and training speeds are planning assumptions, not "
+        "measurements.",
     )
 
 
@@ -166,10 +260,10 @@ def _latency_lines(plan: Plan) -> tuple[str, ...]:
     target = "none given" if latency.target_ms is None else f"{latency.target_ms:,} ms"
     return (
         f"Rough time per call: teacher ~{latency.teacher_ms:,} ms, student "
-        f"~{latency.student_ms:,} ms, for ~{plan.cost.output_tokens} output tokens "
-        "(teacher: 0.5 s to first token, then ~50 tokens/s; student speed by size).",
+        f"~{latency.student_ms:,} ms, for ~{plan.cost.input_tokens:,} input and "
+        f"~{plan.cost.output_tokens:,} output tokens (teacher: 0.5 s to first token, then "
+        "~50 tokens/s; student speed by size).",
         f"Your target: {target}.",
-        *latency.notes,
     )
 
 
@@ -191,28 +285,18 @@ def _answer_text(key: str, answers: dict[str, AnswerValue]) -> str:
         return f"{value:,}"
     if key == "latency":
         return f"{value:,} ms"
+    if key == "inputlen":
+        return f"~{value:,} tokens"
+    if key == "engineering":
+        return usd(Decimal(str(value)))
+    if key == "horizon":
+        return f"{value:,} days"
     if key == "cost":
         return f"{usd(Decimal(str(value)))} per 1,000 calls"
     for option in QUESTIONS_BY_KEY[key].options:
         if option.value == value:
             return option.label
     return escape_markdown(str(value))
-
-
-def _exact(amount: Decimal) -> str:
-    """Dollars with every digit the arithmetic produced, rounded only past 8 places."""
-    rounded = amount.quantize(Decimal("0.00000001")).normalize()
-    sign = "−" if rounded < 0 else ""
-    return f"{sign}${abs(rounded):,f}"
-
-
-def _days(days: Decimal) -> str:
-    if days < 10:
-        return f"{days:.1f} days"
-    if days <= 730:
-        return f"{days:,.0f} days"
-    years = days / 365
-    return f"{years:.1f} years" if years < 10 else f"{years:,.0f} years"
 
 
 def _bullets(items: Iterable[str]) -> str:

@@ -72,6 +72,34 @@ CAPACITY_GAP = Risk(
 )
 
 
+RARE_CLASSES = Risk(
+    "Rare classes",
+    "A class seen in 1% of traffic gets ~100 of 10,000 examples and is the first a student "
+    "drops: oversample it from the logs (or have the teacher write inputs for it), report "
+    "recall per class, and keep rare-class cases in the regression set.",
+)
+DRIFT = Risk(
+    "Drift after the switch",
+    "Inputs change (new products, new phrasing) and a frozen student doesn't: keep comparing "
+    "1% of traffic with the teacher, alert when agreement drops 2 points, and retrain on "
+    "fresh logs every quarter or on alert.",
+)
+
+
+def language_coverage(languages: tuple[str, ...], *, writes_text: bool = True) -> Risk:
+    check = (
+        "check that the student answers in the input's language"
+        if writes_text
+        else "keep hard cases in every language in the regression set"
+    )
+    return Risk(
+        "Language coverage",
+        f"Traffic in {', '.join(languages)} is rarely balanced: a language with few examples "
+        f"quietly gets worse. Stratify the data by language, gate each language on its own, "
+        f"and {check}.",
+    )
+
+
 def tokenizer_mismatch(setup: TeacherSetup) -> Risk:
     if setup.token_level_kd:
         advice = (
@@ -108,6 +136,16 @@ def risks_for(
         risks.append(JUDGE_BIAS)
     if regime is Regime.TRACES:
         risks.append(CAPACITY_GAP)
+    if profile.output_kind is OutputKind.LABEL:
+        risks.append(RARE_CLASSES)
+    if profile.facts.multilingual:
+        risks.append(
+            language_coverage(
+                profile.facts.languages,
+                writes_text=profile.output_kind is not OutputKind.LABEL,
+            )
+        )
+    risks.append(DRIFT)
     if profile.privacy is not Privacy.HOSTED_OK:
         risks.append(PERSONAL_DATA)
     return tuple(risks)

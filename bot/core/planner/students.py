@@ -11,6 +11,7 @@ from decimal import Decimal
 from enum import IntEnum
 
 from bot.core.planner.choices import OutputKind, QualityBar
+from bot.core.planner.prices import PRICES
 
 
 class StudentSize(IntEnum):
@@ -24,38 +25,67 @@ class StudentSize(IntEnum):
 
 @dataclass(frozen=True)
 class StudentInfo:
+    """A size class: example models, speed per call, and what serving and training it takes.
+
+    Throughputs are planning assumptions for batched serving (vLLM-style for decoders) and
+    for fine-tuning on one H100, not measurements; the plan prints them.
+    """
+
     size: str
     candidates: str
-    usd_per_m_tokens: Decimal
+    serverless_usd_per_m: Decimal
     first_token_ms: int
     ms_per_output_token: int
+    machine: str  # dedicated serving: a machine id in prices.yaml
+    prefill_tokens_per_s: int
+    decode_tokens_per_s: int
+    train_tokens_per_s: int
 
 
 STUDENTS: dict[StudentSize, StudentInfo] = {
-    # A classifier head answers in one forward pass: no per-token generation time.
+    # A classifier head answers in one forward pass: no per-token generation time; it is
+    # not offered serverless per token, so it runs on a CPU instance of its own. No host
+    # serves a LoRA on a 0.5–4B base per token today (prices.yaml, `serverless`), so those
+    # run on an L4 of their own; 7–8B adapters can be served per token.
     StudentSize.ENCODER: StudentInfo(
         "0.1–0.4B encoder classifier",
         "ModernBERT-base, DeBERTa-v3-base (or -large)",
-        Decimal("0.02"), 20, 0,
+        Decimal(0), 20, 0, "cpu", 3_000, 0, 40_000,
     ),
     StudentSize.SMALL: StudentInfo(
         "0.5–1.5B decoder",
         "Qwen2.5-0.5B/1.5B-Instruct, Llama-3.2-1B-Instruct",
-        Decimal("0.05"), 50, 7,
+        PRICES.serverless_small, 50, 7, "l4", 20_000, 1_500, 15_000,
     ),
     StudentSize.MEDIUM: StudentInfo(
         "3–4B decoder",
         "Llama-3.2-3B-Instruct, Phi-3.5-mini-instruct (3.8B)",
-        Decimal("0.10"), 50, 10,
+        PRICES.serverless_small, 50, 10, "l4", 8_000, 700, 7_000,
     ),
     StudentSize.LARGE: StudentInfo(
         "7–8B decoder",
         "Qwen2.5-7B-Instruct, Llama-3.1-8B-Instruct, Mistral-7B-Instruct",
-        Decimal("0.20"), 50, 17,
+        PRICES.serverless_large, 50, 17, "h100", 20_000, 2_500, 4_000,
     ),
 }  # fmt: skip
 
-STUDENT_PRICE_BASIS = "self-hosted or hosted small-model serving rate"
+MULTILINGUAL_CANDIDATES: dict[StudentSize, str] = {
+    StudentSize.ENCODER: "mDeBERTa-v3-base or XLM-RoBERTa-base (multilingual, 512-token inputs)",
+    StudentSize.SMALL: "Qwen2.5-1.5B-Instruct (multilingual), Gemma-3-1B-it",
+    StudentSize.MEDIUM: "Qwen2.5-3B/7B-Instruct, Gemma-3-4B-it (multilingual)",
+    StudentSize.LARGE: "Qwen2.5-7B-Instruct, Llama-3.1-8B-Instruct (both multilingual)",
+}
+LONG_INPUT_ENCODER = "ModernBERT-base/large (8,192-token context)"
+ENCODER_MAX_TOKENS = 512
+LONG_INPUT_TOKENS = 4_000  # a generative student below 3B struggles to use this much context
+
+
+def student_candidates(size: StudentSize, multilingual: bool, input_tokens: int) -> str:
+    if size is StudentSize.ENCODER and input_tokens > ENCODER_MAX_TOKENS and not multilingual:
+        return LONG_INPUT_ENCODER
+    if multilingual:
+        return MULTILINGUAL_CANDIDATES[size]
+    return STUDENTS[size].candidates
 
 
 @dataclass(frozen=True)
@@ -65,6 +95,7 @@ class Workload:
     input_tokens: int
     output_tokens: int
     describes: str
+    output_basis: str = "typical for this output kind"
 
 
 WORKLOADS: dict[OutputKind, Workload] = {
@@ -112,13 +143,21 @@ def base_student_size(kind: OutputKind, quality: QualityBar) -> StudentSize:
     return _BASE_SIZE[kind][quality]
 
 
-def teacher_latency_ms(output_tokens: int) -> int:
-    return TEACHER_FIRST_TOKEN_MS + TEACHER_MS_PER_OUTPUT_TOKEN * output_tokens
+# Reading the input before the first token: a hosted frontier model and a small student,
+# one request at a time (tokens a second).
+TEACHER_PREFILL_TOKENS_PER_S = 20_000
+STUDENT_PREFILL_TOKENS_PER_S = 10_000
 
 
-def student_latency_ms(size: StudentSize, output_tokens: int) -> int:
+def teacher_latency_ms(output_tokens: int, input_tokens: int = 0) -> int:
+    prefill = input_tokens * 1000 // TEACHER_PREFILL_TOKENS_PER_S
+    return TEACHER_FIRST_TOKEN_MS + prefill + TEACHER_MS_PER_OUTPUT_TOKEN * output_tokens
+
+
+def student_latency_ms(size: StudentSize, output_tokens: int, input_tokens: int = 0) -> int:
     info = STUDENTS[size]
-    return info.first_token_ms + info.ms_per_output_token * output_tokens
+    prefill = input_tokens * 1000 // STUDENT_PREFILL_TOKENS_PER_S
+    return info.first_token_ms + prefill + info.ms_per_output_token * output_tokens
 
 
 def fit_to_latency(

@@ -22,7 +22,6 @@ from telegram.ext import (
     filters,
 )
 
-from bot.core.planner import QUESTIONS
 from bot.services import plans
 from bot.services.path import Person
 from bot.telegram import buttons
@@ -69,8 +68,8 @@ async def plan_command(update: Update, context: AppContext) -> None:
         return
     await reply(
         update,
-        f"You have a plan in progress: {conversation.answered} of {len(QUESTIONS)} questions "
-        "answered. Resume it, or start over?",
+        f"You have a plan in progress: {conversation.number - 1} of {conversation.total} "
+        "questions answered. Resume it, or start over?",
         markup=say.resume_keyboard(conversation.conversation_id),
     )
 
@@ -85,7 +84,8 @@ async def cancel_command(update: Update, context: AppContext) -> None:
     cancelled = await services.transaction(plans.cancel, user.id, services.clock())
     await reply(
         update,
-        "Stopped; your answers are discarded. /plan starts a new plan whenever you like."
+        "Cancelled: this plan's answers are discarded, so /plan starts a new one from the "
+        "first question. Your finished plans stay in /plans."
         if cancelled
         else "There's no /plan in progress, so nothing to cancel.",
     )
@@ -115,6 +115,12 @@ async def on_plan_button(update: Update, context: AppContext) -> None:
         await query.answer(text, show_alert=press.refusal == plans.PressRefusal.EXPIRED)
         return
     await query.answer()
+    if press.asks_for_name:  # "Other (type its name)": the next typed message is the name
+        assert conversation is not None
+        with contextlib.suppress(BadRequest):
+            await query.edit_message_reply_markup(None)
+        await reply(update, escape_markdown(say.TYPE_THE_NAME))
+        return
     if press.question is None:  # Resume or Start over: the choice is made, its buttons go
         with contextlib.suppress(BadRequest):
             await query.edit_message_reply_markup(None)
@@ -175,6 +181,12 @@ async def _send_plan(update: Update, context: AppContext, finished: plans.Finish
         filename=finished.filename,
         caption=plan_list.DOCUMENT_CAPTION,
     )
+    await context.bot.send_document(
+        chat.id,
+        finished.html.encode("utf-8"),
+        filename=finished.html_filename,
+        caption=plan_list.HTML_CAPTION,
+    )
     if finished.finished_path:
         await reply(
             update,
@@ -191,7 +203,7 @@ async def _ask(
     assert question is not None
     await reply(
         update,
-        say.question_text(question, intro=intro, before=before),
+        say.question_text(conversation, intro=intro, before=before),
         markup=say.question_keyboard(conversation.conversation_id, question),
     )
 

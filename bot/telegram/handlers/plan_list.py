@@ -15,6 +15,7 @@ from bot.telegram.handlers.common import chat_ref, is_private, reply
 from drops.markdown import escape_markdown
 
 DOCUMENT_CAPTION = "The full plan as a Markdown file. /plans lists your plans; /plan makes another."
+HTML_CAPTION = "The same plan as a web page: opens on a phone, tables and arithmetic included."
 
 
 def handlers() -> list[BaseHandler[Update, AppContext, Any]]:
@@ -82,11 +83,18 @@ async def on_plans_button(update: Update, context: AppContext) -> None:
         await query.answer("That plan isn't available.", show_alert=True)
         return
     await query.answer()
+    filename = plans.document_filename(plan.created_at, zone)
     await context.bot.send_document(
         chat.id,
         plan.document.encode("utf-8"),
-        filename=plans.document_filename(plan.created_at, zone),
+        filename=filename,
         caption=f"{plan.title} — {plans.local_date(plan.created_at, zone)}"[:1024],
+    )
+    await context.bot.send_document(
+        chat.id,
+        plans.html_of(plan).encode("utf-8"),
+        filename=plans.html_filename(filename),
+        caption=HTML_CAPTION,
     )
 
 

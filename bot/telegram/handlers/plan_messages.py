@@ -11,10 +11,12 @@ from decimal import Decimal
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.core.planner import QUESTIONS, Question
-from bot.core.planner.costs import usd
-from bot.core.planner.questions import AnswerValue
-from bot.services.plans import RESUME, START_OVER
+from bot.core.planner import Question
+from bot.core.planner.costs import per_m, usd
+from bot.core.planner.questions import ASK_FOR_NAME, AnswerValue
+from bot.core.planner.reading import fact_lines, read_prompt
+from bot.core.planner.teachers import resolve_teacher
+from bot.services.plans import RESUME, START_OVER, Conversation
 from bot.telegram import buttons
 from drops.markdown import escape_markdown
 
@@ -22,19 +24,24 @@ from drops.markdown import escape_markdown
 ROW_CHARS, ROW_BUTTONS = 30, 5
 
 INTRO = (
-    "Let's turn one of your real prompts into a distillation plan: "
-    f"{len(QUESTIONS)} short questions, about two minutes. /cancel stops at any point; "
-    "/plan later picks up where you left off."
+    "Let's turn one of your real prompts into a distillation plan: paste it, and I'll ask "
+    "only what it doesn't say (about ten quick questions, two minutes). If you leave "
+    "midway, /plan later picks up where you left off; /cancel stops and discards the answers."
 )
 EARLIER_BUTTON = "This button is from an earlier plan — here is where we are now."
 EXPIRED = "This button has expired."
 NOT_TEXT = "I can only read typed answers here."
+TYPE_THE_NAME = ASK_FOR_NAME
 
 
-def question_text(question: Question, *, intro: bool = False, before: str = "") -> str:
+def question_text(conversation: Conversation, *, intro: bool = False, before: str = "") -> str:
     """The question as our Markdown; `before` (Markdown too) comes first, e.g. an error."""
-    number = QUESTIONS.index(question) + 1
-    text = f"**Question {number} of {len(QUESTIONS)}.** {escape_markdown(question.text)}"
+    question = conversation.question
+    assert question is not None
+    number, total = conversation.number, conversation.total
+    # Before the prompt is read, how many questions follow isn't known yet.
+    counter = f"Question {number}" if question.key == "prompt" else f"Question {number} of {total}"
+    text = f"**{counter}.** {escape_markdown(question.text)}"
     if intro:
         text = f"{INTRO}\n\n{text}"
     return f"{before}\n\n{text}" if before else text
@@ -87,10 +94,32 @@ def confirmation(question: Question, value: AnswerValue) -> str:
     return f"✓ {escape_markdown(describe(question, value))}"
 
 
+def _typed_teacher(answer: str) -> str:
+    """A typed model name and what the planner matched it to."""
+    teacher = resolve_teacher(answer)
+    if teacher.model is not None and teacher.price_basis != "your prices":
+        return f"{answer} → {teacher.model.name}, priced from our table"
+    if teacher.price_basis == "your prices":
+        return (
+            f"{teacher.name} at your prices: {per_m(teacher.input_usd_per_m)} in, "
+            f"{per_m(teacher.output_usd_per_m)} out"
+        )
+    return f"{answer}: not in our price table, so priced like a frontier model"
+
+
 def describe(question: Question, value: AnswerValue) -> str:
     """An answer as the learner would say it (plain text)."""
     if question.key == "prompt":
-        return f"Prompt saved ({len(str(value)):,} characters)."
+        read = "\n".join(f"• {line}" for line in fact_lines(read_prompt(str(value))))
+        return f"Prompt saved ({len(str(value)):,} characters). What I read from it:\n{read}"
+    if question.key == "inputlen":
+        return f"~{value:,} tokens an input"
+    if question.key == "engineering":
+        return f"{usd(Decimal(str(value)))} of engineering, once"
+    if question.key == "horizon":
+        return f"Pay back within {value:,} days"
+    if question.key == "teacher" and str(value) not in {o.value for o in question.options}:
+        return _typed_teacher(str(value))
     if question.key == "volume":
         return f"{value:,} calls a day"
     if question.key == "latency":

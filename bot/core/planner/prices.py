@@ -1,0 +1,197 @@
+"""The dated price table (`prices.yaml`) as typed values: models, tuning offers, machines.
+
+Read once at import from the package's own data; edit the YAML, not this module, when
+prices change. Every number keeps its source and date, so a plan can print them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from bot.core.planner.choices import LogitsAccess
+
+
+@dataclass(frozen=True)
+class ModelPrice:
+    """A model's list price per 1M tokens and what its API exposes."""
+
+    id: str
+    name: str
+    provider: str
+    match: re.Pattern[str]
+    input: Decimal
+    cached_input: Decimal | None
+    output: Decimal
+    logprobs: LogitsAccess
+    logprobs_top: int  # how many alternatives per position (0: none)
+    reasoning_hidden: bool
+    open_weights: bool
+    self_host: str | None
+    cheaper: str | None
+    fine_tune: str | None
+    source: str
+    checked: str
+    verify: bool
+
+
+@dataclass(frozen=True)
+class TuningOffer:
+    id: str
+    name: str
+    training: Decimal
+    input: Decimal
+    cached_input: Decimal
+    output: Decimal
+    source: str
+    checked: str
+    verify: bool
+
+
+@dataclass(frozen=True)
+class Machine:
+    id: str
+    name: str
+    usd_per_hour: Decimal
+    source: str
+    checked: str
+
+
+@dataclass(frozen=True)
+class SelfHost:
+    id: str
+    name: str
+    machine: Machine
+    count: int
+    prefill_tokens_per_s: int
+    decode_tokens_per_s: int
+
+    @property
+    def usd_per_hour(self) -> Decimal:
+        return self.machine.usd_per_hour * self.count
+
+
+@dataclass(frozen=True)
+class PriceTable:
+    checked: str
+    models: tuple[ModelPrice, ...]
+    tuning: dict[str, TuningOffer]
+    batch_discount: dict[str, Decimal]
+    cache_min_tokens: dict[str, int]
+    machines: dict[str, Machine]
+    self_host: dict[str, SelfHost]
+    serverless_small: Decimal
+    serverless_large: Decimal
+    serverless_source: str
+
+    def model(self, model_id: str) -> ModelPrice:
+        for model in self.models:
+            if model.id == model_id:
+                return model
+        raise KeyError(model_id)
+
+    def find(self, name: str) -> ModelPrice | None:
+        """The model a typed name means: the most specific pattern that matches wins."""
+        text = name.casefold()
+        for model in sorted(self.models, key=lambda m: -len(m.match.pattern)):
+            if model.id == text:
+                return model
+        hits = [(model, match) for model in self.models if (match := model.match.search(text))]
+        # A name of the tier ("haiku", "gpt-4.1-mini") beats the family's ("claude", "gpt-4.1").
+        specific = [(m, hit) for m, hit in hits if hit.group(0) not in _FAMILY_WORDS] or hits
+        return (
+            max(specific, key=lambda pair: (len(pair[1].group(0)), len(pair[0].id)))[0]
+            if specific
+            else None
+        )
+
+
+_FAMILY_WORDS = frozenset(
+    {"claude", "anthropic", "openai", "chatgpt", "gpt4", "gpt-4", "google", "gemini", "deepseek",
+     "llama", "meta", "mistral", "mixtral", "qwen", "gemma", "r1"}
+)  # fmt: skip
+
+
+_TOP = {"none": (LogitsAccess.NONE, 0), "top5": (LogitsAccess.TOP_K, 5),
+        "top20": (LogitsAccess.TOP_K, 20)}  # fmt: skip
+
+
+def _d(value: Any) -> Decimal:
+    return Decimal(str(value))
+
+
+def _model(raw: dict[str, Any]) -> ModelPrice:
+    logprobs, top = _TOP[str(raw["logprobs"])]
+    cached = raw.get("cached_input")
+    return ModelPrice(
+        id=str(raw["id"]),
+        name=str(raw["name"]),
+        provider=str(raw["provider"]),
+        match=re.compile(str(raw["match"]), re.IGNORECASE),
+        input=_d(raw["input"]),
+        cached_input=None if cached is None else _d(cached),
+        output=_d(raw["output"]),
+        logprobs=logprobs,
+        logprobs_top=top,
+        reasoning_hidden=bool(raw.get("reasoning_hidden", False)),
+        open_weights=bool(raw.get("open_weights", False)),
+        self_host=raw.get("self_host"),
+        cheaper=raw.get("cheaper"),
+        fine_tune=raw.get("fine_tune"),
+        source=str(raw["source"]),
+        checked=str(raw["checked"]),
+        verify=bool(raw.get("verify", False)),
+    )
+
+
+def load_prices(text: str) -> PriceTable:
+    data = yaml.safe_load(text)
+    machines = {
+        key: Machine(key, str(m["name"]), _d(m["usd_per_hour"]), str(m["source"]),
+                     str(m["checked"]))
+        for key, m in data["machines"].items()
+    }  # fmt: skip
+    serverless = data["serverless"]
+    return PriceTable(
+        checked=str(data["checked"]),
+        models=tuple(_model(raw) for raw in data["models"]),
+        tuning={
+            key: TuningOffer(
+                key,
+                str(t["name"]),
+                _d(t["training"]),
+                _d(t["input"]),
+                _d(t["cached_input"]),
+                _d(t["output"]),
+                str(t["source"]),
+                str(t["checked"]),
+                bool(t.get("verify", False)),
+            )
+            for key, t in data["fine_tuning"].items()
+        },
+        batch_discount={key: _d(v) for key, v in data["batch_discount"].items()},
+        cache_min_tokens={key: int(v) for key, v in data["cache_min_tokens"].items()},
+        machines=machines,
+        self_host={
+            key: SelfHost(
+                key,
+                str(s["name"]),
+                machines[s["machine"]],
+                int(s["count"]),
+                int(s["prefill_tokens_per_s"]),
+                int(s["decode_tokens_per_s"]),
+            )
+            for key, s in data["self_host"].items()
+        },
+        serverless_small=_d(serverless["up_to_4b"]),
+        serverless_large=_d(serverless["up_to_16b"]),
+        serverless_source=str(serverless["source"]),
+    )
+
+
+PRICES = load_prices(resources.files(__package__).joinpath("prices.yaml").read_text("utf-8"))
