@@ -89,6 +89,9 @@ class DistillService:
                 now=services.clock(), owner=services.settings.instance_name,
             )  # fmt: skip
         except BaseException:
+            # A run the queue already started must not wait for its row forever; an error
+            # (not a cancellation) lets the queue go on to the next run.
+            recorded.set_exception(RuntimeError("the run could not be recorded"))
             ticket.cancel()
             raise
         recorded.set_result(run_id)
