@@ -88,7 +88,7 @@ async def bench_worker(cache_dir: Path) -> None:
 
 def seed_table(cache_dir: Path, settings: str, seeds: int) -> list[tuple[dict[str, Any], float]]:
     """``settings`` run once per seed: (metrics, wall seconds) each."""
-    from kd_sandbox.runner import run
+    from kd_sandbox.digits.runner import run
 
     rows = []
     for seed in range(seeds):
@@ -164,11 +164,11 @@ def bench_accuracy(cache_dir: Path, seeds: int) -> None:
 def bench_loop(cache_dir: Path) -> None:
     import torch
 
-    from kd_sandbox.experiments import transfer_task
-    from kd_sandbox.losses import hinton_kd_loss
-    from kd_sandbox.models import mlp
-    from kd_sandbox.runner import warm_up
-    from kd_sandbox.training import Arm, Recipe, batch_plan, train_arms
+    from kd_sandbox.digits.experiments import transfer_task
+    from kd_sandbox.digits.models import mlp
+    from kd_sandbox.digits.runner import warm_up
+    from kd_sandbox.digits.training import Arm, Recipe, batch_plan, train_arms
+    from kd_sandbox.kd.losses import hinton_kd_loss
 
     spec = parse_settings("")
     context = warm_up(cache_dir)

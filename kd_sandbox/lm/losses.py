@@ -11,7 +11,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from kd_sandbox.losses import kd_loss, tempered_divergence
+from kd_sandbox.kd.losses import kd_loss, tempered_divergence
 
 
 def token_kd_loss(
@@ -27,7 +27,7 @@ def token_kd_loss(
 
     L = alpha · T² · KL(softmax(z_t / T) ‖ softmax(z_s / T)) + (1 − alpha) · CE(z_s, y)
 
-    averaged over the counted positions: ``kd_sandbox.losses.kd_loss`` on (B, L, V)
+    averaged over the counted positions: ``kd_sandbox.kd.losses.kd_loss`` on (B, L, V)
     logits. ``targets`` (the data's next tokens) has the logits' shape without V.
     """
     return kd_loss(

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import torch
 from transformers import GPT2LMHeadModel
 
+from kd_sandbox.kd.losses import tempered_divergence
 from kd_sandbox.lm.losses import token_kd_loss
 from kd_sandbox.lm.models import logits_in_chunks, next_token_logits, parameter_count
 from kd_sandbox.lm.plots import BASELINE, DISTILLED, Panel, Series, accuracy_panel, figure_png
@@ -45,7 +46,6 @@ from kd_sandbox.lm.training import (
     random_rows,
     train,
 )
-from kd_sandbox.losses import tempered_divergence
 from kd_sandbox.result import RunResult
 from kd_sandbox.spec import TokensRun
 

@@ -8,8 +8,8 @@ import pytest
 import torch
 import torch.nn.functional as F  # noqa: N812
 
-from kd_sandbox.bugs import buggy_kd_loss
-from kd_sandbox.losses import hard_label_loss, hinton_kd_loss, reverse_kd_loss
+from kd_sandbox.kd.bugs import buggy_kd_loss
+from kd_sandbox.kd.losses import hard_label_loss, hinton_kd_loss, reverse_kd_loss
 
 
 def _random_batch(seed: int, batch: int = 8, classes: int = 10):

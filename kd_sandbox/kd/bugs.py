@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from kd_sandbox.losses import KDLoss, kd_loss
+from kd_sandbox.kd.losses import KDLoss, kd_loss
 
 LossFn = Callable[[torch.Tensor, torch.Tensor, torch.Tensor, float, float], KDLoss]
 """(student_logits (B, C), teacher_logits (B, C), labels (B,), T, alpha) → KDLoss."""
