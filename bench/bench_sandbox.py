@@ -205,7 +205,9 @@ def bench_loop(cache_dir: Path) -> None:
         wall, cpu = time.perf_counter(), time.process_time()
         for batch in batches:
             x, y = task.x_transfer[batch], task.y_transfer[batch]
-            loss = hinton_kd_loss(student(x), task.teacher_logits[batch], y, spec.T, spec.alpha)
+            loss = hinton_kd_loss(
+                student(x), task.teacher_logits[batch], y, T=spec.T, alpha=spec.alpha
+            )
             optimizer.zero_grad(set_to_none=True)
             torch.autograd.backward(loss.total)
             optimizer.step()

@@ -185,7 +185,7 @@ def _loss(
     if not arm.distill:
         return hard_label_loss(logits, y)
     bug = REGISTRY[arm.bug]
-    return bug.loss(logits, bug.logits(teacher, x, batch), y, recipe.T, recipe.alpha)
+    return bug.loss(logits, bug.logits(teacher, x, batch), y, T=recipe.T, alpha=recipe.alpha)
 
 
 def _evaluate(student: nn.Module, teacher: TeacherView, arm: Arm, task: TransferTask) -> Evaluation:

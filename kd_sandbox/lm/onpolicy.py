@@ -67,7 +67,7 @@ def divergence_on(
     return tempered_divergence(
         student_logits,
         teacher_logits,
-        temperature=spec.T,
+        T=spec.T,
         divergence="jsd",
         beta=jsd_beta(spec),
         mask=batch.target_mask,

@@ -51,9 +51,9 @@ from kd_sandbox.spec import TokensRun
 
 
 @torch.no_grad()
-def teacher_entropy(logits: torch.Tensor, batch: Batch, temperature: float) -> float:
+def teacher_entropy(logits: torch.Tensor, batch: Batch, T: float) -> float:
     """Mean entropy (nats) of the teacher's next-token distribution on completion tokens."""
-    logprobs = torch.log_softmax(logits / temperature, dim=-1)
+    logprobs = torch.log_softmax(logits / T, dim=-1)
     entropy = -(logprobs.exp() * logprobs).sum(-1)
     return float(masked_mean(entropy, batch.target_mask))
 
@@ -135,7 +135,7 @@ def _train_arm(
             next_token_logits(student, batch.ids),
             data.train_teacher[index],
             batch.ids[:, 1:],
-            temperature=spec.T,
+            T=spec.T,
             alpha=alpha,
             mask=batch.target_mask,
         )
