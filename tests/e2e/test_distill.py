@@ -70,8 +70,13 @@ async def test_bad_settings_name_the_setting_and_start_nothing(
 
 
 async def test_help_explains_every_setting(harness: BotHarness) -> None:
+    # The overview gives each setting's range or choices; a mode's own help describes
+    # each setting it takes, with its default.
     reply = await harness.command(USER, "/distill help")
     for key in ("T", "alpha", "steps", "hidden", "per_class", "lr", "seed", "mode", "bug"):
+        assert f"{key}: " in reply.text
+    reply = await harness.command(USER, "/distill help mode=compare")
+    for key in ("T", "alpha", "steps", "hidden", "per_class", "lr", "seed", "bug", "optimizer"):
         assert f"{key} —" in reply.text
 
 
