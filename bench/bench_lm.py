@@ -36,6 +36,9 @@ PAIRED = {
     "onpolicy": ("accuracy_onpolicy", "accuracy_offline"),
 }
 
+# Per mode: the paired gain (points) issue 15 asks of every seed's default run.
+BAR = {"traces": 5.0, "tokens": 5.0, "preference": 5.0, "onpolicy": 5.0}
+
 # Per mode: the metrics to print, in pairs (distilled arm first).
 REPORTED = {
     "traces": ["accuracy_traces", "accuracy_answers", "majority_baseline"],
@@ -99,6 +102,9 @@ def run_seeds(cache: Path, settings: str, seeds: int, keys: list[str]) -> None:
             f"    paired gain {PAIRED[mode][0]} − {PAIRED[mode][1]}: {mean_sd(gains)} points, "
             f"per seed {[round(g, 1) for g in gains]}, smallest {min(gains):.1f}"
         )
+        if settings == f"mode={mode}" and len(gains) == len(first):
+            verdict = "yes" if min(gains) >= BAR[mode] else "NO"
+            say(f"    default run: gain ≥ {BAR[mode]:g} points on every seed: {verdict}")
     for key, values in rows.items():
         known = [v for v in values if v is not None]
         summary = (

@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from kd_sandbox.spec import BUGS, CompareRun, parse_settings, run_config
+from kd_sandbox.spec import BUGS, CURVE_ONLY_BUGS, CompareRun, parse_settings, run_config
 from kd_sandbox.worker import SandboxWorker
 
 WARM_REPEATS = 5
@@ -88,7 +88,7 @@ async def bench_worker(cache_dir: Path) -> None:
 
 def seed_table(cache_dir: Path, settings: str, seeds: int) -> list[tuple[dict[str, Any], float]]:
     """``settings`` run once per seed: (metrics, wall seconds) each."""
-    from kd_sandbox.runner import run
+    from kd_sandbox.digits.runner import run
 
     rows = []
     for seed in range(seeds):
@@ -98,8 +98,11 @@ def seed_table(cache_dir: Path, settings: str, seeds: int) -> list[tuple[dict[st
     return rows
 
 
-def paired(label: str, a: list[float], b: list[float], walls: list[float]) -> None:
-    """Mean ± sd of both arms, then each seed's paired gain a − b and wall time."""
+def paired(
+    label: str, a: list[float], b: list[float], walls: list[float], bar: float | None = None
+) -> None:
+    """Mean ± sd of both arms, then each seed's paired gain a − b and wall time; with
+    ``bar``, whether every seed's gain reaches it (issue 15's thresholds)."""
     gains = [x - y for x, y in zip(a, b, strict=True)]
     print(f"  {label}")
     print(f"    first arm   {mean_sd(a)} %   per seed {[round(x, 1) for x in a]}")
@@ -109,6 +112,9 @@ def paired(label: str, a: list[float], b: list[float], walls: list[float]) -> No
         f"smallest {min(gains):.1f}"
     )
     print(f"    wall time   {mean_sd(walls)} s, per seed {[round(w, 1) for w in walls]}")
+    if bar is not None:
+        verdict = "yes" if min(gains) >= bar else "NO"
+        print(f"    gain ≥ {bar:g} points on every seed: {verdict}")
 
 
 def _effective(settings: str) -> str:
@@ -131,6 +137,7 @@ def bench_accuracy(cache_dir: Path, seeds: int) -> None:
         [100 * m["kd_acc"] for m, _ in rows],
         [100 * m["hard_acc"] for m, _ in rows],
         walls,
+        bar=0.0,
     )
 
     rows = seed_table(cache_dir, "mode=omit digit=3", seeds)
@@ -141,34 +148,43 @@ def bench_accuracy(cache_dir: Path, seeds: int) -> None:
         [100 * m["hard_digit_acc"] for m, _ in rows],
         walls,
     )
+    raw = [100 * m["kd_digit_acc"] for m, _ in rows]
+    verdict = "yes" if min(raw) >= 80 else "NO"
+    print(f"    KD raw ≥ 80% of the unseen digit on every seed: {verdict}")
     paired(
         "mode=omit digit=3: KD after the label-free bias shift (first) vs KD raw (second)",
         [100 * m["kd_digit_acc_corrected"] for m, _ in rows],
         [100 * m["kd_digit_acc"] for m, _ in rows],
         walls,
+        bar=0.0,
     )
 
     for bug in BUGS:
         if bug == "none":
             continue
         rows = seed_table(cache_dir, f"bug={bug}", seeds)
+        # Drop 2.5 says the teacher left in train mode barely costs accuracy: its failure
+        # shows in the loss curve (high and jumpy), so it has no accuracy bar.
+        costs_accuracy = bug not in CURVE_ONLY_BUGS
+        note = "" if costs_accuracy else " — drop 2.5: accuracy barely suffers, the curve shows it"
         paired(
             f"bug={bug} (runs with {_effective(f'bug={bug}')}): correct KD (first) "
-            "vs the broken loss (second)",
+            f"vs the broken loss (second){note}",
             [100 * m["kd_acc"] for m, _ in rows],
             [100 * m["broken_acc"] for m, _ in rows],
             [wall for _, wall in rows],
+            bar=3.0 if costs_accuracy else None,
         )
 
 
 def bench_loop(cache_dir: Path) -> None:
     import torch
 
-    from kd_sandbox.experiments import transfer_task
-    from kd_sandbox.losses import hinton_kd_loss
-    from kd_sandbox.models import mlp
-    from kd_sandbox.runner import warm_up
-    from kd_sandbox.training import Arm, Recipe, batch_plan, train_arms
+    from kd_sandbox.digits.experiments import transfer_task
+    from kd_sandbox.digits.models import mlp
+    from kd_sandbox.digits.runner import warm_up
+    from kd_sandbox.digits.training import Arm, Recipe, batch_plan, train_arms
+    from kd_sandbox.kd.losses import hinton_kd_loss
 
     spec = parse_settings("")
     context = warm_up(cache_dir)
@@ -189,7 +205,9 @@ def bench_loop(cache_dir: Path) -> None:
         wall, cpu = time.perf_counter(), time.process_time()
         for batch in batches:
             x, y = task.x_transfer[batch], task.y_transfer[batch]
-            loss = hinton_kd_loss(student(x), task.teacher_logits[batch], y, spec.T, spec.alpha)
+            loss = hinton_kd_loss(
+                student(x), task.teacher_logits[batch], y, T=spec.T, alpha=spec.alpha
+            )
             optimizer.zero_grad(set_to_none=True)
             torch.autograd.backward(loss.total)
             optimizer.step()

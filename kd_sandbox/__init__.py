@@ -7,10 +7,12 @@ handle on the child process), ``srs_fit``'s parent side, ``teacher_config`` and
 ``cli``. A test starts a fresh interpreter, imports these and checks that torch,
 numpy and matplotlib stayed out.
 
-The torch half runs in the worker's child process (``child``) or the offline CLI:
-``losses`` (the one tempered divergence every loss path uses), ``bugs`` (the silent
-failures of drop 2.5 as a registry), the digits experiment (``data``, ``models``,
-``teacher``, ``training``, ``experiments``, ``outcome``, ``captions``, ``plots``,
-``runner``) and the language-model modes in ``kd_sandbox.lm``. Nothing here imports
-the bot.
+The torch half runs in the worker's child process (``child``) or the offline CLI, in
+three packages by concept: ``kd_sandbox.kd`` (``losses``, the one tempered divergence
+every loss path uses; ``bugs``, the silent failures of drop 2.5 as a registry),
+``kd_sandbox.digits`` (the digits experiment: data, models, teacher, training,
+experiments, outcome, captions, plots, and ``runner``, the child's entry for every
+mode) and ``kd_sandbox.lm`` (the language-model modes). ``srs_fit`` imports torch only
+inside ``fit_parameters``, in a spawned process. The bot imports only the torch-free
+half: import-linter contracts in pyproject.toml hold that. Nothing here imports the bot.
 """

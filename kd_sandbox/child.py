@@ -37,7 +37,7 @@ def main(
     try:
         import torch
 
-        from kd_sandbox import runner
+        from kd_sandbox.digits import runner
 
         torch.set_num_threads(torch_threads)
         runner.warm_up(cache_dir, teacher)

@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
 def _run(spec: RunSpec, out: Path, cache_dir: Path, as_json: bool, threads: int) -> int:
     import torch
 
-    from kd_sandbox.runner import run
+    from kd_sandbox.digits.runner import run
 
     torch.set_num_threads(threads)
     try:

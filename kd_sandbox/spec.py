@@ -38,6 +38,11 @@ BUGS: dict[str, str] = {
     "unfrozen_teacher": "the teacher is not frozen and drifts with the student",
     "swapped": "the cached teacher outputs are misaligned with the batch",
 }
+# Bugs whose lesson in drop 2.5 is a loss curve that looks wrong while accuracy barely
+# suffers: bug=train_teacher at its defaults costs 0.0, 0.0, 0.7, 0.4, 0.2 points on
+# seeds 0-4 (measured), as the drop says. Every other bug costs accuracy behind a
+# normal-looking curve.
+CURVE_ONLY_BUGS = frozenset({"train_teacher"})
 DIVERGENCES = ("forward", "reverse", "jsd")
 OPTIMIZERS = ("adam", "sgd")
 
@@ -422,7 +427,16 @@ def _mode_help(mode: str) -> list[str]:
     lines += [_describe_setting(key, default) for key in settings_of(mode)]
     if "bug" in settings_of(mode):
         lines.append("Bugs:")
-        lines += [f"    – `{name}`: {text}" for name, text in BUGS.items() if name != "none"]
+        lines += [
+            f"    – `{name}`: {text}"
+            + (
+                " (drop 2.5's other case: accuracy barely suffers, the loss curve shows it)"
+                if name in CURVE_ONLY_BUGS
+                else ""
+            )
+            for name, text in BUGS.items()
+            if name != "none"
+        ]
         tuned = [
             f"{b}: " + " ".join(f"{k}={_format(v)}" for k, v in d.items())
             for b, d in BUG_DEFAULTS.items()
@@ -457,7 +471,9 @@ def help_text(mode: str | None = None) -> str:
         "`/distill T=1` — the same with nearly one-hot targets",
         "`/distill mode=omit digit=3` — can the student learn a digit it never saw?",
         "`/distill bug=no_t2` — what a silent failure looks like",
-        "`/distill mode=tokens` — token-level KD from 512 worked answers: KD wins",
+        "`/distill bug=train_teacher` — the other kind: accuracy barely suffers, the "
+        "loss curve gives it away",
+        "`/distill mode=tokens` — token-level KD from 2048 noisy worked answers: KD wins",
         "`/distill mode=tokens problems=8192` — plenty of data: a near-certain teacher's "
         "distributions add little",
         "`/distill mode=onpolicy divergence=reverse` — on-policy distillation",

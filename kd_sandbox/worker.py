@@ -134,7 +134,7 @@ class _Child:
 
 
 class SandboxWorker:
-    """One warm child process that runs ``kd_sandbox.runner.run`` for the bot.
+    """One warm child process that runs ``kd_sandbox.digits.runner.run`` for the bot.
 
     The child is started with multiprocessing's "spawn" method, which re-imports the
     program's main module in the child: the entry point must sit under

@@ -11,7 +11,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from kd_sandbox.losses import kd_loss, tempered_divergence
+from kd_sandbox.kd.losses import kd_loss, tempered_divergence
 
 
 def token_kd_loss(
@@ -19,7 +19,7 @@ def token_kd_loss(
     teacher_logits: torch.Tensor,
     targets: torch.Tensor,
     *,
-    temperature: float,
+    T: float,
     alpha: float,
     mask: torch.Tensor | None = None,
 ) -> torch.Tensor:
@@ -27,12 +27,10 @@ def token_kd_loss(
 
     L = alpha · T² · KL(softmax(z_t / T) ‖ softmax(z_s / T)) + (1 − alpha) · CE(z_s, y)
 
-    averaged over the counted positions: ``kd_sandbox.losses.kd_loss`` on (B, L, V)
+    averaged over the counted positions: ``kd_sandbox.kd.losses.kd_loss`` on (B, L, V)
     logits. ``targets`` (the data's next tokens) has the logits' shape without V.
     """
-    return kd_loss(
-        student_logits, teacher_logits, targets, temperature=temperature, alpha=alpha, mask=mask
-    ).total
+    return kd_loss(student_logits, teacher_logits, targets, T=T, alpha=alpha, mask=mask).total
 
 
 def generalized_jsd(
@@ -40,7 +38,7 @@ def generalized_jsd(
     teacher_logits: torch.Tensor,
     *,
     beta: float,
-    temperature: float = 1.0,
+    T: float = 1.0,
     mask: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """Generalised Jensen–Shannon divergence of GKD (Agarwal et al. 2024, Eq. 1).
@@ -56,7 +54,7 @@ def generalized_jsd(
     return tempered_divergence(
         student_logits,
         teacher_logits,
-        temperature=temperature,
+        T=T,
         divergence="jsd",
         beta=beta,
         mask=mask,

@@ -14,6 +14,7 @@ import time
 import torch
 from transformers import GPT2LMHeadModel
 
+from kd_sandbox.kd.losses import tempered_divergence
 from kd_sandbox.lm.models import frozen_copy, generate, next_token_logits
 from kd_sandbox.lm.plots import BASELINE, DISTILLED, Panel, Series, accuracy_panel, figure_png
 from kd_sandbox.lm.students import BATCH_SIZE, Progress, Sizes, transfer_batch, warm_start, within
@@ -28,7 +29,6 @@ from kd_sandbox.lm.training import (
     random_rows,
     train,
 )
-from kd_sandbox.losses import tempered_divergence
 from kd_sandbox.result import RunResult
 from kd_sandbox.spec import OnPolicyRun
 
@@ -67,7 +67,7 @@ def divergence_on(
     return tempered_divergence(
         student_logits,
         teacher_logits,
-        temperature=spec.T,
+        T=spec.T,
         divergence="jsd",
         beta=jsd_beta(spec),
         mask=batch.target_mask,

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import torch
 from transformers import GPT2LMHeadModel
 
+from kd_sandbox.kd.losses import tempered_divergence
 from kd_sandbox.lm.losses import token_kd_loss
 from kd_sandbox.lm.models import logits_in_chunks, next_token_logits, parameter_count
 from kd_sandbox.lm.plots import BASELINE, DISTILLED, Panel, Series, accuracy_panel, figure_png
@@ -45,15 +46,14 @@ from kd_sandbox.lm.training import (
     random_rows,
     train,
 )
-from kd_sandbox.losses import tempered_divergence
 from kd_sandbox.result import RunResult
 from kd_sandbox.spec import TokensRun
 
 
 @torch.no_grad()
-def teacher_entropy(logits: torch.Tensor, batch: Batch, temperature: float) -> float:
+def teacher_entropy(logits: torch.Tensor, batch: Batch, T: float) -> float:
     """Mean entropy (nats) of the teacher's next-token distribution on completion tokens."""
-    logprobs = torch.log_softmax(logits / temperature, dim=-1)
+    logprobs = torch.log_softmax(logits / T, dim=-1)
     entropy = -(logprobs.exp() * logprobs).sum(-1)
     return float(masked_mean(entropy, batch.target_mask))
 
@@ -135,7 +135,7 @@ def _train_arm(
             next_token_logits(student, batch.ids),
             data.train_teacher[index],
             batch.ids[:, 1:],
-            temperature=spec.T,
+            T=spec.T,
             alpha=alpha,
             mask=batch.target_mask,
         )

@@ -70,13 +70,15 @@ async def test_bad_settings_name_the_setting_and_start_nothing(
 
 
 async def test_help_explains_every_setting(harness: BotHarness) -> None:
+    # The overview gives each setting's range or choices; a mode's own help describes
+    # each setting it takes, with its default.
     reply = await harness.command(USER, "/distill help")
     for mode in ("compare", "temperature", "omit", "tokens", "traces", "preference", "onpolicy"):
         assert f"mode={mode} —" in reply.text
     for key in ("T", "alpha", "steps", "hidden", "per_class", "lr", "seed", "bug"):
         assert f"{key}:" in reply.text or f"{key}," in reply.text, key
     one_mode = await harness.command(USER, "/distill help mode=compare")
-    for key in ("T", "alpha", "steps", "hidden", "per_class", "lr", "seed", "bug"):
+    for key in ("T", "alpha", "steps", "hidden", "per_class", "lr", "seed", "bug", "optimizer"):
         assert f"{key} —" in one_mode.text, key
     assert "divergence" not in one_mode.text  # what compare does not take is not offered
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from kd_sandbox import runner
+from kd_sandbox.digits import runner
 from kd_sandbox.teacher_config import QUICK_TEACHER
 
 torch.set_num_threads(1)  # the test machine is small and shared

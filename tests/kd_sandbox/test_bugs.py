@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from kd_sandbox.bugs import buggy_kd_loss
-from kd_sandbox.losses import hinton_kd_loss
+from kd_sandbox.kd.bugs import buggy_kd_loss
+from kd_sandbox.kd.losses import hinton_kd_loss
 
 
 def _batch():
@@ -46,7 +46,7 @@ def test_a_teacher_side_bug_is_not_a_loss_bug():
 
 
 def test_every_bug_changes_exactly_one_part_of_the_recipe():
-    from kd_sandbox.bugs import REGISTRY
+    from kd_sandbox.kd.bugs import REGISTRY
     from kd_sandbox.spec import BUGS
 
     assert set(REGISTRY) == set(BUGS)

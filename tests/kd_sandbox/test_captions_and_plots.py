@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from kd_sandbox.captions import CAPTION_LIMIT, experiment_caption, fit, temperature_caption
-from kd_sandbox.outcome import ArmCurves, ExperimentOutcome, OmitNumbers, TemperatureOutcome
-from kd_sandbox.plots import experiment_png, temperature_png
+from kd_sandbox.digits.captions import CAPTION_LIMIT, experiment_caption, fit, temperature_caption
+from kd_sandbox.digits.outcome import ArmCurves, ExperimentOutcome, OmitNumbers, TemperatureOutcome
+from kd_sandbox.digits.plots import experiment_png, temperature_png
 from kd_sandbox.spec import BUGS, parse_settings, run_config
 from tests.kd_sandbox.conftest import png_size
 

@@ -6,8 +6,8 @@ import os
 
 import torch
 
-from kd_sandbox.data import load_split, transfer_indices
-from kd_sandbox.teacher import cache_path, load_or_train_teacher
+from kd_sandbox.digits.data import load_split, transfer_indices
+from kd_sandbox.digits.teacher import cache_path, load_or_train_teacher
 from kd_sandbox.teacher_config import QUICK_TEACHER, TeacherConfig
 
 

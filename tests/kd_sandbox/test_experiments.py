@@ -8,9 +8,9 @@ import types
 import pytest
 import torch
 
-from kd_sandbox import runner
-from kd_sandbox.captions import CAPTION_LIMIT
-from kd_sandbox.experiments import label_free_shift
+from kd_sandbox.digits import runner
+from kd_sandbox.digits.captions import CAPTION_LIMIT
+from kd_sandbox.digits.experiments import label_free_shift
 from kd_sandbox.result import RunResult
 from kd_sandbox.spec import BUGS, parse_settings
 from kd_sandbox.teacher_config import QUICK_TEACHER

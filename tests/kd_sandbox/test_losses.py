@@ -8,8 +8,8 @@ import pytest
 import torch
 import torch.nn.functional as F  # noqa: N812
 
-from kd_sandbox.bugs import buggy_kd_loss
-from kd_sandbox.losses import hard_label_loss, hinton_kd_loss, reverse_kd_loss
+from kd_sandbox.kd.bugs import buggy_kd_loss
+from kd_sandbox.kd.losses import hard_label_loss, hinton_kd_loss, reverse_kd_loss
 
 
 def _random_batch(seed: int, batch: int = 8, classes: int = 10):
@@ -28,7 +28,7 @@ def test_hinton_loss_equals_a_hand_computed_value():
     kl = 0.75 * math.log(0.75 / 0.5) + 0.25 * math.log(0.25 / 0.5)  # 0.130812…
     expected_soft = 0.5 * 2**2 * kl
     expected_hard = 0.5 * math.log(2.0)  # CE of a uniform guess over two classes
-    parts = hinton_kd_loss(student, teacher, labels, temperature=2.0, alpha=0.5)
+    parts = hinton_kd_loss(student, teacher, labels, T=2.0, alpha=0.5)
     assert parts.soft.item() == pytest.approx(expected_soft, rel=1e-6)
     assert parts.hard.item() == pytest.approx(expected_hard, rel=1e-6)
     assert parts.total.item() == pytest.approx(0.608198, abs=1e-6)
@@ -37,9 +37,9 @@ def test_hinton_loss_equals_a_hand_computed_value():
 @pytest.mark.parametrize("seed", range(5))
 def test_soft_term_is_zero_when_student_equals_teacher(seed):
     _student, teacher, labels = _random_batch(seed)
-    parts = hinton_kd_loss(teacher.clone(), teacher, labels, temperature=4.0, alpha=0.9)
+    parts = hinton_kd_loss(teacher.clone(), teacher, labels, T=4.0, alpha=0.9)
     assert parts.soft.item() == pytest.approx(0.0, abs=1e-6)
-    reverse = reverse_kd_loss(teacher.clone(), teacher, labels, temperature=4.0, alpha=0.9)
+    reverse = reverse_kd_loss(teacher.clone(), teacher, labels, T=4.0, alpha=0.9)
     assert reverse.soft.item() == pytest.approx(0.0, abs=1e-6)
 
 
@@ -68,10 +68,10 @@ def test_hinton_loss_matches_the_direct_formula(seed):
 
 def test_reverse_loss_swaps_the_roles_of_student_and_teacher():
     student, teacher, labels = _random_batch(7)
-    reverse = reverse_kd_loss(student, teacher, labels, temperature=2.0, alpha=1.0)
+    reverse = reverse_kd_loss(student, teacher, labels, T=2.0, alpha=1.0)
     forward_with_roles_swapped = hinton_kd_loss(teacher, student, labels, 2.0, alpha=1.0)
     assert reverse.soft.item() == pytest.approx(forward_with_roles_swapped.soft.item(), rel=1e-6)
-    forward = hinton_kd_loss(student, teacher, labels, temperature=2.0, alpha=1.0)
+    forward = hinton_kd_loss(student, teacher, labels, T=2.0, alpha=1.0)
     assert reverse.soft.item() != pytest.approx(forward.soft.item(), rel=1e-3)
 
 

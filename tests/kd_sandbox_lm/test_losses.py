@@ -85,7 +85,7 @@ def test_jsd_is_zero_for_equal_distributions(beta: float) -> None:
 def test_jsd_temperature_divides_the_logits() -> None:
     g = torch.Generator().manual_seed(1)
     student, teacher = torch.randn(4, 6, generator=g), torch.randn(4, 6, generator=g)
-    hot = generalized_jsd(student, teacher, beta=0.3, temperature=2.0)
+    hot = generalized_jsd(student, teacher, beta=0.3, T=2.0)
     assert hot.item() == pytest.approx(generalized_jsd(student / 2, teacher / 2, beta=0.3).item())
 
 
@@ -102,7 +102,7 @@ def test_token_kd_with_alpha_zero_is_cross_entropy() -> None:
     g = torch.Generator().manual_seed(2)
     student, teacher = torch.randn(2, 3, 5, generator=g), torch.randn(2, 3, 5, generator=g)
     targets = torch.randint(0, 5, (2, 3), generator=g)
-    loss = token_kd_loss(student, teacher, targets, temperature=4.0, alpha=0.0)
+    loss = token_kd_loss(student, teacher, targets, T=4.0, alpha=0.0)
     expected = torch.nn.functional.cross_entropy(student.reshape(-1, 5), targets.reshape(-1))
     assert loss.item() == pytest.approx(expected.item(), rel=1e-6)
 
@@ -110,5 +110,5 @@ def test_token_kd_with_alpha_zero_is_cross_entropy() -> None:
 def test_token_kd_soft_term_is_t_squared_kl_at_t() -> None:
     # At T = 2 the teacher (0, 2·ln 3) softens to P = (0.25, 0.75); the student stays uniform.
     teacher = torch.tensor([[0.0, 2 * math.log(3.0)]])
-    loss = token_kd_loss(STUDENT, teacher, torch.tensor([0]), temperature=2.0, alpha=1.0)
+    loss = token_kd_loss(STUDENT, teacher, torch.tensor([0]), T=2.0, alpha=1.0)
     assert loss.item() == pytest.approx(4.0 * FORWARD_KL, rel=1e-5)

@@ -24,7 +24,7 @@ def test_onpolicy_uses_the_temperature_it_was_given(
     real = onpolicy.tempered_divergence
 
     def spy(*args: object, **kwargs: object) -> torch.Tensor:
-        seen.append(float(kwargs["temperature"]))  # type: ignore[arg-type]
+        seen.append(float(kwargs["T"]))  # type: ignore[arg-type]
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(onpolicy, "tempered_divergence", spy)

@@ -6,7 +6,7 @@ sentence depends on the outcome, so it never claims a gain the run did not measu
 
 from __future__ import annotations
 
-from kd_sandbox.outcome import ExperimentOutcome, TemperatureOutcome
+from kd_sandbox.digits.outcome import ExperimentOutcome, TemperatureOutcome
 from kd_sandbox.spec import BUGS
 
 CAPTION_LIMIT = 1024

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from torch import nn
 
-from kd_sandbox.data import NUM_CLASSES, NUM_PIXELS
+from kd_sandbox.digits.data import NUM_CLASSES, NUM_PIXELS
 
 
 def mlp(hidden: Sequence[int], dropout: float = 0.0) -> nn.Sequential:

@@ -15,14 +15,14 @@ from typing import Any
 
 import torch
 
-from kd_sandbox.captions import experiment_caption, temperature_caption
-from kd_sandbox.data import load_split
-from kd_sandbox.experiments import Context, run_compare, run_temperature
-from kd_sandbox.outcome import ExperimentOutcome, TemperatureOutcome
-from kd_sandbox.plots import experiment_png, prewarm_plotting, temperature_png
+from kd_sandbox.digits.captions import experiment_caption, temperature_caption
+from kd_sandbox.digits.data import load_split
+from kd_sandbox.digits.experiments import Context, run_compare, run_temperature
+from kd_sandbox.digits.outcome import ExperimentOutcome, TemperatureOutcome
+from kd_sandbox.digits.plots import experiment_png, prewarm_plotting, temperature_png
+from kd_sandbox.digits.teacher import load_or_train_teacher
 from kd_sandbox.result import RunResult
 from kd_sandbox.spec import LM_MODES, CompareRun, RunSpec, TemperatureRun, run_config
-from kd_sandbox.teacher import load_or_train_teacher
 from kd_sandbox.teacher_config import TeacherConfig
 
 Progress = Callable[[float], None]

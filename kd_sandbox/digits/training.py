@@ -14,11 +14,11 @@ from typing import NamedTuple
 import torch
 from torch import nn
 
-from kd_sandbox.bugs import REGISTRY, TeacherView
-from kd_sandbox.data import NUM_CLASSES
-from kd_sandbox.losses import KDLoss, hard_label_loss
-from kd_sandbox.models import mlp
-from kd_sandbox.outcome import ArmCurves
+from kd_sandbox.digits.data import NUM_CLASSES
+from kd_sandbox.digits.models import mlp
+from kd_sandbox.digits.outcome import ArmCurves
+from kd_sandbox.kd.bugs import REGISTRY, TeacherView
+from kd_sandbox.kd.losses import KDLoss, hard_label_loss
 
 BATCH_SIZE = 256
 """Transfer sets of up to 256 images (the default is 100) train full-batch."""
@@ -185,7 +185,7 @@ def _loss(
     if not arm.distill:
         return hard_label_loss(logits, y)
     bug = REGISTRY[arm.bug]
-    return bug.loss(logits, bug.logits(teacher, x, batch), y, recipe.T, recipe.alpha)
+    return bug.loss(logits, bug.logits(teacher, x, batch), y, T=recipe.T, alpha=recipe.alpha)
 
 
 def _evaluate(student: nn.Module, teacher: TeacherView, arm: Arm, task: TransferTask) -> Evaluation:

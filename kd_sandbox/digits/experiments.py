@@ -14,12 +14,12 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from kd_sandbox.data import DigitsSplit, transfer_indices
-from kd_sandbox.models import describe
-from kd_sandbox.outcome import ExperimentOutcome, OmitNumbers, TemperatureOutcome
+from kd_sandbox.digits.data import DigitsSplit, transfer_indices
+from kd_sandbox.digits.models import describe
+from kd_sandbox.digits.outcome import ExperimentOutcome, OmitNumbers, TemperatureOutcome
+from kd_sandbox.digits.teacher import Teacher
+from kd_sandbox.digits.training import Arm, Recipe, TransferTask, train_arms
 from kd_sandbox.spec import CompareRun, OmitRun, TemperatureRun
-from kd_sandbox.teacher import Teacher
-from kd_sandbox.training import Arm, Recipe, TransferTask, train_arms
 
 TEMPERATURES = (1.0, 2.0, 4.0, 8.0)
 

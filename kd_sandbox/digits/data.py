@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from kd_sandbox.cache_files import load_if_matching, save_atomically
+from kd_sandbox.digits.cache_files import load_if_matching, save_atomically
 
 NUM_CLASSES = 10
 NUM_PIXELS = 64  # 8x8 images

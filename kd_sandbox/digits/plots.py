@@ -12,7 +12,7 @@ import math
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
-from kd_sandbox.outcome import ArmCurves, ExperimentOutcome, TemperatureOutcome
+from kd_sandbox.digits.outcome import ArmCurves, ExperimentOutcome, TemperatureOutcome
 from kd_sandbox.spec import OmitRun
 
 if TYPE_CHECKING:

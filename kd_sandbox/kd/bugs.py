@@ -13,15 +13,27 @@ import copy
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from kd_sandbox.losses import KDLoss, kd_loss
+from kd_sandbox.kd.losses import KDLoss, kd_loss
 
-LossFn = Callable[[torch.Tensor, torch.Tensor, torch.Tensor, float, float], KDLoss]
-"""(student_logits (B, C), teacher_logits (B, C), labels (B,), T, alpha) → KDLoss."""
+
+class LossFn(Protocol):
+    """(student logits (B, C), teacher logits (B, C), labels (B,), T, alpha) → KDLoss;
+    called with ``T`` and ``alpha`` by name, so ``T`` keeps its name into the loss."""
+
+    def __call__(
+        self,
+        student: torch.Tensor,
+        teacher: torch.Tensor,
+        labels: torch.Tensor,
+        T: float,
+        alpha: float,
+    ) -> KDLoss: ...
 
 
 @dataclass(frozen=True)
@@ -42,9 +54,9 @@ def _cached(view: TeacherView, x: torch.Tensor, batch: torch.Tensor) -> torch.Te
 
 
 def _correct_loss(
-    student: torch.Tensor, teacher: torch.Tensor, labels: torch.Tensor, t: float, alpha: float
+    student: torch.Tensor, teacher: torch.Tensor, labels: torch.Tensor, T: float, alpha: float
 ) -> KDLoss:
-    return kd_loss(student, teacher, labels, temperature=t, alpha=alpha)
+    return kd_loss(student, teacher, labels, T=T, alpha=alpha)
 
 
 @dataclass(frozen=True)
@@ -89,31 +101,31 @@ def _misaligned(view: TeacherView, x: torch.Tensor, batch: torch.Tensor) -> torc
 
 
 def _no_t2_loss(
-    student: torch.Tensor, teacher: torch.Tensor, labels: torch.Tensor, t: float, alpha: float
+    student: torch.Tensor, teacher: torch.Tensor, labels: torch.Tensor, T: float, alpha: float
 ) -> KDLoss:
     """The soft term lacks T², so it is T² times too small (its gradient ~1/T²)."""
-    return kd_loss(student, teacher, labels, temperature=t, alpha=alpha, t_squared=False)
+    return kd_loss(student, teacher, labels, T=T, alpha=alpha, t_squared=False)
 
 
 def _mean_loss(
-    student: torch.Tensor, teacher: torch.Tensor, labels: torch.Tensor, t: float, alpha: float
+    student: torch.Tensor, teacher: torch.Tensor, labels: torch.Tensor, T: float, alpha: float
 ) -> KDLoss:
     """``reduction="mean"`` also averages over the C classes: the soft term is C times
     too small."""
-    return kd_loss(student, teacher, labels, temperature=t, alpha=alpha, reduction="mean")
+    return kd_loss(student, teacher, labels, T=T, alpha=alpha, reduction="mean")
 
 
 def _probs_loss(
-    student: torch.Tensor, teacher: torch.Tensor, labels: torch.Tensor, t: float, alpha: float
+    student: torch.Tensor, teacher: torch.Tensor, labels: torch.Tensor, T: float, alpha: float
 ) -> KDLoss:
     """``F.kl_div`` given probabilities where it expects log-probabilities: the "KL"
     becomes Σ p_t(log p_t − p_s) = −H(p_t) − Σ p_t·p_s, which is negative."""
-    student_p = F.softmax(student / t, dim=-1)
-    teacher_p = F.softmax(teacher / t, dim=-1)
+    student_p = F.softmax(student / T, dim=-1)
+    teacher_p = F.softmax(teacher / T, dim=-1)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         kl = F.kl_div(student_p, teacher_p, reduction="batchmean")
-    soft = alpha * t**2 * kl
+    soft = alpha * T**2 * kl
     hard = (1.0 - alpha) * F.cross_entropy(student, labels)
     return KDLoss(soft + hard, soft, hard)
 
@@ -138,7 +150,7 @@ def buggy_kd_loss(
     student_logits: torch.Tensor,
     teacher_logits: torch.Tensor,
     labels: torch.Tensor,
-    temperature: float,
+    T: float,
     alpha: float,
     bug: str,
 ) -> KDLoss:
@@ -146,4 +158,4 @@ def buggy_kd_loss(
     ``hinton_kd_loss`` plus ``bug``."""
     if bug not in LOSS_BUGS:
         raise ValueError(f"not a loss bug: {bug!r} (loss bugs: {sorted(LOSS_BUGS)})")
-    return REGISTRY[bug].loss(student_logits, teacher_logits, labels, temperature, alpha)
+    return REGISTRY[bug].loss(student_logits, teacher_logits, labels, T=T, alpha=alpha)

@@ -32,7 +32,7 @@ def tempered_divergence(
     student_logits: torch.Tensor,
     teacher_logits: torch.Tensor,
     *,
-    temperature: float = 1.0,
+    T: float = 1.0,
     divergence: Divergence = "forward",
     beta: float = 0.5,
     mask: torch.Tensor | None = None,
@@ -62,7 +62,7 @@ def tempered_divergence(
         student_logits: (..., V) raw student scores ``s``; gradients flow into them.
         teacher_logits: (..., V) raw teacher scores ``t``; compute them under
             ``torch.no_grad()`` from a frozen teacher.
-        temperature: T > 0; T = 1 is the ordinary softmax, larger T flattens both.
+        T: T > 0; T = 1 is the ordinary softmax, larger T flattens both.
         divergence: ``forward``, ``reverse`` or ``jsd``; ``beta`` is used by ``jsd`` only.
         mask: (...) the positions that count (1.0) or not (0.0); None counts all.
         t_squared: multiply by T² (the correct loss does).
@@ -72,8 +72,8 @@ def tempered_divergence(
 
     Returns: a scalar tensor, ≥ 0, and 0 where the two distributions are equal.
     """
-    student = F.log_softmax(student_logits / temperature, dim=-1)
-    teacher = F.log_softmax(teacher_logits / temperature, dim=-1)
+    student = F.log_softmax(student_logits / T, dim=-1)
+    teacher = F.log_softmax(teacher_logits / T, dim=-1)
     if divergence == "forward" or (divergence == "jsd" and beta == 0.0):
         per_position = _kl(teacher, student)
     elif divergence == "reverse" or (divergence == "jsd" and beta == 1.0):
@@ -88,7 +88,7 @@ def tempered_divergence(
     if reduction == "mean":
         per_position = per_position / student_logits.shape[-1]
     value = _mean_over(per_position, mask)
-    return value * temperature**2 if t_squared else value
+    return value * T**2 if t_squared else value
 
 
 def _kl(p_log: torch.Tensor, q_log: torch.Tensor) -> torch.Tensor:
@@ -112,7 +112,7 @@ def kd_loss(
     teacher_logits: torch.Tensor,
     labels: torch.Tensor,
     *,
-    temperature: float,
+    T: float,
     alpha: float,
     divergence: Divergence = "forward",
     mask: torch.Tensor | None = None,
@@ -128,7 +128,7 @@ def kd_loss(
     divergence_value = tempered_divergence(
         student_logits,
         teacher_logits,
-        temperature=temperature,
+        T=T,
         divergence=divergence,
         mask=mask,
         t_squared=t_squared,
@@ -146,7 +146,7 @@ def hinton_kd_loss(
     student_logits: torch.Tensor,
     teacher_logits: torch.Tensor,
     labels: torch.Tensor,
-    temperature: float,
+    T: float,
     alpha: float,
 ) -> KDLoss:
     """Hinton, Vinyals & Dean (2015), "Distilling the Knowledge in a Neural Network".
@@ -157,14 +157,14 @@ def hinton_kd_loss(
 
     ``kd_loss`` with the forward KL. Shapes: logits (B, C), labels (B,).
     """
-    return kd_loss(student_logits, teacher_logits, labels, temperature=temperature, alpha=alpha)
+    return kd_loss(student_logits, teacher_logits, labels, T=T, alpha=alpha)
 
 
 def reverse_kd_loss(
     student_logits: torch.Tensor,
     teacher_logits: torch.Tensor,
     labels: torch.Tensor,
-    temperature: float,
+    T: float,
     alpha: float,
 ) -> KDLoss:
     """Reverse-KL distillation: alpha·T²·KL(p_s ‖ p_t) + (1 − alpha)·CE(s, y).
@@ -177,7 +177,7 @@ def reverse_kd_loss(
         student_logits,
         teacher_logits,
         labels,
-        temperature=temperature,
+        T=T,
         alpha=alpha,
         divergence="reverse",
     )

@@ -17,9 +17,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from kd_sandbox.cache_files import load_if_matching, save_atomically
-from kd_sandbox.data import SPLIT_ID, DigitsSplit
-from kd_sandbox.models import mlp
+from kd_sandbox.digits.cache_files import load_if_matching, save_atomically
+from kd_sandbox.digits.data import SPLIT_ID, DigitsSplit
+from kd_sandbox.digits.models import mlp
 from kd_sandbox.teacher_config import TeacherConfig
 
 CACHE_VERSION = 1
