@@ -11,12 +11,13 @@ from typing import Any
 from telegram import Message, Update
 from telegram.constants import ChatAction, ChatType
 from telegram.error import TelegramError
-from telegram.ext import BaseHandler
+from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.services.distill import SandboxOff
+from bot.telegram import buttons
 from bot.telegram.commands import Command
-from bot.telegram.context import AppContext, AppType
-from bot.telegram.handlers.common import command_args, reply
+from bot.telegram.context import AppContext, AppType, services_of
+from bot.telegram.handlers.common import command_args, follow_up, reply
 from bot.telegram.views.formatting import markdown
 from kd_sandbox.queue import QueueRefused, Ticket
 from kd_sandbox.result import RunResult
@@ -36,14 +37,35 @@ def progress_bar(fraction: float) -> str:
 
 async def distill(update: Update, context: AppContext) -> None:
     """Run a real teacher→student distillation and send the curves."""
-    message, user, chat = update.effective_message, update.effective_user, update.effective_chat
-    if message is None or user is None or chat is None:
-        return
-    runs = context.bot_data.distill
     text = command_args(context)
     if text.strip().lower() in ("help", "?", "-h", "--help"):
         await reply(update, help_text())
         return
+    await run_settings(update, context, text)
+
+
+async def on_run_button(update: Update, context: AppContext) -> None:
+    """ "▶️ Run it" under a drop: exactly that drop's /distill run, as if typed."""
+    query = update.callback_query
+    assert query is not None
+    drop_id = buttons.RUN.decode(query.data)
+    course = services_of(context).course
+    drop = next((d for d in course.drops if d.id == drop_id), None)
+    if drop is None or drop.try_settings is None:
+        await query.answer("This button has expired.", show_alert=True)
+        return
+    command = f"/distill {drop.try_settings}".rstrip()
+    await query.answer(f"▶️ {command}")
+    await follow_up(context, update, run_settings(update, context, drop.try_settings))
+
+
+async def run_settings(update: Update, context: AppContext, text: str) -> None:
+    """The one path of a run, typed or tapped: parse, queue (the same limits and queue
+    for both), show progress, answer with the picture."""
+    message, user, chat = update.effective_message, update.effective_user, update.effective_chat
+    if message is None or user is None or chat is None:
+        return
+    runs = context.bot_data.distill
     try:
         spec = parse_settings(text)
     except SettingsError as error:
@@ -174,4 +196,4 @@ COMMANDS = (
 
 
 def handlers() -> list[BaseHandler[Update, AppContext, Any]]:
-    return []
+    return [CallbackQueryHandler(on_run_button, pattern=buttons.RUN.pattern)]
