@@ -80,4 +80,6 @@ async def test_stats_send_numbers_and_a_forecast_chart(harness: BotHarness) -> N
         lambda calls: [c for c in calls if c.method == "sendPhoto" and c.chat_id == USER],
         timeout=60,
     )
-    assert photo[0].files["photo"].startswith(b"\x89PNG")
+    png = photo[0].files["photo"]
+    assert png.startswith(b"\x89PNG")
+    assert int.from_bytes(png[16:20], "big") == 1200  # drawn for a phone, not a strip
