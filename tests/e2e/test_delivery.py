@@ -161,6 +161,7 @@ async def test_next_only_after_done_and_restart_with_confirmation(harness: BotHa
     await harness.api.wait_for(lambda _: drops_received(harness.api, 5201) == [1, 2, 1])
     progress = await harness.command(5201, "/progress")
     assert "0 of 14 drops done" in progress.text and "Phase 4" in progress.text
+    assert "📖 1.1 · 1 of 14 · " in progress.text and "▫️ 2.2 · 6 of 14 · " in progress.text
 
 
 async def test_blocked_learner_is_skipped_until_they_return(harness: BotHarness) -> None:

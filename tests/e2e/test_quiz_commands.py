@@ -76,6 +76,7 @@ async def test_stats_send_numbers_and_a_forecast_chart(harness: BotHarness) -> N
     await answer_all(harness, USER, await finish_drop(harness, USER), [False, True, True])
     numbers = await harness.command(USER, "/stats")
     assert "Answers: 3 (2 right)" in numbers.text and "Streak: 🔥 1 day" in numbers.text
+    assert "• Drop 1.1 · 1 of 14 " in numbers.text  # its weakest drops, in the one numbering
     photo = await harness.api.wait_for(
         lambda calls: [c for c in calls if c.method == "sendPhoto" and c.chat_id == USER],
         timeout=60,

@@ -48,7 +48,7 @@ async def test_poll_answers_update_each_member_and_the_leaderboard(harness: BotH
         assert call.params["type"] == "quiz" and call.params["is_anonymous"] is False
         assert len(call.params["correct_option_ids"]) == 1 and call.params["explanation"]
     assert "Drop 1.2" in sent[0].params["question"]
-    assert "From drop 1.1" in sent[1].params["question"]
+    assert "From Drop 1.1 · 1 of 14" in sent[1].params["question"]
     new_poll, review_poll = sorted(polls(harness), key=lambda p: int(p.poll_id))[first_polls:]
     assert new_poll.item_id.startswith("1.2") and review_poll.item_id.startswith("1.1")
 

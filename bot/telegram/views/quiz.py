@@ -15,6 +15,7 @@ from bot.services.quiz.stats import Stats
 from bot.telegram import buttons
 from bot.telegram.views.parts import Buttons, Part
 from drops.markdown import escape_markdown
+from drops.outline import drop_label
 from drops.render import render_markdown
 from quizzes import QuizItem
 
@@ -32,7 +33,7 @@ class Heading:
 
     def markdown(self) -> str:
         label = "🧠 Quiz" if self.kind == "new" else "🔁 Review"
-        where = f"drop {self.drop_id}"
+        where = drop_label(self.drop_id)
         if self.position is not None and self.total is not None:
             return f"**{label} {self.position} of {self.total}** · {where}"
         return f"**{label}** · {where}"
@@ -164,7 +165,8 @@ def stats_markdown(stats: Stats, drop_titles: dict[str, str]) -> str:
         for weak in stats.weakest:
             title = escape_markdown(drop_titles.get(weak.drop_id, ""))
             lapses = f", {_plural(weak.lapses, 'lapse')}" if weak.lapses else ""
-            lines.append(f"• {weak.drop_id} {title} — {weak.retrievability:.0%} recall{lapses}")
+            label = drop_label(weak.drop_id)
+            lines.append(f"• {label} {title} — {weak.retrievability:.0%} recall{lapses}")
     return "\n".join(lines)
 
 
