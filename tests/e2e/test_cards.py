@@ -148,3 +148,23 @@ async def test_a_pressed_done_says_when_the_next_drop_comes(harness: BotHarness)
     assert shown is not None
     labels = [b["text"] for row in shown["inline_keyboard"] for b in row]
     assert labels == ["▶️ Run it", "✅ Done · next drop tomorrow 07:00"]
+
+
+async def test_free_text_is_answered_with_the_drop_or_faq_about_it(harness: BotHarness) -> None:
+    await onboard(harness, LEARNER, "07:00", "UTC")
+    await harness.api.wait_for(lambda _: continue_button(harness.api, LEARNER))
+    legal = await harness.command(LEARNER, "Is it legal to distill GPT outputs?")
+    assert legal.text.startswith("The FAQ answers that: Can I distill a Claude or GPT")
+    assert legal.buttons()[0]["callback_data"] == "faq:4"
+    answer = await harness.press(LEARNER, legal, "faq:4")
+    assert answer is not None and "legally" in answer.text
+    ahead = await harness.command(LEARNER, "what is DPO?")
+    assert "coming up in Drop 3.3 · 12 of 14" in ahead.text and not ahead.buttons()
+    reached = await harness.command(LEARNER, "why do small models learn from teachers")
+    assert "Drop 1.1 · 1 of 14" in reached.text
+    assert reached.buttons()[0]["callback_data"] == "drop:1.1"
+    other = await harness.command(LEARNER, "good morning!")
+    assert (
+        other.text
+        == "I answer commands: /help lists them, and /today shows your current drop (1.1)."
+    )

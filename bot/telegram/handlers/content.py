@@ -15,6 +15,7 @@ from bot.telegram.context import AppContext, services_of
 from bot.telegram.handlers.common import chat_row, command_args, is_private, reply
 from bot.telegram.views.parts import Paging, Part, drop_cards
 from drops.render import drop_label, render_faq_entry
+from drops.search import best_match
 
 
 async def drop_command(update: Update, context: AppContext) -> None:
@@ -112,6 +113,43 @@ async def on_page(update: Update, context: AppContext) -> None:
         return
     await query.answer()
     await context.bot_data.sender.send_parts(chat.id, cards[press.card - 1])
+
+
+async def answer_free_text(update: Update, context: AppContext, text: str) -> None:
+    """A private message that is no command: point to the drop or FAQ answer it is about
+    (matched offline, ``drops.search``), else one line on /help and the current drop."""
+    services = services_of(context)
+    course = services.course
+    chat = await chat_row(context, update)
+    reached = await services.transaction(reached_drops, chat.id)
+    match = best_match(course, text[:500])
+    if match is not None and match.faq_index is not None:
+        question = course.faq[match.faq_index].question
+        key = InlineKeyboardButton(
+            "❓ Read the answer", callback_data=buttons.FAQ.encode(match.faq_index)
+        )
+        await reply(
+            update, f"The FAQ answers that: **{question}**", markup=InlineKeyboardMarkup([[key]])
+        )
+        return
+    if match is not None and match.drop_id is not None:
+        drop = course.drop(match.drop_id)
+        name = f"**{drop_label(drop, course)}** — {drop.title}"
+        if drop.id in reached:
+            key = InlineKeyboardButton(
+                f"📖 Open drop {drop.id}", callback_data=buttons.DROP.encode(drop.id)
+            )
+            await reply(update, f"That's in {name}.", markup=InlineKeyboardMarkup([[key]]))
+        else:
+            await reply(update, f"That's coming up in {name}: the drops come one a day, in order.")
+        return
+    current = chat.current_drop_id
+    where = (
+        "/start begins the path"
+        if current is None
+        else f"/today shows your current drop ({current})"
+    )
+    await reply(update, f"I answer commands: /help lists them, and {where}.")
 
 
 async def faq(update: Update, context: AppContext) -> None:
