@@ -13,7 +13,7 @@ from bot.telegram import buttons
 from bot.telegram.commands import Command
 from bot.telegram.context import AppContext, services_of
 from bot.telegram.handlers.common import chat_row, command_args, is_private, reply
-from bot.telegram.views.parts import Paging, Part, drop_cards
+from bot.telegram.views.parts import Buttons, Paging, Part, drop_cards
 from drops.render import drop_label, render_faq_entry
 from drops.search import best_match
 
@@ -99,7 +99,11 @@ async def on_page(update: Update, context: AppContext) -> None:
     if press.path_round not in (0, chat.path_round):
         await query.answer("This button has expired.", show_alert=True)
         return
-    closing = () if press.path_round == 0 else None
+    closing: Buttons | None = None  # the current drop, not yet done: ✅ Done
+    if press.path_round == 0:
+        closing = ()  # /drop: for reading only
+    elif drop.id != chat.current_drop_id or chat.current_opened:
+        closing = ((("✅ Done", buttons.NOOP.encode(True)),),)
     cards = drop_cards(
         course, drop, path_round=press.path_round, closing=closing, paging=Paging.REREAD
     )

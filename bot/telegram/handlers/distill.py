@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import time
 from typing import Any
 
@@ -26,6 +27,7 @@ from kd_sandbox.worker import RunFailed, RunTimeout, SandboxError, WorkerCrashed
 
 log = logging.getLogger(__name__)
 
+SPACED_EQUALS = re.compile(r"\s+=\s*|\s*=\s+")  # "T = 2", "T =2", "T= 2"
 EDIT_EVERY_S = 1.5  # progress edits count against Telegram's limits too
 BAR_CELLS = 10
 
@@ -66,6 +68,14 @@ async def run_settings(update: Update, context: AppContext, text: str) -> None:
     if message is None or user is None or chat is None:
         return
     runs = context.bot_data.distill
+    if SPACED_EQUALS.search(text):
+        joined = SPACED_EQUALS.sub("=", text).strip().replace("`", "'")[:200]
+        await reply(
+            update,
+            "Write each setting without spaces around `=`: the spaces split it in two. "
+            f"Try `/distill {joined}`.",
+        )
+        return
     try:
         spec = parse_settings(text)
     except SettingsError as error:

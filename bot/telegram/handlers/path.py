@@ -33,19 +33,22 @@ NEXT_REFUSALS = {
     ),
     path.NextRefusal.END_OF_PATH: "You've reached the end of the path. /restart starts it over.",
     path.NextRefusal.ALREADY_SENT: "That drop has already been sent — see /today.",
+    path.NextRefusal.PAUSED: "Your drops are paused. Resume them, and /next works again.",
 }
 
 
 async def today(update: Update, context: AppContext) -> None:
     """/today: the current drop again."""
     services = services_of(context)
-    drop_id, path_round = await services.transaction(path.current_drop, chat_ref(update))
+    drop_id, path_round, finished = await services.transaction(path.current_drop, chat_ref(update))
     if drop_id is None:
         await reply(update, "No drop yet — send /start to set your time and get drop 1.")
         return
     drop = services.course.drop(drop_id)
     paging = Paging.REREAD if is_private(update) else Paging.NONE
-    cards = drop_cards(services.course, drop, path_round=path_round, paging=paging)
+    done_already = finished and is_private(update)  # a group counts a drop opened on arrival
+    closing = ((("✅ Done", buttons.NOOP.encode(True)),),) if done_already else None
+    cards = drop_cards(services.course, drop, path_round=path_round, closing=closing, paging=paging)
     shown = cards[0] if paging == Paging.REREAD else [p for card in cards for p in card]
     await context.bot_data.sender.send_parts(chat_ref(update).id, shown)
 
@@ -98,6 +101,11 @@ async def next_drop(update: Update, context: AppContext) -> None:
         await reply(update, "In a group, only administrators can pull the next drop early.")
         return
     outcome = await services.transaction(path.next_drop, services, chat_ref(update))
+    if outcome == path.NextRefusal.PAUSED:
+        resume_key = InlineKeyboardButton("▶️ Resume", callback_data=buttons.RESUME.encode(True))
+        markup = InlineKeyboardMarkup([[resume_key]])
+        await reply(update, NEXT_REFUSALS[outcome], markup=markup)
+        return
     if isinstance(outcome, path.NextRefusal):
         await reply(update, NEXT_REFUSALS[outcome])
         return
@@ -140,6 +148,10 @@ async def on_done(update: Update, context: AppContext) -> None:
         )
 
 
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def done_label(when: str, *, finished: bool) -> str:
     """What the Done button says once pressed: "✅ Done · next drop tomorrow 07:30"."""
     if finished:
@@ -167,7 +179,7 @@ async def _after_done(
             update,
             "🎓 **You've finished the path!**\n"
             f"{len(finished.done)} of {len(services.course)} drops done over "
-            f"{finished.active_days} active days, a streak of {finished.streak}, and "
+            f"{_plural(finished.active_days, 'active day')}, a streak of {finished.streak}, and "
             f"{finished.reviews} quiz answers.\n\n"
             "Now make it yours: /plan turns one of your real prompts into a distillation plan.",
         )
