@@ -88,6 +88,7 @@ async def test_poll_answers_update_each_member_and_the_leaderboard(harness: BotH
     assert "1. User7302 — 2 points · 🔥 1" in lines
     assert "2. User7303 — 1 point · 🔥 1" in lines
     assert "You: #2 with 1 point." in lines
+    assert "🔥 days in a row with a drop done or a quiz answered" in board.text
     stranger = await harness.command(ADMIN, "/leaderboard", chat_id=GROUP)
     assert "You have no points this week yet." in stranger.text
 

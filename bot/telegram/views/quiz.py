@@ -174,7 +174,7 @@ def leaderboard_markdown(board: Board, group_title: str) -> str:
     week = f"week of {board.monday:%a} {board.monday.day} {board.monday:%b}"
     lines = [
         f"🏆 **{escape_markdown(group_title)}** — {week}",
-        "1 point per right quiz-poll answer",
+        "1 point per right quiz-poll answer · 🔥 days in a row with a drop done or a quiz answered",
     ]
     if not board.top:
         lines.append("\nNo points yet this week: answer today's quiz poll!")
