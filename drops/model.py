@@ -50,6 +50,17 @@ class Course:
     def __len__(self) -> int:
         return len(self.drops)
 
+    @property
+    def ids(self) -> frozenset[str]:
+        return frozenset(drop.id for drop in self.drops)
+
+    def find(self, wanted: str) -> Drop | None:
+        """A drop by either of its names: its id ("2.2") or its place ("6"); else None."""
+        wanted = wanted.strip()
+        if wanted.isdigit() and 1 <= int(wanted) <= len(self.drops):
+            return self.drops[int(wanted) - 1]
+        return next((drop for drop in self.drops if drop.id == wanted), None)
+
     def drop(self, drop_id: str) -> Drop:
         """The drop with this id; KeyError when there is none."""
         for drop in self.drops:

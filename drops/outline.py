@@ -64,6 +64,16 @@ DROPS: tuple[DropOutline, ...] = (
     DropOutline("4.1", 4, "Write the distillation plan for one of your real prompts", 25),
 )
 
+
+def drop_label(drop_id: str) -> str:
+    """The drop's one name everywhere (headers, quizzes, polls, /progress, /stats):
+    "Drop 2.2 · 6 of 14"; an id the outline does not know is named as it is."""
+    ids = [entry.id for entry in DROPS]
+    if drop_id not in ids:
+        return f"Drop {drop_id}"
+    return f"Drop {drop_id} · {ids.index(drop_id) + 1} of {len(ids)}"
+
+
 FAQ_QUESTIONS: tuple[str, ...] = (
     "What is model distillation in machine learning?",
     "Why does a small model trained on a big model's outputs beat one trained on raw labels?",

@@ -8,6 +8,7 @@ paragraph boundaries so that no message is longer than Telegram allows.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -200,33 +201,171 @@ def _plain(text: str, *entity_types: str) -> RenderedMessage:
     )
 
 
+# Cards: a drop is read on a phone one card at a time. A card aims at CARD_TARGET
+# UTF-16 units, is at least CARD_MIN (a short tail joins the card before it) and never
+# more than CARD_MAX; a section (a paragraph opening in bold) starts a card where it can.
+CARD_MIN = 600
+CARD_TARGET = 1100
+CARD_SOFT_MAX = 1500
+CARD_MAX = 1800
+# Reading speed for technical prose on a phone, to keep the "~n min" honest.
+WORDS_PER_MINUTE = 180
+_FIGURE_MENTION = re.compile(r"\bfigure\b", re.IGNORECASE)
+_STEP = re.compile(r"^\d{1,2}\. ")
+
+
+@dataclass(frozen=True)
+class Card:
+    """One card of a drop: its text, and whether the drop's figure goes with it."""
+
+    message: RenderedMessage
+    figure: bool = False
+
+
+def drop_label(drop: Drop, course: Course) -> str:
+    """The drop's one name everywhere: "Drop 2.2 · 6 of 14" (``drops.outline.drop_label``)."""
+    return f"Drop {drop.id} · {course.index(drop.id)} of {len(course)}"
+
+
+def reading_time(drop: Drop) -> str:
+    """ "~7 min read"; a drop that is mostly steps to work through says so (drop 4.1)."""
+    read = max(1, math.ceil(len(drop.body.split()) / WORDS_PER_MINUTE))
+    steps = sum(1 for p in _PARAGRAPH_BREAK.split(drop.body) if _STEP.match(p.lstrip("*")))
+    if drop.minutes <= 2 * read or not steps:
+        return f"~{drop.minutes} min read"
+    return f"~{read} min read, then {steps} steps to work through (~{drop.minutes - read} min)"
+
+
 def drop_header(drop: Drop, course: Course) -> RenderedMessage:
-    """Phase line, "Drop n of 14 · ~m min read", then the title in bold."""
+    """Phase line, "Drop 2.2 · 6 of 14 · ~m min read", then the title in bold."""
     phase = course.phase(drop.phase)
     meta = _plain(
-        f"Phase {phase.number} · {phase.title}\n"
-        f"Drop {course.index(drop.id)} of {len(course)} · ~{drop.minutes} min read",
+        f"Phase {phase.number} · {phase.title}\n{drop_label(drop, course)} · {reading_time(drop)}",
         "italic",
     )
     return join_messages([meta, _plain(drop.title, "bold")])
 
 
 def try_line(settings: str) -> RenderedMessage:
-    """ "Try it: /distill <settings>", the command as code so a tap copies it whole."""
+    """ "Try it: /distill <settings>", the command as code; the ▶️ Run it button runs it."""
     command = f"/distill {settings}".rstrip()
-    label = "Try it: "
+    label = "🧪 Try it: "
     return RenderedMessage(
-        label + command,
+        label + command + " (tap ▶️ Run it)",
         [Entity(type="code", offset=utf16_length(label), length=utf16_length(command))],
     )
 
 
 def render_drop(drop: Drop, course: Course) -> list[RenderedMessage]:
-    """The drop as Telegram messages: header, body, and the Try-it line when it has one."""
-    parts = [drop_header(drop, course), render_markdown(drop.body)]
+    """The drop as Telegram messages, one a card (see ``render_cards``)."""
+    return [card.message for card in render_cards(drop, course)]
+
+
+def render_cards(drop: Drop, course: Course) -> list[Card]:
+    """The drop as cards: the header on the first, the Try-it line on the last, the figure
+    with the card that first mentions it (or the last), each card within CARD_MAX."""
+    body = render_markdown(drop.body)
+    units_before = _utf16_offsets(body.text)
+    paragraphs = [
+        piece
+        for start, end in _paragraph_spans(body, units_before)
+        for piece in _list_items(_slice(body, units_before, start, end))
+    ]
     if drop.try_settings is not None:
-        parts.append(try_line(drop.try_settings))
-    return split_message(join_messages(parts))
+        paragraphs.append(try_line(drop.try_settings))
+    header = drop_header(drop, course)
+    groups = _pack(header, paragraphs, _label_length(drop, course))
+    messages = [join_messages(group) for group in groups]
+    count = len(messages)
+    cards = [
+        join_messages([header, m]) if n == 0 else join_messages([_card_label(drop, n, count), m])
+        for n, m in enumerate(messages)
+    ]
+    figure_at = count - 1
+    for n, group in enumerate(groups):
+        if any(_FIGURE_MENTION.search(p.text) for p in group):
+            figure_at = n
+            break
+    has_figure = drop.figure is not None
+    return [Card(m, has_figure and n == figure_at) for n, m in enumerate(cards)]
+
+
+def _card_label(drop: Drop, number: int, count: int) -> RenderedMessage:
+    return _plain(f"Drop {drop.id} · card {number + 1} of {count}", "italic")
+
+
+def _label_length(drop: Drop, course: Course) -> int:
+    return utf16_length(_card_label(drop, 9, 9).text) + utf16_length(PARAGRAPH_SEPARATOR)
+
+
+def _pack(
+    header: RenderedMessage, paragraphs: list[RenderedMessage], label: int
+) -> list[list[RenderedMessage]]:
+    """Paragraphs grouped into cards by the cheapest cut (dynamic programming over the
+    paragraph boundaries): cards near CARD_TARGET, none over CARD_MAX, cuts before a
+    section where possible, and as few short cards as the text allows."""
+    sep = utf16_length(PARAGRAPH_SEPARATOR)
+    sizes = [utf16_length(p.text) for p in paragraphs]
+    first = utf16_length(header.text) + sep
+    count = len(paragraphs)
+    best: list[float] = [0.0] + [math.inf] * count
+    cut: list[int] = [0] * (count + 1)
+    for end in range(1, count + 1):
+        for start in range(end - 1, -1, -1):
+            size = (first if start == 0 else label) + sum(sizes[start:end])
+            size += sep * (end - start - 1)
+            if size > CARD_MAX and end - start > 1:
+                break
+            opening, closing = paragraphs[start], paragraphs[end - 1]
+            leads_in = end < count and _is_list_item(paragraphs[end])
+            cost = best[start] + _card_cost(
+                size, opening, closing, first=start == 0, leads_in=leads_in
+            )
+            if cost < best[end]:
+                best[end], cut[end] = cost, start
+    groups: list[list[RenderedMessage]] = []
+    end = count
+    while end > 0:
+        groups.insert(0, paragraphs[cut[end] : end])
+        end = cut[end]
+    return groups
+
+
+def _card_cost(
+    size: int, opening: RenderedMessage, closing: RenderedMessage, *, first: bool, leads_in: bool
+) -> float:
+    cost = 1.0 + ((size - CARD_TARGET) / 400) ** 2
+    if size > CARD_SOFT_MAX:
+        cost += 10 + (size - CARD_SOFT_MAX) / 20
+    if size > CARD_MAX:
+        cost += 1000
+    if size < CARD_MIN:
+        cost += 10 + (CARD_MIN - size) / 20
+    if not first and not _opens_section(opening):
+        cost += 2.0
+    if (_opens_section(closing) or leads_in) and utf16_length(closing.text) < 200:
+        cost += 100.0  # a section's title alone at the foot of a card, its text on the next
+    return cost
+
+
+def _is_list_item(paragraph: RenderedMessage) -> bool:
+    return paragraph.text.startswith("• ") or _STEP.match(paragraph.text) is not None
+
+
+def _list_items(paragraph: RenderedMessage) -> list[RenderedMessage]:
+    """A long list (one paragraph, its items a line apart) as its items, so that a card may
+    end between two of them; anything else as it is."""
+    if utf16_length(paragraph.text) <= CARD_SOFT_MAX - 300 or "\n• " not in paragraph.text:
+        return [paragraph]
+    units_before = _utf16_offsets(paragraph.text)
+    starts = [0] + [m.start() + 1 for m in re.finditer(r"\n• ", paragraph.text)]
+    ends = [start - 1 for start in starts[1:]] + [len(paragraph.text)]
+    return [_slice(paragraph, units_before, a, b) for a, b in zip(starts, ends, strict=True)]
+
+
+def _opens_section(paragraph: RenderedMessage) -> bool:
+    """A paragraph that opens with bold text ("**Which T, then?** ...") starts a section."""
+    return any(e["type"] == "bold" and e["offset"] == 0 for e in paragraph.entities)
 
 
 def render_faq_entry(entry: FaqEntry) -> list[RenderedMessage]:

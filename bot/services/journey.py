@@ -146,6 +146,7 @@ def progress_map(course: Course, progress: Progress) -> str:
                 mark = "📖"
             else:
                 mark = "▫️"
-            lines.append(f"{mark} {drop.id} {drop.title}")
+            place = f"{drop.id} · {course.index(drop.id)} of {len(course)}"
+            lines.append(f"{mark} {place} · {drop.title}")
         lines.append("")
     return "\n".join(lines).rstrip()

@@ -59,6 +59,7 @@ class NextRefusal(StrEnum):
     CURRENT_NOT_DONE = "current not done"
     END_OF_PATH = "end of path"
     ALREADY_SENT = "already sent"
+    PAUSED = "paused"
 
 
 def next_drop(session: Session, services: Services, ref: ChatRef) -> Work | NextRefusal:
@@ -66,6 +67,8 @@ def next_drop(session: Session, services: Services, ref: ChatRef) -> Work | Next
     chat = chat_of(session, ref)
     if not rules.is_scheduled(chat):
         return NextRefusal.NOT_SCHEDULED
+    if chat.paused:
+        return NextRefusal.PAUSED
     if chat.current_drop_id is not None and not chat.current_opened:
         return NextRefusal.CURRENT_NOT_DONE
     at_end = chat.current_drop_id is not None and services.course.next_id(chat.current_drop_id)
@@ -104,10 +107,10 @@ def complete(
     return Done(known=True, first_time=first_time, next_drop=when, finished=finished)
 
 
-def current_drop(session: Session, ref: ChatRef) -> tuple[str | None, int]:
-    """The chat's current drop (None before drop 1) and its path round."""
+def current_drop(session: Session, ref: ChatRef) -> tuple[str | None, int, bool]:
+    """The chat's current drop (None before drop 1), its path round, and whether it is done."""
     chat = chat_of(session, ref)
-    return chat.current_drop_id, chat.path_round
+    return chat.current_drop_id, chat.path_round, chat.current_opened
 
 
 def pause(session: Session, ref: ChatRef) -> None:

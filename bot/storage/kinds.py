@@ -18,6 +18,7 @@ class DeliveryStatus(StrEnum):
 
     CLAIMED = "claimed"  # leased by a sender, not yet on the wire
     SENDING = "sending"  # on the wire: a crash now may or may not have delivered it
+    READING = "reading"  # the cards opened so far are out; the next waits for Continue
     SENT = "sent"
     FAILED = "failed"
 

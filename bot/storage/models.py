@@ -81,6 +81,8 @@ class Delivery(SQLModel, table=True):
     # The outbox: a claimed delivery is sent part by part; "sending" marks a part in flight.
     status: str = Field(default=DeliveryStatus.SENT, max_length=8)  # DeliveryStatus
     parts_sent: int = 0
+    # Cards of the drop released to the chat: the first at delivery, one more per Continue.
+    cards_open: int = 1
     lease_until: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
     completed_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
 

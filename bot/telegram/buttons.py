@@ -91,6 +91,15 @@ class DropDone:
 
 
 @dataclass(frozen=True)
+class CardPress:
+    """Continue ▸: open card ``card`` (1-based) of a drop; round 0 for a drop shown again."""
+
+    path_round: int
+    drop_id: str
+    card: int
+
+
+@dataclass(frozen=True)
 class QuizAnswer:
     question_id: int
     option: int  # the position pressed, as shown
@@ -127,6 +136,20 @@ ZONE = ButtonCodec(  # an index into the common zones, or "type" to type one
 )
 # The course.
 DROP = ButtonCodec("drop", r"(?P<drop>\d\.\d)", lambda g: g["drop"], str)
+
+
+def _card_codec(prefix: str) -> ButtonCodec[CardPress]:
+    return ButtonCodec(
+        prefix,
+        r"(?P<round>\d{1,6}):(?P<drop>\d\.\d):(?P<card>\d{1,2})",
+        lambda g: CardPress(int(g["round"]), g["drop"], int(g["card"])),
+        lambda v: f"{v.path_round}:{v.drop_id}:{v.card}",
+    )
+
+
+MORE = _card_codec("more")  # the next card of a delivery (the outbox holds its state)
+PAGE = _card_codec("page")  # the next card of a drop shown again (/today, /drop)
+RUN = ButtonCodec("run", r"(?P<drop>\d\.\d)", lambda g: g["drop"], str)  # its Try-it run
 FAQ = number("faq", digits=2)
 # Quizzes and settings.
 ANSWER = ButtonCodec(
@@ -155,6 +178,6 @@ PLANS = number("plans")
 FORGET = choice("forget", ("yes", "no"))
 
 CODECS: tuple[ButtonCodec[object], ...] = (
-    NOOP, RESUME, RESTART, DONE, TIME, ZONE, DROP, FAQ, ANSWER, UNDO, START_REVIEWS, SETTING,
-    PLAN, PLANS, FORGET,
+    NOOP, RESUME, RESTART, DONE, TIME, ZONE, DROP, MORE, PAGE, RUN, FAQ, ANSWER, UNDO,
+    START_REVIEWS, SETTING, PLAN, PLANS, FORGET,
 )  # type: ignore[assignment]  # fmt: skip

@@ -10,6 +10,7 @@ from telegram.error import ChatMigrated, Forbidden, TelegramError
 from bot.services.delivery import chats
 from bot.services.quiz.polls import PollChoice, poll_order, polls_for_group, save_poll
 from bot.telegram.transport.sender import Sender
+from drops.outline import drop_label
 from quizzes import shown_correct, shown_options
 from quizzes.item import MAX_QUESTION_LENGTH, telegram_length
 
@@ -61,9 +62,8 @@ async def _send_group_polls(sender: Sender, chat_id: int, drop_id: str) -> None:
 
 async def _send_poll(bot: Bot, chat_id: int, choice: PollChoice, order: tuple[int, ...]) -> Message:
     item = choice.item
-    label = (
-        f"🧠 Drop {item.drop_id}: " if choice.kind == "new" else f"🔁 From drop {item.drop_id}: "
-    )
+    name = drop_label(item.drop_id)
+    label = f"🧠 {name}: " if choice.kind == "new" else f"🔁 From {name}: "
     question = item.question
     if telegram_length(label + question) <= MAX_QUESTION_LENGTH:
         question = label + question

@@ -26,6 +26,9 @@ VALUES: dict[str, st.SearchStrategy[Any]] = {
     "time": st.one_of(st.just("type"), st.from_regex(r"[0-9]{2}:[0-9]{2}", fullmatch=True)),
     "tz": st.one_of(st.just("type"), st.integers(0, 99).map(str)),
     "drop": drop_ids,
+    "more": st.builds(buttons.CardPress, st.integers(0, 999_999), drop_ids, st.integers(0, 99)),
+    "page": st.builds(buttons.CardPress, st.integers(0, 999_999), drop_ids, st.integers(0, 99)),
+    "run": drop_ids,
     "faq": st.integers(0, 99),
     "qa": st.builds(buttons.QuizAnswer, ids, st.integers(0, 99)),
     "qu": ids,
@@ -46,7 +49,8 @@ VALUES: dict[str, st.SearchStrategy[Any]] = {
 LONGEST: dict[str, Any] = {
     "noop": True, "resume": True, "qr": True, "restart": "yes", "forget": "yes",
     "done": buttons.DropDone(999_999, "9.9"), "time": "23:59", "tz": "99", "drop": "9.9",
-    "faq": 99, "qa": buttons.QuizAnswer(10**12 - 1, 99), "qu": 10**12 - 1,
+    "more": buttons.CardPress(999_999, "9.9", 99), "page": buttons.CardPress(999_999, "9.9", 99),
+    "run": "9.9", "faq": 99, "qa": buttons.QuizAnswer(10**12 - 1, 99), "qu": 10**12 - 1,
     "st": buttons.SettingChoice("retention", "0.99"),
     "plan": buttons.PlanPress(999_999_999, "z" * 12, "Z" * 16), "plans": 10**12 - 1,
 }  # fmt: skip

@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 from bot.storage.db import make_engine
 from bot.storage.migrate import upgrade
 from bot.storage.models import Chat, Delivery
-from bot.telegram.views.parts import drop_parts
+from bot.telegram.views.parts import drop_cards
 from drops.loader import get_course
 from tests.processes import bot_env, stand_in, start_bot, stop, terminate
 
@@ -65,7 +65,8 @@ def test_sigterm_mid_fan_out_finishes_cleanly_and_a_restart_repeats_nothing(
 ) -> None:
     course = get_course()
     assert course.next_id(OPENED_DROP) == DUE_DROP
-    parts = len(drop_parts(course, course.drop(DUE_DROP), path_round=1))
+    # The daily delivery is the drop's first card; the rest come on Continue ▸.
+    parts = len(drop_cards(course, course.drop(DUE_DROP), path_round=1)[0])
     database_url = f"sqlite:///{tmp_path / 'bot.db'}"
     upgrade(database_url)
     seed(database_url, range(FIRST_CHAT, FIRST_CHAT + CHATS))

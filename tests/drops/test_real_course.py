@@ -9,7 +9,14 @@ import pytest
 
 from drops import outline
 from drops.loader import ContentError, default_folder, load_course
-from drops.render import MESSAGE_LIMIT, render_drop, render_faq_entry, utf16_length
+from drops.render import (
+    CARD_MAX,
+    MESSAGE_LIMIT,
+    render_cards,
+    render_drop,
+    render_faq_entry,
+    utf16_length,
+)
 
 _FOLDER = default_folder()
 _MISSING = [
@@ -33,6 +40,41 @@ def test_the_shipped_course_loads_and_every_message_fits() -> None:
     for entry in course.faq:
         for message in render_faq_entry(entry):
             assert utf16_length(message.text) <= MESSAGE_LIMIT, entry.question
+
+
+@requires_all_files
+def test_every_drop_reads_as_cards_a_phone_screen_holds() -> None:
+    course = load_course()
+    sizes = {
+        d.id: [utf16_length(c.message.text) for c in render_cards(d, course)] for d in course.drops
+    }
+
+    assert all(3 <= len(cards) <= 6 for cards in sizes.values()), sizes
+    assert max(max(cards) for cards in sizes.values()) <= CARD_MAX, sizes
+    # About 600-1,500 each: a longer one only where a paragraph and its list can't part.
+    every = [size for cards in sizes.values() for size in cards]
+    assert min(every) >= 600 and sum(size <= 1500 for size in every) >= len(every) - 2, sizes
+
+
+@requires_all_files
+def test_a_figure_comes_with_the_card_that_mentions_it() -> None:
+    course = load_course()
+    for drop in course.drops:
+        cards = render_cards(drop, course)
+        with_figure = [n for n, card in enumerate(cards) if card.figure]
+        assert len(with_figure) == (drop.figure is not None), drop.id
+        mentions = [n for n, card in enumerate(cards) if "figure" in card.message.text.lower()]
+        if with_figure:  # the first card that mentions it; with none, the last card
+            assert with_figure[0] == (mentions[0] if mentions else len(cards) - 1), drop.id
+
+
+@requires_all_files
+def test_headers_use_one_numbering_and_drop_4_1_counts_its_steps() -> None:
+    course = load_course()
+    first = render_cards(course.drop("2.2"), course)[0].message.text
+    assert "Drop 2.2 · 6 of 14 · ~7 min read" in first
+    plan = render_cards(course.drop("4.1"), course)[0].message.text
+    assert "Drop 4.1 · 14 of 14 · ~5 min read, then 10 steps to work through (~20 min)" in plan
 
 
 def test_phase_one_drops_and_faq_have_no_problems() -> None:
@@ -60,3 +102,12 @@ def test_loading_the_course_imports_neither_torch_nor_telegram() -> None:
     )
 
     assert result.stdout.strip() == "[]"
+
+
+def test_one_numbering_names_each_drop_both_ways() -> None:
+    assert outline.drop_label("2.2") == "Drop 2.2 · 6 of 14"
+    assert outline.drop_label("4.1") == "Drop 4.1 · 14 of 14"
+    course = load_course()
+    assert course.find("6") is course.find("2.2") is course.drop("2.2")
+    assert course.find(" 14 ") is course.drop("4.1")
+    assert [course.find(bad) for bad in ("0", "15", "2.9", "six", "", "-1", "1.1.1")] == [None] * 7

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from drops.loader import load_course
 from drops.render import (
-    MESSAGE_LIMIT,
+    CARD_MAX,
     PARAGRAPH_SEPARATOR,
     Entity,
     RenderedMessage,
@@ -133,7 +133,7 @@ def test_drop_starts_with_its_header(course_folder: Path) -> None:
     title = "Temperature is what makes 'dark knowledge' visible"
     assert first.text.startswith(
         "Phase 2 · One Student-Teacher Step, In Detail\n"
-        f"Drop 6 of 14 · ~7 min read\n\n{title}\n\n{PARAGRAPH[:30]}"
+        f"Drop 2.2 · 6 of 14 · ~7 min read\n\n{title}\n\n{PARAGRAPH[:30]}"
     )
     assert ("bold", title) in styled(first)
 
@@ -144,7 +144,9 @@ def test_drop_ends_with_the_try_line_as_copyable_code(course_folder: Path) -> No
 
     messages = render_drop(course.drop("1.2"), course)
 
-    assert messages[-1].text.endswith("\n\nTry it: /distill mode=temperature digit=7")
+    assert messages[-1].text.endswith(
+        "\n\n🧪 Try it: /distill mode=temperature digit=7 (tap ▶️ Run it)"
+    )
     assert styled(messages[-1])[-1] == ("code", "/distill mode=temperature digit=7")
 
 
@@ -165,10 +167,13 @@ def test_a_long_drop_is_split_with_the_header_only_first(course_folder: Path) ->
 
     messages = render_drop(course.drop("3.3"), course)
 
-    assert len(messages) == 2
-    assert all(utf16_length(message.text) <= MESSAGE_LIMIT for message in messages)
+    assert len(messages) == 3  # one card a section: each paragraph is ~1,000 units
+    assert all(utf16_length(message.text) <= CARD_MAX for message in messages)
     assert messages[0].text.startswith("Phase 3 ·")
-    assert not messages[1].text.startswith("Phase")
+    assert [m.text.split("\n")[0] for m in messages[1:]] == [
+        "Drop 3.3 · card 2 of 3",
+        "Drop 3.3 · card 3 of 3",
+    ]
     bold = [text for message in messages for kind, text in styled(message) if kind == "bold"]
     assert bold.count("Bold start.") == 3
 

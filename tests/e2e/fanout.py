@@ -12,7 +12,7 @@ from sqlmodel import Session, col, func, select
 from bot.storage.db import make_engine
 from bot.storage.migrate import upgrade
 from bot.storage.models import Chat, Delivery
-from bot.telegram.views.parts import drop_parts
+from bot.telegram.views.parts import drop_cards
 from drops.loader import get_course
 from tests.botapi import FakeBotApi
 from tests.botapi.server import SEND_METHODS
@@ -50,23 +50,27 @@ def seed_due_chats(
 
 
 def deliveries_sent(database_url: str, drop_id: str) -> int:
-    """How many chats the outbox records as having been sent ``drop_id``."""
+    """How many chats the outbox records as having been sent ``drop_id``: all of it, or (a
+    private chat) its first card, the rest waiting for Continue ▸ (``reading``)."""
     engine = make_engine(database_url)
     try:
         with Session(engine) as session:
             return session.exec(
                 select(func.count())
                 .select_from(Delivery)
-                .where(col(Delivery.drop_id) == drop_id, col(Delivery.status) == "sent")
+                .where(col(Delivery.drop_id) == drop_id)
+                .where(col(Delivery.status).in_(("sent", "reading")))
             ).one()
     finally:
         engine.dispose()
 
 
 def drop_openings(drop_id: str) -> list[str]:
-    """The first 80 characters of each message of ``drop_id``, in order (as ``/_stats``)."""
+    """The first 80 characters of each message a private chat's delivery of ``drop_id``
+    sends (its first card; the rest come on Continue ▸), in order (as ``/_stats``)."""
     course = get_course()
-    return [part.text[:80] for part in drop_parts(course, course.drop(drop_id), path_round=1)]
+    first_card = drop_cards(course, course.drop(drop_id), path_round=1)[0]
+    return [part.text[:80] for part in first_card]
 
 
 @dataclass(frozen=True)

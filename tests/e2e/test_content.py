@@ -16,7 +16,7 @@ READER = 8001
 async def test_every_drop_is_accepted_by_telegram(harness: BotHarness) -> None:
     course, sender = harness.services.course, harness.app.bot_data.sender
     for drop in course.drops:
-        await sender.send_parts(READER, drop_parts(course, drop, path_round=1))
+        await sender.send_parts(READER, drop_parts(course, drop, path_round=1))  # every card
     refused = [c.error for c in harness.api.calls if not c.ok]
     assert refused == []
     assert drops_received(harness.api, READER) == list(range(1, 15))
@@ -50,13 +50,18 @@ async def test_drop_command_shows_only_drops_already_reached(harness: BotHarness
     await onboard(harness, READER, "07:00", "UTC")
     await press_done(harness, READER)
     ahead = await harness.command(READER, "/drop 3.2")
-    assert "haven't reached drop 3.2" in ahead.text
+    assert "haven't reached Drop 3.2 · 11 of 14" in ahead.text
+    by_place = await harness.command(READER, "/drop 11")
+    assert "haven't reached Drop 3.2 · 11 of 14" in by_place.text
     bogus = await harness.command(READER, "/drop 9.9; DROP TABLE")
     assert "no drop" in bogus.text
+    assert "no drop" in (await harness.command(READER, "/drop 15")).text
     picker = await harness.command(READER, "/drop")
     assert [b["callback_data"] for b in picker.buttons()] == ["drop:1.1"]
     await harness.command(READER, "/drop 1.1")
     await harness.api.wait_for(lambda _: drops_received(harness.api, READER) == [1, 1])
+    await harness.command(READER, "/drop 1")
+    await harness.api.wait_for(lambda _: drops_received(harness.api, READER) == [1, 1, 1])
 
 
 @pytest.mark.parametrize("index", range(5))

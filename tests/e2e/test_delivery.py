@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import Session, select
 
 from bot.storage.models import Chat, Delivery
-from bot.telegram.views.parts import drop_parts
+from bot.telegram.views.parts import drop_cards
 from drops.loader import get_course
 from tests.botapi import FakeBotApi
 from tests.e2e.harness import BotHarness, FakeClock, running_bot
@@ -94,7 +94,8 @@ async def test_restart_in_the_middle_of_a_fan_out_sends_each_drop_once(tmp_path:
     finally:
         await api.stop()
     course = get_course()
-    parts = [p.text for p in drop_parts(course, course.drop("1.2"), path_round=1)]
+    # The daily delivery is the drop's first card (the rest come on Continue ▸).
+    parts = [p.text for p in drop_cards(course, course.drop("1.2"), path_round=1)[0]]
     for user in users:
         assert drops_received(api, user) == [1, 2], user
         texts = [c.text for c in api.sent(chat_id=user) if c.method in ("sendMessage", "sendPhoto")]
@@ -160,6 +161,7 @@ async def test_next_only_after_done_and_restart_with_confirmation(harness: BotHa
     await harness.api.wait_for(lambda _: drops_received(harness.api, 5201) == [1, 2, 1])
     progress = await harness.command(5201, "/progress")
     assert "0 of 14 drops done" in progress.text and "Phase 4" in progress.text
+    assert "📖 1.1 · 1 of 14 · " in progress.text and "▫️ 2.2 · 6 of 14 · " in progress.text
 
 
 async def test_blocked_learner_is_skipped_until_they_return(harness: BotHarness) -> None:

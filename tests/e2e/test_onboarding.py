@@ -8,6 +8,7 @@ from sqlmodel import Session, select
 
 from bot.storage.models import Chat, Delivery
 from tests.e2e.harness import BotHarness
+from tests.e2e.journeys import read_cards
 
 USER = 2001
 
@@ -30,15 +31,12 @@ async def test_buttons_then_drop_one_at_once(harness: BotHarness) -> None:
     assert confirm is not None
     assert confirm.text.startswith("✅ Next drop: tomorrow 07:30, Europe/Berlin")
     drop = await harness.api.wait_for(
-        lambda calls: [c for c in calls if c.ok and "Drop 1 of 14" in c.text]
+        lambda calls: [c for c in calls if c.ok and "Drop 1.1 · 1 of 14" in c.text]
     )
     assert drop[0].chat_id == USER
-    done = await harness.api.wait_for(
-        lambda calls: [
-            c for c in calls if any(b.get("callback_data") == "done:1:1.1" for b in c.buttons())
-        ]
-    )
-    assert done
+    # Drop 1's first card; Continue ▸ brings the next, and the last carries Done.
+    assert drop[0].buttons()[0]["callback_data"] == "more:1:1.1:2"
+    assert await read_cards(harness, USER)
     row = chat(harness)
     assert (row.delivery_time, row.time_zone, row.current_drop_id) == (
         "07:30",

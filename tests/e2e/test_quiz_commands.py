@@ -76,8 +76,15 @@ async def test_stats_send_numbers_and_a_forecast_chart(harness: BotHarness) -> N
     await answer_all(harness, USER, await finish_drop(harness, USER), [False, True, True, True])
     numbers = await harness.command(USER, "/stats")
     assert "Answers: 3 (2 right)" in numbers.text and "Streak: 🔥 1 day" in numbers.text
+    # Every item was met just now (100% recall, no review yet): no drop is weak.
+    assert "Weakest drops" not in numbers.text
     photo = await harness.api.wait_for(
         lambda calls: [c for c in calls if c.method == "sendPhoto" and c.chat_id == USER],
         timeout=60,
     )
-    assert photo[0].files["photo"].startswith(b"\x89PNG")
+    png = photo[0].files["photo"]
+    assert png.startswith(b"\x89PNG")
+    assert int.from_bytes(png[16:20], "big") == 1200  # drawn for a phone, not a strip
+    harness.clock.set(datetime(2026, 3, 9, 6, 0, tzinfo=UTC))  # a week later: recall fades
+    later = await harness.command(USER, "/stats")
+    assert "Weakest drops\n• Drop 1.1 · 1 of 14 " in later.text  # in the one numbering

@@ -54,7 +54,7 @@ async def test_poll_answers_update_each_member_and_the_leaderboard(harness: BotH
         assert sorted(options) == sorted(item.options)
         assert options[call.params["correct_option_ids"][0]] == item.correct_option
     assert "Drop 1.2" in sent[0].params["question"]
-    assert "From drop 1.1" in sent[1].params["question"]
+    assert "From Drop 1.1 · 1 of 14" in sent[1].params["question"]
     new_poll, review_poll = sorted(polls(harness), key=lambda p: int(p.poll_id))[first_polls:]
     assert new_poll.item_id.startswith("1.2") and review_poll.item_id.startswith("1.1")
 
@@ -94,6 +94,7 @@ async def test_poll_answers_update_each_member_and_the_leaderboard(harness: BotH
     assert "1. User7302 — 2 points · 🔥 1" in lines
     assert "2. User7303 — 1 point · 🔥 1" in lines
     assert "You: #2 with 1 point." in lines
+    assert "🔥 days in a row with a drop done or a quiz answered" in board.text
     stranger = await harness.command(ADMIN, "/leaderboard", chat_id=GROUP)
     assert "You have no points this week yet." in stranger.text
 

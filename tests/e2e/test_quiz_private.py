@@ -29,7 +29,7 @@ async def test_done_starts_the_drop_quiz_one_question_at_a_time(harness: BotHarn
     harness.clock.set(datetime(2026, 3, 2, 6, 0, tzinfo=UTC))
     await start_learner(harness, USER)
     first = await finish_drop(harness, USER)
-    assert "Quiz 1 of 3" in first.text and "drop 1.1" in first.text
+    assert "Quiz 1 of 3" in first.text and "Drop 1.1 · 1 of 14" in first.text
     assert [b["text"] for b in first.buttons()] == ["A", "B", "C", "D"][: len(first.buttons())]
 
     second = await answer(harness, USER, first, right=False)
@@ -74,7 +74,7 @@ async def test_next_day_reviews_come_after_the_drop_quiz_interleaved(harness: Bo
     harness.clock.set(datetime(2026, 3, 3, 7, 30, tzinfo=UTC))
     await harness.tick()  # drop 2
     quiz = await finish_drop(harness, USER)
-    assert "drop 1.2" in quiz.text
+    assert "Drop 1.2 · 2 of 14" in quiz.text
     _, offer = await answer_all(harness, USER, quiz, [True, True, True])
     # Due today: the wrong answer of yesterday (1 day) and drop 1's three items not yet asked.
     assert "4 reviews due today" in offer.text

@@ -14,7 +14,7 @@ from bot.services.quiz.buttons import option_order
 from bot.storage.models import LearnerCard, QuizQuestion, ReviewRecord
 from tests.botapi import ApiCall
 from tests.e2e.harness import BotHarness
-from tests.e2e.journeys import onboard, press_done
+from tests.e2e.journeys import onboard, press_done, read_cards
 
 T = TypeVar("T")
 
@@ -92,14 +92,9 @@ async def answer_all(
 
 
 async def start_learner(harness: BotHarness, user: int, zone: str = "UTC") -> None:
+    """Onboard, and read drop 1's cards (Continue ▸) up to the last, which carries Done."""
     await onboard(harness, user, "07:30", zone)
-    await harness.api.wait_for(
-        lambda calls: any(
-            c.chat_id == user
-            and any(b.get("callback_data", "").startswith("done:") for b in c.buttons())
-            for c in calls
-        )
-    )
+    assert await read_cards(harness, user)
 
 
 def review_logs(harness: BotHarness, learner_id: int | None = None) -> list[ReviewRecord]:

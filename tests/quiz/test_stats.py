@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
 from sqlmodel import Session
 
 from bot.services.quiz.answers import record_answer
 from bot.services.quiz.bank import quiz_bank
 from bot.services.quiz.cards import introduce_drop
-from bot.services.quiz.stats import learner_stats
+from bot.services.quiz.stats import DropStrength, learner_stats
 from quizzes import make_scheduler
 from tests.quiz.conftest import ANNA, BEN, MONDAY, today_at
 
@@ -47,9 +48,11 @@ def test_stats_separate_reviews_from_first_answers(session: Session) -> None:
     assert stats.retention == 2 / 3
     assert stats.streak == 3  # Monday, Tuesday, Wednesday
     assert stats.cards == 7  # six of drop 1.1 and 2.2a
-    # Drop 2.2's card was last seen a day ago, drop 1.1's just now: 2.2 is the weaker.
-    assert [(weak.drop_id, weak.lapses) for weak in stats.weakest] == [("2.2", 0), ("1.1", 1)]
-    assert stats.weakest[0].retrievability < stats.weakest[1].retrievability
+    # Drop 2.2's card was last seen a day ago, drop 1.1's just now, so 2.2's recall is
+    # lower; but one of drop 1.1's two reviews lapsed: 1.1 is the weaker by far.
+    assert [(weak.drop_id, weak.lapses) for weak in stats.weakest] == [("1.1", 1), ("2.2", 0)]
+    assert stats.weakest[0].retrievability > stats.weakest[1].retrievability
+    assert stats.weakest[0].weakness > stats.weakest[1].weakness
     assert len(stats.forecast) == 14 and sum(stats.forecast) <= stats.cards
     assert stats.forecast[0] == stats.due_today
 
@@ -58,3 +61,11 @@ def test_no_answers_no_numbers(session: Session) -> None:
     stats = learner_stats(session, BEN, today_at(MONDAY), SCHEDULER, BANK)
     assert (stats.answers, stats.cards, stats.retention, stats.weakest) == (0, 0, None, [])
     assert stats.forecast == [0] * 14
+
+
+def test_a_drop_held_perfectly_is_not_weak() -> None:
+    assert not DropStrength("1.1", 1.0, 0, 3).weak
+    assert not DropStrength("1.1", 0.996, 0, 3).weak  # shown as 100%
+    assert DropStrength("1.1", 1.0, 1, 3).weak  # a lapse is something to work on
+    assert DropStrength("1.1", 0.9, 0, 0).weak
+    assert DropStrength("1.1", 0.9, 1, 2).weakness == pytest.approx(0.6)

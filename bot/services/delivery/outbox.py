@@ -7,6 +7,12 @@ Telegram has no idempotency key and a duplicate is worse than a missing part tha
 /today restores). The unique key (chat, round, drop) makes a second delivery of the same
 drop impossible, whoever tries.
 
+A drop is read in cards (``drops.render.render_cards``). A private chat gets the first
+card; the row then waits as ``reading`` until a Continue press opens the next one
+(``open_card``: ``cards_open`` moves on by exactly one, and the row is claimed again under
+a lease), so the next card goes out through the same outbox: a repeated press opens
+nothing, and a crash mid-card is resumed by ``reclaim_stale`` like any delivery.
+
 A delivery is held under a lease. Whoever holds it writes only while the lease is still
 the one it was given (``lease_until`` doubles as a fencing token): once another instance
 has taken an expired lease over, the first one's writes match no row, and it stops
@@ -17,6 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
@@ -24,6 +31,8 @@ from sqlmodel import Session, col, select
 
 from bot.storage.kinds import DeliveryStatus
 from bot.storage.models import Chat, Delivery
+
+ALL_CARDS = 99  # a group gets every card at once: nobody presses Continue for the others
 
 
 @dataclass(frozen=True)
@@ -37,6 +46,7 @@ class Work:
     path_round: int
     parts_sent: int
     lease_until: datetime
+    cards_open: int = 1  # cards released so far; the sender stops at the end of these
 
 
 def claim_delivery(
@@ -52,6 +62,7 @@ def claim_delivery(
     """Record that ``drop_id`` goes to ``chat``; None if it was delivered in this round."""
     delivery = Delivery(
         chat_id=chat.id,
+        cards_open=1 if chat.kind == "private" else ALL_CARDS,
         drop_id=drop_id,
         path_round=chat.path_round,
         local_day=local_day,
@@ -67,7 +78,10 @@ def claim_delivery(
     except IntegrityError:
         return None
     assert delivery.id is not None
-    return Work(delivery.id, chat.id, chat.kind, drop_id, chat.path_round, 0, now + lease)
+    return Work(
+        delivery.id, chat.id, chat.kind, drop_id, chat.path_round, 0, now + lease,
+        delivery.cards_open,
+    )  # fmt: skip
 
 
 def reclaim_stale(
@@ -101,6 +115,7 @@ def reclaim_stale(
                 delivery.path_round,
                 delivery.parts_sent,
                 now + lease,
+                delivery.cards_open,
             )
         )
     return works
@@ -114,10 +129,82 @@ def mark_sending(
 
 
 def mark_part_sent(
-    session: Session, delivery_id: int, parts_sent: int, *, held: datetime, last: bool
+    session: Session,
+    delivery_id: int,
+    parts_sent: int,
+    *,
+    held: datetime,
+    last: bool,
+    card_end: bool = False,
 ) -> bool:
-    status = DeliveryStatus.SENT if last else DeliveryStatus.CLAIMED
+    """A part is out; ``last``: the drop's last, ``card_end``: the last of the open cards."""
+    status = (
+        DeliveryStatus.SENT
+        if last
+        else DeliveryStatus.READING
+        if card_end
+        else DeliveryStatus.CLAIMED
+    )
     return _set(session, delivery_id, held, status=status, parts_sent=parts_sent)
+
+
+class CardRefusal(StrEnum):
+    """Why a Continue press opens nothing."""
+
+    UNKNOWN = "unknown"  # no such delivery in this chat, or a card it never offered
+    ALREADY_OPEN = "already open"  # a repeated press: the card is in the chat already
+    BUSY = "busy"  # the previous card is still on its way
+
+
+def open_card(
+    session: Session,
+    chat_id: int,
+    *,
+    path_round: int,
+    drop_id: str,
+    card: int,
+    cards: int,
+    now: datetime,
+    lease: timedelta,
+) -> Work | CardRefusal:
+    """Open card ``card`` (1-based, of ``cards``) of a delivered drop, once.
+
+    The update is a compare-and-set on ``cards_open`` and the ``reading`` status, so two
+    presses at once open the card once; the delivery is claimed under a fresh lease, and
+    the sender (or, after a crash, ``reclaim_stale``) sends it."""
+    delivery = session.exec(
+        select(Delivery).where(
+            col(Delivery.chat_id) == chat_id,
+            col(Delivery.path_round) == path_round,
+            col(Delivery.drop_id) == drop_id,
+        )
+    ).first()
+    if delivery is None or delivery.id is None or not 2 <= card <= cards:
+        return CardRefusal.UNKNOWN
+    if card <= delivery.cards_open:
+        return CardRefusal.ALREADY_OPEN
+    if card > delivery.cards_open + 1:
+        return CardRefusal.UNKNOWN
+    if delivery.status in (DeliveryStatus.CLAIMED, DeliveryStatus.SENDING):
+        return CardRefusal.BUSY
+    if delivery.status != DeliveryStatus.READING:
+        return CardRefusal.UNKNOWN
+    lease_until = now + lease
+    opened = session.execute(
+        update(Delivery)
+        .where(col(Delivery.id) == delivery.id)
+        .where(col(Delivery.cards_open) == card - 1)
+        .where(col(Delivery.status) == DeliveryStatus.READING)
+        .values(cards_open=card, status=DeliveryStatus.CLAIMED, lease_until=lease_until)
+    )
+    if opened.rowcount != 1:  # type: ignore[attr-defined]
+        return CardRefusal.ALREADY_OPEN
+    chat = session.get(Chat, chat_id)
+    kind = chat.kind if chat is not None else "private"
+    return Work(
+        delivery.id, chat_id, kind, drop_id, path_round, delivery.parts_sent, lease_until,
+        card,
+    )  # fmt: skip
 
 
 def mark_failed(session: Session, delivery_id: int, *, held: datetime) -> bool:

@@ -32,6 +32,19 @@ class DropStrength:
     drop_id: str
     retrievability: float
     lapses: int
+    reviews: int = 0  # answers on this drop's items met before (lapses are the wrong ones)
+
+    @property
+    def weakness(self) -> float:
+        """Share of its items likely forgotten now, plus share of its reviews that lapsed:
+        0 for a drop held perfectly, up to 2."""
+        lapse_rate = self.lapses / self.reviews if self.reviews else 0.0
+        return (1.0 - self.retrievability) + lapse_rate
+
+    @property
+    def weak(self) -> bool:
+        """Anything to work on: not at 100% recall with no lapse (rounded as shown)."""
+        return self.lapses > 0 or round(self.retrievability, 2) < 1.0
 
 
 @dataclass(frozen=True)
@@ -44,7 +57,8 @@ class Stats:
         meeting) and how many were right: the retention FSRS aims at.
     streak: Days in a row with a drop done or a quiz answered.
     cards: Items met so far; due_today: cards due before the day ends.
-    weakest: Drops with the lowest retrievability, at most three.
+    weakest: The weakest drops by ``DropStrength.weakness``, at most three; a drop at 100%
+        recall with no lapse is not weak and is left out.
     forecast: Reviews due on each of the next 14 days (today first).
     """
 
@@ -75,6 +89,7 @@ def learner_stats(
         )
     ).all()
     lapses: defaultdict[str, int] = defaultdict(int)
+    drop_reviews: defaultdict[str, int] = defaultdict(int)
     reviews = remembered = 0
     for item_id, correct, previous_state in logs:
         if not _was_reviewed(previous_state):
@@ -82,6 +97,8 @@ def learner_stats(
         reviews += 1
         remembered += int(correct)
         drop_id = drop_of(bank, item_id)
+        if drop_id is not None:
+            drop_reviews[drop_id] += 1
         if not correct and drop_id is not None:
             lapses[drop_id] += 1
     cards = list(session.exec(select(LearnerCard).where(LearnerCard.learner_id == learner_id)))
@@ -90,12 +107,13 @@ def learner_stats(
         state, drop_id = state_of(card), drop_of(bank, card.item_id)
         if state is not None and state.get("last_review") is not None and drop_id is not None:
             strength[drop_id].append(retrievability(state, today.now, scheduler))
+    held = (
+        DropStrength(drop_id, sum(values) / len(values), lapses[drop_id], drop_reviews[drop_id])
+        for drop_id, values in strength.items()
+    )
     weakest = sorted(
-        (
-            DropStrength(drop_id, sum(values) / len(values), lapses[drop_id])
-            for drop_id, values in strength.items()
-        ),
-        key=lambda d: (d.retrievability, -d.lapses, drop_order(d.drop_id)),
+        (drop for drop in held if drop.weak),
+        key=lambda d: (-d.weakness, drop_order(d.drop_id)),
     )[:WEAKEST_SHOWN]
     days = session.exec(select(ActivityDay.day).where(col(ActivityDay.learner_id) == learner_id))
     return Stats(

@@ -1,22 +1,21 @@
-"""/drop <id> (any drop already reached) and /faq (the five questions, answered)."""
+"""/drop <id or number> (any drop already reached), its cards, and /faq."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.services.delivery.chats import reached_drops
 from bot.telegram import buttons
 from bot.telegram.commands import Command
 from bot.telegram.context import AppContext, services_of
-from bot.telegram.handlers.common import chat_row, command_args, reply
-from bot.telegram.views.parts import Part, drop_parts
-from drops.render import render_faq_entry
-
-DROP_ID = re.compile(r"^\d\.\d$")
+from bot.telegram.handlers.common import chat_row, command_args, is_private, reply
+from bot.telegram.views.parts import Buttons, Paging, Part, drop_cards
+from drops.render import drop_label, render_faq_entry
+from drops.search import best_match
 
 
 async def drop_command(update: Update, context: AppContext) -> None:
@@ -36,7 +35,9 @@ async def drop_command(update: Update, context: AppContext) -> None:
         ]
         rows = [keys[i : i + 5] for i in range(0, len(keys), 5)]
         await reply(
-            update, "Which drop? Tap one, or send `/drop 2.2`.", markup=InlineKeyboardMarkup(rows)
+            update,
+            "Which drop? Tap one, or send `/drop 2.2` (or its place: `/drop 6`).",
+            markup=InlineKeyboardMarkup(rows),
         )
         return
     await _show(update, context, wanted, reached)
@@ -58,21 +59,101 @@ async def on_drop_button(update: Update, context: AppContext) -> None:
 async def _show(update: Update, context: AppContext, wanted: str, reached: set[str]) -> None:
     services = services_of(context)
     course = services.course
-    if not DROP_ID.match(wanted) or wanted not in {d.id for d in course.drops}:
+    drop = course.find(wanted)
+    if drop is None:
         shown = wanted[:20].replace("`", "'")
-        await reply(update, f"There is no drop `{shown}`. Drops are numbered 1.1 to 4.1.")
-        return
-    if wanted not in reached:
         await reply(
             update,
-            f"You haven't reached drop {wanted} yet — the drops come in order, one a day. "
-            "/next brings the next one once the current one is done.",
+            f"There is no drop `{shown}`. Drops are named 1.1 to 4.1, or numbered 1 to "
+            f"{len(course)}: `/drop 2.2` and `/drop 6` are the same drop.",
+        )
+        return
+    if drop.id not in reached:
+        await reply(
+            update,
+            f"You haven't reached {drop_label(drop, course)} yet — the drops come in order, "
+            "one a day. /next brings the next one once the current one is done.",
         )
         return
     chat = await chat_row(context, update)
-    drop = course.drop(wanted)
-    parts = drop_parts(course, drop, path_round=chat.path_round, closing=())
-    await context.bot_data.sender.send_parts(chat.id, parts)
+    paging = Paging.REREAD if is_private(update) else Paging.NONE
+    cards = drop_cards(course, drop, path_round=0, closing=(), paging=paging)
+    shown_parts = cards[0] if paging == Paging.REREAD else [p for card in cards for p in card]
+    await context.bot_data.sender.send_parts(chat.id, shown_parts)
+
+
+async def on_page(update: Update, context: AppContext) -> None:
+    """ "Continue ▸" under a drop shown again (/today, /drop): the next card. Nothing is
+    stored; the pressed button goes first, so a double tap sends the card once."""
+    query = update.callback_query
+    assert query is not None
+    press = buttons.PAGE.decode(query.data)
+    services = services_of(context)
+    course = services.course
+    drop = None if press is None else course.find(press.drop_id)
+    chat = await chat_row(context, update)
+    reached = await services.transaction(reached_drops, chat.id)
+    if press is None or drop is None or drop.id not in reached:
+        await query.answer("This button has expired.", show_alert=True)
+        return
+    if press.path_round not in (0, chat.path_round):
+        await query.answer("This button has expired.", show_alert=True)
+        return
+    closing: Buttons | None = None  # the current drop, not yet done: ✅ Done
+    if press.path_round == 0:
+        closing = ()  # /drop: for reading only
+    elif drop.id != chat.current_drop_id or chat.current_opened:
+        closing = ((("✅ Done", buttons.NOOP.encode(True)),),)
+    cards = drop_cards(
+        course, drop, path_round=press.path_round, closing=closing, paging=Paging.REREAD
+    )
+    if not 2 <= press.card <= len(cards):
+        await query.answer("This button has expired.", show_alert=True)
+        return
+    try:
+        await query.edit_message_reply_markup(None)
+    except BadRequest:  # the button is gone already: a second tap
+        await query.answer("Already here — scroll down ↓")
+        return
+    await query.answer()
+    await context.bot_data.sender.send_parts(chat.id, cards[press.card - 1])
+
+
+async def answer_free_text(update: Update, context: AppContext, text: str) -> None:
+    """A private message that is no command: point to the drop or FAQ answer it is about
+    (matched offline, ``drops.search``), else one line on /help and the current drop."""
+    services = services_of(context)
+    course = services.course
+    chat = await chat_row(context, update)
+    reached = await services.transaction(reached_drops, chat.id)
+    match = best_match(course, text[:500])
+    if match is not None and match.faq_index is not None:
+        question = course.faq[match.faq_index].question
+        key = InlineKeyboardButton(
+            "❓ Read the answer", callback_data=buttons.FAQ.encode(match.faq_index)
+        )
+        await reply(
+            update, f"The FAQ answers that: **{question}**", markup=InlineKeyboardMarkup([[key]])
+        )
+        return
+    if match is not None and match.drop_id is not None:
+        drop = course.drop(match.drop_id)
+        name = f"**{drop_label(drop, course)}** — {drop.title}"
+        if drop.id in reached:
+            key = InlineKeyboardButton(
+                f"📖 Open drop {drop.id}", callback_data=buttons.DROP.encode(drop.id)
+            )
+            await reply(update, f"That's in {name}.", markup=InlineKeyboardMarkup([[key]]))
+        else:
+            await reply(update, f"That's coming up in {name}: the drops come one a day, in order.")
+        return
+    current = chat.current_drop_id
+    where = (
+        "/start begins the path"
+        if current is None
+        else f"/today shows your current drop ({current})"
+    )
+    await reply(update, f"I answer commands: /help lists them, and {where}.")
 
 
 async def faq(update: Update, context: AppContext) -> None:
@@ -104,7 +185,7 @@ async def on_faq_button(update: Update, context: AppContext) -> None:
 
 
 COMMANDS = (
-    Command("drop", "Show any drop you have reached, e.g. /drop 2.2", drop_command),
+    Command("drop", "Show any drop you have reached: /drop 2.2 or /drop 6", drop_command),
     Command("faq", "Frequently asked questions about distillation", faq),
 )
 
@@ -112,5 +193,6 @@ COMMANDS = (
 def handlers() -> list[BaseHandler[Update, AppContext, Any]]:
     return [
         CallbackQueryHandler(on_drop_button, pattern=buttons.DROP.pattern),
+        CallbackQueryHandler(on_page, pattern=buttons.PAGE.pattern),
         CallbackQueryHandler(on_faq_button, pattern=buttons.FAQ.pattern),
     ]

@@ -5,18 +5,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import time
 from typing import Any
 
 from telegram import Message, Update
 from telegram.constants import ChatAction, ChatType
 from telegram.error import TelegramError
-from telegram.ext import BaseHandler
+from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.services.distill import SandboxOff
+from bot.telegram import buttons
 from bot.telegram.commands import Command
-from bot.telegram.context import AppContext, AppType
-from bot.telegram.handlers.common import command_args, reply
+from bot.telegram.context import AppContext, AppType, services_of
+from bot.telegram.handlers.common import command_args, follow_up, reply
 from bot.telegram.views.formatting import markdown
 from kd_sandbox.queue import QueueRefused, Ticket
 from kd_sandbox.result import RunResult
@@ -25,6 +27,7 @@ from kd_sandbox.worker import RunFailed, RunTimeout, SandboxError, WorkerCrashed
 
 log = logging.getLogger(__name__)
 
+SPACED_EQUALS = re.compile(r"\s+=\s*|\s*=\s+")  # "T = 2", "T =2", "T= 2"
 EDIT_EVERY_S = 1.5  # progress edits count against Telegram's limits too
 BAR_CELLS = 10
 
@@ -36,13 +39,42 @@ def progress_bar(fraction: float) -> str:
 
 async def distill(update: Update, context: AppContext) -> None:
     """Run a real teacher→student distillation and send the curves."""
+    text = command_args(context)
+    if text.strip().lower() in ("help", "?", "-h", "--help"):
+        await reply(update, help_text())
+        return
+    await run_settings(update, context, text)
+
+
+async def on_run_button(update: Update, context: AppContext) -> None:
+    """ "▶️ Run it" under a drop: exactly that drop's /distill run, as if typed."""
+    query = update.callback_query
+    assert query is not None
+    drop_id = buttons.RUN.decode(query.data)
+    course = services_of(context).course
+    drop = next((d for d in course.drops if d.id == drop_id), None)
+    if drop is None or drop.try_settings is None:
+        await query.answer("This button has expired.", show_alert=True)
+        return
+    command = f"/distill {drop.try_settings}".rstrip()
+    await query.answer(f"▶️ {command}")
+    await follow_up(context, update, run_settings(update, context, drop.try_settings))
+
+
+async def run_settings(update: Update, context: AppContext, text: str) -> None:
+    """The one path of a run, typed or tapped: parse, queue (the same limits and queue
+    for both), show progress, answer with the picture."""
     message, user, chat = update.effective_message, update.effective_user, update.effective_chat
     if message is None or user is None or chat is None:
         return
     runs = context.bot_data.distill
-    text = command_args(context)
-    if text.strip().lower() in ("help", "?", "-h", "--help"):
-        await reply(update, help_text())
+    if SPACED_EQUALS.search(text):
+        joined = SPACED_EQUALS.sub("=", text).strip().replace("`", "'")[:200]
+        await reply(
+            update,
+            "Write each setting without spaces around `=`: the spaces split it in two. "
+            f"Try `/distill {joined}`.",
+        )
         return
     try:
         spec = parse_settings(text)
@@ -177,4 +209,4 @@ COMMANDS = (
 
 
 def handlers() -> list[BaseHandler[Update, AppContext, Any]]:
-    return []
+    return [CallbackQueryHandler(on_run_button, pattern=buttons.RUN.pattern)]

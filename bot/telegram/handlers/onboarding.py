@@ -34,6 +34,7 @@ from bot.telegram.handlers.common import (
     may_change_settings,
     reply,
 )
+from bot.telegram.handlers.content import answer_free_text
 from drops.markdown import escape_markdown
 
 log = logging.getLogger(__name__)
@@ -180,7 +181,7 @@ async def on_typed_text(update: Update, context: AppContext) -> None:
         what = TIME_INPUT if owed == Awaiting.TIME else ZONE_INPUT
         await _schedule_from_text(update, context, what, message.text)
     elif is_private(update):
-        await message.reply_text("I answer commands — type /help to see them.")
+        await answer_free_text(update, context, message.text)
 
 
 async def on_location(update: Update, context: AppContext) -> None:

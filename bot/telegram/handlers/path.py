@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+from datetime import timedelta
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.services import journey, path
+from bot.services.delivery import outbox
 from bot.telegram import buttons, quiz_flow
 from bot.telegram.commands import Command
 from bot.telegram.context import AppContext, services_of
@@ -21,7 +23,8 @@ from bot.telegram.handlers.common import (
     may_change_settings,
     reply,
 )
-from bot.telegram.views.parts import drop_parts
+from bot.telegram.transport.sender import Sender
+from bot.telegram.views.parts import Paging, drop_cards
 
 NEXT_REFUSALS = {
     path.NextRefusal.NOT_SCHEDULED: "Set your schedule first: send /start.",
@@ -30,20 +33,65 @@ NEXT_REFUSALS = {
     ),
     path.NextRefusal.END_OF_PATH: "You've reached the end of the path. /restart starts it over.",
     path.NextRefusal.ALREADY_SENT: "That drop has already been sent — see /today.",
+    path.NextRefusal.PAUSED: "Your drops are paused. Resume them, and /next works again.",
 }
 
 
 async def today(update: Update, context: AppContext) -> None:
     """/today: the current drop again."""
     services = services_of(context)
-    drop_id, path_round = await services.transaction(path.current_drop, chat_ref(update))
+    drop_id, path_round, finished = await services.transaction(path.current_drop, chat_ref(update))
     if drop_id is None:
         await reply(update, "No drop yet — send /start to set your time and get drop 1.")
         return
     drop = services.course.drop(drop_id)
-    await context.bot_data.sender.send_parts(
-        chat_ref(update).id, drop_parts(services.course, drop, path_round=path_round)
-    )
+    paging = Paging.REREAD if is_private(update) else Paging.NONE
+    done_already = finished and is_private(update)  # a group counts a drop opened on arrival
+    closing = ((("✅ Done", buttons.NOOP.encode(True)),),) if done_already else None
+    cards = drop_cards(services.course, drop, path_round=path_round, closing=closing, paging=paging)
+    shown = cards[0] if paging == Paging.REREAD else [p for card in cards for p in card]
+    await context.bot_data.sender.send_parts(chat_ref(update).id, shown)
+
+
+CARD_REFUSALS = {
+    outbox.CardRefusal.ALREADY_OPEN: "Already here — scroll down ↓",
+    outbox.CardRefusal.BUSY: "On its way…",
+}
+
+
+async def on_continue(update: Update, context: AppContext) -> None:
+    """ "Continue ▸ (2/4)" under a delivered card: open the next card, once (the outbox
+    holds which cards are open, so a repeated press or a restart sends none twice)."""
+    query = update.callback_query
+    assert query is not None
+    press = buttons.MORE.decode(query.data)
+    chat = update.effective_chat
+    services = services_of(context)
+    if press is None or chat is None or press.drop_id not in services.course.ids:
+        await query.answer("This button has expired.", show_alert=True)
+        return
+    sender = context.bot_data.sender
+    cards = sender.cards_of(press.drop_id, press.path_round, None, Paging.DELIVERY)
+    outcome = await services.transaction(
+        outbox.open_card, chat.id, path_round=press.path_round, drop_id=press.drop_id,
+        card=press.card, cards=len(cards), now=services.clock(),
+        lease=timedelta(seconds=services.settings.delivery_lease_s),
+    )  # fmt: skip
+    if outcome == outbox.CardRefusal.UNKNOWN:
+        await query.answer("This button has expired.", show_alert=True)
+        return
+    if isinstance(outcome, outbox.CardRefusal):
+        await query.answer(CARD_REFUSALS[outcome])
+        return
+    await query.answer()
+    await follow_up(context, update, _send_card(query, sender, outcome))
+
+
+async def _send_card(query: CallbackQuery, sender: Sender, work: outbox.Work) -> None:
+    """The opened card through the outbox, then the pressed Continue button goes."""
+    if await sender.deliver(work):
+        with contextlib.suppress(BadRequest):  # already edited
+            await query.edit_message_reply_markup(None)
 
 
 async def next_drop(update: Update, context: AppContext) -> None:
@@ -53,6 +101,11 @@ async def next_drop(update: Update, context: AppContext) -> None:
         await reply(update, "In a group, only administrators can pull the next drop early.")
         return
     outcome = await services.transaction(path.next_drop, services, chat_ref(update))
+    if outcome == path.NextRefusal.PAUSED:
+        resume_key = InlineKeyboardButton("▶️ Resume", callback_data=buttons.RESUME.encode(True))
+        markup = InlineKeyboardMarkup([[resume_key]])
+        await reply(update, NEXT_REFUSALS[outcome], markup=markup)
+        return
     if isinstance(outcome, path.NextRefusal):
         await reply(update, NEXT_REFUSALS[outcome])
         return
@@ -77,18 +130,39 @@ async def on_done(update: Update, context: AppContext) -> None:
         await query.answer("This button has expired.", show_alert=True)
         return
     await query.answer("Marked as done ✅" if done.first_time else "Already done ✅")
+    label = done_label(done.next_drop, finished=done.finished is not None)
+    shown = query.message.reply_markup if isinstance(query.message, Message) else None
+    kept = [  # the rows above Done (▶️ Run it) stay
+        list(row)
+        for row in (shown.inline_keyboard if shown is not None else ())
+        if not any(buttons.DONE.decode(b.callback_data) for b in row)  # type: ignore[arg-type]
+    ]
+    done_row = [InlineKeyboardButton(label, callback_data=buttons.NOOP.encode(True))]
     with contextlib.suppress(BadRequest):  # already edited by a double tap
-        await query.edit_message_reply_markup(
-            InlineKeyboardMarkup(
-                [[InlineKeyboardButton("✅ Done", callback_data=buttons.NOOP.encode(True))]]
-            )
-        )
+        await query.edit_message_reply_markup(InlineKeyboardMarkup([*kept, done_row]))
     if done.first_time:
         await follow_up(
             context,
             update,
             _after_done(update, context, done.finished, done.next_drop, done_press.drop_id),
         )
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def done_label(when: str, *, finished: bool) -> str:
+    """What the Done button says once pressed: "✅ Done · next drop tomorrow 07:30"."""
+    if finished:
+        return "✅ Done · path finished 🎓"
+    day_and_time = when.split(",")[0]
+    if day_and_time[:1].isdigit() or day_and_time.startswith(("today", "tomorrow", *DAYS)):
+        return f"✅ Done · next drop {day_and_time}"
+    return "✅ Done"  # paused, not scheduled: the reply under it says so
+
+
+DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 async def _after_done(
@@ -105,7 +179,7 @@ async def _after_done(
             update,
             "🎓 **You've finished the path!**\n"
             f"{len(finished.done)} of {len(services.course)} drops done over "
-            f"{finished.active_days} active days, a streak of {finished.streak}, and "
+            f"{_plural(finished.active_days, 'active day')}, a streak of {finished.streak}, and "
             f"{finished.reviews} quiz answers.\n\n"
             "Now make it yours: /plan turns one of your real prompts into a distillation plan.",
         )
@@ -217,6 +291,7 @@ COMMANDS = (
 def handlers() -> list[BaseHandler[Update, AppContext, Any]]:
     return [
         CallbackQueryHandler(on_done, pattern=buttons.DONE.pattern),
+        CallbackQueryHandler(on_continue, pattern=buttons.MORE.pattern),
         CallbackQueryHandler(resume, pattern=buttons.RESUME.pattern),
         CallbackQueryHandler(on_restart_answer, pattern=buttons.RESTART.pattern),
         CallbackQueryHandler(noop, pattern=buttons.NOOP.pattern),

@@ -38,7 +38,7 @@ from bot.services.delivery import chats, outbox
 from bot.services.delivery.outbox import Work
 from bot.telegram.transport.ratelimit import SendCheck, Withdrawn
 from bot.telegram.views.formatting import entities_from_dicts
-from bot.telegram.views.parts import Buttons, Part, drop_parts
+from bot.telegram.views.parts import Buttons, Card, Paging, Part, drop_cards
 
 log = logging.getLogger(__name__)
 
@@ -85,17 +85,26 @@ class Sender:
     def __init__(self, bot: ExtBot[Any], services: Services, *, known_chats: set[int]) -> None:
         self.bot, self.services, self.course = bot, services, services.course
         self.known_chats = known_chats  # forgotten when a chat becomes unreachable
-        self._parts: dict[tuple[str, int, Buttons | None], list[Part]] = {}
+        self._cards: dict[tuple[str, int, Buttons | None, Paging], list[Card]] = {}
 
-    def parts_of(self, drop_id: str, path_round: int, closing: Buttons | None) -> list[Part]:
-        """A drop's messages, rendered once per process (a fan-out sends the same drop often)."""
-        key = (drop_id, path_round, closing)
-        if key not in self._parts:
-            if len(self._parts) > 1024:
-                self._parts.clear()
+    def cards_of(
+        self, drop_id: str, path_round: int, closing: Buttons | None, paging: Paging
+    ) -> list[Card]:
+        """A drop's cards, rendered once per process (a fan-out sends the same drop often)."""
+        key = (drop_id, path_round, closing, paging)
+        if key not in self._cards:
+            if len(self._cards) > 1024:
+                self._cards.clear()
             drop = self.course.drop(drop_id)
-            self._parts[key] = drop_parts(self.course, drop, path_round=path_round, closing=closing)
-        return self._parts[key]
+            self._cards[key] = drop_cards(
+                self.course, drop, path_round=path_round, closing=closing, paging=paging
+            )
+        return self._cards[key]
+
+    def delivery_cards(self, work: Work, closing: Buttons | None = None) -> list[Card]:
+        """The cards of a delivery: paged by Continue in a private chat, all at once in a group."""
+        paging = Paging.DELIVERY if work.chat_kind == "private" else Paging.NONE
+        return self.cards_of(work.drop_id, work.path_round, closing, paging)
 
     async def send_part(self, chat_id: int, part: Part) -> Message:
         """One message, paced; raises ChatUnreachable or Moved for the caller to act on."""
@@ -142,17 +151,23 @@ class Sender:
         return sent
 
     async def deliver(self, work: Work, closing: Buttons | None = None) -> bool:
-        """Send a claimed delivery from where it stopped; True once every part is out.
+        """Send a claimed delivery from where it stopped; True once every part of its open
+        cards is out (the row then waits as ``reading`` for Continue, or is ``sent``).
 
         Every write checks that the lease is still ``held``; if another instance has taken
         the delivery over, this one stops at once.
         """
         db, clock = self.services.transaction, self.services.clock
         lease = timedelta(seconds=self.services.settings.delivery_lease_s)
-        parts = self.parts_of(work.drop_id, work.path_round, closing)
+        cards = self.delivery_cards(work, closing)
+        parts = [part for card in cards for part in card]
+        until = sum(len(card) for card in cards[: work.cards_open])
         chat_id, index, held = work.chat_id, work.parts_sent, work.lease_until
-        if index >= len(parts):  # taken over with its last part in flight: that part counts
-            return await db(outbox.mark_part_sent, work.delivery_id, index, held=held, last=True)
+        if index >= until:  # taken over with its last part in flight: that part counts
+            return await db(
+                outbox.mark_part_sent, work.delivery_id, index, held=held,
+                last=index >= len(parts), card_end=True,
+            )  # fmt: skip
 
         async def mark_in_flight() -> bool:
             """Run by the rate limiter with every wait behind it (see above)."""
@@ -163,7 +178,7 @@ class Sender:
                 return True
             return False
 
-        while index < len(parts):
+        while index < until:
             try:
                 await self._send_now(chat_id, parts[index], check=mark_in_flight)
             except Withdrawn:
@@ -193,8 +208,10 @@ class Sender:
                 # flight, count it as delivered rather than risk sending it twice.
                 log.warning("no answer to part %d of delivery %s", index, work.delivery_id)
             index += 1
-            last = index == len(parts)
-            sent = await db(outbox.mark_part_sent, work.delivery_id, index, held=held, last=last)
+            sent = await db(
+                outbox.mark_part_sent, work.delivery_id, index, held=held,
+                last=index == len(parts), card_end=index == until,
+            )  # fmt: skip
             if not sent:
                 return self._taken_over(work)
         return True

@@ -1,15 +1,23 @@
-"""A drop as the messages that carry it: text parts, its figure, and the closing buttons."""
+"""A drop as the messages that carry it: cards of text, its figure, and their buttons.
+
+A drop is read in cards (``drops.render.render_cards``). Every card but the last ends with
+"Continue ▸ (2/4)", which brings the next one; the last carries "▶️ Run it" (the drop's
+/distill run) and the closing buttons (default ✅ Done). The figure follows the text of the
+card that discusses it, and that card's buttons move onto the figure, below it.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 
 from bot.telegram import buttons
 from drops.model import Course, Drop
-from drops.render import Entity, render_drop
+from drops.render import Entity, drop_label, render_cards
 
 Buttons = tuple[tuple[tuple[str, str], ...], ...]  # rows of (label, callback data)
+Card = list["Part"]
 
 
 @dataclass(frozen=True)
@@ -22,16 +30,69 @@ class Part:
     buttons: Buttons = ()
 
 
-def drop_parts(
-    course: Course, drop: Drop, *, path_round: int, closing: Buttons | None = None
-) -> list[Part]:
-    """The drop's messages in order; the last one carries ``closing`` (default: Done)."""
-    parts = [Part(m.text, list(m.entities)) for m in render_drop(drop, course)]
-    if drop.figure_path is not None and drop.figure_path.exists():
-        caption = f"Figure for drop {course.index(drop.id)}: {drop.title}"
-        parts.append(Part(caption[:1000], photo=drop.figure_path))
+class Paging(StrEnum):
+    """How a card's Continue button brings the next card."""
+
+    DELIVERY = "delivery"  # through the outbox: the delivery's own state (buttons.MORE)
+    REREAD = "reread"  # a drop shown again (/today, /drop): stateless (buttons.PAGE)
+    NONE = "none"  # every card at once (a group): no Continue buttons
+
+
+def continue_button(
+    drop: Drop, *, path_round: int, card: int, cards: int, paging: Paging
+) -> tuple[str, str]:
+    """ "Continue ▸ (2/4)" for card ``card`` (1-based) of ``cards``."""
+    press = buttons.CardPress(path_round, drop.id, card)
+    codec = buttons.MORE if paging == Paging.DELIVERY else buttons.PAGE
+    return (f"Continue ▸ ({card}/{cards})", codec.encode(press))
+
+
+def drop_cards(
+    course: Course,
+    drop: Drop,
+    *,
+    path_round: int,
+    closing: Buttons | None = None,
+    paging: Paging = Paging.DELIVERY,
+) -> list[Card]:
+    """The drop's cards in order, each as its messages; the last carries ``closing``
+    (default: ✅ Done) under the Run-it button. ``path_round`` 0: a drop shown for reading
+    only (its Continue buttons then carry no round)."""
+    rendered = render_cards(drop, course)
+    count = len(rendered)
     done = buttons.DONE.encode(buttons.DropDone(path_round, drop.id))
-    keyboard = closing if closing is not None else ((("✅ Done", done),),)
-    last = parts[-1]
-    parts[-1] = Part(last.text, last.entities, last.photo, keyboard)
-    return parts
+    last_rows: Buttons = closing if closing is not None else ((("✅ Done", done),),)
+    if drop.try_settings is not None:
+        run = ("▶️ Run it", buttons.RUN.encode(drop.id))
+        last_rows = ((run,), *last_rows)
+    cards: list[Card] = []
+    for number, card in enumerate(rendered, start=1):
+        parts = [Part(card.message.text, list(card.message.entities))]
+        figure = drop.figure_path
+        if card.figure and figure is not None and figure.exists():
+            caption = f"Figure · {drop_label(drop, course)}: {drop.title}"
+            parts.append(Part(caption[:1000], photo=figure))
+        if number < count and paging != Paging.NONE:
+            more = continue_button(
+                drop, path_round=path_round, card=number + 1, cards=count, paging=paging
+            )
+            rows: Buttons = ((more,),)
+        else:
+            rows = last_rows if number == count else ()
+        last = parts[-1]
+        parts[-1] = Part(last.text, last.entities, last.photo, rows)
+        cards.append(parts)
+    return cards
+
+
+def drop_parts(
+    course: Course,
+    drop: Drop,
+    *,
+    path_round: int,
+    closing: Buttons | None = None,
+    paging: Paging = Paging.DELIVERY,
+) -> list[Part]:
+    """Every message of every card, in order."""
+    cards = drop_cards(course, drop, path_round=path_round, closing=closing, paging=paging)
+    return [part for card in cards for part in card]

@@ -16,6 +16,7 @@ from bot.storage.kinds import QuestionKind
 from bot.telegram import buttons
 from bot.telegram.views.parts import Buttons, Part
 from drops.markdown import escape_markdown
+from drops.outline import drop_label
 from drops.render import render_markdown
 from quizzes import QuizItem
 
@@ -40,7 +41,7 @@ class Heading:
 
     def markdown(self) -> str:
         label = LABELS.get(self.kind, "🔁 Review")
-        where = f"drop {self.drop_id}"
+        where = drop_label(self.drop_id)
         if self.position is not None and self.total is not None:
             return f"**{label} {self.position} of {self.total}** · {where}"
         return f"**{label}** · {where}"
@@ -172,7 +173,8 @@ def stats_markdown(stats: Stats, drop_titles: dict[str, str]) -> str:
         for weak in stats.weakest:
             title = escape_markdown(drop_titles.get(weak.drop_id, ""))
             lapses = f", {_plural(weak.lapses, 'lapse')}" if weak.lapses else ""
-            lines.append(f"• {weak.drop_id} {title} — {weak.retrievability:.0%} recall{lapses}")
+            label = drop_label(weak.drop_id)
+            lines.append(f"• {label} {title} — {weak.retrievability:.0%} recall{lapses}")
     return "\n".join(lines)
 
 
@@ -180,7 +182,7 @@ def leaderboard_markdown(board: Board, group_title: str) -> str:
     week = f"week of {board.monday:%a} {board.monday.day} {board.monday:%b}"
     lines = [
         f"🏆 **{escape_markdown(group_title)}** — {week}",
-        "1 point per right quiz-poll answer",
+        "1 point per right quiz-poll answer · 🔥 days in a row with a drop done or a quiz answered",
     ]
     if not board.top:
         lines.append("\nNo points yet this week: answer today's quiz poll!")

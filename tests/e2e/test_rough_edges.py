@@ -1,0 +1,60 @@
+"""Rough edges a newcomer hit: /next while paused, /distill with spaces around "=",
+/today on a drop already done, and the Done button's words."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from bot.storage.models import DistillRun
+from bot.telegram.handlers.path import done_label
+from tests.e2e.harness import BotHarness
+from tests.e2e.journeys import onboard, press_done
+
+LEARNER = 7401
+
+
+async def test_next_while_paused_says_so_and_offers_resume(harness: BotHarness) -> None:
+    await onboard(harness, LEARNER, "07:00", "UTC")
+    await harness.command(LEARNER, "/pause")
+    refused = await harness.command(LEARNER, "/next")
+    assert refused.text.startswith("Your drops are paused.")
+    assert refused.buttons() == [{"text": "▶️ Resume", "callback_data": "resume"}]
+    resumed = await harness.press(LEARNER, refused, "resume")
+    assert resumed is not None and resumed.text.startswith("▶️ Resumed.")
+
+
+async def test_distill_with_spaces_around_equals_names_the_spaces(harness: BotHarness) -> None:
+    for typed, fixed in (("T = 2", "T=2"), ("T =2 alpha= 0.5", "T=2 alpha=0.5")):
+        answer = await harness.command(LEARNER, f"/distill {typed}")
+        assert "without spaces around =" in answer.text
+        assert f"Try /distill {fixed}." in answer.text
+    with Session(harness.services.engine) as session:
+        assert session.exec(select(DistillRun)).all() == []
+
+
+async def test_today_on_a_done_drop_shows_it_done(harness: BotHarness) -> None:
+    await onboard(harness, LEARNER, "07:00", "UTC")
+    assert await press_done(harness, LEARNER)
+    await harness.settle()  # the drop's first quiz question comes first
+    shown = await harness.command(LEARNER, "/today")
+    assert shown.text.startswith("Phase 1 ·")
+    while page := [b for b in shown.buttons() if b["callback_data"].startswith("page:")]:
+        following = await harness.press(LEARNER, shown, page[0]["callback_data"])
+        assert following is not None
+        shown = following
+    assert [b["text"] for b in shown.buttons()] == ["▶️ Run it", "✅ Done"]
+    assert shown.buttons()[1]["callback_data"] == "noop"
+
+
+def test_the_done_button_says_what_comes_next() -> None:
+    assert done_label("tomorrow 07:30, Europe/Berlin", finished=False) == (
+        "✅ Done · next drop tomorrow 07:30"
+    )
+    assert (
+        done_label("Wed 09 Dec 07:30, UTC", finished=False)
+        == "✅ Done · next drop Wed 09 Dec 07:30"
+    )
+    assert done_label("paused (send /resume to continue)", finished=False) == "✅ Done"
+    assert done_label("none — you've finished the path", finished=True) == (
+        "✅ Done · path finished 🎓"
+    )
