@@ -18,8 +18,10 @@ from tests.e2e.fanout import count_fan_out, deliveries_sent, drop_openings, seed
 from tests.processes import BotProcess, StandIn, crash_bot_env, wait_until
 
 CHATS = list(range(20_001, 20_301))
-NEXT_DROP = "1.3"  # two messages per learner: 600 in all
-KILL_AFTER = (100, 300, 450)  # messages the stand-in has accepted when the bot is killed
+NEXT_DROP = "1.3"  # its first card: the daily delivery to each learner (the rest on Continue)
+MESSAGES = len(CHATS) * len(drop_openings(NEXT_DROP))
+# Messages the stand-in has accepted when the bot is killed: early, midway, late.
+KILL_AFTER = (MESSAGES // 6, MESSAGES // 2, MESSAGES * 3 // 4)
 IN_FLIGHT_PER_KILL = 3  # at ~28 messages a second, what can be on the wire at one instant
 
 

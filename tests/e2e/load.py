@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from tests.botapi import ApiCall, FakeBotApi
 from tests.botapi.server import SEND_METHODS
-from tests.e2e.journeys import done_button
+from tests.e2e.journeys import continue_button, done_button
 
 QUEUE_FULL = "queue is full"
 
@@ -99,8 +99,45 @@ async def onboard_all(api: FakeBotApi, users: Sequence[int], *, timeout: float) 
     for user in users:
         api.send_text(user, "/timezone UTC")
     await api.wait_for(
-        lambda _: all(done_button(api, user) is not None for user in users), timeout=timeout
+        lambda _: all(
+            done_button(api, user) is not None or continue_button(api, user) is not None
+            for user in users
+        ),
+        timeout=timeout,
     )
+    await read_all_cards(api, users, timeout=timeout)
+
+
+async def read_all_cards(api: FakeBotApi, users: Sequence[int], *, timeout: float) -> None:
+    """Every user reads the drop to its last card at once (Continue ▸ until Done is in)."""
+    for _ in range(12):
+        reading = [user for user in users if done_button(api, user) is None]
+        if not reading:
+            return
+        pressed: dict[int, str] = {}
+        for user in reading:
+            found = continue_button(api, user)
+            if found is not None:
+                call, data = found
+                api.press(user, call, data)
+                pressed[user] = data
+
+        await api.wait_for(
+            lambda _, reading=reading, pressed=pressed: _moved_on(api, reading, pressed),
+            timeout=timeout,
+        )
+    raise AssertionError("some learners never reached the card with Done")
+
+
+def _moved_on(api: FakeBotApi, reading: list[int], pressed: dict[int, str]) -> bool:
+    """Each reader has Done now, or a newer Continue than the one pressed."""
+    for user in reading:
+        if done_button(api, user) is not None:
+            continue
+        now = continue_button(api, user)
+        if now is None or now[1] == pressed.get(user):
+            return False
+    return True
 
 
 @dataclass
