@@ -15,7 +15,7 @@ echoes) lists only settings the run used.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, fields
 from typing import Any, ClassVar
 
 MODES: dict[str, str] = {
@@ -400,11 +400,6 @@ def parse_settings(text: str) -> RunSpec:
     bug = values.get("bug", "none")
     merged = {**_MODE_DEFAULTS[mode], **BUG_DEFAULTS.get(bug, {}), **values}
     return RunSpec(**merged)
-
-
-def with_overrides(spec: RunSpec, **changes: Any) -> RunSpec:
-    """A copy of ``spec`` with some values changed (used by tests and benchmarks)."""
-    return replace(spec, **changes)
 
 
 def _describe_setting(key: str, default: RunSpec) -> str:
