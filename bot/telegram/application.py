@@ -21,6 +21,7 @@ from bot.telegram.delivery_job import delivery_job, run_tick
 from bot.telegram.handlers import (
     distill,
 )
+from bot.telegram.transport.bot_api_client import AiohttpRequest
 from bot.telegram.transport.ratelimit import BotApiLimiter
 from bot.telegram.transport.sender import Sender
 from bot.telegram.transport.updates import TypedFirst
@@ -49,7 +50,8 @@ def build_application(services: Services) -> AppType:
         .base_file_url(settings.telegram_api_base_url.replace("/bot", "/file/bot"))
         .context_types(ContextTypes(bot_data=BotData))
         .rate_limiter(rate_limiter)
-        .connection_pool_size(settings.bot_api_max_in_flight)
+        .request(AiohttpRequest(settings.bot_api_max_in_flight))
+        .get_updates_request(AiohttpRequest(1))
         .concurrent_updates(
             TypedFirst(settings.max_concurrent_updates, other_places=settings.button_concurrency)
         )

@@ -7,9 +7,8 @@
 - Everything else (answering a button, editing, asking who is an admin) goes at once,
   so a spinner stops within a moment even while hundreds of messages wait their turn.
   The bot's edits are few and spaced (a /distill progress bar edits every 1.5 s at most).
-- At most ``max_in_flight`` requests are on the wire together. More would each open a
-  connection, and httpcore checks every open connection whenever a request starts or
-  ends: with hundreds open, that bookkeeping took most of the bot's CPU under load.
+- At most ``max_in_flight`` requests are on the wire together, the size of the client's
+  connection pool (``bot_api_client``), so no request waits for a connection.
 - A 429 is retried after its ``retry_after`` by the request that met it (its chat waits
   meanwhile); other chats' messages keep their pace. If Telegram meant the whole bot,
   they meet their own 429s and wait too.

@@ -21,7 +21,6 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-import httpx
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Message
 from telegram.error import (
     BadRequest,
@@ -29,13 +28,13 @@ from telegram.error import (
     Forbidden,
     NetworkError,
     RetryAfter,
-    TimedOut,
 )
 from telegram.ext import ExtBot
 
 from bot.services.context import Services
 from bot.services.delivery import chats, outbox
 from bot.services.delivery.outbox import Work
+from bot.telegram.transport.bot_api_client import may_have_arrived
 from bot.telegram.transport.ratelimit import SendCheck, Withdrawn
 from bot.telegram.views.formatting import entities_from_dicts
 from bot.telegram.views.parts import Buttons, Card, Paging, Part, drop_cards
@@ -44,12 +43,6 @@ log = logging.getLogger(__name__)
 
 RETRY_LATER = timedelta(seconds=30)
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
-
-
-def may_have_arrived(error: NetworkError) -> bool:
-    """Whether Telegram may have the message although no answer came: a read timeout
-    comes after the whole request went out; other network errors come before that."""
-    return isinstance(error, TimedOut) and isinstance(error.__cause__, httpx.ReadTimeout)
 
 
 class ChatUnreachable(Exception):
