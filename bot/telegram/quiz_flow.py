@@ -57,6 +57,12 @@ async def continue_quiz(
         flow.next_step, services, chat_id=chat_id, learner_id=learner_id, kind=kind,
         drop_id=drop_id,
     )  # fmt: skip
+    await send_step(data, chat_id, step)
+
+
+async def send_step(data: BotData, chat_id: int, step: flow.QuizStep | None) -> None:
+    """Send the question ``step`` asks (and record its message), or its closing message."""
+    services = data.services
     if step is None:
         return
     item = quiz_bank().get(step.item_id) if step.item_id is not None else None

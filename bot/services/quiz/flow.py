@@ -14,8 +14,10 @@ from bot.core.today import Today
 from bot.services.context import Services
 from bot.services.quiz import questions
 from bot.services.quiz.bank import drop_of, quiz_bank
+from bot.services.quiz.buttons import Answered, Place, answer_question
 from bot.services.quiz.cards import introduce_drop
 from bot.services.quiz.learners import ensure_learner, learner_zone
+from bot.services.quiz.questions import Refusal
 from bot.services.quiz.queue import (
     ReviewQueue,
     Score,
@@ -102,6 +104,33 @@ def next_step(
         now=today.now,
     )  # fmt: skip
     return QuizStep(step.kind, step.drop_id, step.item_id, question.id, step.position, step.total)
+
+
+def answer_and_continue(
+    session: Session,
+    services: Services,
+    *,
+    question_id: int,
+    option: int,
+    user_id: int,
+    first_name: str,
+    chat_id: int | None,
+    place: Place,
+) -> tuple[Answered | Refusal, QuizStep | None]:
+    """A press on an option, and the quiz's next step when it counted: one unit of work,
+    so the next question is ready when the press is acknowledged (see ``answer_question``
+    and ``next_step``)."""
+    outcome = answer_question(
+        session, quiz_bank(), question_id=question_id, option=option, user_id=user_id,
+        first_name=first_name, chat_id=chat_id, place=place,
+    )  # fmt: skip
+    if isinstance(outcome, Refusal):
+        return outcome, None
+    step = next_step(
+        session, services, chat_id=outcome.question.chat_id, learner_id=user_id,
+        kind=outcome.continues, drop_id=outcome.item.drop_id,
+    )  # fmt: skip
+    return outcome, step
 
 
 def question_sent(session: Session, question_id: int, message_id: int | None) -> None:

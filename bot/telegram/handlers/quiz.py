@@ -15,7 +15,8 @@ from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, PollAnswerHandler
 
 from bot.services.quiz.bank import quiz_bank
-from bot.services.quiz.buttons import Place, answer_question, undo_question
+from bot.services.quiz.buttons import Place, undo_question
+from bot.services.quiz.flow import answer_and_continue
 from bot.services.quiz.polls import record_poll_answer
 from bot.services.quiz.questions import Refusal
 from bot.telegram import buttons
@@ -47,9 +48,9 @@ async def on_answer(update: Update, context: AppContext) -> None:
     services = services_of(context)
     settings = services.settings
     place = Place(services.clock(), settings.default_time_zone, settings.day_start_hour)
-    outcome = await services.transaction(
-        answer_question,
-        quiz_bank(),
+    outcome, next_step = await services.transaction(
+        answer_and_continue,
+        services,
         question_id=press.question_id,
         option=press.option,
         user_id=user.id,
@@ -71,14 +72,7 @@ async def on_answer(update: Update, context: AppContext) -> None:
         await query.edit_message_text(
             text, entities=entities, reply_markup=keyboard(undo_buttons(question.id))
         )
-    next_question = flow.continue_quiz(
-        context.bot_data,
-        chat_id=question.chat_id,
-        learner_id=user.id,
-        kind=outcome.continues,
-        drop_id=item.drop_id,
-    )
-    await follow_up(context, update, next_question)
+    await follow_up(context, update, flow.send_step(context.bot_data, question.chat_id, next_step))
 
 
 async def on_undo(update: Update, context: AppContext) -> None:
