@@ -79,7 +79,7 @@ def results_markdown(results: RoundResults, *, note: str | None = None) -> str:
         share = _share(question.right, results.participants)
         label = drop_label(question.item.drop_id)
         lines.append(f"{question.position}. {label} — {share}")
-        lines.append(f"   _{escape_markdown(question.item.explanation)}_")
+        lines.append(f"↳ _{escape_markdown(question.item.explanation)}_")
     lines += ["", "Your answers went into your own reviews. /leaderboard rounds: who wins most."]
     return "\n".join(lines)
 
