@@ -528,10 +528,13 @@ class FakeBotApi:
         }
         return self.push_update(poll_answer=answer)
 
-    def migrate_group(self, chat_id: int, new_chat_id: int) -> None:
-        """The group becomes a supergroup: sends to the old id fail with its new id, and the
-        service messages that say so arrive in both chats."""
+    def migrate_group(self, chat_id: int, new_chat_id: int, *, announce: bool = True) -> None:
+        """The group becomes a supergroup: sends to the old id fail with its new id, and
+        (unless ``announce`` is False, as if the bot missed them) the service messages that
+        say so arrive in both chats."""
         self.migrated[chat_id] = new_chat_id
+        if not announce:
+            return
         old = self.chat_payload(chat_id)
         new = self.chat_payload(new_chat_id, title=old.get("title"))
         for chat, field_name, other in ((old, "migrate_to_chat_id", new_chat_id),

@@ -215,14 +215,19 @@ async def test_a_restart_mid_round_closes_the_poll_on_time_and_goes_on(tmp_path:
         await api.stop()
 
 
-async def test_a_group_that_becomes_a_supergroup_keeps_its_round(harness: BotHarness) -> None:
+@pytest.mark.parametrize("told", [True, False], ids=["told", "found-on-send"])
+async def test_a_group_that_becomes_a_supergroup_keeps_its_round(
+    harness: BotHarness, told: bool
+) -> None:
+    """Telegram tells the bot in a service message; if that is missed, the next send's
+    ChatMigrated error says it."""
     await group_with_drops(harness, drops=2)
     await harness.command(ADMIN, "/settings rounds=admins", chat_id=GROUP)
     await harness.command(ADMIN, "/quiz 2", chat_id=GROUP)
     first = await round_poll(harness, 1)
     vote(harness, ANNA, first, right=True)
     await answered(harness, 1)
-    harness.api.migrate_group(GROUP, SUPERGROUP)
+    harness.api.migrate_group(GROUP, SUPERGROUP, announce=told)
     await eventually(lambda: [r.chat_id for r in rounds_in_db(harness)] == [SUPERGROUP])
 
     second = await round_poll(harness, 2)

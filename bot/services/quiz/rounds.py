@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot.core.rounds import Answer, Candidate, Placing, choose_items, rank
@@ -68,8 +69,11 @@ def start_round(
         chat_id=chat.id, running_in=chat.id, started_by=starter_id, open_period_s=open_period,
         status=RoundStatus.RUNNING, started_at=now,
     )  # fmt: skip
-    session.add(game)
-    session.flush()
+    try:
+        with session.begin_nested():  # a round started at the same moment elsewhere wins
+            session.add(game)
+    except IntegrityError:
+        return StartRefusal.RUNNING
     assert game.id is not None
     for position, item_id in enumerate(items, start=1):
         session.add(RoundQuestion(round_id=game.id, position=position, item_id=item_id))
