@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -61,7 +62,7 @@ class OpenPoll:
 
 def ask_next_soon(application: AppType, round_id: int) -> None:
     """The round's next step as a job of its own, so the caller does not wait for it."""
-    _jobs(application).run_once(_next_job, 0, data=round_id, name=job_name(round_id))
+    _schedule(application, _next_job, 0, round_id)
 
 
 async def _next_job(context: AppContext) -> None:
@@ -98,9 +99,7 @@ async def ask_next(application: AppType, round_id: int) -> None:
         message_id=message.message_id, now=services.clock(),
     )  # fmt: skip
     open_poll = OpenPoll(round_id, poll.question_id, chat_id, message.message_id)
-    _jobs(application).run_once(
-        _close_job, poll.open_period_s, data=open_poll, name=job_name(round_id)
-    )
+    _schedule(application, _close_job, poll.open_period_s, open_poll)
 
 
 async def _send_poll(application: AppType, chat_id: int, poll: PollToSend) -> Message:
@@ -189,18 +188,19 @@ async def _left(application: AppType, chat_id: int, members: list[int]) -> list[
 async def resume_rounds(application: AppType) -> None:
     """At start-up: every round a restart interrupted goes on, or ends with a note."""
     services = application.bot_data.services
-    jobs = _jobs(application)
-    for found in await services.transaction(open_rounds):
+    running = await services.transaction(open_rounds)
+    for found in running:
         if found.question_id is None or found.closes_at is None:  # between two polls
             ask_next_soon(application, found.round_id)
             continue
         left = (found.closes_at - services.clock()).total_seconds()
         poll = OpenPoll(found.round_id, found.question_id, found.chat_id, found.message_id)
         if left > -RESUME_WITHIN.total_seconds():
-            jobs.run_once(_close_job, max(left, 0), data=poll, name=job_name(found.round_id))
+            _schedule(application, _close_job, max(left, 0), poll)
         else:
-            jobs.run_once(_interrupted_job, 0, data=poll, name=job_name(found.round_id))
-    log.info("quiz rounds resumed at start-up")
+            _schedule(application, _interrupted_job, 0, poll)
+    if running:
+        log.info("%d quiz round(s) resumed at start-up", len(running))
 
 
 async def _interrupted_job(context: AppContext) -> None:
@@ -208,6 +208,21 @@ async def _interrupted_job(context: AppContext) -> None:
     application, poll = context.application, context.job.data
     await close_poll(application, poll)
     await end_round(application, poll.round_id, RoundStatus.INTERRUPTED, note=INTERRUPTED)
+
+
+def _schedule(
+    application: AppType,
+    callback: Callable[[AppContext], Coroutine[Any, Any, None]],
+    delay: float,
+    data: int | OpenPoll,
+) -> None:
+    """A round's next step in ``delay`` seconds. Never dropped as "missed" when the event
+    loop is late (APScheduler's default after 1 s): a lost close would stall the round."""
+    round_id = data if isinstance(data, int) else data.round_id
+    _jobs(application).run_once(
+        callback, delay, data=data, name=job_name(round_id),
+        job_kwargs={"misfire_grace_time": None},
+    )  # fmt: skip
 
 
 def _jobs(application: AppType) -> JobQueue[Any]:
