@@ -277,7 +277,7 @@ async def test_bad_input_gets_an_answer_and_changes_nothing(harness: BotHarness)
 async def test_admins_decide_who_may_start_a_round(harness: BotHarness) -> None:
     await group_with_drops(harness, drops=1)
     refused = await harness.command(ANNA, "/settings rounds=admins", chat_id=GROUP)
-    assert refused.text.startswith("Only the group's admins change its settings")
+    assert refused.text.startswith("Only the group's administrators change its settings")
     shown = await harness.command(ADMIN, "/settings", chat_id=GROUP)
     assert "rounds: anyone in the group may start a quiz round" in shown.text
     bad = await harness.command(ADMIN, "/settings rounds=maybe", chat_id=GROUP)
@@ -286,7 +286,7 @@ async def test_admins_decide_who_may_start_a_round(harness: BotHarness) -> None:
     assert "✅ Saved." in saved.text and "rounds: admins only" in saved.text
 
     member = await harness.command(ANNA, "/quiz", chat_id=GROUP)
-    assert "only admins start quiz rounds" in member.text
+    assert "only administrators start quiz rounds" in member.text
     assert rounds_in_db(harness) == []
 
     anyone = next(b["callback_data"] for b in saved.buttons() if b["text"] == "Rounds: anyone")

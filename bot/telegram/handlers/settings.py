@@ -24,7 +24,7 @@ from drops.markdown import escape_markdown
 
 MAX_PROBLEMS_SHOWN = 5
 NOT_ADMIN = (
-    "Only the group's admins change its settings. Your own quiz settings are in a private "
+    "Only the group's administrators change its settings. Your own quiz settings are in a private "
     "chat with me: send /settings there."
 )
 

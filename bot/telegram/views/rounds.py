@@ -22,7 +22,7 @@ PRIVATE = (
     "Here, /review asks the questions due for you today, one at a time."
 )
 START_REFUSALS = {
-    StartRefusal.ADMINS_ONLY: "In this group only admins start quiz rounds (an admin can "
+    StartRefusal.ADMINS_ONLY: "In this group only administrators start quiz rounds (an admin can "
     "change that with `/settings rounds=anyone`).",
     StartRefusal.RUNNING: "A round is already running here: answer its poll! "
     "Its starter or an admin can end it with `/quiz stop`.",
