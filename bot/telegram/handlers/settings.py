@@ -48,7 +48,8 @@ GROUP_BUTTONS: Buttons = (
 
 
 async def settings(update: Update, context: AppContext) -> None:
-    """/settings shows them with buttons; /settings retention=0.85 cap=30 with_drop=off sets."""
+    """/settings shows them with buttons; /settings retention=0.85 cap=30 with_drop=off sets.
+    In a group: the group's own settings, for its administrators."""
     user = update.effective_user
     if user is None:
         return
