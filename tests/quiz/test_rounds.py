@@ -15,19 +15,27 @@ from bot.services.path import ChatRef
 from bot.services.quiz import rounds
 from bot.services.quiz.bank import quiz_bank
 from bot.services.quiz.leaderboard import leaderboard
+from bot.services.quiz.polls import record_poll_answer
 from bot.services.quiz.rounds import (
+    PollToSend,
     QuestionResult,
     RoundResults,
     RoundStart,
     StartRefusal,
+    close_question,
+    finish_round,
+    next_poll,
+    open_rounds,
+    poll_sent,
     start_round,
 )
 from bot.storage.kinds import RoundStatus
 from bot.storage.models import Chat, Delivery, Learner, QuizRound, ReviewRecord, RoundQuestion
 from bot.telegram.views.rounds import INTERRUPTED, results_markdown
 from drops.render import render_markdown
+from quizzes import shown_correct
 from quizzes.item import telegram_length
-from tests.quiz.conftest import ANNA, MONDAY, today_at
+from tests.quiz.conftest import ANNA, BEN, MONDAY, today_at
 
 GROUP = -600
 
@@ -124,3 +132,55 @@ def test_the_largest_results_message_fits_one_telegram_message() -> None:
     rendered = render_markdown(results_markdown(results, note=INTERRUPTED))
     assert telegram_length(rendered.text) <= 4096
     assert "…and 30 more" in rendered.text
+
+
+def test_a_rounds_life_as_a_restarted_bot_finds_it(session: Session) -> None:
+    ref = group(session)
+    begun = start(session, ref)
+    assert isinstance(begun, RoundStart)
+    round_id = begun.round_id
+
+    def sent(position: int, poll_id: str) -> PollToSend:
+        poll = next_poll(session, round_id, MONDAY)
+        assert poll is not None and poll.position == position and poll.total == 3
+        poll_sent(session, poll, chat_id=GROUP, poll_id=poll_id, message_id=position, now=MONDAY)
+        session.commit()
+        return poll
+
+    first = sent(1, "p1")
+    [found] = open_rounds(session)
+    assert (found.question_id, found.closes_at) == (
+        first.question_id,
+        MONDAY + timedelta(seconds=30),
+    )
+    key = shown_correct(first.item, first.order)
+    later = MONDAY + timedelta(seconds=4)
+    assert answer(session, "p1", ANNA, key, later) is not None  # counts: 4 s
+    assert close_question(session, first.question_id, later) is True
+    assert close_question(session, first.question_id, later) is False  # closed once
+    session.commit()
+    assert answer(session, "p1", BEN, key, later) is None  # the poll has closed
+    [between] = open_rounds(session)  # a restart here sends the next question
+    assert between.question_id is None
+
+    second = sent(2, "p2")
+    assert answer(session, "p2", BEN, shown_correct(second.item, second.order), MONDAY) is not None
+    results = finish_round(session, round_id, status=RoundStatus.STOPPED, now=later,
+                           gone=frozenset())  # fmt: skip
+    session.commit()
+    assert results is not None and [q.position for q in results.questions] == [1, 2]
+    # One right each: Anna took 4 s and skipped one (its 30 s), Ben skipped one and took 0 s.
+    assert [(p.rank, p.learner_id, p.seconds) for p in results.placings] == [
+        (1, BEN, 30.0), (2, ANNA, 34.0)
+    ]  # fmt: skip
+    assert open_rounds(session) == [] and next_poll(session, round_id, MONDAY) is None
+    assert finish_round(session, round_id, status=RoundStatus.DONE, now=later,
+                        gone=frozenset()) is None  # ended once  # fmt: skip
+
+
+def answer(session: Session, poll_id: str, user: int, option: int, now: Any) -> Any:
+    entry = record_poll_answer(session, poll_id=poll_id, user_id=user, first_name=f"U{user}",
+                               option_ids=[option], now=now, default_zone="UTC",
+                               day_start_hour=4)  # fmt: skip
+    session.commit()
+    return entry
