@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     max_concurrent_updates: int = Field(default=1024, ge=1, le=100_000)
     button_concurrency: int = Field(default=32, ge=1, le=10_000)
     day_start_hour: int = Field(default=4, ge=0, le=12)
+    # How long each poll of a group's quiz round stays open (Telegram allows 5 to 600 s).
+    quiz_round_open_period_s: int = Field(default=30, ge=5, le=600)
 
     sandbox_timeout_s: float = Field(default=60.0, gt=0, le=600)
     sandbox_queue_size: int = Field(default=8, ge=1, le=1000)

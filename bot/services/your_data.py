@@ -3,8 +3,9 @@
 A user's data is every row that names them: their learner row and what is keyed by
 their learner id (cards, review logs, in groups too, activity days, quiz questions,
 plans, the plan conversation), their /distill runs, and their private chat with the
-drops delivered into it. A group's own rows (the chat, its deliveries, its quiz polls)
-belong to the group and stay; so do the course-wide FSRS parameters.
+drops delivered into it. A group's own rows (the chat, its deliveries, its quiz polls and
+rounds) belong to the group and stay, without the user's name on its rounds; so do the
+course-wide FSRS parameters.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, or_
+from sqlalchemy import ColumnElement, delete, or_, update
 from sqlmodel import Session, SQLModel, col, select
 
 from bot.storage.models import (
@@ -26,7 +27,9 @@ from bot.storage.models import (
     LearnerCard,
     PlanConversation,
     QuizQuestion,
+    QuizRound,
     ReviewRecord,
+    RoundAnswer,
     SavedPlan,
 )
 
@@ -59,6 +62,12 @@ def sections(session: Session, user_id: int) -> list[Section]:
             ReviewRecord,
             col(ReviewRecord.learner_id) == user_id,
             col(ReviewRecord.id),
+        ),
+        Section(
+            "round_answers",
+            RoundAnswer,
+            col(RoundAnswer.learner_id) == user_id,
+            col(RoundAnswer.id),
         ),
         Section(
             "activity_days",
@@ -132,6 +141,13 @@ def forget_user(session: Session, user_id: int) -> dict[str, int]:
     for section in reversed(sections(session, user_id)):
         result = session.exec(delete(section.model).where(section.owned))
         deleted[section.name] = result.rowcount
+    # A group's quiz rounds stay the group's, without the user's name on them.
+    session.execute(
+        update(QuizRound).where(col(QuizRound.winner_id) == user_id).values(winner_id=None)
+    )
+    session.execute(
+        update(QuizRound).where(col(QuizRound.started_by) == user_id).values(started_by=0)
+    )
     return deleted
 
 

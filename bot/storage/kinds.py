@@ -55,3 +55,19 @@ class Awaiting(StrEnum):
 
     TIME = "time"
     ZONE = "zone"
+
+
+class RoundStatus(StrEnum):
+    """A group's quiz round."""
+
+    RUNNING = "running"
+    DONE = "done"  # every question asked
+    STOPPED = "stopped"  # /quiz stop
+    INTERRUPTED = "interrupted"  # the bot was down past an open question's close
+
+
+class RoundStarters(StrEnum):
+    """Who may start a quiz round in a group (a group setting)."""
+
+    ANYONE = "anyone"
+    ADMINS = "admins"

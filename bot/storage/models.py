@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy import BigInteger, Column, ForeignKey, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from bot.storage.kinds import DeliveryStatus
+from bot.storage.kinds import DeliveryStatus, RoundStarters
 from bot.storage.types import UTCDateTime
 
 
@@ -44,6 +44,8 @@ class Chat(SQLModel, table=True):
     last_scheduled_day: str | None = Field(default=None, max_length=10)
     awaiting: str | None = Field(default=None, max_length=16)  # typed input the chat owes us
     finished_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    # Group settings (an administrator's /settings in the group).
+    round_starters: str = Field(default=RoundStarters.ANYONE, max_length=8)  # RoundStarters
 
 
 class Learner(SQLModel, table=True):
@@ -239,3 +241,56 @@ class DistillRun(SQLModel, table=True):
     # The process running it (Settings.instance_name) and until when it vouches for it.
     owner: str | None = Field(default=None, max_length=64)
     lease_until: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+
+
+class QuizRound(SQLModel, table=True):
+    """A timed quiz round in a group (/quiz): its questions and answers hang off it."""
+
+    __tablename__ = "quiz_rounds"
+    __table_args__ = (Index("ix_quiz_rounds_chat_ended", "chat_id", "ended_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    # The chat's id while the round runs, NULL after: one running round per group, kept by
+    # the database even when two updates or two instances start one at once.
+    running_in: int | None = Field(
+        default=None, sa_column=Column(BigInteger, nullable=True, unique=True)
+    )
+    started_by: int = Field(sa_column=Column(BigInteger, nullable=False))
+    open_period_s: int
+    status: str = Field(max_length=12)  # RoundStatus
+    started_at: datetime = Field(sa_column=_utc_column())
+    ended_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    winner_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+
+
+class RoundQuestion(SQLModel, table=True):
+    """One question of a round, chosen when the round starts and sent in ``position`` order."""
+
+    __tablename__ = "round_questions"
+    __table_args__ = (UniqueConstraint("round_id", "position", name="uq_round_position"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="quiz_rounds.id", ondelete="CASCADE")
+    position: int  # from 1
+    item_id: str = Field(max_length=16)
+    poll_id: str | None = Field(default=None, max_length=64, unique=True)
+    message_id: int | None = None
+    sent_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    closes_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    closed_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+
+
+class RoundAnswer(SQLModel, table=True):
+    """A member's answer to a round's question while its poll was open: the ranking's input."""
+
+    __tablename__ = "round_answers"
+    __table_args__ = (UniqueConstraint("question_id", "learner_id", name="uq_round_answer"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    question_id: int = Field(foreign_key="round_questions.id", ondelete="CASCADE")
+    learner_id: int = Field(
+        sa_column=Column(BigInteger, ForeignKey("learners.id", ondelete="CASCADE"), nullable=False)
+    )
+    correct: bool
+    answer_ms: int  # from the poll's sending to the answer's arrival

@@ -14,7 +14,7 @@ from telegram.ext import (
 
 from bot.services.context import Services
 from bot.services.distill import RUN_LEASE, DistillService
-from bot.telegram import registry
+from bot.telegram import registry, rounds
 from bot.telegram.commands import menu as commands_menu
 from bot.telegram.context import AppType, BotData
 from bot.telegram.delivery_job import delivery_job, run_tick
@@ -90,6 +90,7 @@ async def _post_init(application: AppType) -> None:
         },
     )
     await distill.tell_interrupted(application, at_start=True)
+    await rounds.resume_rounds(application)
     # Never skipped as "missed" when the loop is busy: a lease not renewed would expire.
     application.job_queue.run_repeating(
         distill.run_leases_job,

@@ -166,6 +166,7 @@ SETTING = ButtonCodec(
     lambda g: SettingChoice(g["key"], g["value"]),
     lambda v: f"{v.key}={v.value}",
 )
+ROUND_STARTERS = choice("gr", ("anyone", "admins"))  # a group's "who may start a round"
 # /plan and /plans.
 PLAN = ButtonCodec(
     "plan",
@@ -179,5 +180,5 @@ FORGET = choice("forget", ("yes", "no"))
 
 CODECS: tuple[ButtonCodec[object], ...] = (
     NOOP, RESUME, RESTART, DONE, TIME, ZONE, DROP, MORE, PAGE, RUN, FAQ, ANSWER, UNDO,
-    START_REVIEWS, SETTING, PLAN, PLANS, FORGET,
+    START_REVIEWS, SETTING, ROUND_STARTERS, PLAN, PLANS, FORGET,
 )  # type: ignore[assignment]  # fmt: skip

@@ -27,8 +27,8 @@ class Command:
 # The menu's order, top to bottom: what a learner needs first comes first.
 MENU_ORDER = (
     "start", "today", "next", "progress", "settime", "timezone", "pause", "resume", "restart",
-    "drop", "faq", "distill", "plan", "plans", "cancel", "review", "stats", "leaderboard",
-    "settings", "export", "forget", "help",
+    "drop", "faq", "distill", "plan", "plans", "cancel", "review", "quiz", "stats",
+    "leaderboard", "settings", "export", "forget", "help",
 )  # fmt: skip
 
 
@@ -47,6 +47,7 @@ def help_text(menu: Iterable[tuple[str, str]]) -> str:
     lines += [
         "",
         "In a group, an administrator sets the time with /settime and /timezone; "
-        "the group gets the daily drop.",
+        "the group gets the daily drop. /quiz starts a round of timed quiz polls there, and "
+        "an administrator's /settings says who may start one.",
     ]
     return "\n".join(lines)

@@ -23,13 +23,14 @@ from bot.telegram.handlers import (
     plan,
     plan_list,
     quiz,
+    rounds,
     settings,
     stats,
     your_data,
 )
 
 # Each module's commands and other handlers, in the order they are tried.
-MODULES = (plan, plan_list, quiz, stats, settings, onboarding, path, content, distill,
+MODULES = (plan, plan_list, quiz, rounds, stats, settings, onboarding, path, content, distill,
            your_data, groups, basic)  # fmt: skip
 # Typed schedule input comes after /plan's answers, which stop the update when they take it.
 TYPED_INPUT_GROUP = 1

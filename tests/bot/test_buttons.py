@@ -22,6 +22,7 @@ VALUES: dict[str, st.SearchStrategy[Any]] = {
     "qr": st.just(True),
     "restart": st.sampled_from(["yes", "no"]),
     "forget": st.sampled_from(["yes", "no"]),
+    "gr": st.sampled_from(["anyone", "admins"]),
     "done": st.builds(buttons.DropDone, st.integers(0, 999_999), drop_ids),
     "time": st.one_of(st.just("type"), st.from_regex(r"[0-9]{2}:[0-9]{2}", fullmatch=True)),
     "tz": st.one_of(st.just("type"), st.integers(0, 99).map(str)),
@@ -47,7 +48,7 @@ VALUES: dict[str, st.SearchStrategy[Any]] = {
 }
 # The largest value of each kind: the longest callback data it can make.
 LONGEST: dict[str, Any] = {
-    "noop": True, "resume": True, "qr": True, "restart": "yes", "forget": "yes",
+    "noop": True, "resume": True, "qr": True, "restart": "yes", "forget": "yes", "gr": "anyone",
     "done": buttons.DropDone(999_999, "9.9"), "time": "23:59", "tz": "99", "drop": "9.9",
     "more": buttons.CardPress(999_999, "9.9", 99), "page": buttons.CardPress(999_999, "9.9", 99),
     "run": "9.9", "faq": 99, "qa": buttons.QuizAnswer(10**12 - 1, 99), "qu": 10**12 - 1,

@@ -12,6 +12,7 @@ MAX_POLL_QUESTION = 300
 MAX_POLL_OPTION = 100
 MAX_POLL_EXPLANATION = 200
 MAX_POLL_EXPLANATION_LINE_FEEDS = 2
+MIN_OPEN_PERIOD, MAX_OPEN_PERIOD = 5, 600  # a poll's open_period, seconds
 MAX_CALLBACK_ANSWER = 200
 ENTITY_TYPES = {
     "mention", "hashtag", "cashtag", "bot_command", "url", "email", "phone_number", "bold",
@@ -111,6 +112,11 @@ def check_poll(params: dict[str, Any]) -> None:
             ids = [params["correct_option_id"]]
         if not ids or any(not isinstance(i, int) or not 0 <= i < len(options) for i in ids):
             raise BadRequest("Bad Request: wrong correct option ids specified")
+    open_period = params.get("open_period")
+    if open_period is not None and not (
+        isinstance(open_period, int) and MIN_OPEN_PERIOD <= open_period <= MAX_OPEN_PERIOD
+    ):
+        raise BadRequest("Bad Request: wrong open period specified")
     explanation = params.get("explanation")
     if explanation is not None:
         check_text(explanation, field="poll explanation", limit=MAX_POLL_EXPLANATION)

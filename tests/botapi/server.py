@@ -92,6 +92,7 @@ class FakeBotApi:
         self.migrated: dict[int, int] = {}
         self.flood_once: dict[int, int] = {}
         self.admins: dict[int, set[int]] = {}
+        self.left: dict[int, set[int]] = {}  # members who left each group
         self.chats: dict[int, dict[str, Any]] = {}
         self.messages: dict[tuple[int, int], StoredMessage] = {}
         self.polls: dict[str, dict[str, Any]] = {}
@@ -353,8 +354,35 @@ class FakeBotApi:
             poll["correct_option_ids"] = params["correct_option_ids"]
         if params.get("explanation"):
             poll["explanation"] = params["explanation"]
-        self.polls[poll_id] = {**poll, "chat_id": chat_id}
-        return self._new_message(chat_id, poll=poll)
+        if params.get("open_period") is not None:
+            poll["open_period"] = params["open_period"]
+            poll["close_date"] = int(time.time()) + int(params["open_period"])
+        message = self._new_message(chat_id, poll=poll)
+        self.polls[poll_id] = {
+            **poll, "chat_id": chat_id, "message_id": message["message_id"],
+            "closes": time.monotonic() + float(params.get("open_period") or "inf"),
+        }  # fmt: skip
+        return message
+
+    def poll_is_open(self, poll_id: str) -> bool:
+        """As Telegram sees it: not stopped, and within its open_period (if it has one)."""
+        poll = self.polls[poll_id]
+        return not poll["is_closed"] and time.monotonic() < poll["closes"]
+
+    def _api_stopPoll(self, params: dict[str, Any], files: dict[str, bytes]) -> dict[str, Any]:
+        chat_id = int(params["chat_id"])
+        if chat_id in self.migrated:
+            self._count_send(chat_id)  # Telegram answers for the old group with its new id
+        message = self.messages.get((chat_id, int(params.get("message_id", 0))))
+        if message is None or "poll" not in message.payload:
+            raise BadRequest("Bad Request: message with poll to stop not found")
+        poll_id = message.payload["poll"]["id"]
+        if not self.poll_is_open(poll_id):
+            raise BadRequest("Bad Request: poll has already been closed")
+        self.polls[poll_id]["is_closed"] = True
+        message.payload["poll"]["is_closed"] = True
+        return {k: v for k, v in self.polls[poll_id].items()
+                if k not in ("chat_id", "message_id", "closes")}  # fmt: skip
 
     def _stored(self, params: dict[str, Any]) -> StoredMessage:
         key = (int(params.get("chat_id", 0)), int(params.get("message_id", 0)))
@@ -405,6 +433,8 @@ class FakeBotApi:
     def _api_getChatMember(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
         chat_id, user_id = int(params["chat_id"]), int(params["user_id"])
         status = "administrator" if user_id in self.admins.get(chat_id, set()) else "member"
+        if user_id in self.left.get(chat_id, set()):
+            status = "left"
         member: dict[str, Any] = {"status": status, "user": _user(user_id)}
         if status == "administrator":
             member.update(
@@ -488,6 +518,8 @@ class FakeBotApi:
         return query_id
 
     def answer_poll(self, user_id: int, poll_id: str, option_ids: list[int]) -> int:
+        """A member's vote, delivered as Telegram does for non-anonymous polls (a test may
+        also deliver one for a poll that closed, as a late update would arrive)."""
         answer = {
             "poll_id": poll_id,
             "user": _user(user_id),
@@ -495,6 +527,21 @@ class FakeBotApi:
             "option_persistent_ids": [f"{poll_id}-{i}" for i in option_ids],
         }
         return self.push_update(poll_answer=answer)
+
+    def migrate_group(self, chat_id: int, new_chat_id: int, *, announce: bool = True) -> None:
+        """The group becomes a supergroup: sends to the old id fail with its new id, and
+        (unless ``announce`` is False, as if the bot missed them) the service messages that
+        say so arrive in both chats."""
+        self.migrated[chat_id] = new_chat_id
+        if not announce:
+            return
+        old = self.chat_payload(chat_id)
+        new = self.chat_payload(new_chat_id, title=old.get("title"))
+        for chat, field_name, other in ((old, "migrate_to_chat_id", new_chat_id),
+                                        (new, "migrate_from_chat_id", chat_id)):  # fmt: skip
+            message = {"message_id": next(self._message_ids), "date": int(time.time()),
+                       "chat": chat, "from": BOT_USER, field_name: other}  # fmt: skip
+            self.push_update(message=message)
 
     def add_bot_to_group(self, chat_id: int, by_user: int, *, title: str = "Study group") -> int:
         return self.push_update(

@@ -105,3 +105,35 @@ async def test_flood_limits_answer_429_with_retry_after() -> None:
         assert (await call(api, "sendMessage", chat_id=2, text="c"))["ok"]
     finally:
         await api.stop()
+
+
+QUIZ = {"question": "2 + 2?", "options": ["3", "4"], "type": "quiz", "correct_option_ids": [1]}
+
+
+async def test_a_polls_open_period_is_5_to_600_seconds(api: FakeBotApi) -> None:
+    for seconds in (4, 601):
+        result = await call(api, "sendPoll", chat_id=-1, open_period=seconds, **QUIZ)
+        assert result["description"] == "Bad Request: wrong open period specified"
+    sent = await call(api, "sendPoll", chat_id=-1, open_period=5, **QUIZ)
+    assert sent["ok"] and sent["result"]["poll"]["open_period"] == 5
+
+
+async def test_a_poll_stops_once(api: FakeBotApi) -> None:
+    sent = (await call(api, "sendPoll", chat_id=-1, open_period=60, **QUIZ))["result"]
+    poll_id, message_id = sent["poll"]["id"], sent["message_id"]
+    assert api.poll_is_open(poll_id)
+    stopped = await call(api, "stopPoll", chat_id=-1, message_id=message_id)
+    assert stopped["result"]["is_closed"] is True and not api.poll_is_open(poll_id)
+    again = await call(api, "stopPoll", chat_id=-1, message_id=message_id)
+    assert again["description"] == "Bad Request: poll has already been closed"
+    text = (await call(api, "sendMessage", chat_id=-1, text="hi"))["result"]["message_id"]
+    missing = await call(api, "stopPoll", chat_id=-1, message_id=text)
+    assert missing["description"] == "Bad Request: message with poll to stop not found"
+
+
+async def test_a_migrated_group_answers_with_its_new_id(api: FakeBotApi) -> None:
+    sent = (await call(api, "sendPoll", chat_id=-1, open_period=60, **QUIZ))["result"]
+    api.migrate_group(-1, -1001, announce=False)
+    for method, params in (("sendPoll", QUIZ), ("stopPoll", {"message_id": sent["message_id"]})):
+        result = await call(api, method, chat_id=-1, **params)
+        assert result["parameters"] == {"migrate_to_chat_id": -1001}, method

@@ -15,7 +15,16 @@ from sqlmodel import Session, SQLModel, select
 
 from bot.services.distill import record_run
 from bot.services.your_data import EXPORT_FILENAME
-from bot.storage.models import Chat, Delivery, Learner, QuizPoll, ReviewRecord
+from bot.storage.models import (
+    Chat,
+    Delivery,
+    Learner,
+    QuizPoll,
+    QuizRound,
+    ReviewRecord,
+    RoundAnswer,
+    RoundQuestion,
+)
 from tests.botapi import ApiCall, FakeBotApi
 from tests.botapi.server import _decode_value
 from tests.e2e.harness import BotHarness, running_bot
@@ -33,7 +42,8 @@ PLAN_ANSWERS = (
 )  # fmt: skip
 USER_TABLES = {
     "learners", "chats", "deliveries", "cards", "review_logs", "activity_days",
-    "quiz_questions", "plan_conversations", "plans", "distill_runs",
+    "quiz_questions", "plan_conversations", "plans", "distill_runs", "quiz_rounds",
+    "round_answers",
 }  # fmt: skip
 
 
@@ -71,9 +81,11 @@ async def harness(tmp_path: Path) -> AsyncIterator[BotHarness]:
 
 
 async def seed(harness: BotHarness) -> None:
-    """USER: a drop, a quiz answer, a finished plan, /distill runs, a poll answer in a group.
+    """USER: a drop, a quiz answer, a finished plan, /distill runs, a poll answer in a group,
+    a quiz round there that USER started and won.
 
-    OTHER, in the same group, answers the same poll; the group gets its drop and polls.
+    OTHER, in the same group, answers the same poll and the round; the group gets its drop
+    and polls.
     """
     harness.clock.set(datetime(2026, 3, 2, 6, 0, tzinfo=UTC))  # a Monday
     await start_learner(harness, USER)
@@ -103,6 +115,23 @@ async def seed(harness: BotHarness) -> None:
         )
     )
     await harness.settle(0.3)
+    harness.services.run_transaction(won_round, now=harness.clock(), item_id=poll.item_id)
+
+
+def won_round(session: Session, *, now: datetime, item_id: str) -> None:
+    """A finished quiz round in the group: USER started and won it, OTHER took part."""
+    game = QuizRound(chat_id=GROUP, started_by=USER, open_period_s=30, status="done",
+                     started_at=now, ended_at=now, winner_id=USER)  # fmt: skip
+    session.add(game)
+    session.flush()
+    assert game.id is not None
+    question = RoundQuestion(round_id=game.id, position=1, item_id=item_id, sent_at=now)
+    session.add(question)
+    session.flush()
+    assert question.id is not None
+    for learner, correct in ((USER, True), (OTHER, False)):
+        session.add(RoundAnswer(question_id=question.id, learner_id=learner, correct=correct,
+                                answer_ms=1500))  # fmt: skip
 
 
 def group_drops(engine: Engine) -> list[str]:
@@ -157,6 +186,7 @@ async def test_export_sends_everything_stored_about_the_user_and_nothing_else(
     assert all(isinstance(c["state"], dict) and "stability" in c["state"] for c in data["cards"])
     sources = {(log["source"], log["chat_id"]) for log in data["review_logs"]}
     assert sources == {("private", USER), ("group", GROUP)}
+    assert [(a["learner_id"], a["correct"]) for a in data["round_answers"]] == [(USER, True)]
     assert data["activity_days"] and data["quiz_questions"]
     assert all(q["learner_id"] == USER for q in data["quiz_questions"])
     assert data["plan_conversation"]["learner_id"] == USER
@@ -203,6 +233,9 @@ async def test_forget_deletes_every_row_of_the_user_and_keeps_the_groups(
     assert [d.id for d in _rows(engine, Delivery) if d.chat_id == GROUP] == group_deliveries
     assert _rows(engine, QuizPoll) == polls
     assert {log.learner_id for log in _rows(engine, ReviewRecord)} == {OTHER}
+    [game] = _rows(engine, QuizRound)  # the group's round stays, without USER's name
+    assert (game.chat_id, game.winner_id, game.started_by) == (GROUP, None, 0)
+    assert [a.learner_id for a in _rows(engine, RoundAnswer)] == [OTHER]
 
     # Back as a brand-new learner: greeted as on the first day, with default settings.
     hello = await harness.command(USER, "/start")

@@ -14,8 +14,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.core import InputError, parse_delivery_time, parse_time_zone
+from bot.core.boards import BoardKind, parse_board
 from bot.core.planner import QUESTIONS, AnswerError, Question, QuestionKind, parse_answer
+from bot.core.rounds import MAX_SIZE, parse_round_size
 from bot.services.quiz import preferences
+from bot.services.quiz.group_settings import parse_group_settings
+from bot.storage.kinds import RoundStarters
 from kd_sandbox.spec import RunSpec, SettingsError, parse_settings
 from tests.fuzz.hostile import UNIT, hostile_text
 
@@ -81,6 +85,33 @@ def test_quiz_settings_give_changes_or_a_settings_error(text: str) -> None:
             assert preferences.RETENTION_MIN <= changes.retention <= preferences.RETENTION_MAX
         if changes.cap is not None:
             assert preferences.CAP_MIN <= changes.cap <= preferences.CAP_MAX
+
+
+@UNIT
+@given(hostile_text)
+def test_quiz_round_sizes_give_a_size_or_an_input_error(text: str) -> None:
+    try:
+        size = parse_round_size(text)
+    except InputError as error:
+        clear(error.user_message)
+    else:
+        assert 1 <= size <= MAX_SIZE
+
+
+@UNIT
+@given(hostile_text)
+def test_leaderboards_and_group_settings_give_a_choice_or_their_error(text: str) -> None:
+    try:
+        assert parse_board(text) in BoardKind
+    except InputError as error:
+        clear(error.user_message)
+    try:
+        starters = parse_group_settings(text)
+    except preferences.SettingsError as error:
+        assert error.problems
+        clear(error.problems[0])
+    else:
+        assert starters is None or starters in RoundStarters
 
 
 @pytest.mark.parametrize("question", QUESTIONS, ids=[q.key for q in QUESTIONS])

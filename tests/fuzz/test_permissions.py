@@ -67,14 +67,15 @@ async def test_members_who_are_not_admins_cannot_change_the_groups_schedule(
     await harness.settle(0.3)
     before = snapshot(engine)
 
-    for command in ("/settime 07:00", "/timezone Asia/Tokyo", "/pause", "/resume", "/restart"):
+    for command in ("/settime 07:00", "/timezone Asia/Tokyo", "/pause", "/resume", "/restart",
+                    "/settings rounds=admins"):  # fmt: skip
         refusal = await harness.command(MEMBER, command, chat_id=GROUP)
         assert "administrators" in refusal.text, command
     refused_next = await harness.command(MEMBER, "/next", chat_id=GROUP)
     assert "only administrators" in refused_next.text
     drop_message = last_message(harness, GROUP).message_id
     assert drop_message is not None
-    for data in ("time:07:00", "time:type", "tz:3", "tz:type", "restart:yes"):
+    for data in ("time:07:00", "time:type", "tz:3", "tz:type", "restart:yes", "gr:admins"):
         said = await press(harness, MEMBER, data, GROUP, drop_message)
         assert "administrators" in said, data
     await harness.settle(0.3)

@@ -6,10 +6,14 @@ from datetime import date
 
 import pytest
 
+from bot.core.boards import BoardKind
+from bot.core.rounds import Placing
 from bot.services.quiz.bank import quiz_bank
 from bot.services.quiz.buttons import option_order
 from bot.services.quiz.leaderboard import Board, Standing
 from bot.services.quiz.queue import ReviewQueue, Score
+from bot.services.quiz.rounds import QuestionResult, RoundResults
+from bot.storage.kinds import RoundStatus
 from bot.telegram.views.chart import forecast_png
 from bot.telegram.views.quiz import (
     Heading,
@@ -20,6 +24,7 @@ from bot.telegram.views.quiz import (
     review_offer,
     undo_buttons,
 )
+from bot.telegram.views.rounds import results_markdown
 from drops.render import utf16_length
 from quizzes import QuizItem
 
@@ -77,9 +82,21 @@ def test_the_offer_counts_due_reviews_and_mentions_the_cap() -> None:
 
 
 def test_names_in_the_leaderboard_are_literal() -> None:
-    board = Board(date(2026, 3, 2), [Standing(1, 1, "*bold* [x](y)", 2, 0)], None)
+    board = Board(BoardKind.WEEK, date(2026, 3, 2), [Standing(1, 1, "*bold* [x](y)", 2, 0)], None)
     text = part(leaderboard_markdown(board, "_group_")).text
     assert "*bold* [x](y)" in text and "_group_" in text
+
+
+def test_names_in_a_rounds_results_are_literal() -> None:
+    item = quiz_bank().all()[0]
+    results = RoundResults(
+        round_id=1, chat_id=-1, status=RoundStatus.DONE,
+        placings=[Placing(1, 1, 1, 1, 2.0)], names={1: "*bold* [x](y) _it_"},
+        questions=[QuestionResult(1, item, 1)], participants=1,
+    )  # fmt: skip
+    text = part(results_markdown(results)).text
+    assert "🥇 *bold* [x](y) _it_ — 1/1 right · 2.0 s" in text
+    assert item.explanation in text
 
 
 def test_the_forecast_chart_is_a_png() -> None:

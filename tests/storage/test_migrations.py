@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from bot.storage.db import make_engine
 from bot.storage.migrate import current_revision, upgrade
-from bot.storage.models import Chat, Delivery, DistillRun, Learner
+from bot.storage.models import Chat, Delivery, DistillRun, Learner, QuizRound
 
 NOW = datetime(2026, 3, 1, 7, 30, tzinfo=UTC)
 
@@ -163,3 +163,34 @@ def test_migrations_match_the_models(database_url: str) -> None:
         differences = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
     engine.dispose()
     assert differences == []
+
+
+def test_quiz_rounds_upgrade_and_downgrade_keep_every_chat(database_url: str) -> None:
+    from alembic import command
+
+    from bot.storage.migrate import alembic_config
+
+    upgrade(database_url, "0005")
+    engine = make_engine(database_url)
+    group = {"id": -42, "kind": "group", "title": "Study group", "time_zone": "Europe/Berlin",
+             "delivery_time": "09:00", "paused": False, "active": True,
+             "created_at": NOW}  # fmt: skip
+    with engine.begin() as connection:
+        insert_rows(connection, "chats", group)
+    upgrade(database_url, "0006")
+    with Session(engine) as session:
+        chat = session.get(Chat, -42)
+        assert chat is not None and chat.round_starters == "anyone"  # as before: anyone
+        assert chat.title == "Study group" and chat.delivery_time == "09:00"
+        session.add(QuizRound(chat_id=-42, running_in=-42, started_by=7, open_period_s=30,
+                              status="running", started_at=NOW))  # fmt: skip
+        session.commit()
+    command.downgrade(alembic_config(database_url), "0005")
+    assert current_revision(database_url) == "0005"
+    assert "quiz_rounds" not in inspect(engine).get_table_names()
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT id, title, delivery_time FROM chats")).all()
+    assert [tuple(row) for row in rows] == [(-42, "Study group", "09:00")]
+    upgrade(database_url)  # and up again, cleanly
+    assert current_revision(database_url) == "0006"
+    engine.dispose()

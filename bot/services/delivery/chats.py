@@ -6,7 +6,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from bot.storage.kinds import ChatKind
-from bot.storage.models import Chat, Delivery, QuizPoll, QuizQuestion, ReviewRecord
+from bot.storage.models import Chat, Delivery, QuizPoll, QuizQuestion, QuizRound, ReviewRecord
 
 
 def deactivate(session: Session, chat_id: int) -> None:
@@ -31,10 +31,15 @@ def migrate(session: Session, old_id: int, new_id: int) -> None:
         session.add(Chat(**data))
     else:
         for name in ("time_zone", "delivery_time", "next_due_at", "path_round",
-                     "current_drop_id", "current_opened", "last_scheduled_day"):  # fmt: skip
+                     "current_drop_id", "current_opened", "last_scheduled_day",
+                     "round_starters"):  # fmt: skip
             setattr(new, name, getattr(old, name))
         new.active, new.paused = True, old.paused
     session.flush()
-    for table in (Delivery, QuizPoll, QuizQuestion, ReviewRecord):
+    for table in (Delivery, QuizPoll, QuizQuestion, ReviewRecord, QuizRound):
         session.execute(update(table).where(col(table.chat_id) == old_id).values(chat_id=new_id))
+    # A round running in the group goes on in the supergroup.
+    session.execute(
+        update(QuizRound).where(col(QuizRound.running_in) == old_id).values(running_in=new_id)
+    )
     session.delete(old)

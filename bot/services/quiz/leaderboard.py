@@ -1,4 +1,5 @@
-"""A group's weekly leaderboard: one point per correct quiz-poll answer in the group.
+"""A group's leaderboards: one point per correct quiz-poll answer in the group (today,
+this week or ever), or one per quiz round won.
 
 The week is the ISO week (Monday to Sunday) in the group's zone, with days starting
 at the course's day-start hour, like every other "day" in the bot.
@@ -7,17 +8,19 @@ at the course's day-start hour, like every other "day" in the bot.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, col, func, select
 
 from bot.core import day_bounds, streak
+from bot.core.boards import BoardKind
 from bot.core.journey import chat_zone
 from bot.core.today import Today
 from bot.services.context import Services
 from bot.services.path import ChatRef, chat_of
-from bot.storage.models import ActivityDay, Learner, ReviewRecord
+from bot.storage.models import ActivityDay, Learner, QuizRound, ReviewRecord
 
 TOP = 10
 
@@ -33,9 +36,10 @@ class Standing:
 
 @dataclass(frozen=True)
 class Board:
-    """The week's top standings and the caller's own (None without points this week)."""
+    """The top standings and the caller's own (None without points on this board)."""
 
-    monday: date
+    kind: BoardKind
+    since: date | None  # the first day counted (None: ever)
     top: list[Standing]
     caller: Standing | None
 
@@ -48,26 +52,52 @@ def week_bounds(today: Today) -> tuple[date, datetime, datetime]:
     return monday, start, end
 
 
-def leaderboard(session: Session, chat_id: int, *, caller_id: int, today: Today) -> Board:
-    monday, start, end = week_bounds(today)
-    points = session.exec(
-        select(ReviewRecord.learner_id, func.count())
-        .where(
-            ReviewRecord.chat_id == chat_id,
-            ReviewRecord.source == "group",
-            col(ReviewRecord.correct).is_(True),
-            col(ReviewRecord.reviewed_at) >= start,
-            col(ReviewRecord.reviewed_at) < end,
+def leaderboard(
+    session: Session, chat_id: int, *, caller_id: int, today: Today,
+    kind: BoardKind = BoardKind.WEEK,
+) -> Board:  # fmt: skip
+    """Right poll answers in the group today, this week or ever; or rounds won, ever."""
+    if kind == BoardKind.ROUNDS:
+        query = select(QuizRound.winner_id, func.count()).where(
+            QuizRound.chat_id == chat_id, col(QuizRound.winner_id).is_not(None)
         )
-        .group_by(col(ReviewRecord.learner_id))
-    ).all()
-    learner_ids = [learner_id for learner_id, _ in points]
+        points = session.exec(query.group_by(col(QuizRound.winner_id))).all()
+        return _board(session, kind, None, points, caller_id, today)
+    query = select(ReviewRecord.learner_id, func.count()).where(
+        ReviewRecord.chat_id == chat_id,
+        ReviewRecord.source == "group",
+        col(ReviewRecord.correct).is_(True),
+    )
+    since: date | None = None
+    if kind != BoardKind.ALL:
+        since, start, end = week_bounds(today) if kind == BoardKind.WEEK else today_bounds(today)
+        query = query.where(
+            col(ReviewRecord.reviewed_at) >= start, col(ReviewRecord.reviewed_at) < end
+        )
+    points = session.exec(query.group_by(col(ReviewRecord.learner_id))).all()
+    return _board(session, kind, since, points, caller_id, today)
+
+
+def today_bounds(today: Today) -> tuple[date, datetime, datetime]:
+    return today.day, today.start, today.end
+
+
+def _board(
+    session: Session,
+    kind: BoardKind,
+    since: date | None,
+    points: Sequence[tuple[int | None, int]],
+    caller_id: int,
+    today: Today,
+) -> Board:
+    counted = [(learner_id, count) for learner_id, count in points if learner_id is not None]
+    learner_ids = [learner_id for learner_id, _ in counted]
     names = {
         learner.id: learner.first_name or f"Learner {learner.id}"
         for learner in session.exec(select(Learner).where(col(Learner.id).in_(learner_ids)))
     }
     streaks = _streaks(session, learner_ids, today.day)
-    ordered = sorted(points, key=lambda row: (-row[1], names.get(row[0], ""), row[0]))
+    ordered = sorted(counted, key=lambda row: (-row[1], names.get(row[0], ""), row[0]))
     standings: list[Standing] = []
     for position, (learner_id, count) in enumerate(ordered, start=1):
         # Equal points share a rank (1, 2, 2, 4).
@@ -76,7 +106,7 @@ def leaderboard(session: Session, chat_id: int, *, caller_id: int, today: Today)
         name = names.get(learner_id, f"Learner {learner_id}")
         standings.append(Standing(rank, learner_id, name, int(count), streaks[learner_id]))
     caller = next((s for s in standings if s.learner_id == caller_id), None)
-    return Board(monday=monday, top=standings[:TOP], caller=caller)
+    return Board(kind=kind, since=since, top=standings[:TOP], caller=caller)
 
 
 def _streaks(session: Session, learner_ids: list[int], today: date) -> dict[int, int]:
@@ -92,9 +122,11 @@ def _streaks(session: Session, learner_ids: list[int], today: date) -> dict[int,
 
 
 def group_board(
-    session: Session, services: Services, group: ChatRef, *, caller_id: int
-) -> tuple[Board, str]:
-    """/leaderboard: the group's week in its own zone, and the group's title."""
+    session: Session, services: Services, group: ChatRef, *, caller_id: int,
+    kind: BoardKind = BoardKind.WEEK,
+) -> tuple[Board, str]:  # fmt: skip
+    """/leaderboard: the group's board in its own zone, and the group's title."""
     chat = chat_of(session, group)
     today = Today.at(services.clock(), chat_zone(chat), services.settings.day_start_hour)
-    return leaderboard(session, chat.id, caller_id=caller_id, today=today), chat.title or ""
+    board = leaderboard(session, chat.id, caller_id=caller_id, today=today, kind=kind)
+    return board, chat.title or ""

@@ -23,6 +23,7 @@ from bot.services.quiz.answers import record_answer
 from bot.services.quiz.bank import quiz_bank
 from bot.services.quiz.cards import state_of
 from bot.services.quiz.learners import ensure_learner, learner_zone, scheduler_for
+from bot.services.quiz.round_answers import count_in_round, poll_is_closed
 from bot.storage.kinds import QuestionKind
 from bot.storage.models import Delivery, LearnerCard, QuizPoll, ReviewRecord
 from quizzes import QuizBank, QuizItem, retrievability, shuffled_order
@@ -89,7 +90,7 @@ def _review_item(
     candidates = [item for item in bank if item.drop_id in earlier and item.id not in recent]
     if not candidates:
         return None
-    strength = _mean_retrievability(session, chat_id, [c.id for c in candidates], now, scheduler)
+    strength = mean_recall(session, chat_id, [c.id for c in candidates], now, scheduler)
 
     def forgetting_first(item: QuizItem) -> tuple[float, int]:
         return strength.get(item.id, DEFAULT_DESIRED_RETENTION), polled[item.id]
@@ -108,9 +109,10 @@ def group_members(session: Session, chat_id: int) -> list[int]:
     )
 
 
-def _mean_retrievability(
+def mean_recall(
     session: Session, chat_id: int, item_ids: Sequence[str], now: datetime, scheduler: Scheduler
 ) -> dict[str, float]:
+    """Each item's mean FSRS recall now over the group's members who have a card for it."""
     members = group_members(session, chat_id)
     if not members:
         return {}
@@ -161,10 +163,11 @@ def record_poll_answer(
     default_zone: str,
     day_start_hour: int,
 ) -> ReviewRecord | None:
-    """Review the member's card for the poll's item; None for a poll that is not ours,
-    a retracted vote, or a second answer to the same poll."""
+    """Review the member's card for the poll's item (and count the answer in its quiz
+    round, if it is a round's); None for a poll that is not ours, a round's poll that has
+    closed, a retracted vote, or a second answer to the same poll."""
     poll = session.get(QuizPoll, poll_id)
-    if poll is None or len(option_ids) != 1:
+    if poll is None or len(option_ids) != 1 or poll_is_closed(session, poll_id, now):
         return None
     learner = ensure_learner(session, user_id, first_name)
     already = session.exec(
@@ -179,11 +182,13 @@ def record_poll_answer(
     if already is not None:
         return None
     today = Today.at(now, learner_zone(session, user_id, default_zone), day_start_hour)
+    correct = option_ids[0] == poll.correct_option
+    count_in_round(session, poll_id=poll_id, learner_id=user_id, correct=correct, now=now)
     return record_answer(
         session,
         learner_id=learner.id,
         item_id=poll.item_id,
-        correct=option_ids[0] == poll.correct_option,
+        correct=correct,
         today=today,
         scheduler=scheduler_for(session, learner),
         source="group",

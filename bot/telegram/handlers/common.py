@@ -56,6 +56,11 @@ async def may_change_settings(update: Update, context: AppContext) -> bool:
     """In a group only administrators may change its settings (asked of Telegram each time)."""
     if is_private(update):
         return True
+    return await is_group_admin(update, context)
+
+
+async def is_group_admin(update: Update, context: AppContext) -> bool:
+    """Whether the update's sender administers the group (asked of Telegram each time)."""
     chat, user = update.effective_chat, update.effective_user
     if chat is None or user is None:
         return False

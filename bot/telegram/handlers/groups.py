@@ -1,11 +1,12 @@
-"""The bot joining or leaving a chat, and being blocked in a private chat."""
+"""The bot joining or leaving a chat, being blocked in a private chat, and a group
+becoming a supergroup."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from telegram import ChatMember, Update
-from telegram.ext import BaseHandler, ChatMemberHandler
+from telegram.ext import BaseHandler, ChatMemberHandler, MessageHandler, filters
 
 from bot.services.delivery import chats
 from bot.telegram.commands import Command
@@ -32,8 +33,26 @@ async def on_my_chat_member(update: Update, context: AppContext) -> None:
         await reply(update, GROUP_HELLO)
 
 
+async def on_migrated(update: Update, context: AppContext) -> None:
+    """A group became a supergroup: its schedule, path and any running quiz round move to
+    the new id. Telegram says so in both chats; the second time there is nothing to move."""
+    message = update.effective_message
+    if message is None:
+        return
+    if message.migrate_to_chat_id is not None:
+        old, new = message.chat.id, message.migrate_to_chat_id
+    elif message.migrate_from_chat_id is not None:
+        old, new = message.migrate_from_chat_id, message.chat.id
+    else:
+        return
+    await services_of(context).transaction(chats.migrate, old, new)
+
+
 COMMANDS: tuple[Command, ...] = ()
 
 
 def handlers() -> list[BaseHandler[Update, AppContext, Any]]:
-    return [ChatMemberHandler(on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER)]
+    return [
+        ChatMemberHandler(on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER),
+        MessageHandler(filters.StatusUpdate.MIGRATE, on_migrated),
+    ]

@@ -106,7 +106,7 @@ async def start(update: Update, context: AppContext) -> None:
 
 GROUP_HELLO = (
     "Hello, study group! I'm **Distill Drops**: one short lesson on model distillation a day, "
-    "with a quiz poll after each drop, and a weekly /leaderboard.\n\n"
+    "with a quiz poll after each drop, timed quiz rounds with /quiz, and a /leaderboard.\n\n"
     "An administrator sets the schedule: `/settime 09:00` and `/timezone Europe/Berlin`. "
     "Anyone can use /distill to run a real distillation and /help for the rest."
 )

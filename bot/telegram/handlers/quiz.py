@@ -134,7 +134,8 @@ async def review(update: Update, context: AppContext) -> None:
 
 
 async def on_poll_answer(update: Update, context: AppContext) -> None:
-    """A member answered one of our quiz polls: that member's own card is reviewed."""
+    """A member answered one of our quiz polls: that member's own card is reviewed (and, in
+    a quiz round, the answer counts there while the poll is open)."""
     answer = update.poll_answer
     if answer is None or answer.user is None or answer.user.is_bot:
         return  # an answer on behalf of a chat has no learner

@@ -8,11 +8,13 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseHandler
 
+from bot.core.boards import parse_board
+from bot.core.errors import InputError
 from bot.services.quiz.leaderboard import group_board
 from bot.services.quiz.stats import my_stats
 from bot.telegram.commands import Command
 from bot.telegram.context import AppContext, services_of
-from bot.telegram.handlers.common import chat_ref, is_private, reply
+from bot.telegram.handlers.common import chat_ref, command_args, is_private, reply
 from bot.telegram.views.chart import forecast_png
 from bot.telegram.views.formatting import markdown
 from bot.telegram.views.quiz import leaderboard_markdown, stats_markdown
@@ -36,7 +38,7 @@ async def stats(update: Update, context: AppContext) -> None:
 
 
 async def leaderboard(update: Update, context: AppContext) -> None:
-    """/leaderboard in a group: the week's top ten by right poll answers, and your rank."""
+    """/leaderboard [day|week|all|rounds] in a group: the top ten, and your rank."""
     user = update.effective_user
     if user is None:
         return
@@ -47,16 +49,25 @@ async def leaderboard(update: Update, context: AppContext) -> None:
             "/leaderboard there to see who answered the most quiz polls right this week.",
         )
         return
+    try:
+        kind = parse_board(command_args(context))
+    except InputError as error:
+        await reply(update, f"{error.user_message}: try /leaderboard week or /leaderboard rounds.")
+        return
     services = services_of(context)
     board, title = await services.transaction(
-        group_board, services, chat_ref(update), caller_id=user.id
+        group_board, services, chat_ref(update), caller_id=user.id, kind=kind
     )
     await reply(update, leaderboard_markdown(board, title or "This group"))
 
 
 COMMANDS = (
     Command("stats", "Your quiz stats and a 14-day review forecast", stats),
-    Command("leaderboard", "In a group: this week's top quiz-poll answerers", leaderboard),
+    Command(
+        "leaderboard",
+        "In a group: top quiz answerers (day, week, all) or round winners",
+        leaderboard,
+    ),
 )
 
 

@@ -9,21 +9,21 @@ from drops.model import Course
 from drops.render import render_markdown
 
 
-def _part(markdown: str, buttons: Buttons = ()) -> Part:
+def markdown_part(markdown: str, buttons: Buttons = ()) -> Part:
     rendered = render_markdown(markdown)
     return Part(rendered.text, list(rendered.entities), buttons=buttons)
 
 
 def reminder(course: Course, drop_id: str | None) -> Part:
     title = course.drop(drop_id).title if drop_id else "your last drop"
-    return _part(
+    return markdown_part(
         f"📬 Your drop is still waiting: **{escape_markdown(title)}**.\n"
         "Open it with /today — the next one comes once you've finished it."
     )
 
 
 def paused() -> Part:
-    return _part(
+    return markdown_part(
         "I've paused your daily drops after three quiet days — no pile-up waiting for you. "
         "Tap **Resume** whenever you're ready.",
         ((("▶️ Resume", buttons.RESUME.encode(True)),),),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.core.boards import BoardKind
 from bot.services.quiz.buttons import option_order
 from bot.services.quiz.leaderboard import Board
 from bot.services.quiz.queue import ReviewQueue, Score
@@ -179,21 +180,46 @@ def stats_markdown(stats: Stats, drop_titles: dict[str, str]) -> str:
 
 
 def leaderboard_markdown(board: Board, group_title: str) -> str:
-    week = f"week of {board.monday:%a} {board.monday.day} {board.monday:%b}"
+    """A board's header, its top ten, and the caller's own rank (also outside the top ten)."""
+    rounds = board.kind == BoardKind.ROUNDS
+    unit = "win" if rounds else "point"
+    when = _board_period(board)
+    rule = (
+        "1 win per quiz round won (most right answers, then least time)"
+        if rounds
+        else "1 point per right quiz-poll answer"
+    )
     lines = [
-        f"🏆 **{escape_markdown(group_title)}** — {week}",
-        "1 point per right quiz-poll answer · 🔥 days in a row with a drop done or a quiz answered",
+        f"🏆 **{escape_markdown(group_title)}** — {when}",
+        f"{rule} · 🔥 days in a row with a drop done or a quiz answered",
     ]
     if not board.top:
-        lines.append("\nNo points yet this week: answer today's quiz poll!")
+        lines.append(
+            "\nNo rounds won yet: start one with /quiz!" if rounds
+            else f"\nNo points yet {_SPAN[board.kind]}: answer today's quiz poll!"
+        )  # fmt: skip
     else:
         lines.append("")
         for standing in board.top:
             fire = f" · 🔥 {standing.streak}" if standing.streak else ""
-            points = _plural(standing.points, "point")
+            points = _plural(standing.points, unit)
             lines.append(f"{standing.rank}. {escape_markdown(standing.name)} — {points}{fire}")
     if board.caller is None:
-        lines.append("\nYou have no points this week yet.")
+        lines.append("\nYou have won no round yet." if rounds
+                     else f"\nYou have no points {_SPAN[board.kind]} yet.")  # fmt: skip
     else:
-        lines.append(f"\nYou: #{board.caller.rank} with {_plural(board.caller.points, 'point')}.")
+        lines.append(f"\nYou: #{board.caller.rank} with {_plural(board.caller.points, unit)}.")
     return "\n".join(lines)
+
+
+_SPAN = {BoardKind.DAY: "today", BoardKind.WEEK: "this week", BoardKind.ALL: "so far"}
+
+
+def _board_period(board: Board) -> str:
+    day = board.since
+    if board.kind == BoardKind.ROUNDS:
+        return "quiz rounds won"
+    if day is None:
+        return "all time"
+    prefix = "today," if board.kind == BoardKind.DAY else "week of"
+    return f"{prefix} {day:%a} {day.day} {day:%b}"

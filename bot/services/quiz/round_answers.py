@@ -1,0 +1,39 @@
+"""Poll answers inside a quiz round: counted while the poll is open, refused once closed."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, select
+
+from bot.storage.models import RoundAnswer, RoundQuestion
+
+LATE_ANSWER_GRACE = timedelta(seconds=2)
+"""Telegram closes the poll itself; an answer this close to the end still arrived in time."""
+
+
+def _question(session: Session, poll_id: str) -> RoundQuestion | None:
+    return session.exec(select(RoundQuestion).where(RoundQuestion.poll_id == poll_id)).first()
+
+
+def poll_is_closed(session: Session, poll_id: str, now: datetime) -> bool:
+    """True for a round's poll that is closed (or past its closing time): answers to it
+    change nothing. A poll that is not a round's is never closed here."""
+    question = _question(session, poll_id)
+    if question is None:
+        return False
+    late = question.closes_at is not None and now > question.closes_at + LATE_ANSWER_GRACE
+    return question.closed_at is not None or late
+
+
+def count_in_round(
+    session: Session, *, poll_id: str, learner_id: int, correct: bool, now: datetime
+) -> None:
+    """Count a member's first answer in the round the poll belongs to, if it is a round's;
+    its time runs from the poll's sending to the answer's arrival."""
+    question = _question(session, poll_id)
+    if question is None or question.sent_at is None or question.id is None:
+        return
+    elapsed = max(now - question.sent_at, timedelta(0))
+    session.add(RoundAnswer(question_id=question.id, learner_id=learner_id, correct=correct,
+                            answer_ms=int(elapsed.total_seconds() * 1000)))  # fmt: skip

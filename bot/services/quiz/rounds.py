@@ -1,0 +1,291 @@
+"""A group's timed quiz round: started, asked one poll at a time, closed, ranked.
+
+Everything a round needs to go on lives in its rows (``QuizRound``, ``RoundQuestion``,
+``RoundAnswer``): the questions are chosen when it starts, each poll's closing time is
+stored when it is sent, so a restarted bot closes the open poll on time and carries on.
+Closing a question and ending a round are conditional updates: whoever does it first
+(the poll's timer, ``/quiz stop``, another instance) wins, the others change nothing.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from bot.core.rounds import Answer, Candidate, Placing, choose_items, rank
+from bot.services.context import Services
+from bot.services.delivery.chats import reached_drops
+from bot.services.path import ChatRef, chat_of
+from bot.services.quiz.bank import quiz_bank
+from bot.services.quiz.learners import scheduler_for
+from bot.services.quiz.polls import mean_recall, poll_order, save_poll
+from bot.storage.kinds import RoundStarters, RoundStatus
+from bot.storage.models import Learner, QuizRound, RoundAnswer, RoundQuestion
+from quizzes import QuizItem, shown_correct
+from quizzes.srs import DEFAULT_DESIRED_RETENTION
+
+
+class StartRefusal(StrEnum):
+    ADMINS_ONLY = "admins only"
+    RUNNING = "running"
+    NO_DROPS = "no drops"
+
+
+@dataclass(frozen=True)
+class RoundStart:
+    round_id: int
+    questions: int  # as many as the drops reached allow, up to the size asked for
+    asked_for: int
+    open_period_s: int
+
+
+def start_round(
+    session: Session,
+    services: Services,
+    group: ChatRef,
+    *,
+    starter_id: int,
+    starter_is_admin: bool,
+    size: int,
+) -> RoundStart | StartRefusal:
+    """A new round in the group, its questions chosen now; or why not."""
+    chat = chat_of(session, group)
+    if chat.round_starters == RoundStarters.ADMINS and not starter_is_admin:
+        return StartRefusal.ADMINS_ONLY
+    if running_round(session, chat.id) is not None:
+        return StartRefusal.RUNNING
+    now = services.clock()
+    items = _choose(session, chat.id, size, now)
+    if not items:
+        return StartRefusal.NO_DROPS
+    open_period = services.settings.quiz_round_open_period_s
+    game = QuizRound(
+        chat_id=chat.id, running_in=chat.id, started_by=starter_id, open_period_s=open_period,
+        status=RoundStatus.RUNNING, started_at=now,
+    )  # fmt: skip
+    try:
+        with session.begin_nested():  # a round started at the same moment elsewhere wins
+            session.add(game)
+    except IntegrityError:
+        return StartRefusal.RUNNING
+    assert game.id is not None
+    for position, item_id in enumerate(items, start=1):
+        session.add(RoundQuestion(round_id=game.id, position=position, item_id=item_id))
+    return RoundStart(game.id, len(items), size, open_period)
+
+
+def _choose(session: Session, chat_id: int, size: int, now: datetime) -> list[str]:
+    reached = reached_drops(session, chat_id)
+    items = [item for item in quiz_bank() if item.drop_id in reached]
+    recall = mean_recall(
+        session, chat_id, [item.id for item in items], now, scheduler_for(session, None)
+    )
+    candidates = [Candidate(item.id, item.drop_id, recall.get(item.id)) for item in items]
+    rng = random.Random(f"round:{chat_id}:{now.isoformat()}")
+    chosen = choose_items(candidates, size, rng, unseen_recall=DEFAULT_DESIRED_RETENTION)
+    return [candidate.item_id for candidate in chosen]
+
+
+def running_round(session: Session, chat_id: int) -> QuizRound | None:
+    return session.exec(select(QuizRound).where(QuizRound.running_in == chat_id)).first()
+
+
+@dataclass(frozen=True)
+class PollToSend:
+    question_id: int
+    chat_id: int
+    position: int
+    total: int
+    item: QuizItem
+    order: tuple[int, ...]  # shown position → written option
+    open_period_s: int
+
+
+def next_poll(session: Session, round_id: int, now: datetime) -> PollToSend | None:
+    """The round's next question to send; None when the round has ended or is all asked."""
+    game = session.get(QuizRound, round_id)
+    if game is None or game.running_in is None:
+        return None
+    questions = _questions(session, round_id)
+    waiting = [q for q in questions if q.sent_at is None]
+    if not waiting:
+        return None
+    question = waiting[0]
+    item = quiz_bank().get(question.item_id)
+    assert question.id is not None and item is not None
+    order = poll_order(item, game.chat_id, now)
+    return PollToSend(question.id, game.chat_id, question.position, len(questions), item, order,
+                      game.open_period_s)  # fmt: skip
+
+
+def _questions(session: Session, round_id: int) -> list[RoundQuestion]:
+    return list(
+        session.exec(
+            select(RoundQuestion)
+            .where(RoundQuestion.round_id == round_id)
+            .order_by(col(RoundQuestion.position))
+        )
+    )
+
+
+def poll_sent(
+    session: Session,
+    poll: PollToSend,
+    *,
+    chat_id: int,
+    poll_id: str,
+    message_id: int,
+    now: datetime,
+) -> datetime:
+    """Record a question's poll (also as a group poll, so answers review cards); its
+    closing time comes back."""
+    question = session.get(RoundQuestion, poll.question_id)
+    assert question is not None
+    closes_at = now + timedelta(seconds=poll.open_period_s)
+    question.poll_id, question.message_id = poll_id, message_id
+    question.sent_at, question.closes_at = now, closes_at
+    session.add(question)
+    save_poll(
+        session, poll_id=poll_id, chat_id=chat_id, message_id=message_id, item=poll.item,
+        correct_option=shown_correct(poll.item, poll.order), now=now,
+    )  # fmt: skip
+    return closes_at
+
+
+def close_question(session: Session, question_id: int, now: datetime) -> bool:
+    """Mark the question closed; False when it was closed already (by someone else)."""
+    result = session.execute(
+        update(RoundQuestion)
+        .where(col(RoundQuestion.id) == question_id, col(RoundQuestion.closed_at).is_(None))
+        .values(closed_at=now)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class OpenRound:
+    """A running round as a restarted bot finds it."""
+
+    round_id: int
+    chat_id: int
+    question_id: int | None  # the poll on screen, if any
+    message_id: int | None
+    closes_at: datetime | None
+
+
+def open_rounds(session: Session) -> list[OpenRound]:
+    """Every running round, with its open question (sent, not closed) if it has one."""
+    found: list[OpenRound] = []
+    for game in session.exec(select(QuizRound).where(col(QuizRound.running_in).is_not(None))):
+        assert game.id is not None
+        open_question = next(
+            (q for q in _questions(session, game.id) if q.sent_at and q.closed_at is None), None
+        )
+        if open_question is None:
+            found.append(OpenRound(game.id, game.chat_id, None, None, None))
+        else:
+            found.append(OpenRound(game.id, game.chat_id, open_question.id,
+                                   open_question.message_id, open_question.closes_at))  # fmt: skip
+    return found
+
+
+class StopRefusal(StrEnum):
+    NOT_RUNNING = "not running"
+    NOT_YOURS = "not yours"
+
+
+def round_to_stop(
+    session: Session, chat_id: int, *, user_id: int, is_admin: bool
+) -> OpenRound | StopRefusal:
+    """/quiz stop: the running round, when its starter or an administrator asks."""
+    game = running_round(session, chat_id)
+    if game is None:
+        return StopRefusal.NOT_RUNNING
+    if game.started_by != user_id and not is_admin:
+        return StopRefusal.NOT_YOURS
+    return next(r for r in open_rounds(session) if r.round_id == game.id)
+
+
+def participants(session: Session, round_id: int) -> tuple[int, list[int]]:
+    """The round's chat and the members who answered at least one of its questions."""
+    game = session.get(QuizRound, round_id)
+    assert game is not None
+    return game.chat_id, list(
+        session.exec(
+            select(RoundAnswer.learner_id)
+            .join(RoundQuestion, col(RoundQuestion.id) == col(RoundAnswer.question_id))
+            .where(RoundQuestion.round_id == round_id)
+            .distinct()
+        )
+    )
+
+
+@dataclass(frozen=True)
+class QuestionResult:
+    position: int
+    item: QuizItem
+    right: int
+
+
+@dataclass(frozen=True)
+class RoundResults:
+    round_id: int
+    chat_id: int
+    status: RoundStatus
+    placings: list[Placing]
+    names: dict[int, str]
+    questions: list[QuestionResult]  # those asked
+    participants: int
+
+
+def finish_round(
+    session: Session, round_id: int, *, status: RoundStatus, now: datetime, gone: frozenset[int]
+) -> RoundResults | None:
+    """End the round (None if it had ended already) and rank who took part; members in
+    ``gone`` (who left the group) are out of the ranking."""
+    ended = session.execute(
+        update(QuizRound)
+        .where(col(QuizRound.id) == round_id, col(QuizRound.running_in).is_not(None))
+        .values(running_in=None, status=status, ended_at=now)
+    )
+    if not ended.rowcount:  # type: ignore[attr-defined]
+        return None
+    game = session.get(QuizRound, round_id)
+    assert game is not None
+    session.refresh(game)
+    asked = [q for q in _questions(session, round_id) if q.sent_at is not None]
+    answers = _answers(session, asked)
+    counted = [a for a in answers if a.learner_id not in gone]
+    placings = rank(counted, questions=len(asked), open_period=game.open_period_s)
+    if placings and placings[0].right > 0 and [p.rank for p in placings].count(1) == 1:
+        game.winner_id = placings[0].learner_id  # a shared first place wins nobody the round
+        session.add(game)
+    results = []
+    for question in asked:
+        item = quiz_bank().get(question.item_id)
+        assert item is not None
+        right = sum(1 for a in counted if a.question == question.position and a.correct)
+        results.append(QuestionResult(question.position, item, right))
+    return RoundResults(round_id, game.chat_id, status, placings, _names(session, placings),
+                        results, len(placings))  # fmt: skip
+
+
+def _answers(session: Session, asked: list[RoundQuestion]) -> list[Answer]:
+    position = {q.id: q.position for q in asked}
+    rows = session.exec(select(RoundAnswer).where(col(RoundAnswer.question_id).in_(list(position))))
+    return [
+        Answer(row.learner_id, position[row.question_id], row.correct, row.answer_ms / 1000)
+        for row in rows
+    ]
+
+
+def _names(session: Session, placings: list[Placing]) -> dict[int, str]:
+    ids = [p.learner_id for p in placings]
+    learners = session.exec(select(Learner).where(col(Learner.id).in_(ids)))
+    return {learner.id: learner.first_name or f"Learner {learner.id}" for learner in learners}

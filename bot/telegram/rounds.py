@@ -1,0 +1,230 @@
+"""A group's quiz round on Telegram: each poll sent with ``open_period``, closed on time by
+a JobQueue job (``stopPoll``), the next one after it, then the results.
+
+JobQueue jobs live in memory; the round's state lives in the database
+(``bot.services.quiz.rounds``), so at start-up ``resume_rounds`` schedules the close of
+the poll a restart left open, or ends the round with a note when the bot was down past
+the poll's closing time. Sends go through the Application's rate limiter, which paces a
+group at one message every ``GROUP_SEND_INTERVAL_S`` (under 20 a minute).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from telegram import ChatMember, Message, Poll
+from telegram.error import ChatMigrated, Forbidden, TelegramError
+from telegram.ext import JobQueue
+
+from bot.services.delivery import chats
+from bot.services.quiz.rounds import (
+    OpenRound,
+    PollToSend,
+    close_question,
+    finish_round,
+    next_poll,
+    open_rounds,
+    participants,
+    poll_sent,
+)
+from bot.storage.kinds import RoundStatus
+from bot.telegram.context import AppContext, AppType
+from bot.telegram.transport.sender import ChatUnreachable
+from bot.telegram.views.notices import markdown_part
+from bot.telegram.views.rounds import INTERRUPTED, poll_question, results_markdown
+from quizzes import shown_correct, shown_options
+
+log = logging.getLogger(__name__)
+
+RESUME_WITHIN = timedelta(seconds=60)
+"""A poll that closed at most this long before a restart: the round goes on."""
+GONE = (ChatMember.LEFT, ChatMember.BANNED)
+
+
+def job_name(round_id: int) -> str:
+    return f"quiz round {round_id}"
+
+
+@dataclass(frozen=True)
+class OpenPoll:
+    """What the close job needs: the poll's message, where it was sent."""
+
+    round_id: int
+    question_id: int
+    chat_id: int
+    message_id: int | None
+
+
+def ask_next_soon(application: AppType, round_id: int) -> None:
+    """The round's next step as a job of its own, so the caller does not wait for it."""
+    _schedule(application, _next_job, 0, round_id)
+
+
+async def _next_job(context: AppContext) -> None:
+    assert context.job is not None and isinstance(context.job.data, int)
+    await ask_next(context.application, context.job.data)
+
+
+async def ask_next(application: AppType, round_id: int) -> None:
+    """Send the round's next poll and schedule its close; with none left, the results."""
+    services = application.bot_data.services
+    poll = await services.transaction(next_poll, round_id, services.clock())
+    if poll is None:
+        await end_round(application, round_id, RoundStatus.DONE)
+        return
+    chat_id = poll.chat_id
+    try:
+        try:
+            message = await _send_poll(application, chat_id, poll)
+        except ChatMigrated as moved:  # the group became a supergroup mid-round
+            await services.transaction(chats.migrate, chat_id, moved.new_chat_id)
+            chat_id = moved.new_chat_id
+            message = await _send_poll(application, chat_id, poll)
+    except Forbidden:  # the bot was removed: the round ends without a word
+        await services.transaction(chats.deactivate, chat_id)
+        await end_round(application, round_id, RoundStatus.STOPPED, announce=False)
+        return
+    except TelegramError:
+        log.warning("round %s: could not send a poll to chat %s", round_id, chat_id, exc_info=True)
+        await end_round(application, round_id, RoundStatus.STOPPED)
+        return
+    assert message.poll is not None
+    await services.transaction(
+        poll_sent, poll, chat_id=chat_id, poll_id=message.poll.id,
+        message_id=message.message_id, now=services.clock(),
+    )  # fmt: skip
+    open_poll = OpenPoll(round_id, poll.question_id, chat_id, message.message_id)
+    _schedule(application, _close_job, poll.open_period_s, open_poll)
+
+
+async def _send_poll(application: AppType, chat_id: int, poll: PollToSend) -> Message:
+    item = poll.item
+    message: Message = await application.bot.send_poll(
+        chat_id,
+        poll_question(item, poll.position, poll.total),
+        list(shown_options(item, poll.order)),
+        is_anonymous=False,
+        type=Poll.QUIZ,
+        correct_option_ids=[shown_correct(item, poll.order)],  # type: ignore[list-item]
+        explanation=item.explanation,
+        open_period=poll.open_period_s,
+    )
+    return message
+
+
+async def _close_job(context: AppContext) -> None:
+    assert context.job is not None and isinstance(context.job.data, OpenPoll)
+    application = context.application
+    if await close_poll(application, context.job.data):
+        await ask_next(application, context.job.data.round_id)
+
+
+async def close_poll(application: AppType, poll: OpenPoll) -> bool:
+    """Close the question (stopPoll too, in case Telegram has not); False when someone
+    else closed it first."""
+    services = application.bot_data.services
+    if not await services.transaction(close_question, poll.question_id, services.clock()):
+        return False
+    if poll.message_id is not None:
+        # Telegram closes a poll at its open_period by itself ("already closed"), and a
+        # group that became a supergroup keeps the old poll where it was.
+        with contextlib.suppress(TelegramError):
+            await application.bot.stop_poll(poll.chat_id, poll.message_id)
+    return True
+
+
+async def stop_round(application: AppType, target: OpenRound) -> None:
+    """/quiz stop: the open poll closes, the round's jobs go, the results come now."""
+    for job in _jobs(application).get_jobs_by_name(job_name(target.round_id)):
+        job.schedule_removal()
+    if target.question_id is not None:
+        poll = OpenPoll(target.round_id, target.question_id, target.chat_id, target.message_id)
+        await close_poll(application, poll)
+    await end_round(application, target.round_id, RoundStatus.STOPPED)
+
+
+async def end_round(
+    application: AppType,
+    round_id: int,
+    status: RoundStatus,
+    *,
+    note: str | None = None,
+    announce: bool = True,
+) -> None:
+    """Rank the round (members who left are out) and send the results, once."""
+    data = application.bot_data
+    services = data.services
+    chat_id, members = await services.transaction(participants, round_id)
+    gone = frozenset(await _left(application, chat_id, members))
+    results = await services.transaction(
+        finish_round, round_id, status=status, now=services.clock(), gone=gone
+    )
+    if results is None or not announce:
+        return
+    with contextlib.suppress(ChatUnreachable):
+        await data.sender.send_parts(
+            results.chat_id, [markdown_part(results_markdown(results, note=note))]
+        )
+
+
+async def _left(application: AppType, chat_id: int, members: list[int]) -> list[int]:
+    """Members who are no longer in the group (asked of Telegram; in doubt, still in)."""
+    left = []
+    for member in members:
+        try:
+            status = (await application.bot.get_chat_member(chat_id, member)).status
+        except TelegramError:
+            continue
+        if status in GONE:
+            left.append(member)
+    return left
+
+
+async def resume_rounds(application: AppType) -> None:
+    """At start-up: every round a restart interrupted goes on, or ends with a note."""
+    services = application.bot_data.services
+    running = await services.transaction(open_rounds)
+    for found in running:
+        if found.question_id is None or found.closes_at is None:  # between two polls
+            ask_next_soon(application, found.round_id)
+            continue
+        left = (found.closes_at - services.clock()).total_seconds()
+        poll = OpenPoll(found.round_id, found.question_id, found.chat_id, found.message_id)
+        if left > -RESUME_WITHIN.total_seconds():
+            _schedule(application, _close_job, max(left, 0), poll)
+        else:
+            _schedule(application, _interrupted_job, 0, poll)
+    if running:
+        log.info("%d quiz round(s) resumed at start-up", len(running))
+
+
+async def _interrupted_job(context: AppContext) -> None:
+    assert context.job is not None and isinstance(context.job.data, OpenPoll)
+    application, poll = context.application, context.job.data
+    await close_poll(application, poll)
+    await end_round(application, poll.round_id, RoundStatus.INTERRUPTED, note=INTERRUPTED)
+
+
+def _schedule(
+    application: AppType,
+    callback: Callable[[AppContext], Coroutine[Any, Any, None]],
+    delay: float,
+    data: int | OpenPoll,
+) -> None:
+    """A round's next step in ``delay`` seconds. Never dropped as "missed" when the event
+    loop is late (APScheduler's default after 1 s): a lost close would stall the round."""
+    round_id = data if isinstance(data, int) else data.round_id
+    _jobs(application).run_once(
+        callback, delay, data=data, name=job_name(round_id),
+        job_kwargs={"misfire_grace_time": None},
+    )  # fmt: skip
+
+
+def _jobs(application: AppType) -> JobQueue[Any]:
+    assert application.job_queue is not None
+    return application.job_queue

@@ -1,0 +1,186 @@
+"""Quiz rounds through the database: one running round per group, the boards of rounds
+won and of today, and a results message that fits Telegram at its largest."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlmodel import Session, col, select
+
+from bot.core.boards import BoardKind
+from bot.core.rounds import MAX_SIZE, Placing
+from bot.services.path import ChatRef
+from bot.services.quiz import rounds
+from bot.services.quiz.bank import quiz_bank
+from bot.services.quiz.leaderboard import leaderboard
+from bot.services.quiz.polls import record_poll_answer
+from bot.services.quiz.rounds import (
+    PollToSend,
+    QuestionResult,
+    RoundResults,
+    RoundStart,
+    StartRefusal,
+    close_question,
+    finish_round,
+    next_poll,
+    open_rounds,
+    poll_sent,
+    start_round,
+)
+from bot.storage.kinds import RoundStatus
+from bot.storage.models import Chat, Delivery, Learner, QuizRound, ReviewRecord, RoundQuestion
+from bot.telegram.views.rounds import INTERRUPTED, results_markdown
+from drops.render import render_markdown
+from quizzes import shown_correct
+from quizzes.item import telegram_length
+from tests.quiz.conftest import ANNA, BEN, MONDAY, today_at
+
+GROUP = -600
+
+
+class FakeServices:
+    """What ``start_round`` reads of the services: settings and the clock."""
+
+    class settings:  # noqa: N801 - stands in for the Settings instance
+        quiz_round_open_period_s = 30
+
+    @staticmethod
+    def clock() -> Any:
+        return MONDAY
+
+
+def group(session: Session) -> ChatRef:
+    session.add(Chat(id=GROUP, kind="group", title="Study", time_zone="UTC"))
+    session.flush()
+    for drop_id in ("1.1", "1.2"):
+        session.add(Delivery(chat_id=GROUP, drop_id=drop_id, local_day="2026-03-01",
+                             sent_at=MONDAY))  # fmt: skip
+    session.commit()
+    return ChatRef(GROUP, "group", "Study")
+
+
+def start(session: Session, ref: ChatRef) -> RoundStart | StartRefusal:
+    outcome = start_round(session, FakeServices(), ref, starter_id=ANNA,  # type: ignore[arg-type]
+                          starter_is_admin=False, size=3)  # fmt: skip
+    session.commit()
+    return outcome
+
+
+def test_a_round_started_elsewhere_at_the_same_moment_wins(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ref = group(session)
+    first = start(session, ref)
+    assert isinstance(first, RoundStart) and first.questions == 3
+    # Another update (or instance) checked before this round was committed: it saw none.
+    monkeypatch.setattr(rounds, "running_round", lambda session, chat_id: None)
+    assert start(session, ref) == StartRefusal.RUNNING
+    running = session.exec(select(QuizRound).where(col(QuizRound.running_in).is_not(None)))
+    assert len(running.all()) == 1
+    questions = session.exec(select(RoundQuestion)).all()
+    assert {q.round_id for q in questions} == {first.round_id} and len(questions) == 3
+
+
+def test_rounds_won_and_today_boards_show_the_caller_outside_the_top_ten(
+    session: Session,
+) -> None:
+    group(session)
+    members = [Learner(id=700 + n, first_name=f"M{n}") for n in range(12)]
+    session.add_all(members)
+    for n, member in enumerate(members):  # member n won 12 - n rounds
+        for _ in range(12 - n):
+            won = QuizRound(chat_id=GROUP, started_by=ANNA, open_period_s=30, status="done",
+                            started_at=MONDAY, winner_id=member.id)  # fmt: skip
+            session.add(won)
+    # A round without a winner counts for nobody.
+    session.add(
+        QuizRound(
+            chat_id=GROUP, started_by=ANNA, open_period_s=30, status="stopped", started_at=MONDAY
+        )
+    )
+    item = quiz_bank().all()[0]
+    for reviewed_at in (MONDAY, MONDAY - timedelta(days=1)):  # today, and yesterday
+        answer = ReviewRecord(learner_id=ANNA, item_id=item.id, rating=3, correct=True,
+                              reviewed_at=reviewed_at, source="group", chat_id=GROUP)  # fmt: skip
+        session.add(answer)
+    session.commit()
+
+    rounds = leaderboard(session, GROUP, caller_id=711, today=today_at(MONDAY),
+                         kind=BoardKind.ROUNDS)  # fmt: skip
+    assert [(s.rank, s.name, s.points) for s in rounds.top[:2]] == [(1, "M0", 12), (2, "M1", 11)]
+    assert len(rounds.top) == 10 and rounds.since is None
+    assert rounds.caller is not None and (rounds.caller.rank, rounds.caller.points) == (12, 1)
+
+    today = leaderboard(session, GROUP, caller_id=ANNA, today=today_at(MONDAY),
+                        kind=BoardKind.DAY)  # fmt: skip
+    assert today.caller is not None and today.caller.points == 1
+    ever = leaderboard(session, GROUP, caller_id=ANNA, today=today_at(MONDAY), kind=BoardKind.ALL)
+    assert ever.caller is not None and ever.caller.points == 2
+
+
+def test_the_largest_results_message_fits_one_telegram_message() -> None:
+    longest = sorted(quiz_bank().all(), key=lambda item: -len(item.explanation))[:MAX_SIZE]
+    results = RoundResults(
+        round_id=1, chat_id=GROUP, status=RoundStatus.INTERRUPTED,
+        placings=[Placing(n + 1, n, MAX_SIZE - n, MAX_SIZE, 599.9) for n in range(40)],
+        names={n: "W" * 64 for n in range(40)},  # Telegram's longest first name
+        questions=[QuestionResult(n + 1, item, 39) for n, item in enumerate(longest)],
+        participants=40,
+    )  # fmt: skip
+    rendered = render_markdown(results_markdown(results, note=INTERRUPTED))
+    assert telegram_length(rendered.text) <= 4096
+    assert "…and 30 more" in rendered.text
+
+
+def test_a_rounds_life_as_a_restarted_bot_finds_it(session: Session) -> None:
+    ref = group(session)
+    begun = start(session, ref)
+    assert isinstance(begun, RoundStart)
+    round_id = begun.round_id
+
+    def sent(position: int, poll_id: str) -> PollToSend:
+        poll = next_poll(session, round_id, MONDAY)
+        assert poll is not None and poll.position == position and poll.total == 3
+        poll_sent(session, poll, chat_id=GROUP, poll_id=poll_id, message_id=position, now=MONDAY)
+        session.commit()
+        return poll
+
+    first = sent(1, "p1")
+    [found] = open_rounds(session)
+    assert (found.question_id, found.closes_at) == (
+        first.question_id,
+        MONDAY + timedelta(seconds=30),
+    )
+    key = shown_correct(first.item, first.order)
+    later = MONDAY + timedelta(seconds=4)
+    assert answer(session, "p1", ANNA, key, later) is not None  # counts: 4 s
+    assert close_question(session, first.question_id, later) is True
+    assert close_question(session, first.question_id, later) is False  # closed once
+    session.commit()
+    assert answer(session, "p1", BEN, key, later) is None  # the poll has closed
+    [between] = open_rounds(session)  # a restart here sends the next question
+    assert between.question_id is None
+
+    second = sent(2, "p2")
+    assert answer(session, "p2", BEN, shown_correct(second.item, second.order), MONDAY) is not None
+    results = finish_round(session, round_id, status=RoundStatus.STOPPED, now=later,
+                           gone=frozenset())  # fmt: skip
+    session.commit()
+    assert results is not None and [q.position for q in results.questions] == [1, 2]
+    # One right each: Anna took 4 s and skipped one (its 30 s), Ben skipped one and took 0 s.
+    assert [(p.rank, p.learner_id, p.seconds) for p in results.placings] == [
+        (1, BEN, 30.0), (2, ANNA, 34.0)
+    ]  # fmt: skip
+    assert open_rounds(session) == [] and next_poll(session, round_id, MONDAY) is None
+    assert finish_round(session, round_id, status=RoundStatus.DONE, now=later,
+                        gone=frozenset()) is None  # ended once  # fmt: skip
+
+
+def answer(session: Session, poll_id: str, user: int, option: int, now: Any) -> Any:
+    entry = record_poll_answer(session, poll_id=poll_id, user_id=user, first_name=f"U{user}",
+                               option_ids=[option], now=now, default_zone="UTC",
+                               day_start_hour=4)  # fmt: skip
+    session.commit()
+    return entry
