@@ -285,6 +285,11 @@ loaders.kl = () => drawKl();
 
 let chart = null;
 let polling = null;
+// The chart follows its box (a scroll bar appearing, the phone turning).
+const chartBox = new ResizeObserver(() => {
+  const width = Math.min($("run-chart").clientWidth, 420);
+  if (chart && width && chart.width !== width) chart.setSize({ width, height: 220 });
+});
 
 function runLabel(run) {
   return `#${run.id} · ${run.settings || "defaults"} · ${run.status}`;
@@ -323,6 +328,7 @@ function drawCurves(curves) {
     axes: [axis, { ...axis, values: (_, ticks) => ticks.map((t) => `${Math.round(100 * t)}%`) }],
     scales: { x: { time: false } }, cursor: { points: { size: 8 } },
   }, data, holder);
+  chartBox.observe(holder);
 }
 
 function showRun(run) {
