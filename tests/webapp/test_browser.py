@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import pytest
 
 from bot.services.quiz.stats import my_stats
-from drops.explorer import SEVEN, SEVEN_LOGITS, soft_targets
+from drops.explorer import SEVEN, SEVEN_LOGITS, soft_targets, temperature_presets
 from drops.figures import fit_gaussians, gaussian_kls
 from tests.e2e.journeys import onboard
 from tests.webapp.browser import ARTIFACTS, PHONE, chromium, telegram_stub, unavailable
@@ -175,6 +175,7 @@ def test_temperature_slider_moves_the_bars_as_python_computes(
 ) -> None:
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
 
     open_page(browser, bot, "temperature")
     wait_until(browser, lambda: len(bars(browser, "t-bars")) == 10)
@@ -204,6 +205,11 @@ def test_temperature_slider_moves_the_bars_as_python_computes(
     temperature = float(slider.get_attribute("value"))
     assert bars(browser, "t-bars") == pytest.approx(
         soft_targets(edited, temperature, SEVEN).probabilities, abs=1e-12
+    )
+    Select(browser.find_element(By.ID, "t-preset")).select_by_index(1)
+    real = temperature_presets()[1]
+    assert bars(browser, "t-bars") == pytest.approx(
+        soft_targets(real["logits"], temperature, real["label"]).probabilities, abs=1e-12
     )
     screenshots(browser, bot, "temperature", lambda: len(bars(browser, "t-bars")) == 10)
 
