@@ -43,9 +43,9 @@ from bot.services.context import Services
 from bot.services.delivery import chats, outbox
 from bot.services.delivery.outbox import Work
 from bot.telegram.transport.ratelimit import SendCheck, Withdrawn
+from bot.telegram.views.explore import explore_link
 from bot.telegram.views.formatting import entities_from_dicts
 from bot.telegram.views.parts import Button, Buttons, Card, Link, Paging, Part, drop_cards
-from bot.telegram.webapp.links import explore_link
 
 log = logging.getLogger(__name__)
 
