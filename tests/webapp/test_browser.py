@@ -10,14 +10,21 @@ import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from contextlib import AsyncExitStack
+from datetime import UTC, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+from sqlmodel import Session
 
+from bot.core.today import Today
+from bot.services.quiz.answers import record_answer
+from bot.services.quiz.bank import quiz_bank
+from bot.services.quiz.cards import introduce_drop
 from bot.services.quiz.stats import my_stats
 from drops.explorer import SEVEN, SEVEN_LOGITS, soft_targets, temperature_presets
 from drops.figures import fit_gaussians, gaussian_kls
+from quizzes import make_scheduler
 from tests.e2e.journeys import onboard
 from tests.webapp.browser import ARTIFACTS, PHONE, chromium, telegram_stub, unavailable
 from tests.webapp.harness import WebAppHarness, running_webapp
@@ -67,10 +74,28 @@ class BackgroundBot:
         self.loop.close()
 
 
+def answer_quizzes(bot: BackgroundBot) -> None:
+    """Drop 1.1's items met ten days ago, then reviewed: a week ago and in this week."""
+    now, bank = bot.web.bot.clock.now, quiz_bank()
+    scheduler = make_scheduler(enable_fuzzing=False)
+    answers = [(10, "1.1a", True), (10, "1.1b", True), (10, "1.1c", True)]
+    answers += [(8, "1.1a", False), (8, "1.1b", True), (2, "1.1a", True), (1, "1.1c", False)]
+    with Session(bot.web.bot.services.engine) as session:
+        introduce_drop(session, LEARNER, bank.items_for_drop("1.1"), Today.at(now, UTC, 4))
+        for days_ago, item_id, correct in answers:
+            record_answer(
+                session, learner_id=LEARNER, item_id=item_id, correct=correct,
+                today=Today.at(now - timedelta(days=days_ago), UTC, 4), scheduler=scheduler,
+                source="private", chat_id=LEARNER, answered_after=None,
+            )  # fmt: skip
+        session.commit()
+
+
 @pytest.fixture(scope="module")
 def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BackgroundBot]:
     running = BackgroundBot(tmp_path_factory.mktemp("webapp"))
     running.call(onboard(running.web.bot, LEARNER, "07:30", "Europe/Berlin"))
+    answer_quizzes(running)
     yield running
     running.close()
 
@@ -167,6 +192,11 @@ def test_stats_show_the_numbers_stats_computes(browser: Any, bot: BackgroundBot)
     assert text(browser, "stats-answers") == f"{numbers.right} right of {numbers.answers}"
     assert text(browser, "stats-due") == str(numbers.due_today)
     assert bars(browser, "stats-forecast") == numbers.forecast
+    assert numbers.reviews == 4 and [week.reviews for week in numbers.weekly] == [0, 0, 2, 2]
+    assert text(browser, "stats-retention") == "50% (2 of 4)"
+    assert bars(browser, "stats-weekly") == [
+        week.remembered / week.reviews if week.reviews else 0 for week in numbers.weekly
+    ]
     screenshots(browser, bot, "stats", lambda: text(browser, "stats-answers"))
 
 

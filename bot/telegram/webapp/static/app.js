@@ -115,16 +115,16 @@ function closeDrop() {
 
 // ---------------------------------------------------------------- stats
 
-function bars(holder, rows, format) {
+// One bar a row; full width is ``top`` (probabilities and shares: 1), else the largest.
+function bars(holder, rows, format, top = Math.max(...rows.map((row) => row.value), 1e-12)) {
   holder.replaceChildren();
-  const top = Math.max(...rows.map((row) => row.value), 1e-12);
   for (const row of rows) {
     const line = element("div", undefined, "bar-row");
     line.dataset.value = String(row.value);
     const fill = element("span", undefined, "bar");
     fill.style.width = `${(100 * row.value) / top}%`;
     if (row.highlight) fill.classList.add("highlight");
-    line.append(element("span", row.label, "bar-label"), fill, element("span", format(row.value), "bar-value"));
+    line.append(element("span", row.label, "bar-label"), fill, element("span", format(row.value, row), "bar-value"));
     holder.append(line);
   }
 }
@@ -145,6 +145,12 @@ loaders.stats = async () => {
     return { label, value };
   });
   bars($("stats-forecast"), days, (v) => String(v));
+  const weeks = body.weekly.map((week) => ({
+    label: week.weeks_ago === 0 ? "last 7 d" : `${week.weeks_ago} wk ago`,
+    value: week.reviews ? week.remembered / week.reviews : 0,
+    shown: week.reviews ? `${Math.round((100 * week.remembered) / week.reviews)}% of ${week.reviews}` : "none",
+  }));
+  bars($("stats-weekly"), weeks, (v, row) => row.shown, 1);
   const weakest = $("stats-weakest");
   weakest.replaceChildren();
   for (const drop of body.weakest) {
@@ -165,7 +171,7 @@ function drawTemperature() {
   const rows = soft.probabilities.map((value, digit) => ({
     label: String(digit), value, highlight: digit === temperature.label,
   }));
-  bars($("t-bars"), rows, (v) => v.toFixed(3));
+  bars($("t-bars"), rows, (v) => v.toFixed(3), 1);
   $("t-entropy").textContent = fmt(soft.entropy);
   $("t-ratio").textContent = fmt(soft.topTwoRatio, 2);
   $("t-wrong").textContent = fmt(soft.wrongMass);
