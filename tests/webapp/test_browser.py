@@ -48,6 +48,18 @@ new MutationObserver(() => window.statuses.push(line.textContent))
 T = TypeVar("T")
 
 
+class _AnyPercent(str):
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, str) and other.endswith("%") and other[:-1].replace(".", "").isdigit()
+        )
+
+    __hash__ = str.__hash__
+
+
+ANY_PERCENT = _AnyPercent("…%")
+
+
 class BackgroundBot:
     """The bot and its Mini App on an event loop of their own, so that the blocking
     WebDriver calls of the tests leave them running."""
@@ -285,6 +297,7 @@ def test_kl_student_drags_and_the_minimum_buttons_find_pythons_fits(
 def test_a_run_started_in_the_page_shows_progress_and_its_curve(
     browser: Any, bot: BackgroundBot
 ) -> None:
+    from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
 
     open_page(browser, bot, "runs")
@@ -312,6 +325,15 @@ def test_a_run_started_in_the_page_shows_progress_and_its_curve(
     assert len(runs) == 1 and runs[0].settings == f"T=2 steps={STEPS}"
     shown_acc = browser.find_element(By.CSS_SELECTOR, "#run-metrics dd[data-metric='kd_acc']").text
     assert float(shown_acc) == pytest.approx(runs[0].metrics["kd_acc"], abs=1e-4)
+    # A tap at the right end of the accuracy chart reads the last evaluation's values.
+    plot = browser.find_element(By.CSS_SELECTOR, "#run-chart .u-over")
+    ActionChains(browser).move_to_element_with_offset(
+        plot, plot.size["width"] // 2 - 1, 0
+    ).click().perform()
+    legend = browser.find_elements(By.CSS_SELECTOR, "#run-chart .u-legend")[0]
+    values = [cell.text for cell in legend.find_elements(By.CSS_SELECTOR, ".u-value")]
+    kd_final = runs[0].metrics["curves"]["arms"][1]["accuracy"][-1]
+    assert values == [str(STEPS), ANY_PERCENT, f"{100 * kd_final:.1f}%"]
 
     # Opened again from the list, the stored run shows its curve.
     def open_run() -> bool:

@@ -289,13 +289,33 @@ loaders.kl = () => drawKl();
 
 // ---------------------------------------------------------------- runs
 
-let chart = null;
+let charts = [];
 let polling = null;
-// The chart follows its box (a scroll bar appearing, the phone turning).
+const CURVE_COLORS = ["#777777", "#0072B2", "#D55E00", "#009E73"];
+// The charts follow their box (a scroll bar appearing, the phone turning).
 const chartBox = new ResizeObserver(() => {
   const width = Math.min($("run-chart").clientWidth, 420);
-  if (chart && width && chart.width !== width) chart.setSize({ width, height: 220 });
+  for (const chart of charts) {
+    if (width && chart.width !== width) chart.setSize({ width, height: chart.height });
+  }
 });
+
+// One uPlot chart of every arm's ``values(arm)`` against ``steps``; tap for the values.
+function curveChart(holder, steps, arms, name, values, format, tick) {
+  const series = [{ label: "step", value: (_, v) => (v == null ? "–" : String(v)) }].concat(arms.map((arm, i) => ({
+    label: `${arm.label} ${name}`, stroke: CURVE_COLORS[i % CURVE_COLORS.length], width: 2,
+    value: (_, v) => (v == null ? "–" : format(v)),
+  })));
+  const text = cssColor("--tg-theme-text-color", "#000");
+  const axis = { stroke: text, grid: { stroke: "rgba(127,127,127,0.2)" } };
+  const box = element("div");
+  holder.append(box);
+  return new uPlot({
+    width: Math.min(holder.clientWidth || 360, 420), height: 200, series,
+    axes: [axis, { ...axis, size: 56, values: (_, ticks) => ticks.map(tick) }],
+    scales: { x: { time: false } }, cursor: { points: { size: 8 } },
+  }, [steps].concat(arms.map(values)), box);
+}
 
 function runLabel(run) {
   return `#${run.id} · ${run.settings || "defaults"} · ${run.status}`;
@@ -317,23 +337,16 @@ loaders.runs = async () => {
 
 function drawCurves(curves) {
   const holder = $("run-chart");
-  if (chart) chart.destroy();
-  chart = null;
+  for (const chart of charts) chart.destroy();
+  charts = [];
   holder.replaceChildren();
   if (!curves || !window.uPlot) return;
-  const colors = ["#777777", "#0072B2", "#D55E00", "#009E73"];
-  const series = [{ label: "step" }].concat(curves.arms.map((arm, i) => ({
-    label: `${arm.label} accuracy`, stroke: colors[i % colors.length], width: 2,
-    value: (_, v) => (v == null ? "–" : `${(100 * v).toFixed(1)}%`),
-  })));
-  const data = [curves.eval_steps].concat(curves.arms.map((arm) => arm.accuracy));
-  const text = cssColor("--tg-theme-text-color", "#000");
-  const axis = { stroke: text, grid: { stroke: "rgba(127,127,127,0.2)" } };
-  chart = new uPlot({
-    width: Math.min(holder.clientWidth || 360, 420), height: 220, series,
-    axes: [axis, { ...axis, values: (_, ticks) => ticks.map((t) => `${Math.round(100 * t)}%`) }],
-    scales: { x: { time: false } }, cursor: { points: { size: 8 } },
-  }, data, holder);
+  const percent = (digits) => (v) => `${(100 * v).toFixed(digits)}%`;
+  const loss = (v) => v.toPrecision(3);
+  charts = [
+    curveChart(holder, curves.eval_steps, curves.arms, "accuracy", (arm) => arm.accuracy, percent(1), percent(0)),
+    curveChart(holder, curves.loss_steps, curves.arms, "loss", (arm) => arm.loss, loss, (v) => v.toPrecision(2)),
+  ];
   chartBox.observe(holder);
 }
 
