@@ -37,6 +37,7 @@ pytestmark = [
     pytest.mark.timeout(600),
 ]
 LEARNER = 7301
+COOLDOWN_S = 600  # /distill's pause between a user's runs holds for runs from the page too
 STEPS = 1500  # long enough for the page to show the run's progress a few times
 # Every text the run's status line shows, in order.
 WATCH_STATUS = """
@@ -71,7 +72,12 @@ class BackgroundBot:
         self.stack = AsyncExitStack()
         self.web: WebAppHarness = self.call(
             self.stack.enter_async_context(
-                running_webapp(tmp_path, cache_dir=tmp_path / "cache", sandbox_timeout_s=300)
+                running_webapp(
+                    tmp_path,
+                    cache_dir=tmp_path / "cache",
+                    sandbox_timeout_s=300,
+                    sandbox_cooldown_s=COOLDOWN_S,
+                )
             )
         )
 
@@ -325,6 +331,12 @@ def test_a_run_started_in_the_page_shows_progress_and_its_curve(
     assert len(runs) == 1 and runs[0].settings == f"T=2 steps={STEPS}"
     shown_acc = browser.find_element(By.CSS_SELECTOR, "#run-metrics dd[data-metric='kd_acc']").text
     assert float(shown_acc) == pytest.approx(runs[0].metrics["kd_acc"], abs=1e-4)
+    # The next run waits out the same cooldown as /distill's, and says so beside the field.
+    field.clear()
+    field.send_keys("steps=60")
+    browser.find_element(By.ID, "run-start").click()
+    wait_until(browser, lambda: text(browser, "run-settings-error").startswith("Please wait"))
+    assert len(bot.call(_stored_runs(bot))) == 1
     # A tap at the right end of the accuracy chart reads the last evaluation's values.
     plot = browser.find_element(By.CSS_SELECTOR, "#run-chart .u-over")
     ActionChains(browser).move_to_element_with_offset(
