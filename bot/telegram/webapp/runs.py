@@ -27,20 +27,12 @@ class WebRuns:
         Raises ``SettingsError``, ``SandboxOff`` or ``QueueRefused`` as the command meets them.
         """
         spec = parse_settings(settings)
-        fraction = [0.0]
-
-        async def report(value: float) -> None:
-            fraction[0] = value
-            if run_id is not None:
-                self.progress[run_id] = value
-
-        run_id: int | None = None
+        progress = _Progress(self.progress)
         run = await self.distill.submit(
-            spec, user_id=user_id, chat_id=user_id, in_group=False, on_progress=report
+            spec, user_id=user_id, chat_id=user_id, in_group=False, on_progress=progress.report
         )
-        run_id = run.run_id
-        self.progress[run_id] = fraction[0]
-        task = asyncio.create_task(self._finish(run), name=f"web run {run_id}")
+        progress.attach(run.run_id)
+        task = asyncio.create_task(self._finish(run), name=f"web run {run.run_id}")
         self._watching.add(task)
         task.add_done_callback(self._watching.discard)
         return run
@@ -58,3 +50,20 @@ class WebRuns:
         for task in list(self._watching):
             task.cancel()
         await asyncio.gather(*self._watching, return_exceptions=True)
+
+
+class _Progress:
+    """A run's progress, kept under its id once the run has one (the worker may report
+    before ``submit`` returns it)."""
+
+    def __init__(self, shared: dict[int, float]) -> None:
+        self.shared, self.fraction, self.run_id = shared, 0.0, -1
+
+    async def report(self, fraction: float) -> None:
+        self.fraction = fraction
+        if self.run_id >= 0:
+            self.shared[self.run_id] = fraction
+
+    def attach(self, run_id: int) -> None:
+        self.run_id = run_id
+        self.shared[run_id] = self.fraction
