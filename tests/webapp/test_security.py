@@ -118,7 +118,8 @@ async def test_bad_settings_are_answered_beside_the_field_and_start_nothing(
     tmp_path: Path,
 ) -> None:
     async with running_webapp(tmp_path) as web, httpx.AsyncClient(base_url=web.base_url) as http:
-        for settings, named in [("T=99", "T"), ("wibble=3", "wibble"), ("steps=ten", "steps")]:
+        bad = [("T=99", "T"), ("wibble=3", "wibble"), ("steps=ten", "steps"), ("T = 2", "T=2`")]
+        for settings, named in bad:
             response = await http.post(
                 "api/runs", json={"settings": settings}, headers=web.auth(ME)
             )

@@ -7,7 +7,8 @@ import asyncio
 import logging
 
 from bot.services.distill import DistillService, QueuedRun
-from kd_sandbox.spec import parse_settings
+from bot.telegram.views.distill_settings import spaced_equals_hint
+from kd_sandbox.spec import SettingsError, parse_settings
 from kd_sandbox.worker import SandboxError
 
 log = logging.getLogger(__name__)
@@ -26,6 +27,9 @@ class WebRuns:
 
         Raises ``SettingsError``, ``SandboxOff`` or ``QueueRefused`` as the command meets them.
         """
+        hint = spaced_equals_hint(settings)
+        if hint is not None:
+            raise SettingsError(hint)
         spec = parse_settings(settings)
         progress = _Progress(self.progress)
         run = await self.distill.submit(
