@@ -105,3 +105,30 @@ async def test_flood_limits_answer_429_with_retry_after() -> None:
         assert (await call(api, "sendMessage", chat_id=2, text="c"))["ok"]
     finally:
         await api.stop()
+
+
+async def test_web_app_buttons_only_in_private_chats_and_only_https(api: FakeBotApi) -> None:
+    def markup(url: str) -> dict:
+        return {"inline_keyboard": [[{"text": "🔍 Explore", "web_app": {"url": url}}]]}
+
+    good = markup("https://app.example.org/app/")
+    assert (await call(api, "sendMessage", chat_id=5, text="x", reply_markup=good))["ok"]
+    group = await call(api, "sendMessage", chat_id=-1005, text="x", reply_markup=good)
+    assert not group["ok"] and group["description"] == "Bad Request: BUTTON_TYPE_INVALID"
+    plain = await call(api, "sendMessage", chat_id=5, text="x", reply_markup=markup("http://a/"))
+    assert not plain["ok"] and "Only HTTPS" in plain["description"]
+
+
+async def test_set_chat_menu_button_takes_a_web_app_with_text_and_https(api: FakeBotApi) -> None:
+    button = {"type": "web_app", "text": "🔍 Explore", "web_app": {"url": "https://a.org/app/"}}
+    assert (await call(api, "setChatMenuButton", menu_button=button))["ok"]
+    assert api.menu_buttons == {None: button}
+    for bad in (
+        {**button, "text": " "},
+        {**button, "web_app": {"url": "http://a.org/app/"}},
+        {"type": "web_page"},
+    ):
+        assert not (await call(api, "setChatMenuButton", menu_button=bad))["ok"]
+    in_group = await call(api, "setChatMenuButton", chat_id=-1005, menu_button=button)
+    assert not in_group["ok"]
+    assert api.menu_buttons == {None: button}
