@@ -9,7 +9,7 @@ TEST_POSTGRES_PORT ?= 5433
 export TEST_POSTGRES_PORT
 export TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:$(TEST_POSTGRES_PORT)/postgres
 
-.PHONY: setup run migrate test lint imports typecheck dockerlint pytest postgres bench content-check figures clean
+.PHONY: setup run migrate test lint imports typecheck dockerlint pytest postgres chromium bench content-check figures clean
 
 # torch first, from this machine's CPU build, then the project with its dev tools.
 $(STAMP): pyproject.toml
@@ -47,7 +47,12 @@ dockerlint: setup
 postgres:
 	@bash .ci/postgres.sh || echo "!!! PostgreSQL is unavailable: the PostgreSQL tests will be SKIPPED"
 
-pytest: setup postgres
+# Installs Debian's chromium and chromium-driver for the Mini App's browser tests when it
+# can; when it cannot, those tests are skipped with the reason.
+chromium:
+	@bash .ci/chromium.sh || echo "!!! Chromium is unavailable: the Mini App's browser tests will be SKIPPED"
+
+pytest: setup postgres chromium
 	$(VENV)/bin/pytest -q $(PYTEST_ARGS)
 
 bench: setup

@@ -13,6 +13,7 @@ from bot.config import MissingTokenError, Settings
 from bot.logs import configure_logging
 from bot.telegram.transport.webhook import WebhookSettingsError
 from drops.errors import ContentError
+from drops.explorer import TEACHER_LOGITS_FILE
 
 
 def _at_least_two(text: str) -> int:
@@ -95,6 +96,12 @@ def cmd_content_figures(args: argparse.Namespace) -> int:
     )
     for path in render_all(out):
         print(f"wrote {path}")
+    from kd_sandbox.cli import write_teacher_logits
+
+    # A real teacher's logits for the Mini App's temperature explorer (trains the cached
+    # teacher first if there is none yet).
+    path = write_teacher_logits(_settings().cache_dir, out / TEACHER_LOGITS_FILE)
+    print(f"wrote {path}")
     return 0
 
 

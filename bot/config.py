@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 TELEGRAM_API_BASE_URL = "https://api.telegram.org/bot"
 # Telegram's rule for setWebhook's secret_token; it arrives as X-Telegram-Bot-Api-Secret-Token.
 WEBHOOK_SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+LOCAL_HTTP = re.compile(r"^http://(localhost|127\.0\.0\.1)(:\d+)?/")
 
 
 class Settings(BaseSettings):
@@ -83,6 +84,11 @@ class Settings(BaseSettings):
     # GET /healthz; served in webhook mode (8080 unless set) and in polling mode when set.
     health_listen: str = "127.0.0.1"
     health_port: int | None = Field(default=None, ge=1, le=65535)
+    # The Mini App (bot/telegram/webapp): off unless WEBAPP_URL, the public address of its
+    # pages (served under /app/ on the health server), is set. WEBAPP_NAME is the short name
+    # given to BotFather's /newapp, for t.me/<bot>/<name> links in groups.
+    webapp_url: str | None = Field(default=None, description="Public URL of the Mini App.")
+    webapp_name: str = Field(default="explore", pattern=r"^[A-Za-z0-9_]{3,30}$")
 
     @field_validator("default_time_zone")
     @classmethod
@@ -93,10 +99,18 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown IANA time zone {value!r}") from exc
         return value
 
-    @field_validator("webhook_secret", "webhook_url", "health_port", mode="before")
+    @field_validator("webhook_secret", "webhook_url", "health_port", "webapp_url", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if value == "" else value  # `WEBHOOK_SECRET=` in .env means "not set"
+
+    @field_validator("webapp_url")
+    @classmethod
+    def _webapp_url_telegram_opens(cls, value: str | None) -> str | None:
+        # Telegram opens https pages only; plain http is for a browser on this machine.
+        if value is None or value.startswith("https://") or LOCAL_HTTP.match(value):
+            return value
+        raise ValueError("WEBAPP_URL must start with https:// (or be http://localhost:PORT/...)")
 
     @field_validator("webhook_path")
     @classmethod

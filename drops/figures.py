@@ -29,6 +29,8 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from drops.explorer import SEVEN_LOGITS
+
 Array = npt.NDArray[np.float64]
 
 # Okabe & Ito (2008): distinguishable with the common colour-vision deficiencies.
@@ -38,10 +40,6 @@ GREY = "#777777"
 
 DPI = 100
 
-# An illustrative teacher's logits for a handwritten "7" (digits 0-9): high for 7,
-# then 9 and 1 (which share strokes with a 7), lowest for 6. Drop 2.2 quotes its
-# softmax at T=1 and T=4; tests check the quoted numbers against these logits.
-SEVEN_LOGITS: tuple[float, ...] = (-1.0, 3.0, 2.0, 0.5, -0.5, -1.5, -3.0, 9.0, 0.0, 4.0)
 SOFT_TARGET_TEMPERATURES: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0, 20.0)
 
 

@@ -72,6 +72,19 @@ def _run(spec: RunSpec, out: Path, cache_dir: Path, as_json: bool, threads: int)
     return 0
 
 
+EXPLORER_DIGIT = 7  # the digit drop 2.2's example is about
+
+
+def write_teacher_logits(cache_dir: Path, out: Path) -> Path:
+    """Write the cached teacher's logits for a real "7" as JSON (the temperature
+    explorer's second preset), so the bot can serve them without importing torch."""
+    from kd_sandbox.digits.runner import teacher_logits
+
+    record = teacher_logits(cache_dir, EXPLORER_DIGIT)
+    out.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+    return out
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="distillbot distill",

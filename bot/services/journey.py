@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, func, select
@@ -134,18 +135,31 @@ def progress(
     )
 
 
+class DropState(StrEnum):
+    DONE = "done"
+    CURRENT = "current"  # delivered, not done yet
+    AHEAD = "ahead"
+
+
+MARKS = {DropState.DONE: "✅", DropState.CURRENT: "📖", DropState.AHEAD: "▫️"}
+
+
+def drop_state(progress: Progress, drop_id: str) -> DropState:
+    """Where the drop stands on the learner's path."""
+    if drop_id in progress.done:
+        return DropState.DONE
+    if drop_id == progress.current or drop_id in progress.delivered:
+        return DropState.CURRENT
+    return DropState.AHEAD
+
+
 def progress_map(course: Course, progress: Progress) -> str:
     """The path as a text map: phases, each drop ✅ done / 📖 current / ▫️ ahead."""
     lines: list[str] = []
     for phase in course.phases:
         lines.append(f"**Phase {phase.number} · {phase.title}**")
         for drop in course.drops_in_phase(phase.number):
-            if drop.id in progress.done:
-                mark = "✅"
-            elif drop.id == progress.current or drop.id in progress.delivered:
-                mark = "📖"
-            else:
-                mark = "▫️"
+            mark = MARKS[drop_state(progress, drop.id)]
             place = f"{drop.id} · {course.index(drop.id)} of {len(course)}"
             lines.append(f"{mark} {place} · {drop.title}")
         lines.append("")

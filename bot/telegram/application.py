@@ -6,7 +6,7 @@ import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
 
-from telegram import BotCommand
+from telegram import BotCommand, MenuButtonWebApp, WebAppInfo
 from telegram.ext import (
     ApplicationBuilder,
     ContextTypes,
@@ -25,8 +25,10 @@ from bot.telegram.transport.bot_api_client import AiohttpRequest
 from bot.telegram.transport.ratelimit import BotApiLimiter
 from bot.telegram.transport.sender import Sender
 from bot.telegram.transport.updates import TypedFirst
+from bot.telegram.webapp.runs import WebRuns
 
 log = logging.getLogger(__name__)
+EXPLORE_LABEL = "🔍 Explore"
 
 
 def build_application(services: Services) -> AppType:
@@ -65,6 +67,7 @@ def build_application(services: Services) -> AppType:
     data.known_chats = set()
     data.sender = Sender(application.bot, services, known_chats=data.known_chats)
     data.distill = DistillService(services)
+    data.web_runs = WebRuns(data.distill)
     data.menu = commands_menu(registry.all_commands())
     registry.register(application)
     return application
@@ -74,6 +77,14 @@ async def _post_init(application: AppType) -> None:
     menu = [BotCommand(name, description) for name, description in application.bot_data.menu]
     await application.bot.set_my_commands(menu)
     services = application.bot_data.services
+    webapp_url = services.settings.webapp_url
+    if webapp_url and webapp_url.startswith("https://"):
+        # The default menu button of every private chat opens the Mini App.
+        button = MenuButtonWebApp(EXPLORE_LABEL, WebAppInfo(webapp_url))
+        await application.bot.set_chat_menu_button(menu_button=button)
+    elif webapp_url:
+        log.info("the Mini App is at %s; Telegram opens https only, so no button names it",
+                 webapp_url)  # fmt: skip
     assert application.job_queue is not None
     # What fell due while the bot was down goes out at once, beside the first updates;
     # then the job takes over, never skipping a run as "missed".
@@ -117,4 +128,5 @@ async def _post_stop(application: AppType) -> None:
 
 
 async def _post_shutdown(application: AppType) -> None:
+    await application.bot_data.web_runs.close()
     await application.bot_data.distill.close()

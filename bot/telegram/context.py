@@ -10,6 +10,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from bot.services.context import Services
 from bot.services.distill import DistillService
 from bot.telegram.transport.sender import Sender
+from bot.telegram.webapp.runs import WebRuns
 
 
 class BotData:
@@ -18,6 +19,7 @@ class BotData:
     services: Services
     sender: Sender
     distill: DistillService
+    web_runs: WebRuns  # /distill runs started from the Mini App
     # Chats and users registered by this process (a cache: the database is the truth).
     known_chats: set[int]
     catch_up: asyncio.Task[Any]  # the delivery tick at start-up (what fell due while down)

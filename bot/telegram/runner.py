@@ -21,8 +21,10 @@ from bot.storage.db import make_engine
 from bot.storage.migrate import upgrade
 from bot.telegram.application import build_application
 from bot.telegram.context import AppType
-from bot.telegram.transport.health import DEFAULT_HEALTH_PORT, HealthServer, Liveness
+from bot.telegram.transport.health import DEFAULT_HEALTH_PORT, HealthServer, Liveness, Route
 from bot.telegram.transport.webhook import WebhookOptions, webhook_options
+from bot.telegram.webapp.server import WebApp
+from bot.telegram.webapp.server import routes as webapp_routes
 from drops.loader import get_course
 
 log = logging.getLogger(__name__)
@@ -37,7 +39,9 @@ def run(settings: Settings) -> None:
     course = get_course()  # refuses to start on invalid content, naming file and reason
     services = Services(settings=settings, engine=make_engine(settings.database_url), course=course)
     application = build_application(services)
-    health_port = settings.health_port or (DEFAULT_HEALTH_PORT if webhook else None)
+    web = web_routes(application) if settings.webapp_url else []
+    serve_http = webhook is not None or bool(web)
+    health_port = settings.health_port or (DEFAULT_HEALTH_PORT if serve_http else None)
     # The Application runs on this loop (PTB takes the current one), so the liveness
     # server can live next to it and outlast its stop.
     loop = asyncio.new_event_loop()
@@ -45,10 +49,13 @@ def run(settings: Settings) -> None:
     health = None
     if health_port is not None:
         liveness = Liveness(lambda: application.running, services.database_answers)
-        health = HealthServer(liveness, listen=settings.health_listen, port=health_port)
+        health = HealthServer(liveness, listen=settings.health_listen, port=health_port, routes=web)
     try:
         if health is not None:
             loop.run_until_complete(health.start())
+        if web:
+            log.info("Mini App on http://%s:%d/app/ (WEBAPP_URL=%s)",
+                     settings.health_listen, health_port, settings.webapp_url)  # fmt: skip
         _serve(application, webhook)
     finally:
         if health is not None:
@@ -56,6 +63,16 @@ def run(settings: Settings) -> None:
         loop.close()
         services.close()
     log.info("the bot has stopped")
+
+
+def web_routes(application: AppType) -> list[Route]:
+    """The Mini App's pages and API, for the health server (WEBAPP_URL is set)."""
+    data = application.bot_data
+    web = WebApp(
+        services=data.services, runs=data.web_runs, bot_token=application.bot.token,
+        clock=data.services.clock,
+    )  # fmt: skip
+    return webapp_routes(web)
 
 
 def _serve(application: AppType, webhook: WebhookOptions | None) -> None:

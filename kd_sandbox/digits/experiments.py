@@ -75,11 +75,16 @@ def run_compare(spec: CompareRun, context: Context, progress: Progress | None) -
     return outcome
 
 
+def test_image_of(context: Context, digit: int, seed: int) -> int:
+    """The index of one test image of ``digit``, the same for the same ``seed``."""
+    candidates = torch.nonzero(context.data.y_test == digit).flatten()
+    return int(candidates[seed % len(candidates)])
+
+
 def run_temperature(spec: TemperatureRun, context: Context) -> TemperatureOutcome:
     """The teacher's softmax(t/T) for one test image of ``spec.digit`` (picked by seed)."""
     data = context.data
-    candidates = torch.nonzero(data.y_test == spec.digit).flatten()
-    index = int(candidates[spec.seed % len(candidates)])
+    index = test_image_of(context, spec.digit, spec.seed)
     temperatures = sorted({*TEMPERATURES, spec.T})
     with torch.no_grad():
         logits = context.teacher.model(data.x_test[index : index + 1])[0]  # (10,)

@@ -17,7 +17,7 @@ import torch
 
 from kd_sandbox.digits.captions import experiment_caption, temperature_caption
 from kd_sandbox.digits.data import load_split
-from kd_sandbox.digits.experiments import Context, run_compare, run_temperature
+from kd_sandbox.digits.experiments import Context, run_compare, run_temperature, test_image_of
 from kd_sandbox.digits.outcome import ExperimentOutcome, TemperatureOutcome
 from kd_sandbox.digits.plots import experiment_png, prewarm_plotting, temperature_png
 from kd_sandbox.digits.teacher import load_or_train_teacher
@@ -48,7 +48,8 @@ def run(
     and omit also ``hard_acc``, ``kd_acc``, ``gain_points``, ``kd_final_loss``; with a bug
     ``broken_acc``, ``broken_min_loss``, ``broken_final_loss``; for omit
     ``omit_digit``, ``hard_digit_acc``, ``kd_digit_acc``, ``hard_digit_acc_corrected``,
-    ``kd_digit_acc_corrected``, ``kd_shift``; for temperature ``temperatures`` and
+    ``kd_digit_acc_corrected``, ``kd_shift``; for compare and omit also ``curves`` (the
+    plotted curves, see ``_curves``); for temperature ``temperatures`` and
     ``probabilities``.
     """
     if spec.mode in LM_MODES:
@@ -79,6 +80,21 @@ def run(
     _report(progress, 1.0)
     wall_s = time.perf_counter() - started
     return RunResult(png=png, caption=caption, metrics=metrics, wall_s=wall_s)
+
+
+def teacher_logits(cache_dir: Path, digit: int, seed: int = 0) -> dict[str, Any]:
+    """The cached teacher's logits for one real test image of ``digit`` (the image that
+    ``mode=temperature digit=… seed=…`` shows), for the Mini App's temperature explorer."""
+    context = warm_up(cache_dir)
+    index = test_image_of(context, digit, seed)
+    with torch.no_grad():
+        logits = context.teacher.model(context.data.x_test[index : index + 1])[0]  # (10,)
+    return {
+        "digit": digit,
+        "seed": seed,
+        "logits": [round(float(v), 4) for v in logits.cpu()],
+        "teacher_acc": context.teacher.test_accuracy,
+    }
 
 
 def warm_up(cache_dir: Path, teacher: TeacherConfig | None = None) -> Context:
@@ -122,6 +138,7 @@ def _experiment_metrics(outcome: ExperimentOutcome) -> dict[str, Any]:
         "gain_points": 100 * (kd.final_accuracy - hard.final_accuracy),
         "kd_final_loss": kd.loss_total[-1],
         "transfer_size": outcome.transfer_size,
+        "curves": _curves(outcome),
     }
     if outcome.has_arm("broken"):
         broken = outcome.arm("broken")
@@ -142,6 +159,29 @@ def _experiment_metrics(outcome: ExperimentOutcome) -> dict[str, Any]:
             "kd_shift": omit.kd_shift,
         }
     return metrics
+
+
+CURVE_POINTS = 200  # per loss curve: enough for a phone-wide chart, small in the database
+
+
+def _curves(outcome: ExperimentOutcome) -> dict[str, Any]:
+    """The picture's curves as numbers, for the Mini App: each arm's total loss (every
+    ``loss_every``-th step) and test accuracy at ``eval_steps``, rounded to 5 digits."""
+    first = outcome.arms[0]
+    every = max(1, len(first.loss_total) // CURVE_POINTS)
+    return {
+        "loss_steps": list(range(1, len(first.loss_total) + 1, every)),
+        "eval_steps": first.eval_steps,
+        "arms": [
+            {
+                "key": arm.key,
+                "label": arm.label,
+                "loss": [round(v, 5) for v in arm.loss_total[::every]],
+                "accuracy": [round(v, 5) for v in arm.test_accuracy],
+            }
+            for arm in outcome.arms
+        ],
+    }
 
 
 def _temperature_metrics(outcome: TemperatureOutcome) -> dict[str, Any]:

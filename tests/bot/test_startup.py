@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import subprocess
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.logs import RedactTokens
+from drops.explorer import TEACHER_LOGITS_FILE
 from drops.figures import FIGURES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -88,6 +90,10 @@ def test_content_figures_redraws_every_figure(tmp_path: Path) -> None:
     pngs = sorted(p.name for p in (tmp_path / "figs").glob("*.png"))
     assert pngs == sorted(f"{name}.png" for name in FIGURES)
     assert len(pngs) >= 8
+    # The temperature explorer's real preset: the cached teacher's logits for a real 7.
+    record = json.loads((tmp_path / "figs" / TEACHER_LOGITS_FILE).read_text())
+    assert record["digit"] == 7 and len(record["logits"]) == 10
+    assert max(range(10), key=record["logits"].__getitem__) == 7
 
 
 def test_every_listed_subcommand_has_working_help(tmp_path: Path) -> None:

@@ -76,7 +76,29 @@ def check_parse_mode(text: str, parse_mode: Any) -> None:
             raise BadRequest(f"Bad Request: can't parse entities: character '{char}' is reserved")
 
 
-def check_reply_markup(markup: Any) -> None:
+def check_web_app(web_app: Any) -> None:
+    """A Mini App's address (WebAppInfo): Telegram opens https pages only."""
+    url = web_app.get("url") if isinstance(web_app, dict) else None
+    if not isinstance(url, str) or not url.startswith("https://"):
+        raise BadRequest(
+            f"Bad Request: Web App URL '{url}' is invalid: Only HTTPS links are allowed"
+        )
+
+
+def check_menu_button(button: Any) -> None:
+    """setChatMenuButton's MenuButton: commands, default, or a web app with its text."""
+    kind = button.get("type") if isinstance(button, dict) else None
+    if kind not in ("commands", "default", "web_app"):
+        raise BadRequest("Bad Request: can't parse menu button JSON object")
+    if kind == "web_app":
+        if not str(button.get("text", "")).strip():
+            raise BadRequest("Bad Request: menu button text must be non-empty")
+        check_web_app(button.get("web_app"))
+
+
+def check_reply_markup(markup: Any, *, private: bool = True) -> None:
+    """Inline keyboards as Telegram checks them; web_app buttons only in private chats
+    (elsewhere Telegram answers BUTTON_TYPE_INVALID)."""
     if markup is None:
         return
     if not isinstance(markup, dict):
@@ -90,9 +112,15 @@ def check_reply_markup(markup: Any) -> None:
         for button in row:
             if not isinstance(button, dict) or not str(button.get("text", "")).strip():
                 raise BadRequest("Bad Request: inline keyboard button text must be non-empty")
-            actions = [k for k in ("callback_data", "url", "switch_inline_query") if k in button]
+            actions = [
+                k for k in ("callback_data", "url", "switch_inline_query", "web_app") if k in button
+            ]
             if len(actions) != 1:
                 raise BadRequest("Bad Request: a button needs exactly one action")
+            if "web_app" in button:
+                if not private:
+                    raise BadRequest("Bad Request: BUTTON_TYPE_INVALID")
+                check_web_app(button["web_app"])
             data = button.get("callback_data")
             if data is not None and not 1 <= len(str(data).encode()) <= MAX_CALLBACK_DATA:
                 raise BadRequest("Bad Request: BUTTON_DATA_INVALID")

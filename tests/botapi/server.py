@@ -35,7 +35,7 @@ SEND_METHODS = {"sendMessage", "sendPhoto", "sendDocument", "sendPoll"}
 JSON_FIELDS = {
     "reply_markup", "entities", "caption_entities", "options", "correct_option_ids", "commands",
     "explanation_entities", "allowed_updates", "scope", "link_preview_options",
-    "reply_parameters", "question_entities",
+    "reply_parameters", "question_entities", "menu_button",
 }  # fmt: skip
 INT_FIELD = re.compile(r"^-?\d{1,20}$")
 
@@ -98,6 +98,8 @@ class FakeBotApi:
         self.polls: dict[str, dict[str, Any]] = {}
         self.open_callback_queries: set[str] = set()
         self.commands: list[dict[str, Any]] = []
+        # setChatMenuButton: the default for private chats under None, else per chat
+        self.menu_buttons: dict[int | None, dict[str, Any]] = {}
         self.webhook_deleted = False
         self.webhook: dict[str, Any] | None = None  # what setWebhook set: url, secret_token, ...
         self.on_sent: Callable[[ApiCall], None] | None = None  # a test's hook after each send
@@ -257,6 +259,15 @@ class FakeBotApi:
         self.webhook = dict(params)
         return True
 
+    def _api_setChatMenuButton(self, params: dict[str, Any], files: dict[str, bytes]) -> bool:
+        chat_id = params.get("chat_id")
+        if chat_id is not None and int(chat_id) < 0:
+            raise BadRequest("Bad Request: chat not found")  # private chats only
+        button = params.get("menu_button") or {"type": "default"}
+        limits.check_menu_button(button)
+        self.menu_buttons[None if chat_id is None else int(chat_id)] = button
+        return True
+
     def _api_setMyCommands(self, params: dict[str, Any], files: dict[str, bytes]) -> bool:
         limits.check_commands(params.get("commands"))
         self.commands = list(params["commands"])
@@ -285,7 +296,7 @@ class FakeBotApi:
         text = limits.check_text(params.get("text"))
         limits.check_entities(text, params.get("entities"))
         limits.check_parse_mode(text, params.get("parse_mode"))
-        limits.check_reply_markup(params.get("reply_markup"))
+        limits.check_reply_markup(params.get("reply_markup"), private=_private(params))
         self._count_send(chat_id)
         return self._new_message(
             chat_id,
@@ -300,7 +311,7 @@ class FakeBotApi:
         if caption is not None:
             limits.check_text(caption, field="caption", limit=limits.MAX_CAPTION)
             limits.check_entities(caption, params.get("caption_entities"))
-        limits.check_reply_markup(params.get("reply_markup"))
+        limits.check_reply_markup(params.get("reply_markup"), private=_private(params))
         if kind not in files and not isinstance(params.get(kind), str):
             raise BadRequest(f"Bad Request: there is no {kind} in the request")
         self._count_send(chat_id)
@@ -395,7 +406,7 @@ class FakeBotApi:
         text = limits.check_text(params.get("text"))
         limits.check_entities(text, params.get("entities"))
         limits.check_parse_mode(text, params.get("parse_mode"))
-        limits.check_reply_markup(params.get("reply_markup"))
+        limits.check_reply_markup(params.get("reply_markup"), private=_private(params))
         if text == message.text and params.get("reply_markup") == message.reply_markup:
             raise BadRequest("Bad Request: message is not modified")
         message.text, message.reply_markup = text, params.get("reply_markup")
@@ -405,7 +416,7 @@ class FakeBotApi:
 
     def _api_editMessageReplyMarkup(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
         message = self._stored(params)
-        limits.check_reply_markup(params.get("reply_markup"))
+        limits.check_reply_markup(params.get("reply_markup"), private=_private(params))
         if params.get("reply_markup") == message.reply_markup:
             raise BadRequest("Bad Request: message is not modified")
         message.reply_markup = params.get("reply_markup")
@@ -600,6 +611,11 @@ class FakeBotApi:
 
 def _user(user_id: int) -> dict[str, Any]:
     return {"id": user_id, "is_bot": False, "first_name": f"User{user_id}", "language_code": "en"}
+
+
+def _private(params: dict[str, Any]) -> bool:
+    """Private chats have the user's (positive) id; groups and supergroups negative ones."""
+    return int(params.get("chat_id") or 1) > 0
 
 
 def _decode_value(key: str, value: Any) -> Any:

@@ -137,3 +137,30 @@ async def test_a_migrated_group_answers_with_its_new_id(api: FakeBotApi) -> None
     for method, params in (("sendPoll", QUIZ), ("stopPoll", {"message_id": sent["message_id"]})):
         result = await call(api, method, chat_id=-1, **params)
         assert result["parameters"] == {"migrate_to_chat_id": -1001}, method
+
+
+async def test_web_app_buttons_only_in_private_chats_and_only_https(api: FakeBotApi) -> None:
+    def markup(url: str) -> dict:
+        return {"inline_keyboard": [[{"text": "🔍 Explore", "web_app": {"url": url}}]]}
+
+    good = markup("https://app.example.org/app/")
+    assert (await call(api, "sendMessage", chat_id=5, text="x", reply_markup=good))["ok"]
+    group = await call(api, "sendMessage", chat_id=-1005, text="x", reply_markup=good)
+    assert not group["ok"] and group["description"] == "Bad Request: BUTTON_TYPE_INVALID"
+    plain = await call(api, "sendMessage", chat_id=5, text="x", reply_markup=markup("http://a/"))
+    assert not plain["ok"] and "Only HTTPS" in plain["description"]
+
+
+async def test_set_chat_menu_button_takes_a_web_app_with_text_and_https(api: FakeBotApi) -> None:
+    button = {"type": "web_app", "text": "🔍 Explore", "web_app": {"url": "https://a.org/app/"}}
+    assert (await call(api, "setChatMenuButton", menu_button=button))["ok"]
+    assert api.menu_buttons == {None: button}
+    for bad in (
+        {**button, "text": " "},
+        {**button, "web_app": {"url": "http://a.org/app/"}},
+        {"type": "web_page"},
+    ):
+        assert not (await call(api, "setChatMenuButton", menu_button=bad))["ok"]
+    in_group = await call(api, "setChatMenuButton", chat_id=-1005, menu_button=button)
+    assert not in_group["ok"]
+    assert api.menu_buttons == {None: button}

@@ -34,6 +34,14 @@ def test_compare_run_returns_a_phone_sized_png_caption_and_metrics(quick_cache):
     assert fractions[0] == 0.0 and fractions[-1] == 1.0
     assert fractions == sorted(fractions)
     assert 5 <= len(fractions) <= 60  # now and then, not every step
+    # The curves the Mini App draws: each arm's loss and accuracy, ending where the caption does.
+    curves = metrics["curves"]
+    assert [arm["key"] for arm in curves["arms"]] == ["hard", "kd"]
+    assert curves["loss_steps"][0] == 1 and len(curves["loss_steps"]) == 60
+    for arm in curves["arms"]:
+        assert len(arm["accuracy"]) == len(curves["eval_steps"])
+        assert len(arm["loss"]) == len(curves["loss_steps"])
+    assert curves["arms"][1]["accuracy"][-1] == pytest.approx(metrics["kd_acc"], abs=1e-5)
 
 
 def test_same_seed_gives_the_same_numbers_and_another_seed_others(quick_cache):

@@ -57,6 +57,20 @@ def test_stats_separate_reviews_from_first_answers(session: Session) -> None:
     assert stats.forecast[0] == stats.due_today
 
 
+def test_retention_by_week_counts_each_review_in_its_own_week(session: Session) -> None:
+    introduce_drop(session, ANNA, BANK.items_for_drop("1.1"), today_at(MONDAY))
+    answer(session, "1.1a", True, MONDAY)  # first meetings: no review
+    answer(session, "1.1b", True, MONDAY)
+    answer(session, "1.1a", False, MONDAY + timedelta(days=2))  # reviews 7 days before day 9
+    answer(session, "1.1b", True, MONDAY + timedelta(days=2))
+    answer(session, "1.1a", True, MONDAY + timedelta(days=9))  # in the 7 days ending on day 9
+
+    stats = learner_stats(session, ANNA, today_at(MONDAY + timedelta(days=9)), SCHEDULER, BANK)
+    weeks = [(week.weeks_ago, week.reviews, week.remembered) for week in stats.weekly]
+    assert weeks == [(3, 0, 0), (2, 0, 0), (1, 2, 1), (0, 1, 1)]
+    assert sum(week.reviews for week in stats.weekly) == stats.reviews
+
+
 def test_no_answers_no_numbers(session: Session) -> None:
     stats = learner_stats(session, BEN, today_at(MONDAY), SCHEDULER, BANK)
     assert (stats.answers, stats.cards, stats.retention, stats.weakest) == (0, 0, None, [])

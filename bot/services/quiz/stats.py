@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from fsrs import Scheduler
 from sqlmodel import Session, col, select
 
-from bot.core import streak
+from bot.core import local_day, streak
 from bot.core.today import Today
 from bot.services.context import Services
 from bot.services.quiz.bank import drop_of, quiz_bank
@@ -23,6 +23,7 @@ from quizzes import QuizBank, forecast_due, retrievability
 from quizzes.bank import drop_order
 
 WEAKEST_SHOWN = 3
+WEEKS_SHOWN = 4
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,15 @@ class DropStrength:
 
 
 @dataclass(frozen=True)
+class WeekRetention:
+    """Reviews in one week and how many were remembered (0 weeks ago: the last 7 days)."""
+
+    weeks_ago: int
+    reviews: int
+    remembered: int
+
+
+@dataclass(frozen=True)
 class Stats:
     """A learner's numbers, as /stats shows them.
 
@@ -60,6 +70,8 @@ class Stats:
     weakest: The weakest drops by ``DropStrength.weakness``, at most three; a drop at 100%
         recall with no lapse is not weak and is left out.
     forecast: Reviews due on each of the next 14 days (today first).
+    weekly: Retention on reviews in each of the last WEEKS_SHOWN weeks (seven local days
+        ending today, then the seven before, ...), oldest first.
     """
 
     answers: int
@@ -72,6 +84,7 @@ class Stats:
     weakest: list[DropStrength]
     forecast: list[int]
     first_day: date
+    weekly: list[WeekRetention] = field(default_factory=list)
 
     @property
     def retention(self) -> float | None:
@@ -82,7 +95,12 @@ def learner_stats(
     session: Session, learner_id: int, today: Today, scheduler: Scheduler, bank: QuizBank
 ) -> Stats:
     logs = session.exec(
-        select(ReviewRecord.item_id, ReviewRecord.correct, ReviewRecord.previous_state).where(
+        select(
+            ReviewRecord.item_id,
+            ReviewRecord.correct,
+            ReviewRecord.previous_state,
+            ReviewRecord.reviewed_at,
+        ).where(
             ReviewRecord.learner_id == learner_id,
             # A same-day repeat of a missed item is practice, not another answer to count.
             col(ReviewRecord.source) != AnswerSource.RELEARN,
@@ -91,11 +109,17 @@ def learner_stats(
     lapses: defaultdict[str, int] = defaultdict(int)
     drop_reviews: defaultdict[str, int] = defaultdict(int)
     reviews = remembered = 0
-    for item_id, correct, previous_state in logs:
+    weeks = [[0, 0] for _ in range(WEEKS_SHOWN)]  # per week: reviews, remembered
+    for item_id, correct, previous_state, reviewed_at in logs:
         if not _was_reviewed(previous_state):
             continue
         reviews += 1
         remembered += int(correct)
+        answered = local_day(reviewed_at, today.zone, today.day_start_hour)
+        weeks_ago = (today.day - answered).days // 7
+        if 0 <= weeks_ago < WEEKS_SHOWN:
+            weeks[weeks_ago][0] += 1
+            weeks[weeks_ago][1] += int(correct)
         drop_id = drop_of(bank, item_id)
         if drop_id is not None:
             drop_reviews[drop_id] += 1
@@ -118,7 +142,7 @@ def learner_stats(
     days = session.exec(select(ActivityDay.day).where(col(ActivityDay.learner_id) == learner_id))
     return Stats(
         answers=len(logs),
-        right=sum(1 for _, correct, _ in logs if correct),
+        right=sum(1 for _, correct, _, _ in logs if correct),
         reviews=reviews,
         remembered=remembered,
         streak=streak((date.fromisoformat(day) for day in days), today.day),
@@ -132,6 +156,7 @@ def learner_stats(
             day_start_hour=today.day_start_hour,
         ),
         first_day=today.day,
+        weekly=[WeekRetention(ago, *weeks[ago]) for ago in reversed(range(WEEKS_SHOWN))],
     )
 
 

@@ -13,7 +13,7 @@ from bot.telegram import buttons
 from bot.telegram.commands import Command
 from bot.telegram.context import AppContext, services_of
 from bot.telegram.handlers.common import chat_row, command_args, is_private, reply
-from bot.telegram.views.parts import Buttons, Paging, Part, drop_cards
+from bot.telegram.views.parts import Buttons, Paging, Part
 from drops.render import drop_label, render_faq_entry
 from drops.search import best_match
 
@@ -77,7 +77,7 @@ async def _show(update: Update, context: AppContext, wanted: str, reached: set[s
         return
     chat = await chat_row(context, update)
     paging = Paging.REREAD if is_private(update) else Paging.NONE
-    cards = drop_cards(course, drop, path_round=0, closing=(), paging=paging)
+    cards = context.bot_data.sender.cards_of(drop.id, 0, (), paging)
     shown_parts = cards[0] if paging == Paging.REREAD else [p for card in cards for p in card]
     await context.bot_data.sender.send_parts(chat.id, shown_parts)
 
@@ -104,9 +104,7 @@ async def on_page(update: Update, context: AppContext) -> None:
         closing = ()  # /drop: for reading only
     elif drop.id != chat.current_drop_id or chat.current_opened:
         closing = ((("✅ Done", buttons.NOOP.encode(True)),),)
-    cards = drop_cards(
-        course, drop, path_round=press.path_round, closing=closing, paging=Paging.REREAD
-    )
+    cards = context.bot_data.sender.cards_of(drop.id, press.path_round, closing, Paging.REREAD)
     if not 2 <= press.card <= len(cards):
         await query.answer("This button has expired.", show_alert=True)
         return

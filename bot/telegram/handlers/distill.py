@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import re
 import time
 from typing import Any
 
@@ -19,6 +18,7 @@ from bot.telegram import buttons
 from bot.telegram.commands import Command
 from bot.telegram.context import AppContext, AppType, services_of
 from bot.telegram.handlers.common import command_args, follow_up, reply
+from bot.telegram.views.distill_settings import spaced_equals_hint
 from bot.telegram.views.formatting import markdown
 from kd_sandbox.queue import QueueRefused, Ticket
 from kd_sandbox.result import RunResult
@@ -27,7 +27,6 @@ from kd_sandbox.worker import RunFailed, RunTimeout, SandboxError, WorkerCrashed
 
 log = logging.getLogger(__name__)
 
-SPACED_EQUALS = re.compile(r"\s+=\s*|\s*=\s+")  # "T = 2", "T =2", "T= 2"
 EDIT_EVERY_S = 1.5  # progress edits count against Telegram's limits too
 BAR_CELLS = 10
 
@@ -68,13 +67,9 @@ async def run_settings(update: Update, context: AppContext, text: str) -> None:
     if message is None or user is None or chat is None:
         return
     runs = context.bot_data.distill
-    if SPACED_EQUALS.search(text):
-        joined = SPACED_EQUALS.sub("=", text).strip().replace("`", "'")[:200]
-        await reply(
-            update,
-            "Write each setting without spaces around `=`: the spaces split it in two. "
-            f"Try `/distill {joined}`.",
-        )
+    hint = spaced_equals_hint(text)
+    if hint is not None:
+        await reply(update, hint)
         return
     try:
         spec = parse_settings(text)

@@ -24,7 +24,7 @@ from bot.telegram.handlers.common import (
     reply,
 )
 from bot.telegram.transport.sender import Sender
-from bot.telegram.views.parts import Paging, drop_cards
+from bot.telegram.views.parts import Paging
 
 NEXT_REFUSALS = {
     path.NextRefusal.NOT_SCHEDULED: "Set your schedule first: send /start.",
@@ -44,11 +44,10 @@ async def today(update: Update, context: AppContext) -> None:
     if drop_id is None:
         await reply(update, "No drop yet — send /start to set your time and get drop 1.")
         return
-    drop = services.course.drop(drop_id)
     paging = Paging.REREAD if is_private(update) else Paging.NONE
     done_already = finished and is_private(update)  # a group counts a drop opened on arrival
     closing = ((("✅ Done", buttons.NOOP.encode(True)),),) if done_already else None
-    cards = drop_cards(services.course, drop, path_round=path_round, closing=closing, paging=paging)
+    cards = context.bot_data.sender.cards_of(drop_id, path_round, closing, paging)
     shown = cards[0] if paging == Paging.REREAD else [p for card in cards for p in card]
     await context.bot_data.sender.send_parts(chat_ref(update).id, shown)
 

@@ -3,13 +3,16 @@
 python-telegram-bot's webhook server (tornado) takes no extra routes, so liveness is a
 second tiny tornado server on HEALTH_PORT, on the same event loop as the bot. Anything
 else (the Application starting or stopping, the database down or slow) answers 503.
+The same server carries other routes the process serves over HTTP (the Mini App): each
+feature hands its ``Route`` list to ``HealthServer``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import tornado.web
 from tornado.httpserver import HTTPServer
@@ -19,6 +22,9 @@ log = logging.getLogger(__name__)
 
 DATABASE_TIMEOUT_S = 2.0
 DEFAULT_HEALTH_PORT = 8080  # in webhook mode when HEALTH_PORT is not set
+
+# (path pattern, handler class, its initialize() keywords), as tornado.web.Application takes.
+Route = tuple[str, type[tornado.web.RequestHandler], dict[str, Any]]
 
 
 class Liveness:
@@ -56,11 +62,14 @@ def _no_access_log(handler: tornado.web.RequestHandler) -> None:
 
 
 class HealthServer:
-    """Serves ``/healthz`` on ``listen:port`` (port 0 picks a free one, see ``port``)."""
+    """Serves ``/healthz`` and ``routes`` on ``listen:port`` (port 0 picks a free one,
+    see ``port``)."""
 
-    def __init__(self, liveness: Liveness, *, listen: str, port: int) -> None:
+    def __init__(
+        self, liveness: Liveness, *, listen: str, port: int, routes: Sequence[Route] = ()
+    ) -> None:
         app = tornado.web.Application(
-            [(r"/healthz", _HealthzHandler, {"liveness": liveness})],
+            [(r"/healthz", _HealthzHandler, {"liveness": liveness}), *routes],
             log_function=_no_access_log,
         )
         self._server = HTTPServer(app)

@@ -21,7 +21,13 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Message
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    Message,
+    WebAppInfo,
+)
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -36,8 +42,9 @@ from bot.services.delivery import chats, outbox
 from bot.services.delivery.outbox import Work
 from bot.telegram.transport.bot_api_client import may_have_arrived
 from bot.telegram.transport.ratelimit import SendCheck, Withdrawn
+from bot.telegram.views.explore import explore_link
 from bot.telegram.views.formatting import entities_from_dicts
-from bot.telegram.views.parts import Buttons, Card, Paging, Part, drop_cards
+from bot.telegram.views.parts import Button, Buttons, Card, Link, Paging, Part, drop_cards
 
 log = logging.getLogger(__name__)
 
@@ -64,12 +71,16 @@ class Moved(Exception):
 def keyboard(buttons: Buttons) -> InlineKeyboardMarkup | None:
     if not buttons:
         return None
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(label, callback_data=data) for label, data in row]
-            for row in buttons
-        ]
-    )
+    return InlineKeyboardMarkup([[_button(button) for button in row] for row in buttons])
+
+
+def _button(button: Button) -> InlineKeyboardButton:
+    if not isinstance(button, Link):
+        label, data = button
+        return InlineKeyboardButton(label, callback_data=data)
+    if button.web_app:
+        return InlineKeyboardButton(button.label, web_app=WebAppInfo(button.url))
+    return InlineKeyboardButton(button.label, url=button.url)
 
 
 class Sender:
@@ -89,9 +100,15 @@ class Sender:
             if len(self._cards) > 1024:
                 self._cards.clear()
             drop = self.course.drop(drop_id)
+            settings = self.services.settings
+            explore = explore_link(
+                drop_id, private=paging != Paging.NONE, webapp_url=settings.webapp_url,
+                bot_username=self.bot.username, app_name=settings.webapp_name,
+            )  # fmt: skip
             self._cards[key] = drop_cards(
-                self.course, drop, path_round=path_round, closing=closing, paging=paging
-            )
+                self.course, drop, path_round=path_round, closing=closing, paging=paging,
+                explore=explore,
+            )  # fmt: skip
         return self._cards[key]
 
     def delivery_cards(self, work: Work, closing: Buttons | None = None) -> list[Card]:

@@ -16,7 +16,19 @@ from bot.telegram import buttons
 from drops.model import Course, Drop
 from drops.render import Entity, drop_label, render_cards
 
-Buttons = tuple[tuple[tuple[str, str], ...], ...]  # rows of (label, callback data)
+
+@dataclass(frozen=True)
+class Link:
+    """A button that opens a page: the Mini App itself (``web_app``: private chats only,
+    Telegram refuses it in groups) or a plain URL such as a t.me Mini App link."""
+
+    label: str
+    url: str
+    web_app: bool = False
+
+
+Button = tuple[str, str] | Link  # (label, callback data), or a link
+Buttons = tuple[tuple[Button, ...], ...]  # rows
 Card = list["Part"]
 
 
@@ -54,14 +66,17 @@ def drop_cards(
     path_round: int,
     closing: Buttons | None = None,
     paging: Paging = Paging.DELIVERY,
+    explore: Link | None = None,
 ) -> list[Card]:
     """The drop's cards in order, each as its messages; the last carries ``closing``
-    (default: ✅ Done) under the Run-it button. ``path_round`` 0: a drop shown for reading
-    only (its Continue buttons then carry no round)."""
+    (default: ✅ Done) under the Run-it and ``explore`` buttons. ``path_round`` 0: a drop
+    shown for reading only (its Continue buttons then carry no round)."""
     rendered = render_cards(drop, course)
     count = len(rendered)
     done = buttons.DONE.encode(buttons.DropDone(path_round, drop.id))
     last_rows: Buttons = closing if closing is not None else ((("✅ Done", done),),)
+    if explore is not None:
+        last_rows = ((explore,), *last_rows)
     if drop.try_settings is not None:
         run = ("▶️ Run it", buttons.RUN.encode(drop.id))
         last_rows = ((run,), *last_rows)

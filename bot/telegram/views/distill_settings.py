@@ -1,0 +1,19 @@
+"""What /distill says about settings typed with spaces around "=", before the parser sees
+them (the spaces split one setting in two); the command and the Mini App's form share it."""
+
+from __future__ import annotations
+
+import re
+
+SPACED_EQUALS = re.compile(r"\s+=\s*|\s*=\s+")  # "T = 2", "T =2", "T= 2"
+
+
+def spaced_equals_hint(text: str) -> str | None:
+    """The hint for settings with spaces around "=", naming the joined form; else None."""
+    if not SPACED_EQUALS.search(text):
+        return None
+    joined = SPACED_EQUALS.sub("=", text).strip().replace("`", "'")[:200]
+    return (
+        "Write each setting without spaces around `=`: the spaces split it in two. "
+        f"Try `/distill {joined}`."
+    )
