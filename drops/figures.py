@@ -18,16 +18,18 @@ import io
 import itertools
 import math
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import matplotlib
 import numpy as np
 import numpy.typing as npt
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+
+from kd_sandbox.phone_style import DPI, TEXT_RC, WIDTH_PX, phone_style
+from kd_sandbox.phone_style import MIN_TEXT_PX as MIN_TEXT_PX
 
 Array = npt.NDArray[np.float64]
 
@@ -36,7 +38,6 @@ BLUE = "#0072B2"
 VERMILLION = "#D55E00"
 GREY = "#777777"
 
-DPI = 100
 
 # An illustrative teacher's logits for a handwritten "7" (digits 0-9): high for 7,
 # then 9 and 1 (which share strokes with a 7), lowest for 6. Drop 2.2 quotes its
@@ -1028,8 +1029,7 @@ FIGURES: dict[str, Callable[[], Figure]] = {
 # Telegram shows a photo about 340 CSS pixels wide on a phone; at the 1,200-pixel width
 # the figures are drawn at, the smallest text must be at least 26 pixels high (19 points at
 # DPI 100) to stay legible there. Tests check every Text artist of every figure.
-PHONE_WIDTH_PX = 1200
-MIN_TEXT_PX = 26.0
+PHONE_WIDTH_PX = WIDTH_PX
 
 
 def text_px(fontsize_points: float, fig: Figure) -> float:
@@ -1038,23 +1038,8 @@ def text_px(fontsize_points: float, fig: Figure) -> float:
     return fontsize_points * DPI / 72 * PHONE_WIDTH_PX / width_px
 
 
-@contextmanager
-def _course_style() -> Iterator[None]:
-    # Every size is at least 19 points: 26.4 pixels on a 1200-pixel-wide, 100-dpi figure.
-    with matplotlib.rc_context(
-        {
-            "font.size": 20,
-            "axes.titlesize": 21,
-            "axes.labelsize": 20,
-            "xtick.labelsize": 19,
-            "ytick.labelsize": 19,
-            "legend.fontsize": 19,
-            "figure.titlesize": 23,
-            "axes.spines.top": False,
-            "axes.spines.right": False,
-        }
-    ):
-        yield
+def _course_style() -> AbstractContextManager[None]:
+    return phone_style(TEXT_RC)
 
 
 def _build(name: str) -> Figure:
