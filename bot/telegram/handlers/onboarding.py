@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from telegram import (
 from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filters
 
 from bot.core import InputError, parse_delivery_time, parse_time_zone, zone_from_location
+from bot.core.journey import LaterBecause
 from bot.services import path
 from bot.services.schedule import apply_schedule, awaiting, set_awaiting
 from bot.storage.kinds import Awaiting
@@ -153,7 +155,7 @@ async def on_zone_button(update: Update, context: AppContext) -> None:
         markup = None
         if is_private(update):
             markup = ReplyKeyboardMarkup(
-                [[KeyboardButton("📍 Share my location", request_location=True)]],
+                [[KeyboardButton("📍 Share location", request_location=True)]],
                 one_time_keyboard=True,
                 resize_keyboard=True,
             )
@@ -189,7 +191,9 @@ async def on_location(update: Update, context: AppContext) -> None:
     message = update.effective_message
     if message is None or message.location is None:
         return
-    zone = zone_from_location(message.location.latitude, message.location.longitude)
+    # Off the event loop: a lookup is CPU work (and the first one may load the data).
+    where = message.location
+    zone = await asyncio.to_thread(zone_from_location, where.latitude, where.longitude)
     if zone is None:
         await message.reply_text(
             "I couldn't find a time zone there (open sea?). Type one instead, like Europe/Berlin.",
@@ -280,11 +284,23 @@ async def _apply_schedule(
         return
     assert update.effective_chat is not None
     await update.effective_chat.send_message(
-        f"✅ Next drop: {when}. Change it any time with /settime or /timezone.",
+        f"✅ Next drop: {when}.{_why_later(change.later, services.settings.day_start_hour)} "
+        "Change it any time with /settime or /timezone.",
         reply_markup=ReplyKeyboardRemove() if is_private(update) else None,
     )
     if work is not None:
         await deliver_drop(context.bot_data.sender, work)
+
+
+def _why_later(later: LaterBecause | None, day_start_hour: int) -> str:
+    if later == LaterBecause.SERVED_TODAY:
+        return " Today's drop has already come: one drop a day, so the next is the day after."
+    if later == LaterBecause.BEFORE_DAY_START:
+        return (
+            f" A drop day starts at {day_start_hour:02d}:00, so a time before that belongs to "
+            "the day before, which has had its drop already."
+        )
+    return ""
 
 
 COMMANDS = (
