@@ -22,6 +22,7 @@ from kd_sandbox.phone_style import (
     GREY,
     LONG_DASH,
     MIN_TEXT_PT,
+    ORANGE,
     SKY,
     SOLID,
     SPARSE_DOT,
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
 EXPERIMENT_HEIGHT_PX = 1350
 TEMPERATURE_HEIGHT_PX = 1000
 COLOURS = {"hard": GREY, "kd": BLUE, "broken": VERMILLION, "teacher": BLACK}
+SOFT_TINT = {"kd": SKY, "broken": ORANGE}
 # Each line of a panel has its own dash as well as its arm's colour. KD's accuracy is drawn
 # thick and first, so a broken arm that tracks it (bug=train_teacher) shows on top of it.
 KD_WIDTH = 5.0
@@ -151,8 +153,13 @@ def _loss_panel(axes: Axes, outcome: ExperimentOutcome) -> None:
         kd = arm.key == "kd"
         name = "KD" if kd else "broken"
         total, soft = (SOLID, DASHED) if kd else (LONG_DASH, DASH_DOT_DOT)
-        axes.plot(steps, arm.loss_total, color=colour, ls=total, lw=3.5, label=f"{name}: total")
-        axes.plot(steps, arm.loss_soft, color=colour, ls=soft, label=f"{name}: soft part")
+        # At alpha near 1 the soft part is nearly the total: a thick total underneath and
+        # a lighter, thinner soft part on top keep both in sight.
+        axes.plot(steps, arm.loss_total, color=colour, ls=total, lw=5, label=f"{name}: total")
+        axes.plot(
+            steps, arm.loss_soft, color=SOFT_TINT[arm.key], ls=soft, lw=2.5,
+            label=f"{name}: soft part",
+        )  # fmt: skip
         if outcome.spec.bug == "none":
             axes.plot(steps, arm.loss_hard, color=colour, ls=DOTTED, label="KD: hard part")
         plotted += arm.loss_total + arm.loss_soft
