@@ -61,12 +61,14 @@ async def continue_quiz(
         return
     item = quiz_bank().get(step.item_id) if step.item_id is not None else None
     if item is not None and step.question_id is not None:
-        heading = Heading(step.kind, step.drop_id, step.position, step.total)
+        heading = Heading(step.kind, step.drop_id, step.position, step.total, new=step.new)
         message = await _send(data, chat_id, question_part(item, step.question_id, heading))
         message_id = message.message_id if message is not None else None
         await services.transaction(flow.question_sent, step.question_id, message_id)
     elif step.closing is not None:
-        await _send(data, chat_id, _closing_part(step))
+        summary = await _send(data, chat_id, _closing_part(step))
+        if summary is not None:
+            await services.transaction(flow.summary_sent, learner_id, summary.message_id)
 
 
 def _closing_part(step: flow.QuizStep) -> Part:
