@@ -90,5 +90,6 @@ def apply_schedule(
         missing,
         rules.describe_next(chat, now, day_start),
         work,
-        rules.why_over_a_day(chat, now, day_start),
+        # Drop 1 on its way now is today's: nothing to explain about tomorrow's.
+        rules.why_over_a_day(chat, now, day_start) if work is None else None,
     )
