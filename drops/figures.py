@@ -28,7 +28,7 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from kd_sandbox.phone_style import DPI, TEXT_RC, WIDTH_PX, phone_style
+from kd_sandbox.phone_style import DPI, TEXT_RC, WIDTH_PX, legend_below, phone_style
 from kd_sandbox.phone_style import MIN_TEXT_PX as MIN_TEXT_PX
 
 Array = npt.NDArray[np.float64]
@@ -325,13 +325,15 @@ def silent_failures_figure() -> Figure:
     """Loss curves of the correct KD loss beside each silent failure, with test accuracy."""
     correct = train_toy_student()
     hard_only = train_toy_student(alpha=0.0)
-    fig = Figure(figsize=(12, 8.5), dpi=DPI, layout="constrained")
+    fig = Figure(figsize=(12, 9), dpi=DPI, layout="constrained")
     axes = fig.subplots(2, 3, sharex=True)
     for ax, (bug, title) in zip(axes.flat, SILENT_FAILURES.items(), strict=True):
         broken = train_toy_student(bug)
         _loss_panel(ax, title, correct, broken)
     for ax in axes[1]:
         ax.set_xlabel("step")
+    for ax in axes.flat:  # the top row shows no step labels (shared): its legends sit closer
+        legend_below(ax, ncols=1, gap_in=0.9 if ax in axes[1] else 0.2)
     for ax in axes[:, 0]:
         ax.set_ylabel("logged loss")
     fig.suptitle(
@@ -354,7 +356,6 @@ def _loss_panel(ax: Axes, title: str, correct: ToyRun, broken: ToyRun) -> None:
     )
     ax.axhline(0.0, color=GREY, lw=1)
     ax.set_title(title)
-    ax.legend(loc="best", frameon=False)
 
 
 # --- real digits and a small numpy network (drops 1.2, 2.1, 2.4) --------------------------

@@ -89,11 +89,12 @@ def phone_figure(height_px: int) -> Figure:
     return figure
 
 
-def legend_below(axes: Axes, ncols: int = 2) -> None:
-    """The axes' legend under its x label, centred: it never covers a line."""
+def legend_below(axes: Axes, ncols: int = 2, gap_in: float = LEGEND_GAP_IN) -> None:
+    """The axes' legend under its x label, centred: it never covers a line. ``gap_in``:
+    inches below the axes (less for axes whose shared x axis shows no tick labels)."""
     from matplotlib.transforms import ScaledTranslation
 
-    below = axes.transAxes + ScaledTranslation(0, -LEGEND_GAP_IN, axes.figure.dpi_scale_trans)
+    below = axes.transAxes + ScaledTranslation(0, -gap_in, axes.figure.dpi_scale_trans)
     axes.legend(
         loc="upper center",
         bbox_to_anchor=(0.5, 0.0),
@@ -101,6 +102,7 @@ def legend_below(axes: Axes, ncols: int = 2) -> None:
         ncols=ncols,
         handlelength=3.0,
         borderaxespad=0.0,
+        frameon=False,
     )
 
 
