@@ -7,6 +7,7 @@ import contextlib
 import logging
 import re
 import time
+from dataclasses import replace
 from typing import Any
 
 from telegram import Message, Update
@@ -23,7 +24,14 @@ from bot.telegram.views.formatting import markdown
 from kd_sandbox.estimate import estimated_s, fitting
 from kd_sandbox.queue import QueueRefused, Ticket
 from kd_sandbox.result import RunResult
-from kd_sandbox.spec import HelpRequested, RunSpec, SettingsError, help_text, parse_settings
+from kd_sandbox.spec import (
+    RANGES,
+    HelpRequested,
+    RunSpec,
+    SettingsError,
+    help_text,
+    parse_settings,
+)
 from kd_sandbox.worker import RunFailed, RunTimeout, SandboxError, WorkerCrashed
 
 log = logging.getLogger(__name__)
@@ -110,7 +118,7 @@ async def run_settings(update: Update, context: AppContext, text: str) -> None:
     try:
         result = await runs.outcome(run)
     except SandboxError as error:
-        await _edit(status, _failure_text(error, spec, limit_s))
+        await _edit(status, _failure_text(error, spec))
         return
     finally:
         watcher.cancel()
@@ -188,12 +196,13 @@ def _too_slow_text(spec: RunSpec, limit_s: float) -> str:
     return f"{text}: try `/distill {shorter.as_settings()}`."
 
 
-def _failure_text(error: SandboxError, spec: RunSpec, limit_s: float) -> str:
+def _failure_text(error: SandboxError, spec: RunSpec) -> str:
     if isinstance(error, RunTimeout):
-        shorter = fitting(spec, limit_s / 2)  # it took longer than estimated: halve
-        return f"⏱ {error} Try " + (
-            f"/distill {shorter.as_settings()}." if shorter else "fewer steps."
-        )
+        # Slower than estimated (a busy machine): half the steps, same mode and settings.
+        steps = spec.steps // 2 // 10 * 10
+        if steps < RANGES["steps"].low:
+            return f"⏱ {error} Try a lighter run, e.g. /distill mode={spec.mode}."
+        return f"⏱ {error} Try /distill {replace(spec, steps=steps).as_settings()}."
     if isinstance(error, WorkerCrashed):
         return "💥 The sandbox crashed and has restarted. Please try again."
     if isinstance(error, RunFailed):
