@@ -18,11 +18,10 @@ import io
 import itertools
 import math
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import matplotlib
 import numpy as np
 import numpy.typing as npt
 from matplotlib.axes import Axes
@@ -30,6 +29,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from drops.explorer import SEVEN_LOGITS
+from kd_sandbox.phone_style import DPI, TEXT_RC, WIDTH_PX, legend_below, phone_style
+from kd_sandbox.phone_style import MIN_TEXT_PX as MIN_TEXT_PX
 
 Array = npt.NDArray[np.float64]
 
@@ -38,7 +39,6 @@ BLUE = "#0072B2"
 VERMILLION = "#D55E00"
 GREY = "#777777"
 
-DPI = 100
 
 SOFT_TARGET_TEMPERATURES: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0, 20.0)
 
@@ -322,13 +322,15 @@ def silent_failures_figure() -> Figure:
     """Loss curves of the correct KD loss beside each silent failure, with test accuracy."""
     correct = train_toy_student()
     hard_only = train_toy_student(alpha=0.0)
-    fig = Figure(figsize=(12, 8.5), dpi=DPI, layout="constrained")
+    fig = Figure(figsize=(12, 9), dpi=DPI, layout="constrained")
     axes = fig.subplots(2, 3, sharex=True)
     for ax, (bug, title) in zip(axes.flat, SILENT_FAILURES.items(), strict=True):
         broken = train_toy_student(bug)
         _loss_panel(ax, title, correct, broken)
     for ax in axes[1]:
         ax.set_xlabel("step")
+    for ax in axes.flat:  # the top row shows no step labels (shared): its legends sit closer
+        legend_below(ax, ncols=1, gap_in=0.9 if ax in axes[1] else 0.2)
     for ax in axes[:, 0]:
         ax.set_ylabel("logged loss")
     fig.suptitle(
@@ -351,7 +353,6 @@ def _loss_panel(ax: Axes, title: str, correct: ToyRun, broken: ToyRun) -> None:
     )
     ax.axhline(0.0, color=GREY, lw=1)
     ax.set_title(title)
-    ax.legend(loc="best", frameon=False)
 
 
 # --- real digits and a small numpy network (drops 1.2, 2.1, 2.4) --------------------------
@@ -1026,8 +1027,7 @@ FIGURES: dict[str, Callable[[], Figure]] = {
 # Telegram shows a photo about 340 CSS pixels wide on a phone; at the 1,200-pixel width
 # the figures are drawn at, the smallest text must be at least 26 pixels high (19 points at
 # DPI 100) to stay legible there. Tests check every Text artist of every figure.
-PHONE_WIDTH_PX = 1200
-MIN_TEXT_PX = 26.0
+PHONE_WIDTH_PX = WIDTH_PX
 
 
 def text_px(fontsize_points: float, fig: Figure) -> float:
@@ -1036,23 +1036,8 @@ def text_px(fontsize_points: float, fig: Figure) -> float:
     return fontsize_points * DPI / 72 * PHONE_WIDTH_PX / width_px
 
 
-@contextmanager
-def _course_style() -> Iterator[None]:
-    # Every size is at least 19 points: 26.4 pixels on a 1200-pixel-wide, 100-dpi figure.
-    with matplotlib.rc_context(
-        {
-            "font.size": 20,
-            "axes.titlesize": 21,
-            "axes.labelsize": 20,
-            "xtick.labelsize": 19,
-            "ytick.labelsize": 19,
-            "legend.fontsize": 19,
-            "figure.titlesize": 23,
-            "axes.spines.top": False,
-            "axes.spines.right": False,
-        }
-    ):
-        yield
+def _course_style() -> AbstractContextManager[None]:
+    return phone_style(TEXT_RC)
 
 
 def _build(name: str) -> Figure:

@@ -12,7 +12,14 @@ import os
 import sys
 from pathlib import Path
 
-from kd_sandbox.spec import HelpRequested, RunSpec, SettingsError, help_text, parse_settings
+from kd_sandbox.spec import (
+    MODES,
+    HelpRequested,
+    RunSpec,
+    SettingsError,
+    help_text,
+    parse_settings,
+)
 
 EXIT_BAD_SETTINGS = 2
 EXIT_RUN_FAILED = 1
@@ -89,7 +96,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="distillbot distill",
         description="Run a /distill experiment offline and write its picture.",
-        epilog=help_text(),
+        # A terminal has room: the overview, then every mode's settings with their ranges.
+        epilog="\n\n".join([help_text(), *(help_text(mode) for mode in MODES)]),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("settings", nargs="*", help="key=value settings, as after /distill")

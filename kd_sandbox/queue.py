@@ -1,14 +1,17 @@
 """Who may start a /distill run, and in what order: the sandbox's queue policy.
 
-Pure asyncio and torch-free. Jobs run one at a time, in submission order. A submission
-is refused, with an error the bot can show, when the user already has a run queued or
-running, ran one too recently, the queue is full, or a group chat used its hourly share.
+Pure asyncio and torch-free. Jobs run one at a time, in submission order. A user's run
+submitted within the cooldown after their last one waits its turn: it starts when the
+cooldown ends (runs of others that are ready go first). A submission is refused, with an
+error the bot can show, when the user already has a run queued or running, the queue is
+full, or a group chat used its hourly share.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import time
 from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable, Generator
@@ -25,12 +28,6 @@ class QueueRefused(Exception):
 class AlreadyRunning(QueueRefused):
     def __init__(self) -> None:
         super().__init__("You already have a run queued or running; wait for it to finish.")
-
-
-class CoolingDown(QueueRefused):
-    def __init__(self, seconds_left: float) -> None:
-        self.seconds_left = seconds_left
-        super().__init__(f"Please wait {seconds_left:.0f} s before your next run.")
 
 
 class QueueFull(QueueRefused):
@@ -51,8 +48,11 @@ class GroupRateLimited(QueueRefused):
 class Ticket(Generic[T]):
     """An accepted submission: where it stands, and (awaitable) its job's result."""
 
-    def __init__(self, queue: RunQueue, user_id: int, job: Callable[[], Awaitable[T]]) -> None:
+    def __init__(
+        self, queue: RunQueue, user_id: int, job: Callable[[], Awaitable[T]], not_before: float
+    ) -> None:
         self.user_id = user_id
+        self.not_before = not_before  # on the queue's clock: the end of the user's cooldown
         self._queue = queue
         self._job = job
         self._result: asyncio.Future[T] = asyncio.get_running_loop().create_future()
@@ -63,9 +63,18 @@ class Ticket(Generic[T]):
         """How many runs go before this one (the running one included); 0 once started."""
         return self._queue._ahead_of(self)
 
+    @property
+    def starts_in_s(self) -> int:
+        """Whole seconds (rounded up) until its cooldown ends; 0 once it may start."""
+        if self.started.is_set():
+            return 0
+        return max(0, math.ceil(self.not_before - self._queue._clock()))
+
     def describe(self) -> str:
         if self.started.is_set():
             return "running"
+        if self.starts_in_s > 0:
+            return f"starts in {self.starts_in_s} s"
         return f"queued, {self.ahead} ahead"
 
     def done(self) -> bool:
@@ -88,7 +97,7 @@ class RunQueue:
 
     Args:
         max_waiting: how many runs may wait behind the running one.
-        cooldown_s: a user's pause between the end of one run and the next submission.
+        cooldown_s: a user's pause between the end of one run and the start of the next.
         group_runs_per_hour: runs one group chat may submit in any 60 minutes.
         clock: seconds, monotonic (tests pass a fake).
     """
@@ -110,6 +119,7 @@ class RunQueue:
         self._finished_at: dict[int, float] = {}
         self._group_submissions: defaultdict[int, deque[float]] = defaultdict(deque)
         self._feeder: asyncio.Task[None] | None = None
+        self._arrived = asyncio.Event()  # wakes a feeder that waits for a cooldown to end
 
     @property
     def waiting(self) -> int:
@@ -120,7 +130,7 @@ class RunQueue:
     ) -> Ticket[T]:
         """Queue ``job`` (a coroutine function) for ``user_id`` or raise ``QueueRefused``."""
         now = self._clock()
-        self._check_user(user_id, now)
+        self._check_user(user_id)
         if is_group:
             self._check_group(chat_id, now)
         pending = len(self._waiting) + (self._running is not None)
@@ -128,8 +138,9 @@ class RunQueue:
             raise QueueFull()
         if is_group:
             self._group_submissions[chat_id].append(now)
-        ticket = Ticket(self, user_id, job)
+        ticket = Ticket(self, user_id, job, self._cooldown_end(user_id, now))
         self._waiting.append(ticket)
+        self._arrived.set()
         if self._feeder is None or self._feeder.done():
             self._feeder = asyncio.get_running_loop().create_task(self._feed())
         return ticket
@@ -144,14 +155,15 @@ class RunQueue:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._feeder
 
-    def _check_user(self, user_id: int, now: float) -> None:
+    def _check_user(self, user_id: int) -> None:
         if self._running is not None and self._running.user_id == user_id:
             raise AlreadyRunning()
         if any(ticket.user_id == user_id for ticket in self._waiting):
             raise AlreadyRunning()
+
+    def _cooldown_end(self, user_id: int, now: float) -> float:
         finished = self._finished_at.get(user_id)
-        if finished is not None and now - finished < self._cooldown_s:
-            raise CoolingDown(self._cooldown_s - (now - finished))
+        return now if finished is None else max(now, finished + self._cooldown_s)
 
     def _check_group(self, chat_id: int, now: float) -> None:
         recent = self._group_submissions[chat_id]
@@ -174,11 +186,31 @@ class RunQueue:
             return False
         self._waiting.remove(ticket)
         ticket._result.cancel()
+        self._arrived.set()
         return True
 
-    async def _feed(self) -> None:
+    def _next_ready(self) -> Ticket[Any] | None:
+        now = self._clock()
+        return next((ticket for ticket in self._waiting if ticket.not_before <= now), None)
+
+    async def _until_one_is_ready(self) -> Ticket[Any] | None:
+        """The first waiting ticket whose cooldown is over, once there is one; None when
+        none is left waiting."""
         while self._waiting:
-            ticket = self._waiting.popleft()
+            ticket = self._next_ready()
+            if ticket is not None:
+                return ticket
+            wait_s = min(waiting.not_before for waiting in self._waiting) - self._clock()
+            self._arrived.clear()
+            # Woken by a new or withdrawn run; else it looks again when the first cooldown
+            # ends, and at least every second (the clock is the caller's, not the loop's).
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._arrived.wait(), timeout=min(max(wait_s, 0.01), 1))
+        return None
+
+    async def _feed(self) -> None:
+        while (ticket := await self._until_one_is_ready()) is not None:
+            self._waiting.remove(ticket)
             self._running = ticket
             ticket.started.set()
             try:

@@ -444,34 +444,19 @@ def _mode_help(mode: str) -> list[str]:
 
 
 def help_text(mode: str | None = None) -> str:
-    """The /distill help: each mode with the settings it reads (ranges and defaults
-    when ``mode`` is given), and examples."""
+    """The /distill help: short, the modes and a few examples; with ``mode``, that mode's
+    settings with their ranges and defaults."""
     if mode is not None:
         return "\n".join(_mode_help(mode))
     lines = [
         "**/distill** trains a small student from a cached teacher and sends the curves.",
-        "Settings, as `key=value` after the command; each mode takes only its own:",
-        "",
+        "Settings go after it as `key=value`, no spaces around `=`. Modes:",
     ]
-    for name, text in MODES.items():
-        lines.append(f"• `mode={name}` — {text}")
-        lines.append(f"    takes: {', '.join(settings_of(name))}")
-    lines.append("")
-    lines.append("Ranges: " + "; ".join(f"{k}: {r.describe()}" for k, r in RANGES.items()))
-    lines.append("Choices: " + "; ".join(f"{k}: {', '.join(v)}" for k, v in CHOICES.items()) + ".")
+    lines += [f"• `mode={name}` — {text}" for name, text in MODES.items()]
     lines += [
         "",
-        "Examples:",
-        "`/distill` — the default run (T=4, alpha=0.9, 1000 steps)",
-        "`/distill T=1` — the same with nearly one-hot targets",
-        "`/distill mode=omit digit=3` — can the student learn a digit it never saw?",
+        "`/distill T=1` — nearly one-hot targets",
         "`/distill bug=no_t2` — what a silent failure looks like",
-        "`/distill bug=train_teacher` — the other kind: accuracy barely suffers, the "
-        "loss curve gives it away",
-        "`/distill mode=tokens` — token-level KD from 2048 noisy worked answers: KD wins",
-        "`/distill mode=tokens problems=8192` — plenty of data: a near-certain teacher's "
-        "distributions add little",
-        "`/distill mode=onpolicy divergence=reverse` — on-policy distillation",
-        "`/distill help mode=tokens` — one mode's settings, ranges and defaults",
+        "`/distill help mode=compare` — a mode's settings, ranges and defaults",
     ]
     return "\n".join(lines)

@@ -6,7 +6,7 @@ Nothing here talks to Telegram or the database or reads the clock: callers pass
 
 from bot.core.delivery_time import parse_delivery_time
 from bot.core.errors import InputError
-from bot.core.location import zone_from_location
+from bot.core.location import warm_zone_finder, zone_from_location
 from bot.core.schedule import (
     DEFAULT_DAY_START_HOUR,
     day_bounds,
@@ -25,5 +25,6 @@ __all__ = [
     "parse_delivery_time",
     "parse_time_zone",
     "streak",
+    "warm_zone_finder",
     "zone_from_location",
 ]

@@ -2,7 +2,8 @@
 
 Accepted (case and surrounding spaces do not matter):
 
-* 24-hour clock: ``7:30``, ``07:30``, ``19.30``, ``19h30``, ``7 30``, ``19h``, ``19``
+* 24-hour clock: ``7:30``, ``07:30``, ``19.30``, ``19h30``, ``7 30``, ``19h``, ``19``,
+  and with seconds as clocks show them, ``07:30:00`` (the seconds are dropped)
 * digits only: ``0730``, ``730`` (read as hours then two minute digits)
 * 12-hour clock: ``7am``, ``7 pm``, ``7:30 pm``, ``7.30 a.m.``, ``730pm``
 * words: ``noon``, ``midnight``
@@ -29,6 +30,7 @@ _CLOCK = re.compile(
     r"""
     (?P<hour>\d{1,2})
     (?:(?:\s*[:.h]\s*|\s+|)(?P<minute>\d{2}))?  # separator, or none as in "0730"
+    (?::(?P<second>\d{2}))?                     # "07:30:00"
     \s*(?:h\s*)?                                # the French "19h"
     (?P<meridiem>[ap]m)?
     """,
@@ -62,6 +64,8 @@ def parse_delivery_time(text: str) -> time:
     meridiem = match["meridiem"]
     if minute > 59:
         raise InputError(f"Minutes go from 00 to 59. {_HOW_TO}")
+    if match["second"] is not None and int(match["second"]) > 59:
+        raise InputError(f"Seconds go from 00 to 59. {_HOW_TO}")
     if meridiem is not None:
         if not 1 <= hour <= 12:
             raise InputError(f"With am or pm the hour goes from 1 to 12. {_HOW_TO}")

@@ -8,12 +8,13 @@ practice); nothing here reads the clock or touches the database: ``now`` comes i
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from enum import StrEnum
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from bot.core.schedule import local_day, next_delivery
+from bot.core.time_zone import zone_label
 from drops.model import Course
 from drops.outline import DROPS
 
@@ -183,6 +184,28 @@ def due_today(chat: ChatState, course: Course, now: datetime, day_start_hour: in
     return DueToday(Due.NOTHING, today)
 
 
+class LaterBecause(StrEnum):
+    """Why the next drop is more than a day away after a schedule change."""
+
+    SERVED_TODAY = "served_today"  # today's drop already came
+    BEFORE_DAY_START = "before_day_start"  # the time falls before the day starts (4 am)
+
+
+def why_over_a_day(chat: ChatState, now: datetime, day_start_hour: int) -> LaterBecause | None:
+    """Why the next drop lands more than 24 h after ``now``; None when it does not.
+
+    A local day runs from ``day_start_hour`` to the next, one drop a day: a time before
+    that hour belongs to the day before, which may already have had its drop.
+    """
+    if chat.next_due_at is None or chat.delivery_time is None:
+        return None
+    if chat.next_due_at - now <= timedelta(hours=24):
+        return None
+    if parse_hhmm(chat.delivery_time).hour < day_start_hour:
+        return LaterBecause.BEFORE_DAY_START
+    return LaterBecause.SERVED_TODAY
+
+
 def describe_next(chat: ChatState, now: datetime, day_start_hour: int) -> str:
     """ "tomorrow 07:30, Europe/Berlin" — when the next drop comes, in the chat's words."""
     if chat.finished_at is not None:
@@ -196,4 +219,4 @@ def describe_next(chat: ChatState, now: datetime, day_start_hour: int) -> str:
     today = now.astimezone(zone).date()
     days = (due_local.date() - today).days
     day = {0: "today", 1: "tomorrow"}.get(days, due_local.strftime("%a %d %b"))
-    return f"{day} {due_local:%H:%M}, {zone.key}"
+    return f"{day} {due_local:%H:%M}, {zone_label(zone)}"

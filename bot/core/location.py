@@ -16,8 +16,14 @@ _lookup_lock = threading.Lock()
 
 @cache
 def _finder() -> TimezoneFinder:
-    """Loads the boundary data on first use only: most processes never need it."""
+    """Loads the boundary data once (a few tenths of a second)."""
     return TimezoneFinder()
+
+
+def warm_zone_finder() -> None:
+    """Load the boundary data now (in a thread at start-up), not on the first location."""
+    with _lookup_lock:
+        _finder()
 
 
 def zone_from_location(latitude: float, longitude: float) -> ZoneInfo | None:

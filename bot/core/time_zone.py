@@ -14,8 +14,10 @@ summer time. The half-hour offsets of places without summer time map to such a
 place (UTC+5:30 is ``Asia/Kolkata``); other fractional offsets belong to zones
 with summer time and are refused with a hint to send the city instead.
 
-Abbreviations (``EST``, ``IST``, ``CEST``) are refused: they are ambiguous (IST is
-India, Ireland or Israel) and name one half of the year only.
+Common abbreviations (``EST``, ``IST``, ``CEST``) name the place they are used for most,
+with its summer time (:data:`~bot.core.zone_aliases.ZONE_ABBREVIATIONS`); others are
+refused. A fixed offset is shown back as ``UTC−03:00`` (:func:`zone_label`), never as the
+POSIX-inverted ``Etc/GMT+3``.
 
 The input is only ever looked up in a table built from ``zoneinfo``'s own list
 of zones, never handed to ``ZoneInfo`` as a path, so nothing a learner types can
@@ -33,7 +35,7 @@ from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
 from bot.core.errors import InputError
-from bot.core.zone_aliases import ZONE_ALIASES
+from bot.core.zone_aliases import ZONE_ABBREVIATIONS, ZONE_ALIASES
 
 # The longest IANA name, "America/Argentina/ComodRivadavia", has 32 characters.
 _MAX_LENGTH = 64
@@ -100,11 +102,27 @@ def parse_time_zone(text: str) -> ZoneInfo:
     zone_name = _zone_names().get(name_key)
     if zone_name is not None:
         return ZoneInfo(zone_name)
+    if name_key in ZONE_ABBREVIATIONS:
+        return ZoneInfo(ZONE_ABBREVIATIONS[name_key])
     if _ABBREVIATION.fullmatch(name_key):
-        raise InputError(
-            "Abbreviations like EST or IST are ambiguous and ignore summer time. " + _HOW_TO
-        )
+        raise InputError(f"I don't know that abbreviation. {_HOW_TO}")
     raise InputError(f"I don't know that time zone.{_suggestion(name_key)} {_HOW_TO}")
+
+
+_FIXED_OFFSET = re.compile(r"Etc/GMT(?P<sign>[+-])(?P<hours>\d{1,2})", re.ASCII)
+
+
+def zone_label(zone: ZoneInfo) -> str:
+    """A zone as the learner reads it: its IANA name, but a fixed offset as "UTC−03:00".
+
+    ``Etc/GMT+3`` is three hours *behind* UTC (POSIX inverts the sign); shown as it is,
+    it reads as the opposite of what the learner typed.
+    """
+    fixed = _FIXED_OFFSET.fullmatch(zone.key)
+    if fixed is None:
+        return zone.key
+    sign = "−" if fixed["sign"] == "+" else "+"  # U+2212 minus, as typeset
+    return f"UTC{sign}{int(fixed['hours']):02d}:00"
 
 
 def _normalize(text: str) -> str:

@@ -20,6 +20,9 @@ _LOS_ANGELES = "America/Los_Angeles"
 ZONE_ALIASES: MappingProxyType[str, str] = MappingProxyType(
     {
         # North America
+        "nyc": _NEW_YORK,
+        "la": _LOS_ANGELES,
+        "sf": _LOS_ANGELES,
         "san francisco": _LOS_ANGELES,
         "seattle": _LOS_ANGELES,
         "san diego": _LOS_ANGELES,
@@ -109,5 +112,34 @@ ZONE_ALIASES: MappingProxyType[str, str] = MappingProxyType(
         "finland": "Europe/Helsinki",
         "denmark": "Europe/Copenhagen",
         "greece": "Europe/Athens",
+    }
+)
+
+# Abbreviations people type for a zone, each mapped to the place it is used for most, with
+# that place's summer time: "EST" in July is New York's EDT, as the learner meant. The
+# confirmation names the zone, so a learner who meant another (IST in Dublin) sees it.
+ZONE_ABBREVIATIONS: MappingProxyType[str, str] = MappingProxyType(
+    {
+        **dict.fromkeys(("est", "edt", "et"), _NEW_YORK),
+        **dict.fromkeys(("cst", "cdt", "ct"), _CHICAGO),
+        **dict.fromkeys(("mst", "mdt", "mt"), "America/Denver"),
+        **dict.fromkeys(("pst", "pdt", "pt"), _LOS_ANGELES),
+        **dict.fromkeys(("akst", "akdt"), "America/Anchorage"),
+        "hst": "Pacific/Honolulu",
+        "bst": "Europe/London",
+        **dict.fromkeys(("cet", "cest"), "Europe/Berlin"),
+        **dict.fromkeys(("eet", "eest"), "Europe/Athens"),
+        **dict.fromkeys(("wet", "west"), "Europe/Lisbon"),
+        "msk": "Europe/Moscow",
+        "ist": _KOLKATA,
+        "pkt": "Asia/Karachi",
+        "wib": "Asia/Jakarta",
+        "sgt": "Asia/Singapore",
+        "hkt": "Asia/Hong_Kong",
+        "jst": "Asia/Tokyo",
+        "kst": "Asia/Seoul",
+        "awst": "Australia/Perth",
+        **dict.fromkeys(("aest", "aedt"), "Australia/Sydney"),
+        **dict.fromkeys(("nzst", "nzdt"), "Pacific/Auckland"),
     }
 )

@@ -107,6 +107,19 @@ def complete(
     return Done(known=True, first_time=first_time, next_drop=when, finished=finished)
 
 
+def member_done(
+    session: Session, services: Services, chat_id: int, learner_id: int, first_name: str
+) -> None:
+    """A group member who is not an administrator pressed Done: the group's path stays
+    where it is, and the member's own day counts as active (their streak)."""
+    chat = session.get(Chat, chat_id)
+    if chat is None:
+        return
+    register_learner(session, user_id=learner_id, first_name=first_name, private_chat_id=None)
+    now, day_start = services.clock(), services.settings.day_start_hour
+    journey.record_activity(session, learner_id, now, rules.chat_zone(chat), day_start)
+
+
 def current_drop(session: Session, ref: ChatRef) -> tuple[str | None, int, bool]:
     """The chat's current drop (None before drop 1), its path round, and whether it is done."""
     chat = chat_of(session, ref)

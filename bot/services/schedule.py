@@ -35,6 +35,7 @@ class ScheduleChange:
     missing: str | None  # Awaiting.TIME or Awaiting.ZONE while the schedule is incomplete
     next_drop: str  # "tomorrow 07:30, Europe/Berlin"
     work: Work | None  # the first drop, claimed for sending now
+    later: rules.LaterBecause | None = None  # why the next drop is over a day away
 
 
 def claim_next_drop(
@@ -84,4 +85,11 @@ def apply_schedule(
     work = None
     if missing is None and chat.current_drop_id is None and chat.finished_at is None:
         work = claim_next_drop(services, session, chat, scheduled=True)
-    return ScheduleChange(missing, rules.describe_next(chat, now, settings.day_start_hour), work)
+    day_start = settings.day_start_hour
+    return ScheduleChange(
+        missing,
+        rules.describe_next(chat, now, day_start),
+        work,
+        # Drop 1 on its way now is today's: nothing to explain about tomorrow's.
+        rules.why_over_a_day(chat, now, day_start) if work is None else None,
+    )

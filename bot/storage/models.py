@@ -164,6 +164,8 @@ class QuizQuestion(SQLModel, table=True):
     chosen: int | None = None
     correct: bool | None = None
     review_log_id: int | None = None
+    # The quiz summary this answer's quiz closed with: an undo takes it back.
+    summary_message_id: int | None = None
 
 
 class QuizPoll(SQLModel, table=True):

@@ -12,6 +12,7 @@ from telegram.ext import (
     ContextTypes,
 )
 
+from bot.core import warm_zone_finder
 from bot.services.context import Services
 from bot.services.distill import RUN_LEASE, DistillService
 from bot.telegram import registry, rounds
@@ -111,6 +112,8 @@ async def _post_init(application: AppType) -> None:
     )
     if services.settings.sandbox_warm_at_start:
         await application.bot_data.distill.start()
+    # A shared location is then answered at once (the zone data load takes tenths of a second).
+    asyncio.get_running_loop().run_in_executor(None, warm_zone_finder)
     log.info("command menu set (%d commands); delivery job every %.0f s",
              len(menu), services.settings.delivery_check_seconds)  # fmt: skip
 

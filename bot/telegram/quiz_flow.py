@@ -57,22 +57,26 @@ async def continue_quiz(
         flow.next_step, services, chat_id=chat_id, learner_id=learner_id, kind=kind,
         drop_id=drop_id,
     )  # fmt: skip
-    await send_step(data, chat_id, step)
+    await send_step(data, chat_id, learner_id, step)
 
 
-async def send_step(data: BotData, chat_id: int, step: flow.QuizStep | None) -> None:
+async def send_step(
+    data: BotData, chat_id: int, learner_id: int, step: flow.QuizStep | None
+) -> None:
     """Send the question ``step`` asks (and record its message), or its closing message."""
     services = data.services
     if step is None:
         return
     item = quiz_bank().get(step.item_id) if step.item_id is not None else None
     if item is not None and step.question_id is not None:
-        heading = Heading(step.kind, step.drop_id, step.position, step.total)
+        heading = Heading(step.kind, step.drop_id, step.position, step.total, new=step.new)
         message = await _send(data, chat_id, question_part(item, step.question_id, heading))
         message_id = message.message_id if message is not None else None
         await services.transaction(flow.question_sent, step.question_id, message_id)
     elif step.closing is not None:
-        await _send(data, chat_id, _closing_part(step))
+        summary = await _send(data, chat_id, _closing_part(step))
+        if summary is not None:
+            await services.transaction(flow.summary_sent, learner_id, summary.message_id)
 
 
 def _closing_part(step: flow.QuizStep) -> Part:

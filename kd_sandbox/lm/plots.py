@@ -1,24 +1,58 @@
-"""Side-by-side curve panels for the LM modes, drawn for a phone screen (1200×900 PNG)."""
+"""Curve panels for the LM modes, stacked for a phone (see ``kd_sandbox.phone_style``)."""
 
 from __future__ import annotations
 
-import io
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
 
-import matplotlib
+from kd_sandbox.phone_style import (
+    BLACK,
+    BLUE,
+    DASH_DOT,
+    DASH_DOT_DOT,
+    DASHED,
+    DOTTED,
+    GREY,
+    LONG_DASH,
+    SOLID,
+    SPARSE_DOT,
+    VERMILLION,
+    legend_below,
+    log_scale_if_spanning_decades,
+    phone_figure,
+    phone_style,
+    png_bytes,
+)
 
-matplotlib.use("Agg")
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
-from matplotlib.figure import Figure
+# One colour per role, the same in every mode: the baseline arm blue, the distilled arm
+# vermillion, the teacher black.
+BASELINE = BLUE
+DISTILLED = VERMILLION
+TEACHER = BLACK
+FLOOR = GREY
 
-from kd_sandbox.lm.training import Curve
+PANEL_HEIGHT_PX = 520
+TITLE_HEIGHT_PX = 80
+# A line's dash comes from its colour's rank in the panel and whether it is drawn dashed:
+# the arms differ by colour and by dash, and a "dashed" series stays a broken line.
+SOLID_DASHES = (SOLID, DASH_DOT, DASH_DOT_DOT)
+BROKEN_DASHES = (DASHED, DOTTED, SPARSE_DOT)
+LEVEL_DASHES = (LONG_DASH, (0, (3.0, 4.0)), (0, (8.0, 2.0, 8.0, 6.0)))
 
-# One colour per role, the same in every mode: the baseline arm is grey-blue, the
-# distilled arm orange, the teacher black.
-BASELINE = "#4C72B0"
-DISTILLED = "#DD8452"
-TEACHER = "#222222"
-FLOOR = "#999999"
+
+class Curve(Protocol):
+    """One line of a plot (``kd_sandbox.lm.training.Curve``): values at training steps."""
+
+    @property
+    def steps(self) -> Sequence[int]: ...
+
+    @property
+    def values(self) -> Sequence[float]: ...
 
 
 @dataclass(frozen=True)
@@ -48,9 +82,9 @@ class Panel:
     smooth: int = 1  # moving-average window for noisy per-step curves
 
 
-def _smoothed(values: list[float], window: int) -> list[float]:
+def _smoothed(values: Sequence[float], window: int) -> list[float]:
     if window <= 1:
-        return values
+        return list(values)
     out, total = [], 0.0
     for i, value in enumerate(values):
         total += value
@@ -77,42 +111,42 @@ def accuracy_panel(
 
 
 def figure_png(title: str, panels: list[Panel]) -> bytes:
-    """The panels side by side under one title, as PNG bytes (1200×900 px)."""
-    figure = Figure(figsize=(8, 6), dpi=150)
-    axes = figure.subplots(1, len(panels), squeeze=False)[0]
-    for ax, panel in zip(axes, panels, strict=True):
-        scale = 100.0 if panel.percent else 1.0
-        for s in panel.series:
-            values = [v * scale for v in _smoothed(s.curve.values, panel.smooth)]
-            ax.plot(
-                s.curve.steps,
-                values,
-                color=s.color,
-                linestyle="--" if s.dashed else "-",
-                linewidth=2.5,
-                label=s.label,
-            )
-        for level in panel.levels:
-            ax.axhline(
-                level.value * scale,
-                color=level.color,
-                linestyle=":",
-                linewidth=2,
-                label=level.label,
-            )
-        if panel.percent:
-            ax.set_ylim(0, 102)
-        ax.set_title(panel.title, fontsize=13)
-        ax.set_xlabel("training step", fontsize=13)
-        ax.set_ylabel(panel.ylabel + (" (%)" if panel.percent else ""), fontsize=13)
-        ax.tick_params(labelsize=12)
-        ax.grid(alpha=0.3)
-        # Under the axes, so that no curve is ever hidden behind it.
-        ax.legend(
-            fontsize=11, loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=2, frameon=False
-        )
-    figure.suptitle(title, fontsize=16, fontweight="bold")
-    figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    return buffer.getvalue()
+    """The panels one above the other under one title, as PNG bytes 1200 px wide."""
+    return png_bytes(panels_figure(title, panels))
+
+
+def panels_figure(title: str, panels: list[Panel]) -> Figure:
+    """The figure behind :func:`figure_png`."""
+    with phone_style():
+        figure = phone_figure(TITLE_HEIGHT_PX + PANEL_HEIGHT_PX * len(panels))
+        axes = figure.subplots(len(panels), 1, squeeze=False)[:, 0]
+        for ax, panel in zip(axes, panels, strict=True):
+            _draw_panel(ax, panel)
+        figure.suptitle(title, fontweight="bold")
+    return figure
+
+
+def _draw_panel(ax: Axes, panel: Panel) -> None:
+    scale = 100.0 if panel.percent else 1.0
+    colours = list(dict.fromkeys(s.color for s in panel.series))
+    plotted: list[float] = []
+    for s in panel.series:
+        rank = colours.index(s.color) % len(SOLID_DASHES)
+        values = [v * scale for v in _smoothed(s.curve.values, panel.smooth)]
+        dash = (BROKEN_DASHES if s.dashed else SOLID_DASHES)[rank]
+        # The first arm's line wider: one drawn over it leaves its colour showing.
+        width = 4.5 if rank == 0 else 3.0
+        ax.plot(s.curve.steps, values, color=s.color, ls=dash, lw=width, label=s.label)
+        plotted += values
+    for index, level in enumerate(panel.levels):
+        dash = LEVEL_DASHES[index % len(LEVEL_DASHES)]
+        ax.axhline(level.value * scale, color=level.color, ls=dash, lw=2.5, label=level.label)
+        plotted.append(level.value * scale)
+    if panel.percent:
+        ax.set_ylim(0, 102)
+    else:
+        log_scale_if_spanning_decades(ax, plotted)
+    ax.set_title(panel.title)
+    ax.set_xlabel("training step")
+    ax.set_ylabel(panel.ylabel + (" (%)" if panel.percent else ""))
+    legend_below(ax, ncols=2 if len(panel.series) + len(panel.levels) < 5 else 3)

@@ -14,6 +14,8 @@ from bot.core import InputError, parse_delivery_time
     [
         ("7:30", time(7, 30)),
         ("07:30", time(7, 30)),
+        ("07:30:00", time(7, 30)),  # as a phone's clock app copies it
+        ("19:05:59", time(19, 5)),
         ("  07:30  ", time(7, 30)),
         ("0730", time(7, 30)),
         ("730", time(7, 30)),
@@ -57,7 +59,8 @@ def test_accepts_common_spellings(text: str, expected: time) -> None:
         ("12345", "couldn't read"),
         ("seven", "couldn't read"),
         ("", "couldn't read"),
-        ("7:30:00", "couldn't read"),
+        ("7:30:60", "Seconds go from 00 to 59"),
+        ("7:30:0", "couldn't read"),
         ("-7:30", "couldn't read"),
         ("٧:٣٠", "couldn't read"),  # Arabic-Indic digits: int() would read them, we do not
         ("7:30" + " " * 100, "couldn't read"),

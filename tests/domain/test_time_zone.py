@@ -9,7 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.core import InputError, parse_time_zone
-from bot.core.zone_aliases import ZONE_ALIASES
+from bot.core.time_zone import zone_label
+from bot.core.zone_aliases import ZONE_ABBREVIATIONS, ZONE_ALIASES
 
 WINTER = datetime(2026, 1, 15, 12, tzinfo=UTC)
 SUMMER = datetime(2026, 7, 15, 12, tzinfo=UTC)
@@ -91,10 +92,7 @@ def test_fractional_offsets_map_to_places_that_keep_them_all_year(
 @pytest.mark.parametrize(
     ("text", "hint"),
     [
-        ("EST", "Abbreviations"),
-        ("ist", "Abbreviations"),
-        ("CEST", "Abbreviations"),
-        ("MSK", "Abbreviations"),
+        ("XYZT", "abbreviation"),
         ("UTC+15", "UTC-12 to UTC+14"),
         ("UTC-13", "UTC-12 to UTC+14"),
         ("UTC-3:30", "summer time"),  # Newfoundland: it changes in summer
@@ -151,3 +149,38 @@ def test_any_text_either_parses_or_raises_input_error(text: str) -> None:
         assert error.user_message
     else:
         assert isinstance(zone, ZoneInfo)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("NYC", "America/New_York"),
+        ("LA", "America/Los_Angeles"),
+        ("sf", "America/Los_Angeles"),
+        ("EST", "America/New_York"),
+        ("pdt", "America/Los_Angeles"),
+        ("CEST", "Europe/Berlin"),
+        ("ist", "Asia/Kolkata"),
+        ("MSK", "Europe/Moscow"),
+        ("JST", "Asia/Tokyo"),
+        ("AEDT", "Australia/Sydney"),
+    ],
+)
+def test_short_names_and_abbreviations_resolve_to_a_place_with_its_summer_time(
+    text: str, expected: str
+) -> None:
+    assert parse_time_zone(text).key == expected
+
+
+def test_every_abbreviation_names_a_real_zone() -> None:
+    for zone_name in ZONE_ABBREVIATIONS.values():
+        assert ZoneInfo(zone_name).key == zone_name
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [("UTC-3", "UTC−03:00"), ("UTC+2", "UTC+02:00"), ("GMT+11", "UTC+11:00"),
+     ("Europe/Berlin", "Europe/Berlin"), ("UTC", "UTC")],
+)  # fmt: skip
+def test_a_fixed_offset_is_shown_as_typed_not_posix_inverted(text: str, label: str) -> None:
+    assert zone_label(parse_time_zone(text)) == label

@@ -34,9 +34,6 @@ from tests.drops_figures.lesson_files import FIGURES_FOLDER, all_drop_paths, spl
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
-# Drop 2.5's figure function has another owner; its legends still sit inside its panels.
-LEGENDS_INSIDE_FOR_NOW = {"silent_failures"}
-
 
 @cache
 def rendered(name: str) -> bytes:
@@ -116,8 +113,6 @@ def test_nothing_is_cut_off(name: str) -> None:
 
 @pytest.mark.parametrize("name", sorted(FIGURES))
 def test_legends_sit_outside_the_data(name: str) -> None:
-    if name in LEGENDS_INSIDE_FOR_NOW:
-        pytest.xfail(f"{name}: its legends are still inside the panels")
     fig = drawn(name)
     renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
     for legend in legends(fig):

@@ -69,14 +69,16 @@ async def test_bad_settings_name_the_setting_and_start_nothing(
         assert session.exec(select(DistillRun)).all() == []
 
 
-async def test_help_explains_every_setting(harness: BotHarness) -> None:
-    # The overview gives each setting's range or choices; a mode's own help describes
-    # each setting it takes, with its default.
+async def test_help_is_short_and_a_modes_help_explains_its_settings(
+    harness: BotHarness,
+) -> None:
+    # The overview fits a phone screen: each mode in a line and where to read more; a
+    # mode's own help describes each setting it takes, with its default.
     reply = await harness.command(USER, "/distill help")
     for mode in ("compare", "temperature", "omit", "tokens", "traces", "preference", "onpolicy"):
         assert f"mode={mode} —" in reply.text
-    for key in ("T", "alpha", "steps", "hidden", "per_class", "lr", "seed", "bug"):
-        assert f"{key}:" in reply.text or f"{key}," in reply.text, key
+    assert "/distill help mode=" in reply.text
+    assert len(reply.text) < 1000 and reply.text.count("\n") <= 12
     one_mode = await harness.command(USER, "/distill help mode=compare")
     for key in ("T", "alpha", "steps", "hidden", "per_class", "lr", "seed", "bug", "optimizer"):
         assert f"{key} —" in one_mode.text, key
@@ -146,3 +148,43 @@ async def test_a_run_interrupted_by_a_restart_is_reported(tmp_path: Path) -> Non
             await asyncio.sleep(0)
     finally:
         await api.stop()
+
+
+@pytest.mark.parametrize(
+    ("settings", "estimate", "suggestion"),
+    [
+        ("mode=tokens steps=3000", "about 80 s", "/distill mode=tokens steps=1700"),
+        (
+            "mode=preference seed=3 steps=1000",
+            "about 503 s",
+            "/distill mode=preference steps=90 seed=3",
+        ),
+    ],
+)
+async def test_a_run_that_cannot_finish_in_time_is_refused_up_front_with_a_shorter_one(
+    harness: BotHarness, settings: str, estimate: str, suggestion: str
+) -> None:
+    reply = await harness.command(USER, f"/distill {settings}")
+    assert f"{estimate}; the limit is 60 s: try {suggestion}." in reply.text
+    with Session(harness.services.engine) as session:
+        assert session.exec(select(DistillRun)).all() == []
+
+
+async def test_a_run_within_the_cooldown_is_queued_and_starts_when_it_ends(
+    tmp_path: Path, sandbox_cache: Path
+) -> None:
+    async with running_bot(
+        tmp_path, cache_dir=sandbox_cache, sandbox_timeout_s=240, sandbox_cooldown_s=4
+    ) as bot:
+        await bot.command(USER, f"/distill {QUICK}")
+        await bot.api.wait_for(lambda _: photos(bot, USER), timeout=200)
+        second = await bot.command(USER, f"/distill {QUICK} T=2")
+        assert "starts in 4 s" in second.text or "starts in 3 s" in second.text, second.text
+        assert "wait" not in second.text
+        await bot.api.wait_for(lambda _: len(photos(bot, USER)) == 2, timeout=200)
+        await bot.api.wait_for(
+            lambda _: (bot.api.message_for(second).text or "").startswith("✅ Done")
+        )
+        with Session(bot.services.engine) as session:
+            statuses = [run.status for run in session.exec(select(DistillRun))]
+        assert statuses == ["done", "done"]

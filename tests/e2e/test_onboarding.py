@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from sqlmodel import Session, select
 
 from bot.storage.models import Chat, Delivery
@@ -72,7 +73,7 @@ async def test_bad_settime_changes_nothing(harness: BotHarness) -> None:
     await harness.command(USER, "/timezone Europe/Berlin")
     before = chat(harness)
     for text in ("/settime 99:99", "/settime '; DROP TABLE chats;--", "/timezone ../../etc/passwd",
-                 "/settime " + "9" * 500, "/timezone EST"):  # fmt: skip
+                 "/settime " + "9" * 500, "/timezone XYZT"):  # fmt: skip
         reply = await harness.command(USER, text)
         assert reply.text
     after = chat(harness)
@@ -91,3 +92,55 @@ async def test_start_again_says_where_you_are(harness: BotHarness) -> None:
     assert "Welcome back" in again.text and "07:30, UTC" in again.text
     with Session(harness.services.engine) as session:
         assert len(session.exec(select(Delivery)).all()) == 1
+
+
+async def test_the_zone_prompt_offers_a_share_location_button_that_sets_the_zone(
+    harness: BotHarness,
+) -> None:
+    ask_zone = await harness.command(USER, "/settime 08:00")
+    typed = await harness.press(USER, ask_zone, "tz:type")
+    assert typed is not None
+    keyboard = typed.params["reply_markup"]["keyboard"]
+    assert keyboard == [[{"text": "📍 Share location", "request_location": True}]]
+    before = len(harness.api.calls)
+    harness.api.send_location(USER, 40.71, -74.01)  # Manhattan
+    confirm = await harness.next_message(USER, after=before)
+    assert "America/New_York" in confirm.text
+    assert confirm.params["reply_markup"] == {"remove_keyboard": True}
+
+
+@pytest.mark.parametrize(
+    ("typed", "shown", "stored"),
+    [("UTC-3", "UTC−03:00", "Etc/GMT+3"), ("NYC", "America/New_York", "America/New_York"),
+     ("SF", "America/Los_Angeles", "America/Los_Angeles"), ("EST", "America/New_York",
+     "America/New_York"), ("CEST", "Europe/Berlin", "Europe/Berlin")],
+)  # fmt: skip
+async def test_offsets_read_as_typed_and_short_names_resolve(
+    harness: BotHarness, typed: str, shown: str, stored: str
+) -> None:
+    await harness.command(USER, "/settime 07:30:00")
+    confirm = await harness.command(USER, f"/timezone {typed}")
+    assert f"07:30, {shown}." in confirm.text
+    assert "Etc/" not in confirm.text
+    assert (chat(harness).delivery_time, chat(harness).time_zone) == ("07:30", stored)
+
+
+@pytest.mark.parametrize(
+    ("new_time", "next_drop", "why"),
+    [
+        ("09:30", "Tue 03 Mar 09:30", "Today's drop has already come"),
+        ("03:00", "Wed 04 Mar 03:00", "A drop day starts at 04:00"),
+    ],
+)
+async def test_a_time_more_than_a_day_away_says_why(
+    harness: BotHarness, new_time: str, next_drop: str, why: str
+) -> None:
+    harness.clock.set(datetime(2026, 3, 2, 8, 0, tzinfo=UTC))  # Monday, 09:00 in Berlin
+    await harness.command(USER, "/settime 08:30")
+    await harness.command(USER, "/timezone Europe/Berlin")  # drop 1 comes at once
+    await harness.settle()
+    confirm = await harness.command(USER, f"/settime {new_time}")
+    assert next_drop in confirm.text or "tomorrow" in confirm.text, confirm.text
+    assert why in confirm.text
+    on_time = await harness.command(USER, "/settime 08:00")
+    assert "tomorrow 08:00" in on_time.text and "already" not in on_time.text

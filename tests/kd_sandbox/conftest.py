@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from kd_sandbox.digits import runner
+from kd_sandbox.phone_style import ASPECT, WIDTH_PX
 from kd_sandbox.teacher_config import QUICK_TEACHER
 
 torch.set_num_threads(1)  # the test machine is small and shared
@@ -34,3 +35,9 @@ def png_size(data: bytes) -> tuple[int, int]:
     assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG signature"
     assert data[12:16] == b"IHDR"
     return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+def phone_sized(data: bytes) -> bool:
+    """A PNG drawn at the phone width, neither a strip nor a tower (kd_sandbox.phone_style)."""
+    width, height = png_size(data)
+    return width == WIDTH_PX and ASPECT[0] <= height / width <= ASPECT[1]

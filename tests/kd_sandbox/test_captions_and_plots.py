@@ -6,7 +6,12 @@ import pytest
 
 from kd_sandbox.digits.captions import CAPTION_LIMIT, experiment_caption, fit, temperature_caption
 from kd_sandbox.digits.outcome import ArmCurves, ExperimentOutcome, OmitNumbers, TemperatureOutcome
-from kd_sandbox.digits.plots import experiment_png, temperature_png
+from kd_sandbox.digits.plots import (
+    EXPERIMENT_HEIGHT_PX,
+    TEMPERATURE_HEIGHT_PX,
+    experiment_png,
+    temperature_png,
+)
 from kd_sandbox.spec import BUGS, parse_settings, run_config
 from tests.kd_sandbox.conftest import png_size
 
@@ -92,7 +97,7 @@ def test_omit_caption_shows_raw_and_bias_corrected_accuracy():
     caption = experiment_caption(outcome)
     assert "hard labels 0%" in caption and "KD 85% raw, 95% after a bias shift" in caption
     assert "never saw" in caption
-    assert png_size(experiment_png(outcome)) == (1200, 900)
+    assert png_size(experiment_png(outcome)) == (1200, EXPERIMENT_HEIGHT_PX)
 
 
 def test_captions_are_cut_to_telegram_limit():
@@ -102,7 +107,7 @@ def test_captions_are_cut_to_telegram_limit():
 
 def test_bug_picture_with_negative_losses_is_a_png():
     outcome = _outcome("bug=probs", broken=0.89, losses=(-5.0, -20.0, -26.0))
-    assert png_size(experiment_png(outcome)) == (1200, 900)
+    assert png_size(experiment_png(outcome)) == (1200, EXPERIMENT_HEIGHT_PX)
 
 
 def test_temperature_caption_and_picture():
@@ -121,7 +126,7 @@ def test_temperature_caption_and_picture():
     )
     caption = temperature_caption(outcome)
     assert "T=1: 3 91.0%" in caption and "dark knowledge" in caption
-    assert png_size(temperature_png(outcome)) == (1200, 900)
+    assert png_size(temperature_png(outcome)) == (1200, TEMPERATURE_HEIGHT_PX)
 
 
 def test_loss_scale_bug_caption_says_which_optimiser_hid_or_showed_it():

@@ -14,7 +14,7 @@ from kd_sandbox.digits.experiments import label_free_shift
 from kd_sandbox.result import RunResult
 from kd_sandbox.spec import BUGS, parse_settings
 from kd_sandbox.teacher_config import QUICK_TEACHER
-from tests.kd_sandbox.conftest import png_size
+from tests.kd_sandbox.conftest import phone_sized
 
 
 def _run(settings, cache_dir, progress=None):
@@ -24,7 +24,7 @@ def _run(settings, cache_dir, progress=None):
 def test_compare_run_returns_a_phone_sized_png_caption_and_metrics(quick_cache):
     fractions: list[float] = []
     result = _run("steps=60", quick_cache, fractions.append)
-    assert png_size(result.png) == (1200, 900)
+    assert phone_sized(result.png)
     assert len(result.caption) <= CAPTION_LIMIT
     metrics = result.metrics
     assert 0.0 <= metrics["hard_acc"] <= 1.0 and 0.0 <= metrics["kd_acc"] <= 1.0
@@ -59,7 +59,7 @@ def test_every_bug_runs_beside_the_correct_loss(quick_cache, bug):
     assert 0.0 <= result.metrics["broken_acc"] <= 1.0
     assert f"bug={bug}" in result.caption
     assert len(result.caption) <= CAPTION_LIMIT
-    assert png_size(result.png) == (1200, 900)
+    assert phone_sized(result.png)
 
 
 def test_probs_bug_shows_a_negative_kd_loss(quick_cache):
@@ -80,7 +80,7 @@ def test_omit_mode_hard_labels_never_predict_the_missing_digit(quick_cache):
     assert metrics["kd_digit_acc"] > 0.2  # soft targets carry the 3s over
     assert metrics["kd_digit_acc_corrected"] >= metrics["kd_digit_acc"]
     assert "no 3s" in result.caption
-    assert png_size(result.png) == (1200, 900)
+    assert phone_sized(result.png)
 
 
 def test_temperature_mode_shows_flatter_targets_at_higher_t(quick_cache):
@@ -90,7 +90,7 @@ def test_temperature_mode_shows_flatter_targets_at_higher_t(quick_cache):
     peaks = [max(p) for p in metrics["probabilities"]]
     assert peaks == sorted(peaks, reverse=True)
     assert all(sum(p) == pytest.approx(1.0, abs=1e-5) for p in metrics["probabilities"])
-    assert png_size(result.png) == (1200, 900)
+    assert phone_sized(result.png)
     assert "T=8" in result.caption and len(result.caption) <= CAPTION_LIMIT
 
 

@@ -8,7 +8,6 @@ import pytest
 
 from kd_sandbox.queue import (
     AlreadyRunning,
-    CoolingDown,
     GroupRateLimited,
     QueueFull,
     RunQueue,
@@ -83,21 +82,44 @@ async def test_one_run_at_a_time_per_user():
     await queue.close()
 
 
-async def test_cooldown_after_a_run_then_accepted_again():
+async def test_a_run_within_the_cooldown_waits_for_it_then_starts():
+    clock = FakeClock()
+    queue = _queue(clock)
+    log: list[str] = []
+    job = GatedJob(log, "a")
+    job.gate.set()
+    await queue.submit(7, 1, False, job)
+    clock.now += 10.4
+    second = GatedJob(log, "b")
+    ticket = queue.submit(7, 1, False, second)  # accepted, not refused
+    await _settle()
+    assert ticket.describe() == "starts in 20 s" and ticket.starts_in_s == 20  # 19.6, up
+    other = GatedJob(log, "other")
+    other_ticket = queue.submit(8, 1, False, other)
+    await _settle()
+    assert other_ticket.describe() == "running", "a cooling run does not hold up others"
+    other.gate.set()
+    await other_ticket
+    clock.now += 19.5
+    await _settle()
+    assert ticket.describe() == "starts in 1 s", "never 'starts in 0 s' while it waits"
+    clock.now += 0.2
+    second.gate.set()
+    assert await asyncio.wait_for(ticket.result(), timeout=2) == "b"
+    assert log == ["start a", "end a", "start other", "end other", "start b", "end b"]
+
+
+async def test_a_cooling_run_can_be_withdrawn_and_the_queue_stops_waiting():
     clock = FakeClock()
     queue = _queue(clock)
     job = GatedJob([], "a")
     job.gate.set()
     await queue.submit(7, 1, False, job)
-    clock.now += 10
-    with pytest.raises(CoolingDown) as refused:
-        queue.submit(7, 1, False, GatedJob([], "b"))
-    assert refused.value.seconds_left == pytest.approx(20.0)
-    assert "20 s" in str(refused.value)
-    clock.now += 21
-    again = GatedJob([], "b")
-    again.gate.set()
-    assert await queue.submit(7, 1, False, again) == "b"
+    ticket = queue.submit(7, 1, False, GatedJob([], "b"))
+    await _settle()
+    assert ticket.cancel() is True
+    assert queue.waiting == 0
+    await queue.close()
 
 
 async def test_queue_full_refuses_beyond_max_waiting():

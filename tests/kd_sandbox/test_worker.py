@@ -20,7 +20,7 @@ from kd_sandbox.worker import (
     SandboxWorker,
     WorkerCrashed,
 )
-from tests.kd_sandbox.conftest import png_size
+from tests.kd_sandbox.conftest import phone_sized
 
 in_module_loop = pytest.mark.asyncio(loop_scope="module")  # one worker for the module
 
@@ -51,7 +51,7 @@ async def test_round_trip_returns_the_picture_and_reports_progress(worker):
         fractions.append(fraction)
 
     result = await worker.run(parse_settings("steps=30"), on_progress, timeout_s=120)
-    assert png_size(result.png) == (1200, 900)
+    assert phone_sized(result.png)
     assert result.metrics["mode"] == "compare"
     # Stale reports are skipped while newer ones wait, so the last seen may be short of 1.
     assert fractions and fractions == sorted(fractions) and fractions[-1] >= 0.5
@@ -79,7 +79,7 @@ async def test_an_experiment_error_fails_the_run_but_not_the_worker(worker):
         await worker.run(impossible, None, timeout_s=120)
     assert "ValueError" in failed.value.details
     result = await worker.run(parse_settings("mode=temperature"), None, timeout_s=120)
-    assert png_size(result.png) == (1200, 900)
+    assert phone_sized(result.png)
     assert worker.child_pid == pid
 
 
@@ -91,7 +91,7 @@ async def test_a_run_past_its_limit_is_stopped_and_the_next_run_works(worker):
         await worker.run(parse_settings("steps=3000 bug=unfrozen_teacher"), None, timeout_s=0.5)
     assert worker.child_pid != pid
     result = await worker.run(parse_settings("steps=20"), None, timeout_s=120)
-    assert png_size(result.png) == (1200, 900)
+    assert phone_sized(result.png)
 
 
 @in_module_loop
@@ -109,7 +109,7 @@ async def test_a_crashed_child_is_replaced_and_the_next_run_works(worker):
         await worker.run(parse_settings("steps=3000"), None, timeout_s=120)
     await killer
     result = await worker.run(parse_settings("steps=20"), None, timeout_s=120)
-    assert png_size(result.png) == (1200, 900)
+    assert phone_sized(result.png)
     assert worker.child_pid != pid
 
 
@@ -123,7 +123,7 @@ async def test_a_cancelled_run_stops_its_child_and_a_closed_worker_refuses(quick
     with pytest.raises(asyncio.CancelledError):
         await task
     result = await sandbox.run(parse_settings("steps=20"), None, timeout_s=120)
-    assert png_size(result.png) == (1200, 900)
+    assert phone_sized(result.png)
     assert sandbox.child_pid != pid
     await sandbox.close()
     with pytest.raises(SandboxError):

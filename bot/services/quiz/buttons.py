@@ -137,13 +137,23 @@ def _session_kind(session: Session, repeat: QuizQuestion) -> QuestionKind:
     return QuestionKind(missed) if missed is not None else QuestionKind.REVIEW
 
 
+@dataclass(frozen=True)
+class Reopened:
+    """An undone answer: the question to ask again, and the summary to take back (the
+    message that closed the quiz after this answer, if it did)."""
+
+    question: QuizQuestion
+    item: QuizItem
+    summary_message_id: int | None
+
+
 def undo_question(
     session: Session, bank: QuizBank, *, question_id: int, user_id: int, now: datetime
-) -> tuple[QuizQuestion, QuizItem] | str:
+) -> Reopened | str:
     """Undo the answer given to a question and open the question again.
 
     Returns:
-        The reopened question and its item, or why nothing was undone.
+        The reopened question, or why nothing was undone.
     """
     question = session.get(QuizQuestion, question_id)
     if question is None or question.review_log_id is None:
@@ -157,6 +167,7 @@ def undo_question(
         undo_answer(session, learner_id=user_id, review_log_id=question.review_log_id)
     except UndoRefused as refused:
         return str(refused)
+    summary = question.summary_message_id
     questions.reopen(question, now)
     session.add(question)
-    return question, item
+    return Reopened(question, item, summary)

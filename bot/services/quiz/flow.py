@@ -8,14 +8,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from bot.core.today import Today
 from bot.services.context import Services
 from bot.services.quiz import questions
 from bot.services.quiz.bank import drop_of, quiz_bank
 from bot.services.quiz.buttons import Answered, Place, answer_question
-from bot.services.quiz.cards import introduce_drop
+from bot.services.quiz.cards import card_for, introduce_drop, never_reviewed
 from bot.services.quiz.learners import ensure_learner, learner_zone
 from bot.services.quiz.questions import Refusal
 from bot.services.quiz.queue import (
@@ -70,6 +70,7 @@ class QuizStep:
     closing: Closing | None = None
     queue: ReviewQueue | None = None
     score: Score | None = None
+    new: bool = False  # a review of an item the learner has never answered
 
 
 def next_step(
@@ -103,7 +104,28 @@ def next_step(
         session, learner_id=learner_id, chat_id=chat_id, item_id=step.item_id, kind=step.kind,
         now=today.now,
     )  # fmt: skip
-    return QuizStep(step.kind, step.drop_id, step.item_id, question.id, step.position, step.total)
+    new = step.kind == QuestionKind.REVIEW and _never_answered(session, learner_id, step.item_id)
+    return QuizStep(
+        step.kind, step.drop_id, step.item_id, question.id, step.position, step.total, new=new
+    )
+
+
+def _never_answered(session: Session, learner_id: int, item_id: str) -> bool:
+    card = card_for(session, learner_id, item_id)
+    return card is None or never_reviewed(card)
+
+
+def summary_sent(session: Session, learner_id: int, message_id: int) -> None:
+    """The quiz closed with this message, after the learner's latest answer: an undo of
+    that answer takes the message back."""
+    latest = session.exec(
+        select(QuizQuestion)
+        .where(QuizQuestion.learner_id == learner_id, col(QuizQuestion.answered_at).is_not(None))
+        .order_by(col(QuizQuestion.answered_at).desc(), col(QuizQuestion.id).desc())
+        .limit(1)
+    ).first()
+    if latest is not None:
+        latest.summary_message_id = message_id
 
 
 def answer_and_continue(

@@ -98,6 +98,7 @@ def reopen(question: QuizQuestion, now: datetime) -> None:
     question.chosen = None
     question.correct = None
     question.review_log_id = None
+    question.summary_message_id = None
     question.sent_at = now
 
 

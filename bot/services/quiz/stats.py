@@ -176,3 +176,25 @@ def my_stats(session: Session, services: Services, user_id: int, first_name: str
     learner = ensure_learner(session, user_id, first_name)
     today = learner_today(session, services, user_id)
     return learner_stats(session, user_id, today, scheduler_for(session, learner), quiz_bank())
+
+
+@dataclass(frozen=True)
+class FromGroups:
+    """What a learner did in study groups before writing to the bot in private."""
+
+    answers: int
+    right: int
+    cards: int
+
+
+def from_groups(session: Session, learner_id: int) -> FromGroups | None:
+    """The learner's quiz-poll answers in groups and the cards they made; None if none."""
+    logs = session.exec(
+        select(ReviewRecord.correct).where(
+            ReviewRecord.learner_id == learner_id, ReviewRecord.source == AnswerSource.GROUP
+        )
+    ).all()
+    if not logs:
+        return None
+    cards = session.exec(select(LearnerCard.id).where(LearnerCard.learner_id == learner_id)).all()
+    return FromGroups(answers=len(logs), right=sum(1 for c in logs if c), cards=len(cards))

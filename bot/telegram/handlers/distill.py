@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from dataclasses import replace
 from typing import Any
 
 from telegram import Message, Update
@@ -20,14 +21,23 @@ from bot.telegram.context import AppContext, AppType, services_of
 from bot.telegram.handlers.common import command_args, follow_up, reply
 from bot.telegram.views.distill_settings import spaced_equals_hint
 from bot.telegram.views.formatting import markdown
+from kd_sandbox.estimate import estimated_s, fitting
 from kd_sandbox.queue import QueueRefused, Ticket
 from kd_sandbox.result import RunResult
-from kd_sandbox.spec import HelpRequested, RunSpec, SettingsError, help_text, parse_settings
+from kd_sandbox.spec import (
+    RANGES,
+    HelpRequested,
+    RunSpec,
+    SettingsError,
+    help_text,
+    parse_settings,
+)
 from kd_sandbox.worker import RunFailed, RunTimeout, SandboxError, WorkerCrashed
 
 log = logging.getLogger(__name__)
 
 EDIT_EVERY_S = 1.5  # progress edits count against Telegram's limits too
+COUNTDOWN_EDIT_EVERY_S = 5.0  # "starts in 19 s" ticks down in steps, not every second
 BAR_CELLS = 10
 
 
@@ -80,6 +90,10 @@ async def run_settings(update: Update, context: AppContext, text: str) -> None:
         # The parser's message is our Markdown: user text in it sits in `code`, sanitised.
         await reply(update, f"{error}\n\nSend `/distill help` for every setting.")
         return
+    limit_s = runs.services.settings.sandbox_timeout_s
+    if estimated_s(spec) > limit_s:
+        await reply(update, _too_slow_text(spec, limit_s))
+        return
     progress = _Progress()
     try:
         run = await runs.submit(
@@ -92,14 +106,14 @@ async def run_settings(update: Update, context: AppContext, text: str) -> None:
     except QueueRefused as refused:
         await message.reply_text(str(refused))
         return
-    status = await message.reply_text(_queued_text(spec, run.ahead_at_submit))
+    status = await message.reply_text(_queued_text(spec, run.ticket))
     await runs.shown_in(run, status.message_id)
     progress.attach(status, spec, run.ticket)
     watcher = asyncio.create_task(_watch_queue(status, spec, run.ticket, progress))
     try:
         result = await runs.outcome(run)
     except SandboxError as error:
-        await _edit(status, _failure_text(error))
+        await _edit(status, _failure_text(error, spec))
         return
     finally:
         watcher.cancel()
@@ -136,32 +150,54 @@ class _Progress:
 async def _watch_queue(
     status: Message, spec: RunSpec, ticket: Ticket[RunResult], progress: _Progress
 ) -> None:
-    """While waiting, keep "queued, n ahead" current; say "training" once it starts."""
-    shown = ticket.describe()
+    """While waiting, keep "queued, n ahead" or "starts in n s" current; say "training"
+    once it starts."""
+    shown, shown_at = ticket.describe(), time.monotonic()
     while not ticket.started.is_set():
         await asyncio.sleep(1.0)
         now = ticket.describe()
+        counting_down = ticket.starts_in_s > 0 and shown.startswith("starts in")
+        if counting_down and time.monotonic() - shown_at < COUNTDOWN_EDIT_EVERY_S:
+            continue
         if now != shown and not ticket.started.is_set():
-            shown = now
+            shown, shown_at = now, time.monotonic()
             await _edit(status, _status_text(spec, ticket, None))
     await progress.report(0.0)
 
 
 def _status_text(spec: RunSpec, ticket: Ticket[RunResult], fraction: float | None) -> str:
     if not ticket.started.is_set():
-        return _queued_text(spec, ticket.ahead)
+        return _queued_text(spec, ticket)
     settings = spec.as_settings() or "default settings"
     bar = progress_bar(fraction or 0.0)
     return f"🏃 /distill {settings}: training…\n{bar}"
 
 
-def _queued_text(spec: RunSpec, ahead: int) -> str:
-    return f"⏳ /distill {spec.as_settings() or 'default settings'}: queued, {ahead} ahead."
+def _queued_text(spec: RunSpec, ticket: Ticket[RunResult]) -> str:
+    settings = spec.as_settings() or "default settings"
+    if ticket.starts_in_s > 0:
+        return (
+            f"⏳ /distill {settings}: starts in {ticket.starts_in_s} s "
+            "(a pause after your last run keeps the sandbox fair)."
+        )
+    return f"⏳ /distill {settings}: queued, {ticket.ahead} ahead."
 
 
-def _failure_text(error: SandboxError) -> str:
+def _too_slow_text(spec: RunSpec, limit_s: float) -> str:
+    text = f"⏱ This run would take about {estimated_s(spec):.0f} s; the limit is {limit_s:.0f} s"
+    shorter = fitting(spec, limit_s)
+    if shorter is None:
+        return f"{text}. Try fewer steps."
+    return f"{text}: try `/distill {shorter.as_settings()}`."
+
+
+def _failure_text(error: SandboxError, spec: RunSpec) -> str:
     if isinstance(error, RunTimeout):
-        return f"⏱ {error} Try fewer steps, e.g. /distill steps=300."
+        # Slower than estimated (a busy machine): half the steps, same mode and settings.
+        steps = spec.steps // 2 // 10 * 10
+        if steps < RANGES["steps"].low:
+            return f"⏱ {error} Try a lighter run, e.g. /distill mode={spec.mode}."
+        return f"⏱ {error} Try /distill {replace(spec, steps=steps).as_settings()}."
     if isinstance(error, WorkerCrashed):
         return "💥 The sandbox crashed and has restarted. Please try again."
     if isinstance(error, RunFailed):

@@ -12,7 +12,7 @@ from bot.services.delivery import chats
 from bot.telegram.commands import Command
 from bot.telegram.context import AppContext, services_of
 from bot.telegram.handlers.common import chat_row, reply
-from bot.telegram.handlers.onboarding import GROUP_HELLO
+from bot.telegram.handlers.onboarding import group_hello
 
 GONE = (ChatMember.LEFT, ChatMember.BANNED)
 
@@ -30,7 +30,7 @@ async def on_my_chat_member(update: Update, context: AppContext) -> None:
         return
     await chat_row(context, update)  # a chat that has us back is active again
     if old in GONE and change.chat.type != "private":
-        await reply(update, GROUP_HELLO)
+        await reply(update, group_hello(services_of(context).settings))
 
 
 async def on_migrated(update: Update, context: AppContext) -> None:

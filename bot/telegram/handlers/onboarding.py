@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,8 +20,11 @@ from telegram import (
 )
 from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filters
 
+from bot.config import Settings
 from bot.core import InputError, parse_delivery_time, parse_time_zone, zone_from_location
+from bot.core.journey import LaterBecause
 from bot.services import path
+from bot.services.quiz.stats import FromGroups, from_groups
 from bot.services.schedule import apply_schedule, awaiting, set_awaiting
 from bot.storage.kinds import Awaiting
 from bot.telegram import buttons
@@ -85,7 +89,7 @@ async def start(update: Update, context: AppContext) -> None:
     user = update.effective_user
     name = user.first_name if user else "there"
     if not is_private(update):
-        await reply(update, GROUP_HELLO)
+        await reply(update, group_hello(services.settings))
         return
     if when is not None:
         await reply(
@@ -94,22 +98,40 @@ async def start(update: Update, context: AppContext) -> None:
             "/today shows your current drop, /progress your path, /help everything else.",
         )
         return
+    known = await services.transaction(from_groups, user.id) if user else None
     await reply(
         update,
         f"Hi {name}! I'm **Distill Drops**: a two-week course on model distillation — one "
         "short drop a day, quizzes that come back before you forget, and `/distill` to run "
-        "a real teacher→student training from this chat.\n\n"
+        f"a real teacher→student training from this chat.\n\n{_known_text(known)}"
         "When should your daily drop arrive? Pick a time or type one (like 07:45).",
         markup=time_keyboard(),
     )
 
 
-GROUP_HELLO = (
-    "Hello, study group! I'm **Distill Drops**: one short lesson on model distillation a day, "
-    "with a quiz poll after each drop, timed quiz rounds with /quiz, and a /leaderboard.\n\n"
-    "An administrator sets the schedule: `/settime 09:00` and `/timezone Europe/Berlin`. "
-    "Anyone can use /distill to run a real distillation and /help for the rest."
-)
+def _known_text(known: FromGroups | None) -> str:
+    """A member who answered quiz polls in a group hears that nothing of it is lost."""
+    if known is None:
+        return ""
+    answers = f"{known.answers} quiz poll{'s' if known.answers != 1 else ''}"
+    items = "That item is" if known.cards == 1 else f"Those {known.cards} items are"
+    return (
+        f"I know you already: you answered {answers} in a study group ({known.right} right). "
+        f"{items} in your reviews here too (/review, /stats).\n\n"
+    )
+
+
+def group_hello(settings: Settings) -> str:
+    """The welcome in a group: what the bot does, and exactly what starts the course."""
+    return (
+        "Hello, study group! I'm **Distill Drops**: one short lesson on model distillation a "
+        "day, with a quiz poll after each drop, timed quiz rounds with /quiz, and a "
+        "/leaderboard.\n\n"
+        "An administrator starts the course with `/settime 09:00` or `/timezone Europe/Berlin`: "
+        "drop 1 comes at once, and the other setting keeps its default "
+        f"({settings.default_delivery_time:%H:%M}, {settings.default_time_zone}) until it is "
+        "set too. Anyone can use /distill to run a real distillation and /help for the rest."
+    )
 
 
 async def on_time_button(update: Update, context: AppContext) -> None:
@@ -153,7 +175,7 @@ async def on_zone_button(update: Update, context: AppContext) -> None:
         markup = None
         if is_private(update):
             markup = ReplyKeyboardMarkup(
-                [[KeyboardButton("📍 Share my location", request_location=True)]],
+                [[KeyboardButton("📍 Share location", request_location=True)]],
                 one_time_keyboard=True,
                 resize_keyboard=True,
             )
@@ -189,7 +211,9 @@ async def on_location(update: Update, context: AppContext) -> None:
     message = update.effective_message
     if message is None or message.location is None:
         return
-    zone = zone_from_location(message.location.latitude, message.location.longitude)
+    # Off the event loop: a lookup is CPU work (and the first one may load the data).
+    where = message.location
+    zone = await asyncio.to_thread(zone_from_location, where.latitude, where.longitude)
     if zone is None:
         await message.reply_text(
             "I couldn't find a time zone there (open sea?). Type one instead, like Europe/Berlin.",
@@ -280,11 +304,23 @@ async def _apply_schedule(
         return
     assert update.effective_chat is not None
     await update.effective_chat.send_message(
-        f"✅ Next drop: {when}. Change it any time with /settime or /timezone.",
+        f"✅ Next drop: {when}.{_why_later(change.later, services.settings.day_start_hour)} "
+        "Change it any time with /settime or /timezone.",
         reply_markup=ReplyKeyboardRemove() if is_private(update) else None,
     )
     if work is not None:
         await deliver_drop(context.bot_data.sender, work)
+
+
+def _why_later(later: LaterBecause | None, day_start_hour: int) -> str:
+    if later == LaterBecause.SERVED_TODAY:
+        return " Today's drop has already come: one drop a day, so the next is the day after."
+    if later == LaterBecause.BEFORE_DAY_START:
+        return (
+            f" A drop day starts at {day_start_hour:02d}:00, so a time before that belongs to "
+            "the day before, which has had its drop already."
+        )
+    return ""
 
 
 COMMANDS = (

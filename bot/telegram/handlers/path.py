@@ -111,6 +111,12 @@ async def next_drop(update: Update, context: AppContext) -> None:
     await deliver_drop(context.bot_data.sender, outcome)
 
 
+MEMBER_DONE = (
+    "✅ Noted for you: today counts for your streak. The group moves on to the next drop "
+    "when an administrator presses Done."
+)
+
+
 async def on_done(update: Update, context: AppContext) -> None:
     """The "Done" button under a drop: mark it complete (once), say what comes next."""
     query = update.callback_query
@@ -121,6 +127,13 @@ async def on_done(update: Update, context: AppContext) -> None:
         await query.answer("This button has expired.", show_alert=True)
         return
     services = services_of(context)
+    if not await may_change_settings(update, context):
+        # Another member's press must not move the whole group on; it counts for them.
+        await services.transaction(
+            path.member_done, services, update.effective_chat.id, user.id, user.first_name
+        )
+        await query.answer(MEMBER_DONE, show_alert=True)
+        return
     done = await services.transaction(
         path.complete, services, update.effective_chat.id, user.id,
         path_round=done_press.path_round, drop_id=done_press.drop_id,
@@ -228,11 +241,14 @@ async def progress(update: Update, context: AppContext) -> None:
     user = update.effective_user
     assert user is not None
     stats, when = await services.transaction(path.progress, services, chat_ref(update), user.id)
-    summary = (
-        f"**Your path** — {len(stats.done)} of {len(services.course)} drops done\n"
-        f"🔥 Streak: {stats.streak} day{'s' if stats.streak != 1 else ''} · "
-        f"next drop: {when}\n\n"
-    )
+    done = f"{len(stats.done)} of {len(services.course)} drops done"
+    if is_private(update):
+        summary = (
+            f"**Your path** — {done}\n"
+            f"🔥 Streak: {_plural(stats.streak, 'day')} · next drop: {when}\n\n"
+        )
+    else:  # the group's path; a member's own streak is theirs (/stats in private)
+        summary = f"**This group's path** — {done}\nNext drop: {when}\n\n"
     await reply(update, summary + journey.progress_map(services.course, stats))
 
 

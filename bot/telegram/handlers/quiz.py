@@ -66,13 +66,25 @@ async def on_answer(update: Update, context: AppContext) -> None:
     assert question.id is not None
     await query.answer("✅ Right!" if outcome.correct else "❌ Not quite")
     text, entities = markdown(
-        answered_markdown(item, question.id, Heading(question.kind, item.drop_id), outcome.chosen)
+        answered_markdown(
+            item, question.id, _shown_heading(update, question.kind, item.drop_id), outcome.chosen
+        )
     )
     with contextlib.suppress(BadRequest):  # the message may be too old to edit
         await query.edit_message_text(
             text, entities=entities, reply_markup=keyboard(undo_buttons(question.id))
         )
-    await follow_up(context, update, flow.send_step(context.bot_data, question.chat_id, next_step))
+    await follow_up(
+        context, update, flow.send_step(context.bot_data, question.chat_id, user.id, next_step)
+    )
+
+
+def _shown_heading(update: Update, kind: str, drop_id: str) -> Heading:
+    """The heading the pressed message shows, "Quiz 3 of 3" included."""
+    query = update.callback_query
+    message = query.message if query is not None else None
+    text = message.text if message is not None and hasattr(message, "text") else None
+    return Heading.as_shown(kind, drop_id, text)
 
 
 async def on_undo(update: Update, context: AppContext) -> None:
@@ -94,10 +106,15 @@ async def on_undo(update: Update, context: AppContext) -> None:
     if isinstance(outcome, str):
         await query.answer(outcome, show_alert=True)
         return
-    question, item = outcome
+    question, item = outcome.question, outcome.item
     assert question.id is not None
     await query.answer("↩️ Undone — answer again.")
-    part = question_part(item, question.id, Heading(question.kind, item.drop_id))
+    if outcome.summary_message_id is not None:
+        # The quiz is open again: its summary goes, and answering brings a new one.
+        with contextlib.suppress(BadRequest):  # too old to delete, or already gone
+            await context.bot.delete_message(question.chat_id, outcome.summary_message_id)
+    heading = _shown_heading(update, question.kind, item.drop_id)
+    part = question_part(item, question.id, heading)
     with contextlib.suppress(BadRequest):
         await query.edit_message_text(
             part.text,

@@ -15,6 +15,7 @@ from bot.services.quiz.stats import my_stats
 from bot.telegram.commands import Command
 from bot.telegram.context import AppContext, services_of
 from bot.telegram.handlers.common import chat_ref, command_args, is_private, reply
+from bot.telegram.handlers.plan_list import deep_link
 from bot.telegram.views.chart import forecast_png
 from bot.telegram.views.formatting import markdown
 from bot.telegram.views.quiz import leaderboard_markdown, stats_markdown
@@ -26,6 +27,16 @@ async def stats(update: Update, context: AppContext) -> None:
     """/stats: answers, retention on reviews, streak, weakest drops, and the forecast chart."""
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None:
+        return
+    if not is_private(update):
+        # Personal numbers stay out of the group; the group's own are a command away.
+        link = f"https://t.me/{context.bot.username}?start=stats"
+        await reply(
+            update,
+            f"📊 Your stats are personal: [open them in our private chat]({link}) and send "
+            "/stats there. For this group: /progress (the group's path) and /leaderboard "
+            "(this week's poll answers).",
+        )
         return
     services = services_of(context)
     numbers = await services.transaction(my_stats, services, user.id, user.first_name)
@@ -72,4 +83,5 @@ COMMANDS = (
 
 
 def handlers() -> list[BaseHandler[Update, AppContext, Any]]:
-    return []
+    # The group's /stats points here: https://t.me/<bot>?start=stats sends `/start stats`.
+    return [deep_link("stats", stats)]

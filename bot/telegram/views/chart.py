@@ -1,10 +1,9 @@
 """The 14-day forecast of due reviews as a PNG chart drawn for a phone.
 
-Telegram shows a photo about 340 CSS pixels wide in a chat. The chart is drawn 1200
-pixels wide and about as tall (not a strip), every text at least 19 points (26 pixels at
-that width), one bar a day as a row so each day's label reads horizontally, the count at
-the end of its bar, and no legend to cover anything (one series; the caption says what
-it is).
+Drawn for a phone (``kd_sandbox.phone_style``): 1200 pixels wide and about as tall (not
+a strip), every text at least 19 points (26 pixels at that width), one bar a day as a row
+so each day's label reads horizontally, the count at the end of its bar, and no legend to
+cover anything (one series; the caption says what it is).
 
 matplotlib is imported inside the functions: the bot's process pays for it only when
 someone asks for /stats, and the caller runs it in a thread (it is CPU work).
@@ -12,32 +11,27 @@ someone asks for /stats, and the caller runs it in a thread (it is CPU work).
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
+from kd_sandbox.phone_style import BLUE, MIN_TEXT_PT, VERMILLION, phone_figure, png_bytes
+
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-WIDTH_PX = 1200
 HEIGHT_PX = 1050
-DPI = 100
-MIN_TEXT_PT = 19  # 26.4 px at DPI 100
-BAR = "#0072B2"  # Okabe-Ito blue: tells apart for colour-blind readers too
-TODAY = "#D55E00"
+BAR = BLUE
+TODAY = VERMILLION
 
 
 def forecast_figure(counts: Sequence[int], first_day: date) -> Figure:
     """A row per day, today on top in its own colour, labelled "Today", "Tue 8", ..."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
 
     days = [first_day + timedelta(days=offset) for offset in range(len(counts))]
     labels = ["Today"] + [f"{day:%a} {day.day}" for day in days[1:]]
-    figure = Figure(figsize=(WIDTH_PX / DPI, HEIGHT_PX / DPI), dpi=DPI, layout="constrained")
-    FigureCanvasAgg(figure)
+    figure = phone_figure(HEIGHT_PX)
     axes = figure.subplots()
     rows = list(range(len(counts)))
     colours = [TODAY] + [BAR] * (len(counts) - 1)
@@ -57,8 +51,4 @@ def forecast_figure(counts: Sequence[int], first_day: date) -> Figure:
 
 def forecast_png(counts: Sequence[int], first_day: date) -> bytes:
     """The forecast chart as PNG bytes, 1200 × 1050 pixels."""
-    buffer = io.BytesIO()
-    forecast_figure(counts, first_day).savefig(
-        buffer, format="png", dpi=DPI, metadata={"Software": None}
-    )
-    return buffer.getvalue()
+    return png_bytes(forecast_figure(counts, first_day))

@@ -6,6 +6,7 @@ rows of ``(label, callback data)``) that the sender turns into a message.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from bot.core.boards import BoardKind
@@ -31,21 +32,41 @@ LABELS: dict[str, str] = {
 }
 
 
+# "🧠 Quiz 3 of 3 · …" or "🔁 Review 2 of 4 · new · …": the heading's place in its quiz.
+_SHOWN_POSITION = re.compile(
+    r"\S+ (?:Quiz|Review) (?P<position>\d+) of (?P<total>\d+)(?P<new> · new)? · "
+)
+
+
 @dataclass(frozen=True)
 class Heading:
-    """The first line of a question: which quiz, which drop, how far along."""
+    """The first line of a question: which quiz, which drop, how far along, and whether
+    the learner meets the item for the first time (a review of an item never asked)."""
 
     kind: str  # a QuestionKind
     drop_id: str
     position: int | None = None
     total: int | None = None
+    new: bool = False
+
+    @classmethod
+    def as_shown(cls, kind: str, drop_id: str, shown: str | None) -> Heading:
+        """The heading a question was sent with, read back from its message's text: an
+        answer or an undo edits that message and keeps its "3 of 3"."""
+        first_line = (shown or "").split("\n", 1)[0]
+        found = _SHOWN_POSITION.match(first_line)
+        if found is None:
+            return cls(kind, drop_id)
+        position, total = int(found["position"]), int(found["total"])
+        return cls(kind, drop_id, position, total, new=found["new"] is not None)
 
     def markdown(self) -> str:
         label = LABELS.get(self.kind, "🔁 Review")
         where = drop_label(self.drop_id)
+        new = " · new" if self.new else ""
         if self.position is not None and self.total is not None:
-            return f"**{label} {self.position} of {self.total}** · {where}"
-        return f"**{label}** · {where}"
+            return f"**{label} {self.position} of {self.total}{new}** · {where}"
+        return f"**{label}{new}** · {where}"
 
 
 def part(markdown: str, buttons: Buttons = ()) -> Part:

@@ -198,7 +198,10 @@ class _RunsApi(_Api):
         except QueueRefused as refused:
             self.answer(429, {"error": str(refused)})
             return
-        self.answer(201, {"id": run.run_id, "ahead": run.ahead_at_submit})
+        self.answer(
+            201,
+            {"id": run.run_id, "ahead": run.ahead_at_submit, "starts_in_s": run.ticket.starts_in_s},
+        )
 
 
 class _RunApi(_Api):

@@ -383,13 +383,20 @@ async function openRun(runId) {
 async function startRun(event) {
   event.preventDefault();
   const error = $("run-settings-error");
+  const note = $("run-settings-note");
   error.hidden = true;
+  note.hidden = true;
   const settings = $("run-settings").value;
   const { status, body } = await api("runs", { method: "POST", body: JSON.stringify({ settings }) });
   if (status !== 201) {
     error.textContent = (body.error || "The run could not start.").replace(/`/g, "");
     error.hidden = false;
     return;
+  }
+  if (body.starts_in_s > 0) {
+    // As /distill answers: a run inside the pause between a user's runs waits its turn.
+    note.textContent = `⏳ Queued: starts in ${body.starts_in_s} s, after the pause between your runs.`;
+    note.hidden = false;
   }
   await loaders.runs();
   openRun(body.id);

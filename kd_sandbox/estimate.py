@@ -1,0 +1,53 @@
+"""How long a /distill run will take, before it starts: refuse what cannot finish in time.
+
+A run's time is about a fixed part (data, warm start, evaluation, the picture) plus a
+part per optimiser step, each mode its own. The numbers are for a quiet 2-core CPU with
+one torch thread (the default): measured with ``kd_sandbox.digits.runner.run`` on a
+shared 2-core machine under a load of about 6, divided by 2.5, rounded up. A GPU is
+faster; a busier machine is slower, and the worker's time limit still holds then.
+Torch-free: the bot asks before it queues anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from kd_sandbox.spec import RANGES, RunSpec
+
+# (fixed seconds, seconds per step) for each mode.
+COST_S: dict[str, tuple[float, float]] = {
+    "compare": (2.0, 0.002),
+    "omit": (2.0, 0.012),
+    "temperature": (2.0, 0.0),
+    "tokens": (5.0, 0.025),
+    "traces": (2.0, 0.018),
+    "preference": (3.0, 0.5),
+    "onpolicy": (8.0, 0.1),
+}
+# A bug adds a third student and evaluates the live teacher as it trains.
+BUG_STEP_FACTOR = 6.0
+# A suggestion leaves this share of the limit spare, for a machine busier than ours.
+HEADROOM = 0.8
+
+
+def estimated_s(spec: RunSpec) -> float:
+    """Seconds ``spec`` is expected to take on the reference machine."""
+    fixed, per_step = COST_S[spec.mode]
+    if spec.bug != "none":
+        per_step *= BUG_STEP_FACTOR
+    return fixed + per_step * spec.steps
+
+
+def fitting(spec: RunSpec, limit_s: float) -> RunSpec | None:
+    """``spec`` with a round number of steps that finishes well within ``limit_s``; None
+    when even the fewest steps would not."""
+    fixed, _ = COST_S[spec.mode]
+    per_step = (estimated_s(spec) - fixed) / spec.steps
+    if per_step == 0:
+        return None  # its time does not depend on steps
+    budget_steps = (HEADROOM * limit_s - fixed) / per_step
+    step = 100 if budget_steps >= 100 else 10
+    steps = min(spec.steps, int(budget_steps // step * step))
+    if steps < RANGES["steps"].low:
+        return None
+    return replace(spec, steps=steps)

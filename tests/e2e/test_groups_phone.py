@@ -1,0 +1,113 @@
+"""Groups on a phone: what starts the course, who moves the group on, what is personal."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlmodel import Session, select
+
+from bot.storage.models import ActivityDay, Chat, Delivery, QuizPoll
+from tests.e2e.harness import BotHarness
+from tests.e2e.journeys import done_button, drops_received, read_cards
+from tests.quiz.steps import eventually, review_logs
+
+GROUP, ADMIN, ANNA = -4501, 7501, 7502
+
+
+def group_chat(harness: BotHarness) -> Chat:
+    with Session(harness.services.engine) as session:
+        chat = session.get(Chat, GROUP)
+        assert chat is not None
+        return chat
+
+
+def drop_one_completed(harness: BotHarness) -> datetime | None:
+    with Session(harness.services.engine) as session:
+        delivery = session.exec(
+            select(Delivery).where(Delivery.chat_id == GROUP, Delivery.drop_id == "1.1")
+        ).one()
+        return delivery.completed_at
+
+
+async def group_with_drop_one(harness: BotHarness) -> str:
+    """The bot joins; the admin sets only the zone, which starts drop 1; returns the welcome."""
+    harness.clock.set(datetime(2026, 3, 2, 6, 0, tzinfo=UTC))  # 07:00 in Berlin
+    harness.api.admins[GROUP] = {ADMIN}
+    harness.api.add_bot_to_group(GROUP, ADMIN)
+    welcome = await harness.next_message(GROUP, after=0)
+    confirm = await harness.command(ADMIN, "/timezone Europe/Berlin", chat_id=GROUP)
+    assert "Next drop: tomorrow 08:00, Europe/Berlin" in confirm.text
+    await harness.api.wait_for(lambda _: drops_received(harness.api, GROUP) == [1])
+    await eventually(lambda: harness.api.sent("sendPoll", GROUP))  # after the drop's cards
+    await harness.settle()
+    return welcome.text
+
+
+async def test_the_welcome_says_that_either_setting_starts_drop_one(harness: BotHarness) -> None:
+    welcome = await group_with_drop_one(harness)
+    assert "`/settime 09:00` or `/timezone Europe/Berlin`" not in welcome  # entities, not code
+    assert "/settime 09:00 or /timezone Europe/Berlin: drop 1 comes at once" in welcome
+    assert "default (08:00, UTC)" in welcome
+    row = group_chat(harness)
+    assert (row.delivery_time, row.time_zone, row.current_drop_id) == (
+        "08:00",
+        "Europe/Berlin",
+        "1.1",
+    )
+
+
+async def test_a_members_done_counts_for_them_and_only_an_admins_moves_the_group(
+    harness: BotHarness,
+) -> None:
+    await group_with_drop_one(harness)
+    assert await read_cards(harness, GROUP)
+    found = done_button(harness.api, GROUP)
+    assert found is not None
+    call, data = found
+    before = len(harness.api.calls)
+    query_id = harness.api.press(ANNA, call, data)
+    await harness.api.wait_for(lambda _: query_id not in harness.api.open_callback_queries)
+    await harness.settle()
+    toast = next(c for c in harness.api.calls[before:] if c.method == "answerCallbackQuery")
+    assert "Noted for you" in toast.params["text"] and toast.params["show_alert"] is True
+    assert not [c for c in harness.api.calls[before:] if c.method.startswith("send")]
+    assert drop_one_completed(harness) is None
+    assert done_button(harness.api, GROUP) is not None  # still there for an admin
+    with Session(harness.services.engine) as session:
+        days = session.exec(select(ActivityDay.day).where(ActivityDay.learner_id == ANNA)).all()
+    assert days == ["2026-03-02"]
+
+    await harness.press(ADMIN, call, data)
+    await eventually(lambda: drop_one_completed(harness) is not None)
+    assert done_button(harness.api, GROUP) is None
+
+
+async def test_stats_in_a_group_point_to_the_private_chat_and_progress_is_the_groups(
+    harness: BotHarness,
+) -> None:
+    await group_with_drop_one(harness)
+    stats = await harness.command(ANNA, "/stats", chat_id=GROUP)
+    assert "personal" in stats.text and "/progress" in stats.text
+    [link] = [e for e in stats.params["entities"] if e["type"] == "text_link"]
+    assert link["url"].endswith("?start=stats")
+    assert "Answers:" not in stats.text
+    progress = await harness.command(ANNA, "/progress", chat_id=GROUP)
+    assert progress.text.startswith("This group's path — 0 of 14 drops done")
+    assert "Streak" not in progress.text
+    private = await harness.command(ANNA, "/start stats")
+    assert "Your stats" in private.text
+
+
+async def test_a_member_who_answered_polls_is_greeted_with_what_the_bot_knows(
+    harness: BotHarness,
+) -> None:
+    await group_with_drop_one(harness)
+    with Session(harness.services.engine) as session:
+        poll = session.exec(select(QuizPoll).where(QuizPoll.chat_id == GROUP)).first()
+    assert poll is not None
+    harness.api.answer_poll(ANNA, poll.poll_id, [poll.correct_option])
+    await eventually(lambda: len(review_logs(harness, ANNA)) == 1)
+    hello = await harness.command(ANNA, "/start")
+    assert "you answered 1 quiz poll in a study group (1 right)" in hello.text
+    assert "That item is in your reviews here too" in hello.text
+    assert "When should your daily drop arrive?" in hello.text

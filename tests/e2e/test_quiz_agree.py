@@ -1,0 +1,137 @@
+"""Quiz numbers that agree with themselves: /stats and /review after an Undo, a re-asked
+question's "Quiz 3 of 3", one summary, new items marked, "1 active day"."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+from sqlmodel import Session
+
+from bot.storage.models import Chat, Delivery
+from tests.e2e.harness import BotHarness
+from tests.e2e.journeys import done_button
+from tests.quiz.steps import (
+    answer,
+    eventually,
+    finish_drop,
+    first_question,
+    is_question,
+    option_for,
+    question_id,
+    review_logs,
+    start_learner,
+)
+
+USER = 7301
+SUMMARY = "That's the quiz for this drop"
+
+
+def summaries(harness: BotHarness) -> list[str]:
+    """The quiz summaries the chat shows now (a deleted one is gone, an edited one changed)."""
+    sent = harness.api.sent("sendMessage", USER)
+    shown = [harness.api.messages.get((USER, call.message_id or 0)) for call in sent]
+    return [m.text for m in shown if m is not None and m.text and SUMMARY in m.text]
+
+
+def due_today(stats_text: str) -> int:
+    found = re.search(r"due today: (\d+)", stats_text)
+    assert found is not None, stats_text
+    return int(found[1])
+
+
+async def drop_one_then_the_next_day(harness: BotHarness) -> None:
+    """Drop 1's quiz with one miss (asked once more), then the clock at the next morning:
+    four reviews due, three of them items of drop 1 not asked yet."""
+    harness.clock.set(datetime(2026, 3, 2, 6, 0, tzinfo=UTC))
+    await start_learner(harness, USER)
+    current = await finish_drop(harness, USER)
+    for right in (False, True, True, True):
+        current = await answer(harness, USER, current, right=right)
+    harness.clock.set(datetime(2026, 3, 3, 7, 45, tzinfo=UTC))
+
+
+async def test_undo_of_the_last_answer_keeps_the_header_and_one_summary(
+    harness: BotHarness,
+) -> None:
+    harness.clock.set(datetime(2026, 3, 2, 6, 0, tzinfo=UTC))
+    await start_learner(harness, USER)
+    first = await finish_drop(harness, USER)
+    second = await answer(harness, USER, first, right=True)
+    last = await answer(harness, USER, second, right=True)
+    assert "Quiz 3 of 3" in last.text
+    closing = await answer(harness, USER, last, right=True)
+    assert "3 of 3 right" in closing.text
+    assert "Quiz 3 of 3" in (harness.api.message_for(last).text or "")  # the answered view
+
+    harness.api.press(USER, last, f"qu:{question_id(last)}")
+    await eventually(lambda: len(review_logs(harness, USER)) == 2)
+    await harness.settle()
+    reasked = harness.api.message_for(last)
+    assert "Quiz 3 of 3" in (reasked.text or ""), reasked.text
+
+    before = len(harness.api.calls)
+    wrong = option_for(harness, last, right=False)
+    harness.api.press(USER, last, f"qa:{question_id(last)}:{wrong}")
+    again = await first_question(harness, USER, before)  # a missed item: once more
+    await answer(harness, USER, again, right=True)
+    await harness.settle()
+    assert [s.split("\n")[0] for s in summaries(harness)] == [f"{SUMMARY}: 2 of 3 right."]
+
+
+async def test_stats_due_today_is_what_review_offers_also_after_an_undo(
+    harness: BotHarness,
+) -> None:
+    await drop_one_then_the_next_day(harness)
+    stats = await harness.command(USER, "/stats")
+    before = len(harness.api.calls)
+    harness.api.send_text(USER, "/review")
+    review = await first_question(harness, USER, before)
+    offered = int(re.search(r"Review 1 of (\d+)", review.text)[1])  # type: ignore[index]
+    assert due_today(stats.text) == offered == 4
+
+    await answer(harness, USER, review, right=True)
+    harness.api.press(USER, review, f"qu:{question_id(review)}")
+    await eventually(lambda: len(review_logs(harness, USER)) == 4)
+    await harness.settle()
+    stats = await harness.command(USER, "/stats")
+    before = len(harness.api.calls)
+    harness.api.send_text(USER, "/review")
+    review = await first_question(harness, USER, before)
+    assert due_today(stats.text) == 4 and "Review 1 of 4" in review.text
+
+
+async def test_a_review_of_an_item_never_asked_says_it_is_new(harness: BotHarness) -> None:
+    await drop_one_then_the_next_day(harness)
+    before = len(harness.api.calls)
+    harness.api.send_text(USER, "/review")
+    question = await first_question(harness, USER, before)
+    headers = []
+    while is_question(question):
+        headers.append(question.text.split("\n")[0])
+        question = await answer(harness, USER, question, right=True)
+    assert len(headers) == 4
+    assert sum(" · new · " in h for h in headers) == 3, headers  # drop 1's unasked items
+    assert all(h.startswith("🔁 Review") for h in headers)
+
+
+async def test_finishing_the_path_in_one_day_says_one_active_day(harness: BotHarness) -> None:
+    harness.clock.set(datetime(2026, 3, 2, 6, 0, tzinfo=UTC))
+    await start_learner(harness, USER)
+    with Session(harness.services.engine) as session:
+        chat = session.get(Chat, USER)
+        assert chat is not None
+        chat.current_drop_id = "4.1"  # the last drop, as if the others came and went
+        session.add(Delivery(chat_id=USER, drop_id="4.1", local_day="2026-03-02",
+                             sent_at=harness.clock()))  # fmt: skip
+        session.add(chat)
+        session.commit()
+    found = done_button(harness.api, USER)
+    assert found is not None
+    call, data = found
+    round_part = data.split(":")[1]
+    await harness.press(USER, call, f"done:{round_part}:4.1")
+    finished = await harness.api.wait_for(
+        lambda calls: [c for c in calls if c.ok and "finished the path" in c.text]
+    )
+    assert "over 1 active day," in finished[0].text

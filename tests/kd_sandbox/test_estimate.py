@@ -1,0 +1,52 @@
+"""The up-front run-time estimate: defaults fit, long runs get a shorter run that fits."""
+
+from __future__ import annotations
+
+import pytest
+
+from kd_sandbox.estimate import estimated_s, fitting
+from kd_sandbox.spec import BUGS, MODES, parse_settings
+
+LIMIT_S = 60.0  # the bot's default SANDBOX_TIMEOUT_S
+
+
+@pytest.mark.parametrize(
+    "settings", [f"mode={mode}" for mode in MODES] + [f"bug={bug}" for bug in BUGS]
+)
+def test_every_default_run_fits_the_default_limit(settings: str) -> None:
+    assert estimated_s(parse_settings(settings)) <= LIMIT_S
+
+
+def test_the_estimate_grows_with_steps_and_with_a_bug() -> None:
+    short, long = parse_settings("steps=100"), parse_settings("steps=3000")
+    assert estimated_s(short) < estimated_s(long)
+    assert estimated_s(long) < estimated_s(parse_settings("steps=3000 bug=probs"))
+
+
+@pytest.mark.parametrize(
+    ("settings", "suggested"),
+    [
+        ("mode=tokens steps=3000", "mode=tokens steps=1700"),
+        ("mode=onpolicy divergence=reverse steps=3000", "mode=onpolicy steps=400"),
+        ("mode=preference steps=1000 seed=4", "mode=preference steps=90 seed=4"),
+        ("bug=probs steps=3000 seed=2", "bug=probs steps=3000"),
+    ],
+)
+def test_the_shorter_run_keeps_the_mode_and_every_other_setting(
+    settings: str, suggested: str
+) -> None:
+    shorter = fitting(parse_settings(settings), LIMIT_S)
+    assert shorter is not None and shorter.as_settings().startswith(suggested)
+    assert estimated_s(shorter) <= LIMIT_S
+    assert parse_settings(shorter.as_settings()) == shorter
+
+
+def test_no_suggestion_when_even_the_fewest_steps_are_too_slow() -> None:
+    assert fitting(parse_settings("mode=preference steps=3000"), 5.0) is None
+
+
+def test_every_drops_run_it_button_fits_the_default_limit() -> None:
+    from drops.loader import get_course
+
+    tried = [d.try_settings for d in get_course().drops if d.try_settings is not None]
+    assert tried and all(estimated_s(parse_settings(s)) <= LIMIT_S for s in tried)
