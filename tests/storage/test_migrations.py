@@ -192,5 +192,5 @@ def test_quiz_rounds_upgrade_and_downgrade_keep_every_chat(database_url: str) ->
         rows = connection.execute(text("SELECT id, title, delivery_time FROM chats")).all()
     assert [tuple(row) for row in rows] == [(-42, "Study group", "09:00")]
     upgrade(database_url)  # and up again, cleanly
-    assert current_revision(database_url) == "0006"
+    assert current_revision(database_url) == "0007"
     engine.dispose()
