@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from bot.core.today import Today
@@ -27,7 +28,7 @@ from bot.services.quiz.queue import (
     review_queue,
 )
 from bot.storage.kinds import QuestionKind
-from bot.storage.models import Learner, QuizQuestion
+from bot.storage.models import Chat, Learner, QuizQuestion
 from quizzes import QuizBank
 
 
@@ -142,6 +143,10 @@ def answer_and_continue(
     """A press on an option, and the quiz's next step when it counted: one unit of work,
     so the next question is ready when the press is acknowledged (see ``answer_question``
     and ``next_step``)."""
+    # Both steps read the learner and their private chat. The session's identity map keeps
+    # only what something refers to, so held here they are read from the database once.
+    learner = session.get(Learner, user_id)
+    held = (learner, session.get(Chat, learner.private_chat_id) if learner else None)
     outcome = answer_question(
         session, quiz_bank(), question_id=question_id, option=option, user_id=user_id,
         first_name=first_name, chat_id=chat_id, place=place,
@@ -152,18 +157,23 @@ def answer_and_continue(
         session, services, chat_id=outcome.question.chat_id, learner_id=user_id,
         kind=outcome.continues, drop_id=outcome.item.drop_id,
     )  # fmt: skip
+    del held
     return outcome, step
 
 
 def question_sent(session: Session, question_id: int, message_id: int | None) -> None:
     """The question's message (None: it never reached the learner, so nothing to answer)."""
-    question = session.get(QuizQuestion, question_id)
-    if question is None:
+    if message_id is not None:  # one statement: this runs after every question sent
+        session.exec(
+            update(QuizQuestion)
+            .where(col(QuizQuestion.id) == question_id)
+            .values(message_id=message_id)
+            .execution_options(synchronize_session=False)
+        )
         return
-    if message_id is None:
+    question = session.get(QuizQuestion, question_id)
+    if question is not None:
         session.delete(question)
-    else:
-        question.message_id = message_id
 
 
 def _still_open(

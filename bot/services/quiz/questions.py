@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from enum import Enum
 
 from sqlalchemy import update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from bot.core.today import Today
@@ -85,10 +86,13 @@ def claim(
         update(QuizQuestion)
         .where(col(QuizQuestion.id) == question_id, col(QuizQuestion.answered_at).is_(None))
         .values(answered_at=now, chosen=option, correct=correct)
+        .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
         return Refusal.ANSWERED
-    session.refresh(question)
+    # The row now holds exactly these values: no need to read it back.
+    for name, value in (("answered_at", now), ("chosen", option), ("correct", correct)):
+        set_committed_value(question, name, value)
     return Claimed(question)
 
 
