@@ -24,7 +24,7 @@ MODES: dict[str, str] = {
     "omit": "Hinton's experiment: the transfer set has no images of `digit`",
     "tokens": "token-level KD of a tiny LM on noisy worked answers vs. plain training",
     "traces": "a student trained on the teacher's final answers vs. its full worked traces",
-    "preference": "DPO on the teacher's preferred/rejected pairs vs. SFT on preferred only",
+    "preference": "after dSFT: SFT on the teacher-preferred drafts, with DPO beside it or not",
     "onpolicy": "GKD-style on-policy distillation vs. offline distillation, same compute",
 }
 LM_MODES = frozenset({"tokens", "traces", "preference", "onpolicy"})
