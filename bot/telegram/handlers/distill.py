@@ -23,7 +23,7 @@ from bot.telegram.views.formatting import markdown
 from kd_sandbox.queue import QueueRefused, Ticket
 from kd_sandbox.result import RunResult
 from kd_sandbox.spec import HelpRequested, RunSpec, SettingsError, help_text, parse_settings
-from kd_sandbox.worker import RunFailed, RunTimeout, SandboxError, WorkerCrashed
+from kd_sandbox.worker import RunFailed, RunOutOfMemory, RunTimeout, SandboxError, WorkerCrashed
 
 log = logging.getLogger(__name__)
 
@@ -167,6 +167,8 @@ def _queued_text(spec: RunSpec, ahead: int) -> str:
 def _failure_text(error: SandboxError) -> str:
     if isinstance(error, RunTimeout):
         return f"⏱ {error} Try fewer steps, e.g. /distill steps=300."
+    if isinstance(error, RunOutOfMemory):
+        return f"🧠 {error} Try a smaller student or fewer steps, e.g. /distill hidden=8."
     if isinstance(error, WorkerCrashed):
         return "💥 The sandbox crashed and has restarted. Please try again."
     if isinstance(error, RunFailed):
