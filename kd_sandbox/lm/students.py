@@ -39,7 +39,7 @@ class Sizes:
 
     warm_target: float = 0.5  # warm start stops once this share of a probe is right…
     warm_max_steps: int = 1000  # …or after this many steps
-    pair_problems: int = 2048  # training problems turned into preference pairs
+    pair_problems: int = 1024  # training problems turned into preference pairs
     probe_problems: int = 256  # problems a quick check (warm start, divergence) looks at
 
 
