@@ -218,8 +218,8 @@ def _train_arm(
 def logratio_panel(dpo: ArmCurves, sft: ArmCurves) -> Panel:
     """log π/π_ref of the held-out chosen (—) and rejected (- -) drafts, for both arms."""
     return Panel(
-        "held-out pairs",
-        "log π/π_ref: chosen (—), rejected (- -)",
+        "held-out pairs: log π/π_ref",
+        "chosen (—), rejected (- -)",
         [
             Series("SFT+DPO chosen", dpo.chosen_logratio, DISTILLED),
             Series("SFT+DPO rejected", dpo.rejected_logratio, DISTILLED, dashed=True),
@@ -230,23 +230,18 @@ def logratio_panel(dpo: ArmCurves, sft: ArmCurves) -> Panel:
     )
 
 
-def right_panel(dpo: ArmCurves, sft: ArmCurves) -> Panel:
-    """Task accuracy of the same held-out drafts."""
+def drafts_panel(dpo: ArmCurves, sft: ArmCurves, chosen_share: float) -> Panel:
+    """Held-out drafts: the property the teacher prefers (—) and the right answer (- -)."""
     return Panel(
-        "drafts with the right answer",
         "held-out drafts",
-        [Series("SFT+DPO", dpo.accuracy, DISTILLED), Series("SFT", sft.accuracy, BASELINE)],
-        percent=True,
-    )
-
-
-def worked_panel(dpo: ArmCurves, sft: ArmCurves, chosen_share: float) -> Panel:
-    """The property the teacher prefers, with the share of it among the chosen drafts."""
-    return Panel(
-        "drafts that show their work",
-        "held-out drafts",
-        [Series("SFT+DPO", dpo.worked, DISTILLED), Series("SFT", sft.worked, BASELINE)],
-        [Level(f"in the chosen drafts {chosen_share:.0%}", chosen_share, FLOOR)],
+        "show their work (—), right (- -)",
+        [
+            Series("SFT+DPO work", dpo.worked, DISTILLED),
+            Series("SFT work", sft.worked, BASELINE),
+            Series("SFT+DPO right", dpo.accuracy, DISTILLED, dashed=True),
+            Series("SFT right", sft.accuracy, BASELINE, dashed=True),
+        ],
+        [Level(f"chosen: work {chosen_share:.0%}", chosen_share, FLOOR)],
         percent=True,
     )
 
@@ -266,8 +261,8 @@ def run_preference(
     dpo = _train_arm(spec, teacher, start, pairs, dpo=True, report=within(progress, 0.6, 1))
     wall = time.perf_counter() - started
     png = figure_png(
-        "After dSFT: SFT on the chosen drafts, with DPO beside it or not",
-        [worked_panel(dpo, sft, chosen_share), right_panel(dpo, sft), logratio_panel(dpo, sft)],
+        "SFT on the teacher's chosen drafts, ± DPO",
+        [drafts_panel(dpo, sft, chosen_share), logratio_panel(dpo, sft)],
     )
     caption = (
         f"mode=preference · a dSFT student (width {spec.hidden}) learnt from answers half "
@@ -324,4 +319,6 @@ def _verdict(dpo: ArmCurves, sft: ArmCurves, chosen_share: float) -> str:
         how += f", past the {chosen_share:.0%} of chosen drafts that SFT imitates"
     if accuracy_gain <= -0.03:
         return f"{how}, but the drafts got fewer answers right ({accuracy_gain * 100:+.0f})"
-    return f"{how}, and the drafts got {accuracy_gain * 100:+.0f} points more answers right"
+    if accuracy_gain >= 0.03:
+        return f"{how}, and the drafts got {accuracy_gain * 100:.0f} points more answers right"
+    return f"{how}; the drafts' accuracy stayed about level ({accuracy_gain * 100:+.0f} points)"
