@@ -32,9 +32,13 @@ from kd_sandbox.spec import parse_settings
 PAIRED = {
     "traces": ("accuracy_traces", "accuracy_answers"),
     "tokens": ("accuracy_kd", "accuracy_plain"),
-    "preference": ("accuracy_dpo", "accuracy_sft"),
+    # The property the teacher prefers (drafts that show their work); accuracy below.
+    "preference": ("worked_dpo", "worked_sft"),
     "onpolicy": ("accuracy_onpolicy", "accuracy_offline"),
 }
+
+# Per mode: a second pair whose distilled arm must not be lower on any seed.
+NOT_LOWER = {"preference": ("accuracy_dpo", "accuracy_sft")}
 
 # Per mode: the paired gain (points) issue 15 asks of every seed's default run.
 BAR = {"traces": 5.0, "tokens": 5.0, "preference": 5.0, "onpolicy": 5.0}
@@ -51,13 +55,17 @@ REPORTED = {
         "kl_plain",
     ],
     "preference": [
+        "start_worked",
+        "worked_chosen",
+        "worked_dpo",
+        "worked_sft",
         "start_accuracy",
         "accuracy_dpo",
         "accuracy_sft",
-        "margin_dpo",
-        "margin_sft",
         "chosen_logratio_dpo",
+        "rejected_logratio_dpo",
         "chosen_logratio_sft",
+        "rejected_logratio_sft",
     ],
     "onpolicy": [
         "start_accuracy",
@@ -79,6 +87,19 @@ def mean_sd(values: list[float]) -> str:
     return f"{statistics.mean(values):.3f} ± {sd:.3f}"
 
 
+def paired_gains(rows: dict[str, list[float | None]], pair: tuple[str, str]) -> list[float]:
+    """Each seed's ``pair[0] − pair[1]`` in points (seeds missing either are left out)."""
+    first, second = (rows[k] for k in pair)
+    gains = [
+        100 * (a - b) for a, b in zip(first, second, strict=True) if a is not None and b is not None
+    ]
+    say(
+        f"    paired gain {pair[0]} − {pair[1]}: {mean_sd(gains)} points, "
+        f"per seed {[round(g, 1) for g in gains]}, smallest {min(gains):.1f}"
+    )
+    return gains
+
+
 def run_seeds(cache: Path, settings: str, seeds: int, keys: list[str]) -> None:
     """Run ``settings`` once per seed and print each key's mean ± sd and the wall time."""
     rows: dict[str, list[float | None]] = {k: [] for k in [*keys, "wall_s"]}
@@ -91,20 +112,17 @@ def run_seeds(cache: Path, settings: str, seeds: int, keys: list[str]) -> None:
             rows[key].append(None if value is None else float(value))
     say(f"  {settings}")
     mode = parse_settings(settings).mode
+    default = settings == f"mode={mode}"
     if mode in PAIRED and all(k in rows for k in PAIRED[mode]):
-        first, second = (rows[k] for k in PAIRED[mode])
-        gains = [
-            100 * (a - b)
-            for a, b in zip(first, second, strict=True)
-            if a is not None and b is not None
-        ]
-        say(
-            f"    paired gain {PAIRED[mode][0]} − {PAIRED[mode][1]}: {mean_sd(gains)} points, "
-            f"per seed {[round(g, 1) for g in gains]}, smallest {min(gains):.1f}"
-        )
-        if settings == f"mode={mode}" and len(gains) == len(first):
+        gains = paired_gains(rows, PAIRED[mode])
+        if default and len(gains) == seeds:
             verdict = "yes" if min(gains) >= BAR[mode] else "NO"
             say(f"    default run: gain ≥ {BAR[mode]:g} points on every seed: {verdict}")
+    if mode in NOT_LOWER and all(k in rows for k in NOT_LOWER[mode]):
+        gains = paired_gains(rows, NOT_LOWER[mode])
+        if default and len(gains) == seeds:
+            verdict = "yes" if min(gains) >= 0 else "NO"
+            say(f"    default run: {NOT_LOWER[mode][0]} not lower on every seed: {verdict}")
     for key, values in rows.items():
         known = [v for v in values if v is not None]
         summary = (

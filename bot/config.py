@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     sandbox_cooldown_s: float = Field(default=20.0, ge=0, le=3600)
     sandbox_group_runs_per_hour: int = Field(default=6, ge=1, le=1000)
     sandbox_torch_threads: int = Field(default=1, ge=1, le=64)  # fastest for these small models
+    # Address-space cap of the sandbox's runs (the warm child peaks at about 1.4 GB);
+    # a run over it is reported as out of memory. 0: no cap. Not applied with CUDA.
+    sandbox_max_memory_mb: int = Field(default=3000, ge=0, le=1_048_576)
     sandbox_enabled: bool = True
     # This process among those sharing the database: its /distill runs carry the name and
     # a lease it renews, so only runs of a stopped process are reported "interrupted".

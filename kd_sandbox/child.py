@@ -9,18 +9,24 @@ from the parent: ``Run`` and ``Stop`` (see ``kd_sandbox.protocol``).
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from kd_sandbox.protocol import Done, Failed, Progress, Ready, Run, WarmFailed
+from kd_sandbox.protocol import Done, Failed, OutOfMemory, Progress, Ready, Run, WarmFailed
+from kd_sandbox.result import RunResult
 from kd_sandbox.teacher_config import TeacherConfig
 
 TRACEBACK_FRAMES = 6  # enough to locate a failure without flooding the bot's log
 PARENT_CHECK_S = 0.5
+# How running out of address space reads besides MemoryError: torch's CPU allocator
+# (RuntimeError), and a module imported during the run that cannot be mapped (ImportError).
+OUT_OF_MEMORY_SIGNS = ("can't allocate memory", "failed to map segment")
 
 
 def main(
@@ -32,8 +38,6 @@ def main(
 ) -> None:
     """Entry point of the child process (multiprocessing target)."""
     _exit_with_parent(os.getppid())
-    if max_memory_mb is not None:
-        _limit_memory(max_memory_mb)
     try:
         import torch
 
@@ -41,6 +45,9 @@ def main(
 
         torch.set_num_threads(torch_threads)
         runner.warm_up(cache_dir, teacher)
+        # CUDA reserves far more address space than it uses: a cap would fail every run.
+        if max_memory_mb is not None and not torch.cuda.is_available():
+            _limit_memory(max_memory_mb)
     except BaseException:
         conn.send(WarmFailed(traceback.format_exc(limit=TRACEBACK_FRAMES)))
         return
@@ -57,12 +64,25 @@ def main(
         def progress(fraction: float, run_id: int = run_id) -> None:
             conn.send(Progress(run_id, fraction))
 
-        try:
-            result = runner.run(message.spec, cache_dir, progress, teacher=teacher)
-        except Exception:
-            conn.send(Failed(run_id, traceback.format_exc(limit=TRACEBACK_FRAMES)))
-        else:
-            conn.send(Done(run_id, result))
+        run = functools.partial(runner.run, message.spec, cache_dir, progress, teacher=teacher)
+        conn.send(_outcome(run_id, run))
+
+
+def _outcome(run_id: int, run: Callable[[], RunResult]) -> Done | Failed | OutOfMemory:
+    """What to tell the parent about one run.
+
+    Out of memory under the cap shows as Python's ``MemoryError``, or as an error that
+    says so (``OUT_OF_MEMORY_SIGNS``); the message is built once the run's frames (and
+    the memory they hold) are released.
+    """
+    try:
+        return Done(run_id, run())
+    except Exception as error:
+        if not isinstance(error, MemoryError) and not any(
+            sign in str(error) for sign in OUT_OF_MEMORY_SIGNS
+        ):
+            return Failed(run_id, traceback.format_exc(limit=TRACEBACK_FRAMES))
+    return OutOfMemory(run_id)
 
 
 def _exit_with_parent(parent_pid: int) -> None:
@@ -85,7 +105,8 @@ def _exit_with_parent(parent_pid: int) -> None:
 
 def _limit_memory(max_memory_mb: int) -> None:
     """Cap the address space, so a runaway run fails with MemoryError instead of
-    pushing the host into swap. (Unix only; silently skipped elsewhere.)"""
+    pushing the host into swap. Set once warm (torch imported, teacher loaded), so the
+    cap bounds the runs, not the imports. (Unix only; skipped elsewhere.)"""
     try:
         import resource
     except ImportError:

@@ -21,7 +21,7 @@ COST_S: dict[str, tuple[float, float]] = {
     "temperature": (2.0, 0.0),
     "tokens": (5.0, 0.025),
     "traces": (2.0, 0.018),
-    "preference": (3.0, 0.5),
+    "preference": (16.0, 0.05),  # mostly its first stage (distilled SFT) and the drafts
     "onpolicy": (8.0, 0.1),
 }
 # A bug adds a third student and evaluates the live teacher as it trains.

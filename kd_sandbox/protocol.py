@@ -66,11 +66,18 @@ class Failed:
 
 
 @dataclass(frozen=True)
+class OutOfMemory:
+    """Run ``run_id`` needed more memory than the child's cap allows; the child is fine."""
+
+    run_id: int
+
+
+@dataclass(frozen=True)
 class Gone:
     """Not sent by the child: the parent's note that the pipe closed (the child died)."""
 
 
 ToChild = Run | Stop
-FromChild = Ready | WarmFailed | Progress | Done | Failed
-RunMessage = Progress | Done | Failed | Gone
+FromChild = Ready | WarmFailed | Progress | Done | Failed | OutOfMemory
+RunMessage = Progress | Done | Failed | OutOfMemory | Gone
 """What a waiting run reads from its inbox."""

@@ -23,6 +23,7 @@ from kd_sandbox.protocol import (
     Failed,
     FromChild,
     Gone,
+    OutOfMemory,
     Ready,
     Run,
     RunMessage,
@@ -50,6 +51,10 @@ class RunTimeout(SandboxError):
 
 class WorkerCrashed(SandboxError):
     """The child process died (or failed to start); a fresh one is being started."""
+
+
+class RunOutOfMemory(SandboxError):
+    """The run needed more memory than the child's cap; the child is fine."""
 
 
 class RunFailed(SandboxError):
@@ -147,9 +152,10 @@ class SandboxWorker:
         torch_threads: ``torch.set_num_threads`` in the child; 1 is fastest for the
             small models here and leaves the other cores to the bot.
         teacher: the digits teacher recipe (tests pass a quick one).
-        max_memory_mb: optional address-space cap for the child. On CPU the child uses
-            about 0.8 GB of address space (0.4 GB resident); 2000 is a safe cap. Leave it
-            None with CUDA, which reserves far more address space than it uses.
+        max_memory_mb: address-space cap for the child's runs (set once it is warm); a
+            run over it ends in ``RunOutOfMemory``. The warm child holds about 1.2 GB
+            of address space (0.5 GB resident) with the LM modes loaded. Not applied
+            where CUDA is available, which reserves far more address space than it uses.
     """
 
     def __init__(
@@ -199,6 +205,7 @@ class SandboxWorker:
         Raises:
             RunTimeout: past ``timeout_s``; the child is replaced.
             WorkerCrashed: the child died; it is replaced, the next run works.
+            RunOutOfMemory: the run went over ``max_memory_mb``; the child keeps serving.
             RunFailed: the experiment raised; the child keeps serving.
         """
         async with self._lock:
@@ -270,6 +277,9 @@ class SandboxWorker:
                 continue  # left over from an earlier run
             if isinstance(message, Done):
                 return message.result
+            if isinstance(message, OutOfMemory):
+                limit = f" ({self._max_memory_mb} MB)" if self._max_memory_mb else ""
+                raise RunOutOfMemory(f"The run needed more memory than the sandbox allows{limit}.")
             if isinstance(message, Failed):
                 log.error("sandbox run failed:\n%s", message.trace)
                 raise RunFailed(message.trace)

@@ -42,7 +42,9 @@ class DistillService:
         settings = services.settings
         self.enabled = settings.sandbox_enabled
         self.worker = SandboxWorker(
-            settings.cache_dir, torch_threads=settings.sandbox_torch_threads
+            settings.cache_dir,
+            torch_threads=settings.sandbox_torch_threads,
+            max_memory_mb=settings.sandbox_max_memory_mb or None,  # 0: no cap
         )
         self.queue = RunQueue(
             max_waiting=settings.sandbox_queue_size,

@@ -15,17 +15,23 @@ import torch
 from transformers import GPT2LMHeadModel
 
 from kd_sandbox.kd.losses import tempered_divergence
-from kd_sandbox.lm.models import frozen_copy, generate, next_token_logits
+from kd_sandbox.lm.models import frozen_copy, next_token_logits
 from kd_sandbox.lm.plots import BASELINE, DISTILLED, Panel, Series, accuracy_panel, figure_png
-from kd_sandbox.lm.students import BATCH_SIZE, Progress, Sizes, transfer_batch, warm_start, within
-from kd_sandbox.lm.tasks import Chain, completion_length
+from kd_sandbox.lm.students import (
+    BATCH_SIZE,
+    Progress,
+    Sizes,
+    sampled_completions,
+    transfer_batch,
+    warm_start,
+    within,
+)
+from kd_sandbox.lm.tasks import Chain
 from kd_sandbox.lm.teacher import Teacher
 from kd_sandbox.lm.training import (
     Batch,
     Curve,
-    batch_from_sequences,
     exact_match,
-    prompt_ids,
     random_rows,
     train,
 )
@@ -44,16 +50,6 @@ def jsd_beta(spec: OnPolicyRun) -> float:
     if spec.beta is None:
         raise ValueError("divergence=jsd needs beta")
     return spec.beta
-
-
-def own_samples(
-    student: GPT2LMHeadModel, teacher: Teacher, chains: list[Chain], generator: torch.Generator
-) -> Batch:
-    """The student's sampled (T = 1) worked completions of ``chains``."""
-    prompts = prompt_ids(teacher.tokenizer, chains)
-    n_new = completion_length(teacher.settings.n_steps, with_trace=True) + 1
-    ids = generate(student, prompts, n_new, temperature=1.0, generator=generator)
-    return batch_from_sequences(teacher.tokenizer, ids, prompts.shape[1])
 
 
 def divergence_on(
@@ -95,7 +91,7 @@ def _train_arm(
         index = random_rows(len(offline), BATCH_SIZE, rows)
         if on_policy:
             chains = [teacher.train_chains[i] for i in index.tolist()]
-            batch = own_samples(student, teacher, chains, sampling)
+            batch = sampled_completions(student, teacher, chains, sampling)
         else:
             batch = offline.rows(index)
         return divergence_on(student, teacher, batch, spec)
@@ -107,7 +103,7 @@ def _train_arm(
         # Always measured on fresh samples under one fixed seed, so the arms are comparable.
         probe_sampling = torch.Generator().manual_seed(12345)
         with torch.no_grad():
-            samples = own_samples(student, teacher, probe, probe_sampling)
+            samples = sampled_completions(student, teacher, probe, probe_sampling)
             own.add(step, float(divergence_on(student, teacher, samples, spec)))
         report(step / spec.steps)
 

@@ -8,13 +8,16 @@ from dataclasses import dataclass
 import torch
 from transformers import GPT2LMHeadModel
 
-from kd_sandbox.lm.models import build_lm
+from kd_sandbox.lm.models import build_lm, generate
+from kd_sandbox.lm.tasks import Chain, completion_length
 from kd_sandbox.lm.teacher import Teacher
 from kd_sandbox.lm.training import (
     Batch,
     Curve,
+    batch_from_sequences,
     encode_completions,
     exact_match,
+    prompt_ids,
     random_rows,
     sft_loss,
     train,
@@ -36,7 +39,7 @@ class Sizes:
 
     warm_target: float = 0.5  # warm start stops once this share of a probe is right…
     warm_max_steps: int = 1000  # …or after this many steps
-    pair_problems: int = 2048  # training problems turned into preference pairs
+    pair_problems: int = 1024  # training problems turned into preference pairs
     probe_problems: int = 256  # problems a quick check (warm start, divergence) looks at
 
 
@@ -84,6 +87,16 @@ def sft(
     return train(model, steps=steps, lr=lr, loss_at=loss_at, evaluate=evaluate, n_evals=n_evals)
 
 
+def sampled_completions(
+    student: GPT2LMHeadModel, teacher: Teacher, chains: list[Chain], generator: torch.Generator
+) -> Batch:
+    """The student's worked completions of ``chains``, sampled at T = 1."""
+    prompts = prompt_ids(teacher.tokenizer, chains)
+    n_new = completion_length(teacher.settings.n_steps, with_trace=True) + 1
+    ids = generate(student, prompts, n_new, temperature=1.0, generator=generator)
+    return batch_from_sequences(teacher.tokenizer, ids, prompts.shape[1])
+
+
 def within(progress: Progress | None, start: float, end: float) -> Progress:
     """A progress callback that maps 0→1 onto ``start``→``end`` of ``progress``."""
 
@@ -94,8 +107,11 @@ def within(progress: Progress | None, start: float, end: float) -> Progress:
     return report
 
 
-def warm_start(teacher: Teacher, hidden: int, seed: int, sizes: Sizes) -> GPT2LMHeadModel:
-    """A student given SFT on the teacher's traces until it gets a share of a probe right.
+def warm_start(
+    teacher: Teacher, hidden: int, seed: int, sizes: Sizes, data: Batch | None = None
+) -> GPT2LMHeadModel:
+    """A student given SFT on ``data`` (the teacher's traces unless given) until it gets
+    a share of a probe right.
 
     Preference and on-policy distillation refine a model that already writes the format
     (as they do for real LLMs after SFT); from random weights they would only measure
@@ -111,7 +127,8 @@ def warm_start(teacher: Teacher, hidden: int, seed: int, sizes: Sizes) -> GPT2LM
             return False
         return exact_match(student, teacher.tokenizer, probe, with_trace=True) >= sizes.warm_target
 
-    data = transfer_batch(teacher, with_trace=True)
+    if data is None:
+        data = transfer_batch(teacher, with_trace=True)
     steps = sizes.warm_max_steps
     sft(student, data, steps=steps, lr=WARM_LR, seed=seed, evaluate=reached, n_evals=steps // 25)
     return student

@@ -12,7 +12,8 @@ distributions are almost its tokens and KD adds little (``noise=0 problems=8192`
 shows it). Where a digit of the data is wrong, though, the one-hot target teaches the
 mistake while the teacher's distribution on the same prefix still puts its mass on
 the right digit: information the tokens do not carry. Measured with
-``bench/bench_lm.py`` (5 seeds): KD 99.9% vs plain 36% held-out exact match.
+``bench/bench_lm.py`` (5 seeds, 400 steps): KD 98.4% vs plain 33.8% held-out exact
+match, KD ahead by 52.6 to 70.6 points on every seed.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ from kd_sandbox.spec import RunSpec, parse_settings
 from kd_sandbox.teacher_config import QUICK_TEACHER
 from kd_sandbox.worker import (
     RunFailed,
+    RunOutOfMemory,
     RunTimeout,
     SandboxError,
     SandboxWorker,
@@ -128,3 +129,16 @@ async def test_a_cancelled_run_stops_its_child_and_a_closed_worker_refuses(quick
     await sandbox.close()
     with pytest.raises(SandboxError):
         await sandbox.run(parse_settings("steps=20"), None, timeout_s=120)
+
+
+async def test_a_run_over_the_memory_cap_is_reported_as_out_of_memory(quick_cache):
+    # A cap below what the warm child already holds: any allocation of the run fails.
+    sandbox = SandboxWorker(quick_cache, teacher=QUICK_TEACHER, max_memory_mb=1)
+    try:
+        await sandbox.wait_ready()
+        pid = sandbox.child_pid
+        with pytest.raises(RunOutOfMemory, match=r"more memory than the sandbox allows \(1 MB\)"):
+            await sandbox.run(parse_settings("steps=20"), None, timeout_s=120)
+        assert sandbox.child_pid == pid  # the child survived and keeps serving
+    finally:
+        await sandbox.close()

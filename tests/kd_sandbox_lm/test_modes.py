@@ -14,7 +14,7 @@ from tests.kd_sandbox_lm.conftest import TINY_SIZES, TINY_TEACHER, png_size
 EXPECTED_METRICS = {
     "traces": {"accuracy_traces", "accuracy_answers", "teacher_accuracy", "majority_baseline"},
     "tokens": {"accuracy_kd", "accuracy_plain", "kl_kd", "kl_plain", "teacher_entropy_T"},
-    "preference": {"accuracy_dpo", "accuracy_sft", "margin_dpo", "margin_sft", "pairs"},
+    "preference": {"worked_dpo", "worked_sft", "accuracy_dpo", "accuracy_sft", "pairs"},
     "onpolicy": {"accuracy_onpolicy", "accuracy_offline", "divergence_onpolicy"},
 }
 

@@ -32,7 +32,7 @@ from kd_sandbox.spec import (
     help_text,
     parse_settings,
 )
-from kd_sandbox.worker import RunFailed, RunTimeout, SandboxError, WorkerCrashed
+from kd_sandbox.worker import RunFailed, RunOutOfMemory, RunTimeout, SandboxError, WorkerCrashed
 
 log = logging.getLogger(__name__)
 
@@ -198,6 +198,9 @@ def _failure_text(error: SandboxError, spec: RunSpec) -> str:
         if steps < RANGES["steps"].low:
             return f"⏱ {error} Try a lighter run, e.g. /distill mode={spec.mode}."
         return f"⏱ {error} Try /distill {replace(spec, steps=steps).as_settings()}."
+    if isinstance(error, RunOutOfMemory):
+        # The defaults of every mode fit the cap; it is the settings that grew the run.
+        return f"🧠 {error} Try a lighter run, e.g. /distill mode={spec.mode}."
     if isinstance(error, WorkerCrashed):
         return "💥 The sandbox crashed and has restarted. Please try again."
     if isinstance(error, RunFailed):
