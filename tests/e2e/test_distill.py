@@ -156,8 +156,8 @@ async def test_a_run_interrupted_by_a_restart_is_reported(tmp_path: Path) -> Non
         ("mode=tokens steps=3000", "about 80 s", "/distill mode=tokens steps=1700"),
         (
             "mode=preference seed=3 steps=1000",
-            "about 503 s",
-            "/distill mode=preference steps=90 seed=3",
+            "about 66 s",
+            "/distill mode=preference steps=600 seed=3",
         ),
     ],
 )

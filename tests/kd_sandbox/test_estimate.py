@@ -28,7 +28,7 @@ def test_the_estimate_grows_with_steps_and_with_a_bug() -> None:
     [
         ("mode=tokens steps=3000", "mode=tokens steps=1700"),
         ("mode=onpolicy divergence=reverse steps=3000", "mode=onpolicy steps=400"),
-        ("mode=preference steps=1000 seed=4", "mode=preference steps=90 seed=4"),
+        ("mode=preference steps=1000 seed=4", "mode=preference steps=600 seed=4"),
         ("bug=probs steps=3000 seed=2", "bug=probs steps=3000"),
     ],
 )
