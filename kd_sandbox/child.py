@@ -31,7 +31,7 @@ def main(
     max_memory_mb: int | None,
 ) -> None:
     """Entry point of the child process (multiprocessing target)."""
-    _exit_with_parent(os.getppid())
+    exit_with_parent(os.getppid())
     if max_memory_mb is not None:
         _limit_memory(max_memory_mb)
     try:
@@ -65,7 +65,7 @@ def main(
             conn.send(Done(run_id, result))
 
 
-def _exit_with_parent(parent_pid: int) -> None:
+def exit_with_parent(parent_pid: int) -> None:
     """End this process soon after the bot dies, however it died.
 
     A bot killed by SIGKILL or the OOM killer cannot stop its child, and the child only
