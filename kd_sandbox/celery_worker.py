@@ -15,6 +15,7 @@ from typing import Literal
 from kd_sandbox.celery_app import QUEUE_NAME, make_app
 
 Device = Literal["auto", "cpu", "cuda"]
+WARM_UP_LIMIT_S = 300.0  # a first start trains the teacher
 
 
 class NoCudaDevice(RuntimeError):
@@ -37,6 +38,9 @@ def main(options: WorkerOptions) -> int:
     """Start the worker; returns when it stops (SIGTERM: finish the running tasks)."""
     _choose_device(options.device)
     app = make_app(options.broker_url, soft_limit_s=options.soft_limit_s)
+    # Each pool process imports torch and loads the teacher before it says it is up: far
+    # longer than the 4 s Celery waits by default before it replaces the process.
+    app.conf.worker_proc_alive_timeout = WARM_UP_LIMIT_S
     from kd_sandbox import celery_tasks
 
     celery_tasks.register(app, cache_dir=options.cache_dir, torch_threads=options.torch_threads)

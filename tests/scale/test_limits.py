@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from bot.services.distill import record_run, update_run
 from bot.storage.db import session_scope
@@ -73,13 +73,3 @@ async def test_the_limits_hold_for_the_whole_deployment(
                 select(DistillRun.user_id).where(DistillRun.status == RunStatus.QUEUED)
             ).all()
     assert sorted(waiting) == [USER, 7005, RESTED]
-
-
-async def test_a_run_the_broker_refuses_says_so_and_leaves_no_row(tmp_path: Path) -> None:
-    closed_port = "redis://127.0.0.1:1/0"  # nothing listens on port 1
-    async with running_bot(tmp_path, sandbox_broker_url=closed_port) as bot:
-        answer = await bot.command(USER, QUICK, timeout=30)
-        with Session(bot.services.engine) as session:
-            rows = session.exec(select(DistillRun).order_by(col(DistillRun.id))).all()
-    assert "The sandbox is unavailable right now; try again in a minute" in answer.text
-    assert rows == []
