@@ -18,11 +18,13 @@ from typing import Protocol
 
 from sqlmodel import Session, col, or_, select, update
 
+from bot import metrics
 from bot.services.context import Services
 from bot.services.distill_limits import (
     RunLimits,
     admit_run,
     cooldown_left,
+    count_waiting,
     runs_ahead,
     withdraw_run,
 )
@@ -69,6 +71,9 @@ class DistillService:
                 queue_size=settings.sandbox_queue_size,
             )
         self._following: set[asyncio.Task[None]] = set()
+        if self.remote is None:
+            metrics.SANDBOX_QUEUE_DEPTH.set_function(lambda: self.queue.waiting)
+            metrics.SANDBOX_WORKERS.set_function(lambda: int(self.worker.child_pid is not None))
 
     async def start(self) -> None:
         """Warm the worker (import torch, load the cached teacher) in the background."""
@@ -208,11 +213,15 @@ class DistillService:
         return result
 
     async def renew_leases(self) -> None:
-        """This process still vouches for its unfinished runs."""
+        """This process still vouches for its unfinished runs (and, with Celery, counts
+        the deployment's waiting runs and the workers that answer, for /metrics)."""
         services = self.services
         await services.transaction(
             renew_runs, owner=services.settings.instance_name, now=services.clock()
         )
+        if self.remote is not None:
+            metrics.SANDBOX_QUEUE_DEPTH.set(await services.transaction(count_waiting))
+            metrics.SANDBOX_WORKERS.set(await asyncio.to_thread(self.remote.count_workers))
 
     async def take_interrupted(self, *, at_start: bool) -> list[InterruptedRun]:
         """Runs a stopped process left unfinished, each reported once (see ``take_interrupted``)."""

@@ -49,7 +49,7 @@ def admit_run(
     _serialise_admissions(session)
     if _count(session, DistillRun.user_id == user_id, col(DistillRun.status).in_(UNFINISHED)):
         raise AlreadyRunning()
-    if _count(session, DistillRun.status == RunStatus.QUEUED) >= limits.max_waiting:
+    if count_waiting(session) >= limits.max_waiting:
         raise QueueFull()
     if in_group:
         hour_ago = now - HOUR
@@ -85,6 +85,11 @@ def cooldown_left(session: Session, *, user_id: int, now: datetime, cooldown_s: 
 def runs_ahead(session: Session, run_id: int) -> int:
     """Queued runs of the whole deployment that were accepted before ``run_id``."""
     return _count(session, DistillRun.status == RunStatus.QUEUED, col(DistillRun.id) < run_id)
+
+
+def count_waiting(session: Session) -> int:
+    """Runs of the whole deployment waiting for a worker."""
+    return _count(session, DistillRun.status == RunStatus.QUEUED)
 
 
 def withdraw_run(session: Session, run_id: int) -> None:

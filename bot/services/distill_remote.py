@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 POLL_S = 0.5
 AHEAD_EVERY_S = 2.0
 LOST_AFTER_S = 15.0  # longer than a Redis restart; a live run reports every 0.5 s
+WORKER_PING_S = 1.0
 SENT = "SENT"  # our own state: published, not started (Celery's PENDING means "unknown")
 
 
@@ -129,6 +130,14 @@ class CeleryRuns:
         except Exception as error:  # redis-py and kombu name connection failures differently
             log.warning("the broker did not take run %d: %s", run_id, type(error).__name__)
             raise SandboxUnavailable from error
+
+    def count_workers(self) -> int:
+        """Workers that answer a ping within a second (blocking); 0 when Redis is down."""
+        try:
+            return len(self.app.control.ping(timeout=WORKER_PING_S) or [])
+        except Exception as error:
+            log.warning("no worker count: %s", type(error).__name__)
+            return 0
 
     def read(self, run_id: int) -> TaskState:
         """The task's state and info (blocking; raises when Redis is unreachable)."""

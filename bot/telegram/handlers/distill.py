@@ -15,6 +15,7 @@ from telegram.constants import ChatAction, ChatType
 from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
+from bot import metrics
 from bot.services.distill import RunHandedOver, RunTicket, SandboxOff
 from bot.services.distill_remote import RunInterrupted, SandboxUnavailable
 from bot.telegram import buttons
@@ -131,6 +132,7 @@ async def run_settings(update: Update, context: AppContext, text: str) -> None:
         return
     finally:
         watcher.cancel()
+    metrics.SANDBOX_RUN_SECONDS.labels(spec.mode).observe(result.wall_s)
     await context.bot.send_chat_action(chat.id, ChatAction.UPLOAD_PHOTO)
     await message.reply_photo(result.png, caption=result.caption[:1024])
     await _edit(status, f"✅ Done in {result.wall_s:.1f} s — {spec.as_settings() or 'defaults'}")
