@@ -12,7 +12,7 @@ export TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:$(TEST_POSTG
 TEST_REDIS_PORT ?= 6380
 export TEST_REDIS_PORT
 
-.PHONY: setup run migrate test lint imports typecheck dockerlint pytest postgres chromium redis bench content-check figures clean
+.PHONY: setup run migrate test lint imports typecheck dockerlint composecheck pytest postgres chromium redis bench content-check figures clean
 
 # torch first, from this machine's CPU build, then the project with its dev tools.
 $(STAMP): pyproject.toml
@@ -30,7 +30,7 @@ migrate: setup
 run: migrate
 	$(PY) -m bot run
 
-test: setup lint imports typecheck dockerlint pytest
+test: setup lint imports typecheck dockerlint composecheck pytest
 
 lint: setup
 	$(VENV)/bin/ruff check .
@@ -45,6 +45,11 @@ typecheck: setup
 
 dockerlint: setup
 	$(VENV)/bin/hadolint Dockerfile
+
+# deploy/compose.yaml against the Compose Specification's JSON schema (the copy that
+# check-jsonschema ships); no Docker engine needed.
+composecheck: setup
+	$(VENV)/bin/check-jsonschema --builtin-schema vendor.compose-spec deploy/compose.yaml
 
 # Installs and starts PostgreSQL when it can; when it cannot, the tests skip it loudly.
 postgres:
