@@ -154,6 +154,13 @@ class DistillService:
             raise
         ahead = await services.transaction(runs_ahead, run_id)
         ticket = RemoteTicket(ahead, wait_s)
+        self._start_following(remote, run_id, ticket, on_progress)
+        return QueuedRun(run_id, ticket, ahead)
+
+    def _start_following(
+        self, remote: CeleryRuns, run_id: int, ticket: RemoteTicket, on_progress: ProgressHook
+    ) -> None:
+        services = self.services
 
         async def started() -> None:
             await services.transaction(update_run, run_id, status=RunStatus.RUNNING)
@@ -167,7 +174,6 @@ class DistillService:
         )
         self._following.add(following)
         following.add_done_callback(self._following.discard)
-        return QueuedRun(run_id, ticket, ahead)
 
     async def shown_in(self, run: QueuedRun, message_id: int) -> None:
         """The chat message that shows the run's progress (kept with the run)."""
@@ -223,6 +229,21 @@ class DistillService:
             metrics.SANDBOX_QUEUE_DEPTH.set(await services.transaction(count_waiting))
             metrics.SANDBOX_WORKERS.set(await asyncio.to_thread(self.remote.count_workers))
 
+    async def adopt_orphans(self, *, at_start: bool) -> list[AdoptedRun]:
+        """With Celery: the runs of stopped processes, now this process's to answer."""
+        services = self.services
+        return await services.transaction(
+            adopt_orphans, services.clock(), owner=services.settings.instance_name,
+            at_start=at_start,
+        )  # fmt: skip
+
+    def follow(self, run_id: int, on_progress: ProgressHook) -> QueuedRun:
+        """Follow a published run (an adopted one) as if this process had sent it."""
+        assert self.remote is not None, "only Celery runs are adopted"
+        ticket = RemoteTicket(0)
+        self._start_following(self.remote, run_id, ticket, on_progress)
+        return QueuedRun(run_id, ticket, 0)
+
     async def take_interrupted(self, *, at_start: bool) -> list[InterruptedRun]:
         """Runs a stopped process left unfinished, each reported once (see ``take_interrupted``)."""
         services = self.services
@@ -268,6 +289,16 @@ class QueuedRun:
     run_id: int
     ticket: Ticket[RunResult] | RemoteTicket
     ahead_at_submit: int  # runs ahead of it in the queue when it was accepted
+
+
+@dataclass(frozen=True)
+class AdoptedRun:
+    """A run taken over from a stopped process: where its user waits for it."""
+
+    run_id: int
+    chat_id: int
+    settings: str
+    status_message_id: int | None
 
 
 @dataclass(frozen=True)
@@ -363,6 +394,28 @@ def take_interrupted(
     before owners were), or, at start-up, when it is this process's own name: another
     process of that name was running before this one.
     """
+    runs = _orphans(session, now, owner=owner, at_start=at_start)
+    for run in runs:
+        run.status = RunStatus.INTERRUPTED
+        run.finished_at = now
+    return [InterruptedRun(run.id or 0, run.chat_id, run.settings) for run in runs]
+
+
+def adopt_orphans(
+    session: Session, now: datetime, *, owner: str, at_start: bool
+) -> list[AdoptedRun]:
+    """With Celery, a stopped process's runs go on in the workers: take them over (the
+    rows become ``owner``'s, under its lease), so that this process tells their users."""
+    runs = _orphans(session, now, owner=owner, at_start=at_start)
+    for run in runs:
+        run.owner, run.lease_until = owner, now + RUN_LEASE
+    return [
+        AdoptedRun(run.id or 0, run.chat_id, run.settings, run.status_message_id) for run in runs
+    ]
+
+
+def _orphans(session: Session, now: datetime, *, owner: str, at_start: bool) -> list[DistillRun]:
+    """Unfinished runs of a process that stopped (see ``take_interrupted``), locked."""
     stopped = or_(
         col(DistillRun.lease_until).is_(None),
         col(DistillRun.lease_until) < now,
@@ -370,14 +423,10 @@ def take_interrupted(
     )
     if at_start:
         stopped = or_(stopped, col(DistillRun.owner) == owner)
-    runs = list(
+    return list(
         session.exec(
             select(DistillRun)
             .where(col(DistillRun.status).in_(UNFINISHED), stopped)
             .with_for_update(skip_locked=True)
         )
     )
-    for run in runs:
-        run.status = RunStatus.INTERRUPTED
-        run.finished_at = now
-    return [InterruptedRun(run.id or 0, run.chat_id, run.settings) for run in runs]

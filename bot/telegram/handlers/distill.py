@@ -16,7 +16,7 @@ from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot import metrics
-from bot.services.distill import RunHandedOver, RunTicket, SandboxOff
+from bot.services.distill import AdoptedRun, RunHandedOver, RunTicket, SandboxOff
 from bot.services.distill_remote import RunInterrupted, SandboxUnavailable
 from bot.telegram import buttons
 from bot.telegram.commands import Command
@@ -243,8 +243,16 @@ async def _edit(status: Message, text: str) -> None:
 
 async def tell_interrupted(application: AppType, *, at_start: bool) -> None:
     """Every run a stopped process left unfinished gets a clear word: at start-up the runs
-    of this process's previous life, and at any time those whose lease ran out."""
-    for run in await application.bot_data.distill.take_interrupted(at_start=at_start):
+    of this process's previous life, and at any time those whose lease ran out. With
+    Celery those runs go on in the workers: this process takes them over and answers."""
+    runs = application.bot_data.distill
+    if runs.remote is not None:
+        for adopted in await runs.adopt_orphans(at_start=at_start):
+            answering = asyncio.create_task(_answer_adopted(application, adopted))
+            _ANSWERING.add(answering)
+            answering.add_done_callback(_ANSWERING.discard)
+        return
+    for run in await runs.take_interrupted(at_start=at_start):
         settings = run.settings.replace("`", "'") or "defaults"
         text, entities = markdown(
             f"⚠️ Your /distill run (`{settings}`) was interrupted by a restart of the bot. "
@@ -252,6 +260,44 @@ async def tell_interrupted(application: AppType, *, at_start: bool) -> None:
         )
         with contextlib.suppress(TelegramError):
             await application.bot.send_message(run.chat_id, text, entities=entities)
+
+
+_ANSWERING: set[asyncio.Task[None]] = set()  # adopted runs being answered (kept referenced)
+
+
+async def _answer_adopted(application: AppType, adopted: AdoptedRun) -> None:
+    """Follow a run a stopped instance submitted; send its picture (once: see
+    ``DistillService.outcome``) or say how it ended, in the chat it came from."""
+    runs, bot = application.bot_data.distill, application.bot
+    status_id = adopted.status_message_id
+    last_edit = 0.0
+
+    async def edit(text: str) -> None:
+        if status_id is not None:
+            with contextlib.suppress(TelegramError):
+                await bot.edit_message_text(text, chat_id=adopted.chat_id, message_id=status_id)
+
+    async def on_progress(fraction: float) -> None:
+        nonlocal last_edit
+        if time.monotonic() - last_edit >= EDIT_EVERY_S:
+            last_edit = time.monotonic()
+            await edit(f"🏃 /distill {adopted.settings or 'default settings'}: training…\n"
+                       f"{progress_bar(fraction)}")  # fmt: skip
+
+    try:
+        result = await _until_stopping(
+            application, runs.outcome(runs.follow(adopted.run_id, on_progress))
+        )
+    except RunHandedOver:
+        return
+    except SandboxError as error:
+        await edit(_failure_text(error, parse_settings(adopted.settings)))  # stored once valid
+        return
+    if result is None:
+        return
+    with contextlib.suppress(TelegramError):
+        await bot.send_photo(adopted.chat_id, result.png, caption=result.caption[:1024])
+    await edit(f"✅ Done in {result.wall_s:.1f} s — {adopted.settings or 'defaults'}")
 
 
 async def run_leases_job(context: AppContext) -> None:
