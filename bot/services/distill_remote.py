@@ -41,7 +41,7 @@ from kd_sandbox.worker import RunFailed, RunTimeout, SandboxError
 
 log = logging.getLogger(__name__)
 
-POLL_S = 0.5
+POLL_S = 0.1  # a Redis GET: cheap, and the picture goes out at most this late
 AHEAD_EVERY_S = 2.0
 LOST_AFTER_S = 15.0  # longer than a Redis restart; a live run reports every 0.5 s
 WORKER_PING_S = 1.0
