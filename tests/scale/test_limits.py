@@ -73,3 +73,30 @@ async def test_the_limits_hold_for_the_whole_deployment(
                 select(DistillRun.user_id).where(DistillRun.status == RunStatus.QUEUED)
             ).all()
     assert sorted(waiting) == [USER, 7005, RESTED]
+
+
+async def test_admissions_at_the_same_moment_on_both_instances_fill_the_queue_once(
+    tmp_path: Path, database_url: str, redis_url: str
+) -> None:
+    users = list(range(7400, 7412))
+    async with two_instances(tmp_path, database_url, redis_url, sandbox_queue_size=3) as (a, b):
+        for index, user in enumerate(users):  # all at once, half to each instance
+            (a if index % 2 else b).api.send_text(user, QUICK)
+
+        def answers() -> list[str] | None:
+            texts = [
+                call.text
+                for bot in (a, b)
+                for call in bot.api.sent("sendMessage")
+                if call.chat_id in users
+            ]
+            return texts if len(texts) == len(users) else None
+
+        texts = await a.api.wait_for(lambda _: answers(), timeout=30)
+        with Session(a.services.engine) as session:
+            waiting = session.exec(
+                select(DistillRun).where(DistillRun.status == RunStatus.QUEUED)
+            ).all()
+    assert sum("queued" in text for text in texts) == 3
+    assert sum("queue is full" in text for text in texts) == len(users) - 3
+    assert len(waiting) == 3

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 from sqlmodel import Session, col, select
 
 from bot.storage.db import make_engine
@@ -86,6 +88,7 @@ def test_twenty_runs_through_two_bots_and_two_workers_each_answered_once(
 ) -> None:
     upgrade(postgres_url)  # once, as a deployment's migrate step does before the bots start
     ports = [free_port(), free_port()]
+    health_ports = [free_port(), free_port()]
     bots: list[BotProcess] = []
     workers: list[WorkerProcess] = []
     try:
@@ -94,7 +97,8 @@ def test_twenty_runs_through_two_bots_and_two_workers_each_answered_once(
                 stand_in, postgres_url, tmp_path,
                 **sandbox_env(redis_url, teacher_cache), RUN_MODE="webhook",
                 WEBHOOK_URL="https://bot.example.org/telegram", WEBHOOK_SECRET=SECRET,
-                WEBHOOK_PORT=str(port), HEALTH_PORT=str(free_port()), INSTANCE_NAME=f"bot{index}",
+                WEBHOOK_PORT=str(port), HEALTH_PORT=str(health_ports[index]),
+                INSTANCE_NAME=f"bot{index}",
             )  # fmt: skip
             bots.append(BotProcess(tmp_path, env))
         workers = [
@@ -114,6 +118,7 @@ def test_twenty_runs_through_two_bots_and_two_workers_each_answered_once(
             timeout=30, what="every run recorded done", every=0.5,
         )  # fmt: skip
         logs = [worker.log() for worker in workers]
+        runs_timed = sum(_runs_timed(port) for port in health_ports)
     finally:
         for process in [*bots, *workers]:
             process.kill()
@@ -121,6 +126,7 @@ def test_twenty_runs_through_two_bots_and_two_workers_each_answered_once(
     assert all("10 steps" in pictures(stand_in, user)[0] for user in USERS)
     assert statuses(postgres_url) == ["done"] * len(USERS)
     assert all("succeeded" in log for log in logs), "each worker should have run some runs"
+    assert runs_timed == len(USERS)  # GET /metrics: each bot counted the runs it answered
 
 
 def test_a_run_whose_worker_is_killed_is_run_again_by_another(
@@ -150,6 +156,18 @@ def test_a_run_whose_worker_is_killed_is_run_again_by_another(
     assert len(pictures(stand_in, user)) == 1
     assert "3000 steps" in pictures(stand_in, user)[0]
     assert "distill-run-1] succeeded" in second_log
+
+
+def _runs_timed(health_port: int) -> float:
+    """distill_sandbox_run_seconds_count from the bot's GET /metrics."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{health_port}/metrics", timeout=10) as answer:
+        text = answer.read().decode()
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == "distill_sandbox_run_seconds_count"
+    )
 
 
 def _listening(port: int) -> bool:
