@@ -2,7 +2,9 @@
 
 1. Queue overhead on a warm default run: the bot's in-process warm worker (SandboxWorker)
    against one `distillbot worker` through Redis, end to end (settings text → PNG bytes
-   back in the bot's process). Goal: at most 150 ms added.
+   back in the bot's process), taking turns so that a drift in the machine's load hits
+   both alike; and the part of each spent outside the run itself. Goal: at most 150 ms
+   added.
 2. Throughput: runs per minute with 1 and with 2 workers (one process each), a batch of
    runs submitted at once.
 
@@ -86,29 +88,26 @@ class Runs:
         return await ticket
 
 
-async def in_process(cache: Path, repeats: int) -> list[float]:
-    worker = SandboxWorker(cache)
-    await worker.start()
-    await worker.wait_ready()
-    await worker.run(parse_settings(DEFAULT), timeout_s=SOFT_LIMIT_S)  # first run warms plots
-    times = []
+async def overhead(cache: Path, runs: Runs, repeats: int) -> dict[str, list[float]]:
+    """Default runs, in-process and through Celery in turn (the machine's load drifts)."""
+    local = SandboxWorker(cache)
+    await local.start()
+    await local.wait_ready()
+    spec = parse_settings(DEFAULT)
+    await local.run(spec, timeout_s=SOFT_LIMIT_S)  # first runs warm the plotting
+    await runs.run(DEFAULT)
+    times: dict[str, list[float]] = {"local": [], "local_run": [], "celery": [], "celery_run": []}
     for _ in range(repeats):
         started = time.perf_counter()
-        await worker.run(parse_settings(DEFAULT), timeout_s=SOFT_LIMIT_S)
-        times.append(time.perf_counter() - started)
-    await worker.close()
-    return times
-
-
-async def through_celery(runs: Runs, repeats: int) -> tuple[list[float], list[float]]:
-    await runs.run(DEFAULT)  # the worker's first run warms plotting, as above
-    ends, inside = [], []
-    for _ in range(repeats):
+        result = await local.run(spec, timeout_s=SOFT_LIMIT_S)
+        times["local"].append(time.perf_counter() - started)
+        times["local_run"].append(result.wall_s)
         started = time.perf_counter()
         result = await runs.run(DEFAULT)
-        ends.append(time.perf_counter() - started)
-        inside.append(result.wall_s)
-    return ends, inside
+        times["celery"].append(time.perf_counter() - started)
+        times["celery_run"].append(result.wall_s)
+    await local.close()
+    return times
 
 
 async def runs_per_minute(runs: Runs, batch: int) -> float:
@@ -135,16 +134,27 @@ async def main() -> None:
     redis_server, url = start_redis(folder)
     workers: list[subprocess.Popen[bytes]] = []
     try:
-        local = await in_process(cache, args.runs)  # also trains and caches the teacher
-        print(f"in-process warm worker, default run:   {median_ms(local):7.0f} ms (median)")
+        warming = SandboxWorker(cache)  # trains and caches the teacher once
+        await warming.wait_ready()
+        await warming.close()
         workers.append(start_worker(url, cache, "w1", folder))
         runs = Runs(url)
-        ends, inside = await through_celery(runs, args.runs)
-        print(f"Celery worker via Redis, default run:  {median_ms(ends):7.0f} ms end to end, "
-              f"{median_ms(inside):.0f} ms of it in the run")  # fmt: skip
-        print(f"queue overhead vs in-process:          {median_ms(ends) - median_ms(local):+7.0f}"
-              f" ms (goal ≤ +150 ms); vs the run itself {median_ms(ends) - median_ms(inside):+.0f}"
-              " ms")  # fmt: skip
+        t = await overhead(cache, runs, args.runs)
+        print(
+            f"default run, in-process warm worker:  {median_ms(t['local']):7.0f} ms end to end, "
+            f"{median_ms(t['local_run']):.0f} ms of it in the run (median of {args.runs})"
+        )
+        print(
+            f"default run, Celery worker via Redis: {median_ms(t['celery']):7.0f} ms end to end, "
+            f"{median_ms(t['celery_run']):.0f} ms of it in the run"
+        )
+        added = median_ms(t["celery"]) - median_ms(t["local"])
+        queue = median_ms(t["celery"]) - median_ms(t["celery_run"])
+        local_pipe = median_ms(t["local"]) - median_ms(t["local_run"])
+        print(
+            f"added end to end: {added:+.0f} ms (goal ≤ +150 ms); outside the run: Celery "
+            f"{queue:.0f} ms, in-process {local_pipe:.0f} ms"
+        )
         one = await runs_per_minute(runs, args.batch)
         print(f"1 worker:  {one:6.1f} runs/minute ({args.batch} default runs at once)")
         workers.append(start_worker(url, cache, "w2", folder))
