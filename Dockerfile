@@ -1,5 +1,7 @@
 # Distill Drops: the bot, CPU-only PyTorch, SQLite on a volume.
-FROM python:3.11-slim
+# Two targets: `bot` (the default, `distillbot run`) and `worker` (`distillbot worker`, a
+# Celery worker for /distill runs when SANDBOX_BROKER_URL is set; see deploy/compose.yaml).
+FROM python:3.11-slim AS bot
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -29,3 +31,9 @@ VOLUME ["/app/data"]
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8080/healthz', timeout=4)"]
 CMD ["distillbot", "run"]
+
+# The /distill worker: the same image, another command; it serves no HTTP, so the bot's
+# health check does not apply (Flower and `celery inspect` watch workers).
+FROM bot AS worker
+HEALTHCHECK NONE
+CMD ["distillbot", "worker", "--concurrency", "1", "--device", "auto"]

@@ -8,8 +8,11 @@ PYTEST_ARGS ?=
 TEST_POSTGRES_PORT ?= 5433
 export TEST_POSTGRES_PORT
 export TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:$(TEST_POSTGRES_PORT)/postgres
+# The Celery (/distill scale-out) tests use this local Redis server (see .ci/redis.sh).
+TEST_REDIS_PORT ?= 6380
+export TEST_REDIS_PORT
 
-.PHONY: setup run migrate test lint imports typecheck dockerlint pytest postgres chromium bench content-check figures clean
+.PHONY: setup run migrate test lint imports typecheck dockerlint composecheck pytest postgres chromium redis bench content-check figures clean
 
 # torch first, from this machine's CPU build, then the project with its dev tools.
 $(STAMP): pyproject.toml
@@ -27,7 +30,7 @@ migrate: setup
 run: migrate
 	$(PY) -m bot run
 
-test: setup lint imports typecheck dockerlint pytest
+test: setup lint imports typecheck dockerlint composecheck pytest
 
 lint: setup
 	$(VENV)/bin/ruff check .
@@ -43,6 +46,11 @@ typecheck: setup
 dockerlint: setup
 	$(VENV)/bin/hadolint Dockerfile
 
+# deploy/compose.yaml against the Compose Specification's JSON schema (the copy that
+# check-jsonschema ships); no Docker engine needed.
+composecheck: setup
+	$(VENV)/bin/check-jsonschema --builtin-schema vendor.compose-spec deploy/compose.yaml
+
 # Installs and starts PostgreSQL when it can; when it cannot, the tests skip it loudly.
 postgres:
 	@bash .ci/postgres.sh || echo "!!! PostgreSQL is unavailable: the PostgreSQL tests will be SKIPPED"
@@ -52,7 +60,11 @@ postgres:
 chromium:
 	@bash .ci/chromium.sh || echo "!!! Chromium is unavailable: the Mini App's browser tests will be SKIPPED"
 
-pytest: setup postgres chromium
+# Installs and starts Redis when it can; when it cannot, the tests skip it loudly.
+redis:
+	@bash .ci/redis.sh || echo "!!! Redis is unavailable: the Redis tests will be SKIPPED"
+
+pytest: setup postgres chromium redis
 	$(VENV)/bin/pytest -q $(PYTEST_ARGS)
 
 bench: setup

@@ -16,15 +16,24 @@ from drops.errors import ContentError
 from drops.explorer import TEACHER_LOGITS_FILE
 
 
-def _at_least_two(text: str) -> int:
-    """An answers threshold: a correlation needs at least two answers."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if not 2 <= value <= 1_000_000:
-        raise argparse.ArgumentTypeError("give a number of answers from 2 to 1000000")
-    return value
+def _whole_number(low: int, high: int, meaning: str) -> Callable[[str], int]:
+    """An argparse type: a whole number from ``low`` to ``high``, or a clear refusal."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"give {meaning} from {low} to {high}")
+        return value
+
+    return parse
+
+
+# An answers threshold: a correlation needs at least two answers.
+_at_least_two = _whole_number(2, 1_000_000, "a number of answers")
+_concurrency = _whole_number(1, 64, "a number of processes")
 
 
 def _settings() -> Settings:
@@ -114,6 +123,38 @@ def cmd_distill(args: argparse.Namespace) -> int:
     return distill_main(argv)
 
 
+def cmd_worker(args: argparse.Namespace) -> int:
+    settings = _settings()
+    if settings.sandbox_broker_url is None:
+        print(NO_BROKER_MESSAGE, file=sys.stderr)
+        return 2
+    configure_logging(settings.log_level, settings.log_format, secrets=[])
+    from kd_sandbox.celery_worker import NoCudaDevice, WorkerOptions
+    from kd_sandbox.celery_worker import main as worker_main
+
+    options = WorkerOptions(
+        broker_url=settings.sandbox_broker_url,
+        cache_dir=settings.cache_dir,
+        soft_limit_s=settings.sandbox_timeout_s,
+        concurrency=args.concurrency,
+        device=args.device,
+        torch_threads=settings.sandbox_torch_threads,
+        log_level=settings.log_level,
+        name=args.name or "",
+    )
+    try:
+        return worker_main(options)
+    except NoCudaDevice as error:
+        print(error, file=sys.stderr)
+        return 2
+
+
+NO_BROKER_MESSAGE = """\
+No broker: SANDBOX_BROKER_URL is not set.
+A worker takes /distill runs from Redis, e.g. SANDBOX_BROKER_URL=redis://localhost:6379/0,
+the same URL the bots use (see README, "Scaling out")."""
+
+
 def cmd_srs_optimize(args: argparse.Namespace) -> int:
     from bot.services.srs_optimize import run_optimize
 
@@ -194,6 +235,19 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Action]]:
         help="refuse with fewer review logs than this (default: 512)",
     )
     actions["srs optimize"] = cmd_srs_optimize
+
+    worker = sub.add_parser(
+        "worker", help="run /distill tasks from SANDBOX_BROKER_URL (Celery; imports torch)"
+    )
+    worker.add_argument(
+        "--concurrency", type=_concurrency, default=1, help="runs at once (default 1)"
+    )
+    worker.add_argument(
+        "--device", choices=("auto", "cpu", "cuda"), default="auto",
+        help="where runs train: a GPU when there is one (auto), the CPU, or insist on a GPU",
+    )  # fmt: skip
+    worker.add_argument("--name", help="the worker's Celery node name (default: pid@host)")
+    actions["worker"] = cmd_worker
     return parser, actions
 
 

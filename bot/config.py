@@ -73,6 +73,10 @@ class Settings(BaseSettings):
     # Two processes on one host must set different names.
     instance_name: str = Field(default_factory=socket.gethostname, min_length=1, max_length=64)
     sandbox_warm_at_start: bool = True  # import torch and load the teacher before the first run
+    # redis://host:port/db: runs go as Celery tasks to `distillbot worker` processes on any
+    # machine, with limits kept in the database for every bot instance (README "Scaling
+    # out"). Unset: the embedded worker and queue of this process.
+    sandbox_broker_url: str | None = None
 
     # How updates arrive: long polling, or Telegram calling WEBHOOK_URL
     # (see bot/telegram/transport/webhook.py).
@@ -102,7 +106,14 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown IANA time zone {value!r}") from exc
         return value
 
-    @field_validator("webhook_secret", "webhook_url", "health_port", "webapp_url", mode="before")
+    @field_validator(
+        "webhook_secret",
+        "webhook_url",
+        "health_port",
+        "webapp_url",
+        "sandbox_broker_url",
+        mode="before",
+    )
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if value == "" else value  # `WEBHOOK_SECRET=` in .env means "not set"

@@ -37,7 +37,7 @@ def main(
     max_memory_mb: int | None,
 ) -> None:
     """Entry point of the child process (multiprocessing target)."""
-    _exit_with_parent(os.getppid())
+    exit_with_parent(os.getppid())
     try:
         import torch
 
@@ -85,7 +85,7 @@ def _outcome(run_id: int, run: Callable[[], RunResult]) -> Done | Failed | OutOf
     return OutOfMemory(run_id)
 
 
-def _exit_with_parent(parent_pid: int) -> None:
+def exit_with_parent(parent_pid: int) -> None:
     """End this process soon after the bot dies, however it died.
 
     A bot killed by SIGKILL or the OOM killer cannot stop its child, and the child only

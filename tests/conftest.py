@@ -1,3 +1,3 @@
 """Suite-wide fixtures: test databases (SQLite and PostgreSQL) live in tests/dbs.py."""
 
-pytest_plugins = ["pytester", "tests.dbs"]
+pytest_plugins = ["pytester", "tests.dbs", "tests.redisdb"]

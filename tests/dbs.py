@@ -97,3 +97,12 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     if admin is None:
         pytest.skip(f"POSTGRESQL TESTS SKIPPED: {request.config.stash[SKIPPED_BECAUSE]}")
     yield from _fresh_postgres_database(admin)
+
+
+@pytest.fixture
+def postgres_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """An empty PostgreSQL database (for tests that need several processes on one server)."""
+    admin: Engine | None = request.getfixturevalue("postgres_admin")
+    if admin is None:
+        pytest.skip(f"POSTGRESQL TESTS SKIPPED: {request.config.stash[SKIPPED_BECAUSE]}")
+    yield from _fresh_postgres_database(admin)

@@ -137,19 +137,7 @@ class StandIn:
 
     def command(self, user_id: int, text: str) -> None:
         """Inject ``text`` as a private message from ``user_id``."""
-        command = text.split()[0]
-        self.push(
-            {
-                "message": {
-                    "message_id": next(MESSAGE_IDS),
-                    "date": int(time.time()),
-                    "chat": {"id": user_id, "type": "private", "first_name": f"User{user_id}"},
-                    "from": {"id": user_id, "is_bot": False, "first_name": f"User{user_id}"},
-                    "text": text,
-                    "entities": [{"type": "bot_command", "offset": 0, "length": len(command)}],
-                }
-            }
-        )
+        self.push(command_update(user_id, text))
 
     def wait_for(self, predicate: Callable[[dict[str, Any]], bool], timeout: float) -> None:
         """Poll the statistics until ``predicate`` holds for them."""
@@ -175,6 +163,65 @@ class StandIn:
                 self.process.wait(timeout=10)
         if self.process.stdout is not None:
             self.process.stdout.close()
+
+
+def command_update(user_id: int, text: str) -> dict[str, Any]:
+    """A private message ``text`` from ``user_id``, as Telegram sends it (without update_id)."""
+    command = text.split()[0]
+    return {
+        "message": {
+            "message_id": next(MESSAGE_IDS),
+            "date": int(time.time()),
+            "chat": {"id": user_id, "type": "private", "first_name": f"User{user_id}"},
+            "from": {"id": user_id, "is_bot": False, "first_name": f"User{user_id}"},
+            "text": text,
+            "entities": [{"type": "bot_command", "offset": 0, "length": len(command)}],
+        }
+    }
+
+
+UPDATE_IDS = itertools.count(1)
+
+
+def post_webhook(port: int, secret: str, update: dict[str, Any]) -> None:
+    """Deliver ``update`` to a bot in webhook mode, as Telegram does."""
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/telegram",
+        data=json.dumps({"update_id": next(UPDATE_IDS), **update}).encode(),
+        headers={"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": secret},
+    )
+    with urllib.request.urlopen(request, timeout=10):
+        pass
+
+
+class WorkerProcess:
+    """``python -m bot worker`` (a Celery worker, one process) in a child process."""
+
+    def __init__(self, workdir: Path, env: dict[str, str], name: str) -> None:
+        self.log_path = workdir / f"worker-{name}.log"
+        self._log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "worker", "--concurrency=1", "--device=cpu",
+             f"--name={name}@test"],
+            cwd=workdir,
+            env={**clean_env(), **env},
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def kill(self) -> None:
+        """SIGKILL the worker's main process, as a machine that dies would."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(timeout=10)
+        self._log.close()
 
 
 @contextmanager

@@ -1,7 +1,9 @@
 """The bot's side of /distill: the warm worker, the queue, and a record of every run.
 
 torch is never imported here: ``kd_sandbox.worker`` and ``kd_sandbox.queue`` are
-torch-free, and the worker's child process is the only place that trains.
+torch-free, and the worker's child process is the only place that trains. With
+SANDBOX_BROKER_URL set, runs go to Celery workers instead (``distill_remote``), admitted
+against every instance's rows (``distill_limits``).
 """
 
 from __future__ import annotations
@@ -12,10 +14,21 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlmodel import Session, col, or_, select, update
 
+from bot import metrics
 from bot.services.context import Services
+from bot.services.distill_limits import (
+    RunLimits,
+    admit_run,
+    cooldown_left,
+    count_waiting,
+    runs_ahead,
+    withdraw_run,
+)
+from bot.services.distill_remote import CeleryRuns, FollowHooks, RemoteTicket, RunInterrupted
 from bot.storage.kinds import RunStatus
 from bot.storage.models import DistillRun
 from kd_sandbox.queue import RunQueue, Ticket
@@ -29,6 +42,7 @@ UNFINISHED = (RunStatus.QUEUED, RunStatus.RUNNING)
 # A process vouches for its unfinished runs this long and renews every third of it; runs
 # whose lease ran out belong to a process that stopped (see ``take_interrupted``).
 RUN_LEASE = timedelta(seconds=90)
+ProgressHook = Callable[[float], Awaitable[None]]
 
 
 class DistillService:
@@ -51,13 +65,27 @@ class DistillService:
             cooldown_s=settings.sandbox_cooldown_s,
             group_runs_per_hour=settings.sandbox_group_runs_per_hour,
         )
+        self.remote: CeleryRuns | None = None
+        if settings.sandbox_broker_url is not None:
+            self.remote = CeleryRuns(
+                settings.sandbox_broker_url,
+                soft_limit_s=settings.sandbox_timeout_s,
+                queue_size=settings.sandbox_queue_size,
+            )
+        self._following: set[asyncio.Task[None]] = set()
+        if self.remote is None:
+            metrics.SANDBOX_QUEUE_DEPTH.set_function(lambda: self.queue.waiting)
+            metrics.SANDBOX_WORKERS.set_function(lambda: int(self.worker.child_pid is not None))
 
     async def start(self) -> None:
         """Warm the worker (import torch, load the cached teacher) in the background."""
-        if self.enabled:
+        if self.enabled and self.remote is None:
             await self.worker.start()
 
     async def close(self) -> None:
+        for following in list(self._following):
+            following.cancel()
+        await asyncio.gather(*self._following, return_exceptions=True)
         await self.queue.close()
         await self.worker.close()
 
@@ -73,6 +101,9 @@ class DistillService:
         """Queue the run and record it; raises ``SandboxOff`` or ``QueueRefused``."""
         if not self.enabled:
             raise SandboxOff
+        if self.remote is not None:
+            asker = Asker(user_id, chat_id, in_group)
+            return await self._publish(self.remote, spec, asker, on_progress)
         services = self.services
         recorded: asyncio.Future[int] = asyncio.get_running_loop().create_future()
 
@@ -99,12 +130,61 @@ class DistillService:
         recorded.set_result(run_id)
         return QueuedRun(run_id, ticket, ahead)
 
+    async def _publish(
+        self, remote: CeleryRuns, spec: RunSpec, asker: Asker, on_progress: ProgressHook
+    ) -> QueuedRun:
+        """Admit the run against the whole deployment, then hand it to the broker."""
+        services, settings = self.services, self.services.settings
+        now = services.clock()
+        limits = RunLimits(
+            settings.sandbox_queue_size,
+            settings.sandbox_cooldown_s,
+            settings.sandbox_group_runs_per_hour,
+        )
+        run_id = await services.transaction(
+            admit_run, user_id=asker.user_id, chat_id=asker.chat_id, in_group=asker.in_group,
+            settings=spec.as_settings(), now=now, owner=settings.instance_name,
+            lease_until=now + RUN_LEASE, limits=limits,
+        )  # fmt: skip
+        wait_s = await services.transaction(
+            cooldown_left, user_id=asker.user_id, now=now, cooldown_s=limits.cooldown_s
+        )
+        try:
+            await asyncio.to_thread(remote.publish, run_id, spec.as_settings(), countdown_s=wait_s)
+        except BaseException:
+            await services.transaction(withdraw_run, run_id)
+            raise
+        ahead = await services.transaction(runs_ahead, run_id)
+        ticket = RemoteTicket(ahead, wait_s)
+        self._start_following(remote, run_id, ticket, on_progress)
+        return QueuedRun(run_id, ticket, ahead)
+
+    def _start_following(
+        self, remote: CeleryRuns, run_id: int, ticket: RemoteTicket, on_progress: ProgressHook
+    ) -> None:
+        services = self.services
+
+        async def started() -> None:
+            await services.transaction(update_run, run_id, status=RunStatus.RUNNING)
+
+        async def count_ahead() -> int:
+            return await services.transaction(runs_ahead, run_id)
+
+        hooks = FollowHooks(started, on_progress, count_ahead)
+        following = asyncio.create_task(
+            remote.follow(run_id, ticket, hooks), name=f"follow distill run {run_id}"
+        )
+        self._following.add(following)
+        following.add_done_callback(self._following.discard)
+
     async def shown_in(self, run: QueuedRun, message_id: int) -> None:
         """The chat message that shows the run's progress (kept with the run)."""
         await self.services.transaction(update_run, run.run_id, status_message_id=message_id)
 
     async def outcome(self, run: QueuedRun) -> RunResult:
         """Wait for the run; its row says how it ended. Raises the worker's ``SandboxError``."""
+        if isinstance(run.ticket, RemoteTicket):
+            return await self._remote_outcome(run.run_id, run.ticket)
         services = self.services
         try:
             result = await run.ticket
@@ -118,12 +198,53 @@ class DistillService:
         )  # fmt: skip
         return result
 
+    async def _remote_outcome(self, run_id: int, ticket: RemoteTicket) -> RunResult:
+        """The run's end, recorded by the one instance that owns its row; an instance that
+        no longer does (another took the run over) raises ``RunHandedOver`` and stays quiet."""
+        services = self.services
+        owner = services.settings.instance_name
+        try:
+            # Shielded: a caller that gives up (the bot stopping) leaves the ticket alone.
+            result = await asyncio.shield(ticket.result)
+        except SandboxError as error:
+            status = _failed_status(error)
+            if not await services.transaction(
+                finish_run, run_id, owner=owner, status=status, now=services.clock()
+            ):
+                raise RunHandedOver from error
+            raise
+        if not await services.transaction(
+            finish_run, run_id, owner=owner, status=RunStatus.DONE, now=services.clock(),
+            metrics=result.metrics,
+        ):  # fmt: skip
+            raise RunHandedOver
+        return result
+
     async def renew_leases(self) -> None:
-        """This process still vouches for its unfinished runs."""
+        """This process still vouches for its unfinished runs (and, with Celery, counts
+        the deployment's waiting runs and the workers that answer, for /metrics)."""
         services = self.services
         await services.transaction(
             renew_runs, owner=services.settings.instance_name, now=services.clock()
         )
+        if self.remote is not None:
+            metrics.SANDBOX_QUEUE_DEPTH.set(await services.transaction(count_waiting))
+            metrics.SANDBOX_WORKERS.set(await asyncio.to_thread(self.remote.count_workers))
+
+    async def adopt_orphans(self, *, at_start: bool) -> list[AdoptedRun]:
+        """With Celery: the runs of stopped processes, now this process's to answer."""
+        services = self.services
+        return await services.transaction(
+            adopt_orphans, services.clock(), owner=services.settings.instance_name,
+            at_start=at_start,
+        )  # fmt: skip
+
+    def follow(self, run_id: int, on_progress: ProgressHook) -> QueuedRun:
+        """Follow a published run (an adopted one) as if this process had sent it."""
+        assert self.remote is not None, "only Celery runs are adopted"
+        ticket = RemoteTicket(0)
+        self._start_following(self.remote, run_id, ticket, on_progress)
+        return QueuedRun(run_id, ticket, 0)
 
     async def take_interrupted(self, *, at_start: bool) -> list[InterruptedRun]:
         """Runs a stopped process left unfinished, each reported once (see ``take_interrupted``)."""
@@ -138,11 +259,48 @@ class SandboxOff(Exception):
     """This server runs no sandbox (SANDBOX_ENABLED=false)."""
 
 
+class RunHandedOver(Exception):
+    """Another bot instance owns the run's row now and tells its user how it ended."""
+
+
+class RunTicket(Protocol):
+    """Where a run stands: the embedded queue's ``Ticket`` or a Celery ``RemoteTicket``."""
+
+    started: asyncio.Event
+
+    @property
+    def ahead(self) -> int: ...
+
+    @property
+    def starts_in_s(self) -> int: ...
+
+    def describe(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class Asker:
+    """Who asked for a run, and where."""
+
+    user_id: int
+    chat_id: int
+    in_group: bool
+
+
 @dataclass(frozen=True)
 class QueuedRun:
     run_id: int
-    ticket: Ticket[RunResult]
+    ticket: Ticket[RunResult] | RemoteTicket
     ahead_at_submit: int  # runs ahead of it in the queue when it was accepted
+
+
+@dataclass(frozen=True)
+class AdoptedRun:
+    """A run taken over from a stopped process: where its user waits for it."""
+
+    run_id: int
+    chat_id: int
+    settings: str
+    status_message_id: int | None
 
 
 @dataclass(frozen=True)
@@ -195,6 +353,40 @@ def update_run(
         run.metrics = json.dumps(metrics, default=str)
 
 
+def finish_run(
+    session: Session,
+    run_id: int,
+    *,
+    owner: str,
+    status: RunStatus,
+    now: datetime,
+    metrics: dict[str, object] | None = None,
+) -> bool:
+    """End an unfinished run that ``owner`` still holds; False if it does not (then another
+    instance answers the user): the one check that makes the photo go out once."""
+    values: dict[str, object] = {"status": status, "finished_at": now}
+    if metrics is not None:
+        values["metrics"] = json.dumps(metrics, default=str)
+    outcome = session.exec(
+        update(DistillRun)
+        .where(
+            col(DistillRun.id) == run_id,
+            col(DistillRun.owner) == owner,
+            col(DistillRun.status).in_(UNFINISHED),
+        )
+        .values(**values)
+    )
+    return bool(outcome.rowcount == 1)
+
+
+def _failed_status(error: SandboxError) -> RunStatus:
+    if isinstance(error, RunTimeout):
+        return RunStatus.TIMEOUT
+    if isinstance(error, RunInterrupted):
+        return RunStatus.INTERRUPTED
+    return RunStatus.FAILED
+
+
 def take_interrupted(
     session: Session, now: datetime, *, owner: str, at_start: bool
 ) -> list[InterruptedRun]:
@@ -204,6 +396,28 @@ def take_interrupted(
     before owners were), or, at start-up, when it is this process's own name: another
     process of that name was running before this one.
     """
+    runs = _orphans(session, now, owner=owner, at_start=at_start)
+    for run in runs:
+        run.status = RunStatus.INTERRUPTED
+        run.finished_at = now
+    return [InterruptedRun(run.id or 0, run.chat_id, run.settings) for run in runs]
+
+
+def adopt_orphans(
+    session: Session, now: datetime, *, owner: str, at_start: bool
+) -> list[AdoptedRun]:
+    """With Celery, a stopped process's runs go on in the workers: take them over (the
+    rows become ``owner``'s, under its lease), so that this process tells their users."""
+    runs = _orphans(session, now, owner=owner, at_start=at_start)
+    for run in runs:
+        run.owner, run.lease_until = owner, now + RUN_LEASE
+    return [
+        AdoptedRun(run.id or 0, run.chat_id, run.settings, run.status_message_id) for run in runs
+    ]
+
+
+def _orphans(session: Session, now: datetime, *, owner: str, at_start: bool) -> list[DistillRun]:
+    """Unfinished runs of a process that stopped (see ``take_interrupted``), locked."""
     stopped = or_(
         col(DistillRun.lease_until).is_(None),
         col(DistillRun.lease_until) < now,
@@ -211,14 +425,10 @@ def take_interrupted(
     )
     if at_start:
         stopped = or_(stopped, col(DistillRun.owner) == owner)
-    runs = list(
+    return list(
         session.exec(
             select(DistillRun)
             .where(col(DistillRun.status).in_(UNFINISHED), stopped)
             .with_for_update(skip_locked=True)
         )
     )
-    for run in runs:
-        run.status = RunStatus.INTERRUPTED
-        run.finished_at = now
-    return [InterruptedRun(run.id or 0, run.chat_id, run.settings) for run in runs]

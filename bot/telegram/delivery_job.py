@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
+from bot import metrics
 from bot.core.journey import Due
 from bot.services.delivery.due import Notice, claim_due
 from bot.services.delivery.outbox import Work, reclaim_stale
@@ -50,10 +51,16 @@ async def run_tick(sender: Sender) -> TickResult:
 
     async def deliver(work: Work) -> None:
         async with gate:
-            if await deliver_drop(sender, work):
-                result.delivered += 1
-            else:
-                result.failed += 1
+            try:
+                if await deliver_drop(sender, work):
+                    result.delivered += 1
+                    metrics.DELIVERIES_SENT.inc()
+                else:
+                    result.failed += 1
+            finally:
+                metrics.DELIVERIES_PENDING.dec()
+
+    metrics.DELIVERIES_PENDING.inc(len(works))
 
     async def notify(notice: Notice) -> None:
         async with gate:

@@ -50,12 +50,14 @@ class BotHarness:
     services: Services
     clock: FakeClock
 
-    async def command(self, user_id: int, text: str, *, chat_id: int | None = None) -> ApiCall:
+    async def command(
+        self, user_id: int, text: str, *, chat_id: int | None = None, timeout: float = 10.0
+    ) -> ApiCall:
         """Send ``text`` from ``user_id`` and wait for the bot's next message into that chat."""
         chat = chat_id if chat_id is not None else user_id
         before = len(self.api.calls)
         self.api.send_text(user_id, text, chat_id=chat_id)
-        return await self.next_message(chat, after=before)
+        return await self.next_message(chat, after=before, timeout=timeout)
 
     async def next_message(self, chat_id: int, *, after: int, timeout: float = 10.0) -> ApiCall:
         sends = ("sendMessage", "sendPhoto", "sendDocument", "sendPoll")

@@ -37,7 +37,8 @@ async def worker(quick_cache):
 def test_the_bot_process_never_imports_torch():
     code = (
         "import sys, kd_sandbox.worker, kd_sandbox.queue, kd_sandbox.spec, kd_sandbox.cli, "
-        "kd_sandbox.protocol, kd_sandbox.result, kd_sandbox.srs_fit, kd_sandbox.teacher_config; "
+        "kd_sandbox.protocol, kd_sandbox.result, kd_sandbox.srs_fit, kd_sandbox.teacher_config, "
+        "kd_sandbox.celery_app, kd_sandbox.celery_worker; "
         "heavy = [m for m in ('torch', 'numpy', 'matplotlib', 'sklearn') if m in sys.modules]; "
         "assert not heavy, heavy"
     )

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
+from bot import metrics
 from bot.core.journey import Due, due_today, hand_over
 from bot.services.delivery.outbox import Work, claim_delivery
 from bot.storage.models import Chat
@@ -57,6 +58,8 @@ def claim_due(
         .with_for_update(skip_locked=True)
     ).all()
     for chat in chats:
+        if chat.next_due_at is not None:
+            metrics.DELIVERY_LATENESS.observe((now - chat.next_due_at).total_seconds())
         _plan_chat(session, chat, course, now, day_start_hour, lease, plan)
     return plan
 

@@ -6,15 +6,18 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Awaitable
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeVar
 
 from telegram import Message, Update
 from telegram.constants import ChatAction, ChatType
 from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
-from bot.services.distill import SandboxOff
+from bot import metrics
+from bot.services.distill import AdoptedRun, RunHandedOver, RunTicket, SandboxOff
+from bot.services.distill_remote import RunInterrupted, SandboxUnavailable
 from bot.telegram import buttons
 from bot.telegram.commands import Command
 from bot.telegram.context import AppContext, AppType, services_of
@@ -22,8 +25,7 @@ from bot.telegram.handlers.common import command_args, follow_up, reply
 from bot.telegram.views.distill_settings import spaced_equals_hint
 from bot.telegram.views.formatting import markdown
 from kd_sandbox.estimate import estimated_s, fitting
-from kd_sandbox.queue import QueueRefused, Ticket
-from kd_sandbox.result import RunResult
+from kd_sandbox.queue import QueueRefused
 from kd_sandbox.spec import (
     RANGES,
     HelpRequested,
@@ -39,6 +41,8 @@ log = logging.getLogger(__name__)
 EDIT_EVERY_S = 1.5  # progress edits count against Telegram's limits too
 COUNTDOWN_EDIT_EVERY_S = 5.0  # "starts in 19 s" ticks down in steps, not every second
 BAR_CELLS = 10
+STOP_CHECK_S = 0.5
+T = TypeVar("T")
 
 
 def progress_bar(fraction: float) -> str:
@@ -103,6 +107,9 @@ async def run_settings(update: Update, context: AppContext, text: str) -> None:
     except SandboxOff:
         await reply(update, "The sandbox is switched off on this server.")
         return
+    except SandboxUnavailable:
+        await reply(update, "⚠️ The sandbox is unavailable right now; try again in a minute.")
+        return
     except QueueRefused as refused:
         await message.reply_text(str(refused))
         return
@@ -111,15 +118,37 @@ async def run_settings(update: Update, context: AppContext, text: str) -> None:
     progress.attach(status, spec, run.ticket)
     watcher = asyncio.create_task(_watch_queue(status, spec, run.ticket, progress))
     try:
-        result = await runs.outcome(run)
+        if runs.remote is None:
+            result = await runs.outcome(run)
+        else:
+            outcome = await _until_stopping(context.application, runs.outcome(run))
+            if outcome is None:
+                return  # the bot is stopping; the run's row tells another instance about it
+            result = outcome
+    except RunHandedOver:
+        return  # another bot instance took the run over and answers for it
     except SandboxError as error:
         await _edit(status, _failure_text(error, spec))
         return
     finally:
         watcher.cancel()
+    metrics.SANDBOX_RUN_SECONDS.labels(spec.mode).observe(result.wall_s)
     await context.bot.send_chat_action(chat.id, ChatAction.UPLOAD_PHOTO)
     await message.reply_photo(result.png, caption=result.caption[:1024])
     await _edit(status, f"✅ Done in {result.wall_s:.1f} s — {spec.as_settings() or 'defaults'}")
+
+
+async def _until_stopping(application: AppType, outcome: Awaitable[T]) -> T | None:
+    """``outcome``, or None once the bot begins to stop: a stop must not wait for a run
+    that may queue for minutes on the Celery workers (embedded runs are short and
+    bounded: the stop waits for those, as it always has)."""
+    waiting = asyncio.ensure_future(outcome)
+    while not waiting.done():
+        await asyncio.wait({waiting}, timeout=STOP_CHECK_S)
+        if not application.running and not waiting.done():
+            waiting.cancel()
+            return None
+    return waiting.result()
 
 
 class _Progress:
@@ -128,11 +157,11 @@ class _Progress:
     def __init__(self) -> None:
         self.status: Message | None = None
         self.spec: RunSpec | None = None
-        self.ticket: Ticket[RunResult] | None = None
+        self.ticket: RunTicket | None = None
         self._last_edit = 0.0
         self._last_text = ""
 
-    def attach(self, status: Message, spec: RunSpec, ticket: Ticket[RunResult]) -> None:
+    def attach(self, status: Message, spec: RunSpec, ticket: RunTicket) -> None:
         self.status, self.spec, self.ticket = status, spec, ticket
 
     async def report(self, fraction: float) -> None:
@@ -148,7 +177,7 @@ class _Progress:
 
 
 async def _watch_queue(
-    status: Message, spec: RunSpec, ticket: Ticket[RunResult], progress: _Progress
+    status: Message, spec: RunSpec, ticket: RunTicket, progress: _Progress
 ) -> None:
     """While waiting, keep "queued, n ahead" or "starts in n s" current; say "training"
     once it starts."""
@@ -165,7 +194,7 @@ async def _watch_queue(
     await progress.report(0.0)
 
 
-def _status_text(spec: RunSpec, ticket: Ticket[RunResult], fraction: float | None) -> str:
+def _status_text(spec: RunSpec, ticket: RunTicket, fraction: float | None) -> str:
     if not ticket.started.is_set():
         return _queued_text(spec, ticket)
     settings = spec.as_settings() or "default settings"
@@ -173,7 +202,7 @@ def _status_text(spec: RunSpec, ticket: Ticket[RunResult], fraction: float | Non
     return f"🏃 /distill {settings}: training…\n{bar}"
 
 
-def _queued_text(spec: RunSpec, ticket: Ticket[RunResult]) -> str:
+def _queued_text(spec: RunSpec, ticket: RunTicket) -> str:
     settings = spec.as_settings() or "default settings"
     if ticket.starts_in_s > 0:
         return (
@@ -201,6 +230,8 @@ def _failure_text(error: SandboxError, spec: RunSpec) -> str:
     if isinstance(error, RunOutOfMemory):
         # The defaults of every mode fit the cap; it is the settings that grew the run.
         return f"🧠 {error} Try a lighter run, e.g. /distill mode={spec.mode}."
+    if isinstance(error, RunInterrupted):
+        return "⚠️ Your /distill run was interrupted. Please send it again."
     if isinstance(error, WorkerCrashed):
         return "💥 The sandbox crashed and has restarted. Please try again."
     if isinstance(error, RunFailed):
@@ -215,8 +246,16 @@ async def _edit(status: Message, text: str) -> None:
 
 async def tell_interrupted(application: AppType, *, at_start: bool) -> None:
     """Every run a stopped process left unfinished gets a clear word: at start-up the runs
-    of this process's previous life, and at any time those whose lease ran out."""
-    for run in await application.bot_data.distill.take_interrupted(at_start=at_start):
+    of this process's previous life, and at any time those whose lease ran out. With
+    Celery those runs go on in the workers: this process takes them over and answers."""
+    runs = application.bot_data.distill
+    if runs.remote is not None:
+        for adopted in await runs.adopt_orphans(at_start=at_start):
+            answering = asyncio.create_task(_answer_adopted(application, adopted))
+            _ANSWERING.add(answering)
+            answering.add_done_callback(_ANSWERING.discard)
+        return
+    for run in await runs.take_interrupted(at_start=at_start):
         settings = run.settings.replace("`", "'") or "defaults"
         text, entities = markdown(
             f"⚠️ Your /distill run (`{settings}`) was interrupted by a restart of the bot. "
@@ -224,6 +263,44 @@ async def tell_interrupted(application: AppType, *, at_start: bool) -> None:
         )
         with contextlib.suppress(TelegramError):
             await application.bot.send_message(run.chat_id, text, entities=entities)
+
+
+_ANSWERING: set[asyncio.Task[None]] = set()  # adopted runs being answered (kept referenced)
+
+
+async def _answer_adopted(application: AppType, adopted: AdoptedRun) -> None:
+    """Follow a run a stopped instance submitted; send its picture (once: see
+    ``DistillService.outcome``) or say how it ended, in the chat it came from."""
+    runs, bot = application.bot_data.distill, application.bot
+    status_id = adopted.status_message_id
+    last_edit = 0.0
+
+    async def edit(text: str) -> None:
+        if status_id is not None:
+            with contextlib.suppress(TelegramError):
+                await bot.edit_message_text(text, chat_id=adopted.chat_id, message_id=status_id)
+
+    async def on_progress(fraction: float) -> None:
+        nonlocal last_edit
+        if time.monotonic() - last_edit >= EDIT_EVERY_S:
+            last_edit = time.monotonic()
+            await edit(f"🏃 /distill {adopted.settings or 'default settings'}: training…\n"
+                       f"{progress_bar(fraction)}")  # fmt: skip
+
+    try:
+        result = await _until_stopping(
+            application, runs.outcome(runs.follow(adopted.run_id, on_progress))
+        )
+    except RunHandedOver:
+        return
+    except SandboxError as error:
+        await edit(_failure_text(error, parse_settings(adopted.settings)))  # stored once valid
+        return
+    if result is None:
+        return
+    with contextlib.suppress(TelegramError):
+        await bot.send_photo(adopted.chat_id, result.png, caption=result.caption[:1024])
+    await edit(f"✅ Done in {result.wall_s:.1f} s — {adopted.settings or 'defaults'}")
 
 
 async def run_leases_job(context: AppContext) -> None:

@@ -1,4 +1,5 @@
-"""``GET /healthz``: 200 ``{"status": "ok"}`` while the bot runs and its database answers.
+"""``GET /healthz``: 200 ``{"status": "ok"}`` while the bot runs and its database answers;
+``GET /metrics`` for Prometheus (``transport/metrics.py``).
 
 python-telegram-bot's webhook server (tornado) takes no extra routes, so liveness is a
 second tiny tornado server on HEALTH_PORT, on the same event loop as the bot. Anything
@@ -17,6 +18,8 @@ from typing import Any
 import tornado.web
 from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
+
+from bot.telegram.transport.metrics import METRICS_ROUTE
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +72,7 @@ class HealthServer:
         self, liveness: Liveness, *, listen: str, port: int, routes: Sequence[Route] = ()
     ) -> None:
         app = tornado.web.Application(
-            [(r"/healthz", _HealthzHandler, {"liveness": liveness}), *routes],
+            [(r"/healthz", _HealthzHandler, {"liveness": liveness}), METRICS_ROUTE, *routes],
             log_function=_no_access_log,
         )
         self._server = HTTPServer(app)

@@ -28,9 +28,10 @@ import asyncio
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
-from telegram.error import RetryAfter
+from telegram.error import RetryAfter, TelegramError
 from telegram.ext import BaseRateLimiter
 
+from bot import metrics
 from bot.core.urgency import Urgency, current_urgency
 from bot.telegram.transport.pacing import ChatTurns, OverallPace
 
@@ -91,12 +92,20 @@ class BotApiLimiter(BaseRateLimiter[SendCheck]):
     ) -> Result:
         chat_id = data.get("chat_id")
         if endpoint not in MESSAGE_METHODS or not isinstance(chat_id, int | str):
-            return await self._request(callback, args, kwargs, chat_id=None, check=None)
+            return await self._request(
+                callback, args, kwargs, method=endpoint, chat_id=None, check=None
+            )
         urgency = current_urgency.get()
         self.overall.expedite(chat_id, urgency)  # the chat's queued message goes no later
         async with self.turns.turn(chat_id):
             return await self._request(
-                callback, args, kwargs, chat_id=chat_id, urgency=urgency, check=rate_limit_args
+                callback,
+                args,
+                kwargs,
+                method=endpoint,
+                chat_id=chat_id,
+                urgency=urgency,
+                check=rate_limit_args,
             )
 
     async def _request(
@@ -105,6 +114,7 @@ class BotApiLimiter(BaseRateLimiter[SendCheck]):
         args: Any,
         kwargs: dict[str, Any],
         *,
+        method: str,
         chat_id: int | str | None,
         urgency: Urgency = Urgency.SCHEDULED,
         check: SendCheck | None,
@@ -117,11 +127,19 @@ class BotApiLimiter(BaseRateLimiter[SendCheck]):
                 async with self._in_flight:
                     if check is not None and not await check():
                         raise Withdrawn
-                    return await callback(*args, **kwargs)
+                    outcome = await callback(*args, **kwargs)
+                    metrics.BOT_API_REQUESTS.labels(method, "ok").inc()
+                    return outcome
             except RetryAfter as exc:
+                metrics.BOT_API_REQUESTS.labels(method, "flood_wait").inc()
+                metrics.FLOOD_WAITS.inc()
                 wait = exc._retry_after.total_seconds() + RETRY_MARGIN_S
                 too_long = check is not None and wait > self._max_checked_retry_s
                 if attempt == self._max_retries or too_long:
                     raise
+                metrics.FLOOD_WAIT_SECONDS.inc(wait)
                 await asyncio.sleep(wait)
+            except TelegramError:
+                metrics.BOT_API_REQUESTS.labels(method, "error").inc()
+                raise
         raise AssertionError("unreachable: the last attempt returns or raises")

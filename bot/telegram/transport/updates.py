@@ -25,6 +25,17 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
+from bot import metrics
+
+
+def update_kind(update: object) -> str:
+    """The update's field that is set ("message", "callback_query", "poll_answer", ...)."""
+    if isinstance(update, Update):
+        for kind in Update.ALL_TYPES:
+            if getattr(update, kind, None) is not None:
+                return kind
+    return "other"
+
 
 def is_typed(update: object) -> bool:
     """A message or an edited message: someone typed (or shared) something just now."""
@@ -41,11 +52,14 @@ class TypedFirst(BaseUpdateProcessor):
         self._other_places = asyncio.Semaphore(other_places)
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        if is_typed(update):
-            await coroutine
-            return
-        async with self._other_places:
-            await coroutine
+        kind = update_kind(update)
+        metrics.UPDATES.labels(kind).inc()
+        with metrics.HANDLER_SECONDS.labels(kind).time():
+            if is_typed(update):
+                await coroutine
+                return
+            async with self._other_places:
+                await coroutine
 
     async def initialize(self) -> None:
         """Nothing to set up."""
