@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from kd_sandbox.spec import (
+    BUGS,
     MODES,
     HelpRequested,
     RunSpec,
@@ -88,6 +89,42 @@ def write_teacher_logits(cache_dir: Path, out: Path) -> Path:
     from kd_sandbox.digits.runner import teacher_logits
 
     record = teacher_logits(cache_dir, EXPLORER_DIGIT)
+    out.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+    return out
+
+
+SILENT_FAILURES_SEED = 0  # the seed drop 2.5's figure and text name
+
+
+def write_bug_runs(cache_dir: Path, out: Path, seed: int = SILENT_FAILURES_SEED) -> Path:
+    """Run every ``bug=…`` of /distill at its own defaults and write what drop 2.5 draws
+    and quotes as JSON: each run's settings, accuracies and the correct and broken arms'
+    logged loss curves. The same runs as ``distillbot distill bug=… seed=…``, so the
+    lesson cannot drift from the sandbox; the bot and the course read the file without
+    importing torch."""
+    from kd_sandbox.digits.runner import run
+
+    runs = []
+    for bug in BUGS:
+        if bug == "none":
+            continue
+        spec = parse_settings(f"bug={bug} seed={seed}")
+        metrics = run(spec, cache_dir).metrics
+        arms = {arm["key"]: arm for arm in metrics["curves"]["arms"]}
+        runs.append(
+            {
+                "bug": bug,
+                "settings": spec.used(),
+                "teacher_acc": round(metrics["teacher_acc"], 5),
+                "hard_acc": round(metrics["hard_acc"], 5),
+                "kd_acc": round(metrics["kd_acc"], 5),
+                "broken_acc": round(metrics["broken_acc"], 5),
+                "loss_steps": metrics["curves"]["loss_steps"],
+                "kd_loss": arms["kd"]["loss"],
+                "broken_loss": arms["broken"]["loss"],
+            }
+        )
+    record = {"seed": seed, "device": metrics["device"], "runs": runs}
     out.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
     return out
 
