@@ -98,14 +98,17 @@ def cmd_content_report(args: argparse.Namespace) -> int:
 
 
 def cmd_content_figures(args: argparse.Namespace) -> int:
-    from drops.figures import render_all
+    from drops.figures import BUG_RUNS_PATH, render_all
+    from kd_sandbox.cli import write_bug_runs, write_teacher_logits
 
     out = (
         Path(args.out) if args.out else Path(__file__).resolve().parent.parent / "drops" / "figures"
     )
+    # Drop 2.5 draws and quotes the sandbox's own /distill bug=… runs: run them first
+    # (a few minutes on CPU), into the file the figure and the lesson's test read.
+    print(f"wrote {write_bug_runs(_settings().cache_dir, BUG_RUNS_PATH)}")
     for path in render_all(out):
         print(f"wrote {path}")
-    from kd_sandbox.cli import write_teacher_logits
 
     # A real teacher's logits for the Mini App's temperature explorer (trains the cached
     # teacher first if there is none yet).

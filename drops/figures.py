@@ -5,7 +5,8 @@ function that builds it; ``render_figure`` turns one into PNG bytes and ``render
 writes every one to ``<out_dir>/<name>.png`` (the committed copies live in
 ``drops/figures/``). Only numpy, matplotlib's object API and scikit-learn's bundled digits
 are used: no pyplot state, no torch, so the bot process can render a figure without
-loading the sandbox.
+loading the sandbox. Drop 2.5's figure is drawn from the sandbox's own torch runs, which
+``distillbot content figures`` records in ``drops/figures/silent_failures.json`` first.
 
 The figures are read on a phone: 1200 pixels wide, every text at least 26 pixels high (see
 ``MIN_TEXT_PX``), legends outside the data, the Okabe–Ito colour-blind-safe palette.
@@ -16,6 +17,7 @@ from __future__ import annotations
 import functools
 import io
 import itertools
+import json
 import math
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -189,169 +191,87 @@ def kl_asymmetry_figure() -> Figure:
 SILENT_FAILURES: dict[str, str] = {
     "no_t2": "forgot T²",
     "mean": "reduction='mean'",
-    "probs": "probs, not log-probs",
-    "train_teacher": "teacher in train mode",
+    "probs": "probs for log-probs",
+    "train_teacher": "teacher in train mode\n(curve-only)",
     "unfrozen_teacher": "teacher not frozen",
-    "swapped": "misaligned cached logits",
+    "swapped": "misaligned cache",
 }
-
-
-@dataclass
-class _ToyProblem:
-    """Synthetic 10-class data labelled by a fixed random tanh MLP (the teacher)."""
-
-    teacher: list[Array]  # W1 (20, 64), b1 (64,), W2 (64, 10), b2 (10,)
-    x_train: Array  # (100, 20): the transfer set, every example labelled
-    y_train: npt.NDArray[np.int64]
-    x_test: Array  # (4000, 20)
-    y_test: npt.NDArray[np.int64]
-
-
-def _toy_problem(seed: int = 0) -> _ToyProblem:
-    rng = np.random.default_rng(seed)
-    dim, hidden, classes = 20, 64, 10
-    # The scales give a teacher that is fairly confident (mean top probability ≈ 0.7).
-    teacher = [
-        rng.normal(0, 2 / np.sqrt(dim), (dim, hidden)),
-        rng.normal(0, 0.5, hidden),
-        rng.normal(0, 4 / np.sqrt(hidden), (hidden, classes)),
-        np.zeros(classes),
-    ]
-    x_train = rng.normal(size=(100, dim))
-    x_test = rng.normal(size=(4000, dim))
-    y_train = _teacher_logits(teacher, x_train)[0].argmax(axis=1)
-    y_test = _teacher_logits(teacher, x_test)[0].argmax(axis=1)
-    return _ToyProblem(teacher, x_train, y_train, x_test, y_test)
-
-
-def _teacher_logits(
-    params: list[Array], x: Array, dropout: np.random.Generator | None = None
-) -> tuple[Array, Array]:
-    """Logits (B, 10) and hidden activations (B, 64); ``dropout`` turns train mode on."""
-    w1, b1, w2, b2 = params
-    hidden = np.tanh(x @ w1 + b1)
-    if dropout is not None:  # inverted dropout with p = 0.5, as nn.Dropout in train mode
-        hidden = hidden * (dropout.random(hidden.shape) > 0.5) / 0.5
-    return hidden @ w2 + b2, hidden
-
-
-class _Adam:
-    """Adam (Kingma & Ba) with PyTorch's defaults, updating the arrays in place."""
-
-    def __init__(self, params: list[Array], lr: float) -> None:
-        self.params, self.lr, self.t = params, lr, 0
-        self.m = [np.zeros_like(p) for p in params]
-        self.v = [np.zeros_like(p) for p in params]
-
-    def step(self, grads: list[Array]) -> None:
-        self.t += 1
-        for p, g, m, v in zip(self.params, grads, self.m, self.v, strict=True):
-            m *= 0.9
-            m += 0.1 * g
-            v *= 0.999
-            v += 0.001 * g * g
-            m_hat = m / (1 - 0.9**self.t)
-            v_hat = v / (1 - 0.999**self.t)
-            p -= self.lr * m_hat / (np.sqrt(v_hat) + 1e-8)
+BUG_RUNS_FILE = "silent_failures.json"
+BUG_RUNS_PATH = Path(__file__).resolve().parent / "figures" / BUG_RUNS_FILE
+"""The sandbox's own torch runs of every ``/distill bug=…`` at its defaults, written by
+``distillbot content figures`` (``kd_sandbox.cli.write_bug_runs``); drop 2.5 quotes them."""
 
 
 @dataclass(frozen=True)
-class ToyRun:
-    """One student's training curve (the loss as the training code logs it) and result."""
+class BugRun:
+    """One ``/distill bug=…`` run: the correct KD arm and the broken one, from one start."""
 
-    losses: Array
-    test_accuracy: float
+    bug: str
+    settings: dict[str, object]
+    hard_acc: float
+    kd_acc: float
+    broken_acc: float
+    loss_steps: Array
+    kd_loss: Array
+    broken_loss: Array
+
+    @property
+    def points_lost(self) -> float:
+        """Test accuracy points the bug costs against the correct loss."""
+        return 100 * (self.kd_acc - self.broken_acc)
 
 
-def train_toy_student(
-    bug: str = "none", alpha: float = 0.9, temperature: float = 4.0, steps: int = 300
-) -> ToyRun:
-    """Distil the toy teacher into a softmax-regression student, with one bug or none.
-
-    The loss is α·T²·KL(p_T‖q_T) + (1−α)·CE(y, q_1) on the full transfer set each step,
-    with gradients written out by hand; each ``bug`` reproduces what the broken PyTorch
-    code would compute (see ``SILENT_FAILURES``). Deterministic: fixed seeds throughout.
-    """
-    problem = _toy_problem()
-    rng = np.random.default_rng(1)
-    x, y = problem.x_train, problem.y_train
-    batch, classes = x.shape[0], 10
-    weight, bias = np.zeros((x.shape[1], classes)), np.zeros(classes)
-    teacher = [p.copy() for p in problem.teacher]
-    student_opt = _Adam([weight, bias], lr=0.02)
-    teacher_opt = _Adam(teacher, lr=0.02)
-    cache_order = rng.permutation(batch)  # for "swapped": cache rows ≠ batch rows
-    one_hot = np.eye(classes)[y]
-    t2 = 1.0 if bug == "no_t2" else temperature**2
-    losses = []
-    for _ in range(steps):
-        t_logits, hidden = _teacher_logits(teacher, x, rng if bug == "train_teacher" else None)
-        if bug == "swapped":
-            t_logits = t_logits[cache_order]
-        s_logits = x @ weight + bias
-        log_p = _log_softmax(t_logits / temperature)
-        p = np.exp(log_p)
-        log_q = _log_softmax(s_logits / temperature)
-        q = np.exp(log_q)
-        q1 = softmax(s_logits)
-        hard = float(-(one_hot * np.log(q1 + 1e-12)).sum() / batch)
-        if bug == "probs":  # F.kl_div(q, p): sums p·(log p − q), a different function of q
-            soft = float((p * (log_p - q)).sum() / batch)
-            d_q = -p / batch
-            d_soft = q * (d_q - (q * d_q).sum(axis=1, keepdims=True)) / temperature
-        else:
-            kl_rows = (p * (log_p - log_q)).sum(axis=1)
-            soft = float(kl_rows.sum() / batch)
-            d_soft = (q - p) / (temperature * batch)
-            if bug == "mean":  # divides by batch × classes instead of batch
-                soft, d_soft = soft / classes, d_soft / classes
-        losses.append(alpha * t2 * soft + (1 - alpha) * hard)
-        d_logits = alpha * t2 * d_soft + (1 - alpha) * (q1 - one_hot) / batch
-        student_opt.step([x.T @ d_logits, d_logits.sum(axis=0)])
-        if bug == "unfrozen_teacher":  # the same loss also moves the teacher
-            d_t = alpha * t2 * p * (log_p - log_q - kl_rows[:, None]) / (temperature * batch)
-            d_hidden = d_t @ teacher[2].T * (1 - hidden**2)
-            teacher_opt.step(
-                [x.T @ d_hidden, d_hidden.sum(axis=0), hidden.T @ d_t, d_t.sum(axis=0)]
-            )
-    accuracy = float(((problem.x_test @ weight + bias).argmax(axis=1) == problem.y_test).mean())
-    return ToyRun(np.asarray(losses), accuracy)
+def load_bug_runs(path: Path = BUG_RUNS_PATH) -> tuple[int, dict[str, BugRun]]:
+    """The seed and, by bug name, the runs recorded in ``path``."""
+    record = json.loads(path.read_text(encoding="utf-8"))
+    runs = {
+        run["bug"]: BugRun(
+            bug=run["bug"],
+            settings=run["settings"],
+            hard_acc=run["hard_acc"],
+            kd_acc=run["kd_acc"],
+            broken_acc=run["broken_acc"],
+            loss_steps=np.asarray(run["loss_steps"], dtype=np.float64),
+            kd_loss=np.asarray(run["kd_loss"], dtype=np.float64),
+            broken_loss=np.asarray(run["broken_loss"], dtype=np.float64),
+        )
+        for run in record["runs"]
+    }
+    return int(record["seed"]), runs
 
 
 def silent_failures_figure() -> Figure:
-    """Loss curves of the correct KD loss beside each silent failure, with test accuracy."""
-    correct = train_toy_student()
-    hard_only = train_toy_student(alpha=0.0)
+    """Each bug's logged loss beside the correct KD loss from the same start, as
+    ``/distill bug=…`` runs them, with test accuracy in the legend."""
+    seed, runs = load_bug_runs()
     fig = Figure(figsize=(12, 9), dpi=DPI, layout="constrained")
-    axes = fig.subplots(2, 3, sharex=True)
+    axes = fig.subplots(2, 3)
     for ax, (bug, title) in zip(axes.flat, SILENT_FAILURES.items(), strict=True):
-        broken = train_toy_student(bug)
-        _loss_panel(ax, title, correct, broken)
+        _loss_panel(ax, title, runs[bug])
     for ax in axes[1]:
         ax.set_xlabel("step")
-    for ax in axes.flat:  # the top row shows no step labels (shared): its legends sit closer
-        legend_below(ax, ncols=1, gap_in=0.9 if ax in axes[1] else 0.2)
+    for ax in axes.flat:  # below the step labels (bottom row) or the tick labels (top row)
+        legend_below(ax, ncols=1, gap_in=0.9 if ax in axes[1] else 0.5)
     for ax in axes[:, 0]:
         ax.set_ylabel("logged loss")
-    fig.suptitle(
-        "Correct KD loss vs. each bug (test accuracy in brackets;\n"
-        f"hard labels alone reach {hard_only.test_accuracy:.0%})"
-    )
+    fig.suptitle(f"/distill bug=… on digits, seed {seed}: correct KD loss vs. the bug")
     return fig
 
 
-def _loss_panel(ax: Axes, title: str, correct: ToyRun, broken: ToyRun) -> None:
-    steps = np.arange(1, len(correct.losses) + 1)
-    ax.plot(steps, correct.losses, color=BLUE, lw=3, label=f"correct ({correct.test_accuracy:.0%})")
+def _loss_panel(ax: Axes, title: str, run: BugRun) -> None:
+    ax.plot(run.loss_steps, run.kd_loss, color=BLUE, lw=3, label=f"correct ({run.kd_acc:.1%})")
     ax.plot(
-        steps,
-        broken.losses,
+        run.loss_steps,
+        run.broken_loss,
         color=VERMILLION,
         lw=3,
         ls="--",
-        label=f"bug ({broken.test_accuracy:.0%})",
+        label=f"bug ({run.broken_acc:.1%})",
     )
-    ax.axhline(0.0, color=GREY, lw=1)
+    if min(run.kd_loss.min(), run.broken_loss.min()) > 0:
+        ax.set_yscale("log")  # the losses span three decades; a log axis shows their shape
+    else:
+        ax.axhline(0.0, color=GREY, lw=1)
     ax.set_title(title)
 
 
@@ -395,6 +315,26 @@ def _mlp_forward(params: list[Array], x: Array) -> tuple[Array, Array]:
 def _mlp_gradients(params: list[Array], x: Array, hidden: Array, d_logits: Array) -> list[Array]:
     d_hidden = (d_logits @ params[2].T) * (hidden > 0)
     return [x.T @ d_hidden, d_hidden.sum(axis=0), hidden.T @ d_logits, d_logits.sum(axis=0)]
+
+
+class _Adam:
+    """Adam (Kingma & Ba) with PyTorch's defaults, updating the arrays in place."""
+
+    def __init__(self, params: list[Array], lr: float) -> None:
+        self.params, self.lr, self.t = params, lr, 0
+        self.m = [np.zeros_like(p) for p in params]
+        self.v = [np.zeros_like(p) for p in params]
+
+    def step(self, grads: list[Array]) -> None:
+        self.t += 1
+        for p, g, m, v in zip(self.params, grads, self.m, self.v, strict=True):
+            m *= 0.9
+            m += 0.1 * g
+            v *= 0.999
+            v += 0.001 * g * g
+            m_hat = m / (1 - 0.9**self.t)
+            v_hat = v / (1 - 0.999**self.t)
+            p -= self.lr * m_hat / (np.sqrt(v_hat) + 1e-8)
 
 
 @contextmanager

@@ -11,8 +11,10 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 from kd_sandbox.spec import (
+    BUGS,
     MODES,
     HelpRequested,
     RunSpec,
@@ -90,6 +92,43 @@ def write_teacher_logits(cache_dir: Path, out: Path) -> Path:
     record = teacher_logits(cache_dir, EXPLORER_DIGIT)
     out.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
     return out
+
+
+SILENT_FAILURES_SEED = 0  # the seed drop 2.5's figure and text name
+
+
+def write_bug_runs(cache_dir: Path, out: Path, seed: int = SILENT_FAILURES_SEED) -> Path:
+    """Run every ``bug=…`` of /distill at its own defaults and write what drop 2.5 draws
+    and quotes as JSON (see ``bug_run``). The same runs as ``distillbot distill bug=…
+    seed=…``, so the lesson cannot drift from the sandbox; the bot and the course read
+    the file without importing torch."""
+    runs = [bug_run(bug, cache_dir, seed) for bug in BUGS if bug != "none"]
+    record = {"seed": seed, "runs": runs}
+    out.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+    return out
+
+
+def bug_run(bug: str, cache_dir: Path, seed: int = SILENT_FAILURES_SEED) -> dict[str, Any]:
+    """``/distill bug=… seed=…`` at the bug's defaults: its settings, the accuracies, and
+    the correct and broken arms' logged loss curves."""
+    from kd_sandbox.digits.runner import run
+
+    spec = parse_settings(f"bug={bug} seed={seed}")
+    metrics = run(spec, cache_dir).metrics
+    curves = metrics["curves"]
+    arms = {arm["key"]: arm for arm in curves["arms"]}
+    return {
+        "bug": bug,
+        "settings": spec.used(),
+        "device": metrics["device"],
+        "teacher_acc": round(metrics["teacher_acc"], 5),
+        "hard_acc": round(metrics["hard_acc"], 5),
+        "kd_acc": round(metrics["kd_acc"], 5),
+        "broken_acc": round(metrics["broken_acc"], 5),
+        "loss_steps": curves["loss_steps"],
+        "kd_loss": arms["kd"]["loss"],
+        "broken_loss": arms["broken"]["loss"],
+    }
 
 
 def _parser() -> argparse.ArgumentParser:

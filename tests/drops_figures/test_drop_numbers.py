@@ -13,9 +13,10 @@ from drops.figures import (
     SILENT_FAILURES,
     fit_gaussians,
     gaussian_kls,
+    load_bug_runs,
     softmax,
-    train_toy_student,
 )
+from kd_sandbox.spec import BUGS, CURVE_ONLY_BUGS, parse_settings
 from tests.drops_figures.lesson_files import read_drop
 
 _PROB = re.compile(r"p\((\d)\) = ([0-9.]+)")
@@ -164,39 +165,110 @@ def test_drop_2_4_loss_arithmetic() -> None:
     assert "α·T² = 14.4" in text
 
 
-# --- 2.5: the toy runs behind the silent-failures figure ---------------------------------
+# --- 2.5: the sandbox's own /distill bug=… runs behind the silent-failures figure ------
 
 
-def test_drop_2_5_quotes_the_toy_runs_accuracies_and_losses() -> None:
+def pct(fraction: float) -> str:
+    return f"{100 * fraction:.1f}%"
+
+
+def test_drop_2_5_names_the_runs_settings() -> None:
     text = body("2.5")
-    correct = train_toy_student()
-    runs = {bug: train_toy_student(bug) for bug in SILENT_FAILURES}
-    assert f"The correct loss reaches {correct.test_accuracy:.0%} test accuracy" in text
-    assert f"hard labels alone reach {train_toy_student(alpha=0.0).test_accuracy:.0%}" in text
-    hard_only = train_toy_student(alpha=0.0).test_accuracy
-    gain = 100 * (correct.test_accuracy - hard_only)
-    no_t2, mean = runs["no_t2"].test_accuracy, runs["mean"].test_accuracy
+    seed, runs = load_bug_runs()
+    assert f"as `/distill bug=…` runs it, seed {seed}:" in text
+    default = runs["probs"].settings
+    assert (default["steps"], default["lr"], default["optimizer"]) == (1000, 0.01, "adam")
+    assert (default["T"], default["alpha"], default["hidden"], default["per_class"]) == (
+        4.0,
+        0.9,
+        16,
+        10,
+    )
+    assert "a 64-16-10 student distilled on 100 labelled digit images (10 per digit)" in text
+    no_t2, mean = runs["no_t2"].settings, runs["mean"].settings
+    assert (no_t2["T"], no_t2["alpha"], no_t2["optimizer"]) == (8.0, 0.5, "sgd")
+    assert f"plain SGD, lr = {no_t2['lr']:g}, {no_t2['steps']} steps" in text
+    assert (mean["alpha"], mean["optimizer"]) == (1.0, "sgd")
+    assert f"plain SGD, lr = {mean['lr']:g}, {mean['steps']} steps" in text
+
+
+def test_drop_2_5_quotes_the_torch_runs_accuracies() -> None:
+    text = body("2.5")
+    _, runs = load_bug_runs()
+    same_start = ("probs", "train_teacher", "unfrozen_teacher", "swapped")
+    correct = {runs[bug].kd_acc for bug in same_start}
+    hard = {runs[bug].hard_acc for bug in same_start}
+    assert len(correct) == len(hard) == 1  # one seed and settings: one correct run
+    assert f"the correct loss reaches {pct(*correct)} test accuracy" in text
+    assert f"hard labels alone reach {pct(*hard)}" in text
+    no_t2 = runs["no_t2"]
+    gain = 100 * (no_t2.kd_acc - no_t2.hard_acc)
     assert (
-        f"accuracy falls from {correct.test_accuracy:.0%} to {no_t2:.0%} ({no_t2:.1%}): "
-        f"{100 * (correct.test_accuracy - no_t2):.1f} of the {gain:.1f} points"
+        f"accuracy falls from {pct(no_t2.kd_acc)} to {pct(no_t2.broken_acc)}: "
+        f"{no_t2.points_lost:.1f} of the {gain:.1f} points"
     ) in text
+    mean = runs["mean"]
     assert (
-        f"small, tidy curve (5 to 7 times lower) and {mean:.0%} ({mean:.1%}), "
-        f"{100 * (correct.test_accuracy - mean):.1f} points lost"
+        f"accuracy falls from {pct(mean.kd_acc)} to {pct(mean.broken_acc)}, "
+        f"{mean.points_lost:.1f} points lost"
     ) in text
-    assert f"accuracy fell to {runs['probs'].test_accuracy:.0%}" in text
-    assert f"{runs['swapped'].test_accuracy:.0%} in the figure" in text
-    assert f"accuracy barely suffered ({runs['train_teacher'].test_accuracy:.0%})" in text
-    assert f"learns less: {runs['unfrozen_teacher'].test_accuracy:.0%} in the figure" in text
-    unfrozen, final = runs["unfrozen_teacher"].losses[-1], correct.losses[-1]
-    assert f"({unfrozen:.2f} against {final:.2f})" in text
-    assert f"(around 4 in the figure, against {final:.1f}" in text
-    assert 3.5 < runs["train_teacher"].losses[-100:].mean() < 4.5
-    assert f"below zero ({runs['probs'].losses[0]:.0f} in the figure)" in text
-    # "7 to 9 times lower" (no T²) and "5 to 7 times lower" (mean), from start to end.
-    for bug, low, high in (("no_t2", 7, 9), ("mean", 5, 7)):
-        ratios = correct.losses / runs[bug].losses
-        assert low - 0.5 <= ratios.min() and ratios.max() <= high + 0.5
+    probs = runs["probs"]
+    assert (
+        f"accuracy fell from {pct(probs.kd_acc)} to {pct(probs.broken_acc)}, "
+        f"{probs.points_lost:.1f} points lost"
+    ) in text
+    assert f"{pct(runs['swapped'].broken_acc)} in the figure (chance is 10%)" in text
+    assert f"far below the {pct(*hard)} from hard labels alone" in text
+    teacher = runs["train_teacher"]
+    assert f"({pct(teacher.broken_acc)} against {pct(teacher.kd_acc)})" in text
+    unfrozen = runs["unfrozen_teacher"]
+    assert f"learns less: {pct(unfrozen.broken_acc)} in the figure, against {pct(*correct)}" in text
+
+
+def test_drop_2_5_quotes_the_torch_runs_loss_curves() -> None:
+    text = body("2.5")
+    _, runs = load_bug_runs()
+    no_t2 = runs["no_t2"]
+    start, end = no_t2.kd_loss[0] / no_t2.broken_loss[0], no_t2.kd_loss[-1] / no_t2.broken_loss[-1]
+    assert f"{start:.1f} times lower at step 1 and still {end:.1f} times lower at the end" in text
+    mean = runs["mean"]
+    assert f"tidy curve, {mean.kd_loss[0] / mean.broken_loss[0]:.1f} times lower at step 1" in text
+    probs = runs["probs"]
+    assert probs.broken_loss.max() < 0  # below zero from the first step
+    assert f"below zero ({probs.broken_loss[-1]:.1f} at the end in the figure)" in body("2.5")
+    swapped = runs["swapped"]
+    assert f"behind a loss stuck at {swapped.broken_loss[-1]:.1f}" in text
+    teacher = runs["train_teacher"]
+    floor = teacher.broken_loss[teacher.loss_steps >= 200]
+    assert (
+        f"({floor.min():.2f} to {floor.max():.2f} from step 200 on in the figure, "
+        f"against {teacher.kd_loss[-1]:.3f} at the end for the correct run)"
+    ) in text
+    unfrozen = runs["unfrozen_teacher"]
+    step = int(unfrozen.loss_steps[1])
+    assert (
+        f"from {unfrozen.broken_loss[0]:.1f} to {unfrozen.broken_loss[1]:.2f} by step {step}, "
+        f"while the correct loss is still at {unfrozen.kd_loss[1]:.1f})"
+    ) in text
+
+
+def test_drop_2_5_runs_are_what_distill_runs_today() -> None:
+    """The recorded runs used each bug's current /distill defaults: a changed default
+    means ``distillbot content figures`` must run them again."""
+    seed, runs = load_bug_runs()
+    assert set(runs) == set(BUGS) - {"none"} == set(SILENT_FAILURES)
+    for bug, run in runs.items():
+        assert run.settings == parse_settings(f"bug={bug} seed={seed}").used()
+
+
+def test_drop_2_5_figure_says_which_bug_is_curve_only() -> None:
+    _, runs = load_bug_runs()
+    for bug, title in SILENT_FAILURES.items():
+        assert ("curve-only" in title) == (bug in CURVE_ONLY_BUGS)
+        if bug in CURVE_ONLY_BUGS:
+            assert runs[bug].points_lost < 3  # the lesson is the curve, not the accuracy
+        else:
+            assert runs[bug].points_lost >= 3
 
 
 # --- Phase 1 and 2.4: numbers added in the second edition ----------------------------------

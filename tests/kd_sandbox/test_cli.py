@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
-from kd_sandbox.cli import main
+import pytest
+
+from kd_sandbox.cli import bug_run, main
 from tests.kd_sandbox.conftest import phone_sized
 
 
@@ -52,3 +55,22 @@ def test_help_for_one_mode_is_printed(capsys):
     assert main(["help", "mode=tokens"]) == 0
     printed = capsys.readouterr().out
     assert "**mode=tokens**" in printed and "`noise`" in printed
+
+
+REPO = Path(__file__).resolve().parents[2]
+RECORDED_BUG_RUNS = REPO / "drops" / "figures" / "silent_failures.json"
+
+
+def test_drop_2_5s_recorded_run_is_what_distill_bug_runs_today(default_cache):
+    """The runs drop 2.5 draws and quotes are the sandbox's own: ``bug=no_t2`` run now
+    gives the recorded settings, accuracies and loss curve (a changed loss, bug switch
+    or default means ``distillbot content figures`` must record them again)."""
+    record = json.loads(RECORDED_BUG_RUNS.read_text(encoding="utf-8"))
+    recorded = next(run for run in record["runs"] if run["bug"] == "no_t2")
+    fresh = bug_run("no_t2", default_cache, record["seed"])
+    assert fresh["settings"] == recorded["settings"]
+    assert fresh["loss_steps"] == recorded["loss_steps"]
+    for key in ("hard_acc", "kd_acc", "broken_acc"):  # within one of the 540 test images
+        assert fresh[key] == pytest.approx(recorded[key], abs=1 / 540)
+    for key in ("kd_loss", "broken_loss"):
+        assert fresh[key] == pytest.approx(recorded[key], rel=1e-3, abs=1e-4)
