@@ -187,9 +187,9 @@ def test_drop_2_5_names_the_runs_settings() -> None:
     assert "a 64-16-10 student distilled on 100 labelled digit images (10 per digit)" in text
     no_t2, mean = runs["no_t2"].settings, runs["mean"].settings
     assert (no_t2["T"], no_t2["alpha"], no_t2["optimizer"]) == (8.0, 0.5, "sgd")
-    assert f"plain SGD, lr = {no_t2['lr']:g}, {no_t2['steps']} steps" in text
+    assert f"SGD with momentum 0.9, lr = {no_t2['lr']:g}, {no_t2['steps']} steps" in text
     assert (mean["alpha"], mean["optimizer"]) == (1.0, "sgd")
-    assert f"plain SGD, lr = {mean['lr']:g}, {mean['steps']} steps" in text
+    assert f"SGD with momentum 0.9, lr = {mean['lr']:g}, {mean['steps']} steps" in text
 
 
 def test_drop_2_5_quotes_the_torch_runs_accuracies() -> None:
@@ -230,7 +230,7 @@ def test_drop_2_5_quotes_the_torch_runs_loss_curves() -> None:
     _, runs = load_bug_runs()
     no_t2 = runs["no_t2"]
     start, end = no_t2.kd_loss[0] / no_t2.broken_loss[0], no_t2.kd_loss[-1] / no_t2.broken_loss[-1]
-    assert f"{start:.1f} times lower at step 1 and still {end:.1f} times lower at the end" in text
+    assert f"{start:.1f} times lower at step 1 and {end:.1f} times lower at the end" in text
     mean = runs["mean"]
     assert f"tidy curve, {mean.kd_loss[0] / mean.broken_loss[0]:.1f} times lower at step 1" in text
     probs = runs["probs"]
