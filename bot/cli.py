@@ -98,16 +98,19 @@ def cmd_content_report(args: argparse.Namespace) -> int:
 
 
 def cmd_content_figures(args: argparse.Namespace) -> int:
-    from drops.figures import BUG_RUNS_PATH, render_all
+    from drops.figures import BUG_RUNS_FILE, render_all
     from kd_sandbox.cli import write_bug_runs, write_teacher_logits
 
     out = (
         Path(args.out) if args.out else Path(__file__).resolve().parent.parent / "drops" / "figures"
     )
-    # Drop 2.5 draws and quotes the sandbox's own /distill bug=… runs: run them first
-    # (a few minutes on CPU), into the file the figure and the lesson's test read.
-    print(f"wrote {write_bug_runs(_settings().cache_dir, BUG_RUNS_PATH)}")
-    for path in render_all(out):
+    # Drop 2.5 draws and quotes the sandbox's own /distill bug=… runs: run them first (a
+    # few minutes on CPU) into ``out``. Only the default ``out`` is the record the lesson
+    # and its test read; another folder never touches the checkout.
+    out.mkdir(parents=True, exist_ok=True)
+    bug_runs = write_bug_runs(_settings().cache_dir, out / BUG_RUNS_FILE)
+    print(f"wrote {bug_runs}")
+    for path in render_all(out, bug_runs):
         print(f"wrote {path}")
 
     # A real teacher's logits for the Mini App's temperature explorer (trains the cached

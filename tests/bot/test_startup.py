@@ -13,7 +13,7 @@ import pytest
 
 from bot.logs import RedactTokens
 from drops.explorer import TEACHER_LOGITS_FILE
-from drops.figures import FIGURES
+from drops.figures import BUG_RUNS_PATH, FIGURES, SILENT_FAILURES
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -85,8 +85,13 @@ def test_content_check_reports_the_course(tmp_path: Path) -> None:
 
 
 def test_content_figures_redraws_every_figure(tmp_path: Path) -> None:
+    recorded = BUG_RUNS_PATH.read_bytes()
     result = run_cli("content", "figures", "--out", str(tmp_path / "figs"), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
+    # Drawing elsewhere records its own bug runs there and leaves the lesson's record alone.
+    assert BUG_RUNS_PATH.read_bytes() == recorded
+    runs = json.loads((tmp_path / "figs" / BUG_RUNS_PATH.name).read_text())["runs"]
+    assert {run["bug"] for run in runs} == set(SILENT_FAILURES)
     pngs = sorted(p.name for p in (tmp_path / "figs").glob("*.png"))
     assert pngs == sorted(f"{name}.png" for name in FIGURES)
     assert len(pngs) >= 8
