@@ -45,6 +45,15 @@ class GroupRateLimited(QueueRefused):
         )
 
 
+def describe_wait(*, started: bool, starts_in_s: int, ahead: int) -> str:
+    """A run's place as the status message shows it, wherever the run is queued."""
+    if started:
+        return "running"
+    if starts_in_s > 0:
+        return f"starts in {starts_in_s} s"
+    return f"queued, {ahead} ahead"
+
+
 class Ticket(Generic[T]):
     """An accepted submission: where it stands, and (awaitable) its job's result."""
 
@@ -71,11 +80,9 @@ class Ticket(Generic[T]):
         return max(0, math.ceil(self.not_before - self._queue._clock()))
 
     def describe(self) -> str:
-        if self.started.is_set():
-            return "running"
-        if self.starts_in_s > 0:
-            return f"starts in {self.starts_in_s} s"
-        return f"queued, {self.ahead} ahead"
+        return describe_wait(
+            started=self.started.is_set(), starts_in_s=self.starts_in_s, ahead=self.ahead
+        )
 
     def done(self) -> bool:
         return self._result.done()

@@ -36,6 +36,7 @@ from kd_sandbox.celery_app import (
     task_id,
     visibility_timeout,
 )
+from kd_sandbox.queue import describe_wait
 from kd_sandbox.result import RunResult
 from kd_sandbox.worker import RunFailed, RunTimeout, SandboxError
 
@@ -94,11 +95,9 @@ class RemoteTicket:
         return max(0, math.ceil(self.not_before - time.monotonic()))
 
     def describe(self) -> str:
-        if self.started.is_set():
-            return "running"
-        if self.starts_in_s > 0:
-            return f"starts in {self.starts_in_s} s"
-        return f"queued, {self.ahead} ahead"
+        return describe_wait(
+            started=self.started.is_set(), starts_in_s=self.starts_in_s, ahead=self.ahead
+        )
 
     def __await__(self) -> Generator[Any, None, RunResult]:
         return self.result.__await__()
