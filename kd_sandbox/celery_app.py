@@ -83,9 +83,12 @@ def make_app(broker_url: str, *, soft_limit_s: float) -> Celery:
     return app
 
 
+TASK_ID_PREFIX = "distill-run-"
+
+
 def task_id(run_id: int) -> str:
     """The task of the bot's run ``run_id``: any bot instance can find it by the row."""
-    return f"distill-run-{run_id}"
+    return f"{TASK_ID_PREFIX}{run_id}"
 
 
 class RemoteOutcomeError(Exception):

@@ -88,6 +88,8 @@ class DistillService:
         await asyncio.gather(*self._following, return_exceptions=True)
         await self.queue.close()
         await self.worker.close()
+        if self.remote is not None:
+            await self.remote.close()
 
     async def submit(
         self,

@@ -2,9 +2,10 @@
 
 A run is admitted against the whole deployment's rows (``distill_limits``), published
 as the task ``distill-run-<row id>`` (so any bot instance can follow it by the row), and
-followed by polling its state in Redis' result backend: ``PROGRESS`` moves the bar,
-the JSON result comes back as a ``RunResult``. Redis I/O runs on threads, never on the
-event loop.
+followed by reading its state in Redis' result backend whenever the worker writes one
+(``TaskStateChanges``), and at least every ``POLL_S``: ``PROGRESS`` moves the bar, the
+JSON result comes back as a ``RunResult``. Reading a state runs on a thread, never on
+the event loop.
 
 What can go wrong, and what the user reads:
 - the broker is down at submission: ``SandboxUnavailable``, and the row is withdrawn;
@@ -18,6 +19,7 @@ What can go wrong, and what the user reads:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import math
 import time
@@ -27,7 +29,9 @@ from typing import Any
 
 from celery import Celery
 
+from bot.services.task_state_changes import TaskStateChanges
 from kd_sandbox.celery_app import (
+    TASK_ID_PREFIX,
     TASK_NAME,
     RemoteOutcomeError,
     decode_outcome,
@@ -42,7 +46,9 @@ from kd_sandbox.worker import RunFailed, RunTimeout, SandboxError
 
 log = logging.getLogger(__name__)
 
-POLL_S = 0.1  # a Redis GET: cheap, and the picture goes out at most this late
+# A Redis GET, the fallback when no state change is heard: a picture goes out at most
+# this late if the listening connection is lost.
+POLL_S = 0.5
 AHEAD_EVERY_S = 2.0
 LOST_AFTER_S = 15.0  # longer than a Redis restart; a live run reports every 0.5 s
 WORKER_PING_S = 1.0
@@ -115,6 +121,10 @@ class CeleryRuns:
         self.max_wait_s = (queue_size + 2) * hard_time_limit(soft_limit_s) + visibility_timeout(
             soft_limit_s
         )
+        self.changes = TaskStateChanges(broker_url, TASK_ID_PREFIX)
+
+    async def close(self) -> None:
+        await self.changes.close()
 
     def publish(self, run_id: int, settings: str, *, countdown_s: float = 0.0) -> None:
         """Send the run, to start no sooner than ``countdown_s`` from now (blocking);
@@ -154,11 +164,21 @@ class CeleryRuns:
             raise
 
     async def _follow(self, run_id: int, ticket: RemoteTicket, hooks: FollowHooks) -> RunResult:
+        changed = self.changes.watch(task_id(run_id))
+        try:
+            return await self._read_until_done(run_id, ticket, hooks, changed)
+        finally:
+            self.changes.forget(task_id(run_id), changed)
+
+    async def _read_until_done(
+        self, run_id: int, ticket: RemoteTicket, hooks: FollowHooks, changed: asyncio.Event
+    ) -> RunResult:
         clock = time.monotonic
         give_up_at = clock() + self.max_wait_s
         unknown_since: float | None = None
         next_ahead = clock()
         while clock() < give_up_at:
+            changed.clear()  # before reading: a change during the read wakes the next wait
             try:
                 state = await asyncio.to_thread(self.read, run_id)
             except Exception as error:
@@ -178,7 +198,8 @@ class CeleryRuns:
             unknown_since = _unknown_since(state, unknown_since, clock())
             if unknown_since is not None and clock() - unknown_since > LOST_AFTER_S:
                 raise RunInterrupted("Redis lost the run")
-            await asyncio.sleep(POLL_S)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(changed.wait(), POLL_S)
         raise RunInterrupted("no worker finished the run in time")
 
 
