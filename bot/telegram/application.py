@@ -15,6 +15,7 @@ from telegram.ext import (
 from bot.core import warm_zone_finder
 from bot.services.context import Services
 from bot.services.distill import RUN_LEASE, DistillService
+from bot.services.quiz.presses import AnswerPresses
 from bot.telegram import registry, rounds
 from bot.telegram.commands import menu as commands_menu
 from bot.telegram.context import AppType, BotData
@@ -69,6 +70,7 @@ def build_application(services: Services) -> AppType:
     data.sender = Sender(application.bot, services, known_chats=data.known_chats)
     data.distill = DistillService(services)
     data.web_runs = WebRuns(data.distill)
+    data.answer_presses = AnswerPresses(services)
     data.menu = commands_menu(registry.all_commands())
     registry.register(application)
     return application

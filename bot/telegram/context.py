@@ -9,6 +9,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.services.context import Services
 from bot.services.distill import DistillService
+from bot.services.quiz.presses import AnswerPresses
 from bot.telegram.transport.sender import Sender
 from bot.telegram.webapp.runs import WebRuns
 
@@ -20,6 +21,7 @@ class BotData:
     sender: Sender
     distill: DistillService
     web_runs: WebRuns  # /distill runs started from the Mini App
+    answer_presses: AnswerPresses  # quiz option presses, a repeat in flight scored once
     # Chats and users registered by this process (a cache: the database is the truth).
     known_chats: set[int]
     catch_up: asyncio.Task[Any]  # the delivery tick at start-up (what fell due while down)

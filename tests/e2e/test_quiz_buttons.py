@@ -115,6 +115,14 @@ async def test_a_question_answered_twice_counts_once(harness: BotHarness) -> Non
     assert [log.correct for log in review_logs(harness, USER)] == [True]
     questions = [c for c in harness.api.sent("sendMessage", USER) if is_question(c)]
     assert len(questions) == 2  # the first and exactly one next question
+    toasts = {
+        str(call.params.get("callback_query_id")): call.params.get("text")
+        for call in harness.api.calls
+        if call.method == "answerCallbackQuery"
+    }
+    assert [toasts[query] for query in ids] == [
+        "✅ Right!", "You've already answered this one.", "You've already answered this one.",
+    ]  # fmt: skip
 
 
 async def test_a_stale_question_has_expired(harness: BotHarness) -> None:
