@@ -5,6 +5,9 @@ Each test runs on SQLite and on PostgreSQL (the ``database_url`` fixture, tests/
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,6 +21,7 @@ from bot.storage.migrate import current_revision, upgrade
 from bot.storage.models import Chat, Delivery, DistillRun, Learner, QuizRound
 
 NOW = datetime(2026, 3, 1, 7, 30, tzinfo=UTC)
+HEAD = "0007"
 
 
 def insert_rows(connection: Connection, table_name: str, *rows: dict[str, Any]) -> None:
@@ -194,3 +198,18 @@ def test_quiz_rounds_upgrade_and_downgrade_keep_every_chat(database_url: str) ->
     upgrade(database_url)  # and up again, cleanly
     assert current_revision(database_url) == "0007"
     engine.dispose()
+
+
+def test_instances_starting_together_on_a_fresh_database_both_migrate(database_url: str) -> None:
+    """Two bot replicas started at once each run the migrations: one waits for the other."""
+    migrate = "import sys; from bot.storage.migrate import upgrade; upgrade(sys.argv[1])"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    starts = [
+        subprocess.Popen(
+            [sys.executable, "-c", migrate, database_url], env=env, stderr=subprocess.PIPE
+        )
+        for _ in range(3)
+    ]
+    errors = [process.communicate(timeout=120)[1].decode() for process in starts]
+    assert [process.returncode for process in starts] == [0, 0, 0], errors
+    assert current_revision(database_url) == HEAD
