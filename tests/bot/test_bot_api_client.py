@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 from aiohttp import web
-from telegram import InputFile
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import NetworkError, TimedOut
 from telegram.request import RequestData
 from telegram.request._requestparameter import RequestParameter
@@ -21,6 +21,7 @@ from telegram.request._requestparameter import RequestParameter
 from bot.telegram.transport.bot_api_client import AiohttpRequest, may_have_arrived
 
 Handler = Callable[[web.Request], Awaitable[web.Response]]
+BUTTONS = InlineKeyboardMarkup([[InlineKeyboardButton("Undo", callback_data="qu:7")]])
 
 
 @pytest.fixture
@@ -76,6 +77,9 @@ async def test_parameters_and_files_arrive_as_telegram_reads_them(
     received: dict[str, object] = {}
 
     async def record(request: web.Request) -> web.Response:
+        if request.content_type == "application/json":
+            received.update(await request.json())
+            return web.json_response({"ok": True, "result": True})
         form = await request.post()
         for name, value in form.items():
             is_file = isinstance(value, web.FileField)
@@ -88,10 +92,11 @@ async def test_parameters_and_files_arrive_as_telegram_reads_them(
             [
                 RequestParameter.from_input("chat_id", 42),
                 RequestParameter.from_input("text", "héllo"),
+                RequestParameter.from_input("reply_markup", BUTTONS),
             ]
         )
         assert await client.post(f"{url}/sendMessage", request_data=plain) is True
-        assert received == {"chat_id": "42", "text": "héllo"}
+        assert received == {"chat_id": 42, "text": "héllo", "reply_markup": BUTTONS.to_dict()}
 
         received.clear()
         photo = InputFile(b"\x89PNG...", filename="curves.png", attach=True)

@@ -14,6 +14,9 @@ read timeout, which PTB lengthens by the poll's ``timeout``.
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
 from telegram._utils.types import ODVInput
@@ -25,6 +28,7 @@ DEFAULT_POOL_TIMEOUT_S = 1.0
 Timeout = float | None
 # PTB's own name for "a float, None, or its not-given marker" in BaseRequest's signature.
 GivenTimeout = ODVInput[float]
+JSON_HEADERS = {"Content-Type": "application/json"}
 
 
 class AiohttpRequest(BaseRequest):
@@ -48,7 +52,9 @@ class AiohttpRequest(BaseRequest):
         if self._session is None or self._session.closed:
             connector = aiohttp.TCPConnector(limit=self._pool_size, limit_per_host=0)
             self._session = aiohttp.ClientSession(
-                connector=connector, headers={"User-Agent": self.USER_AGENT}
+                connector=connector,
+                headers={"User-Agent": self.USER_AGENT},
+                cookie_jar=aiohttp.DummyCookieJar(),  # the Bot API sets none
             )
 
     async def shutdown(self) -> None:
@@ -75,7 +81,7 @@ class AiohttpRequest(BaseRequest):
         )
         try:
             async with self._session.request(
-                method, url, data=_body(request_data), timeout=timeout
+                method, url, timeout=timeout, **_body(request_data)
             ) as response:
                 return response.status, await response.read()
         except aiohttp.ConnectionTimeoutError as exc:
@@ -109,13 +115,15 @@ def _timeout(
     return aiohttp.ClientTimeout(total=total, connect=opening, sock_connect=connect, sock_read=read)
 
 
-def _body(request_data: RequestData | None) -> dict[str, str] | aiohttp.FormData | None:
+def _body(request_data: RequestData | None) -> dict[str, Any]:
+    """The request's body as ``ClientSession.request`` arguments: JSON without files (the
+    Bot API takes it; form encoding would percent-quote every byte of a long text in
+    Python), multipart with them."""
     if request_data is None:
-        return None
-    fields = request_data.json_parameters
+        return {}
     if not request_data.multipart_data:
-        return fields  # form-urlencoded, as PTB's own client sends a request without files
-    form = aiohttp.FormData(fields)
+        return {"data": json.dumps(request_data.parameters).encode(), "headers": JSON_HEADERS}
+    form = aiohttp.FormData(request_data.json_parameters)
     for name, (filename, content, mime_type) in request_data.multipart_data.items():
         form.add_field(name, content, filename=filename, content_type=mime_type)
-    return form
+    return {"data": form}
