@@ -10,9 +10,18 @@ class Urgency(IntEnum):
     """How soon someone expects a message; lower goes first."""
 
     TYPED = 0  # an answer to a command or text the user just sent
-    PRESSED = 1  # an answer to a button press or a poll answer
-    SCHEDULED = 2  # nobody is watching for it this second: deliveries, reminders
+    # The status of long work a command queued (a /distill run: "queued", "the queue is
+    # full", its progress and picture): after the instant answers of a burst of commands,
+    # since its sender waits for the work anyway; before the replies to a rush of presses.
+    LONG_WORK = 1
+    PRESSED = 2  # an answer to a button press or a poll answer
+    SCHEDULED = 3  # nobody is watching for it this second: deliveries, reminders
 
 
 #: The urgency of the work done from the current task; set once per incoming update.
 current_urgency: ContextVar[Urgency] = ContextVar("current_urgency", default=Urgency.SCHEDULED)
+
+
+def at_most(urgency: Urgency) -> None:
+    """From here on the current task's work is no more urgent than ``urgency``."""
+    current_urgency.set(max(current_urgency.get(), urgency))

@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from bot.storage.kinds import AnswerSource
 from bot.storage.models import ReviewRecord
+from tests.botapi import ApiCall
 from tests.e2e.harness import running_bot
 from tests.e2e.load import (
     answer_presses,
@@ -113,3 +114,30 @@ async def test_a_command_typed_during_a_rush_of_answers_goes_ahead_of_the_queued
         assert "/distill" in help_reply.text
         questions_before_help = sum(1 for reply in replies.values() if reply.at < help_reply.at)
         assert questions_before_help < len(RUSHING) // 2, questions_before_help
+
+
+BURSTING = list(range(64_001, 64_021))
+
+
+async def test_a_command_typed_during_a_distill_burst_goes_ahead_of_the_runs_statuses(
+    tmp_path: Path,
+) -> None:
+    # Paced so that 20 /distill answers take two seconds to go out: /help, typed right
+    # behind them, is an instant answer and must not wait for all of them.
+    async with running_bot(tmp_path, overall_send_interval_s=0.1) as harness:
+        api = harness.api
+        before = len(api.calls)
+        for user in BURSTING:
+            api.send_text(user, "/distill steps=10")
+
+        def answering(calls: list[ApiCall]) -> bool:
+            return any(call.method == "sendMessage" for call in calls[before:])
+
+        await api.wait_for(answering, timeout=60)  # the burst's answers have begun
+        api.send_text(HELPERS[0], "/help")
+        everyone = [*BURSTING, HELPERS[0]]
+        replies = await until_each(api, everyone, first_call, after=before, timeout=60)
+        help_reply = replies.pop(HELPERS[0])
+        assert "/distill" in help_reply.text
+        statuses_before_help = sum(1 for reply in replies.values() if reply.at < help_reply.at)
+        assert statuses_before_help < len(BURSTING) // 4, statuses_before_help

@@ -37,7 +37,7 @@ async def test_other_chats_do_not_wait_for_a_busy_chat() -> None:
         pass
 
 
-async def test_the_overall_pace_serves_typed_then_pressed_then_scheduled_in_arrival_order() -> None:
+async def test_the_overall_pace_serves_by_urgency_then_in_arrival_order() -> None:
     pace = OverallPace(INTERVAL)
     await pace.acquire(Urgency.SCHEDULED)  # uses the free slot: everyone below waits
     order: list[str] = []
@@ -49,6 +49,7 @@ async def test_the_overall_pace_serves_typed_then_pressed_then_scheduled_in_arri
     waiters = [
         ("fan-out 1", Urgency.SCHEDULED),
         ("question 1", Urgency.PRESSED),
+        ("distill queued", Urgency.LONG_WORK),
         ("fan-out 2", Urgency.SCHEDULED),
         ("help 1", Urgency.TYPED),
         ("question 2", Urgency.PRESSED),
@@ -59,7 +60,9 @@ async def test_the_overall_pace_serves_typed_then_pressed_then_scheduled_in_arri
         tasks.append(asyncio.create_task(wait(name, urgency)))
         await asyncio.sleep(0)  # they arrive in this order
     await asyncio.gather(*tasks)
-    assert order == ["help 1", "help 2", "question 1", "question 2", "fan-out 1", "fan-out 2"]
+    assert order == [
+        "help 1", "help 2", "distill queued", "question 1", "question 2", "fan-out 1", "fan-out 2",
+    ]  # fmt: skip
 
 
 async def test_the_overall_pace_lets_one_through_per_interval() -> None:

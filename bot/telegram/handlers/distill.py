@@ -16,6 +16,7 @@ from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot import metrics
+from bot.core.urgency import Urgency, at_most
 from bot.services.distill import AdoptedRun, RunHandedOver, RunTicket, SandboxOff
 from bot.services.distill_remote import RunInterrupted, SandboxUnavailable
 from bot.telegram import buttons
@@ -98,6 +99,7 @@ async def run_settings(update: Update, context: AppContext, text: str) -> None:
     if estimated_s(spec) > limit_s:
         await reply(update, _too_slow_text(spec, limit_s))
         return
+    at_most(Urgency.LONG_WORK)  # a /help typed during a burst of runs is answered first
     progress = _Progress()
     try:
         run = await runs.submit(

@@ -8,8 +8,9 @@ arrives late, the next one into the same chat catches up with it, and Telegram a
 starts ``interval`` later.
 
 The overall pace serves the most urgent waiter first: an answer to something a user
-typed, then an answer to a button press, then scheduled sends (the morning fan-out), so a
-/help typed during a fan-out or a quiz rush is answered within a few messages' time. A
+typed, then the status of long work a command queued (/distill), then an answer to a
+button press, then scheduled sends (the morning fan-out), so a /help typed during a
+fan-out, a quiz rush or a burst of /distill is answered within a few messages' time. A
 chat's message waits for the overall pace while holding the chat's turn, so a more urgent
 message queued behind it in the same chat lends it its urgency (``expedite``): a /help
 never waits behind its own chat's scheduled drop. aiolimiter, a token bucket, has no
