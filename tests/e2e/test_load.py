@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from bot.storage.kinds import AnswerSource
 from bot.storage.models import ReviewRecord
-from tests.botapi import ApiCall
+from tests.botapi import ApiCall, FakeBotApi
 from tests.e2e.harness import running_bot
 from tests.e2e.load import (
     answer_presses,
@@ -91,6 +91,16 @@ async def test_learners_pressing_at_once_and_a_distill_burst_lose_nothing(
 RUSHING = list(range(63_001, 63_021))
 
 
+async def answered_before_help(api: FakeBotApi, others: list[int], *, after: int) -> int:
+    """Type /help now; how many of ``others`` got their first answer (since ``after``)
+    before the /help was answered."""
+    api.send_text(HELPERS[0], "/help")
+    replies = await until_each(api, [*others, HELPERS[0]], first_call, after=after, timeout=60)
+    help_reply = replies.pop(HELPERS[0])
+    assert "/distill" in help_reply.text
+    return sum(1 for reply in replies.values() if reply.at < help_reply.at)
+
+
 async def test_a_command_typed_during_a_rush_of_answers_goes_ahead_of_the_queued_questions(
     tmp_path: Path,
 ) -> None:
@@ -107,12 +117,7 @@ async def test_a_command_typed_during_a_rush_of_answers_goes_ahead_of_the_queued
             api.press(user, message, data)
             api.press(user, message, data)
         await until_each(api, RUSHING[:1], first_call, after=before, timeout=60)
-        api.send_text(HELPERS[0], "/help")
-        everyone = [*RUSHING, HELPERS[0]]
-        replies = await until_each(api, everyone, first_call, after=before, timeout=60)
-        help_reply = replies.pop(HELPERS[0])
-        assert "/distill" in help_reply.text
-        questions_before_help = sum(1 for reply in replies.values() if reply.at < help_reply.at)
+        questions_before_help = await answered_before_help(api, RUSHING, after=before)
         assert questions_before_help < len(RUSHING) // 2, questions_before_help
 
 
@@ -134,10 +139,5 @@ async def test_a_command_typed_during_a_distill_burst_goes_ahead_of_the_runs_sta
             return any(call.method == "sendMessage" for call in calls[before:])
 
         await api.wait_for(answering, timeout=60)  # the burst's answers have begun
-        api.send_text(HELPERS[0], "/help")
-        everyone = [*BURSTING, HELPERS[0]]
-        replies = await until_each(api, everyone, first_call, after=before, timeout=60)
-        help_reply = replies.pop(HELPERS[0])
-        assert "/distill" in help_reply.text
-        statuses_before_help = sum(1 for reply in replies.values() if reply.at < help_reply.at)
+        statuses_before_help = await answered_before_help(api, BURSTING, after=before)
         assert statuses_before_help < len(BURSTING) // 4, statuses_before_help
