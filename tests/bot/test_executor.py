@@ -13,8 +13,14 @@ from bot.services.executor import UrgentFirstExecutor
 
 def test_waiting_work_runs_most_urgent_first_then_in_arrival_order() -> None:
     executor = UrgentFirstExecutor(1)
-    gate, ran = threading.Event(), []
-    blocker = executor.submit(gate.wait)  # occupies the only thread while the rest queue
+    gate, running, ran = threading.Event(), threading.Event(), []
+
+    def block() -> None:
+        running.set()
+        gate.wait()
+
+    blocker = executor.submit(block)  # occupies the only thread while the rest queue
+    assert running.wait(timeout=5)  # taken before any other work is queued
     futures: list[Future[None]] = []
     for name, urgency in [("press 1", Urgency.PRESSED), ("tick", Urgency.SCHEDULED),
                           ("press 2", Urgency.PRESSED), ("/help", Urgency.TYPED)]:  # fmt: skip
