@@ -171,7 +171,8 @@ def _train_arm(
     return arm
 
 
-def _verdict(gain: float) -> str:
+def verdict(gain: float) -> str:
+    """What the run shows, from on-policy's recovery minus offline's (a fraction)."""
     if gain >= 0.03:
         return (
             f"practising on its own samples taught the on-policy student to read the map "
@@ -237,12 +238,12 @@ def run_onpolicy(
         ],
     )
     caption = (
-        f"mode=onpolicy · {name}, T={spec.T:g} · task: follow a map's arrows for {hops} "
-        f"hops from the last digit written. On the teacher's routes 'one more than the "
-        f"last digit' is always right; after a wrong digit only the map is.\n"
-        f"Both from the same warm start (width {spec.hidden}), {spec.steps} steps × "
-        f"{BATCH_SIZE} routes, lr {spec.lr:g}, every token scored by the teacher: offline "
-        f"on the teacher's routes, on-policy on routes it samples itself.\n"
+        f"mode=onpolicy · {name}, T={spec.T:g} · follow a map's arrows for {hops} hops "
+        f"from the last digit written: on the teacher's routes 'one up from the last "
+        f"digit' is always right, after a wrong digit only the map is.\n"
+        f"Same warm start (width {spec.hidden}), then {spec.steps} steps × {BATCH_SIZE} "
+        f"routes, lr {spec.lr:g}, each token scored by the teacher: offline on the teacher's "
+        f"routes, on-policy on routes the student samples itself.\n"
         f"Held-out routes continued right after a wrong digit: on-policy "
         f"{online.recovery.last:.0%}, offline {offline.recovery.last:.0%} (warm start "
         f"{start_recovery:.0%}, teacher {teacher.heldout_recovery:.0%}).\n"
@@ -252,7 +253,7 @@ def run_onpolicy(
         f"offline {offline.own_divergence.last:.3f} nats/token.\n"
         f"Same steps and teacher-scored tokens; on-policy also pays for sampling. "
         f"Wall time {wall:.1f} s.\n"
-        f"This run shows: {_verdict(online.recovery.last - offline.recovery.last)}."
+        f"This run shows: {verdict(online.recovery.last - offline.recovery.last)}."
     )
     return RunResult(
         png=png,

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from kd_sandbox.lm import run_lm_mode
+from kd_sandbox.lm.onpolicy import verdict
 from kd_sandbox.phone_style import ASPECT, WIDTH_PX
 from kd_sandbox.spec import parse_settings
 from tests.kd_sandbox_lm.conftest import png_size, run_tiny
@@ -79,3 +80,15 @@ def test_onpolicy_reports_both_students_after_a_wrong_digit_and_without(
     on, off = metrics["accuracy_onpolicy"], metrics["accuracy_offline"]
     assert f"no wrong digit: on-policy {on:.0%}, offline {off:.0%}" in result.caption
     assert all(0.0 <= metrics[k] <= 1.0 for k in ("start_recovery", "teacher_recovery"))
+
+
+@pytest.mark.parametrize(
+    ("gain", "shown"),
+    [
+        (0.45, "taught the on-policy student to read the map after its own wrong turns (+45"),
+        (-0.1, "here the offline student recovered better (-10 points for on-policy)"),
+        (0.01, "both students recover about equally often"),
+    ],
+)
+def test_the_onpolicy_caption_says_which_way_the_run_went(gain: float, shown: str) -> None:
+    assert shown in verdict(gain)
