@@ -100,9 +100,3 @@ def route_with_wrong_turns(
         right = route_map.continuation(written, len(written) + 1)[0]
         written.append(wrong_turn(rng, right) if rng.random() < rate else right)
     return written
-
-
-def follows_the_map(route_map: RouteMap, written: list[int], after: int, hops: int) -> bool:
-    """Whether the digits of ``written`` from index ``after`` on are the correct
-    continuation of the ones before it (a ``hops``-digit route, no more, no less)."""
-    return written[after:] == route_map.continuation(written[:after], hops)
