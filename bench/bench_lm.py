@@ -1,7 +1,8 @@
 """The four language-model modes of /distill: what each comparison gives, and how fast.
 
 Prints, for the default settings over five seeds (mean ± sd, then each seed):
-  - the teacher's training time (trained fresh here, as a first run would) and accuracy,
+  - each teacher's training time (trained fresh here, as a first run would) and accuracy:
+    the chain teacher, and mode=onpolicy's own route teacher,
   - per mode, both arms' numbers, each seed's paired gain and the wall time of each
     default run (the cached teacher loaded, nothing else reused),
   - a sweep of student width and steps showing when token-level KD gains and when
@@ -9,6 +10,7 @@ Prints, for the default settings over five seeds (mean ± sd, then each seed):
 Asserts nothing. Uses one torch thread, like the worker.
 
 Run: nice -n 10 .venv/bin/python bench/bench_lm.py  [--seeds 5] [--no-sweeps]
+                                                   [--modes onpolicy tokens ...]
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import torch
 
 from kd_sandbox.lm import run_lm_mode
+from kd_sandbox.lm.route_teacher import RouteTeacherSettings, load_or_train_route_teacher
 from kd_sandbox.lm.teacher import TeacherSettings, load_or_train_teacher
 from kd_sandbox.spec import parse_settings
 
@@ -34,11 +37,15 @@ PAIRED = {
     "tokens": ("accuracy_kd", "accuracy_plain"),
     # The property the teacher prefers (drafts that show their work); accuracy below.
     "preference": ("worked_dpo", "worked_sft"),
-    "onpolicy": ("accuracy_onpolicy", "accuracy_offline"),
+    # Routes continued right after a wrong digit; routes right with none below.
+    "onpolicy": ("recovery_onpolicy", "recovery_offline"),
 }
 
 # Per mode: a second pair whose distilled arm must not be lower on any seed.
-NOT_LOWER = {"preference": ("accuracy_dpo", "accuracy_sft")}
+NOT_LOWER = {
+    "preference": ("accuracy_dpo", "accuracy_sft"),
+    "onpolicy": ("accuracy_onpolicy", "accuracy_offline"),
+}
 
 # Per mode: the paired gain (points) issue 15 asks of every seed's default run.
 BAR = {"traces": 5.0, "tokens": 5.0, "preference": 5.0, "onpolicy": 5.0}
@@ -68,9 +75,12 @@ REPORTED = {
         "rejected_logratio_sft",
     ],
     "onpolicy": [
-        "start_accuracy",
+        "recovery_onpolicy",
+        "recovery_offline",
+        "start_recovery",
         "accuracy_onpolicy",
         "accuracy_offline",
+        "start_accuracy",
         "divergence_onpolicy",
         "divergence_offline",
     ],
@@ -138,6 +148,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--no-sweeps", action="store_true")
+    parser.add_argument("--modes", nargs="+", choices=list(REPORTED), default=list(REPORTED))
     args = parser.parse_args()
     torch.set_num_threads(1)
     with tempfile.TemporaryDirectory() as tmp:
@@ -154,22 +165,32 @@ def main() -> None:
         started = time.perf_counter()
         load_or_train_teacher(cache, settings)
         say(f"teacher: loaded from the cache in {time.perf_counter() - started:.2f} s")
+        started = time.perf_counter()
+        routes = load_or_train_route_teacher(cache, RouteTeacherSettings())
+        say(
+            f"route teacher (mode=onpolicy): trained and saved in "
+            f"{time.perf_counter() - started:.1f} s (training {routes.train_seconds:.1f} s), "
+            f"held-out routes right {routes.heldout_accuracy:.3f}, continued right after a "
+            f"wrong digit {routes.heldout_recovery:.3f}"
+        )
         say(f"\ndefault runs, seeds 0..{args.seeds - 1} (mean ± sd, then each seed):")
-        for mode, keys in REPORTED.items():
-            run_seeds(cache, f"mode={mode}", args.seeds, keys)
+        for mode in args.modes:
+            run_seeds(cache, f"mode={mode}", args.seeds, REPORTED[mode])
         if args.no_sweeps:
             return
-        say("\nwhen token-level KD gains: student width and steps")
-        for extra in (
-            "hidden=8 steps=200",
-            "hidden=8",
-            "hidden=16 steps=200",
-            "hidden=32 steps=200",
-        ):
-            run_seeds(cache, f"mode=tokens {extra}", args.seeds, REPORTED["tokens"][:4])
-        say("\non-policy vs offline under the other divergences, and a narrower student")
-        for extra in ("divergence=reverse", "divergence=jsd beta=0.5", "hidden=8"):
-            run_seeds(cache, f"mode=onpolicy {extra}", args.seeds, REPORTED["onpolicy"][1:3])
+        if "tokens" in args.modes:
+            say("\nwhen token-level KD gains: student width and steps")
+            for extra in (
+                "hidden=8 steps=200",
+                "hidden=8",
+                "hidden=16 steps=200",
+                "hidden=32 steps=200",
+            ):
+                run_seeds(cache, f"mode=tokens {extra}", args.seeds, REPORTED["tokens"][:4])
+        if "onpolicy" in args.modes:
+            say("\non-policy vs offline under the other divergences, and a narrower student")
+            for extra in ("divergence=reverse", "divergence=jsd beta=0.5", "hidden=8"):
+                run_seeds(cache, f"mode=onpolicy {extra}", args.seeds, REPORTED["onpolicy"][:2])
 
 
 if __name__ == "__main__":

@@ -20,11 +20,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kd_sandbox.result import RunResult
-from kd_sandbox.spec import LM_MODES, RunSpec, run_config
+from kd_sandbox.spec import LM_MODES, OnPolicyRun, RunSpec, run_config
 
 if TYPE_CHECKING:
+    from kd_sandbox.lm.route_teacher import RouteTeacher, RouteTeacherSettings
     from kd_sandbox.lm.students import Sizes
-    from kd_sandbox.lm.teacher import TeacherSettings
+    from kd_sandbox.lm.teacher import Teacher, TeacherSettings
 
 __all__ = ["run_lm_mode"]
 
@@ -39,13 +40,15 @@ def run_lm_mode(
     progress: Callable[[float], None] | None = None,
     *,
     teacher_settings: TeacherSettings | None = None,
+    route_teacher_settings: RouteTeacherSettings | None = None,
     sizes: Sizes | None = None,
 ) -> RunResult:
     """Run one LM mode (tokens, traces, preference, onpolicy) and return its picture.
 
-    ``teacher_settings`` and ``sizes`` replace the default teacher and workload: tests
-    pass tiny ones. If the teacher is not cached yet, training it takes the first part
-    of ``progress`` and its time is added to the caption.
+    ``teacher_settings`` (the chain teacher of tokens, traces and preference),
+    ``route_teacher_settings`` (onpolicy's own teacher) and ``sizes`` replace the
+    defaults: tests pass tiny ones. If the teacher is not cached yet, training it takes
+    the first part of ``progress`` and its time is added to the caption.
     """
     if spec.mode not in LM_MODES:
         raise ValueError(f"{spec.mode!r} is not a language-model mode")
@@ -53,19 +56,36 @@ def run_lm_mode(
     import torch
 
     from kd_sandbox.lm.modes import run_mode
+    from kd_sandbox.lm.onpolicy import run_onpolicy
+    from kd_sandbox.lm.route_teacher import (
+        RouteTeacherSettings,
+        load_or_train_route_teacher,
+        route_teacher_dir,
+    )
     from kd_sandbox.lm.students import Sizes, within
     from kd_sandbox.lm.teacher import TeacherSettings, load_or_train_teacher, teacher_dir
 
+    config = run_config(spec)
     settings = teacher_settings or TeacherSettings()
-    cached = (teacher_dir(cache_dir, settings) / "report.json").exists()
-    teacher_share = 0.0 if cached else 0.4
+    route_settings = route_teacher_settings or RouteTeacherSettings()
+    # mode=onpolicy has its own task (routes on a map) and so its own teacher.
+    directory = (
+        route_teacher_dir(cache_dir, route_settings)
+        if isinstance(config, OnPolicyRun)
+        else teacher_dir(cache_dir, settings)
+    )
+    teacher_share = 0.0 if (directory / "report.json").exists() else 0.4
+    teaching, running = within(progress, 0.0, teacher_share), within(progress, teacher_share, 1)
     threads = torch.get_num_threads()
     torch.set_num_threads(min(TORCH_THREADS, threads))
+    teacher: RouteTeacher | Teacher
     try:
-        teacher = load_or_train_teacher(cache_dir, settings, within(progress, 0.0, teacher_share))
-        result = run_mode(
-            run_config(spec), teacher, sizes or Sizes(), within(progress, teacher_share, 1.0)
-        )
+        if isinstance(config, OnPolicyRun):
+            teacher = load_or_train_route_teacher(cache_dir, route_settings, teaching)
+            result = run_onpolicy(config, teacher, sizes or Sizes(), running)
+        else:
+            teacher = load_or_train_teacher(cache_dir, settings, teaching)
+            result = run_mode(config, teacher, sizes or Sizes(), running)
     finally:
         torch.set_num_threads(threads)  # the worker's other runs keep their own setting
     # The language-model modes run on the CPU only (their batches, generators and

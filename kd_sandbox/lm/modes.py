@@ -1,15 +1,15 @@
-"""Which function runs which LM mode: each gets its own run configuration only."""
+"""Which function runs which chain-teacher LM mode: each gets its own run configuration
+only. (mode=onpolicy has its own task and teacher: ``run_lm_mode`` runs it.)"""
 
 from __future__ import annotations
 
-from kd_sandbox.lm.onpolicy import run_onpolicy
 from kd_sandbox.lm.preference import run_preference
 from kd_sandbox.lm.students import Progress, Sizes
 from kd_sandbox.lm.teacher import Teacher
 from kd_sandbox.lm.tokens import run_tokens
 from kd_sandbox.lm.traces import run_traces
 from kd_sandbox.result import RunResult
-from kd_sandbox.spec import ModeRun, OnPolicyRun, PreferenceRun, TokensRun, TracesRun
+from kd_sandbox.spec import ModeRun, PreferenceRun, TokensRun, TracesRun
 
 
 def run_mode(
@@ -22,6 +22,4 @@ def run_mode(
         return run_traces(config, teacher, sizes, progress)
     if isinstance(config, PreferenceRun):
         return run_preference(config, teacher, sizes, progress)
-    if isinstance(config, OnPolicyRun):
-        return run_onpolicy(config, teacher, sizes, progress)
     raise ValueError(f"mode={config.mode} is not a language-model mode")

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import torch
 from transformers import GPT2LMHeadModel
@@ -27,6 +27,7 @@ from kd_sandbox.lm.models import build_lm, generate, parameter_count
 from kd_sandbox.lm.tasks import Chain, completion_length, split_chains
 from kd_sandbox.lm.tokenizer import CharTokenizer
 from kd_sandbox.lm.training import (
+    Batch,
     decode_completions,
     encode_chains,
     exact_match,
@@ -59,8 +60,30 @@ class TeacherSettings:
         return 4 * self.n_steps + 8
 
     def key(self) -> str:
-        text = json.dumps({"format": TEACHER_FORMAT, **asdict(self)}, sort_keys=True)
-        return hashlib.sha256(text.encode()).hexdigest()[:12]
+        return settings_key(asdict(self), TEACHER_FORMAT)
+
+
+def settings_key(settings: dict[str, Any], version: int) -> str:
+    """A short hash of a teacher's settings and its code's version: its cache folder."""
+    text = json.dumps({"format": version, **settings}, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+class Recipe(Protocol):
+    """How a teacher is built and trained (``TeacherSettings``, ``RouteTeacherSettings``)."""
+
+    @property
+    def hidden(self) -> int: ...
+    @property
+    def layers(self) -> int: ...
+    @property
+    def max_len(self) -> int: ...
+    @property
+    def train_steps(self) -> int: ...
+    @property
+    def lr(self) -> float: ...
+    @property
+    def seed(self) -> int: ...
 
 
 @dataclass
@@ -84,7 +107,7 @@ def teacher_dir(cache_dir: Path, settings: TeacherSettings) -> Path:
 
 @dataclass
 class TrainedTeacher:
-    """A teacher fresh from training, before it is saved."""
+    """What a cached teacher consists of: fresh from training, or read back from disk."""
 
     model: GPT2LMHeadModel
     tokenizer: CharTokenizer
@@ -99,38 +122,63 @@ def load_or_train_teacher(
 ) -> Teacher:
     """The cached teacher for ``settings``, trained and saved first if there is none."""
     directory = teacher_dir(cache_dir, settings)
+    return cached(
+        directory,
+        lambda: train_teacher(settings, progress),
+        lambda trained_now: load_teacher(directory, settings, trained_now=trained_now),
+    )
+
+
+Loaded = TypeVar("Loaded")
+
+
+def cached(
+    directory: Path, train: Callable[[], TrainedTeacher], load: Callable[[bool], Loaded]
+) -> Loaded:
+    """``load(trained_now)`` the teacher in ``directory``, trained and saved first if
+    there is none."""
     trained_now = not (directory / "report.json").exists()
     if trained_now:
-        save_teacher(train_teacher(settings, progress), directory)
-    return load_teacher(directory, settings, trained_now=trained_now)
+        save_teacher(train(), directory)
+    return load(trained_now)
 
 
 def load_teacher(
     directory: Path, settings: TeacherSettings, *, trained_now: bool = False
 ) -> Teacher:
     """The teacher saved in ``directory``, loaded with ``from_pretrained`` (frozen, eval mode)."""
-    model = GPT2LMHeadModel.from_pretrained(directory / "model", local_files_only=True)
-    model.train(False)
-    model.requires_grad_(False)
-    report = json.loads((directory / "report.json").read_text())
+    saved = read_saved(directory)
     train_chains, heldout_chains = split_chains(
         settings.n_train, settings.n_heldout, settings.n_steps, settings.seed
     )
-    transfer = (directory / "transfer.txt").read_text().splitlines()
-    if len(transfer) != len(train_chains):
+    if len(saved.transfer) != len(train_chains):
         raise ValueError(
-            f"{directory} holds {len(transfer)} worked answers, not {len(train_chains)}"
+            f"{directory} holds {len(saved.transfer)} worked answers, not {len(train_chains)}"
         )
     return Teacher(
-        model=model,
-        tokenizer=CharTokenizer.load(directory),
+        model=saved.model,
+        tokenizer=saved.tokenizer,
         settings=settings,
         train_chains=train_chains,
         heldout_chains=heldout_chains,
-        transfer=transfer,
-        heldout_accuracy=float(report["heldout_accuracy"]),
-        train_seconds=float(report["train_seconds"]),
+        transfer=saved.transfer,
+        heldout_accuracy=float(saved.report["heldout_accuracy"]),
+        train_seconds=float(saved.report["train_seconds"]),
         trained_now=trained_now,
+    )
+
+
+def read_saved(directory: Path) -> TrainedTeacher:
+    """What ``save_teacher`` wrote, the model loaded with ``from_pretrained`` (frozen,
+    eval mode)."""
+    model = GPT2LMHeadModel.from_pretrained(directory / "model", local_files_only=True)
+    model.train(False)
+    model.requires_grad_(False)
+    return TrainedTeacher(
+        model=model,
+        tokenizer=CharTokenizer.load(directory),
+        transfer=(directory / "transfer.txt").read_text().splitlines(),
+        report=json.loads((directory / "report.json").read_text()),
     )
 
 
@@ -143,27 +191,13 @@ def train_teacher(
     train_chains, heldout_chains = split_chains(
         settings.n_train, settings.n_heldout, settings.n_steps, settings.seed
     )
-    model = build_lm(
-        tokenizer,
-        hidden=settings.hidden,
-        layers=settings.layers,
-        max_len=settings.max_len,
-        seed=settings.seed,
-    )
     data = encode_chains(tokenizer, train_chains, with_trace=True)
     rows = torch.Generator().manual_seed(settings.seed)
 
-    def loss_at(step: int) -> torch.Tensor:
-        return sft_loss(model, data.rows(random_rows(len(data), settings.batch_size, rows)))
+    def batch_at(step: int) -> Batch:
+        return data.rows(random_rows(len(data), settings.batch_size, rows))
 
-    def report_progress(step: int) -> None:
-        if progress is not None:
-            progress(step / settings.train_steps)
-
-    train(
-        model, steps=settings.train_steps, lr=settings.lr, loss_at=loss_at, evaluate=report_progress
-    )
-    model.requires_grad_(False)
+    model = trained_lm(settings, tokenizer, batch_at, progress)
     transfer = _worked_completions(model, tokenizer, train_chains)
     report = {
         "heldout_accuracy": exact_match(model, tokenizer, heldout_chains, with_trace=True),
@@ -172,6 +206,33 @@ def train_teacher(
         "settings": asdict(settings),
     }
     return TrainedTeacher(model, tokenizer, transfer, report)
+
+
+def trained_lm(
+    recipe: Recipe,
+    tokenizer: CharTokenizer,
+    batch_at: Callable[[int], Batch],
+    progress: Callable[[float], None] | None = None,
+) -> GPT2LMHeadModel:
+    """A model built to ``recipe`` and trained with SFT on ``batch_at(step)``, then frozen."""
+    model = build_lm(
+        tokenizer,
+        hidden=recipe.hidden,
+        layers=recipe.layers,
+        max_len=recipe.max_len,
+        seed=recipe.seed,
+    )
+
+    def report_progress(step: int) -> None:
+        if progress is not None:
+            progress(step / recipe.train_steps)
+
+    def loss_at(step: int) -> torch.Tensor:
+        return sft_loss(model, batch_at(step))
+
+    train(model, steps=recipe.train_steps, lr=recipe.lr, loss_at=loss_at, evaluate=report_progress)
+    model.requires_grad_(False)
+    return model
 
 
 def save_teacher(trained: TrainedTeacher, directory: Path) -> None:

@@ -8,8 +8,9 @@ no model can predict), which ``Batch.target_mask`` marks.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import torch
 from transformers import GPT2LMHeadModel
@@ -33,9 +34,16 @@ class Batch:
         return int(self.ids.shape[0])
 
 
-def prompt_ids(tokenizer: CharTokenizer, chains: list[Chain]) -> torch.Tensor:
-    """``<bos> problem :`` for each chain: (B, P)."""
-    return torch.tensor([tokenizer.encode(c.prompt, bos=True) for c in chains])
+class Problem(Protocol):
+    """Anything with a prompt: a chain, or the on-policy mode's map (``routes.RouteMap``)."""
+
+    @property
+    def prompt(self) -> str: ...
+
+
+def prompt_ids(tokenizer: CharTokenizer, problems: Sequence[Problem]) -> torch.Tensor:
+    """``<bos> problem :`` for each problem: (B, P)."""
+    return torch.tensor([tokenizer.encode(p.prompt, bos=True) for p in problems])
 
 
 def encode_chains(tokenizer: CharTokenizer, chains: list[Chain], *, with_trace: bool) -> Batch:
@@ -50,20 +58,21 @@ def encode_chains(tokenizer: CharTokenizer, chains: list[Chain], *, with_trace: 
 
 
 def encode_completions(
-    tokenizer: CharTokenizer, chains: list[Chain], completions: list[str]
+    tokenizer: CharTokenizer, problems: Sequence[Problem], completions: list[str]
 ) -> Batch:
-    """Each chain's prompt followed by the given completion (a teacher's, say) and ``<eos>``.
+    """Each problem's prompt followed by the given completion (a teacher's, say) and
+    ``<eos>``.
 
     Rows are padded on the right to the longest one; padding sits after ``<eos>``, where
     nothing is learned, and a causal model never looks ahead at it.
     """
     rows = [
-        tokenizer.encode(c.prompt + text, bos=True, eos=True)
-        for c, text in zip(chains, completions, strict=True)
+        tokenizer.encode(p.prompt + text, bos=True, eos=True)
+        for p, text in zip(problems, completions, strict=True)
     ]
     width = max(len(r) for r in rows)
     ids = torch.tensor([r + [tokenizer.pad_id] * (width - len(r)) for r in rows])
-    prompt_len = len(tokenizer.encode(chains[0].prompt, bos=True))
+    prompt_len = len(tokenizer.encode(problems[0].prompt, bos=True))
     return batch_from_sequences(tokenizer, ids, prompt_len)
 
 

@@ -159,6 +159,7 @@ async def test_a_run_interrupted_by_a_restart_is_reported(tmp_path: Path) -> Non
             "about 66 s",
             "/distill mode=preference steps=600 seed=3",
         ),
+        ("mode=onpolicy steps=1000", "about 104 s", "/distill mode=onpolicy steps=400"),
     ],
 )
 async def test_a_run_that_cannot_finish_in_time_is_refused_up_front_with_a_shorter_one(

@@ -71,7 +71,7 @@ def test_beta_is_refused_unless_the_divergence_is_jsd() -> None:
     with pytest.raises(SettingsError, match="only with divergence=jsd"):
         parse_settings("mode=onpolicy beta=0.3")
     assert run_config(parse_settings("mode=onpolicy divergence=jsd beta=0.3")) == OnPolicyRun(
-        T=1.0, divergence="jsd", beta=0.3, steps=200, hidden=16, lr=0.003, seed=0
+        T=1.0, divergence="jsd", beta=0.3, steps=200, hidden=16, lr=0.01, seed=0
     )
 
 

@@ -7,15 +7,16 @@ from pathlib import Path
 import pytest
 
 from kd_sandbox.lm import run_lm_mode
+from kd_sandbox.lm.onpolicy import verdict
 from kd_sandbox.phone_style import ASPECT, WIDTH_PX
 from kd_sandbox.spec import parse_settings
-from tests.kd_sandbox_lm.conftest import TINY_SIZES, TINY_TEACHER, png_size
+from tests.kd_sandbox_lm.conftest import png_size, run_tiny
 
 EXPECTED_METRICS = {
     "traces": {"accuracy_traces", "accuracy_answers", "teacher_accuracy", "majority_baseline"},
     "tokens": {"accuracy_kd", "accuracy_plain", "kl_kd", "kl_plain", "teacher_entropy_T"},
     "preference": {"worked_dpo", "worked_sft", "accuracy_dpo", "accuracy_sft", "pairs"},
-    "onpolicy": {"accuracy_onpolicy", "accuracy_offline", "divergence_onpolicy"},
+    "onpolicy": {"recovery_onpolicy", "recovery_offline", "accuracy_onpolicy", "accuracy_offline"},
 }
 
 
@@ -33,9 +34,7 @@ EXPECTED_METRICS = {
 def test_mode_returns_picture_caption_and_numbers(tiny_cache: Path, settings: str) -> None:
     spec = parse_settings(settings)
     progress: list[float] = []
-    result = run_lm_mode(
-        spec, tiny_cache, progress.append, teacher_settings=TINY_TEACHER, sizes=TINY_SIZES
-    )
+    result = run_tiny(settings, tiny_cache, progress.append)
     width, height = png_size(result.png)
     assert width == WIDTH_PX and ASPECT[0] <= height / width <= ASPECT[1]
     assert 0 < len(result.caption) <= 1024
@@ -49,21 +48,47 @@ def test_mode_returns_picture_caption_and_numbers(tiny_cache: Path, settings: st
 
 
 def test_divergence_names_the_jsd_beta(tiny_cache: Path) -> None:
-    spec = parse_settings("mode=onpolicy steps=10 divergence=jsd beta=0.3")
-    result = run_lm_mode(spec, tiny_cache, teacher_settings=TINY_TEACHER, sizes=TINY_SIZES)
+    result = run_tiny("mode=onpolicy steps=10 divergence=jsd beta=0.3", tiny_cache)
     assert "generalised JSD (β=0.3)" in result.caption
 
 
-def test_first_run_trains_the_teacher_and_says_so(tmp_path: Path) -> None:
-    spec = parse_settings("mode=tokens steps=10")  # the longest caption, plus the note
-    first = run_lm_mode(spec, tmp_path, teacher_settings=TINY_TEACHER, sizes=TINY_SIZES)
+# tokens and onpolicy have the longest captions; onpolicy trains its own teacher.
+@pytest.mark.parametrize("settings", ["mode=tokens steps=10", "mode=onpolicy steps=10"])
+def test_first_run_trains_the_teacher_and_says_so(tmp_path: Path, settings: str) -> None:
+    first = run_tiny(settings, tmp_path)
     assert "teacher was trained now" in first.caption
     assert len(first.caption) <= 1024 and first.caption.endswith("it is cached.)")
     assert "teacher_train_s" in first.metrics
-    again = run_lm_mode(spec, tmp_path, teacher_settings=TINY_TEACHER, sizes=TINY_SIZES)
+    again = run_tiny(settings, tmp_path)
     assert "teacher was trained now" not in again.caption
 
 
 def test_non_lm_mode_is_refused(tiny_cache: Path) -> None:
     with pytest.raises(ValueError, match="not a language-model mode"):
         run_lm_mode(parse_settings("mode=compare"), tiny_cache)
+
+
+def test_onpolicy_reports_both_students_after_a_wrong_digit_and_without(
+    tiny_cache: Path,
+) -> None:
+    result = run_tiny("mode=onpolicy steps=10", tiny_cache)
+    metrics = result.metrics
+    on, off = metrics["recovery_onpolicy"], metrics["recovery_offline"]
+    assert f"continued right after a wrong digit: on-policy {on:.0%}, offline {off:.0%}" in (
+        result.caption
+    )
+    on, off = metrics["accuracy_onpolicy"], metrics["accuracy_offline"]
+    assert f"no wrong digit: on-policy {on:.0%}, offline {off:.0%}" in result.caption
+    assert all(0.0 <= metrics[k] <= 1.0 for k in ("start_recovery", "teacher_recovery"))
+
+
+@pytest.mark.parametrize(
+    ("gain", "shown"),
+    [
+        (0.45, "taught the on-policy student to read the map after its own wrong turns (+45"),
+        (-0.1, "here the offline student recovered better (-10 points for on-policy)"),
+        (0.01, "both students recover about equally often"),
+    ],
+)
+def test_the_onpolicy_caption_says_which_way_the_run_went(gain: float, shown: str) -> None:
+    assert shown in verdict(gain)

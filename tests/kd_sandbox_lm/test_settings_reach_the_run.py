@@ -8,13 +8,11 @@ import pytest
 import torch
 
 import kd_sandbox.lm.onpolicy as onpolicy
-from kd_sandbox.lm import run_lm_mode
 from kd_sandbox.lm.tasks import split_chains
 from kd_sandbox.lm.tokenizer import CharTokenizer
 from kd_sandbox.lm.tokens import with_noisy_digits
 from kd_sandbox.lm.training import encode_chains
-from kd_sandbox.spec import parse_settings
-from tests.kd_sandbox_lm.conftest import TINY_SIZES, TINY_TEACHER
+from tests.kd_sandbox_lm.conftest import run_tiny
 
 
 def test_onpolicy_uses_the_temperature_it_was_given(
@@ -28,8 +26,7 @@ def test_onpolicy_uses_the_temperature_it_was_given(
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(onpolicy, "tempered_divergence", spy)
-    spec = parse_settings("mode=onpolicy steps=10 T=2.5")
-    result = run_lm_mode(spec, tiny_cache, teacher_settings=TINY_TEACHER, sizes=TINY_SIZES)
+    result = run_tiny("mode=onpolicy steps=10 T=2.5", tiny_cache)
     assert seen and set(seen) == {2.5}
     assert "T=2.5" in result.caption
 
