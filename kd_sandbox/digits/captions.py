@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from kd_sandbox.digits.outcome import ExperimentOutcome, TemperatureOutcome
 from kd_sandbox.spec import BUGS
+from kd_sandbox.teacher_config import BUG_TEACHER_DROPOUT
 
 CAPTION_LIMIT = 1024
 
@@ -204,13 +205,13 @@ def _bug_sentence(outcome: ExperimentOutcome, cost: float) -> str:
             "loss ~10x below α·T²·KL."
         )
     if spec.bug == "train_teacher":
-        used = broken.teacher_accuracy
         return (
-            f"With dropout on, the teacher's targets change every step: the broken loss "
-            f"stays noisy and high ({_tail(broken.loss_total):.3f} vs "
-            f"{_tail(correct.loss_total):.3f}), and the teacher scored "
-            f"{min(used):.1%}-{max(used):.1%} instead of {outcome.teacher_accuracy:.1%}. "
-            "Recognise it: two teacher passes on one batch disagree; call teacher.eval()."
+            f"The teacher (dropout {BUG_TEACHER_DROPOUT[spec.bug]:g}) was in train mode when "
+            "its outputs were cached: each image keeps one random dropout draw as its soft "
+            "targets for the whole run, noise no number of steps averages away. The loss "
+            f"falls and settles as usual ({_tail(broken.loss_total):.3f} vs "
+            f"{_tail(correct.loss_total):.3f}). Recognise it: cache twice and compare, the "
+            "passes must agree; call teacher.eval() first."
         )
     if spec.bug == "unfrozen_teacher":
         used = broken.teacher_accuracy

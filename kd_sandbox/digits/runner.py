@@ -23,7 +23,7 @@ from kd_sandbox.digits.plots import experiment_png, prewarm_plotting, temperatur
 from kd_sandbox.digits.teacher import load_or_train_teacher
 from kd_sandbox.result import RunResult
 from kd_sandbox.spec import LM_MODES, CompareRun, RunSpec, TemperatureRun, run_config
-from kd_sandbox.teacher_config import TeacherConfig
+from kd_sandbox.teacher_config import TeacherConfig, teacher_for
 
 Progress = Callable[[float], None]
 TRAINING_SHARE = 0.9
@@ -42,7 +42,8 @@ def run(
     """Run ``spec`` and draw it. ``progress`` gets fractions 0..1 now and then.
 
     ``teacher`` picks the digits teacher (default ``TeacherConfig()``; tests pass a quick
-    one). Language-model modes are handed to ``kd_sandbox.lm``.
+    one); a bug with a teacher of its own changes its dropout (``teacher_for``).
+    Language-model modes are handed to ``kd_sandbox.lm``.
 
     Metrics (accuracies as fractions): ``mode``, ``device``, ``teacher_acc``; for compare
     and omit also ``hard_acc``, ``kd_acc``, ``gain_points``, ``kd_final_loss``; with a bug
@@ -61,7 +62,7 @@ def run(
         return result
     started = time.perf_counter()
     _report(progress, 0.0)
-    context = warm_up(cache_dir, teacher or TeacherConfig())
+    context = warm_up(cache_dir, teacher_for(spec.bug, teacher or TeacherConfig()))
     config = run_config(spec)
     if isinstance(config, TemperatureRun):
         temperatures = run_temperature(config, context)
