@@ -36,7 +36,7 @@ BUGS: dict[str, str] = {
     "no_t2": "the soft term is not multiplied by T²",
     "probs": "probabilities passed where F.kl_div wants log-probabilities",
     "mean": "reduction='mean' instead of 'batchmean'",
-    "train_teacher": "the teacher's outputs are cached in train mode (dropout on)",
+    "train_teacher": "the teacher's outputs are cached in train mode, dropout on",
     "unfrozen_teacher": "the teacher is not frozen and drifts with the student",
     "swapped": "the cached teacher outputs are misaligned with the batch",
 }

@@ -206,12 +206,11 @@ def _bug_sentence(outcome: ExperimentOutcome, cost: float) -> str:
         )
     if spec.bug == "train_teacher":
         return (
-            f"The teacher (dropout {BUG_TEACHER_DROPOUT[spec.bug]:g}) was in train mode when "
-            "its outputs were cached: each image keeps one random dropout draw as its soft "
-            "targets for the whole run, noise no number of steps averages away. The loss "
-            f"falls and settles as usual ({_tail(broken.loss_total):.3f} vs "
-            f"{_tail(correct.loss_total):.3f}). Recognise it: cache twice and compare, the "
-            "passes must agree; call teacher.eval() first."
+            f"The teacher (dropout {BUG_TEACHER_DROPOUT[spec.bug]:g}) cached its outputs in "
+            "train mode: each image keeps one dropout draw as targets, noise no training "
+            "averages away. The loss falls smoothly to a higher floor "
+            f"({_tail(broken.loss_total):.3f} vs {_tail(correct.loss_total):.3f}). Recognise "
+            "it: cache twice; the passes must agree. Call teacher.eval() first."
         )
     if spec.bug == "unfrozen_teacher":
         used = broken.teacher_accuracy

@@ -2,10 +2,9 @@
 
 Each ``Bug`` supplies the things a distillation step takes from outside the student:
 the teacher it runs, the cache of its outputs, the teacher logits of a batch, and the
-loss. The correct
-recipe is ``REGISTRY["none"]``; every other entry changes exactly one of the three, the way
-the mistake happens in real code. None of them crashes: each trains, and only the
-curves (or a missing gain) give it away.
+loss. The correct recipe is ``REGISTRY["none"]``; every other entry changes one of them
+(a live teacher: its model and its logits), the way the mistake happens in real code.
+None of them crashes: each trains, and only the curves (or a missing gain) give it away.
 """
 
 from __future__ import annotations
