@@ -192,7 +192,7 @@ SILENT_FAILURES: dict[str, str] = {
     "no_t2": "forgot T²",
     "mean": "reduction='mean'",
     "probs": "probs for log-probs",
-    "train_teacher": "teacher in train mode\n(curve-only)",
+    "train_teacher": "cached in train mode",
     "unfrozen_teacher": "teacher not frozen",
     "swapped": "misaligned cache",
 }
@@ -208,6 +208,9 @@ class BugRun:
 
     bug: str
     settings: dict[str, object]
+    teacher_dropout: float
+    """The dropout rate of the teacher the run distilled from (a bug may bring its own)."""
+    teacher_acc: float
     hard_acc: float
     kd_acc: float
     broken_acc: float
@@ -228,6 +231,8 @@ def load_bug_runs(path: Path = BUG_RUNS_PATH) -> tuple[int, dict[str, BugRun]]:
         run["bug"]: BugRun(
             bug=run["bug"],
             settings=run["settings"],
+            teacher_dropout=run["teacher_dropout"],
+            teacher_acc=run["teacher_acc"],
             hard_acc=run["hard_acc"],
             kd_acc=run["kd_acc"],
             broken_acc=run["broken_acc"],

@@ -40,7 +40,7 @@ def register(app: Celery, *, cache_dir: Path, torch_threads: int) -> None:
         from kd_sandbox.digits import runner
 
         torch.set_num_threads(torch_threads)
-        runner.warm_up(cache_dir)
+        runner.warm_up_every_teacher(cache_dir)
 
     worker_process_init.connect(warm, weak=False)
 

@@ -44,7 +44,7 @@ def main(
         from kd_sandbox.digits import runner
 
         torch.set_num_threads(torch_threads)
-        runner.warm_up(cache_dir, teacher)
+        runner.warm_up_every_teacher(cache_dir, teacher)
         # CUDA reserves far more address space than it uses: a cap would fail every run.
         if max_memory_mb is not None and not torch.cuda.is_available():
             _limit_memory(max_memory_mb)

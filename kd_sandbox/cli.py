@@ -22,6 +22,7 @@ from kd_sandbox.spec import (
     help_text,
     parse_settings,
 )
+from kd_sandbox.teacher_config import TeacherConfig, teacher_for
 
 EXIT_BAD_SETTINGS = 2
 EXIT_RUN_FAILED = 1
@@ -121,6 +122,7 @@ def bug_run(bug: str, cache_dir: Path, seed: int = SILENT_FAILURES_SEED) -> dict
         "bug": bug,
         "settings": spec.used(),
         "device": metrics["device"],
+        "teacher_dropout": teacher_for(bug, TeacherConfig()).dropout,
         "teacher_acc": round(metrics["teacher_acc"], 5),
         "hard_acc": round(metrics["hard_acc"], 5),
         "kd_acc": round(metrics["kd_acc"], 5),

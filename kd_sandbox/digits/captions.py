@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from kd_sandbox.digits.outcome import ExperimentOutcome, TemperatureOutcome
 from kd_sandbox.spec import BUGS
+from kd_sandbox.teacher_config import BUG_TEACHER_DROPOUT
 
 CAPTION_LIMIT = 1024
 
@@ -204,13 +205,12 @@ def _bug_sentence(outcome: ExperimentOutcome, cost: float) -> str:
             "loss ~10x below α·T²·KL."
         )
     if spec.bug == "train_teacher":
-        used = broken.teacher_accuracy
         return (
-            f"With dropout on, the teacher's targets change every step: the broken loss "
-            f"stays noisy and high ({_tail(broken.loss_total):.3f} vs "
-            f"{_tail(correct.loss_total):.3f}), and the teacher scored "
-            f"{min(used):.1%}-{max(used):.1%} instead of {outcome.teacher_accuracy:.1%}. "
-            "Recognise it: two teacher passes on one batch disagree; call teacher.eval()."
+            f"The teacher (dropout {BUG_TEACHER_DROPOUT[spec.bug]:g}) cached its outputs in "
+            "train mode: each image keeps one dropout draw as targets, noise no training "
+            "averages away. The loss falls smoothly to a higher floor "
+            f"({_tail(broken.loss_total):.3f} vs {_tail(correct.loss_total):.3f}). Recognise "
+            "it: cache twice; the passes must agree. Call teacher.eval() first."
         )
     if spec.bug == "unfrozen_teacher":
         used = broken.teacher_accuracy

@@ -28,7 +28,7 @@ class ArmCurves:
     class_accuracy: list[list[float]]
     """Per evaluation point, the test accuracy on each digit 0-9."""
     teacher_accuracy: list[float] = field(default_factory=list)
-    """For arms whose teacher runs live (bugs train_teacher, unfrozen_teacher): the
+    """For arms whose teacher runs live and changes (bug unfrozen_teacher): the
     teacher's test accuracy as this arm saw it, per evaluation point."""
 
     @property

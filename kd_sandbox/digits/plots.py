@@ -44,7 +44,8 @@ TEMPERATURE_HEIGHT_PX = 1000
 COLOURS = {"hard": GREY, "kd": BLUE, "broken": VERMILLION, "teacher": BLACK}
 SOFT_TINT = {"kd": SKY, "broken": ORANGE}
 # Each line of a panel has its own dash as well as its arm's colour. KD's accuracy is drawn
-# thick and first, so a broken arm that tracks it (bug=train_teacher) shows on top of it.
+# thick and first, so a broken arm that tracks it (a bug that cost nothing in that run)
+# shows on top of it.
 KD_WIDTH = 5.0
 TITLE_WIDTH_CHARS = 70
 

@@ -23,7 +23,7 @@ from kd_sandbox.digits.plots import experiment_png, prewarm_plotting, temperatur
 from kd_sandbox.digits.teacher import load_or_train_teacher
 from kd_sandbox.result import RunResult
 from kd_sandbox.spec import LM_MODES, CompareRun, RunSpec, TemperatureRun, run_config
-from kd_sandbox.teacher_config import TeacherConfig
+from kd_sandbox.teacher_config import BUG_TEACHER_DROPOUT, TeacherConfig, teacher_for
 
 Progress = Callable[[float], None]
 TRAINING_SHARE = 0.9
@@ -42,7 +42,8 @@ def run(
     """Run ``spec`` and draw it. ``progress`` gets fractions 0..1 now and then.
 
     ``teacher`` picks the digits teacher (default ``TeacherConfig()``; tests pass a quick
-    one). Language-model modes are handed to ``kd_sandbox.lm``.
+    one); a bug with a teacher of its own changes its dropout (``teacher_for``).
+    Language-model modes are handed to ``kd_sandbox.lm``.
 
     Metrics (accuracies as fractions): ``mode``, ``device``, ``teacher_acc``; for compare
     and omit also ``hard_acc``, ``kd_acc``, ``gain_points``, ``kd_final_loss``; with a bug
@@ -61,7 +62,7 @@ def run(
         return result
     started = time.perf_counter()
     _report(progress, 0.0)
-    context = warm_up(cache_dir, teacher or TeacherConfig())
+    context = warm_up(cache_dir, teacher_for(spec.bug, teacher or TeacherConfig()))
     config = run_config(spec)
     if isinstance(config, TemperatureRun):
         temperatures = run_temperature(config, context)
@@ -110,6 +111,14 @@ def warm_up(cache_dir: Path, teacher: TeacherConfig | None = None) -> Context:
         _contexts[key] = Context(data.to(device), loaded, device)
         prewarm_plotting()
     return _contexts[key]
+
+
+def warm_up_every_teacher(cache_dir: Path, teacher: TeacherConfig | None = None) -> None:
+    """``warm_up`` for ``teacher`` and for each bug's own teacher (``BUG_TEACHER_DROPOUT``),
+    so that the first run of such a bug does not wait for its teacher to train."""
+    base = teacher or TeacherConfig()
+    for config in dict.fromkeys([base, *(teacher_for(bug, base) for bug in BUG_TEACHER_DROPOUT)]):
+        warm_up(cache_dir, config)
 
 
 def pick_device() -> torch.device:

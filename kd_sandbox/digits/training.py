@@ -119,10 +119,11 @@ def _train_arm(
     batches: list[torch.Tensor],
     on_step: Callable[[int], None],
 ) -> tuple[ArmCurves, nn.Module]:
-    torch.manual_seed(recipe.seed + 1)  # dropout masks of a train-mode teacher
+    torch.manual_seed(recipe.seed + 1)  # dropout masks of a train-mode teacher's cache
     student = copy.deepcopy(initial)
     bug = REGISTRY[arm.bug]
-    teacher = TeacherView(bug.teacher(task.teacher), task.teacher_logits)
+    model = bug.teacher(task.teacher)
+    teacher = TeacherView(model, bug.cache(model, task.x_transfer, task.teacher_logits))
     parameters = list(student.parameters())
     if bug.teacher_learns:
         parameters += list(teacher.model.parameters())  # the bug: the teacher is optimised too

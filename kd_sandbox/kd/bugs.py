@@ -1,10 +1,10 @@
 """The silent failures of drop 2.5, as a registry the training loop asks, never branches on.
 
-Each ``Bug`` supplies the three things a distillation step takes from outside the
-student: the teacher it runs, the teacher logits of a batch, and the loss. The correct
-recipe is ``REGISTRY["none"]``; every other entry changes exactly one of the three, the way
-the mistake happens in real code. None of them crashes: each trains, and only the
-curves (or a missing gain) give it away.
+Each ``Bug`` supplies the things a distillation step takes from outside the student:
+the teacher it runs, the cache of its outputs, the teacher logits of a batch, and the
+loss. The correct recipe is ``REGISTRY["none"]``; every other entry changes one of them
+(a live teacher: its model and its logits), the way the mistake happens in real code.
+None of them crashes: each trains, and only the curves (or a missing gain) give it away.
 """
 
 from __future__ import annotations
@@ -53,6 +53,12 @@ def _cached(view: TeacherView, x: torch.Tensor, batch: torch.Tensor) -> torch.Te
     return view.cached_logits[batch]
 
 
+def _eval_mode_cache(
+    teacher: nn.Module, x_transfer: torch.Tensor, eval_cache: torch.Tensor
+) -> torch.Tensor:
+    return eval_cache
+
+
 def _correct_loss(
     student: torch.Tensor, teacher: torch.Tensor, labels: torch.Tensor, T: float, alpha: float
 ) -> KDLoss:
@@ -66,6 +72,9 @@ class Bug:
     name: str
     teacher: Callable[[nn.Module], nn.Module] = _shared
     """The teacher model this arm runs, from the shared frozen one."""
+    cache: Callable[[nn.Module, torch.Tensor, torch.Tensor], torch.Tensor] = _eval_mode_cache
+    """(teacher this arm runs, transfer images (N, 64), the eval-mode cache (N, C)) → the
+    cached teacher outputs this arm reads (N, C)."""
     logits: Callable[[TeacherView, torch.Tensor, torch.Tensor], torch.Tensor] = _cached
     """(teacher, x (B, 64), batch indices (B,)) → the teacher logits the loss gets (B, C)."""
     loss: LossFn = _correct_loss
@@ -78,13 +87,14 @@ class Bug:
         return self.teacher is not _shared
 
 
-def _train_mode(teacher: nn.Module) -> nn.Module:
-    return copy.deepcopy(teacher).train()  # the bug: dropout stays on
-
-
-def _live_no_grad(view: TeacherView, x: torch.Tensor, batch: torch.Tensor) -> torch.Tensor:
+def _cached_in_train_mode(
+    teacher: nn.Module, x_transfer: torch.Tensor, eval_cache: torch.Tensor
+) -> torch.Tensor:
+    """The bug: no ``teacher.eval()`` before the one pass that caches the outputs, so each
+    image keeps one random dropout draw as its soft targets for the whole run. (Run live
+    each step instead, the draws would change and the student would fit their average.)"""
     with torch.no_grad():
-        return view.model(x)  # type: ignore[no-any-return]
+        return copy.deepcopy(teacher).train()(x_transfer)  # type: ignore[no-any-return]
 
 
 def _unfrozen(teacher: nn.Module) -> nn.Module:
@@ -137,7 +147,7 @@ REGISTRY: dict[str, Bug] = {
         Bug("no_t2", loss=_no_t2_loss),
         Bug("probs", loss=_probs_loss),
         Bug("mean", loss=_mean_loss),
-        Bug("train_teacher", teacher=_train_mode, logits=_live_no_grad),
+        Bug("train_teacher", cache=_cached_in_train_mode),
         Bug("unfrozen_teacher", teacher=_unfrozen, logits=_live_with_grad, teacher_learns=True),
         Bug("swapped", logits=_misaligned),
     )

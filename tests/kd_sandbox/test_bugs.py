@@ -56,11 +56,29 @@ def test_every_bug_changes_exactly_one_part_of_the_recipe():
             continue
         changed = {
             part
-            for part in ("teacher", "logits", "loss")
+            for part in ("teacher", "cache", "logits", "loss")
             if getattr(bug, part) is not getattr(correct, part)
         }
         # A teacher that is run live needs both its own model and live logits.
-        assert changed in ({"loss"}, {"logits"}, {"teacher", "logits"}), (name, changed)
+        assert changed in ({"loss"}, {"logits"}, {"cache"}, {"teacher", "logits"}), (name, changed)
+
+
+def test_a_train_mode_cache_keeps_one_dropout_draw_and_leaves_the_teacher_alone():
+    from kd_sandbox.digits.models import mlp
+    from kd_sandbox.kd.bugs import REGISTRY
+
+    torch.manual_seed(0)
+    teacher = mlp([32], dropout=0.5).eval().requires_grad_(False)
+    x = torch.rand(20, 64)
+    with torch.no_grad():
+        eval_cache = teacher(x)
+    correct, broken = REGISTRY["none"], REGISTRY["train_teacher"]
+    assert correct.cache(teacher, x, eval_cache) is eval_cache
+    cached = broken.cache(teacher, x, eval_cache)
+    assert cached.shape == eval_cache.shape
+    assert not torch.allclose(cached, eval_cache)  # dropout was on for the caching pass
+    assert not torch.allclose(cached, broken.cache(teacher, x, eval_cache))  # a random draw
+    assert not teacher.training  # the shared teacher stays in eval mode
 
 
 def test_loss_bugs_keep_the_hard_term_unchanged():

@@ -67,7 +67,7 @@ def test_bug_caption_says_how_to_recognise_the_failure(bug):
         f"bug={bug}",
         broken=0.60,
         losses=(-5.0, -20.0, -26.0) if bug == "probs" else (2.0, 1.0, 0.5),
-        teacher=(0.97, 0.2, 0.5) if bug in ("train_teacher", "unfrozen_teacher") else (),
+        teacher=(0.97, 0.2, 0.5) if bug == "unfrozen_teacher" else (),
     )
     caption = experiment_caption(outcome)
     assert f"bug={bug}" in caption

@@ -6,9 +6,10 @@ import os
 
 import torch
 
+from kd_sandbox.digits import runner
 from kd_sandbox.digits.data import load_split, transfer_indices
 from kd_sandbox.digits.teacher import cache_path, load_or_train_teacher
-from kd_sandbox.teacher_config import QUICK_TEACHER, TeacherConfig
+from kd_sandbox.teacher_config import QUICK_TEACHER, TeacherConfig, teacher_for
 
 
 def test_split_is_fixed_stratified_and_cached(tmp_path):
@@ -74,3 +75,10 @@ def test_corrupt_cache_file_is_replaced_by_a_retrained_teacher(tmp_path):
     teacher = load_or_train_teacher(tmp_path, data, QUICK_TEACHER)
     assert teacher.test_accuracy > 0.9
     assert path.stat().st_size > 1000
+
+
+def test_a_worker_warms_every_bugs_own_teacher_before_its_first_run(tmp_path):
+    runner.warm_up_every_teacher(tmp_path, QUICK_TEACHER)
+    own = teacher_for("train_teacher", QUICK_TEACHER)
+    assert own != QUICK_TEACHER
+    assert cache_path(tmp_path, QUICK_TEACHER).exists() and cache_path(tmp_path, own).exists()

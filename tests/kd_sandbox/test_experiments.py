@@ -11,9 +11,10 @@ import torch
 from kd_sandbox.digits import runner
 from kd_sandbox.digits.captions import CAPTION_LIMIT
 from kd_sandbox.digits.experiments import label_free_shift
+from kd_sandbox.digits.teacher import cache_path
 from kd_sandbox.result import RunResult
 from kd_sandbox.spec import BUGS, parse_settings
-from kd_sandbox.teacher_config import QUICK_TEACHER
+from kd_sandbox.teacher_config import BUG_TEACHER_DROPOUT, QUICK_TEACHER, teacher_for
 from tests.kd_sandbox.conftest import phone_sized
 
 
@@ -60,6 +61,16 @@ def test_every_bug_runs_beside_the_correct_loss(quick_cache, bug):
     assert f"bug={bug}" in result.caption
     assert len(result.caption) <= CAPTION_LIMIT
     assert phone_sized(result.png)
+
+
+def test_train_teacher_distils_from_its_own_dropout_teacher_cached_apart(quick_cache):
+    own = teacher_for("train_teacher", QUICK_TEACHER)
+    assert own.dropout == BUG_TEACHER_DROPOUT["train_teacher"] != QUICK_TEACHER.dropout
+    result = _run("steps=40 bug=train_teacher", quick_cache)
+    assert cache_path(quick_cache, own).exists() and cache_path(quick_cache, QUICK_TEACHER).exists()
+    default_teacher_acc = _run("steps=40", quick_cache).metrics["teacher_acc"]
+    assert result.metrics["teacher_acc"] != default_teacher_acc
+    assert f"dropout {own.dropout:g}" in result.caption
 
 
 def test_probs_bug_shows_a_negative_kd_loss(quick_cache):

@@ -96,6 +96,10 @@ def test_a_bug_brings_its_own_defaults_and_typed_settings_win() -> None:
     assert parse_settings(spec.as_settings()) == spec
 
 
+def test_help_names_the_teacher_a_bug_brings() -> None:
+    assert "train_teacher: a teacher with dropout 0.5" in help_text("compare")
+
+
 def test_help_is_short_lists_each_mode_and_points_to_a_modes_own_help() -> None:
     text = help_text()
     for mode in MODES:
