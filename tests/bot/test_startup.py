@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_cli(
-    *args: str, cwd: Path, env: dict[str, str] | None = None
+    *args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 120
 ) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
     clean["PYTHONPATH"] = str(ROOT)
@@ -29,7 +29,7 @@ def run_cli(
         env={**clean, **(env or {})},
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=timeout,
     )
 
 
@@ -86,7 +86,10 @@ def test_content_check_reports_the_course(tmp_path: Path) -> None:
 
 def test_content_figures_redraws_every_figure(tmp_path: Path) -> None:
     recorded = BUG_RUNS_PATH.read_bytes()
-    result = run_cli("content", "figures", "--out", str(tmp_path / "figs"), cwd=tmp_path)
+    # Trains two teachers and runs every bug from scratch: ~30 s on a quiet 2-core machine.
+    result = run_cli(
+        "content", "figures", "--out", str(tmp_path / "figs"), cwd=tmp_path, timeout=400
+    )
     assert result.returncode == 0, result.stderr
     # Drawing elsewhere records its own bug runs there and leaves the lesson's record alone.
     assert BUG_RUNS_PATH.read_bytes() == recorded
