@@ -49,6 +49,17 @@ def test_each_mode_runs_on_the_device_it_is_given(
     json.dumps(result.metrics)  # what the worker sends back to the bot
 
 
+@NO_GPU
+@pytest.mark.parametrize("settings", ["mode=tokens steps=10", "mode=onpolicy steps=10"])
+def test_a_first_run_on_a_gpu_trains_its_teacher_there(tmp_path: Path, settings: str) -> None:
+    """Both teachers train on the GPU, are saved, and load back onto it."""
+    first = run_tiny(settings, tmp_path, device=torch.device("cuda"))
+    assert "teacher was trained now" in first.caption and "Ran on CUDA." in first.caption
+    again = run_tiny(settings, tmp_path, device=torch.device("cuda"))
+    assert "teacher was trained now" not in again.caption
+    assert again.metrics["device"] == "cuda"
+
+
 def test_a_run_on_the_cpu_repeats_exactly(tiny_cache: Path) -> None:
     """Sampling (onpolicy's own routes) and row draws are seeded on the device they run
     on, so the same seed gives the same numbers."""
