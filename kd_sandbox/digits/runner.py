@@ -21,6 +21,7 @@ from kd_sandbox.digits.experiments import Context, run_compare, run_temperature,
 from kd_sandbox.digits.outcome import ExperimentOutcome, TemperatureOutcome
 from kd_sandbox.digits.plots import experiment_png, prewarm_plotting, temperature_png
 from kd_sandbox.digits.teacher import load_or_train_teacher
+from kd_sandbox.kd.device import pick_device
 from kd_sandbox.result import RunResult
 from kd_sandbox.spec import LM_MODES, CompareRun, RunSpec, TemperatureRun, run_config
 from kd_sandbox.teacher_config import BUG_TEACHER_DROPOUT, TeacherConfig, teacher_for
@@ -119,10 +120,6 @@ def warm_up_every_teacher(cache_dir: Path, teacher: TeacherConfig | None = None)
     base = teacher or TeacherConfig()
     for config in dict.fromkeys([base, *(teacher_for(bug, base) for bug in BUG_TEACHER_DROPOUT)]):
         warm_up(cache_dir, config)
-
-
-def pick_device() -> torch.device:
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
 def _report(progress: Progress | None, fraction: float) -> None:

@@ -1,2 +1,3 @@
-"""The distillation losses (torch side): the one tempered divergence every loss path
-uses (``losses``) and the silent failures of drop 2.5 as a registry (``bugs``)."""
+"""What every run shares on the torch side: the one tempered divergence every loss path
+uses (``losses``), the silent failures of drop 2.5 as a registry (``bugs``), and the
+device the digits and the LM runs train on (``device``)."""

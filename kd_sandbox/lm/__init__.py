@@ -23,6 +23,8 @@ from kd_sandbox.result import RunResult
 from kd_sandbox.spec import LM_MODES, OnPolicyRun, RunSpec, run_config
 
 if TYPE_CHECKING:
+    import torch
+
     from kd_sandbox.lm.route_teacher import RouteTeacher, RouteTeacherSettings
     from kd_sandbox.lm.students import Sizes
     from kd_sandbox.lm.teacher import Teacher, TeacherSettings
@@ -42,6 +44,7 @@ def run_lm_mode(
     teacher_settings: TeacherSettings | None = None,
     route_teacher_settings: RouteTeacherSettings | None = None,
     sizes: Sizes | None = None,
+    device: torch.device | None = None,
 ) -> RunResult:
     """Run one LM mode (tokens, traces, preference, onpolicy) and return its picture.
 
@@ -49,12 +52,16 @@ def run_lm_mode(
     ``route_teacher_settings`` (onpolicy's own teacher) and ``sizes`` replace the
     defaults: tests pass tiny ones. If the teacher is not cached yet, training it takes
     the first part of ``progress`` and its time is added to the caption.
+
+    Teacher and students run on ``device``: by default a GPU where torch sees one
+    (``pick_device``), else the CPU. The caption and ``metrics["device"]`` name it.
     """
     if spec.mode not in LM_MODES:
         raise ValueError(f"{spec.mode!r} is not a language-model mode")
     # Imported here so that importing this package stays cheap (no torch until a run).
     import torch
 
+    from kd_sandbox.kd.device import pick_device
     from kd_sandbox.lm.modes import run_mode
     from kd_sandbox.lm.onpolicy import run_onpolicy
     from kd_sandbox.lm.route_teacher import (
@@ -66,6 +73,8 @@ def run_lm_mode(
     from kd_sandbox.lm.teacher import TeacherSettings, load_or_train_teacher, teacher_dir
 
     config = run_config(spec)
+    if device is None:
+        device = pick_device()
     settings = teacher_settings or TeacherSettings()
     route_settings = route_teacher_settings or RouteTeacherSettings()
     # mode=onpolicy has its own task (routes on a map) and so its own teacher.
@@ -81,17 +90,15 @@ def run_lm_mode(
     teacher: RouteTeacher | Teacher
     try:
         if isinstance(config, OnPolicyRun):
-            teacher = load_or_train_route_teacher(cache_dir, route_settings, teaching)
+            teacher = load_or_train_route_teacher(cache_dir, route_settings, teaching, device)
             result = run_onpolicy(config, teacher, sizes or Sizes(), running)
         else:
-            teacher = load_or_train_teacher(cache_dir, settings, teaching)
+            teacher = load_or_train_teacher(cache_dir, settings, teaching, device)
             result = run_mode(config, teacher, sizes or Sizes(), running)
     finally:
         torch.set_num_threads(threads)  # the worker's other runs keep their own setting
-    # The language-model modes run on the CPU only (their batches, generators and
-    # samplers are built there); the digits runs use a GPU where one is present.
-    result.metrics["device"] = "cpu"
-    result.caption = (result.caption + " Ran on CPU.")[:1024]
+    result.metrics["device"] = device.type
+    result.caption = (result.caption + f" Ran on {device.type.upper()}.")[:1024]
     if teacher.trained_now:
         seconds = teacher.train_seconds
         note = f"\n(First run: the teacher was trained now, in {seconds:.0f} s; it is cached.)"

@@ -4,6 +4,9 @@ Every model here is created from ``GPT2Config`` (no download) or loaded with
 ``from_pretrained`` from a directory we saved ourselves. Sequences in one batch always
 have the same length (the chain format is fixed per number of steps), so no padding
 or attention mask is needed.
+
+Each model lives on one device; ``generate`` and ``seeded_generator`` put what they
+make there, so a run moves only its models and its data.
 """
 
 from __future__ import annotations
@@ -21,13 +24,24 @@ def heads_for(hidden: int) -> int:
     return next(h for h in (4, 2, 1) if hidden % h == 0)
 
 
+CPU = torch.device("cpu")
+
+
 def build_lm(
-    tokenizer: CharTokenizer, *, hidden: int, layers: int, max_len: int, seed: int
+    tokenizer: CharTokenizer,
+    *,
+    hidden: int,
+    layers: int,
+    max_len: int,
+    seed: int,
+    device: torch.device = CPU,
 ) -> GPT2LMHeadModel:
     """A freshly initialised GPT-2 with ``layers`` blocks of width ``hidden`` and no dropout.
 
     Dropout is off because these models are trained for seconds on clean synthetic data,
     and a teacher with dropout on would give noisy soft targets.
+    The weights are drawn on the CPU, then moved to ``device``: a seed gives the same
+    start on every device.
     """
     config = GPT2Config(
         vocab_size=tokenizer.vocab_size,
@@ -47,7 +61,15 @@ def build_lm(
         initializer_range=0.4 / hidden**0.5,
     )
     torch.manual_seed(seed)
-    return GPT2LMHeadModel(config)
+    return moved_to(GPT2LMHeadModel(config), device)
+
+
+def moved_to(model: GPT2LMHeadModel, device: torch.device) -> GPT2LMHeadModel:
+    """``model`` with its weights on ``device`` (moved in place)."""
+    # transformers decorates ``.to`` with functools.wraps(Module.to), which mypy reads as
+    # the unbound function: the call is right, the stub is not.
+    model.to(device)  # type: ignore[arg-type]
+    return model
 
 
 def frozen_copy(model: GPT2LMHeadModel) -> GPT2LMHeadModel:
@@ -56,6 +78,16 @@ def frozen_copy(model: GPT2LMHeadModel) -> GPT2LMHeadModel:
     twin.train(False)
     twin.requires_grad_(False)
     return twin
+
+
+def device_of(model: torch.nn.Module) -> torch.device:
+    return next(model.parameters()).device
+
+
+def seeded_generator(model: torch.nn.Module, seed: int) -> torch.Generator:
+    """A random generator on ``model``'s device, for sampling from it: ``multinomial``
+    on a GPU's probabilities needs a generator on that GPU."""
+    return torch.Generator(device=device_of(model)).manual_seed(seed)
 
 
 def parameter_count(model: torch.nn.Module) -> int:
@@ -98,6 +130,7 @@ def generate(
     """
     was_training = model.training
     model.train(False)
+    prompt_ids = prompt_ids.to(device_of(model))
     output = model(input_ids=prompt_ids, use_cache=True)
     pieces = [prompt_ids]
     for i in range(n_new):

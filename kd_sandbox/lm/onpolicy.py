@@ -24,7 +24,13 @@ import torch
 from transformers import GPT2LMHeadModel
 
 from kd_sandbox.kd.losses import tempered_divergence
-from kd_sandbox.lm.models import build_lm, frozen_copy, next_token_logits
+from kd_sandbox.lm.models import (
+    build_lm,
+    device_of,
+    frozen_copy,
+    next_token_logits,
+    seeded_generator,
+)
 from kd_sandbox.lm.plots import BASELINE, DISTILLED, TEACHER, Level, Panel, Series, figure_png
 from kd_sandbox.lm.route_batches import (
     recovery_after_wrong_turn,
@@ -81,8 +87,10 @@ def divergence_on(
 
 
 def offline_routes(teacher: RouteTeacher) -> Batch:
-    """The teacher's greedy routes for the training maps: the offline arm's fixed data."""
-    return encode_completions(teacher.tokenizer, teacher.train_maps, teacher.transfer)
+    """The teacher's greedy routes for the training maps, on its device: the offline arm's
+    fixed data."""
+    batch = encode_completions(teacher.tokenizer, teacher.train_maps, teacher.transfer)
+    return batch.to(device_of(teacher.model))
 
 
 def warm_start(
@@ -103,6 +111,7 @@ def warm_start(
         layers=STUDENT_LAYERS,
         max_len=settings.max_len,
         seed=seed,
+        device=device_of(teacher.model),
     )
     probe = teacher.train_maps[: sizes.probe_problems]
 
@@ -141,7 +150,7 @@ def _train_arm(
     student = frozen_copy(start).requires_grad_(True)
     tokenizer, hops = teacher.tokenizer, teacher.settings.hops
     rows = torch.Generator().manual_seed(spec.seed)
-    sampling = torch.Generator().manual_seed(spec.seed + 1)
+    sampling = seeded_generator(student, spec.seed + 1)
     probe = teacher.heldout_maps[: sizes.probe_problems]
     arm = Arm(Curve(), Curve(), Curve())
 
@@ -160,7 +169,7 @@ def _train_arm(
         arm.recovery.add(step, recovery_after_wrong_turn(student, tokenizer, heldout, hops))
         arm.accuracy.add(step, route_exact_match(student, tokenizer, heldout, hops))
         # Always on fresh samples under one fixed seed, so the arms are comparable.
-        probe_sampling = torch.Generator().manual_seed(12345)
+        probe_sampling = seeded_generator(student, 12345)
         with torch.no_grad():
             samples = sampled_routes(student, tokenizer, probe, hops, probe_sampling)
             arm.own_divergence.add(step, float(divergence_on(student, teacher, samples, spec)))

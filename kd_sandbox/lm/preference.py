@@ -32,7 +32,7 @@ import torch
 from transformers import GPT2LMHeadModel
 
 from kd_sandbox.lm.losses import dpo_loss, dpo_margins
-from kd_sandbox.lm.models import frozen_copy
+from kd_sandbox.lm.models import frozen_copy, seeded_generator
 from kd_sandbox.lm.plots import (
     BASELINE,
     DISTILLED,
@@ -90,6 +90,7 @@ class Pairs:
         return len(self.chosen)
 
     def rows(self, index: torch.Tensor) -> Pairs:
+        index = index.to(self.ref_chosen.device)  # row draws come from a CPU generator
         return Pairs(
             self.chosen.rows(index),
             self.rejected.rows(index),
@@ -128,7 +129,7 @@ def build_pairs(
     n = DRAFTS_PER_PROBLEM
     batch = sampled_completions(policy, teacher, [c for c in chains for _ in range(n)], generator)
     scores = teacher_judgement(teacher, batch).view(len(chains), n)
-    offsets = torch.arange(len(chains)) * n
+    offsets = torch.arange(len(chains), device=scores.device) * n
     best = offsets + scores.argmax(dim=1)
     worst = offsets + scores.argmin(dim=1)
     keep = ~(batch.ids[best] == batch.ids[worst]).all(dim=1)
@@ -154,7 +155,7 @@ def heldout_drafts(policy: GPT2LMHeadModel, teacher: Teacher) -> tuple[float, fl
     """Shares of held-out drafts (sampled at T = 1 under a fixed seed, as the pairs were)
     that show their work, and that end in the right answer."""
     chains = teacher.heldout_chains
-    batch = sampled_completions(policy, teacher, chains, torch.Generator().manual_seed(PROBE_SEED))
+    batch = sampled_completions(policy, teacher, chains, seeded_generator(policy, PROBE_SEED))
     prompt_len = len(teacher.tokenizer.encode(chains[0].prompt, bos=True))
     texts = decode_completions(teacher.tokenizer, batch.ids, prompt_len)
     right = sum(parse_answer(t) == c.answer for t, c in zip(texts, chains, strict=True))
@@ -252,7 +253,7 @@ def run_preference(
     started = time.perf_counter()
     start = warm_start(teacher, spec.hidden, spec.seed, sizes, dsft_data(teacher, spec.seed))
     within(progress, 0, 1)(0.1)
-    sampling = torch.Generator().manual_seed(spec.seed)
+    sampling = seeded_generator(start, spec.seed)
     train_pairs = build_pairs(teacher, start, teacher.train_chains[: sizes.pair_problems], sampling)
     heldout_pairs = build_pairs(teacher, start, teacher.heldout_chains, sampling)
     chosen_share = float(shows_work(teacher, train_pairs.chosen).float().mean())

@@ -21,9 +21,10 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import torch
 from transformers import GPT2LMHeadModel
 
-from kd_sandbox.lm.models import parameter_count
+from kd_sandbox.lm.models import CPU, parameter_count
 from kd_sandbox.lm.route_batches import (
     greedy_routes,
     recovery_after_wrong_turn,
@@ -86,20 +87,28 @@ def load_or_train_route_teacher(
     cache_dir: Path,
     settings: RouteTeacherSettings,
     progress: Callable[[float], None] | None = None,
+    device: torch.device = CPU,
 ) -> RouteTeacher:
-    """The cached route teacher for ``settings``, trained and saved first if there is none."""
+    """The cached route teacher for ``settings`` on ``device``, trained (there) and saved
+    first if there is none."""
     directory = route_teacher_dir(cache_dir, settings)
     return cached(
         directory,
-        lambda: train_route_teacher(settings, progress),
-        lambda trained_now: load_route_teacher(directory, settings, trained_now=trained_now),
+        lambda: train_route_teacher(settings, progress, device),
+        lambda trained_now: load_route_teacher(
+            directory, settings, trained_now=trained_now, device=device
+        ),
     )
 
 
 def load_route_teacher(
-    directory: Path, settings: RouteTeacherSettings, *, trained_now: bool = False
+    directory: Path,
+    settings: RouteTeacherSettings,
+    *,
+    trained_now: bool = False,
+    device: torch.device = CPU,
 ) -> RouteTeacher:
-    saved = read_saved(directory)
+    saved = read_saved(directory, device)
     train_maps, heldout_maps = split_maps(
         settings.n_train, settings.n_heldout, settings.hops, settings.seed
     )
@@ -120,9 +129,12 @@ def load_route_teacher(
 
 
 def train_route_teacher(
-    settings: RouteTeacherSettings, progress: Callable[[float], None] | None = None
+    settings: RouteTeacherSettings,
+    progress: Callable[[float], None] | None = None,
+    device: torch.device = CPU,
 ) -> TrainedTeacher:
-    """Train on routes with wrong turns; write its greedy routes for the training maps."""
+    """Train on ``device`` on routes with wrong turns; write its greedy routes for the
+    training maps."""
     started = time.perf_counter()
     tokenizer = CharTokenizer()
     train_maps, heldout_maps = split_maps(
@@ -136,9 +148,9 @@ def train_route_teacher(
             route_text(route_with_wrong_turns(rng, m, settings.hops, settings.wrong_turns))
             for m in maps
         ]
-        return encode_completions(tokenizer, maps, routes)
+        return encode_completions(tokenizer, maps, routes).to(device)
 
-    model = trained_lm(settings, tokenizer, batch_at, progress)
+    model = trained_lm(settings, tokenizer, batch_at, progress, device)
     hops = settings.hops
     report = {
         "heldout_accuracy": route_exact_match(model, tokenizer, heldout_maps, hops),

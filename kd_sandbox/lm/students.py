@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import torch
 from transformers import GPT2LMHeadModel
 
-from kd_sandbox.lm.models import build_lm, generate
+from kd_sandbox.lm.models import build_lm, device_of, generate
 from kd_sandbox.lm.tasks import Chain, completion_length
 from kd_sandbox.lm.teacher import Teacher
 from kd_sandbox.lm.training import (
@@ -44,13 +44,15 @@ class Sizes:
 
 
 def build_student(teacher: Teacher, hidden: int, seed: int) -> GPT2LMHeadModel:
-    """A fresh 2-block student of width ``hidden`` sharing the teacher's vocabulary."""
+    """A fresh 2-block student of width ``hidden`` sharing the teacher's vocabulary and
+    device."""
     return build_lm(
         teacher.tokenizer,
         hidden=hidden,
         layers=STUDENT_LAYERS,
         max_len=teacher.settings.max_len,
         seed=seed,
+        device=device_of(teacher.model),
     )
 
 
@@ -77,8 +79,11 @@ def sft(
 ) -> Curve:
     """Plain supervised training on ``data``; the batch order depends on ``seed`` only.
 
-    ``evaluate`` is called as in ``train`` (returning True stops training).
+    ``evaluate`` is called as in ``train`` (returning True stops training). ``data``
+    is moved to the model's device; the rows are drawn on the CPU, so the order is the
+    same on every device.
     """
+    data = data.to(device_of(model))
     rows = torch.Generator().manual_seed(seed)
 
     def loss_at(step: int) -> torch.Tensor:

@@ -23,7 +23,7 @@ from typing import Any, Protocol, TypeVar
 import torch
 from transformers import GPT2LMHeadModel
 
-from kd_sandbox.lm.models import build_lm, generate, parameter_count
+from kd_sandbox.lm.models import CPU, build_lm, generate, moved_to, parameter_count
 from kd_sandbox.lm.tasks import Chain, completion_length, split_chains
 from kd_sandbox.lm.tokenizer import CharTokenizer
 from kd_sandbox.lm.training import (
@@ -119,13 +119,17 @@ def load_or_train_teacher(
     cache_dir: Path,
     settings: TeacherSettings,
     progress: Callable[[float], None] | None = None,
+    device: torch.device = CPU,
 ) -> Teacher:
-    """The cached teacher for ``settings``, trained and saved first if there is none."""
+    """The cached teacher for ``settings`` on ``device``, trained (there) and saved first
+    if there is none."""
     directory = teacher_dir(cache_dir, settings)
     return cached(
         directory,
-        lambda: train_teacher(settings, progress),
-        lambda trained_now: load_teacher(directory, settings, trained_now=trained_now),
+        lambda: train_teacher(settings, progress, device),
+        lambda trained_now: load_teacher(
+            directory, settings, trained_now=trained_now, device=device
+        ),
     )
 
 
@@ -144,10 +148,15 @@ def cached(
 
 
 def load_teacher(
-    directory: Path, settings: TeacherSettings, *, trained_now: bool = False
+    directory: Path,
+    settings: TeacherSettings,
+    *,
+    trained_now: bool = False,
+    device: torch.device = CPU,
 ) -> Teacher:
-    """The teacher saved in ``directory``, loaded with ``from_pretrained`` (frozen, eval mode)."""
-    saved = read_saved(directory)
+    """The teacher saved in ``directory``, loaded with ``from_pretrained`` onto ``device``
+    (frozen, eval mode)."""
+    saved = read_saved(directory, device)
     train_chains, heldout_chains = split_chains(
         settings.n_train, settings.n_heldout, settings.n_steps, settings.seed
     )
@@ -168,10 +177,11 @@ def load_teacher(
     )
 
 
-def read_saved(directory: Path) -> TrainedTeacher:
-    """What ``save_teacher`` wrote, the model loaded with ``from_pretrained`` (frozen,
-    eval mode)."""
-    model = GPT2LMHeadModel.from_pretrained(directory / "model", local_files_only=True)
+def read_saved(directory: Path, device: torch.device = CPU) -> TrainedTeacher:
+    """What ``save_teacher`` wrote, the model loaded with ``from_pretrained`` and moved to
+    ``device`` (frozen, eval mode)."""
+    loaded = GPT2LMHeadModel.from_pretrained(directory / "model", local_files_only=True)
+    model = moved_to(loaded, device)
     model.train(False)
     model.requires_grad_(False)
     return TrainedTeacher(
@@ -183,21 +193,24 @@ def read_saved(directory: Path) -> TrainedTeacher:
 
 
 def train_teacher(
-    settings: TeacherSettings, progress: Callable[[float], None] | None = None
+    settings: TeacherSettings,
+    progress: Callable[[float], None] | None = None,
+    device: torch.device = CPU,
 ) -> TrainedTeacher:
-    """Train a teacher on ground-truth worked chains and write its answers to the training set."""
+    """Train a teacher on ``device`` on ground-truth worked chains and write its answers to
+    the training set."""
     started = time.perf_counter()
     tokenizer = CharTokenizer()
     train_chains, heldout_chains = split_chains(
         settings.n_train, settings.n_heldout, settings.n_steps, settings.seed
     )
-    data = encode_chains(tokenizer, train_chains, with_trace=True)
+    data = encode_chains(tokenizer, train_chains, with_trace=True).to(device)
     rows = torch.Generator().manual_seed(settings.seed)
 
     def batch_at(step: int) -> Batch:
         return data.rows(random_rows(len(data), settings.batch_size, rows))
 
-    model = trained_lm(settings, tokenizer, batch_at, progress)
+    model = trained_lm(settings, tokenizer, batch_at, progress, device)
     transfer = _worked_completions(model, tokenizer, train_chains)
     report = {
         "heldout_accuracy": exact_match(model, tokenizer, heldout_chains, with_trace=True),
@@ -213,14 +226,17 @@ def trained_lm(
     tokenizer: CharTokenizer,
     batch_at: Callable[[int], Batch],
     progress: Callable[[float], None] | None = None,
+    device: torch.device = CPU,
 ) -> GPT2LMHeadModel:
-    """A model built to ``recipe`` and trained with SFT on ``batch_at(step)``, then frozen."""
+    """A model built to ``recipe`` on ``device`` and trained with SFT on ``batch_at(step)``
+    (batches on that device), then frozen."""
     model = build_lm(
         tokenizer,
         hidden=recipe.hidden,
         layers=recipe.layers,
         max_len=recipe.max_len,
         seed=recipe.seed,
+        device=device,
     )
 
     def report_progress(step: int) -> None:

@@ -26,7 +26,12 @@ from transformers import GPT2LMHeadModel
 
 from kd_sandbox.kd.losses import tempered_divergence
 from kd_sandbox.lm.losses import token_kd_loss
-from kd_sandbox.lm.models import logits_in_chunks, next_token_logits, parameter_count
+from kd_sandbox.lm.models import (
+    device_of,
+    logits_in_chunks,
+    next_token_logits,
+    parameter_count,
+)
 from kd_sandbox.lm.plots import BASELINE, DISTILLED, Panel, Series, accuracy_panel, figure_png
 from kd_sandbox.lm.students import (
     BATCH_SIZE,
@@ -106,11 +111,16 @@ class _Data:
     def of(cls, teacher: Teacher, problems: int, noise: float) -> _Data:
         """The teacher's worked answers to the first ``problems`` training problems, with
         a share ``noise`` of their digits replaced by random ones; the teacher's logits
-        are taken on these noisy sequences, as they would be on noisy data."""
+        are taken on these noisy sequences, as they would be on noisy data.
+
+        The noise is drawn on the CPU (the same data on every device), then everything
+        moves to the teacher's device."""
         every = transfer_batch(teacher, with_trace=True)
         clean = every.rows(torch.arange(min(problems, len(every))))
-        train = with_noisy_digits(clean, teacher.tokenizer, noise)
+        device = device_of(teacher.model)
+        train = with_noisy_digits(clean, teacher.tokenizer, noise).to(device)
         heldout = encode_chains(teacher.tokenizer, teacher.heldout_chains, with_trace=True)
+        heldout = heldout.to(device)
         return cls(
             train,
             logits_in_chunks(teacher.model, train.ids),
@@ -130,7 +140,8 @@ def _train_arm(
     alpha = spec.alpha if distil else 0.0
 
     def loss_at(step: int) -> torch.Tensor:
-        index = random_rows(len(data.train), BATCH_SIZE, rows)
+        # Drawn on the CPU (the same rows on every device), used where the data is.
+        index = random_rows(len(data.train), BATCH_SIZE, rows).to(data.train.ids.device)
         batch = data.train.rows(index)
         return token_kd_loss(
             next_token_logits(student, batch.ids),

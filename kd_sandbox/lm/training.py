@@ -28,7 +28,11 @@ class Batch:
     target_mask: torch.Tensor
 
     def rows(self, index: torch.Tensor) -> Batch:
+        index = index.to(self.ids.device)  # row draws come from a CPU generator
         return Batch(self.ids[index], self.target_mask[index])
+
+    def to(self, device: torch.device) -> Batch:
+        return Batch(self.ids.to(device), self.target_mask.to(device))
 
     def __len__(self) -> int:
         return int(self.ids.shape[0])
@@ -83,7 +87,7 @@ def batch_from_sequences(tokenizer: CharTokenizer, ids: torch.Tensor, prompt_len
     not learned from.
     """
     targets = ids[:, 1:]
-    position = torch.arange(targets.shape[1])
+    position = torch.arange(targets.shape[1], device=ids.device)
     in_completion = position >= prompt_len - 1
     is_eos = (targets == tokenizer.eos_id) & in_completion
     # cumsum of the eos flags: 0 before the first eos, ≥1 from it on; keep ≤ the first one.
@@ -120,7 +124,7 @@ def score_in_chunks(model: GPT2LMHeadModel, batch: Batch, chunk: int = 4096) -> 
 
 def decode_completions(tokenizer: CharTokenizer, ids: torch.Tensor, prompt_len: int) -> list[str]:
     """The text after the prompt in each row, up to its first ``<eos>``."""
-    return [tokenizer.decode(row[prompt_len:].tolist()) for row in ids]
+    return [tokenizer.decode(row[prompt_len:]) for row in ids.tolist()]
 
 
 @torch.no_grad()

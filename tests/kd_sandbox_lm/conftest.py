@@ -44,9 +44,13 @@ TINY_SIZES = Sizes(warm_target=0.5, warm_max_steps=25, pair_problems=64, probe_p
 
 
 def run_tiny(
-    settings: str, cache_dir: Path, progress: Callable[[float], None] | None = None
+    settings: str,
+    cache_dir: Path,
+    progress: Callable[[float], None] | None = None,
+    device: torch.device | None = None,
 ) -> RunResult:
-    """``run_lm_mode`` on ``settings`` with the tiny teachers and workload."""
+    """``run_lm_mode`` on ``settings`` with the tiny teachers and workload (on ``device``,
+    else where ``pick_device`` says)."""
     return run_lm_mode(
         parse_settings(settings),
         cache_dir,
@@ -54,6 +58,7 @@ def run_tiny(
         teacher_settings=TINY_TEACHER,
         route_teacher_settings=TINY_ROUTE_TEACHER,
         sizes=TINY_SIZES,
+        device=device,
     )
 
 
