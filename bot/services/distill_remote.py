@@ -164,11 +164,12 @@ class CeleryRuns:
             raise
 
     async def _follow(self, run_id: int, ticket: RemoteTicket, hooks: FollowHooks) -> RunResult:
-        changed = self.changes.watch(task_id(run_id))
+        key = task_id(run_id)
+        changed = self.changes.watch(key)
         try:
             return await self._read_until_done(run_id, ticket, hooks, changed)
         finally:
-            self.changes.forget(task_id(run_id), changed)
+            self.changes.forget(key, changed)
 
     async def _read_until_done(
         self, run_id: int, ticket: RemoteTicket, hooks: FollowHooks, changed: asyncio.Event

@@ -8,14 +8,14 @@ from typing import Any, cast
 
 from bot.services.context import Services
 from bot.services.quiz.bank import quiz_bank
-from bot.services.quiz.buttons import Answered, Place
-from bot.services.quiz.presses import AnswerPresses, Press
+from bot.services.quiz.buttons import Answered, OptionPress, Place
+from bot.services.quiz.presses import AnswerPresses
 from bot.services.quiz.questions import Refusal
 from bot.storage.kinds import QuestionKind
 from bot.storage.models import QuizQuestion
 
 PLACE = Place(datetime(2026, 3, 2, 6, 0, tzinfo=UTC), "UTC", 4)
-TAP = Press(question_id=11, option=2, user_id=7, first_name="Ada", chat_id=7)
+TAP = OptionPress(question_id=11, option=2, user_id=7, first_name="Ada", chat_id=7)
 
 
 class HeldDatabase:
@@ -41,7 +41,7 @@ def answered() -> Answered:
     return Answered(question, item, item.correct, QuestionKind.NEW)
 
 
-async def taps(database: HeldDatabase, *presses: Press) -> list[Answered | Refusal]:
+async def taps(database: HeldDatabase, *presses: OptionPress) -> list[Answered | Refusal]:
     scorer = AnswerPresses(cast(Services, database))
     pending = [asyncio.create_task(scorer.score(press, PLACE)) for press in presses]
     await asyncio.sleep(0.05)  # every tap has arrived while the first is held
@@ -65,8 +65,8 @@ async def test_a_repeat_of_a_refused_press_gets_the_same_refusal() -> None:
 
 async def test_another_option_or_presser_is_scored_by_the_database() -> None:
     database = HeldDatabase(Refusal.ANSWERED)
-    other_option = Press(11, 3, 7, "Ada", 7)
-    other_user = Press(11, 2, 8, "Bob", 8)
+    other_option = OptionPress(11, 3, 7, "Ada", 7)
+    other_user = OptionPress(11, 2, 8, "Bob", 8)
     await taps(database, TAP, other_option, other_user)
     assert database.units == 3
 

@@ -48,6 +48,17 @@ class Place:
         return Today.at(self.now, zone, self.day_start_hour)
 
 
+@dataclass(frozen=True)
+class OptionPress:
+    """A press on the option shown at ``option`` of question ``question_id``."""
+
+    question_id: int
+    option: int
+    user_id: int
+    first_name: str
+    chat_id: int | None
+
+
 def option_order(item: QuizItem, question_id: int) -> tuple[int, ...]:
     """How question ``question_id`` shows the item's options: shown position → written one.
 
@@ -58,28 +69,21 @@ def option_order(item: QuizItem, question_id: int) -> tuple[int, ...]:
 
 
 def answer_question(
-    session: Session,
-    bank: QuizBank,
-    *,
-    question_id: int,
-    option: int,
-    user_id: int,
-    first_name: str,
-    chat_id: int | None,
-    place: Place,
+    session: Session, bank: QuizBank, press: OptionPress, place: Place
 ) -> Answered | Refusal:
-    """Score a press on the option shown at ``option`` of question ``question_id``.
+    """Score ``press``.
 
     Returns:
         :class:`Answered` when it counted (card reviewed, answer logged), else the
         :class:`~bot.services.quiz.questions.Refusal` to show; a refusal changes nothing.
     """
+    question_id, user_id = press.question_id, press.user_id
     row = session.get(QuizQuestion, question_id)
     item = bank.get(row.item_id) if row is not None else None
     if item is None:
         return Refusal.EXPIRED
     try:
-        option = original_index(option_order(item, question_id), option)
+        option = original_index(option_order(item, question_id), press.option)
     except ValueError:  # a position we never showed
         return Refusal.EXPIRED
     correct = option == item.correct
@@ -87,7 +91,7 @@ def answer_question(
         session,
         question_id=question_id,
         user_id=user_id,
-        chat_id=chat_id,
+        chat_id=press.chat_id,
         option=option,
         correct=correct,
         now=place.now,
@@ -95,7 +99,7 @@ def answer_question(
     if isinstance(claimed, Refusal):
         return claimed
     question = claimed.question
-    learner = ensure_learner(session, user_id, first_name)
+    learner = ensure_learner(session, user_id, press.first_name)
     if question.kind == QuestionKind.RELEARN:
         entry = record_relearning(
             session, learner_id=user_id, item_id=item.id, correct=correct,

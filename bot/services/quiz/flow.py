@@ -15,7 +15,7 @@ from bot.core.today import Today
 from bot.services.context import Services
 from bot.services.quiz import questions
 from bot.services.quiz.bank import drop_of, quiz_bank
-from bot.services.quiz.buttons import Answered, Place, answer_question
+from bot.services.quiz.buttons import Answered, OptionPress, Place, answer_question
 from bot.services.quiz.cards import card_for, introduce_drop, never_reviewed
 from bot.services.quiz.learners import ensure_learner, learner_zone
 from bot.services.quiz.questions import Refusal
@@ -130,31 +130,20 @@ def summary_sent(session: Session, learner_id: int, message_id: int) -> None:
 
 
 def answer_and_continue(
-    session: Session,
-    services: Services,
-    *,
-    question_id: int,
-    option: int,
-    user_id: int,
-    first_name: str,
-    chat_id: int | None,
-    place: Place,
+    session: Session, services: Services, press: OptionPress, place: Place
 ) -> tuple[Answered | Refusal, QuizStep | None]:
     """A press on an option, and the quiz's next step when it counted: one unit of work,
     so the next question is ready when the press is acknowledged (see ``answer_question``
     and ``next_step``)."""
     # Both steps read the learner and their private chat. The session's identity map keeps
     # only what something refers to, so held here they are read from the database once.
-    learner = session.get(Learner, user_id)
+    learner = session.get(Learner, press.user_id)
     held = (learner, session.get(Chat, learner.private_chat_id) if learner else None)
-    outcome = answer_question(
-        session, quiz_bank(), question_id=question_id, option=option, user_id=user_id,
-        first_name=first_name, chat_id=chat_id, place=place,
-    )  # fmt: skip
+    outcome = answer_question(session, quiz_bank(), press, place)
     if isinstance(outcome, Refusal):
         return outcome, None
     step = next_step(
-        session, services, chat_id=outcome.question.chat_id, learner_id=user_id,
+        session, services, chat_id=outcome.question.chat_id, learner_id=press.user_id,
         kind=outcome.continues, drop_id=outcome.item.drop_id,
     )  # fmt: skip
     del held

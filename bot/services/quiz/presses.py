@@ -12,25 +12,13 @@ the database as before: this only saves work, it never decides.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 
 from bot.services.context import Services
-from bot.services.quiz.buttons import Answered, Place
+from bot.services.quiz.buttons import Answered, OptionPress, Place
 from bot.services.quiz.flow import QuizStep, answer_and_continue
 from bot.services.quiz.questions import Refusal
 
 Outcome = tuple[Answered | Refusal, QuizStep | None]
-
-
-@dataclass(frozen=True)
-class Press:
-    """A press on the option shown at ``option`` of question ``question_id``."""
-
-    question_id: int
-    option: int
-    user_id: int
-    first_name: str
-    chat_id: int | None
 
 
 class AnswerPresses:
@@ -38,34 +26,30 @@ class AnswerPresses:
 
     def __init__(self, services: Services) -> None:
         self._services = services
-        self._in_flight: dict[tuple[int, int, int], asyncio.Future[Outcome]] = {}
+        self._in_flight: dict[OptionPress, asyncio.Future[Outcome]] = {}
 
-    async def score(self, press: Press, place: Place) -> Outcome:
+    async def score(self, press: OptionPress, place: Place) -> Outcome:
         """The press's outcome and, when it counted, the quiz's next step."""
-        key = (press.question_id, press.user_id, press.option)
-        first = self._in_flight.get(key)
+        first = self._in_flight.get(press)  # the same person, question and option
         if first is not None:
             try:
                 outcome, _ = await asyncio.shield(first)
             except Exception:  # the first failed: this one tries on its own
-                return await self._score(key, press, place)
+                return await self._score(press, place)
             return as_repeat(outcome), None
-        return await self._score(key, press, place)
+        return await self._score(press, place)
 
-    async def _score(self, key: tuple[int, int, int], press: Press, place: Place) -> Outcome:
+    async def _score(self, press: OptionPress, place: Place) -> Outcome:
         services = self._services
-        work = services.transaction(
-            answer_and_continue, services, question_id=press.question_id, option=press.option,
-            user_id=press.user_id, first_name=press.first_name, chat_id=press.chat_id,
-            place=place,
-        )  # fmt: skip
-        scored = asyncio.ensure_future(work)
-        self._in_flight[key] = scored
+        scored = asyncio.ensure_future(
+            services.transaction(answer_and_continue, services, press, place)
+        )
+        self._in_flight[press] = scored
         try:
             return await asyncio.shield(scored)  # a cancelled press leaves it to its repeats
         finally:
-            if self._in_flight.get(key) is scored:
-                del self._in_flight[key]
+            if self._in_flight.get(press) is scored:
+                del self._in_flight[press]
 
 
 def as_repeat(outcome: Answered | Refusal) -> Refusal:

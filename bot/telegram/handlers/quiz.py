@@ -15,9 +15,8 @@ from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, PollAnswerHandler
 
 from bot.services.quiz.bank import quiz_bank
-from bot.services.quiz.buttons import Place, undo_question
+from bot.services.quiz.buttons import OptionPress, Place, undo_question
 from bot.services.quiz.polls import record_poll_answer
-from bot.services.quiz.presses import Press
 from bot.services.quiz.questions import Refusal
 from bot.telegram import buttons
 from bot.telegram import quiz_flow as flow
@@ -50,7 +49,7 @@ async def on_answer(update: Update, context: AppContext) -> None:
     place = Place(services.clock(), settings.default_time_zone, settings.day_start_hour)
     chat_id = update.effective_chat.id if update.effective_chat else None
     outcome, next_step = await context.bot_data.answer_presses.score(
-        Press(press.question_id, press.option, user.id, user.first_name, chat_id), place
+        OptionPress(press.question_id, press.option, user.id, user.first_name, chat_id), place
     )
     if isinstance(outcome, Refusal):
         # A second tap on an answered question is common and harmless: a toast, no alert.
