@@ -29,7 +29,7 @@ class HeldDatabase:
     async def transaction(self, work: Any, /, *args: Any, **kwargs: Any) -> Any:
         self.units += 1
         await self.release.wait()
-        return self.outcome, None
+        return self.outcome
 
 
 def answered() -> Answered:
@@ -46,7 +46,7 @@ async def taps(database: HeldDatabase, *presses: OptionPress) -> list[Answered |
     pending = [asyncio.create_task(scorer.score(press, PLACE)) for press in presses]
     await asyncio.sleep(0.05)  # every tap has arrived while the first is held
     database.release.set()
-    return [outcome for outcome, _ in await asyncio.gather(*pending)]
+    return list(await asyncio.gather(*pending))
 
 
 async def test_a_double_tap_is_scored_once_and_the_repeat_is_already_answered() -> None:

@@ -15,10 +15,8 @@ from bot.core.today import Today
 from bot.services.context import Services
 from bot.services.quiz import questions
 from bot.services.quiz.bank import drop_of, quiz_bank
-from bot.services.quiz.buttons import Answered, OptionPress, Place, answer_question
 from bot.services.quiz.cards import card_for, introduce_drop, never_reviewed
 from bot.services.quiz.learners import ensure_learner, learner_zone
-from bot.services.quiz.questions import Refusal
 from bot.services.quiz.queue import (
     ReviewQueue,
     Score,
@@ -28,7 +26,7 @@ from bot.services.quiz.queue import (
     review_queue,
 )
 from bot.storage.kinds import QuestionKind
-from bot.storage.models import Chat, Learner, QuizQuestion
+from bot.storage.models import Learner, QuizQuestion
 from quizzes import QuizBank
 
 
@@ -127,27 +125,6 @@ def summary_sent(session: Session, learner_id: int, message_id: int) -> None:
     ).first()
     if latest is not None:
         latest.summary_message_id = message_id
-
-
-def answer_and_continue(
-    session: Session, services: Services, press: OptionPress, place: Place
-) -> tuple[Answered | Refusal, QuizStep | None]:
-    """A press on an option, and the quiz's next step when it counted: one unit of work,
-    so the next question is ready when the press is acknowledged (see ``answer_question``
-    and ``next_step``)."""
-    # Both steps read the learner and their private chat. The session's identity map keeps
-    # only what something refers to, so held here they are read from the database once.
-    learner = session.get(Learner, press.user_id)
-    held = (learner, session.get(Chat, learner.private_chat_id) if learner else None)
-    outcome = answer_question(session, quiz_bank(), press, place)
-    if isinstance(outcome, Refusal):
-        return outcome, None
-    step = next_step(
-        session, services, chat_id=outcome.question.chat_id, learner_id=press.user_id,
-        kind=outcome.continues, drop_id=outcome.item.drop_id,
-    )  # fmt: skip
-    del held
-    return outcome, step
 
 
 def question_sent(session: Session, question_id: int, message_id: int | None) -> None:

@@ -14,8 +14,9 @@ from telegram import Update
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, PollAnswerHandler
 
+from bot.core.urgency import Urgency, at_most
 from bot.services.quiz.bank import quiz_bank
-from bot.services.quiz.buttons import OptionPress, Place, undo_question
+from bot.services.quiz.buttons import Answered, OptionPress, Place, undo_question
 from bot.services.quiz.polls import record_poll_answer
 from bot.services.quiz.questions import Refusal
 from bot.telegram import buttons
@@ -48,16 +49,22 @@ async def on_answer(update: Update, context: AppContext) -> None:
     settings = services.settings
     place = Place(services.clock(), settings.default_time_zone, settings.day_start_hour)
     chat_id = update.effective_chat.id if update.effective_chat else None
-    outcome, next_step = await context.bot_data.answer_presses.score(
+    outcome = await context.bot_data.answer_presses.score(
         OptionPress(press.question_id, press.option, user.id, user.first_name, chat_id), place
     )
     if isinstance(outcome, Refusal):
         # A second tap on an answered question is common and harmless: a toast, no alert.
         await query.answer(outcome.value, show_alert=outcome is not Refusal.ANSWERED)
         return
-    question, item = outcome.question, outcome.item
-    assert question.id is not None
     await query.answer("✅ Right!" if outcome.correct else "❌ Not quite")
+    await follow_up(context, update, _explain_and_continue(context, update, outcome))
+
+
+async def _explain_and_continue(context: AppContext, update: Update, outcome: Answered) -> None:
+    """After the toast: the question shows why, and the quiz's next question follows."""
+    at_most(Urgency.FOLLOWING)
+    query, question, item = update.callback_query, outcome.question, outcome.item
+    assert query is not None and question.id is not None
     text, entities = markdown(
         answered_markdown(
             item, question.id, _shown_heading(update, question.kind, item.drop_id), outcome.chosen
@@ -67,9 +74,10 @@ async def on_answer(update: Update, context: AppContext) -> None:
         await query.edit_message_text(
             text, entities=entities, reply_markup=keyboard(undo_buttons(question.id))
         )
-    await follow_up(
-        context, update, flow.send_step(context.bot_data, question.chat_id, user.id, next_step)
-    )
+    await flow.continue_quiz(
+        context.bot_data, chat_id=question.chat_id, learner_id=question.learner_id,
+        kind=outcome.continues, drop_id=item.drop_id,
+    )  # fmt: skip
 
 
 def _shown_heading(update: Update, kind: str, drop_id: str) -> Heading:
