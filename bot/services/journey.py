@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
 from bot.core import local_day, streak
@@ -23,7 +24,7 @@ from bot.core.journey import (
     reschedule,
 )
 from bot.services.delivery.outbox import Work, claim_delivery
-from bot.storage.models import ActivityDay, Chat, Delivery, ReviewRecord
+from bot.storage.models import ActivityDay, Chat, Delivery, ReviewRecord, table_of
 from drops.model import Course
 
 
@@ -88,16 +89,21 @@ def complete_drop(
     return first_time
 
 
+_DAYS = table_of(ActivityDay)
+# Built once, run with parameters: every answer runs them.
+_ACTIVE_ON = sa.select(_DAYS.c.id).where(
+    _DAYS.c.learner_id == sa.bindparam("learner_id"), _DAYS.c.day == sa.bindparam("day")
+)
+_ACTIVE_DAY = sa.insert(_DAYS)
+
+
 def record_activity(
     session: Session, learner_id: int, now: datetime, zone: ZoneInfo, day_start_hour: int
 ) -> None:
-    day = local_day(now, zone, day_start_hour).isoformat()
-    exists = session.exec(
-        select(ActivityDay).where(ActivityDay.learner_id == learner_id, ActivityDay.day == day)
-    ).first()
-    if exists is None:
-        session.add(ActivityDay(learner_id=learner_id, day=day))
-        session.flush()
+    active = {"learner_id": learner_id, "day": local_day(now, zone, day_start_hour).isoformat()}
+    connection = session.connection()
+    if connection.execute(_ACTIVE_ON, active).first() is None:
+        connection.execute(_ACTIVE_DAY, active)
 
 
 @dataclass(frozen=True)

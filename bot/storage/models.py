@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Index, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, Table, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from bot.storage.kinds import DeliveryStatus, RoundStarters
@@ -296,3 +296,12 @@ class RoundAnswer(SQLModel, table=True):
     )
     correct: bool
     answer_ms: int  # from the poll's sending to the answer's arrival
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The model's table, for Core statements on the hot paths: a row read as a plain
+    tuple and a write as one statement skip the ORM's identity map and flush, which
+    cost several times the statement itself."""
+    table = model.__table__  # type: ignore[attr-defined]  # set by SQLModel for table models
+    assert isinstance(table, Table)
+    return table

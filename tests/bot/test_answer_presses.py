@@ -10,9 +10,8 @@ from bot.services.context import Services
 from bot.services.quiz.bank import quiz_bank
 from bot.services.quiz.buttons import Answered, OptionPress, Place
 from bot.services.quiz.presses import AnswerPresses
-from bot.services.quiz.questions import Refusal
+from bot.services.quiz.questions import AskedQuestion, Refusal
 from bot.storage.kinds import QuestionKind
-from bot.storage.models import QuizQuestion
 
 PLACE = Place(datetime(2026, 3, 2, 6, 0, tzinfo=UTC), "UTC", 4)
 TAP = OptionPress(question_id=11, option=2, user_id=7, first_name="Ada", chat_id=7)
@@ -34,9 +33,9 @@ class HeldDatabase:
 
 def answered() -> Answered:
     item = quiz_bank().all()[0]
-    question = QuizQuestion(
+    question = AskedQuestion(
         id=11, learner_id=7, chat_id=7, item_id=item.id, kind=QuestionKind.NEW,
-        sent_at=PLACE.now,
+        sent_at=PLACE.now, answered_at=PLACE.now, correct=True,
     )  # fmt: skip
     return Answered(question, item, item.correct, QuestionKind.NEW)
 

@@ -67,7 +67,7 @@ def ask_and_answer(session: Session, item_id: str, now: datetime) -> None:
     assert question.id is not None
     claimed = questions.claim(
         session,
-        question_id=question.id,
+        question=questions.stored(session, question.id),
         user_id=ANNA,
         chat_id=ANNA,
         option=0,
@@ -128,7 +128,7 @@ def test_claims_check_owner_option_and_repeat(session: Session) -> None:
         assert question.id is not None
         return questions.claim(
             session,
-            question_id=question.id,
+            question=questions.stored(session, question.id),
             user_id=user,
             chat_id=chat,
             option=1,
@@ -143,7 +143,7 @@ def test_claims_check_owner_option_and_repeat(session: Session) -> None:
     assert claim(ANNA, ANNA) is questions.Refusal.ANSWERED
     missing = questions.claim(
         session,
-        question_id=question.id + 1000,
+        question=questions.stored(session, question.id + 1000),
         user_id=ANNA,
         chat_id=ANNA,
         option=0,

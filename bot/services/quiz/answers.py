@@ -8,20 +8,33 @@ from __future__ import annotations
 import json
 import logging
 from datetime import datetime
+from typing import Any
 
+import sqlalchemy as sa
 from fsrs import Scheduler
 from sqlmodel import Session, col, select
 
 from bot.core.today import Today
 from bot.services.journey import record_activity
-from bot.services.quiz.cards import card_for, state_of
+from bot.services.quiz.cards import card_for, parsed_state
 from bot.storage.kinds import AnswerSource
-from bot.storage.models import LearnerCard, ReviewRecord
+from bot.storage.models import LearnerCard, ReviewRecord, table_of
 from quizzes import CardStateError, rating_for, review
 
 log = logging.getLogger(__name__)
 
 SOURCES = (AnswerSource.PRIVATE, AnswerSource.GROUP)
+CARDS, LOGS = table_of(LearnerCard), table_of(ReviewRecord)
+# Built once, run with parameters: building a statement costs more than running it.
+_CARD = sa.select(CARDS.c.id, CARDS.c.state, CARDS.c.due_at).where(
+    CARDS.c.learner_id == sa.bindparam("learner_id"), CARDS.c.item_id == sa.bindparam("item_id")
+)
+_NEW_CARD, _LOG = sa.insert(CARDS), sa.insert(LOGS)
+_MOVE_CARD = (
+    sa.update(CARDS)
+    .where(CARDS.c.id == sa.bindparam("card_id"))
+    .values(state=sa.bindparam("state"), due_at=sa.bindparam("due_at"))
+)
 
 
 def record_answer(
@@ -51,14 +64,13 @@ def record_answer(
             duration from it.
 
     Returns:
-        The new log row (flushed: it has an id).
+        The new log row (written: it has an id).
     """
     if source not in SOURCES:
         raise ValueError(f"source must be one of {SOURCES}, got {source!r}")
-    card = card_for(session, learner_id, item_id)
-    previous_state = card.state if card is not None else None
-    previous_due = card.due_at if card is not None else None
-    stored = state_of(card) if card is not None else None
+    connection = session.connection()
+    card = connection.execute(_CARD, {"learner_id": learner_id, "item_id": item_id}).first()
+    stored = parsed_state(card.state) if card is not None else None
     try:
         outcome = review(stored, item_id, correct, today.now, scheduler)
     except CardStateError:
@@ -66,30 +78,17 @@ def record_answer(
             "card of learner %s for item %s is unreadable; starting it over", learner_id, item_id
         )
         outcome = review(None, item_id, correct, today.now, scheduler)
+    moved = {"state": json.dumps(outcome.card_state), "due_at": outcome.due}
     if card is None:
-        card = LearnerCard(learner_id=learner_id, item_id=item_id, state="", due_at=outcome.due)
-    card.state = json.dumps(outcome.card_state)
-    card.due_at = outcome.due
-    session.add(card)
-    duration = None
-    if answered_after is not None:
-        duration = max(0, int((today.now - answered_after).total_seconds() * 1000))
-    entry = ReviewRecord(
-        learner_id=learner_id,
-        item_id=item_id,
-        rating=int(outcome.rating),
-        correct=correct,
-        reviewed_at=today.now,
-        duration_ms=duration,
-        source=source,
-        chat_id=chat_id,
-        previous_state=previous_state,
-        previous_due_at=previous_due,
-    )
-    session.add(entry)
-    session.flush()
-    record_activity(session, learner_id, today.now, today.zone, today.day_start_hour)
-    return entry
+        connection.execute(_NEW_CARD, {"learner_id": learner_id, "item_id": item_id, **moved})
+    else:
+        connection.execute(_MOVE_CARD, {"card_id": card.id, **moved})
+    return _log(
+        session, today, learner_id=learner_id, item_id=item_id, rating=int(outcome.rating),
+        correct=correct, source=source, chat_id=chat_id, answered_after=answered_after,
+        previous_state=card.state if card is not None else None,
+        previous_due_at=card.due_at if card is not None else None,
+    )  # fmt: skip
 
 
 def record_relearning(
@@ -103,23 +102,26 @@ def record_relearning(
     answered_after: datetime | None,
 ) -> ReviewRecord:
     """Log a same-day repeat of a missed item; the card is not reviewed a second time."""
+    return _log(
+        session, today, learner_id=learner_id, item_id=item_id, rating=int(rating_for(correct)),
+        correct=correct, source=AnswerSource.RELEARN, chat_id=chat_id,
+        answered_after=answered_after, previous_state=None, previous_due_at=None,
+    )  # fmt: skip
+
+
+def _log(
+    session: Session, today: Today, *, answered_after: datetime | None, **fields: Any
+) -> ReviewRecord:
+    """Log the answer (its duration timed from ``answered_after``) and count the day."""
     duration = None
     if answered_after is not None:
         duration = max(0, int((today.now - answered_after).total_seconds() * 1000))
-    entry = ReviewRecord(
-        learner_id=learner_id,
-        item_id=item_id,
-        rating=int(rating_for(correct)),
-        correct=correct,
-        reviewed_at=today.now,
-        duration_ms=duration,
-        source=AnswerSource.RELEARN,
-        chat_id=chat_id,
-    )
-    session.add(entry)
-    session.flush()
-    record_activity(session, learner_id, today.now, today.zone, today.day_start_hour)
-    return entry
+    values = {**fields, "reviewed_at": today.now, "duration_ms": duration}
+    inserted = session.connection().execute(_LOG, values)
+    (entry_id,) = inserted.inserted_primary_key or (None,)
+    assert isinstance(entry_id, int)
+    record_activity(session, fields["learner_id"], today.now, today.zone, today.day_start_hour)
+    return ReviewRecord(id=entry_id, **values)
 
 
 class UndoRefused(Exception):

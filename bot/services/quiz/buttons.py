@@ -9,13 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import Session, col, select
+import sqlalchemy as sa
+from sqlmodel import Session
 
 from bot.core.today import Today
 from bot.services.quiz import questions
 from bot.services.quiz.answers import UndoRefused, record_answer, record_relearning, undo_answer
-from bot.services.quiz.learners import ensure_learner, learner_zone, scheduler_for
-from bot.services.quiz.questions import Refusal
+from bot.services.quiz.learners import answering_learner, learner_zone, scheduler_for
+from bot.services.quiz.questions import AskedQuestion, Refusal
 from bot.storage.kinds import AnswerSource, QuestionKind
 from bot.storage.models import QuizQuestion
 from quizzes import QuizBank, QuizItem, original_index, shuffled_order
@@ -25,7 +26,7 @@ from quizzes import QuizBank, QuizItem, original_index, shuffled_order
 class Answered:
     """A press that counted."""
 
-    question: QuizQuestion
+    question: AskedQuestion
     item: QuizItem
     chosen: int  # the option as written in the bank
     continues: QuestionKind  # the quiz that goes on: the drop's own, or the reviews
@@ -77,67 +78,57 @@ def answer_question(
         :class:`Answered` when it counted (card reviewed, answer logged), else the
         :class:`~bot.services.quiz.questions.Refusal` to show; a refusal changes nothing.
     """
-    question_id, user_id = press.question_id, press.user_id
-    row = session.get(QuizQuestion, question_id)
-    item = bank.get(row.item_id) if row is not None else None
+    stored = questions.stored(session, press.question_id)
+    item = bank.get(stored.item_id) if stored is not None else None
     if item is None:
         return Refusal.EXPIRED
     try:
-        option = original_index(option_order(item, question_id), press.option)
+        option = original_index(option_order(item, press.question_id), press.option)
     except ValueError:  # a position we never showed
         return Refusal.EXPIRED
     correct = option == item.correct
     claimed = questions.claim(
-        session,
-        question_id=question_id,
-        user_id=user_id,
-        chat_id=press.chat_id,
-        option=option,
-        correct=correct,
-        now=place.now,
-    )
+        session, question=stored, user_id=press.user_id, chat_id=press.chat_id, option=option,
+        correct=correct, now=place.now,
+    )  # fmt: skip
     if isinstance(claimed, Refusal):
         return claimed
     question = claimed.question
-    learner = ensure_learner(session, user_id, press.first_name)
+    answerer = answering_learner(session, press.user_id, press.first_name)
+    today = Today.at(place.now, answerer.zone(place.default_zone), place.day_start_hour)
     if question.kind == QuestionKind.RELEARN:
         entry = record_relearning(
-            session, learner_id=user_id, item_id=item.id, correct=correct,
-            today=place.today(session, user_id), chat_id=question.chat_id,
+            session, learner_id=press.user_id, item_id=item.id, correct=correct, today=today,
+            chat_id=question.chat_id, answered_after=question.sent_at,
+        )  # fmt: skip
+        continues = _session_kind(session, question)
+    else:
+        entry = record_answer(
+            session, learner_id=press.user_id, item_id=item.id, correct=correct, today=today,
+            scheduler=scheduler_for(session, answerer.desired_retention),
+            source=AnswerSource.PRIVATE, chat_id=question.chat_id,
             answered_after=question.sent_at,
         )  # fmt: skip
-        question.review_log_id = entry.id
-        session.add(question)
-        return Answered(question, item, option, _session_kind(session, question))
-    entry = record_answer(
-        session,
-        learner_id=user_id,
-        item_id=item.id,
-        correct=correct,
-        today=place.today(session, user_id),
-        scheduler=scheduler_for(session, learner),
-        source=AnswerSource.PRIVATE,
-        chat_id=question.chat_id,
-        answered_after=question.sent_at,
-    )
-    question.review_log_id = entry.id
-    session.add(question)
-    return Answered(question, item, option, QuestionKind(question.kind))
+        continues = QuestionKind(question.kind)
+    assert entry.id is not None
+    questions.link_review(session, question.id, entry.id)
+    return Answered(question, item, option, continues)
 
 
-def _session_kind(session: Session, repeat: QuizQuestion) -> QuestionKind:
+def _session_kind(session: Session, repeat: AskedQuestion) -> QuestionKind:
     """The quiz a same-day repeat belongs to: that of the question the item was missed in."""
-    missed = session.exec(
-        select(QuizQuestion.kind)
+    table = questions.QUESTIONS
+    missed = session.execute(
+        sa.select(table.c.kind)
         .where(
-            QuizQuestion.learner_id == repeat.learner_id,
-            QuizQuestion.item_id == repeat.item_id,
-            QuizQuestion.kind != QuestionKind.RELEARN,
-            col(QuizQuestion.sent_at) <= repeat.sent_at,
+            table.c.learner_id == repeat.learner_id,
+            table.c.item_id == repeat.item_id,
+            table.c.kind != QuestionKind.RELEARN,
+            table.c.sent_at <= repeat.sent_at,
         )
-        .order_by(col(QuizQuestion.sent_at).desc())
+        .order_by(table.c.sent_at.desc())
         .limit(1)
-    ).first()
+    ).scalar()
     return QuestionKind(missed) if missed is not None else QuestionKind.REVIEW
 
 

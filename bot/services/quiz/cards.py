@@ -36,15 +36,24 @@ def cards_for(session: Session, learner_id: int, item_ids: Iterable[str]) -> lis
 
 def state_of(card: LearnerCard) -> dict[str, Any] | None:
     """The stored FSRS state, or None when the row is unreadable (it is then started over)."""
+    return parsed_state(card.state)
+
+
+def parsed_state(stored: str) -> dict[str, Any] | None:
+    """An FSRS state as stored, or None when it is unreadable."""
     try:
-        state = json.loads(card.state)
+        state = json.loads(stored)
     except ValueError:
         return None
     return state if isinstance(state, dict) else None
 
 
 def never_reviewed(card: LearnerCard) -> bool:
-    state = state_of(card)
+    return never_reviewed_state(card.state)
+
+
+def never_reviewed_state(stored: str) -> bool:
+    state = parsed_state(stored)
     return state is None or state.get("last_review") is None
 
 

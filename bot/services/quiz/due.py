@@ -3,37 +3,57 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol, TypeVar
 
-from sqlmodel import Session, col, select
+import sqlalchemy as sa
+from sqlmodel import Session
 
 from bot.services.quiz.bank import drop_of
-from bot.storage.models import LearnerCard
+from bot.storage.models import LearnerCard, table_of
 from quizzes import QuizBank
 
+CARDS = table_of(LearnerCard)
+_DUE = (
+    sa.select(CARDS.c.item_id, CARDS.c.due_at)
+    .where(CARDS.c.learner_id == sa.bindparam("learner_id"))
+    .where(CARDS.c.due_at < sa.bindparam("before"))
+    .order_by(CARDS.c.due_at, CARDS.c.id)
+)
 
-def due_cards(session: Session, learner_id: int, before: datetime) -> list[LearnerCard]:
+
+class OfItem(Protocol):
+    @property
+    def item_id(self) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class DueCard:
+    item_id: str
+    due_at: datetime
+
+
+Card = TypeVar("Card", bound=OfItem)
+
+
+def due_cards(session: Session, learner_id: int, before: datetime) -> list[DueCard]:
     """The learner's cards due before an instant, oldest due first.
 
     ``before`` is the end of the learner's local day, not now: a card answered at
     19:05 is due at 19:05 some days later, and belongs in that morning's session.
     """
-    return list(
-        session.exec(
-            select(LearnerCard)
-            .where(LearnerCard.learner_id == learner_id, col(LearnerCard.due_at) < before)
-            .order_by(col(LearnerCard.due_at), col(LearnerCard.id))
-        )
-    )
+    due = session.connection().execute(_DUE, {"learner_id": learner_id, "before": before})
+    return [DueCard(*row) for row in due]
 
 
 def next_due(
-    cards: Sequence[LearnerCard],
+    cards: Sequence[Card],
     bank: QuizBank,
     *,
     exclude: Collection[str] = (),
     avoid_drop: str | None = None,
-) -> LearnerCard | None:
+) -> Card | None:
     """The card to ask next: the oldest due one, from another drop than the last question's.
 
     Interleaving drops makes each answer a little harder to get from the previous

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, delete, update
 from sqlmodel import Session, col, select
 
 from bot.core.today import Today
@@ -16,7 +16,7 @@ from bot.services.context import Services
 from bot.services.quiz import questions
 from bot.services.quiz.bank import drop_of, quiz_bank
 from bot.services.quiz.cards import card_for, introduce_drop, never_reviewed
-from bot.services.quiz.learners import ensure_learner, learner_zone
+from bot.services.quiz.learners import QuizLearner, learner_zone, quiz_learner
 from bot.services.quiz.queue import (
     ReviewQueue,
     Score,
@@ -26,7 +26,7 @@ from bot.services.quiz.queue import (
     review_queue,
 )
 from bot.storage.kinds import QuestionKind
-from bot.storage.models import Learner, QuizQuestion
+from bot.storage.models import QuizQuestion
 from quizzes import QuizBank
 
 
@@ -88,8 +88,10 @@ def next_step(
     is still open: answering it continues the quiz.
     """
     bank = quiz_bank()
-    learner = ensure_learner(session, learner_id, "")
-    today = learner_today(session, services, learner_id)
+    learner = quiz_learner(session, learner_id)
+    settings = services.settings
+    zone = learner.zone(settings.default_time_zone)
+    today = Today.at(services.clock(), zone, settings.day_start_hour)
     asked = questions.asked_lately(session, learner_id, today)
     if _still_open(asked, bank, kind, drop_id):
         return None
@@ -127,19 +129,23 @@ def summary_sent(session: Session, learner_id: int, message_id: int) -> None:
         latest.summary_message_id = message_id
 
 
+_QUESTION_SENT = (
+    update(questions.QUESTIONS)
+    .where(questions.QUESTIONS.c.id == bindparam("question_id"))
+    .values(message_id=bindparam("message_id"))
+)
+_FORGET_QUESTION = delete(questions.QUESTIONS).where(
+    questions.QUESTIONS.c.id == bindparam("question_id")
+)
+
+
 def question_sent(session: Session, question_id: int, message_id: int | None) -> None:
     """The question's message (None: it never reached the learner, so nothing to answer)."""
-    if message_id is not None:  # one statement: this runs after every question sent
-        session.exec(
-            update(QuizQuestion)
-            .where(col(QuizQuestion.id) == question_id)
-            .values(message_id=message_id)
-            .execution_options(synchronize_session=False)
-        )
-        return
-    question = session.get(QuizQuestion, question_id)
-    if question is not None:
-        session.delete(question)
+    if message_id is None:
+        session.connection().execute(_FORGET_QUESTION, {"question_id": question_id})
+    else:  # one statement: this runs after every question sent
+        sent = {"question_id": question_id, "message_id": message_id}
+        session.connection().execute(_QUESTION_SENT, sent)
 
 
 def _still_open(
@@ -169,7 +175,7 @@ def _relearn_step(
 
 def _next_of_drop(
     session: Session,
-    learner: Learner,
+    learner: QuizLearner,
     today: Today,
     bank: QuizBank,
     asked: questions.Asked,
@@ -194,7 +200,7 @@ def _next_of_drop(
 
 def _next_review(
     session: Session,
-    learner: Learner,
+    learner: QuizLearner,
     today: Today,
     bank: QuizBank,
     asked: questions.Asked,

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import sqlalchemy as sa
 from fsrs import Scheduler
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
-from bot.storage.models import Chat, Learner, SrsParameters
+from bot.storage.models import Chat, Learner, SrsParameters, table_of
 from bot.storage.registry import register_learner
 from quizzes import make_scheduler
 from quizzes.srs import DEFAULT_DESIRED_RETENTION
@@ -17,16 +19,78 @@ from quizzes.srs import DEFAULT_DESIRED_RETENTION
 log = logging.getLogger(__name__)
 
 
+LEARNERS, CHATS, FITS = table_of(Learner), table_of(Chat), table_of(SrsParameters)
+# Built once, run with parameters: building a statement costs more than running it.
+_ANSWERER = (
+    sa.select(LEARNERS.c.desired_retention, CHATS.c.time_zone)
+    .select_from(LEARNERS)
+    .outerjoin(CHATS, CHATS.c.id == LEARNERS.c.private_chat_id)
+    .where(LEARNERS.c.id == sa.bindparam("user_id"))
+)
+_QUIZ_LEARNER = (
+    sa.select(LEARNERS.c.id, LEARNERS.c.review_cap, LEARNERS.c.reviews_with_drop, CHATS.c.time_zone)
+    .select_from(LEARNERS)
+    .outerjoin(CHATS, CHATS.c.id == LEARNERS.c.private_chat_id)
+    .where(LEARNERS.c.id == sa.bindparam("user_id"))
+)
+_LATEST_FIT = sa.select(FITS.c.id, FITS.c.parameters).order_by(FITS.c.fitted_at.desc()).limit(1)
+
+
 def learner_zone(session: Session, learner_id: int, default_zone: str) -> ZoneInfo:
     """The zone of the learner's private chat; ``default_zone`` for a group-only member."""
     learner = session.get(Learner, learner_id)
     chat_id = learner.private_chat_id if learner is not None else None
     chat = session.get(Chat, chat_id) if chat_id is not None else None
-    name = chat.time_zone if chat is not None and chat.time_zone else default_zone
+    return zone_named(chat.time_zone if chat is not None else None, default_zone)
+
+
+def zone_named(name: str | None, default_zone: str) -> ZoneInfo:
     try:
-        return ZoneInfo(name)
+        return ZoneInfo(name or default_zone)
     except (ZoneInfoNotFoundError, ValueError):
         return ZoneInfo(default_zone)
+
+
+@dataclass(frozen=True)
+class Answerer:
+    """What scoring an answer needs of the learner: their retention and their zone."""
+
+    desired_retention: float
+    time_zone: str | None  # their private chat's; None: not set, or a group-only member
+
+    def zone(self, default_zone: str) -> ZoneInfo:
+        return zone_named(self.time_zone, default_zone)
+
+
+@dataclass(frozen=True)
+class QuizLearner:
+    """What choosing a learner's next question needs of them, and their zone."""
+
+    id: int
+    review_cap: int
+    reviews_with_drop: bool
+    time_zone: str | None  # their private chat's; None: not set, or a group-only member
+
+    def zone(self, default_zone: str) -> ZoneInfo:
+        return zone_named(self.time_zone, default_zone)
+
+
+def quiz_learner(session: Session, user_id: int) -> QuizLearner:
+    """The learner being quizzed (registered now if new to us), in one read."""
+    row = session.connection().execute(_QUIZ_LEARNER, {"user_id": user_id}).first()
+    if row is None:
+        learner = ensure_learner(session, user_id, "")
+        return QuizLearner(learner.id, learner.review_cap, learner.reviews_with_drop, None)
+    return QuizLearner(*row)
+
+
+def answering_learner(session: Session, user_id: int, first_name: str) -> Answerer:
+    """The learner answering (registered now if a group member new to us), in one read."""
+    row = session.connection().execute(_ANSWERER, {"user_id": user_id}).first()
+    if row is None:
+        learner = ensure_learner(session, user_id, first_name)
+        return Answerer(learner.desired_retention, None)
+    return Answerer(*row)
 
 
 def ensure_learner(session: Session, user_id: int, first_name: str) -> Learner:
@@ -38,16 +102,14 @@ def ensure_learner(session: Session, user_id: int, first_name: str) -> Learner:
 
 
 def scheduler_for(
-    session: Session, learner: Learner | None, *, enable_fuzzing: bool = True
+    session: Session, desired_retention: float | None, *, enable_fuzzing: bool = True
 ) -> Scheduler:
     """FSRS with the learner's desired retention and the course's fitted parameters, if any.
 
-    Without a learner (a group's poll choice) the default retention is used.
+    Without a retention (a group's poll choice) the default one is used.
     """
-    retention = DEFAULT_DESIRED_RETENTION if learner is None else learner.desired_retention
-    fitted = session.exec(
-        select(SrsParameters).order_by(col(SrsParameters.fitted_at).desc()).limit(1)
-    ).first()
+    retention = DEFAULT_DESIRED_RETENTION if desired_retention is None else desired_retention
+    fitted = session.connection().execute(_LATEST_FIT).first()
     parameters = None
     if fitted is not None:
         try:

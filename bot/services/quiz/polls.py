@@ -190,7 +190,7 @@ def record_poll_answer(
         item_id=poll.item_id,
         correct=correct,
         today=today,
-        scheduler=scheduler_for(session, learner),
+        scheduler=scheduler_for(session, learner.desired_retention),
         source="group",
         chat_id=poll.chat_id,
         answered_after=poll.sent_at,

@@ -7,17 +7,19 @@ repeated press is recognised here and changes nothing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import Enum
 
-from sqlalchemy import update
-from sqlalchemy.orm.attributes import set_committed_value
+import sqlalchemy as sa
+from sqlalchemy import insert, update
 from sqlmodel import Session, col, select
 
 from bot.core.today import Today
 from bot.storage.kinds import QuestionKind
-from bot.storage.models import QuizQuestion
+from bot.storage.models import QuizQuestion, table_of
+
+QUESTIONS = table_of(QuizQuestion)
 
 QUESTION_LIFETIME = timedelta(days=1)
 """A question left unanswered this long has expired: its card comes back in a newer session."""
@@ -33,47 +35,88 @@ class Refusal(Enum):
     ANSWERED = "You've already answered this one."
 
 
+@dataclass(frozen=True, slots=True)
+class AskedQuestion:
+    """A question row as read (a plain value: it changes through statements, not by
+    setting its attributes)."""
+
+    id: int
+    learner_id: int
+    chat_id: int
+    item_id: str
+    kind: str
+    sent_at: datetime
+    answered_at: datetime | None
+    correct: bool | None
+
+
+_ASKED_COLUMNS = tuple(QUESTIONS.c[name] for name in AskedQuestion.__slots__)
+# Built once, run with parameters: building a statement costs more than running it.
+_ASK = insert(QUESTIONS)
+_STORED = sa.select(*_ASKED_COLUMNS).where(QUESTIONS.c.id == sa.bindparam("question_id"))
+_CLAIM = (
+    update(QUESTIONS)
+    .where(QUESTIONS.c.id == sa.bindparam("question_id"), QUESTIONS.c.answered_at.is_(None))
+    .values(answered_at=sa.bindparam("now"), chosen=sa.bindparam("option"),
+            correct=sa.bindparam("correct"))
+)  # fmt: skip
+_LINK_REVIEW = (
+    update(QUESTIONS)
+    .where(QUESTIONS.c.id == sa.bindparam("question_id"))
+    .values(review_log_id=sa.bindparam("review_log_id"))
+)
+_RECENT = sa.select(*_ASKED_COLUMNS).where(
+    QUESTIONS.c.learner_id == sa.bindparam("learner_id"),
+    QUESTIONS.c.sent_at >= sa.bindparam("since"),
+)
+
+
 @dataclass(frozen=True)
 class Claimed:
     """A press that may be scored: the question, now marked answered."""
 
-    question: QuizQuestion
+    question: AskedQuestion
 
 
 def ask(
     session: Session, *, learner_id: int, chat_id: int, item_id: str, kind: str, now: datetime
-) -> QuizQuestion:
+) -> AskedQuestion:
     """Record a question about to be sent; its id goes into the buttons' callback data."""
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
-    question = QuizQuestion(
-        learner_id=learner_id, chat_id=chat_id, item_id=item_id, kind=kind, sent_at=now
-    )
-    session.add(question)
-    session.flush()
-    return question
+    values = {"learner_id": learner_id, "chat_id": chat_id, "item_id": item_id, "kind": kind}
+    result = session.connection().execute(_ASK, {**values, "sent_at": now})
+    (question_id,) = result.inserted_primary_key or (None,)
+    assert isinstance(question_id, int)
+    return AskedQuestion(question_id, learner_id, chat_id, item_id, kind, now, None, None)
 
 
-def is_open(question: QuizQuestion, now: datetime) -> bool:
+def stored(session: Session, question_id: int) -> AskedQuestion | None:
+    """The question a button names, if it still exists."""
+    row = session.connection().execute(_STORED, {"question_id": question_id}).first()
+    return AskedQuestion(*row) if row is not None else None
+
+
+def is_open(question: AskedQuestion | QuizQuestion, now: datetime) -> bool:
     return question.answered_at is None and now - question.sent_at < QUESTION_LIFETIME
 
 
 def claim(
     session: Session,
     *,
-    question_id: int,
+    question: AskedQuestion | None,
     user_id: int,
     chat_id: int | None,
     option: int,
     correct: bool,
     now: datetime,
 ) -> Claimed | Refusal:
-    """Mark the question answered by ``user_id`` with ``option``, if that is allowed.
+    """Mark ``question`` (as :func:`stored` read it) answered by ``user_id`` with
+    ``option``, if that is allowed.
 
     The update is conditional on the question still being unanswered, so of two
     presses racing on the same question exactly one is scored.
     """
-    question = session.get(QuizQuestion, question_id)
     if question is None:
         return Refusal.EXPIRED
     if question.learner_id != user_id or (chat_id is not None and question.chat_id != chat_id):
@@ -82,18 +125,17 @@ def claim(
         return Refusal.ANSWERED
     if not is_open(question, now):
         return Refusal.EXPIRED
-    result = session.exec(
-        update(QuizQuestion)
-        .where(col(QuizQuestion.id) == question_id, col(QuizQuestion.answered_at).is_(None))
-        .values(answered_at=now, chosen=option, correct=correct)
-        .execution_options(synchronize_session=False)
-    )
+    claimed = {"question_id": question.id, "now": now, "option": option, "correct": correct}
+    result = session.connection().execute(_CLAIM, claimed)
     if result.rowcount != 1:
         return Refusal.ANSWERED
-    # The row now holds exactly these values: no need to read it back.
-    for name, value in (("answered_at", now), ("chosen", option), ("correct", correct)):
-        set_committed_value(question, name, value)
-    return Claimed(question)
+    return Claimed(replace(question, answered_at=now, correct=correct))
+
+
+def link_review(session: Session, question_id: int, review_log_id: int) -> None:
+    """The answer's review log, which an undo takes back."""
+    linked = {"question_id": question_id, "review_log_id": review_log_id}
+    session.connection().execute(_LINK_REVIEW, linked)
 
 
 def reopen(question: QuizQuestion, now: datetime) -> None:
@@ -125,9 +167,9 @@ class Asked:
         reviews_done: Review questions answered today: what the daily cap counts.
     """
 
-    open: tuple[QuizQuestion, ...]
+    open: tuple[AskedQuestion, ...]
     reviews_done: int
-    to_relearn: tuple[QuizQuestion, ...] = ()
+    to_relearn: tuple[AskedQuestion, ...] = ()
 
     @property
     def open_items(self) -> frozenset[str]:
@@ -137,7 +179,11 @@ class Asked:
 
 def asked_lately(session: Session, learner_id: int, today: Today) -> Asked:
     # A question answered today was sent at most one lifetime before it was answered.
-    rows = recent_questions(session, learner_id, today.start - QUESTION_LIFETIME)
+    since = today.start - QUESTION_LIFETIME
+    rows = [
+        AskedQuestion(*row)
+        for row in session.connection().execute(_RECENT, {"learner_id": learner_id, "since": since})
+    ]
     done = sum(
         1
         for q in rows
@@ -152,7 +198,7 @@ def asked_lately(session: Session, learner_id: int, today: Today) -> Asked:
     )
 
 
-def _to_relearn(rows: list[QuizQuestion], today: Today) -> tuple[QuizQuestion, ...]:
+def _to_relearn(rows: list[AskedQuestion], today: Today) -> tuple[AskedQuestion, ...]:
     """Today's missed questions whose item was not asked once more yet, in answer order.
 
     As Anki's relearning step: a miss comes back in the same session, once; the repeat
@@ -163,7 +209,7 @@ def _to_relearn(rows: list[QuizQuestion], today: Today) -> tuple[QuizQuestion, .
         key=lambda q: (q.answered_at, q.id or 0),
     )
     again = {q.item_id for q in rows if q.kind == QuestionKind.RELEARN and q.sent_at >= today.start}
-    missed: dict[str, QuizQuestion] = {}
+    missed: dict[str, AskedQuestion] = {}
     for question in answered_today:
         if question.kind != QuestionKind.RELEARN and question.correct is False:
             missed.setdefault(question.item_id, question)

@@ -3,16 +3,42 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
-from sqlmodel import Session, col, select
+import sqlalchemy as sa
+from sqlmodel import Session
 
 from bot.core.today import Today
 from bot.services.quiz.bank import drop_of
-from bot.services.quiz.cards import cards_for, never_reviewed
-from bot.services.quiz.due import due_cards, next_due
+from bot.services.quiz.cards import never_reviewed_state
+from bot.services.quiz.due import CARDS, due_cards, next_due
 from bot.services.quiz.questions import Asked
-from bot.storage.models import Learner, ReviewRecord
+from bot.storage.kinds import AnswerSource
+from bot.storage.models import ReviewRecord, table_of
 from quizzes import QuizBank
+
+LOGS = table_of(ReviewRecord)
+# Built once, run with parameters: each answer in a drop's quiz runs them.
+_DROP_CARDS = sa.select(CARDS.c.item_id, CARDS.c.state, CARDS.c.due_at).where(
+    CARDS.c.learner_id == sa.bindparam("learner_id"),
+    CARDS.c.item_id.in_(sa.bindparam("items", expanding=True)),
+)
+_DROP_ANSWERS = sa.select(LOGS.c.correct).where(
+    LOGS.c.learner_id == sa.bindparam("learner_id"),
+    LOGS.c.reviewed_at >= sa.bindparam("since"),
+    LOGS.c.item_id.in_(sa.bindparam("items", expanding=True)),
+    LOGS.c.source == AnswerSource.PRIVATE,
+)
+
+
+class Reviewer(Protocol):
+    """The learner whose reviews are counted: a stored learner, or what was read of one."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def review_cap(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -41,7 +67,7 @@ class ReviewQueue:
 
 
 def review_queue(
-    session: Session, learner: Learner, today: Today, bank: QuizBank, asked: Asked
+    session: Session, learner: Reviewer, today: Today, bank: QuizBank, asked: Asked
 ) -> ReviewQueue:
     due = [
         card
@@ -53,7 +79,7 @@ def review_queue(
 
 def next_review_item(
     session: Session,
-    learner: Learner,
+    learner: Reviewer,
     today: Today,
     bank: QuizBank,
     asked: Asked,
@@ -77,12 +103,11 @@ def drop_items_waiting(
 ) -> list[str]:
     """The rest of a drop's own quiz: never-answered cards of the drop due by now, in order."""
     items = [item.id for item in bank.items_for_drop(drop_id)]
+    cards = session.connection().execute(_DROP_CARDS, {"learner_id": learner_id, "items": items})
     waiting = {
-        card.item_id
-        for card in cards_for(session, learner_id, items)
-        if card.due_at <= today.now
-        and never_reviewed(card)
-        and card.item_id not in asked.open_items
+        item_id
+        for item_id, state, due_at in cards
+        if due_at <= today.now and never_reviewed_state(state) and item_id not in asked.open_items
     }
     return [item for item in items if item in waiting]
 
@@ -98,12 +123,6 @@ def drop_quiz_score(
 ) -> Score:
     """Today's private answers on the drop's items (for the line that closes its quiz)."""
     items = [item.id for item in bank.items_for_drop(drop_id)]
-    rows = session.exec(
-        select(ReviewRecord.correct).where(
-            ReviewRecord.learner_id == learner_id,
-            col(ReviewRecord.reviewed_at) >= today.start,
-            col(ReviewRecord.item_id).in_(items),
-            ReviewRecord.source == "private",
-        )
-    ).all()
+    answers = {"learner_id": learner_id, "since": today.start, "items": items}
+    rows = session.connection().execute(_DROP_ANSWERS, answers).scalars().all()
     return Score(right=sum(1 for correct in rows if correct), total=len(rows))

@@ -175,7 +175,9 @@ def my_stats(session: Session, services: Services, user_id: int, first_name: str
     """/stats for one learner, as of now in the learner's zone."""
     learner = ensure_learner(session, user_id, first_name)
     today = learner_today(session, services, user_id)
-    return learner_stats(session, user_id, today, scheduler_for(session, learner), quiz_bank())
+    return learner_stats(
+        session, user_id, today, scheduler_for(session, learner.desired_retention), quiz_bank()
+    )
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -12,8 +13,16 @@ from drops.render import render_markdown
 
 def markdown(text: str) -> tuple[str, list[MessageEntity]]:
     """Our Markdown as plain text plus the entities that format it."""
+    plain, entities = _rendered(text)
+    return plain, list(entities)
+
+
+@functools.lru_cache(maxsize=4096)
+def _rendered(text: str) -> tuple[str, tuple[MessageEntity, ...]]:
+    # In a rush many learners get the same question (a few option orders, a few headings)
+    # and the same explanation: each text is rendered once. Entities are immutable.
     rendered = render_markdown(text)
-    return rendered.text, entities_from_dicts(rendered.entities)
+    return rendered.text, tuple(entities_from_dicts(rendered.entities))
 
 
 def entities_from_dicts(entities: Iterable[Mapping[str, Any]]) -> list[MessageEntity]:
