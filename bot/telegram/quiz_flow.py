@@ -72,7 +72,7 @@ async def send_step(
         heading = Heading(step.kind, step.drop_id, step.position, step.total, new=step.new)
         message = await _send(data, chat_id, question_part(item, step.question_id, heading))
         message_id = message.message_id if message is not None else None
-        await services.transaction(flow.question_sent, step.question_id, message_id)
+        await data.sent_questions.record(step.question_id, message_id)
     elif step.closing is not None:
         summary = await _send(data, chat_id, _closing_part(step))
         if summary is not None:

@@ -5,6 +5,7 @@ Each function is one unit of work; ``bot.telegram.quiz_flow`` sends what they de
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -139,13 +140,15 @@ _FORGET_QUESTION = delete(questions.QUESTIONS).where(
 )
 
 
-def question_sent(session: Session, question_id: int, message_id: int | None) -> None:
-    """The question's message (None: it never reached the learner, so nothing to answer)."""
-    if message_id is None:
-        session.connection().execute(_FORGET_QUESTION, {"question_id": question_id})
-    else:  # one statement: this runs after every question sent
-        sent = {"question_id": question_id, "message_id": message_id}
-        session.connection().execute(_QUESTION_SENT, sent)
+def questions_sent(session: Session, messages: Mapping[int, int | None]) -> None:
+    """Each question's message (None: it never reached the learner, so nothing to answer)."""
+    connection = session.connection()
+    sent = [{"question_id": q, "message_id": m} for q, m in messages.items() if m is not None]
+    lost = [{"question_id": q} for q, m in messages.items() if m is None]
+    if sent:  # one statement, however many: this runs after every question sent
+        connection.execute(_QUESTION_SENT, sent)
+    if lost:
+        connection.execute(_FORGET_QUESTION, lost)
 
 
 def _still_open(

@@ -11,7 +11,10 @@ from telegram.constants import ChatType
 from bot.services.path import ChatRef, chat_of
 from bot.storage.models import Chat
 from bot.telegram.context import AppContext, services_of
+from bot.telegram.transport.updates import TypedFirst
 from bot.telegram.views.formatting import markdown
+
+FOLLOW_UP_PATIENCE_S = 1.0  # the longest a press's follow-up waits for other presses
 
 
 async def reply(
@@ -28,12 +31,20 @@ async def follow_up(context: AppContext, update: Update, work: Coroutine[Any, An
     """Run what follows an answered press (messages that wait for the chat's pace) as a
     task of its own, so the press gives its place back at once
     (see ``bot.telegram.transport.updates``).
-    Its errors reach the error handler with ``update``; shutdown waits for it. While
-    the bot is stopping, new tasks would not be waited for, so the work is done here."""
+    It starts once the presses waiting are answered (``TypedFirst.settled``). Its errors
+    reach the error handler with ``update``; shutdown waits for it. While the bot is
+    stopping, new tasks would not be waited for, so the work is done here."""
     if context.application.running:
-        context.application.create_task(work, update=update)
+        context.application.create_task(_after_presses(context, work), update=update)
     else:
         await work
+
+
+async def _after_presses(context: AppContext, work: Coroutine[Any, Any, Any]) -> None:
+    processor = context.application.update_processor
+    if isinstance(processor, TypedFirst):
+        await processor.settled(FOLLOW_UP_PATIENCE_S)
+    await work
 
 
 async def chat_row(context: AppContext, update: Update) -> Chat:

@@ -8,7 +8,9 @@ answers, membership changes) take one of a limited number of places: they are se
 order, at the pace the loop can keep, without starving typed commands.
 
 Handlers give their place back once the press is answered: what follows a press (the
-next question, which waits for the chat's message pace) runs as a task of its own.
+next question, which waits for the chat's message pace) runs as a task of its own, and
+starts once no press is waiting or being answered (for a second at most): in a rush the
+loop answers every press before it renders and sends what follows them.
 
 Every update, a press waiting for its place included, also counts toward python-telegram-
 bot's overall limit (``MAX_CONCURRENT_UPDATES``, 1024 by default): past that many in the
@@ -19,6 +21,7 @@ backlog of ten seconds or more.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable
 from typing import Any
 
@@ -50,6 +53,9 @@ class TypedFirst(BaseUpdateProcessor):
     def __init__(self, max_concurrent_updates: int, *, other_places: int) -> None:
         super().__init__(max_concurrent_updates)
         self._other_places = asyncio.Semaphore(other_places)
+        self._others = 0  # other updates waiting for a place or holding one
+        self._settled = asyncio.Event()
+        self._settled.set()
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         kind = update_kind(update)
@@ -58,8 +64,21 @@ class TypedFirst(BaseUpdateProcessor):
             if is_typed(update):
                 await coroutine
                 return
-            async with self._other_places:
-                await coroutine
+            self._others += 1
+            self._settled.clear()
+            try:
+                async with self._other_places:
+                    await coroutine
+            finally:
+                self._others -= 1
+                if self._others == 0:
+                    self._settled.set()
+
+    async def settled(self, patience_s: float) -> None:
+        """Until no press (or other non-typed update) waits or is handled, ``patience_s``
+        at most: a steady stream of presses must not hold what follows them forever."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._settled.wait(), patience_s)
 
     async def initialize(self) -> None:
         """Nothing to set up."""
