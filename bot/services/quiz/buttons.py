@@ -15,7 +15,7 @@ from sqlmodel import Session
 from bot.core.today import Today
 from bot.services.quiz import questions
 from bot.services.quiz.answers import UndoRefused, record_answer, record_relearning, undo_answer
-from bot.services.quiz.learners import answering_learner, learner_zone, scheduler_for
+from bot.services.quiz.learners import quiz_learner, scheduler_for
 from bot.services.quiz.questions import AskedQuestion, Refusal
 from bot.storage.kinds import AnswerSource, QuestionKind
 from bot.storage.models import QuizQuestion
@@ -43,10 +43,6 @@ class Place:
     now: datetime
     default_zone: str
     day_start_hour: int
-
-    def today(self, session: Session, learner_id: int) -> Today:
-        zone = learner_zone(session, learner_id, self.default_zone)
-        return Today.at(self.now, zone, self.day_start_hour)
 
 
 @dataclass(frozen=True)
@@ -94,7 +90,7 @@ def answer_question(
     if isinstance(claimed, Refusal):
         return claimed
     question = claimed.question
-    answerer = answering_learner(session, press.user_id, press.first_name)
+    answerer = quiz_learner(session, press.user_id, press.first_name)
     today = Today.at(place.now, answerer.zone(place.default_zone), place.day_start_hour)
     if question.kind == QuestionKind.RELEARN:
         entry = record_relearning(

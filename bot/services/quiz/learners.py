@@ -21,14 +21,14 @@ log = logging.getLogger(__name__)
 
 LEARNERS, CHATS, FITS = table_of(Learner), table_of(Chat), table_of(SrsParameters)
 # Built once, run with parameters: building a statement costs more than running it.
-_ANSWERER = (
-    sa.select(LEARNERS.c.desired_retention, CHATS.c.time_zone)
-    .select_from(LEARNERS)
-    .outerjoin(CHATS, CHATS.c.id == LEARNERS.c.private_chat_id)
-    .where(LEARNERS.c.id == sa.bindparam("user_id"))
-)
 _QUIZ_LEARNER = (
-    sa.select(LEARNERS.c.id, LEARNERS.c.review_cap, LEARNERS.c.reviews_with_drop, CHATS.c.time_zone)
+    sa.select(
+        LEARNERS.c.id,
+        LEARNERS.c.desired_retention,
+        LEARNERS.c.review_cap,
+        LEARNERS.c.reviews_with_drop,
+        CHATS.c.time_zone,
+    )
     .select_from(LEARNERS)
     .outerjoin(CHATS, CHATS.c.id == LEARNERS.c.private_chat_id)
     .where(LEARNERS.c.id == sa.bindparam("user_id"))
@@ -52,21 +52,11 @@ def zone_named(name: str | None, default_zone: str) -> ZoneInfo:
 
 
 @dataclass(frozen=True)
-class Answerer:
-    """What scoring an answer needs of the learner: their retention and their zone."""
-
-    desired_retention: float
-    time_zone: str | None  # their private chat's; None: not set, or a group-only member
-
-    def zone(self, default_zone: str) -> ZoneInfo:
-        return zone_named(self.time_zone, default_zone)
-
-
-@dataclass(frozen=True)
 class QuizLearner:
-    """What choosing a learner's next question needs of them, and their zone."""
+    """What scoring a learner's answers and choosing their next question need of them."""
 
     id: int
+    desired_retention: float
     review_cap: int
     reviews_with_drop: bool
     time_zone: str | None  # their private chat's; None: not set, or a group-only member
@@ -75,22 +65,15 @@ class QuizLearner:
         return zone_named(self.time_zone, default_zone)
 
 
-def quiz_learner(session: Session, user_id: int) -> QuizLearner:
-    """The learner being quizzed (registered now if new to us), in one read."""
+def quiz_learner(session: Session, user_id: int, first_name: str = "") -> QuizLearner:
+    """The learner being quizzed (registered now if a group member new to us), in one read."""
     row = session.connection().execute(_QUIZ_LEARNER, {"user_id": user_id}).first()
-    if row is None:
-        learner = ensure_learner(session, user_id, "")
-        return QuizLearner(learner.id, learner.review_cap, learner.reviews_with_drop, None)
-    return QuizLearner(*row)
-
-
-def answering_learner(session: Session, user_id: int, first_name: str) -> Answerer:
-    """The learner answering (registered now if a group member new to us), in one read."""
-    row = session.connection().execute(_ANSWERER, {"user_id": user_id}).first()
-    if row is None:
-        learner = ensure_learner(session, user_id, first_name)
-        return Answerer(learner.desired_retention, None)
-    return Answerer(*row)
+    if row is not None:
+        return QuizLearner(*row)
+    learner = ensure_learner(session, user_id, first_name)
+    return QuizLearner(
+        learner.id, learner.desired_retention, learner.review_cap, learner.reviews_with_drop, None
+    )
 
 
 def ensure_learner(session: Session, user_id: int, first_name: str) -> Learner:
