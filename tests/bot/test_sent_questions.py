@@ -51,9 +51,7 @@ async def test_a_record_after_the_batches_are_done_starts_a_write_of_its_own() -
     assert database.batches == [{1: 101}, {2: 102}]
 
 
-async def test_a_failed_write_reaches_each_caller_in_its_batch_and_the_next_one_goes_on() -> (
-    None
-):
+async def test_a_failed_write_reaches_each_caller_in_its_batch_and_the_next_one_goes_on() -> None:
     database = HeldDatabase(error=RuntimeError("database down"))
     sent = SentQuestions(cast(Services, database))
     first = asyncio.create_task(sent.record(1, 101))
