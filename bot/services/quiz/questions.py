@@ -97,7 +97,7 @@ def stored(session: Session, question_id: int) -> AskedQuestion | None:
     return AskedQuestion(*row) if row is not None else None
 
 
-def is_open(question: AskedQuestion | QuizQuestion, now: datetime) -> bool:
+def is_open(question: AskedQuestion, now: datetime) -> bool:
     return question.answered_at is None and now - question.sent_at < QUESTION_LIFETIME
 
 
