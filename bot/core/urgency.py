@@ -15,9 +15,8 @@ class Urgency(IntEnum):
     # since its sender waits for the work anyway; before the replies to a rush of presses.
     LONG_WORK = 1
     PRESSED = 2  # an answer to a button press or a poll answer
-    # What follows an answered press (its explanation and next question, the next card, a
-    # run a button started): the presser already has their toast, so in a rush every
-    # waiting press is answered first.
+    # What follows an answered press (the explanation, the next question): the presser
+    # already has their answer, so in a rush every waiting press is answered first.
     FOLLOWING = 3
     SCHEDULED = 4  # nobody is watching for it this second: deliveries, reminders
 

@@ -38,8 +38,10 @@ _LATEST_FIT = sa.select(FITS.c.id, FITS.c.parameters).order_by(FITS.c.fitted_at.
 
 def learner_zone(session: Session, learner_id: int, default_zone: str) -> ZoneInfo:
     """The zone of the learner's private chat; ``default_zone`` for a group-only member."""
-    row = session.connection().execute(_QUIZ_LEARNER, {"user_id": learner_id}).first()
-    return zone_named(row.time_zone if row is not None else None, default_zone)
+    learner = session.get(Learner, learner_id)
+    chat_id = learner.private_chat_id if learner is not None else None
+    chat = session.get(Chat, chat_id) if chat_id is not None else None
+    return zone_named(chat.time_zone if chat is not None else None, default_zone)
 
 
 def zone_named(name: str | None, default_zone: str) -> ZoneInfo:

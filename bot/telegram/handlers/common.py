@@ -8,7 +8,6 @@ from typing import Any
 from telegram import ChatMember, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
 
-from bot.core.urgency import Urgency, at_most
 from bot.services.path import ChatRef, chat_of
 from bot.storage.models import Chat
 from bot.telegram.context import AppContext, services_of
@@ -32,8 +31,7 @@ async def follow_up(context: AppContext, update: Update, work: Coroutine[Any, An
     """Run what follows an answered press (messages that wait for the chat's pace) as a
     task of its own, so the press gives its place back at once
     (see ``bot.telegram.transport.updates``).
-    It is less urgent than any press (``Urgency.FOLLOWING``) and starts once the presses
-    waiting are answered (``TypedFirst.settled``). Its errors
+    It starts once the presses waiting are answered (``TypedFirst.settled``). Its errors
     reach the error handler with ``update``; shutdown waits for it. While the bot is
     stopping, new tasks would not be waited for, so the work is done here."""
     if context.application.running:
@@ -43,7 +41,6 @@ async def follow_up(context: AppContext, update: Update, work: Coroutine[Any, An
 
 
 async def _after_presses(context: AppContext, work: Coroutine[Any, Any, Any]) -> None:
-    at_most(Urgency.FOLLOWING)  # this task's own context: the press's toast has gone
     processor = context.application.update_processor
     if isinstance(processor, TypedFirst):
         await processor.settled(FOLLOW_UP_PATIENCE_S)

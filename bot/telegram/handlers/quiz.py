@@ -14,6 +14,7 @@ from telegram import Update
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, PollAnswerHandler
 
+from bot.core.urgency import Urgency, at_most
 from bot.services.quiz.bank import quiz_bank
 from bot.services.quiz.buttons import Answered, OptionPress, Place, undo_question
 from bot.services.quiz.polls import record_poll_answer
@@ -61,6 +62,7 @@ async def on_answer(update: Update, context: AppContext) -> None:
 
 async def _explain_and_continue(context: AppContext, update: Update, outcome: Answered) -> None:
     """After the toast: the question shows why, and the quiz's next question follows."""
+    at_most(Urgency.FOLLOWING)
     query, question, item = update.callback_query, outcome.question, outcome.item
     assert query is not None and question.id is not None
     text, entities = markdown(
