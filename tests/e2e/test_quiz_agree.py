@@ -34,6 +34,18 @@ def summaries(harness: BotHarness) -> list[str]:
     return [m.text for m in shown if m is not None and m.text and SUMMARY in m.text]
 
 
+async def stats_text(harness: BotHarness) -> str:
+    """/stats's text, once its forecast chart has come too: a chart still being drawn
+    must not be taken for the reply to a later command."""
+    before = len(harness.api.calls)
+    stats = await harness.command(USER, "/stats")
+    await harness.api.wait_for(
+        lambda calls: any(c.method == "sendPhoto" and c.chat_id == USER for c in calls[before:]),
+        timeout=30,
+    )
+    return stats.text
+
+
 def due_today(stats_text: str) -> int:
     found = re.search(r"due today: (\d+)", stats_text)
     assert found is not None, stats_text
@@ -83,22 +95,22 @@ async def test_stats_due_today_is_what_review_offers_also_after_an_undo(
     harness: BotHarness,
 ) -> None:
     await drop_one_then_the_next_day(harness)
-    stats = await harness.command(USER, "/stats")
+    stats = await stats_text(harness)
     before = len(harness.api.calls)
     harness.api.send_text(USER, "/review")
     review = await first_question(harness, USER, before)
     offered = int(re.search(r"Review 1 of (\d+)", review.text)[1])  # type: ignore[index]
-    assert due_today(stats.text) == offered == 4
+    assert due_today(stats) == offered == 4
 
     await answer(harness, USER, review, right=True)
     harness.api.press(USER, review, f"qu:{question_id(review)}")
     await eventually(lambda: len(review_logs(harness, USER)) == 4)
     await harness.settle()
-    stats = await harness.command(USER, "/stats")
+    stats = await stats_text(harness)
     before = len(harness.api.calls)
     harness.api.send_text(USER, "/review")
     review = await first_question(harness, USER, before)
-    assert due_today(stats.text) == 4 and "Review 1 of 4" in review.text
+    assert due_today(stats) == 4 and "Review 1 of 4" in review.text
 
 
 async def test_a_review_of_an_item_never_asked_says_it_is_new(harness: BotHarness) -> None:
