@@ -18,7 +18,7 @@ from typing import Protocol
 
 from sqlmodel import Session, col, or_, select, update
 
-from bot import metrics
+from bot.services import metrics
 from bot.services.context import Services
 from bot.services.distill_limits import (
     RunLimits,

@@ -7,8 +7,8 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from bot import metrics
 from bot.core.journey import Due
+from bot.services import metrics
 from bot.services.delivery.due import Notice, claim_due
 from bot.services.delivery.outbox import Work, reclaim_stale
 from bot.telegram.context import AppContext

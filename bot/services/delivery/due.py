@@ -15,8 +15,8 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from bot import metrics
 from bot.core.journey import Due, due_today, hand_over
+from bot.services import metrics
 from bot.services.delivery.outbox import Work, claim_delivery
 from bot.storage.models import Chat
 from drops.model import Course

@@ -15,8 +15,8 @@ from telegram.constants import ChatAction, ChatType
 from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
-from bot import metrics
 from bot.core.urgency import Urgency, at_most
+from bot.services import metrics
 from bot.services.distill import AdoptedRun, RunHandedOver, RunTicket, SandboxOff
 from bot.services.distill_remote import RunInterrupted, SandboxUnavailable
 from bot.telegram import buttons

@@ -1,4 +1,4 @@
-"""``GET /metrics``: the process's Prometheus metrics (``bot.metrics``), on the health server."""
+"""``GET /metrics``: the Prometheus metrics of ``bot.services.metrics``, on the health server."""
 
 from __future__ import annotations
 

@@ -31,8 +31,8 @@ from typing import Any
 from telegram.error import RetryAfter, TelegramError
 from telegram.ext import BaseRateLimiter
 
-from bot import metrics
 from bot.core.urgency import Urgency, current_urgency
+from bot.services import metrics
 from bot.telegram.transport.pacing import ChatTurns, OverallPace
 
 MESSAGE_METHODS = frozenset(

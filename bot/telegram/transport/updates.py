@@ -28,7 +28,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
-from bot import metrics
+from bot.services import metrics
 
 
 def update_kind(update: object) -> str:

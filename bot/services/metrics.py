@@ -1,8 +1,9 @@
 """What an operator scrapes at ``GET /metrics`` (Prometheus text format, prometheus-client).
 
-One module of metric objects that every layer may update: they are process-wide
-counters, not state the bot decides anything by. Names start with ``distill_``; the
-client adds its ``process_*`` and ``python_*`` families.
+One module of metric objects that the use cases and the Telegram adapter above them
+update: process-wide counters, not state the bot decides anything by. It lives in the
+lowest layer that counts something (the delivery and /distill services do). Names start
+with ``distill_``; the client adds its ``process_*`` and ``python_*`` families.
 """
 
 from __future__ import annotations
