@@ -34,13 +34,8 @@ def cards_for(session: Session, learner_id: int, item_ids: Iterable[str]) -> lis
     )
 
 
-def state_of(card: LearnerCard) -> dict[str, Any] | None:
-    """The stored FSRS state, or None when the row is unreadable (it is then started over)."""
-    return parsed_state(card.state)
-
-
 def parsed_state(stored: str) -> dict[str, Any] | None:
-    """An FSRS state as stored, or None when it is unreadable."""
+    """A card's FSRS state as stored, or None when it is unreadable (it is then started over)."""
     try:
         state = json.loads(stored)
     except ValueError:
@@ -48,11 +43,8 @@ def parsed_state(stored: str) -> dict[str, Any] | None:
     return state if isinstance(state, dict) else None
 
 
-def never_reviewed(card: LearnerCard) -> bool:
-    return never_reviewed_state(card.state)
-
-
-def never_reviewed_state(stored: str) -> bool:
+def never_reviewed(stored: str) -> bool:
+    """Whether a card's stored state (``LearnerCard.state``) has never had a review."""
     state = parsed_state(stored)
     return state is None or state.get("last_review") is None
 

@@ -114,7 +114,7 @@ def next_step(
 
 def _never_answered(session: Session, learner_id: int, item_id: str) -> bool:
     card = card_for(session, learner_id, item_id)
-    return card is None or never_reviewed(card)
+    return card is None or never_reviewed(card.state)
 
 
 def summary_sent(session: Session, learner_id: int, message_id: int) -> None:

@@ -21,7 +21,7 @@ from bot.core.today import Today
 from bot.services.context import Services
 from bot.services.quiz.answers import record_answer
 from bot.services.quiz.bank import quiz_bank
-from bot.services.quiz.cards import state_of
+from bot.services.quiz.cards import parsed_state
 from bot.services.quiz.learners import ensure_learner, learner_zone, scheduler_for
 from bot.services.quiz.round_answers import count_in_round, poll_is_closed
 from bot.storage.kinds import QuestionKind
@@ -123,7 +123,7 @@ def mean_recall(
         )
     )
     for card in cards:
-        state = state_of(card)
+        state = parsed_state(card.state)
         if state is not None and state.get("last_review") is not None:
             by_item[card.item_id].append(retrievability(state, now, scheduler))
     return {item_id: sum(values) / len(values) for item_id, values in by_item.items()}

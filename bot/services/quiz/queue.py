@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from bot.core.today import Today
 from bot.services.quiz.bank import drop_of
-from bot.services.quiz.cards import never_reviewed_state
+from bot.services.quiz.cards import never_reviewed
 from bot.services.quiz.due import CARDS, due_cards, next_due
 from bot.services.quiz.questions import Asked
 from bot.storage.kinds import AnswerSource
@@ -107,7 +107,7 @@ def drop_items_waiting(
     waiting = {
         item_id
         for item_id, state, due_at in cards
-        if due_at <= today.now and never_reviewed_state(state) and item_id not in asked.open_items
+        if due_at <= today.now and never_reviewed(state) and item_id not in asked.open_items
     }
     return [item for item in items if item in waiting]
 

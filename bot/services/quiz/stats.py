@@ -14,7 +14,7 @@ from bot.core import local_day, streak
 from bot.core.today import Today
 from bot.services.context import Services
 from bot.services.quiz.bank import drop_of, quiz_bank
-from bot.services.quiz.cards import state_of
+from bot.services.quiz.cards import parsed_state
 from bot.services.quiz.flow import learner_today
 from bot.services.quiz.learners import ensure_learner, scheduler_for
 from bot.storage.kinds import AnswerSource
@@ -128,7 +128,7 @@ def learner_stats(
     cards = list(session.exec(select(LearnerCard).where(LearnerCard.learner_id == learner_id)))
     strength: defaultdict[str, list[float]] = defaultdict(list)
     for card in cards:
-        state, drop_id = state_of(card), drop_of(bank, card.item_id)
+        state, drop_id = parsed_state(card.state), drop_of(bank, card.item_id)
         if state is not None and state.get("last_review") is not None and drop_id is not None:
             strength[drop_id].append(retrievability(state, today.now, scheduler))
     held = (
