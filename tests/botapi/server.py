@@ -12,7 +12,7 @@ import itertools
 import json
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -103,6 +103,8 @@ class FakeBotApi:
         self.webhook_deleted = False
         self.webhook: dict[str, Any] | None = None  # what setWebhook set: url, secret_token, ...
         self.on_sent: Callable[[ApiCall], None] | None = None  # a test's hook after each send
+        # A test's pause after a send, before the bot hears its answer (the message exists).
+        self.before_answering: Callable[[ApiCall], Awaitable[None]] | None = None
         self._updates: list[dict[str, Any]] = []
         self.fetched_up_to = 0  # the newest update id the bot has fetched
         self._update_ids = itertools.count(1)
@@ -170,6 +172,8 @@ class FakeBotApi:
                 call.message_id = result["message_id"]
                 if self.on_sent is not None and method in SEND_METHODS:
                     self.on_sent(call)
+                if self.before_answering is not None and method in SEND_METHODS:
+                    await self.before_answering(call)
         except BadRequest as exc:
             call.ok, call.error = False, exc.description
             body = {"ok": False, "error_code": 400, "description": exc.description}

@@ -3,12 +3,14 @@ question's "Quiz 3 of 3", one summary, new items marked, "1 active day"."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import UTC, datetime
 
 from sqlmodel import Session
 
 from bot.storage.models import Chat, Delivery
+from tests.botapi.server import ApiCall
 from tests.e2e.harness import BotHarness
 from tests.e2e.journeys import done_button
 from tests.quiz.steps import (
@@ -86,6 +88,41 @@ async def test_undo_of_the_last_answer_keeps_the_header_and_one_summary(
     wrong = option_for(harness, last, right=False)
     harness.api.press(USER, last, f"qa:{question_id(last)}:{wrong}")
     again = await first_question(harness, USER, before)  # a missed item: once more
+    await answer(harness, USER, again, right=True)
+    await harness.settle()
+    assert [s.split("\n")[0] for s in summaries(harness)] == [f"{SUMMARY}: 2 of 3 right."]
+
+
+async def test_an_undo_pressed_as_the_summary_arrives_takes_the_summary_back(
+    harness: BotHarness,
+) -> None:
+    """The learner presses Undo the moment the summary is on the phone, before the bot
+    has heard Telegram's answer to sending it: the summary still goes, so answering again
+    leaves one summary, not two (a full CI run caught the two once)."""
+    harness.clock.set(datetime(2026, 3, 2, 6, 0, tzinfo=UTC))
+    await start_learner(harness, USER)
+    first = await finish_drop(harness, USER)
+    second = await answer(harness, USER, first, right=True)
+    last = await answer(harness, USER, second, right=True)
+
+    async def undo_before_the_bot_hears(call: ApiCall) -> None:
+        if SUMMARY not in call.text:
+            return
+        harness.api.before_answering = None
+        harness.api.press(USER, last, f"qu:{question_id(last)}")
+        await eventually(lambda: harness.api.unfetched_updates() == 0)
+        await asyncio.sleep(0.5)  # an undo that did not wait for the summary would be done
+
+    harness.api.before_answering = undo_before_the_bot_hears
+    closing = await answer(harness, USER, last, right=True)
+    assert "3 of 3 right" in closing.text
+    await eventually(lambda: len(review_logs(harness, USER)) == 2)
+    await harness.settle()
+    assert summaries(harness) == []
+    assert "Quiz 3 of 3" in (harness.api.message_for(last).text or "")
+
+    again = await answer(harness, USER, last, right=False)  # the miss, asked once more
+    assert "Once more" in again.text, again.text
     await answer(harness, USER, again, right=True)
     await harness.settle()
     assert [s.split("\n")[0] for s in summaries(harness)] == [f"{SUMMARY}: 2 of 3 right."]
