@@ -17,7 +17,6 @@ from bot.services.context import Services
 from bot.services.distill import RUN_LEASE, DistillService
 from bot.services.quiz.presses import AnswerPresses
 from bot.services.quiz.sent import SentQuestions
-from bot.services.quiz.turns import LearnerTurns
 from bot.telegram import registry, rounds
 from bot.telegram.commands import menu as commands_menu
 from bot.telegram.context import AppType, BotData
@@ -74,7 +73,6 @@ def build_application(services: Services) -> AppType:
     data.web_runs = WebRuns(data.distill)
     data.answer_presses = AnswerPresses(services)
     data.sent_questions = SentQuestions(services)
-    data.quiz_turns = LearnerTurns()
     data.menu = commands_menu(registry.all_commands())
     registry.register(application)
     return application

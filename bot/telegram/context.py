@@ -11,7 +11,6 @@ from bot.services.context import Services
 from bot.services.distill import DistillService
 from bot.services.quiz.presses import AnswerPresses
 from bot.services.quiz.sent import SentQuestions
-from bot.services.quiz.turns import LearnerTurns
 from bot.telegram.transport.sender import Sender
 from bot.telegram.webapp.runs import WebRuns
 
@@ -25,7 +24,6 @@ class BotData:
     web_runs: WebRuns  # /distill runs started from the Mini App
     answer_presses: AnswerPresses  # quiz option presses, a repeat in flight scored once
     sent_questions: SentQuestions  # message ids of questions sent, stored in batches
-    quiz_turns: LearnerTurns  # each learner's answer follow-ups and undos, one at a time
     # Chats and users registered by this process (a cache: the database is the truth).
     known_chats: set[int]
     catch_up: asyncio.Task[Any]  # the delivery tick at start-up (what fell due while down)

@@ -49,19 +49,31 @@ async def start_reviews(data: BotData, *, chat_id: int, learner_id: int) -> None
 
 
 async def continue_quiz(
-    data: BotData, *, chat_id: int, learner_id: int, kind: QuestionKind, drop_id: str | None
+    data: BotData,
+    *,
+    chat_id: int,
+    learner_id: int,
+    kind: QuestionKind,
+    drop_id: str | None,
+    after_answer: int | None = None,
 ) -> None:
-    """Send the next question of the same kind, or the message that closes the quiz."""
+    """Send the next question of the same kind, or the message that closes the quiz
+    (``after_answer``: the review log of the answer this follows, if one does)."""
     services = data.services
     step = await services.transaction(
         flow.next_step, services, chat_id=chat_id, learner_id=learner_id, kind=kind,
         drop_id=drop_id,
     )  # fmt: skip
-    await send_step(data, chat_id, learner_id, step)
+    await send_step(data, chat_id, learner_id, step, after_answer=after_answer)
 
 
 async def send_step(
-    data: BotData, chat_id: int, learner_id: int, step: flow.QuizStep | None
+    data: BotData,
+    chat_id: int,
+    learner_id: int,
+    step: flow.QuizStep | None,
+    *,
+    after_answer: int | None = None,
 ) -> None:
     """Send the question ``step`` asks (and record its message), or its closing message."""
     services = data.services
@@ -75,8 +87,14 @@ async def send_step(
         await data.sent_questions.record(step.question_id, message_id)
     elif step.closing is not None:
         summary = await _send(data, chat_id, _closing_part(step))
-        if summary is not None:
-            await services.transaction(flow.summary_sent, learner_id, summary.message_id)
+        if summary is None:
+            return
+        kept = await services.transaction(
+            flow.summary_sent, learner_id, summary.message_id, after_answer=after_answer
+        )
+        if not kept:  # an Undo reopened the quiz while this was on its way
+            with contextlib.suppress(TelegramError):
+                await data.sender.bot.delete_message(chat_id, summary.message_id)
 
 
 def _closing_part(step: flow.QuizStep) -> Part:

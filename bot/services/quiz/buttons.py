@@ -30,6 +30,7 @@ class Answered:
     item: QuizItem
     chosen: int  # the option as written in the bank
     continues: QuestionKind  # the quiz that goes on: the drop's own, or the reviews
+    review_log_id: int  # the answer's log: an undo takes it back
 
     @property
     def correct(self) -> bool:
@@ -108,7 +109,7 @@ def answer_question(
         continues = QuestionKind(question.kind)
     assert entry.id is not None
     questions.link_review(session, question.id, entry.id)
-    return Answered(question, item, option, continues)
+    return Answered(question, item, option, continues, entry.id)
 
 
 def _session_kind(session: Session, repeat: AskedQuestion) -> QuestionKind:

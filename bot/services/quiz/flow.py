@@ -117,17 +117,35 @@ def _never_answered(session: Session, learner_id: int, item_id: str) -> bool:
     return card is None or never_reviewed(card.state)
 
 
-def summary_sent(session: Session, learner_id: int, message_id: int) -> None:
-    """The quiz closed with this message, after the learner's latest answer: an undo of
-    that answer takes the message back."""
-    latest = session.exec(
-        select(QuizQuestion)
-        .where(QuizQuestion.learner_id == learner_id, col(QuizQuestion.answered_at).is_not(None))
-        .order_by(col(QuizQuestion.answered_at).desc(), col(QuizQuestion.id).desc())
-        .limit(1)
-    ).first()
-    if latest is not None:
-        latest.summary_message_id = message_id
+def summary_sent(
+    session: Session, learner_id: int, message_id: int, *, after_answer: int | None = None
+) -> bool:
+    """The quiz closed with this message: an undo of the answer it followed takes it back.
+
+    ``after_answer`` is that answer's review log when an answer closed the quiz; without
+    it, the message follows the learner's latest answer.
+
+    Returns:
+        False when that answer was undone while the message was on its way (the undo
+        found no message to take back): the caller takes it back.
+    """
+    answered = QuizQuestion.learner_id == learner_id, col(QuizQuestion.answered_at).is_not(None)
+    if after_answer is None:
+        closed_by = session.exec(
+            select(QuizQuestion)
+            .where(*answered)
+            .order_by(col(QuizQuestion.answered_at).desc(), col(QuizQuestion.id).desc())
+            .limit(1)
+        ).first()
+    else:
+        closed_by = session.exec(
+            select(QuizQuestion).where(*answered, QuizQuestion.review_log_id == after_answer)
+        ).first()
+        if closed_by is None:
+            return False
+    if closed_by is not None:
+        closed_by.summary_message_id = message_id
+    return True
 
 
 _QUESTION_SENT = (

@@ -70,16 +70,14 @@ async def _explain_and_continue(context: AppContext, update: Update, outcome: An
             item, question.id, _shown_heading(update, question.kind, item.drop_id), outcome.chosen
         )
     )
-    # An Undo pressed before the closing summary's id is stored waits for it (LearnerTurns).
-    async with context.bot_data.quiz_turns.turn(question.learner_id):
-        with contextlib.suppress(BadRequest):  # the message may be too old to edit
-            await query.edit_message_text(
-                text, entities=entities, reply_markup=keyboard(undo_buttons(question.id))
-            )
-        await flow.continue_quiz(
-            context.bot_data, chat_id=question.chat_id, learner_id=question.learner_id,
-            kind=outcome.continues, drop_id=item.drop_id,
-        )  # fmt: skip
+    with contextlib.suppress(BadRequest):  # the message may be too old to edit
+        await query.edit_message_text(
+            text, entities=entities, reply_markup=keyboard(undo_buttons(question.id))
+        )
+    await flow.continue_quiz(
+        context.bot_data, chat_id=question.chat_id, learner_id=question.learner_id,
+        kind=outcome.continues, drop_id=item.drop_id, after_answer=outcome.review_log_id,
+    )  # fmt: skip
 
 
 def _shown_heading(update: Update, kind: str, drop_id: str) -> Heading:
@@ -99,32 +97,32 @@ async def on_undo(update: Update, context: AppContext) -> None:
         await query.answer(EXPIRED, show_alert=True)
         return
     services = services_of(context)
-    async with context.bot_data.quiz_turns.turn(user.id):  # after the answer's follow-up
-        outcome = await services.transaction(
-            undo_question,
-            quiz_bank(),
-            question_id=question_id,
-            user_id=user.id,
-            now=services.clock(),
+    outcome = await services.transaction(
+        undo_question,
+        quiz_bank(),
+        question_id=question_id,
+        user_id=user.id,
+        now=services.clock(),
+    )
+    if isinstance(outcome, str):
+        await query.answer(outcome, show_alert=True)
+        return
+    question, item = outcome.question, outcome.item
+    assert question.id is not None
+    await query.answer("↩️ Undone — answer again.")
+    if outcome.summary_message_id is not None:
+        # The quiz is open again: its summary goes, and answering brings a new one. A
+        # summary still on its way is taken back by the answer's follow-up instead.
+        with contextlib.suppress(BadRequest):  # too old to delete, or already gone
+            await context.bot.delete_message(question.chat_id, outcome.summary_message_id)
+    heading = _shown_heading(update, question.kind, item.drop_id)
+    part = question_part(item, question.id, heading)
+    with contextlib.suppress(BadRequest):
+        await query.edit_message_text(
+            part.text,
+            entities=entities_from_dicts(part.entities),
+            reply_markup=keyboard(part.buttons),
         )
-        if isinstance(outcome, str):
-            await query.answer(outcome, show_alert=True)
-            return
-        question, item = outcome.question, outcome.item
-        assert question.id is not None
-        await query.answer("↩️ Undone — answer again.")
-        if outcome.summary_message_id is not None:
-            # The quiz is open again: its summary goes, and answering brings a new one.
-            with contextlib.suppress(BadRequest):  # too old to delete, or already gone
-                await context.bot.delete_message(question.chat_id, outcome.summary_message_id)
-        heading = _shown_heading(update, question.kind, item.drop_id)
-        part = question_part(item, question.id, heading)
-        with contextlib.suppress(BadRequest):
-            await query.edit_message_text(
-                part.text,
-                entities=entities_from_dicts(part.entities),
-                reply_markup=keyboard(part.buttons),
-            )
 
 
 async def on_start_reviews(update: Update, context: AppContext) -> None:
