@@ -102,9 +102,9 @@ class FakeBotApi:
         self.menu_buttons: dict[int | None, dict[str, Any]] = {}
         self.webhook_deleted = False
         self.webhook: dict[str, Any] | None = None  # what setWebhook set: url, secret_token, ...
-        self.on_sent: Callable[[ApiCall], None] | None = None  # a test's hook after each send
-        # A test's pause after a send, before the bot hears its answer (the message exists).
-        self.before_answering: Callable[[ApiCall], Awaitable[None]] | None = None
+        # A test's hook after each send; an awaitable it returns is awaited before the bot
+        # hears the answer (the message exists, the bot does not know yet).
+        self.on_sent: Callable[[ApiCall], Awaitable[None] | None] | None = None
         self._updates: list[dict[str, Any]] = []
         self.fetched_up_to = 0  # the newest update id the bot has fetched
         self._update_ids = itertools.count(1)
@@ -171,9 +171,9 @@ class FakeBotApi:
             if isinstance(result, dict) and "message_id" in result:
                 call.message_id = result["message_id"]
                 if self.on_sent is not None and method in SEND_METHODS:
-                    self.on_sent(call)
-                if self.before_answering is not None and method in SEND_METHODS:
-                    await self.before_answering(call)
+                    held = self.on_sent(call)
+                    if held is not None:
+                        await held
         except BadRequest as exc:
             call.ok, call.error = False, exc.description
             body = {"ok": False, "error_code": 400, "description": exc.description}

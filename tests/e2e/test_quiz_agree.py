@@ -87,11 +87,11 @@ def while_the_summary_is_on_its_way(
     async def hold(call: ApiCall) -> None:
         if SUMMARY not in call.text:
             return
-        harness.api.before_answering = None
+        harness.api.on_sent = None
         await act()
         heard.set()
 
-    harness.api.before_answering = hold
+    harness.api.on_sent = hold
     return heard
 
 

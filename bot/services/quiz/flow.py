@@ -129,17 +129,17 @@ def summary_sent(
         False when that answer was undone while the message was on its way (the undo
         found no message to take back): the caller takes it back.
     """
-    answered = QuizQuestion.learner_id == learner_id, col(QuizQuestion.answered_at).is_not(None)
+    own = QuizQuestion.learner_id == learner_id
     if after_answer is None:
         closed_by = session.exec(
             select(QuizQuestion)
-            .where(*answered)
+            .where(own, col(QuizQuestion.answered_at).is_not(None))
             .order_by(col(QuizQuestion.answered_at).desc(), col(QuizQuestion.id).desc())
             .limit(1)
         ).first()
-    else:
+    else:  # an undo unlinks the log: no question holds it any more
         closed_by = session.exec(
-            select(QuizQuestion).where(*answered, QuizQuestion.review_log_id == after_answer)
+            select(QuizQuestion).where(own, QuizQuestion.review_log_id == after_answer)
         ).first()
         if closed_by is None:
             return False
