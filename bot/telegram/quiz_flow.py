@@ -75,7 +75,8 @@ async def send_step(
     *,
     after_answer: int | None = None,
 ) -> None:
-    """Send the question ``step`` asks (and record its message), or its closing message."""
+    """Send the question ``step`` asks (and record its message), or its closing message
+    (kept as the summary of the answer ``after_answer``, if one closed the quiz)."""
     services = data.services
     if step is None:
         return
@@ -87,8 +88,8 @@ async def send_step(
         await data.sent_questions.record(step.question_id, message_id)
     elif step.closing is not None:
         summary = await _send(data, chat_id, _closing_part(step))
-        if summary is None:
-            return
+        if summary is None or after_answer is None:
+            return  # a closing that answers a command or Done is no answer's summary
         kept = await services.transaction(
             flow.summary_sent, learner_id, summary.message_id, after_answer=after_answer
         )

@@ -238,3 +238,26 @@ async def test_finishing_the_path_in_one_day_says_one_active_day(harness: BotHar
         lambda calls: [c for c in calls if c.ok and "finished the path" in c.text]
     )
     assert "over 1 active day," in finished[0].text
+
+
+async def test_an_undo_after_review_takes_back_the_summary_not_the_review_reply(
+    harness: BotHarness,
+) -> None:
+    """/review after the quiz answers the command, not an answer: undoing the quiz's last
+    answer takes back that answer's summary and leaves the reply to /review in the chat
+    (once, the reply took the summary's place, and answering again left two summaries)."""
+    last = await at_the_last_question(harness)
+    await answer(harness, USER, last, right=True)
+    reply = await harness.command(USER, "/review")
+    assert "No reviews due" in reply.text
+
+    harness.api.press(USER, last, f"qu:{question_id(last)}")
+    await eventually(lambda: len(review_logs(harness, USER)) == 2)
+    await harness.settle()
+    assert summaries(harness) == []
+    shown = harness.api.messages.get((USER, reply.message_id or 0))
+    assert shown is not None and shown.text == reply.text
+
+    await answer(harness, USER, last, right=True)
+    await harness.settle()
+    assert [s.split("\n")[0] for s in summaries(harness)] == [f"{SUMMARY}: 3 of 3 right."]

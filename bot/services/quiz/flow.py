@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from sqlalchemy import bindparam, delete, update
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from bot.core.today import Today
 from bot.services.context import Services
@@ -117,34 +117,22 @@ def _never_answered(session: Session, learner_id: int, item_id: str) -> bool:
     return card is None or never_reviewed(card.state)
 
 
-def summary_sent(
-    session: Session, learner_id: int, message_id: int, *, after_answer: int | None = None
-) -> bool:
-    """The quiz closed with this message: an undo of the answer it followed takes it back.
-
-    ``after_answer`` is that answer's review log when an answer closed the quiz; without
-    it, the message follows the learner's latest answer.
+def summary_sent(session: Session, learner_id: int, message_id: int, *, after_answer: int) -> bool:
+    """The quiz closed with this message after the answer logged as ``after_answer``: an
+    undo of that answer takes the message back.
 
     Returns:
         False when that answer was undone while the message was on its way (the undo
         found no message to take back): the caller takes it back.
     """
-    own = QuizQuestion.learner_id == learner_id
-    if after_answer is None:
-        closed_by = session.exec(
-            select(QuizQuestion)
-            .where(own, col(QuizQuestion.answered_at).is_not(None))
-            .order_by(col(QuizQuestion.answered_at).desc(), col(QuizQuestion.id).desc())
-            .limit(1)
-        ).first()
-    else:  # an undo unlinks the log: no question holds it any more
-        closed_by = session.exec(
-            select(QuizQuestion).where(own, QuizQuestion.review_log_id == after_answer)
-        ).first()
-        if closed_by is None:
-            return False
-    if closed_by is not None:
-        closed_by.summary_message_id = message_id
+    closed_by = session.exec(  # an undo unlinks the log: no question holds it any more
+        select(QuizQuestion).where(
+            QuizQuestion.learner_id == learner_id, QuizQuestion.review_log_id == after_answer
+        )
+    ).first()
+    if closed_by is None:
+        return False
+    closed_by.summary_message_id = message_id
     return True
 
 
