@@ -85,7 +85,10 @@ async def send_step(
         heading = Heading(step.kind, step.drop_id, step.position, step.total, new=step.new)
         message = await _send(data, chat_id, question_part(item, step.question_id, heading))
         message_id = message.message_id if message is not None else None
-        await data.sent_questions.record(step.question_id, message_id)
+        kept = await data.sent_questions.record(step.question_id, message_id)
+        if message_id is not None and not kept:  # withdrawn while on its way
+            with contextlib.suppress(TelegramError):
+                await data.sender.bot.delete_message(chat_id, message_id)
     elif step.closing is not None:
         summary = await _send(data, chat_id, _closing_part(step))
         if summary is None or after_answer is None:

@@ -38,6 +38,17 @@ def summaries(harness: BotHarness) -> list[str]:
     return [m.text for m in shown if m is not None and m.text and SUMMARY in m.text]
 
 
+def live_questions(harness: BotHarness) -> list[str]:
+    """The first line of each message in the chat that still shows answer buttons."""
+    shown = []
+    for call in harness.api.sent("sendMessage", USER):
+        message = harness.api.messages.get((USER, call.message_id or 0))
+        rows = (message.reply_markup or {}).get("inline_keyboard", []) if message else []
+        if any(b.get("callback_data", "").startswith("qa:") for row in rows for b in row):
+            shown.append((message.text or "").split("\n")[0] if message else "")
+    return shown
+
+
 async def stats_text(harness: BotHarness) -> str:
     """/stats's text, once its forecast chart has come too: a chart still being drawn
     must not be taken for the reply to a later command."""
@@ -77,15 +88,15 @@ async def at_the_last_question(harness: BotHarness) -> ApiCall:
 
 
 def while_the_summary_is_on_its_way(
-    harness: BotHarness, act: Callable[[], Awaitable[None]]
+    harness: BotHarness, act: Callable[[], Awaitable[None]], *, marker: str = SUMMARY
 ) -> asyncio.Event:
-    """When the bot sends the quiz's summary, hold Telegram's answer from it until ``act``
-    is done (the learner sees the summary; the bot does not know it went). The event is
-    set once the bot may hear the answer."""
+    """When the bot sends the quiz's summary (or the message with ``marker``), hold
+    Telegram's answer from it until ``act`` is done (the learner sees the message; the bot
+    does not know it went). The event is set once the bot may hear the answer."""
     heard = asyncio.Event()
 
     async def hold(call: ApiCall) -> None:
-        if SUMMARY not in call.text:
+        if marker not in call.text:
             return
         harness.api.on_sent = None
         await act()
@@ -261,3 +272,100 @@ async def test_an_undo_after_review_takes_back_the_summary_not_the_review_reply(
     await answer(harness, USER, last, right=True)
     await harness.settle()
     assert [s.split("\n")[0] for s in summaries(harness)] == [f"{SUMMARY}: 3 of 3 right."]
+
+
+async def a_miss_at_the_last_question(harness: BotHarness) -> tuple[ApiCall, str, int]:
+    """Drop 1's "Quiz 3 of 3" answered wrong; returns it, the press of its right option
+    and how many calls the bot had made before the miss."""
+    last = await at_the_last_question(harness)
+    before = len(harness.api.calls)
+    right = f"qa:{question_id(last)}:{option_for(harness, last, right=True)}"
+    harness.api.press(
+        USER, last, f"qa:{question_id(last)}:{option_for(harness, last, right=False)}"
+    )
+    return last, right, before
+
+
+async def test_an_undo_of_a_miss_takes_back_its_once_more(harness: BotHarness) -> None:
+    """A mis-tapped wrong answer brings "Once more" at once; Undo and the right answer
+    close the quiz with "3 of 3 right" (the "Once more" of a miss undone used to stay,
+    open, and hold the summary back)."""
+    last, right, before = await a_miss_at_the_last_question(harness)
+    again = await first_question(harness, USER, before)
+    assert "Once more" in again.text, again.text
+
+    harness.api.press(USER, last, f"qu:{question_id(last)}")
+    await eventually(lambda: len(review_logs(harness, USER)) == 2)
+    await harness.settle()
+    assert harness.api.messages.get((USER, again.message_id or 0)) is None
+    harness.api.press(USER, last, right)
+    await eventually(lambda: len(review_logs(harness, USER)) == 3)
+    await harness.settle()
+    assert live_questions(harness) == []
+    assert [s.split("\n")[0] for s in summaries(harness)] == [f"{SUMMARY}: 3 of 3 right."]
+
+
+async def test_an_undo_of_a_miss_pressed_as_its_once_more_arrives_takes_it_back(
+    harness: BotHarness,
+) -> None:
+    """Undo pressed the moment "Once more" is on the phone, before the bot has heard that
+    it went: it still goes, and the right answer closes the quiz."""
+    last, right = None, ""
+
+    async def undo() -> None:
+        assert last is not None
+        harness.api.press(USER, last, f"qu:{question_id(last)}")
+        await eventually(lambda: len(review_logs(harness, USER)) == 2)
+
+    heard = while_the_summary_is_on_its_way(harness, undo, marker="Once more")
+    last, right, _ = await a_miss_at_the_last_question(harness)
+    await asyncio.wait_for(heard.wait(), timeout=15)
+    await harness.settle()
+    assert live_questions(harness) == ["🧠 Quiz 3 of 3 · Drop 1.1 · 1 of 14"]
+    harness.api.press(USER, last, right)
+    await eventually(lambda: len(review_logs(harness, USER)) == 3)
+    await harness.settle()
+    assert live_questions(harness) == []
+    assert [s.split("\n")[0] for s in summaries(harness)] == [f"{SUMMARY}: 3 of 3 right."]
+
+
+async def test_review_while_a_drops_once_more_is_open_gets_an_answer(
+    harness: BotHarness,
+) -> None:
+    """/review with a drop's "Once more" open answers the command (nothing is due yet)
+    and leaves that question to answer (it used to count as an open review: silence)."""
+    last = await at_the_last_question(harness)
+    again = await answer(harness, USER, last, right=False)
+    assert "Once more" in again.text, again.text
+
+    reply = await harness.command(USER, "/review")
+    assert "No reviews due" in reply.text
+    assert [line.split(" ·")[0] for line in live_questions(harness)] == [
+        "🔂 Once more (missed earlier)"
+    ]
+    closing = await answer(harness, USER, again, right=True)
+    assert f"{SUMMARY}: 2 of 3 right." in closing.text
+
+
+async def test_review_while_a_reviews_once_more_is_open_starts_the_session_again(
+    harness: BotHarness,
+) -> None:
+    """/review replaces an open review session, its "Once more" included: the repeat is
+    asked anew and the old one's buttons go (an open repeat used to make /review silent)."""
+    await drop_one_then_the_next_day(harness)
+    before = len(harness.api.calls)
+    harness.api.send_text(USER, "/review")
+    current = await first_question(harness, USER, before)
+    current = await answer(harness, USER, current, right=False)
+    while "Once more" not in current.text:
+        assert is_question(current), current.text
+        current = await answer(harness, USER, current, right=True)
+
+    before = len(harness.api.calls)
+    harness.api.send_text(USER, "/review")
+    again = await first_question(harness, USER, before)
+    await harness.settle()
+    assert "Once more" in again.text and again.message_id != current.message_id
+    assert [line.split(" ·")[0] for line in live_questions(harness)] == [
+        "🔂 Once more (missed earlier)"
+    ]

@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import sqlalchemy as sa
 from sqlmodel import Session
 
 from bot.core.today import Today
@@ -98,7 +97,7 @@ def answer_question(
             session, learner_id=press.user_id, item_id=item.id, correct=correct, today=today,
             chat_id=question.chat_id, answered_after=question.sent_at,
         )  # fmt: skip
-        continues = _session_kind(session, question)
+        continues = questions.asked_lately(session, press.user_id, today).quiz_of(question)
     else:
         entry = record_answer(
             session, learner_id=press.user_id, item_id=item.id, correct=correct, today=today,
@@ -112,31 +111,18 @@ def answer_question(
     return Answered(question, item, option, continues, entry.id)
 
 
-def _session_kind(session: Session, repeat: AskedQuestion) -> QuestionKind:
-    """The quiz a same-day repeat belongs to: that of the question the item was missed in."""
-    table = questions.QUESTIONS
-    missed = session.execute(
-        sa.select(table.c.kind)
-        .where(
-            table.c.learner_id == repeat.learner_id,
-            table.c.item_id == repeat.item_id,
-            table.c.kind != QuestionKind.RELEARN,
-            table.c.sent_at <= repeat.sent_at,
-        )
-        .order_by(table.c.sent_at.desc())
-        .limit(1)
-    ).scalar()
-    return QuestionKind(missed) if missed is not None else QuestionKind.REVIEW
-
-
 @dataclass(frozen=True)
 class Reopened:
-    """An undone answer: the question to ask again, and the summary to take back (the
-    message that closed the quiz after this answer, if it did)."""
+    """An undone answer: the question to ask again, and the messages it brought that go
+    with it: the summary that closed the quiz after it, the "once more" a miss brought.
+
+    Attributes:
+        taken_back: ``(chat_id, message_id)`` of each of those messages.
+    """
 
     question: QuizQuestion
     item: QuizItem
-    summary_message_id: int | None
+    taken_back: list[tuple[int, int]]
 
 
 def undo_question(
@@ -159,7 +145,9 @@ def undo_question(
         undo_answer(session, learner_id=user_id, review_log_id=question.review_log_id)
     except UndoRefused as refused:
         return str(refused)
-    summary = question.summary_message_id
+    taken_back = questions.withdraw_repeat_of(session, question)
+    if question.summary_message_id is not None:
+        taken_back.append((question.chat_id, question.summary_message_id))
     questions.reopen(question, now)
     session.add(question)
-    return Reopened(question, item, summary)
+    return Reopened(question, item, taken_back)

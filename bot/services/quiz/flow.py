@@ -141,20 +141,34 @@ _QUESTION_SENT = (
     .where(questions.QUESTIONS.c.id == bindparam("question_id"))
     .values(message_id=bindparam("message_id"))
 )
+_STILL_ASKED = select(questions.QUESTIONS.c.id).where(
+    questions.QUESTIONS.c.id.in_(bindparam("ids", expanding=True))
+)
 _FORGET_QUESTION = delete(questions.QUESTIONS).where(
     questions.QUESTIONS.c.id == bindparam("question_id")
 )
 
 
-def questions_sent(session: Session, messages: Mapping[int, int | None]) -> None:
-    """Each question's message (None: it never reached the learner, so nothing to answer)."""
+def questions_sent(session: Session, messages: Mapping[int, int | None]) -> frozenset[int]:
+    """Each question's message (None: it never reached the learner, so nothing to answer).
+
+    Returns:
+        The questions withdrawn while on their way (an undo, a new review session): their
+        rows are gone, so their messages are to be taken back.
+    """
     connection = session.connection()
     sent = [{"question_id": q, "message_id": m} for q, m in messages.items() if m is not None]
     lost = [{"question_id": q} for q, m in messages.items() if m is None]
+    gone: frozenset[int] = frozenset()
     if sent:  # one statement, however many: this runs after every question sent
-        connection.execute(_QUESTION_SENT, sent)
+        updated = connection.execute(_QUESTION_SENT, sent).rowcount
+        if updated != len(sent) or not connection.dialect.supports_sane_multi_rowcount:
+            ids = [row["question_id"] for row in sent]
+            kept = connection.execute(_STILL_ASKED, {"ids": ids}).scalars()
+            gone = frozenset(ids) - frozenset(kept)
     if lost:
         connection.execute(_FORGET_QUESTION, lost)
+    return gone
 
 
 def _still_open(
@@ -162,7 +176,7 @@ def _still_open(
 ) -> bool:
     """Is a question of this same quiz still unanswered (say, reopened by an undo)?"""
     return any(
-        question.kind in (kind, QuestionKind.RELEARN)
+        asked.quiz_of(question) == kind
         and (kind == QuestionKind.REVIEW or drop_of(bank, question.item_id) == drop_id)
         for question in asked.open
     )

@@ -7,9 +7,11 @@ repeated press is recognised here and changes nothing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import Enum
+from typing import Protocol
 
 import sqlalchemy as sa
 from sqlalchemy import insert, update
@@ -165,16 +167,25 @@ class Asked:
     Attributes:
         open: Unanswered, unexpired questions.
         reviews_done: Review questions answered today: what the daily cap counts.
+        to_relearn: Today's misses not asked once more yet.
+        repeats: The quiz each recent "once more" question belongs to, by question id.
     """
 
     open: tuple[AskedQuestion, ...]
     reviews_done: int
     to_relearn: tuple[AskedQuestion, ...] = ()
+    repeats: Mapping[int, QuestionKind] = field(default_factory=dict)
 
     @property
     def open_items(self) -> frozenset[str]:
         """Items with an open question: never asked twice at once."""
         return frozenset(question.item_id for question in self.open)
+
+    def quiz_of(self, question: AskedQuestion) -> QuestionKind:
+        """The quiz ``question`` belongs to: a drop's (NEW) or the reviews (REVIEW)."""
+        if question.kind != QuestionKind.RELEARN:
+            return QuestionKind(question.kind)
+        return self.repeats.get(question.id, QuestionKind.REVIEW)
 
 
 def asked_lately(session: Session, learner_id: int, today: Today) -> Asked:
@@ -195,7 +206,38 @@ def asked_lately(session: Session, learner_id: int, today: Today) -> Asked:
         open=tuple(q for q in rows if is_open(q, today.now)),
         reviews_done=done,
         to_relearn=_to_relearn(rows, today),
+        repeats=_repeat_quizzes(rows),
     )
+
+
+class _Question(Protocol):
+    """What tells which quiz a question belongs to (a stored row or one read as a value)."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def item_id(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def sent_at(self) -> datetime: ...
+
+
+def _repeat_quizzes(rows: Iterable[_Question]) -> dict[int, QuestionKind]:
+    """The quiz of each "once more" question among ``rows``: that of the latest question
+    its item was asked in before it (the one missed), or the reviews if none is there."""
+    asked_in: dict[str, list[_Question]] = {}
+    for question in sorted(rows, key=lambda q: (q.sent_at, q.id or 0)):
+        asked_in.setdefault(question.item_id, []).append(question)
+    quizzes: dict[int, QuestionKind] = {}
+    for asked in asked_in.values():
+        missed_in = QuestionKind.REVIEW
+        for question in asked:
+            if question.kind != QuestionKind.RELEARN:
+                missed_in = QuestionKind(question.kind)
+            elif question.id is not None:
+                quizzes[question.id] = missed_in
+    return quizzes
 
 
 def _to_relearn(rows: list[AskedQuestion], today: Today) -> tuple[AskedQuestion, ...]:
@@ -219,14 +261,41 @@ def _to_relearn(rows: list[AskedQuestion], today: Today) -> tuple[AskedQuestion,
 def withdraw_open_reviews(
     session: Session, learner_id: int, now: datetime
 ) -> list[tuple[int, int]]:
-    """Delete the learner's open review questions (a new session replaces them).
+    """Delete the learner's open review questions, "once more" ones of the reviews
+    included (a new session replaces them).
 
     Returns:
         ``(chat_id, message_id)`` of each, so their buttons can be taken off.
     """
+    recent = recent_questions(session, learner_id, now - QUESTION_LIFETIME)
+    repeats = _repeat_quizzes(recent)
     withdrawn = []
-    for question in recent_questions(session, learner_id, now - QUESTION_LIFETIME):
-        if question.kind == QuestionKind.REVIEW and question.answered_at is None:
+    for question in recent:
+        kind = repeats.get(question.id or 0, question.kind)
+        if kind == QuestionKind.REVIEW and question.answered_at is None:
+            if question.message_id is not None:
+                withdrawn.append((question.chat_id, question.message_id))
+            session.delete(question)
+    session.flush()
+    return withdrawn
+
+
+def withdraw_repeat_of(session: Session, missed: QuizQuestion) -> list[tuple[int, int]]:
+    """Delete the unanswered "once more" question that the miss ``missed`` brought (its
+    answer is being undone: nothing was missed).
+
+    Returns:
+        ``(chat_id, message_id)`` of each one sent, so its message can be taken back.
+    """
+    if missed.correct is not False or missed.answered_at is None:
+        return []
+    withdrawn = []
+    for question in recent_questions(session, missed.learner_id, missed.answered_at):
+        if (
+            question.kind == QuestionKind.RELEARN
+            and question.item_id == missed.item_id
+            and question.answered_at is None
+        ):
             if question.message_id is not None:
                 withdrawn.append((question.chat_id, question.message_id))
             session.delete(question)

@@ -110,11 +110,12 @@ async def on_undo(update: Update, context: AppContext) -> None:
     question, item = outcome.question, outcome.item
     assert question.id is not None
     await query.answer("↩️ Undone — answer again.")
-    if outcome.summary_message_id is not None:
-        # The quiz is open again: its summary goes, and answering brings a new one. A
-        # summary still on its way is taken back by the answer's follow-up instead.
+    for chat_id, message_id in outcome.taken_back:
+        # The quiz is open again: its summary goes (answering brings a new one), and so
+        # does the "once more" of a miss undone. One still on its way is taken back by
+        # the answer's follow-up instead.
         with contextlib.suppress(BadRequest):  # too old to delete, or already gone
-            await context.bot.delete_message(question.chat_id, outcome.summary_message_id)
+            await context.bot.delete_message(chat_id, message_id)
     heading = _shown_heading(update, question.kind, item.drop_id)
     part = question_part(item, question.id, heading)
     with contextlib.suppress(BadRequest):
