@@ -286,6 +286,15 @@ async def a_miss_at_the_last_question(harness: BotHarness) -> tuple[ApiCall, str
     return last, right, before
 
 
+async def right_again_closes_the_quiz_once(harness: BotHarness, last: ApiCall, right: str) -> None:
+    """After the miss is undone, the right answer: no question left open, one summary."""
+    harness.api.press(USER, last, right)
+    await eventually(lambda: len(review_logs(harness, USER)) == 3)
+    await harness.settle()
+    assert live_questions(harness) == []
+    assert [s.split("\n")[0] for s in summaries(harness)] == [f"{SUMMARY}: 3 of 3 right."]
+
+
 async def test_an_undo_of_a_miss_takes_back_its_once_more(harness: BotHarness) -> None:
     """A mis-tapped wrong answer brings "Once more" at once; Undo and the right answer
     close the quiz with "3 of 3 right" (the "Once more" of a miss undone used to stay,
@@ -298,11 +307,7 @@ async def test_an_undo_of_a_miss_takes_back_its_once_more(harness: BotHarness) -
     await eventually(lambda: len(review_logs(harness, USER)) == 2)
     await harness.settle()
     assert harness.api.messages.get((USER, again.message_id or 0)) is None
-    harness.api.press(USER, last, right)
-    await eventually(lambda: len(review_logs(harness, USER)) == 3)
-    await harness.settle()
-    assert live_questions(harness) == []
-    assert [s.split("\n")[0] for s in summaries(harness)] == [f"{SUMMARY}: 3 of 3 right."]
+    await right_again_closes_the_quiz_once(harness, last, right)
 
 
 async def test_an_undo_of_a_miss_pressed_as_its_once_more_arrives_takes_it_back(
@@ -322,11 +327,7 @@ async def test_an_undo_of_a_miss_pressed_as_its_once_more_arrives_takes_it_back(
     await asyncio.wait_for(heard.wait(), timeout=15)
     await harness.settle()
     assert live_questions(harness) == ["🧠 Quiz 3 of 3 · Drop 1.1 · 1 of 14"]
-    harness.api.press(USER, last, right)
-    await eventually(lambda: len(review_logs(harness, USER)) == 3)
-    await harness.settle()
-    assert live_questions(harness) == []
-    assert [s.split("\n")[0] for s in summaries(harness)] == [f"{SUMMARY}: 3 of 3 right."]
+    await right_again_closes_the_quiz_once(harness, last, right)
 
 
 async def test_review_while_a_drops_once_more_is_open_gets_an_answer(
@@ -369,3 +370,22 @@ async def test_review_while_a_reviews_once_more_is_open_starts_the_session_again
     assert [line.split(" ·")[0] for line in live_questions(harness)] == [
         "🔂 Once more (missed earlier)"
     ]
+
+
+async def test_a_drop_quiz_finished_the_next_morning_is_still_three_questions(
+    harness: BotHarness,
+) -> None:
+    """Drop 1 read in the evening, "Quiz 3 of 3" left for the morning (a question lives a
+    day): answering it closes the quiz with "3 of 3 right". The drop's other items fell
+    due overnight as reviews; they used to join its quiz as "Quiz 2 of 4" and on."""
+    harness.clock.set(datetime(2026, 3, 2, 21, 0, tzinfo=UTC))
+    await start_learner(harness, USER)
+    first = await finish_drop(harness, USER)
+    second = await answer(harness, USER, first, right=True)
+    last = await answer(harness, USER, second, right=True)
+    assert "Quiz 3 of 3" in last.text
+
+    harness.clock.set(datetime(2026, 3, 3, 7, 0, tzinfo=UTC))
+    closing = await answer(harness, USER, last, right=True)
+    assert closing.text.startswith(f"{SUMMARY}: 3 of 3 right."), closing.text
+    assert "reviews due" in closing.text, closing.text  # the rest of the drop, offered

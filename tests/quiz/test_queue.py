@@ -31,7 +31,7 @@ def next_at(session: Session, learner: Learner, today: Today) -> str | None:
 
 def waiting_at(session: Session, learner_id: int, today: Today) -> list[str]:
     asked = questions.asked_lately(session, learner_id, today)
-    return drop_items_waiting(session, learner_id, "2.2", today, BANK, asked)
+    return drop_items_waiting(session, learner_id, "2.2", today.now, BANK, asked)
 
 
 def card(item_id: str, hours: int) -> LearnerCard:

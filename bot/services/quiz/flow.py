@@ -204,8 +204,10 @@ def _next_of_drop(
     asked: questions.Asked,
     drop_id: str,
 ) -> QuizStep:
-    waiting = drop_items_waiting(session, learner.id, drop_id, today, bank, asked)
-    score = drop_quiz_score(session, learner.id, drop_id, today, bank)
+    items = [item.id for item in bank.items_for_drop(drop_id)]
+    started = asked.drop_quiz_started(items) or today.now
+    waiting = drop_items_waiting(session, learner.id, drop_id, started, bank, asked)
+    score = drop_quiz_score(session, learner.id, drop_id, started, bank)
     if waiting:
         return QuizStep(
             QuestionKind.NEW, drop_id, waiting[0],

@@ -7,7 +7,7 @@ repeated press is recognised here and changes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import Enum
@@ -169,12 +169,14 @@ class Asked:
         reviews_done: Review questions answered today: what the daily cap counts.
         to_relearn: Today's misses not asked once more yet.
         repeats: The quiz each recent "once more" question belongs to, by question id.
+        recent: Every question read (sent since the start of yesterday).
     """
 
     open: tuple[AskedQuestion, ...]
     reviews_done: int
     to_relearn: tuple[AskedQuestion, ...] = ()
     repeats: Mapping[int, QuestionKind] = field(default_factory=dict)
+    recent: tuple[AskedQuestion, ...] = ()
 
     @property
     def open_items(self) -> frozenset[str]:
@@ -186,6 +188,14 @@ class Asked:
         if question.kind != QuestionKind.RELEARN:
             return QuestionKind(question.kind)
         return self.repeats.get(question.id, QuestionKind.REVIEW)
+
+    def drop_quiz_started(self, items: Collection[str]) -> datetime | None:
+        """When the quiz of a drop with ``items`` began: its first question, if one is
+        recent (a quiz's questions each live a day, so a quiz under way has one)."""
+        return min(
+            (q.sent_at for q in self.recent if q.kind == QuestionKind.NEW and q.item_id in items),
+            default=None,
+        )
 
 
 def asked_lately(session: Session, learner_id: int, today: Today) -> Asked:
@@ -207,6 +217,7 @@ def asked_lately(session: Session, learner_id: int, today: Today) -> Asked:
         reviews_done=done,
         to_relearn=_to_relearn(rows, today),
         repeats=_repeat_quizzes(rows),
+        recent=tuple(rows),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 import sqlalchemy as sa
@@ -99,15 +100,17 @@ def next_review_item(
 
 
 def drop_items_waiting(
-    session: Session, learner_id: int, drop_id: str, today: Today, bank: QuizBank, asked: Asked
-) -> list[str]:
-    """The rest of a drop's own quiz: never-answered cards of the drop due by now, in order."""
+    session: Session, learner_id: int, drop_id: str, started: datetime, bank: QuizBank,
+    asked: Asked,
+) -> list[str]:  # fmt: skip
+    """The rest of a drop's own quiz, in order: never-answered cards of the drop that were
+    due when the quiz ``started`` (the others fall due later, as reviews)."""
     items = [item.id for item in bank.items_for_drop(drop_id)]
     cards = session.connection().execute(_DROP_CARDS, {"learner_id": learner_id, "items": items})
     waiting = {
         item_id
         for item_id, state, due_at in cards
-        if due_at <= today.now and never_reviewed(state) and item_id not in asked.open_items
+        if due_at <= started and never_reviewed(state) and item_id not in asked.open_items
     }
     return [item for item in items if item in waiting]
 
@@ -119,10 +122,11 @@ class Score:
 
 
 def drop_quiz_score(
-    session: Session, learner_id: int, drop_id: str, today: Today, bank: QuizBank
+    session: Session, learner_id: int, drop_id: str, started: datetime, bank: QuizBank
 ) -> Score:
-    """Today's private answers on the drop's items (for the line that closes its quiz)."""
+    """The private answers on the drop's items since its quiz ``started`` (for "Quiz n of
+    m" and the line that closes the quiz, also when it ends on another day)."""
     items = [item.id for item in bank.items_for_drop(drop_id)]
-    answers = {"learner_id": learner_id, "since": today.start, "items": items}
+    answers = {"learner_id": learner_id, "since": started, "items": items}
     rows = session.connection().execute(_DROP_ANSWERS, answers).scalars().all()
     return Score(right=sum(1 for correct in rows if correct), total=len(rows))
