@@ -87,8 +87,7 @@ async def send_step(
         message_id = message.message_id if message is not None else None
         kept = await data.sent_questions.record(step.question_id, message_id)
         if message_id is not None and not kept:  # withdrawn while on its way
-            with contextlib.suppress(TelegramError):
-                await data.sender.bot.delete_message(chat_id, message_id)
+            await _take_back(data, chat_id, message_id)
     elif step.closing is not None:
         summary = await _send(data, chat_id, _closing_part(step))
         if summary is None or after_answer is None:
@@ -97,8 +96,12 @@ async def send_step(
             flow.summary_sent, learner_id, summary.message_id, after_answer=after_answer
         )
         if not kept:  # an Undo reopened the quiz while this was on its way
-            with contextlib.suppress(TelegramError):
-                await data.sender.bot.delete_message(chat_id, summary.message_id)
+            await _take_back(data, chat_id, summary.message_id)
+
+
+async def _take_back(data: BotData, chat_id: int, message_id: int) -> None:
+    with contextlib.suppress(TelegramError):  # already gone, or too old: nothing to do
+        await data.sender.bot.delete_message(chat_id, message_id)
 
 
 def _closing_part(step: flow.QuizStep) -> Part:

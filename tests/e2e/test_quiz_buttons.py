@@ -75,6 +75,7 @@ async def test_undo_restores_the_card_and_asks_again(harness: BotHarness) -> Non
 
     harness.api.press(USER, first, f"qu:{qid}")
     await eventually(lambda: not review_logs(harness, USER))
+    await harness.settle()  # the undo edits the question back in after its transaction
     assert cards(harness, USER) == before
     shown = harness.api.message_for(first)
     assert answer_buttons_of(shown.reply_markup) == answer_buttons(first)

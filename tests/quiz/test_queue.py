@@ -31,7 +31,8 @@ def next_at(session: Session, learner: Learner, today: Today) -> str | None:
 
 def waiting_at(session: Session, learner_id: int, today: Today) -> list[str]:
     asked = questions.asked_lately(session, learner_id, today)
-    return drop_items_waiting(session, learner_id, "2.2", today.now, BANK, asked)
+    items = [item.id for item in BANK.items_for_drop("2.2")]
+    return drop_items_waiting(session, learner_id, items, today.now, asked)
 
 
 def card(item_id: str, hours: int) -> LearnerCard:

@@ -206,8 +206,8 @@ def _next_of_drop(
 ) -> QuizStep:
     items = [item.id for item in bank.items_for_drop(drop_id)]
     started = asked.drop_quiz_started(items) or today.now
-    waiting = drop_items_waiting(session, learner.id, drop_id, started, bank, asked)
-    score = drop_quiz_score(session, learner.id, drop_id, started, bank)
+    waiting = drop_items_waiting(session, learner.id, items, started, asked)
+    score = drop_quiz_score(session, learner.id, items, started)
     if waiting:
         return QuizStep(
             QuestionKind.NEW, drop_id, waiting[0],

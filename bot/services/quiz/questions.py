@@ -7,10 +7,11 @@ repeated press is recognised here and changes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import Enum
+from functools import cached_property
 from typing import Protocol
 
 import sqlalchemy as sa
@@ -168,14 +169,12 @@ class Asked:
         open: Unanswered, unexpired questions.
         reviews_done: Review questions answered today: what the daily cap counts.
         to_relearn: Today's misses not asked once more yet.
-        repeats: The quiz each recent "once more" question belongs to, by question id.
         recent: Every question read (sent since the start of yesterday).
     """
 
     open: tuple[AskedQuestion, ...]
     reviews_done: int
     to_relearn: tuple[AskedQuestion, ...] = ()
-    repeats: Mapping[int, QuestionKind] = field(default_factory=dict)
     recent: tuple[AskedQuestion, ...] = ()
 
     @property
@@ -187,7 +186,12 @@ class Asked:
         """The quiz ``question`` belongs to: a drop's (NEW) or the reviews (REVIEW)."""
         if question.kind != QuestionKind.RELEARN:
             return QuestionKind(question.kind)
-        return self.repeats.get(question.id, QuestionKind.REVIEW)
+        return self._repeats.get(question.id, QuestionKind.REVIEW)
+
+    @cached_property
+    def _repeats(self) -> dict[int, QuestionKind]:
+        # Worked out only when a repeat is asked about: most answers are not repeats.
+        return _repeat_quizzes(self.recent)
 
     def drop_quiz_started(self, items: Collection[str]) -> datetime | None:
         """When the quiz of a drop with ``items`` began: its first question, if one is
@@ -216,7 +220,6 @@ def asked_lately(session: Session, learner_id: int, today: Today) -> Asked:
         open=tuple(q for q in rows if is_open(q, today.now)),
         reviews_done=done,
         to_relearn=_to_relearn(rows, today),
-        repeats=_repeat_quizzes(rows),
         recent=tuple(rows),
     )
 
@@ -280,15 +283,15 @@ def withdraw_open_reviews(
     """
     recent = recent_questions(session, learner_id, now - QUESTION_LIFETIME)
     repeats = _repeat_quizzes(recent)
-    withdrawn = []
-    for question in recent:
-        kind = repeats.get(question.id or 0, question.kind)
-        if kind == QuestionKind.REVIEW and question.answered_at is None:
-            if question.message_id is not None:
-                withdrawn.append((question.chat_id, question.message_id))
-            session.delete(question)
-    session.flush()
-    return withdrawn
+    return _withdraw(
+        session,
+        [
+            question
+            for question in recent
+            if question.answered_at is None
+            and repeats.get(question.id or 0, question.kind) == QuestionKind.REVIEW
+        ],
+    )
 
 
 def withdraw_repeat_of(session: Session, missed: QuizQuestion) -> list[tuple[int, int]]:
@@ -300,15 +303,21 @@ def withdraw_repeat_of(session: Session, missed: QuizQuestion) -> list[tuple[int
     """
     if missed.correct is not False or missed.answered_at is None:
         return []
-    withdrawn = []
-    for question in recent_questions(session, missed.learner_id, missed.answered_at):
-        if (
-            question.kind == QuestionKind.RELEARN
+    return _withdraw(
+        session,
+        [
+            question
+            for question in recent_questions(session, missed.learner_id, missed.answered_at)
+            if question.kind == QuestionKind.RELEARN
             and question.item_id == missed.item_id
             and question.answered_at is None
-        ):
-            if question.message_id is not None:
-                withdrawn.append((question.chat_id, question.message_id))
-            session.delete(question)
+        ],
+    )
+
+
+def _withdraw(session: Session, unanswered: list[QuizQuestion]) -> list[tuple[int, int]]:
+    """Delete the questions; ``(chat_id, message_id)`` of each one sent."""
+    for question in unanswered:
+        session.delete(question)
     session.flush()
-    return withdrawn
+    return [(q.chat_id, q.message_id) for q in unanswered if q.message_id is not None]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -100,12 +101,10 @@ def next_review_item(
 
 
 def drop_items_waiting(
-    session: Session, learner_id: int, drop_id: str, started: datetime, bank: QuizBank,
-    asked: Asked,
-) -> list[str]:  # fmt: skip
-    """The rest of a drop's own quiz, in order: never-answered cards of the drop that were
-    due when the quiz ``started`` (the others fall due later, as reviews)."""
-    items = [item.id for item in bank.items_for_drop(drop_id)]
+    session: Session, learner_id: int, items: Sequence[str], started: datetime, asked: Asked
+) -> list[str]:
+    """The rest of a drop's own quiz (its ``items``), in order: never-answered cards that
+    were due when the quiz ``started`` (the others fall due later, as reviews)."""
     cards = session.connection().execute(_DROP_CARDS, {"learner_id": learner_id, "items": items})
     waiting = {
         item_id
@@ -122,11 +121,10 @@ class Score:
 
 
 def drop_quiz_score(
-    session: Session, learner_id: int, drop_id: str, started: datetime, bank: QuizBank
+    session: Session, learner_id: int, items: Sequence[str], started: datetime
 ) -> Score:
-    """The private answers on the drop's items since its quiz ``started`` (for "Quiz n of
-    m" and the line that closes the quiz, also when it ends on another day)."""
-    items = [item.id for item in bank.items_for_drop(drop_id)]
+    """The private answers on a drop's ``items`` since its quiz ``started`` (for "Quiz n
+    of m" and the line that closes the quiz, also when it ends on another day)."""
     answers = {"learner_id": learner_id, "since": started, "items": items}
     rows = session.connection().execute(_DROP_ANSWERS, answers).scalars().all()
     return Score(right=sum(1 for correct in rows if correct), total=len(rows))
