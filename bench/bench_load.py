@@ -116,6 +116,10 @@ async def main() -> None:
                 lambda calls: any(c.method == "getUpdates" for c in calls), timeout=60
             )
             rounds, bursts, cpu_lines = await scenario(api, bot.pid)
+        except AssertionError:
+            log_tail = bot.log_path.read_text(errors="replace").splitlines()[-40:]
+            print("the bot's log, last lines:", *log_tail, sep="\n  ", file=sys.stderr)
+            raise
         finally:
             bot.kill()
             await api.stop()

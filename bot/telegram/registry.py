@@ -32,6 +32,9 @@ from bot.telegram.handlers import (
 # Each module's commands and other handlers, in the order they are tried.
 MODULES = (plan, plan_list, quiz, rounds, stats, settings, onboarding, path, content, distill,
            your_data, groups, basic)  # fmt: skip
+# A command runs when it is sent, not again when its message is edited (PTB's default
+# takes edits too): fixing a typo in an old "/next" must not deliver a second drop.
+NEW_MESSAGES = filters.UpdateType.MESSAGE
 # Typed schedule input comes after /plan's answers, which stop the update when they take it.
 TYPED_INPUT_GROUP = 1
 
@@ -52,10 +55,10 @@ def register(application: AppType) -> None:
         for handler in module.handlers():
             add(handler)
     for command in all_commands():
-        add(CommandHandler(command.name, command.callback))
+        add(CommandHandler(command.name, command.callback, filters=NEW_MESSAGES))
     for handler in onboarding.typed_input_handlers():
         add(handler, group=TYPED_INPUT_GROUP)
     # Last: a press nobody recognised, and a command nobody has.
     add(basic.expired_button_handler())
-    add(MessageHandler(filters.COMMAND, basic.unknown_command))
+    add(MessageHandler(filters.COMMAND & NEW_MESSAGES, basic.unknown_command))
     application.add_error_handler(basic.on_error)

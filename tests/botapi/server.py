@@ -496,6 +496,12 @@ class FakeBotApi:
             ]
         return self.push_update(message=message)
 
+    def edit_text(self, user_id: int, text: str, *, chat_id: int | None = None) -> int:
+        """Inject an edit of an earlier message of the user's, now reading ``text``."""
+        update_id = self.send_text(user_id, text, chat_id=chat_id, edit_date=int(time.time()))
+        self._updates[-1]["edited_message"] = self._updates[-1].pop("message")
+        return update_id
+
     def send_location(self, user_id: int, latitude: float, longitude: float) -> int:
         message = {
             "message_id": next(self._message_ids),

@@ -12,7 +12,7 @@ import contextlib
 import statistics
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from tests.botapi import ApiCall, FakeBotApi
@@ -254,4 +254,17 @@ async def pictures_for(api: FakeBotApi, users: Iterable[int], *, timeout: float)
         by_chat = sends_by_chat(calls, 0)
         return all(any(c.method == "sendPhoto" for c in by_chat.get(u, [])) for u in wanted)
 
-    await api.wait_for(all_have_one, timeout=timeout)
+    try:
+        await api.wait_for(all_have_one, timeout=timeout)
+    except AssertionError:
+        raise AssertionError(f"no /distill picture for: {_last_words(api.calls, wanted)}") from None
+
+
+def _last_words(calls: Sequence[ApiCall], users: Collection[int]) -> dict[int, list[str]]:
+    """What each user without a picture was told last, edits of the run's status included."""
+    told: dict[int, list[str]] = defaultdict(list)
+    for call in calls:
+        if call.chat_id in users and call.method in ("sendMessage", "editMessageText"):
+            told[call.chat_id] = [*told[call.chat_id][-1:], f"{call.text[:90]} ({call.error})"]
+    photos = {c.chat_id for c in calls if c.method == "sendPhoto" and c.ok}
+    return {user: told[user] for user in users if user not in photos}

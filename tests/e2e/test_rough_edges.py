@@ -58,3 +58,16 @@ def test_the_done_button_says_what_comes_next() -> None:
     assert done_label("none — you've finished the path", finished=True) == (
         "✅ Done · path finished 🎓"
     )
+
+
+async def test_an_edited_command_is_not_run_again(harness: BotHarness) -> None:
+    # Fixing a typo in an old "/restart" or "/next" must not ask or deliver a second time.
+    await onboard(harness, LEARNER, "07:00", "UTC")
+    asked = await harness.command(LEARNER, "/restart")
+    assert asked.text.startswith("Start the path over")
+    before = len(harness.api.calls)
+    for command in ("/restart", "/next", "/nosuchcommand"):
+        harness.api.edit_text(LEARNER, command)
+    await harness.settle()
+    sent = [c for c in harness.api.calls[before:] if c.method == "sendMessage"]
+    assert sent == []
