@@ -15,6 +15,7 @@ echoes) lists only settings the run used.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import asdict, dataclass, fields
 from typing import Any, ClassVar
 
@@ -94,6 +95,11 @@ CHOICE_HELP = {
     "divergence": "what the student minimises against the teacher",
 }
 _ALIASES = {"t": "T", "temp": "T", "temperature": "T", "a": "alpha", "width": "hidden"}
+# Whatever their case ("Alpha=0.5", "Steps=300": a phone capitalises a word by itself).
+_KEY_OF = {**{key.lower(): key for key in [*RANGES, *CHOICES]}, **_ALIASES}
+# "lr=0,05" or "steps=1,000": settings may be separated by commas, so a comma inside a
+# number would split it into a wrong value and a stray token.
+_COMMA_IN_NUMBER = re.compile(r"[^\s,=]+=[\d.]*\d,\d[\d.,]*")
 
 
 # -- what each mode reads -----------------------------------------------------------
@@ -340,11 +346,11 @@ def _parse_pairs(tokens: list[str]) -> dict[str, Any]:
                 "for example `/distill T=4 alpha=0.9`."
             )
         raw_key, raw = token.split("=", 1)
-        key = _ALIASES.get(raw_key, raw_key)
+        key = _KEY_OF.get(raw_key.lower(), raw_key)
         if key in values:
             raise SettingsError(f"`{key}` is given twice.")
         if key in CHOICES:
-            allowed = CHOICES[key]
+            allowed, raw = CHOICES[key], raw.lower()
             if raw not in allowed:
                 raise SettingsError(
                     f"`{key}={_shown(raw)}` is not known. {key} is one of: {', '.join(allowed)}."
@@ -386,6 +392,12 @@ def parse_settings(text: str) -> RunSpec:
     for a setting the chosen mode does not read. ``help`` (optionally followed by
     ``mode=…``) raises ``HelpRequested`` carrying the help text.
     """
+    comma = _COMMA_IN_NUMBER.search(text)
+    if comma is not None:
+        raise SettingsError(
+            f"`{_shown(comma.group())}`: write numbers without commas, decimals with a dot "
+            "(`lr=0.05`) and thousands without a separator (`steps=1000`)."
+        )
     tokens = text.replace(",", " ").split()
     if len(tokens) > 20:
         raise SettingsError("Too many settings: give at most 20 `key=value` pairs.")

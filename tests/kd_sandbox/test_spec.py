@@ -195,3 +195,18 @@ def test_every_spec_default_is_in_range() -> None:
                 assert RANGES[key].low <= value <= RANGES[key].high
             else:
                 assert value in CHOICES[key]
+
+
+@pytest.mark.parametrize("typed", ["Alpha=0.5 Steps=300", "ALPHA=0.5 steps=300 Mode=COMPARE"])
+def test_a_setting_is_read_whatever_the_case_of_its_name(typed: str) -> None:
+    assert parse_settings(typed) == parse_settings("alpha=0.5 steps=300")
+
+
+@pytest.mark.parametrize("typed", ["lr=0,05", "steps=1,000", "T=2 alpha=0,5"])
+def test_a_comma_inside_a_number_is_named_not_split_into_two_settings(typed: str) -> None:
+    with pytest.raises(SettingsError, match="without commas, decimals with a dot"):
+        parse_settings(typed)
+
+
+def test_settings_separated_by_commas_still_parse() -> None:
+    assert parse_settings("T=2,alpha=0.5, steps=300") == parse_settings("T=2 alpha=0.5 steps=300")
