@@ -310,6 +310,7 @@ class InterruptedRun:
     run_id: int
     chat_id: int
     settings: str
+    status_message_id: int | None
 
 
 def record_run(
@@ -402,7 +403,10 @@ def take_interrupted(
     for run in runs:
         run.status = RunStatus.INTERRUPTED
         run.finished_at = now
-    return [InterruptedRun(run.id or 0, run.chat_id, run.settings) for run in runs]
+    return [
+        InterruptedRun(run.id or 0, run.chat_id, run.settings, run.status_message_id)
+        for run in runs
+    ]
 
 
 def adopt_orphans(

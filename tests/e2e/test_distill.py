@@ -17,6 +17,7 @@ from bot.storage.migrate import upgrade
 from bot.storage.models import DistillRun
 from bot.telegram.handlers.distill import check_run_leases
 from tests.botapi import FakeBotApi
+from tests.botapi.server import StoredMessage
 from tests.e2e.harness import BotHarness, FakeClock, running_bot
 
 USER, OTHER = 9001, 9002
@@ -132,17 +133,30 @@ async def test_a_run_interrupted_by_a_restart_is_reported(tmp_path: Path) -> Non
     url = f"sqlite:///{tmp_path / 'bot.db'}"
     upgrade(url)
     engine = make_engine(url)
+    status_id = 777  # the run's status message, as the stopped process left it
     with Session(engine) as session:
         session.add(DistillRun(user_id=USER, chat_id=USER, settings="T=2", status="running",
-                               created_at=datetime(2026, 1, 1, tzinfo=UTC)))  # fmt: skip
+                               created_at=datetime(2026, 1, 1, tzinfo=UTC),
+                               status_message_id=status_id))  # fmt: skip
         session.commit()
     engine.dispose()
     api = FakeBotApi()
+    training = "🏃 /distill T=2: training…\n▰▰▰▱▱▱▱▱▱▱ 30%"
+    api.messages[(USER, status_id)] = StoredMessage(USER, status_id, training, None, {
+        "message_id": status_id, "chat": {"id": USER, "type": "private"}, "date": 0,
+        "text": training,
+    })  # fmt: skip
     await api.start()
     try:
         async with running_bot(tmp_path, api=api) as harness:
-            note = await api.wait_for(lambda calls: [c for c in calls if "interrupted" in c.text])
+            note = await api.wait_for(
+                lambda calls: [
+                    c for c in calls if c.method == "sendMessage" and "interrupted" in c.text
+                ]
+            )
             assert note[0].chat_id == USER and "T=2" in note[0].text
+            status = api.messages[(USER, status_id)].text or ""
+            assert "training" not in status and "interrupted" in status
             with Session(harness.services.engine) as session:
                 assert session.exec(select(DistillRun)).one().status == "interrupted"
             await asyncio.sleep(0)

@@ -257,14 +257,21 @@ async def tell_interrupted(application: AppType, *, at_start: bool) -> None:
             _ANSWERING.add(answering)
             answering.add_done_callback(_ANSWERING.discard)
         return
+    bot = application.bot
     for run in await runs.take_interrupted(at_start=at_start):
         settings = run.settings.replace("`", "'") or "defaults"
+        if run.status_message_id is not None:  # it still says "queued" or "training…"
+            with contextlib.suppress(TelegramError):
+                await bot.edit_message_text(
+                    f"⚠️ /distill {run.settings or 'default settings'}: interrupted.",
+                    chat_id=run.chat_id, message_id=run.status_message_id,
+                )  # fmt: skip
         text, entities = markdown(
             f"⚠️ Your /distill run (`{settings}`) was interrupted by a restart of the bot. "
             "Please send it again."
         )
         with contextlib.suppress(TelegramError):
-            await application.bot.send_message(run.chat_id, text, entities=entities)
+            await bot.send_message(run.chat_id, text, entities=entities)
 
 
 _ANSWERING: set[asyncio.Task[None]] = set()  # adopted runs being answered (kept referenced)
