@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from sqlmodel import Session, select
 
 from bot.storage.models import Chat, Delivery, PlanConversation, SavedPlan
@@ -103,6 +104,25 @@ async def answer_the_rest(
     await harness.next_message(USER, after=after_summary)  # the documents follow the summary
     await harness.api.wait_for(lambda calls: [c for c in documents(harness) if c.ok][1:])
     return summary
+
+
+async def answer_up_to_horizon(
+    harness: BotHarness, *, volume: str = "5k", teacher: str = "gpt-4o-mini",
+    engineering: str = "$12k",
+) -> ApiCall:  # fmt: skip
+    """/plan with typed answers up to the horizon question; returns that question."""
+    await harness.command(USER, "/plan")
+    await harness.command(USER, PROMPT)
+    await harness.command(USER, "300 tokens")
+    await harness.command(USER, volume)
+    await harness.command(USER, "skip")
+    ask_quality = await harness.command(USER, "skip")
+    await press(harness, ask_quality, button(ask_quality, "quality", "match"))
+    ask_privacy = await harness.command(USER, teacher)
+    await press(harness, ask_privacy, button(ask_privacy, "privacy", "hosted"))
+    ask_horizon = await harness.command(USER, engineering)
+    assert "pay for itself" in ask_horizon.text, ask_horizon.text
+    return ask_horizon
 
 
 def documents(harness: BotHarness, user: int = USER) -> list[ApiCall]:
@@ -244,6 +264,32 @@ async def test_a_volume_that_is_not_a_number_changes_nothing(harness: BotHarness
     assert stored_answers(harness) == before
     good = await harness.command(USER, "2,500")
     assert "2,500 calls a day" in good.text and "Question 4 of 11" in good.text
+
+
+@pytest.mark.parametrize(("typed", "days"), [("6 mos", 183), ("3 wks", 21)])
+async def test_a_horizon_with_an_abbreviated_unit_is_read_in_that_unit(
+    harness: BotHarness, typed: str, days: int
+) -> None:
+    # "6 mos" was read as 6 days: the unit it did not know was dropped.
+    await answer_up_to_horizon(harness)
+    summary = await harness.command(USER, typed)
+    assert "Distillation plan" in summary.text
+    [plan] = plans_of(harness)
+    assert json.loads(plan.profile)["horizon"] == days, summary.text[:400]
+
+
+async def test_a_latency_in_hours_is_refused_not_read_as_milliseconds(
+    harness: BotHarness,
+) -> None:
+    # A batch job's "24 hours" was confirmed as "Latency target 24 ms".
+    await harness.command(USER, "/plan")
+    await harness.command(USER, PROMPT)
+    await harness.command(USER, "300 tokens")
+    await harness.command(USER, "5k")
+    refused = await harness.command(USER, "24 hours")
+    assert "Latency target 24 ms" not in refused.text, refused.text
+    assert "over 10 minutes" in refused.text and "Question 4 of 11" in refused.text
+    assert "latency" not in stored_answers(harness)
 
 
 async def test_another_command_mid_plan_works_and_the_plan_waits(harness: BotHarness) -> None:

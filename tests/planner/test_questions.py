@@ -91,6 +91,20 @@ def test_engineering_and_horizon_read_dollars_and_spans() -> None:
 
 
 @pytest.mark.parametrize(
+    ("raw", "days"),
+    [("6 mos", 183), ("6mos", 183), ("18 mths", 548), ("3 wks", 21), ("1 yr", 365),
+     ("about 1 year", 365), ("90 or so", 90)],
+)  # fmt: skip
+def test_horizons_with_abbreviated_units_or_fillers(raw: str, days: int) -> None:
+    assert answer("horizon", raw) == days
+
+
+def test_a_horizon_unit_it_does_not_know_is_refused_not_read_as_days() -> None:
+    assert "'fortnights' is not a unit I know" in refusal("horizon", "6 fortnights")
+    assert "'m' is not a unit I know" in refusal("horizon", "6 m")
+
+
+@pytest.mark.parametrize(
     ("raw", "calls"),
     [
         ("5000", 5_000),
@@ -135,7 +149,8 @@ def test_unreadable_volumes_get_a_message_that_says_what_to_type(raw: str, says:
 @pytest.mark.parametrize(
     ("raw", "millis"),
     [("300", 300), ("300 ms", 300), ("0.5 s", 500), ("2s", 2_000), ("1,5 s", 1_500),
-     ("p95 < 300ms", 300), ("1 min", 60_000), ("skip", None), ("Skip", None), ("no", None)],
+     ("p95 < 300ms", 300), ("1 min", 60_000), ("300 at p95", 300),
+     ("300 ms at 95th percentile", 300), ("skip", None), ("Skip", None), ("no", None)],
 )  # fmt: skip
 def test_latency_targets_in_any_unit_or_skipped(raw: str, millis: int | None) -> None:
     assert answer("latency", raw) == millis
@@ -144,7 +159,8 @@ def test_latency_targets_in_any_unit_or_skipped(raw: str, millis: int | None) ->
 @pytest.mark.parametrize(
     ("raw", "says"),
     [("2", "2 s or 2 ms"), ("fast", "I need a number"), ("0", "more than 0"),
-     ("700000", "over 10 minutes")],
+     ("700000", "over 10 minutes"), ("1 hour", "over 10 minutes"), ("24 hrs", "over 10 minutes"),
+     ("300 foo", "'foo' is not a unit I know")],
 )  # fmt: skip
 def test_ambiguous_or_impossible_latencies_are_refused(raw: str, says: str) -> None:
     assert says in refusal("latency", raw)

@@ -74,11 +74,19 @@ _UNIT_TO_PERIOD = {
     "year": "year", "yr": "year", "y": "year", "yearly": "year", "annually": "year",
 }  # fmt: skip
 
-_DURATION = re.compile(
-    rf"(?P<number>{_NUMBER})\s*"
-    r"(?P<unit>milliseconds?|msecs?|ms|seconds?|secs?|s|minutes?|mins?)?(?![a-z0-9])",
-    re.IGNORECASE | re.ASCII,
-)
+
+def _quantity(units: str) -> re.Pattern[str]:
+    """A number and its unit, or the word typed where the unit goes (see `_unit`)."""
+    return re.compile(
+        rf"(?P<number>{_NUMBER})(?:\s*(?P<unit>{units})|\s+(?P<word>[a-z]+))?(?![a-z0-9])",
+        re.IGNORECASE | re.ASCII,
+    )
+
+
+# Words that may follow a bare number without being its unit: "300 at p95", "90 or so".
+_FILLERS = frozenset({"at", "or", "max", "maximum", "tops", "ish", "please"})
+
+_DURATION = _quantity(r"milliseconds?|msecs?|ms|seconds?|secs?|s|minutes?|mins?|hours?|hrs?|h")
 _PERCENTILE = re.compile(r"\bp\d{2,3}(?:\.\d+)?\b", re.IGNORECASE | re.ASCII)
 
 _OTHER_CURRENCY = re.compile(r"[€£¥₹₽]|\b(?:eur|euros?|gbp|pounds?|yen|rub|inr|chf)\b", re.I)
@@ -132,8 +140,10 @@ def parse_latency_ms(raw: str) -> int | None:
     value = _to_decimal(match.group("number"))
     if value <= 0:
         raise AnswerError("A latency target must be more than 0; answer 'skip' for none.")
-    unit = (match.group("unit") or "").lower()
-    if unit.startswith("min"):
+    unit = _unit(match, example="300 ms or 2 s")
+    if unit.startswith("h"):
+        millis = value * 3_600_000
+    elif unit.startswith("min"):
         millis = value * 60_000
     elif unit.startswith("m"):
         millis = value
@@ -199,6 +209,15 @@ def _single_number(pattern: re.Pattern[str], text: str, *, example: str) -> re.M
     return match
 
 
+def _unit(match: re.Match[str], *, example: str) -> str:
+    """The unit typed after the number ("" for none). A word in its place that is no
+    unit is refused: dropped, it read "6 mos" as 6 days and "24 hours" as 24 ms."""
+    word = match.group("word")
+    if word is not None and word.lower() not in _FILLERS:
+        raise AnswerError(f"'{word}' is not a unit I know; answer like {example}.")
+    return (match.group("unit") or "").lower()
+
+
 def _to_decimal(number: str) -> Decimal:
     """Decimal from a matched number: thousands separators out, a decimal comma to a dot."""
     digits = re.sub(r"[ \u00a0\u202f_']", "", number)
@@ -256,10 +275,7 @@ def parse_usd_amount(raw: str) -> int:
     return int(amount.to_integral_value(rounding=ROUND_HALF_UP))
 
 
-_SPAN = re.compile(
-    rf"(?P<number>{_NUMBER})\s*(?P<unit>days?|d|weeks?|w|months?|mo|years?|yrs?|y)?(?![a-z0-9])",
-    re.IGNORECASE | re.ASCII,
-)
+_SPAN = _quantity(r"days?|d|weeks?|wks?|w|months?|mos?|mths?|mnths?|years?|yrs?|y")
 
 
 def parse_horizon_days(raw: str) -> int:
@@ -267,7 +283,7 @@ def parse_horizon_days(raw: str) -> int:
     text = _bounded(raw, example="1 year, 18 months or 90 days")
     match = _single_number(_SPAN, text, example="1 year, 18 months or 90 days")
     amount = _to_decimal(match.group("number"))
-    unit = (match.group("unit") or "d").lower()
+    unit = _unit(match, example="1 year, 18 months or 90 days") or "d"
     per_unit = {"d": Decimal(1), "w": Decimal(7), "m": Decimal(365) / 12, "y": Decimal(365)}[
         unit[0]
     ]
