@@ -265,6 +265,9 @@ def test_a_typed_teacher_name_is_matched_and_typed_prices_override_the_table() -
     own = resolve_teacher("our-llm $1/$4")
     assert own.model is None and own.name == "our-llm"
     assert (own.input_usd_per_m, own.output_usd_per_m) == (Decimal(1), Decimal(4))
+    for per_million in ("per 1M", "/1M tokens", "per million", "per 1M input/output tokens"):
+        typed = resolve_teacher(f"our-llm $1/$4 {per_million}")
+        assert (typed.name, typed.input_usd_per_m, typed.output_usd_per_m) == ("our-llm", 1, 4)
     unknown = resolve_teacher("our-llm")
     assert "not in our price table" in unknown.price_basis
 

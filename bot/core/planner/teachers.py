@@ -162,8 +162,12 @@ class Teacher:
         return self.model is not None
 
 
+# "$1/$4", also as the question asks for them: "$1/$4 per 1M (input/output) tokens".
+_PER_MILLION = r"(?:/|\bper\b)\s*(?:1\s*m|one million|a million|million)\b"
 _PRICE_PAIR = re.compile(
-    r"\s*\(?\$?\s*(?P<input>\d+(?:\.\d+)?)\s*/\s*\$?\s*(?P<output>\d+(?:\.\d+)?)\)?\s*$"
+    r"\s*\(?\$?\s*(?P<input>\d+(?:\.\d+)?)\s*/\s*\$?\s*(?P<output>\d+(?:\.\d+)?)\)?"
+    rf"(?:\s*{_PER_MILLION}(?:\s*(?:input\s*/\s*output\s*)?tokens?)?)?\s*$",
+    re.IGNORECASE,
 )
 
 
