@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -276,6 +277,18 @@ async def test_a_horizon_with_an_abbreviated_unit_is_read_in_that_unit(
     assert "Distillation plan" in summary.text
     [plan] = plans_of(harness)
     assert json.loads(plan.profile)["horizon"] == days, summary.text[:400]
+
+
+async def test_a_payback_just_past_the_horizon_reads_past_it(harness: BotHarness) -> None:
+    # One-off $312,008 ÷ $854.54 a day = 365.1 days: the verdict rounded it to "only in
+    # 365 days", then called that past a horizon of 365 days.
+    await answer_up_to_horizon(harness, volume="1M", teacher="gpt-4o", engineering="$312,000")
+    summary = await harness.command(USER, "1 year")
+    assert "past your horizon of 365 days" in summary.text, summary.text
+    assert not re.search(r"only in 365 days [^.]*past your horizon of 365 days", summary.text), (
+        summary.text
+    )
+    assert "only in 366 days" in summary.text, summary.text
 
 
 async def test_a_latency_in_hours_is_refused_not_read_as_milliseconds(

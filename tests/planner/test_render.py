@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import replace
+from decimal import Decimal
 
 import pytest
 from hypothesis import given, settings
@@ -27,6 +28,7 @@ from bot.core.planner.choices import (
     QualityBar,
     TraceAccess,
 )
+from bot.core.planner.costs import days_text
 from bot.core.planner.plan import Verdict
 from bot.core.planner.questions import PROMPT_MAX_CHARS
 from tests.planner import learners
@@ -114,6 +116,17 @@ def test_the_summary_states_verdict_payback_options_and_risks() -> None:
     assert "distilling saves nothing" in summary  # a dedicated 7B GPU costs more a day
     assert "- ✅ Keep GPT-4.1: $7.93 · $0 · $579" in summary
     assert "Evaluation data leaking into training" in summary
+
+
+@pytest.mark.parametrize(
+    ("days", "shown"),
+    [("14.05", "15 days"), ("365.1", "366 days"), ("9.91", "10.0 days"), ("3", "3.0 days"),
+     ("800", "2.2 years"), ("4000", "11 years")],
+)  # fmt: skip
+def test_a_payback_is_shown_rounded_up_so_it_holds_on_the_day_it_names(
+    days: str, shown: str
+) -> None:
+    assert days_text(Decimal(days)) == shown
 
 
 def test_learner_text_cannot_inject_formatting() -> None:

@@ -83,7 +83,7 @@ def test_1_multilingual_ticket_triage_switches_to_the_mini_tier_that_meets_the_t
     assert plan.weighing.chosen is cheaper
     assert plan.verdict is Verdict.KEEP_TEACHER
     assert plan.verdict_reason.startswith("Switch to GPT-4.1 mini")
-    assert "523 days" in plan.verdict_reason
+    assert "524 days" in plan.verdict_reason  # 523.4 days, rounded up
 
     # The plan, for when volume grows: three heads on a multilingual encoder, codes per label.
     assert plan.student_candidates.startswith("mDeBERTa-v3-base")

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
 from bot.core.planner.prices import PRICES, SelfHost
 from bot.core.planner.students import STUDENTS, StudentSize
@@ -318,9 +318,17 @@ def usd(amount: Decimal, significant: int = 2) -> str:
 
 
 def days_text(days: Decimal) -> str:
+    """A payback period rounded up where it is cut: one "in 14 days" has paid back by day
+    14, and one past a 365-day horizon never reads "365 days"."""
     if days < 10:
-        return f"{days:.1f} days"
+        return f"{_rounded_up(days, '0.1')} days"
     if days <= 730:
-        return f"{days:,.0f} days"
+        return f"{_rounded_up(days, '1'):,} days"
     years = days / 365
-    return f"{years:.1f} years" if years < 10 else f"{years:,.0f} years"
+    if years < 10:
+        return f"{_rounded_up(years, '0.1')} years"
+    return f"{_rounded_up(years, '1'):,} years"
+
+
+def _rounded_up(value: Decimal, step: str) -> Decimal:
+    return value.quantize(Decimal(step), ROUND_CEILING)

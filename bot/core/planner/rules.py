@@ -352,7 +352,7 @@ def choose_verdict(
     profile: PlanProfile, cost: CostEstimate, weighing: Weighing
 ) -> tuple[Verdict, str]:
     """The verdict follows the alternatives table; the reason quotes the payback."""
-    horizon = days_text(Decimal(profile.horizon_days))
+    horizon = f"{profile.horizon_days:,} days"  # exact: rounded, it could equal a later payback
     distill = weighing.row(Option.DISTILL)
     payback = cost.payback_days
     arithmetic = (
