@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,6 +17,8 @@ from bot.storage.kinds import RunStatus
 from bot.storage.migrate import upgrade
 from bot.storage.models import DistillRun
 from bot.telegram.handlers.distill import check_run_leases
+from kd_sandbox.spec import RunSpec
+from kd_sandbox.worker import RunTimeout
 from tests.botapi import FakeBotApi
 from tests.botapi.server import StoredMessage
 from tests.e2e.harness import BotHarness, FakeClock, running_bot
@@ -33,6 +36,22 @@ def sandbox_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 async def distill_bot(tmp_path: Path, sandbox_cache: Path) -> AsyncIterator[BotHarness]:
     async with running_bot(tmp_path, cache_dir=sandbox_cache, sandbox_timeout_s=240) as bot:
+        yield bot
+
+
+@pytest.fixture
+async def timing_out(tmp_path: Path) -> AsyncIterator[BotHarness]:
+    """A bot whose sandbox runs every run past its limit (as a busy or cold machine does)."""
+    async with running_bot(tmp_path) as bot:
+
+        async def run(
+            spec: RunSpec,
+            on_progress: Callable[[float], Awaitable[None]] | None = None,
+            timeout_s: float = 60.0,
+        ) -> object:
+            raise RunTimeout(f"The run took longer than {timeout_s:g} s and was stopped.")
+
+        bot.app.bot_data.distill.worker.run = run  # type: ignore[method-assign]
         yield bot
 
 
@@ -203,3 +222,25 @@ async def test_a_run_within_the_cooldown_is_queued_and_starts_when_it_ends(
         with Session(bot.services.engine) as session:
             statuses = [run.status for run in session.exec(select(DistillRun))]
         assert statuses == ["done", "done"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "suggested"),
+    [("mode=temperature digit=7", "/distill mode=temperature digit=7"),
+     ("steps=600", "/distill steps=300")],
+)  # fmt: skip
+async def test_a_timed_out_run_suggests_a_command_that_runs(
+    timing_out: BotHarness, typed: str, suggested: str
+) -> None:
+    # mode=temperature reads no steps: halving them gave a command refused with "steps
+    # does nothing in mode=temperature".
+    status = await timing_out.command(USER, f"/distill {typed}")
+    await timing_out.api.wait_for(
+        lambda _: (timing_out.api.message_for(status).text or "").startswith("⏱")
+    )
+    advice = timing_out.api.message_for(status).text or ""
+    found = re.search(r"Try (/distill[^\n]*?)\.?$", advice)
+    assert found is not None and found.group(1) == suggested, advice
+    await timing_out.settle(0.3)
+    reply = await timing_out.command(USER, suggested)
+    assert "does nothing in mode=" not in reply.text, (advice, reply.text)

@@ -34,6 +34,7 @@ from kd_sandbox.spec import (
     SettingsError,
     help_text,
     parse_settings,
+    settings_of,
 )
 from kd_sandbox.worker import RunFailed, RunOutOfMemory, RunTimeout, SandboxError, WorkerCrashed
 
@@ -224,6 +225,12 @@ def _too_slow_text(spec: RunSpec, limit_s: float) -> str:
 
 def _failure_text(error: SandboxError, spec: RunSpec) -> str:
     if isinstance(error, RunTimeout):
+        if "steps" not in settings_of(spec.mode):
+            # No setting shortens it: only a busy machine makes it late, so the same run.
+            return (
+                f"⏱ {error} The machine was busy, and this mode has no steps to cut. "
+                f"Try /distill {spec.as_settings()}."
+            )
         # Slower than estimated (a busy machine): half the steps, same mode and settings.
         steps = spec.steps // 2 // 10 * 10
         if steps < RANGES["steps"].low:
