@@ -282,7 +282,7 @@ class RunSpec:
         Only settings the mode reads can differ from its defaults (the parser refuses
         the others), so this is exactly what the run used beyond the defaults.
         """
-        base = _defaults(self.mode, self.bug)
+        base = mode_defaults(self.mode, self.bug)
         parts = [f"mode={self.mode}"] if self.mode != "compare" else []
         if self.bug != "none":
             parts.append(f"bug={self.bug}")
@@ -305,7 +305,8 @@ def run_config(spec: RunSpec) -> ModeRun:
     return run_type(**values)
 
 
-def _defaults(mode: str, bug: str = "none") -> RunSpec:
+def mode_defaults(mode: str, bug: str = "none") -> RunSpec:
+    """What ``/distill mode=…`` (with ``bug=…``) runs when no other setting is typed."""
     return RunSpec(mode=mode, bug=bug, **{**_MODE_DEFAULTS[mode], **BUG_DEFAULTS.get(bug, {})})
 
 
@@ -378,7 +379,7 @@ def _refuse_unread(mode: str, values: dict[str, Any]) -> None:
             )
         if key in _ONLY_WITH:
             other, needed = _ONLY_WITH[key]
-            if other in reads and values.get(other, getattr(_defaults(mode), other)) != needed:
+            if other in reads and values.get(other, getattr(mode_defaults(mode), other)) != needed:
                 raise SettingsError(
                     f"`{key}` is read only with {other}={needed}, so no run was started. "
                     f"Add `{other}={needed}` or leave `{key}` out."
@@ -429,7 +430,7 @@ def _describe_setting(key: str, default: RunSpec) -> str:
 
 
 def _mode_help(mode: str) -> list[str]:
-    default = _defaults(mode)
+    default = mode_defaults(mode)
     lines = [f"**mode={mode}** — {MODES[mode]}", "Settings it takes:"]
     lines += [_describe_setting(key, default) for key in settings_of(mode)]
     if "bug" in settings_of(mode):

@@ -7,7 +7,7 @@ sentence depends on the outcome, so it never claims a gain the run did not measu
 from __future__ import annotations
 
 from kd_sandbox.digits.outcome import ExperimentOutcome, TemperatureOutcome
-from kd_sandbox.spec import BUGS
+from kd_sandbox.spec import BUGS, mode_defaults
 from kd_sandbox.teacher_config import BUG_TEACHER_DROPOUT
 
 CAPTION_LIMIT = 1024
@@ -125,7 +125,12 @@ def _why_small(outcome: ExperimentOutcome) -> str:
         return f"a {spec.hidden}-unit student cannot hold much of what the teacher knows."
     if spec.lr >= 0.1:
         return f"lr={spec.lr:g} is large enough to make both students unstable."
-    return "try the default T=4 α=0.9, or another seed."
+    return f"try the default {_default_settings(spec.mode)}, or another seed."
+
+
+def _default_settings(mode: str) -> str:
+    default = mode_defaults(mode)
+    return f"T={default.T:g} α={default.alpha:g} with {default.steps} steps"
 
 
 def _omit_lines(outcome: ExperimentOutcome) -> list[str]:
@@ -156,8 +161,8 @@ def _omit_lines(outcome: ExperimentOutcome) -> list[str]:
         )
     else:
         lines.append(
-            f"Here the soft targets did not carry the {digit}s over; the default T=4 α=0.9 "
-            "with 1000 steps does."
+            f"Here the soft targets did not carry the {digit}s over; the default "
+            f"{_default_settings(outcome.spec.mode)} does."
         )
     return lines
 

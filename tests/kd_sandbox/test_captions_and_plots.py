@@ -12,7 +12,7 @@ from kd_sandbox.digits.plots import (
     experiment_png,
     temperature_png,
 )
-from kd_sandbox.spec import BUGS, parse_settings, run_config
+from kd_sandbox.spec import BUGS, mode_defaults, parse_settings, run_config
 from tests.kd_sandbox.conftest import png_size
 
 
@@ -98,6 +98,17 @@ def test_omit_caption_shows_raw_and_bias_corrected_accuracy():
     assert "hard labels 0%" in caption and "KD 85% raw, 95% after a bias shift" in caption
     assert "never saw" in caption
     assert png_size(experiment_png(outcome)) == (1200, EXPERIMENT_HEIGHT_PX)
+
+
+def test_omit_caption_advises_omits_own_default_when_the_digit_did_not_carry_over():
+    # It advised "the default T=4 α=0.9 with 1000 steps": compare's, not omit's (T=8).
+    omit = OmitNumbers(
+        digit=3, teacher_share=0.1, hard_raw=0.0, hard_corrected=0.05, hard_shift=9.0,
+        kd_raw=0.05, kd_corrected=0.1, kd_shift=4.0, kd_overall_corrected=0.85,
+    )  # fmt: skip
+    caption = experiment_caption(_outcome("mode=omit digit=3 T=2", hard=0.80, kd=0.84, omit=omit))
+    assert "did not carry" in caption
+    assert f"default T={mode_defaults('omit').T:g} α=0.9 with 1000 steps does" in caption, caption
 
 
 def test_captions_are_cut_to_telegram_limit():
