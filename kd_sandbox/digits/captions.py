@@ -11,6 +11,8 @@ from kd_sandbox.spec import BUGS, mode_defaults
 from kd_sandbox.teacher_config import BUG_TEACHER_DROPOUT
 
 CAPTION_LIMIT = 1024
+# The top probability from which a distribution reads as one answer, not a hesitation.
+NEARLY_ONE_HOT = 0.9
 
 
 def experiment_caption(outcome: ExperimentOutcome) -> str:
@@ -44,10 +46,15 @@ def temperature_caption(outcome: TemperatureOutcome) -> str:
             "mistakes too, which is why a student rarely beats its teacher."
         )
     elif _runner_up(hottest, label)[0] >= 0.05:
+        at_coldest = f"At T={outcome.temperatures[0]:g}"
+        if outcome.probabilities[0][label] >= NEARLY_ONE_HOT:
+            at_coldest += " the answer is nearly one-hot"
+        else:
+            at_coldest += " the teacher is already unsure"
         lines.append(
-            "At T=1 the answer is nearly one-hot; as T grows the wrong digits get visible "
-            'mass, and their ranking (which digits this one resembles) is the "dark '
-            'knowledge" a student learns from soft targets.'
+            f"{at_coldest}; as T grows the wrong digits get visible mass, and their ranking "
+            '(which digits this one resembles) is the "dark knowledge" a student learns '
+            "from soft targets."
         )
     else:
         lines.append(

@@ -137,7 +137,28 @@ def test_temperature_caption_and_picture():
     )
     caption = temperature_caption(outcome)
     assert "T=1: 3 91.0%" in caption and "dark knowledge" in caption
+    assert "At T=1 the answer is nearly one-hot" in caption
     assert png_size(temperature_png(outcome)) == (1200, TEMPERATURE_HEIGHT_PX)
+
+
+def test_temperature_caption_does_not_call_an_unsure_answer_one_hot():
+    # An ambiguous 7: at T=1 the teacher gives it 55% and a 1 40%, and the caption said
+    # "At T=1 the answer is nearly one-hot" under those very numbers.
+    def spread(label_p: float, runner_p: float) -> list[float]:
+        rest = (1.0 - label_p - runner_p) / 8
+        return [runner_p if d == 1 else label_p if d == 7 else rest for d in range(10)]
+
+    outcome = TemperatureOutcome(
+        spec=run_config(parse_settings("mode=temperature digit=7 seed=4")),
+        image=[[0.0] * 8 for _ in range(8)], label=7, temperatures=[1.0, 2.0, 4.0, 8.0],
+        probabilities=[spread(0.55, 0.40), spread(0.45, 0.35), spread(0.3, 0.2),
+                       spread(0.2, 0.12)],
+        teacher_accuracy=0.976, device="cpu", wall_s=1.0,
+    )  # fmt: skip
+    caption = temperature_caption(outcome)
+    assert "T=1: 7 55.0%, 1 40.0%" in caption
+    assert "At T=1 the answer is nearly one-hot" not in caption, caption
+    assert "At T=1 the teacher is already unsure" in caption
 
 
 def test_loss_scale_bug_caption_says_which_optimiser_hid_or_showed_it():
