@@ -82,6 +82,12 @@ def test_input_lengths_in_words_pages_or_minutes_become_tokens(raw: str, tokens:
     assert answer("inputlen", raw) == tokens
 
 
+def test_an_input_length_unit_it_does_not_know_is_refused_not_read_as_tokens() -> None:
+    assert "'paragraphs' is not a unit I know" in refusal("inputlen", "3 paragraphs")
+    assert "'kilobytes' is not a unit I know" in refusal("inputlen", "300 kilobytes")
+    assert answer("inputlen", "about 300 tokens per call") == 300
+
+
 def test_engineering_and_horizon_read_dollars_and_spans() -> None:
     assert answer("engineering", "$15k") == 15_000
     assert answer("engineering", "0") == 0

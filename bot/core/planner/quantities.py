@@ -238,8 +238,9 @@ MAX_ENGINEERING_USD = 10_000_000
 MAX_HORIZON_DAYS = 3_650
 
 _LENGTH = re.compile(
-    rf"(?P<number>{_NUMBER})\s*(?P<scale>k|thousand)?\s*"
-    r"(?P<unit>tokens?|words?|pages?|characters?|chars?|minutes?|mins?)?(?![a-z0-9])",
+    rf"(?P<number>{_NUMBER})\s*(?P<scale>k|thousand)?"
+    r"(?:\s*(?P<unit>tokens?|words?|pages?|characters?|chars?|minutes?|mins?)"
+    r"|\s+(?P<word>[a-z]+))?(?![a-z0-9])",
     re.IGNORECASE | re.ASCII,
 )
 
@@ -249,7 +250,7 @@ def parse_input_tokens(raw: str) -> int:
     text = _bounded(raw, example="300 tokens, 1,200 words or 3 pages")
     match = _single_number(_LENGTH, text, example="300 tokens, 1,200 words or 3 pages")
     amount = _to_decimal(match.group("number")) * (1000 if match.group("scale") else 1)
-    unit = (match.group("unit") or "tokens").lower()
+    unit = _unit(match, example="300 tokens, 1,200 words or 3 pages") or "tokens"
     # Documented estimates (see bot.core.planner.reading): 0.75 words a token, 4 characters
     # a token, 500 words a page, 150 spoken words a minute.
     per_unit = {"t": Decimal(1), "w": Decimal(4) / 3, "p": Decimal(2000) / 3,
