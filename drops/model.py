@@ -57,7 +57,8 @@ class Course:
     def find(self, wanted: str) -> Drop | None:
         """A drop by either of its names: its id ("2.2") or its place ("6"); else None."""
         wanted = wanted.strip()
-        if wanted.isdigit() and 1 <= int(wanted) <= len(self.drops):
+        # A place is ASCII digits: str.isdigit() also takes "²", which int() refuses.
+        if wanted.isascii() and wanted.isdigit() and 1 <= int(wanted) <= len(self.drops):
             return self.drops[int(wanted) - 1]
         return next((drop for drop in self.drops if drop.id == wanted), None)
 

@@ -64,6 +64,12 @@ async def test_drop_command_shows_only_drops_already_reached(harness: BotHarness
     await harness.api.wait_for(lambda _: drops_received(harness.api, READER) == [1, 1, 1])
 
 
+async def test_drop_with_a_superscript_digit_is_no_drop(harness: BotHarness) -> None:
+    await onboard(harness, READER, "07:00", "UTC")
+    answer = await harness.command(READER, "/drop ²")
+    assert answer.text.startswith("There is no drop ².")
+
+
 @pytest.mark.parametrize("index", range(5))
 async def test_faq_answers_each_question(harness: BotHarness, index: int) -> None:
     menu = await harness.command(READER, "/faq")
