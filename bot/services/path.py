@@ -146,13 +146,24 @@ def progress(
     return stats, rules.describe_next(chat, now, day_start)
 
 
-def restart(session: Session, services: Services, ref: ChatRef) -> tuple[bool, Work | None]:
-    """A new round from drop 1; returns whether the chat is scheduled, and drop 1 claimed."""
+@dataclass(frozen=True)
+class Restarted:
+    """A new round from drop 1: claimed now when the chat has a schedule; without one,
+    drop 1 comes once the schedule is set."""
+
+    scheduled: bool
+    drop_one: Work | None
+
+
+def restart(session: Session, services: Services, ref: ChatRef) -> Restarted:
+    """A new round from drop 1."""
     chat = chat_of(session, ref)
     rules.restart(chat, services.clock(), services.settings.day_start_hour)
     if not rules.is_scheduled(chat):
-        return False, None
-    return True, claim_next_drop(services, session, chat, scheduled=True)
+        return Restarted(scheduled=False, drop_one=None)
+    return Restarted(
+        scheduled=True, drop_one=claim_next_drop(services, session, chat, scheduled=True)
+    )
 
 
 def welcome(session: Session, services: Services, ref: ChatRef, *, ask_time: bool) -> str | None:

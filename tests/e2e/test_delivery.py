@@ -164,6 +164,16 @@ async def test_next_only_after_done_and_restart_with_confirmation(harness: BotHa
     assert "📖 1.1 · 1 of 14 · " in progress.text and "▫️ 2.2 · 6 of 14 · " in progress.text
 
 
+async def test_restart_without_a_schedule_says_how_drop_one_comes(harness: BotHarness) -> None:
+    await harness.command(5202, "/start")  # no time or zone given
+    ask = await harness.command(5202, "/restart")
+    await harness.press(5202, ask, ask.buttons()[0]["callback_data"])
+    await harness.settle()
+    assert drops_received(harness.api, 5202) == []
+    said = harness.api.message_for(ask).text or ""
+    assert said == "🔄 Starting over. Send /start to set your time and zone; drop 1 comes then."
+
+
 async def test_blocked_learner_is_skipped_until_they_return(harness: BotHarness) -> None:
     harness.clock.set(datetime(2026, 6, 1, 7, 30, tzinfo=UTC))
     for user in (6001, 6002):
@@ -218,6 +228,22 @@ async def test_group_admin_sets_the_schedule_and_a_member_cannot(harness: BotHar
     with Session(harness.services.engine) as session:
         chat = session.get(Chat, GROUP)
         assert chat is not None and chat.delivery_time == "09:00" and chat.time_zone == "UTC"
+
+
+async def test_restart_in_a_group_without_a_schedule_points_to_settime(
+    harness: BotHarness,
+) -> None:
+    harness.api.admins[GROUP] = {ADMIN}
+    harness.api.add_bot_to_group(GROUP, ADMIN)
+    await harness.next_message(GROUP, after=0)
+    ask = await harness.command(ADMIN, "/restart", chat_id=GROUP)
+    await harness.press(ADMIN, ask, ask.buttons()[0]["callback_data"])
+    await harness.settle()
+    assert drops_received(harness.api, GROUP) == []
+    said = harness.api.message_for(ask).text or ""
+    assert (
+        said == "🔄 Starting over. Drop 1 comes once an administrator sets /settime or /timezone."
+    )
 
 
 async def test_group_migrated_to_supergroup_gets_the_drop_at_its_new_id(

@@ -284,13 +284,19 @@ async def on_restart_answer(update: Update, context: AppContext) -> None:
             await query.edit_message_text("OK — keeping your place on the path.")
         return
     services = services_of(context)
-    _, work = await services.transaction(path.restart, services, chat_ref(update))
+    restarted = await services.transaction(path.restart, services, chat_ref(update))
     with contextlib.suppress(BadRequest):
-        await query.edit_message_text("🔄 Starting over. Here is drop 1.")
-    if work is not None:
-        await deliver_drop(context.bot_data.sender, work)
-    elif is_private(update):
-        await reply(update, "Send /start to set your time and zone.")
+        await query.edit_message_text(_restarted_text(restarted, private=is_private(update)))
+    if restarted.drop_one is not None:
+        await deliver_drop(context.bot_data.sender, restarted.drop_one)
+
+
+def _restarted_text(restarted: path.Restarted, *, private: bool) -> str:
+    if restarted.scheduled:
+        return "🔄 Starting over. Here is drop 1."
+    if private:
+        return "🔄 Starting over. Send /start to set your time and zone; drop 1 comes then."
+    return "🔄 Starting over. Drop 1 comes once an administrator sets /settime or /timezone."
 
 
 COMMANDS = (
