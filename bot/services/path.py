@@ -155,9 +155,15 @@ class Restarted:
     drop_one: Work | None
 
 
-def restart(session: Session, services: Services, ref: ChatRef) -> Restarted:
-    """A new round from drop 1."""
+def restart(
+    session: Session, services: Services, ref: ChatRef, *, path_round: int
+) -> Restarted | None:
+    """Start round ``path_round`` over; None when the chat has moved past it (a second
+    tap on Yes, or the Yes of an older /restart)."""
+    session.get(Chat, ref.id, with_for_update=True)  # a second tap waits, then sees the new round
     chat = chat_of(session, ref)
+    if chat.path_round != path_round:
+        return None
     rules.restart(chat, services.clock(), services.settings.day_start_hour)
     if not rules.is_scheduled(chat):
         return Restarted(scheduled=False, drop_one=None)

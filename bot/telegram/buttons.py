@@ -91,6 +91,14 @@ class DropDone:
 
 
 @dataclass(frozen=True)
+class RestartAnswer:
+    """/restart's confirmation, for the round it was asked in (a second Yes finds it over)."""
+
+    path_round: int
+    start_over: bool
+
+
+@dataclass(frozen=True)
 class CardPress:
     """Continue ▸: open card ``card`` (1-based) of a drop; round 0 for a drop shown again."""
 
@@ -121,7 +129,12 @@ class PlanPress:
 # The path and onboarding.
 NOOP = flag("noop")  # a button that only shows state
 RESUME = flag("resume")
-RESTART = choice("restart", ("yes", "no"))
+RESTART = ButtonCodec(
+    "restart",
+    r"(?P<answer>yes|no):(?P<round>\d{1,6})",
+    lambda g: RestartAnswer(int(g["round"]), g["answer"] == "yes"),
+    lambda v: f"{'yes' if v.start_over else 'no'}:{v.path_round}",
+)
 DONE = ButtonCodec(
     "done",
     r"(?P<round>\d{1,6}):(?P<drop>\d\.\d)",

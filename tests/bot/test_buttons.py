@@ -20,7 +20,7 @@ VALUES: dict[str, st.SearchStrategy[Any]] = {
     "noop": st.just(True),
     "resume": st.just(True),
     "qr": st.just(True),
-    "restart": st.sampled_from(["yes", "no"]),
+    "restart": st.builds(buttons.RestartAnswer, st.integers(0, 999_999), st.booleans()),
     "forget": st.sampled_from(["yes", "no"]),
     "gr": st.sampled_from(["anyone", "admins"]),
     "done": st.builds(buttons.DropDone, st.integers(0, 999_999), drop_ids),
@@ -48,8 +48,9 @@ VALUES: dict[str, st.SearchStrategy[Any]] = {
 }
 # The largest value of each kind: the longest callback data it can make.
 LONGEST: dict[str, Any] = {
-    "noop": True, "resume": True, "qr": True, "restart": "yes", "forget": "yes", "gr": "anyone",
-    "done": buttons.DropDone(999_999, "9.9"), "time": "23:59", "tz": "99", "drop": "9.9",
+    "noop": True, "resume": True, "qr": True, "forget": "yes", "gr": "anyone",
+    "restart": buttons.RestartAnswer(999_999, True), "done": buttons.DropDone(999_999, "9.9"),
+    "time": "23:59", "tz": "99", "drop": "9.9",
     "more": buttons.CardPress(999_999, "9.9", 99), "page": buttons.CardPress(999_999, "9.9", 99),
     "run": "9.9", "faq": 99, "qa": buttons.QuizAnswer(10**12 - 1, 99), "qu": 10**12 - 1,
     "st": buttons.SettingChoice("retention", "0.99"),

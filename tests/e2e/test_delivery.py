@@ -157,7 +157,8 @@ async def test_next_only_after_done_and_restart_with_confirmation(harness: BotHa
     assert drops_received(harness.api, 5201) == [1, 2]
     ask = await harness.command(5201, "/restart")
     assert "Start the path over" in ask.text
-    await harness.press(5201, ask, "restart:yes")
+    assert [b["text"] for b in ask.buttons()] == ["Yes, start over", "No, keep going"]
+    await harness.press(5201, ask, ask.buttons()[0]["callback_data"])
     await harness.api.wait_for(lambda _: drops_received(harness.api, 5201) == [1, 2, 1])
     progress = await harness.command(5201, "/progress")
     assert "0 of 14 drops done" in progress.text and "Phase 4" in progress.text
@@ -172,6 +173,26 @@ async def test_restart_without_a_schedule_says_how_drop_one_comes(harness: BotHa
     assert drops_received(harness.api, 5202) == []
     said = harness.api.message_for(ask).text or ""
     assert said == "🔄 Starting over. Send /start to set your time and zone; drop 1 comes then."
+
+
+async def test_a_double_tap_on_restart_yes_starts_over_once(harness: BotHarness) -> None:
+    await onboard(harness, 5203, "07:30", "UTC")
+    ask = await harness.command(5203, "/restart")
+    yes = ask.buttons()[0]["callback_data"]
+    before = len(harness.api.calls)
+    taps = {harness.api.press(5203, ask, yes), harness.api.press(5203, ask, yes)}
+    await harness.api.wait_for(lambda _: not taps & harness.api.open_callback_queries)
+    await harness.settle(0.5)
+    assert drops_received(harness.api, 5203) == [1, 1]
+    toasts = [
+        c.params.get("text")
+        for c in harness.api.calls[before:]
+        if c.method == "answerCallbackQuery"
+    ]
+    assert "Already started over." in toasts
+    with Session(harness.services.engine) as session:
+        rounds = session.exec(select(Delivery.path_round).where(Delivery.chat_id == 5203)).all()
+    assert sorted(rounds) == [1, 2]
 
 
 async def test_blocked_learner_is_skipped_until_they_return(harness: BotHarness) -> None:

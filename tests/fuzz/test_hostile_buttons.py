@@ -33,8 +33,8 @@ PREFIXES = (
     "st:with_drop=", "resume", "qr", "noop",
 )  # fmt: skip
 OFFERED_AS_IS = (
-    buttons.FORGET.encode("yes"), buttons.RESTART.encode("yes"), buttons.RESUME.encode(True),
-    buttons.START_REVIEWS.encode(True),
+    buttons.FORGET.encode("yes"), buttons.RESTART.encode(buttons.RestartAnswer(1, True)),
+    buttons.RESUME.encode(True), buttons.START_REVIEWS.encode(True),
 )  # fmt: skip
 
 suffix = st.one_of(
@@ -107,8 +107,9 @@ def test_zone_buttons_match_the_zone_list() -> None:
 # str.isdigit() accepts and int() refuses, repeated presses, other people's ids.
 @example(data="tz:²")
 @example(data="faq:²")
-@example(data="restart:no")
-@example(data="restart:maybe")
+@example(data="restart:no:1")
+@example(data="restart:yes:2")
+@example(data="restart:maybe:1")
 @example(data="drop:`x**")
 @example(data="qa:1:0")
 @example(data="qa:2:3")

@@ -75,7 +75,7 @@ async def test_members_who_are_not_admins_cannot_change_the_groups_schedule(
     assert "only administrators" in refused_next.text
     drop_message = last_message(harness, GROUP).message_id
     assert drop_message is not None
-    for data in ("time:07:00", "time:type", "tz:3", "tz:type", "restart:yes", "gr:admins"):
+    for data in ("time:07:00", "time:type", "tz:3", "tz:type", "restart:yes:1", "gr:admins"):
         said = await press(harness, MEMBER, data, GROUP, drop_message)
         assert "administrators" in said, data
     await harness.settle(0.3)
@@ -146,7 +146,7 @@ async def test_presses_forged_into_someone_elses_private_chat_change_nothing(
         if any(b.get("callback_data", "").startswith("done:") for b in c.buttons())
     )
     assert drop.message_id is not None
-    for data in ("done:1:1.1", "restart:yes", "time:09:00", "tz:5", "forget:yes"):
+    for data in ("done:1:1.1", "restart:yes:1", "time:09:00", "tz:5", "forget:yes"):
         await press(harness, STRANGER, data, OWNER, drop.message_id)
     await harness.settle(0.3)
     assert snapshot(engine) == before

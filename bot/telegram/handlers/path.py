@@ -257,10 +257,12 @@ async def restart(update: Update, context: AppContext) -> None:
     if not await may_change_settings(update, context):
         await reply(update, "Only this group's administrators can restart its path.")
         return
+    _, path_round, _ = await services_of(context).transaction(path.current_drop, chat_ref(update))
+    yes, no = (buttons.RESTART.encode(buttons.RestartAnswer(path_round, a)) for a in (True, False))
     markup = InlineKeyboardMarkup(
         [[
-            InlineKeyboardButton("Yes, start over", callback_data=buttons.RESTART.encode("yes")),
-            InlineKeyboardButton("No, keep going", callback_data=buttons.RESTART.encode("no")),
+            InlineKeyboardButton("Yes, start over", callback_data=yes),
+            InlineKeyboardButton("No, keep going", callback_data=no),
         ]]
     )  # fmt: skip
     await reply(
@@ -278,13 +280,23 @@ async def on_restart_answer(update: Update, context: AppContext) -> None:
     if not await may_change_settings(update, context):
         await query.answer("Only administrators can do that.", show_alert=True)
         return
-    await query.answer()
-    if buttons.RESTART.decode(query.data) != "yes":
+    answer = buttons.RESTART.decode(query.data)
+    if answer is None:
+        await query.answer("This button has expired.", show_alert=True)
+        return
+    if not answer.start_over:
+        await query.answer()
         with contextlib.suppress(BadRequest):  # a double tap: already edited
             await query.edit_message_text("OK — keeping your place on the path.")
         return
     services = services_of(context)
-    restarted = await services.transaction(path.restart, services, chat_ref(update))
+    restarted = await services.transaction(
+        path.restart, services, chat_ref(update), path_round=answer.path_round
+    )
+    if restarted is None:
+        await query.answer("Already started over.")
+        return
+    await query.answer()
     with contextlib.suppress(BadRequest):
         await query.edit_message_text(_restarted_text(restarted, private=is_private(update)))
     if restarted.drop_one is not None:
