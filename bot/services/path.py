@@ -16,6 +16,7 @@ from bot.services.schedule import claim_next_drop
 from bot.storage.kinds import Awaiting
 from bot.storage.models import Chat
 from bot.storage.registry import register_chat, register_learner
+from drops.model import Course
 
 
 @dataclass(frozen=True)
@@ -62,18 +63,26 @@ class NextRefusal(StrEnum):
     PAUSED = "paused"
 
 
-def next_drop(session: Session, services: Services, ref: ChatRef) -> Work | NextRefusal:
-    """Claim the next drop now, once the current one is done."""
-    chat = chat_of(session, ref)
+def why_no_next(chat: Chat, course: Course) -> NextRefusal | None:
+    """Why /next would bring nothing now; None when it would bring the next drop."""
     if not rules.is_scheduled(chat):
         return NextRefusal.NOT_SCHEDULED
     if chat.paused:
         return NextRefusal.PAUSED
     if chat.current_drop_id is not None and not chat.current_opened:
         return NextRefusal.CURRENT_NOT_DONE
-    at_end = chat.current_drop_id is not None and services.course.next_id(chat.current_drop_id)
+    at_end = chat.current_drop_id is not None and course.next_id(chat.current_drop_id)
     if chat.finished_at is not None or at_end is None:
         return NextRefusal.END_OF_PATH
+    return None
+
+
+def next_drop(session: Session, services: Services, ref: ChatRef) -> Work | NextRefusal:
+    """Claim the next drop now, once the current one is done."""
+    chat = chat_of(session, ref)
+    refusal = why_no_next(chat, services.course)
+    if refusal is not None:
+        return refusal
     work = claim_next_drop(services, session, chat, scheduled=False)
     return NextRefusal.ALREADY_SENT if work is None else work
 
@@ -85,6 +94,7 @@ class Done:
     known: bool  # the button belongs to this chat's current round
     first_time: bool
     next_drop: str
+    next_now: bool  # /next would bring the next drop now
     finished: journey.Progress | None  # the path's summary when this press finished it
 
 
@@ -95,7 +105,7 @@ def complete(
     settings, now = services.settings, services.clock()
     chat = session.get(Chat, chat_id)
     if chat is None or chat.path_round != path_round:
-        return Done(known=False, first_time=False, next_drop="", finished=None)
+        return Done(known=False, first_time=False, next_drop="", next_now=False, finished=None)
     first_time = journey.complete_drop(
         session, chat, learner_id, path_round=path_round, drop_id=drop_id, now=now,
         day_start_hour=settings.day_start_hour,
@@ -104,7 +114,10 @@ def complete(
     if first_time and chat.finished_at == now:
         finished = journey.progress(session, chat, learner_id, now, settings.day_start_hour)
     when = rules.describe_next(chat, now, settings.day_start_hour)
-    return Done(known=True, first_time=first_time, next_drop=when, finished=finished)
+    next_now = why_no_next(chat, services.course) is None
+    return Done(
+        known=True, first_time=first_time, next_drop=when, next_now=next_now, finished=finished
+    )
 
 
 def member_done(

@@ -1,5 +1,5 @@
-"""Rough edges a newcomer hit: /next while paused, /distill with spaces around "=",
-/today on a drop already done, and the Done button's words."""
+"""Rough edges a newcomer hit: /next while paused (also as offered after Done), /distill
+with spaces around "=", /today on a drop already done, and the Done button's words."""
 
 from __future__ import annotations
 
@@ -8,7 +8,14 @@ from sqlmodel import Session, select
 from bot.storage.models import DistillRun
 from bot.telegram.handlers.path import done_label
 from tests.e2e.harness import BotHarness
-from tests.e2e.journeys import live_button, onboard, press_done
+from tests.e2e.journeys import (
+    done_button,
+    drops_received,
+    live_button,
+    onboard,
+    press_done,
+    read_cards,
+)
 
 LEARNER = 7401
 
@@ -21,6 +28,26 @@ async def test_next_while_paused_says_so_and_offers_resume(harness: BotHarness) 
     assert refused.buttons() == [{"text": "▶️ Resume", "callback_data": "resume"}]
     resumed = await harness.press(LEARNER, refused, "resume")
     assert resumed is not None and resumed.text.startswith("▶️ Resumed.")
+
+
+async def said_after_done(harness: BotHarness) -> str:
+    """Read the newest drop, press its Done; what the bot says next."""
+    assert await read_cards(harness, LEARNER)
+    call, data = done_button(harness.api, LEARNER) or (None, "")
+    assert call is not None
+    before = len(harness.api.calls)
+    await harness.press(LEARNER, call, data)
+    return (await harness.next_message(LEARNER, after=before)).text
+
+
+async def test_done_offers_next_only_while_next_would_bring_it(harness: BotHarness) -> None:
+    await onboard(harness, LEARNER, "07:00", "UTC")
+    await harness.command(LEARNER, "/pause")
+    assert await said_after_done(harness) == "Nice. Next drop: paused (send /resume to continue)."
+    await harness.command(LEARNER, "/resume")
+    await harness.command(LEARNER, "/next")
+    await harness.api.wait_for(lambda _: drops_received(harness.api, LEARNER) == [1, 2])
+    assert (await said_after_done(harness)).endswith("Eager? /next brings it now.")
 
 
 async def test_distill_with_spaces_around_equals_names_the_spaces(harness: BotHarness) -> None:

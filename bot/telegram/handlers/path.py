@@ -153,11 +153,7 @@ async def on_done(update: Update, context: AppContext) -> None:
     with contextlib.suppress(BadRequest):  # already edited by a double tap
         await query.edit_message_reply_markup(InlineKeyboardMarkup([*kept, done_row]))
     if done.first_time:
-        await follow_up(
-            context,
-            update,
-            _after_done(update, context, done.finished, done.next_drop, done_press.drop_id),
-        )
+        await follow_up(context, update, _after_done(update, context, done, done_press.drop_id))
 
 
 def _plural(count: int, noun: str) -> str:
@@ -177,15 +173,10 @@ def done_label(when: str, *, finished: bool) -> str:
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
-async def _after_done(
-    update: Update,
-    context: AppContext,
-    finished: journey.Progress | None,
-    when: str,
-    drop_id: str,
-) -> None:
+async def _after_done(update: Update, context: AppContext, done: path.Done, drop_id: str) -> None:
     """What follows a counted Done: a word on what comes next, then the drop's quiz."""
     services = services_of(context)
+    finished = done.finished
     if finished is not None:
         await reply(
             update,
@@ -196,7 +187,8 @@ async def _after_done(
             "Now make it yours: /plan turns one of your real prompts into a distillation plan.",
         )
     else:
-        await reply(update, f"Nice. Next drop: {when}. Eager? /next brings it now.")
+        eager = " Eager? /next brings it now." if done.next_now else ""
+        await reply(update, f"Nice. Next drop: {done.next_drop}.{eager}")
     if is_private(update) and update.effective_chat is not None and update.effective_user:
         # The drop's quiz starts right away (then the day's reviews, see bot/telegram/quiz_flow.py).
         await quiz_flow.after_drop(
