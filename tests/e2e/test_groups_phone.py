@@ -82,6 +82,22 @@ async def test_a_members_done_counts_for_them_and_only_an_admins_moves_the_group
     assert done_button(harness.api, GROUP) is None
 
 
+async def test_a_member_pressing_resume_gets_a_private_alert(harness: BotHarness) -> None:
+    await group_with_drop_one(harness)
+    await harness.command(ADMIN, "/pause", chat_id=GROUP)
+    offer = await harness.command(ADMIN, "/next", chat_id=GROUP)
+    [resume] = offer.buttons()
+    before = len(harness.api.calls)
+    query_id = harness.api.press(ANNA, offer, resume["callback_data"])
+    await harness.api.wait_for(lambda _: query_id not in harness.api.open_callback_queries)
+    await harness.settle()
+    alert = next(c for c in harness.api.calls[before:] if c.method == "answerCallbackQuery")
+    assert alert.params["text"] == "Only this group's administrators can resume its drops."
+    assert alert.params.get("show_alert") is True
+    assert not [c for c in harness.api.calls[before:] if c.method.startswith("send")]
+    assert group_chat(harness).paused
+
+
 async def test_stats_in_a_group_point_to_the_private_chat_and_progress_is_the_groups(
     harness: BotHarness,
 ) -> None:

@@ -75,7 +75,8 @@ async def test_members_who_are_not_admins_cannot_change_the_groups_schedule(
     assert "only administrators" in refused_next.text
     drop_message = last_message(harness, GROUP).message_id
     assert drop_message is not None
-    for data in ("time:07:00", "time:type", "tz:3", "tz:type", "restart:yes:1", "gr:admins"):
+    for data in ("time:07:00", "time:type", "tz:3", "tz:type", "restart:yes:1", "gr:admins",
+                 "resume"):  # fmt: skip
         said = await press(harness, MEMBER, data, GROUP, drop_message)
         assert "administrators" in said, data
     await harness.settle(0.3)

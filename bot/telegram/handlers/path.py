@@ -217,11 +217,15 @@ async def pause(update: Update, context: AppContext) -> None:
 async def resume(update: Update, context: AppContext) -> None:
     """/resume (or the Resume button): daily drops again from the next delivery time."""
     query = update.callback_query
+    if not await may_change_settings(update, context):
+        refusal = "Only this group's administrators can resume its drops."
+        if query is not None:  # a press is answered privately, like every admin-only button
+            await query.answer(refusal, show_alert=True)
+        else:
+            await reply(update, refusal)
+        return
     if query is not None:
         await query.answer()
-    if not await may_change_settings(update, context):
-        await reply(update, "Only this group's administrators can resume its drops.")
-        return
     services = services_of(context)
     when = await services.transaction(path.resume, services, chat_ref(update))
     await reply(update, f"▶️ Resumed. Next drop: {when}.")
