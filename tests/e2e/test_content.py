@@ -70,6 +70,17 @@ async def test_drop_with_a_superscript_digit_is_no_drop(harness: BotHarness) -> 
     assert answer.text.startswith("There is no drop ².")
 
 
+async def test_faq_buttons_show_each_question_whole_or_cut_after_a_word(
+    harness: BotHarness,
+) -> None:
+    menu = await harness.command(READER, "/faq")
+    labels = [b["text"] for b in menu.buttons()]
+    for label, entry in zip(labels, harness.services.course.faq, strict=True):
+        cut = label.endswith("…") and entry.question.startswith(f"{label[:-1]} ")
+        assert label == entry.question or cut, label
+    assert labels[4] == "Can I distill a Claude or GPT prompt into a smaller open…"
+
+
 @pytest.mark.parametrize("index", range(5))
 async def test_faq_answers_each_question(harness: BotHarness, index: int) -> None:
     menu = await harness.command(READER, "/faq")

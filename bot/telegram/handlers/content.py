@@ -13,6 +13,7 @@ from bot.telegram import buttons
 from bot.telegram.commands import Command
 from bot.telegram.context import AppContext, services_of
 from bot.telegram.handlers.common import chat_row, command_args, is_private, reply
+from bot.telegram.views.formatting import button_text
 from bot.telegram.views.parts import Buttons, Paging, Part
 from drops.render import drop_label, render_faq_entry
 from drops.search import best_match
@@ -158,7 +159,7 @@ async def faq(update: Update, context: AppContext) -> None:
     """/faq: the questions as buttons; each answer on a tap."""
     course = services_of(context).course
     keys = [
-        [InlineKeyboardButton(entry.question[:60], callback_data=buttons.FAQ.encode(i))]
+        [InlineKeyboardButton(button_text(entry.question), callback_data=buttons.FAQ.encode(i))]
         for i, entry in enumerate(course.faq)
     ]
     await reply(

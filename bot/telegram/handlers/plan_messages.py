@@ -18,6 +18,7 @@ from bot.core.planner.reading import fact_lines, read_prompt
 from bot.core.planner.teachers import resolve_teacher
 from bot.services.plans import RESUME, START_OVER, Conversation
 from bot.telegram import buttons
+from bot.telegram.views.formatting import button_text
 from drops.markdown import escape_markdown
 
 # A row of buttons holds this many label characters, so labels stay readable on a phone.
@@ -78,7 +79,7 @@ def resume_keyboard(conversation_id: int) -> InlineKeyboardMarkup:
 
 def chosen_keyboard(question: Question, value: AnswerValue) -> InlineKeyboardMarkup:
     """What replaces a question's buttons once one was tapped: the choice, inert."""
-    label = f"✓ {describe(question, value)}"[:60]
+    label = button_text(f"✓ {describe(question, value)}")
     return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=NOOP)]])
 
 

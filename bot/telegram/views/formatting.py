@@ -1,4 +1,5 @@
-"""Our Markdown → Telegram text and entities (through drops.render, never MarkdownV2)."""
+"""Our Markdown → Telegram text and entities (through drops.render, never MarkdownV2), and
+button texts."""
 
 from __future__ import annotations
 
@@ -9,6 +10,15 @@ from typing import Any
 from telegram import MessageEntity
 
 from drops.render import render_markdown
+
+BUTTON_TEXT_CHARS = 60  # Telegram shows a button's text on one line: keep it readable
+
+
+def button_text(text: str) -> str:
+    """``text`` whole when it fits on a button, else cut after a word, with "…"."""
+    if len(text) <= BUTTON_TEXT_CHARS:
+        return text
+    return text[: BUTTON_TEXT_CHARS - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
 
 
 def markdown(text: str) -> tuple[str, list[MessageEntity]]:
