@@ -24,6 +24,7 @@ from bot.core.journey import (
     reschedule,
 )
 from bot.services.delivery.outbox import Work, claim_delivery
+from bot.storage.kinds import ChatKind
 from bot.storage.models import ActivityDay, Chat, Delivery, ReviewRecord, table_of
 from drops.model import Course
 
@@ -131,9 +132,14 @@ def progress(
         .where(col(ReviewRecord.learner_id) == learner_id)
     ).one()
     today = local_day(now, chat_zone(chat), day_start_hour)
+    done = frozenset(d for d, completed in rows if completed is not None)
+    delivered = frozenset(d for d, _ in rows)
+    if chat.kind != ChatKind.PRIVATE:
+        # A group gets the next drop every day, Done or not: it is past the ones before it.
+        done |= delivered - {chat.current_drop_id}
     return Progress(
-        done=frozenset(d for d, completed in rows if completed is not None),
-        delivered=frozenset(d for d, _ in rows),
+        done=done,
+        delivered=delivered,
         current=chat.current_drop_id,
         streak=streak((date.fromisoformat(d) for d in days), today),
         active_days=len(days),

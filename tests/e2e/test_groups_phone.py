@@ -1,4 +1,5 @@
-"""Groups on a phone: what starts the course, who moves the group on, what is personal."""
+"""Groups on a phone: what starts the course, whose Done counts for the group, the group's
+daily drop and path, what is personal."""
 
 from __future__ import annotations
 
@@ -56,7 +57,7 @@ async def test_the_welcome_says_that_either_setting_starts_drop_one(harness: Bot
     )
 
 
-async def test_a_members_done_counts_for_them_and_only_an_admins_moves_the_group(
+async def test_a_members_done_counts_for_them_and_an_admins_marks_it_done_for_the_group(
     harness: BotHarness,
 ) -> None:
     await group_with_drop_one(harness)
@@ -69,7 +70,11 @@ async def test_a_members_done_counts_for_them_and_only_an_admins_moves_the_group
     await harness.api.wait_for(lambda _: query_id not in harness.api.open_callback_queries)
     await harness.settle()
     toast = next(c for c in harness.api.calls[before:] if c.method == "answerCallbackQuery")
-    assert "Noted for you" in toast.params["text"] and toast.params["show_alert"] is True
+    assert toast.params["text"] == (
+        "✅ Noted for you: today counts for your streak. An administrator's Done marks the "
+        "drop done for the group."
+    )
+    assert toast.params["show_alert"] is True
     assert not [c for c in harness.api.calls[before:] if c.method.startswith("send")]
     assert drop_one_completed(harness) is None
     assert done_button(harness.api, GROUP) is not None  # still there for an admin
@@ -80,6 +85,21 @@ async def test_a_members_done_counts_for_them_and_only_an_admins_moves_the_group
     await harness.press(ADMIN, call, data)
     await eventually(lambda: drop_one_completed(harness) is not None)
     assert done_button(harness.api, GROUP) is None
+
+
+async def test_the_group_gets_the_daily_drop_and_its_path_moves_past_the_drop_before(
+    harness: BotHarness,
+) -> None:
+    await group_with_drop_one(harness)  # nobody presses Done under drop 1
+    harness.clock.advance(days=1, hours=2)  # 09:00 in Berlin, after the 08:00 drop
+    await harness.tick()
+    await harness.api.wait_for(lambda _: drops_received(harness.api, GROUP) == [1, 2])
+    progress = await harness.command(ANNA, "/progress", chat_id=GROUP)
+    first, second = harness.services.course.drops[:2]
+    assert progress.text.startswith("This group's path — 1 of 14 drops done")
+    assert f"✅ {first.id} · 1 of 14" in progress.text
+    assert f"📖 {second.id} · 2 of 14" in progress.text
+    assert progress.text.count("📖") == 1
 
 
 async def test_a_member_pressing_resume_gets_a_private_alert(harness: BotHarness) -> None:

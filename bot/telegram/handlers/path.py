@@ -112,8 +112,8 @@ async def next_drop(update: Update, context: AppContext) -> None:
 
 
 MEMBER_DONE = (
-    "✅ Noted for you: today counts for your streak. The group moves on to the next drop "
-    "when an administrator presses Done."
+    "✅ Noted for you: today counts for your streak. An administrator's Done marks the drop "
+    "done for the group."
 )
 
 
@@ -128,7 +128,7 @@ async def on_done(update: Update, context: AppContext) -> None:
         return
     services = services_of(context)
     if not await may_change_settings(update, context):
-        # Another member's press must not move the whole group on; it counts for them.
+        # Only an administrator marks the group's drop done; a member's press counts for them.
         await services.transaction(
             path.member_done, services, update.effective_chat.id, user.id, user.first_name
         )
