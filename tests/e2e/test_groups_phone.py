@@ -102,6 +102,25 @@ async def test_the_group_gets_the_daily_drop_and_its_path_moves_past_the_drop_be
     assert progress.text.count("📖") == 1
 
 
+async def test_a_group_finishing_the_path_is_shown_the_groups_numbers_not_the_admins(
+    harness: BotHarness,
+) -> None:
+    await group_with_drop_one(harness)
+    for number in range(2, 15):
+        await harness.command(ADMIN, "/next", chat_id=GROUP)
+        await harness.api.wait_for(
+            lambda _, n=number: drops_received(harness.api, GROUP)[-1:] == [n], timeout=20
+        )
+    await harness.settle()
+    call, data = done_button(harness.api, GROUP) or (None, "")
+    assert call is not None and data.endswith(":4.1")
+    before = len(harness.api.calls)
+    await harness.press(ADMIN, call, data)
+    finished = await harness.next_message(GROUP, after=before)
+    assert finished.text.startswith("🎓 This group has finished the path! 14 of 14 drops done.")
+    assert "streak" not in finished.text and "quiz answers" not in finished.text, finished.text
+
+
 async def test_a_member_pressing_resume_gets_a_private_alert(harness: BotHarness) -> None:
     await group_with_drop_one(harness)
     await harness.command(ADMIN, "/pause", chat_id=GROUP)

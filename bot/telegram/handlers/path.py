@@ -176,16 +176,8 @@ DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 async def _after_done(update: Update, context: AppContext, done: path.Done, drop_id: str) -> None:
     """What follows a counted Done: a word on what comes next, then the drop's quiz."""
     services = services_of(context)
-    finished = done.finished
-    if finished is not None:
-        await reply(
-            update,
-            "🎓 **You've finished the path!**\n"
-            f"{len(finished.done)} of {len(services.course)} drops done over "
-            f"{_plural(finished.active_days, 'active day')}, a streak of {finished.streak}, and "
-            f"{finished.reviews} quiz answers.\n\n"
-            "Now make it yours: /plan turns one of your real prompts into a distillation plan.",
-        )
+    if done.finished is not None:
+        await reply(update, _finished_text(done.finished, len(services.course), is_private(update)))
     else:
         eager = " Eager? /next brings it now." if done.next_now else ""
         await reply(update, f"Nice. Next drop: {done.next_drop}.{eager}")
@@ -197,6 +189,24 @@ async def _after_done(update: Update, context: AppContext, done: path.Done, drop
             learner_id=update.effective_user.id,
             drop_id=drop_id,
         )
+
+
+def _finished_text(finished: journey.Progress, drops: int, private: bool) -> str:
+    """The path's end: the learner's numbers; in a group only the group's, as personal
+    numbers stay out of the group (the admin who pressed Done is not the group)."""
+    done = f"{len(finished.done)} of {drops} drops done"
+    if not private:
+        return (
+            f"🎓 **This group has finished the path!** {done}.\n\n"
+            "Now make it yours: /plan, in a private chat with me, turns one of your real "
+            "prompts into a distillation plan."
+        )
+    return (
+        "🎓 **You've finished the path!**\n"
+        f"{done} over {_plural(finished.active_days, 'active day')}, a streak of "
+        f"{finished.streak}, and {finished.reviews} quiz answers.\n\n"
+        "Now make it yours: /plan turns one of your real prompts into a distillation plan."
+    )
 
 
 async def noop(update: Update, context: AppContext) -> None:
