@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from bot.storage.models import Chat, Delivery
 from tests.e2e.harness import BotHarness
-from tests.e2e.journeys import read_cards
+from tests.e2e.journeys import onboard, read_cards
 
 USER = 2001
 
@@ -57,6 +57,24 @@ async def test_typed_time_and_zone(harness: BotHarness) -> None:
     assert chat(harness).time_zone is None and bad_zone.text
     confirm = await harness.command(USER, "asia/kolkata")
     assert "18:45, Asia/Kolkata" in confirm.text
+
+
+async def test_settime_alone_asks_and_takes_the_typed_time(harness: BotHarness) -> None:
+    await onboard(harness, USER, "07:30", "UTC")
+    ask = await harness.command(USER, "/settime")
+    assert ask.text.startswith("When should your daily drop arrive?")
+    answer = await harness.command(USER, "09:15")
+    assert "09:15" in answer.text, answer.text
+    assert chat(harness).delivery_time == "09:15"
+
+
+async def test_timezone_alone_asks_and_takes_the_typed_zone(harness: BotHarness) -> None:
+    await onboard(harness, USER, "07:30", "UTC")
+    ask = await harness.command(USER, "/timezone")
+    assert ask.text.startswith("Which time zone are you in?")
+    answer = await harness.command(USER, "Tokyo")
+    assert "Asia/Tokyo" in answer.text, answer.text
+    assert chat(harness).time_zone == "Asia/Tokyo"
 
 
 async def test_shared_location_sets_the_zone(harness: BotHarness) -> None:

@@ -228,17 +228,18 @@ class _ScheduleInput:
     """A schedule field the learner can type: how to parse it and how to ask for it."""
 
     parse: Callable[[str], time | ZoneInfo]
+    awaiting: Awaiting  # what the chat owes us once we asked
     question: str
     keyboard: Callable[[], InlineKeyboardMarkup]
     usage: str
 
 
 TIME_INPUT = _ScheduleInput(
-    parse_delivery_time, "When should your daily drop arrive?",
+    parse_delivery_time, Awaiting.TIME, "When should your daily drop arrive?",
     time_keyboard, "Usage: `/settime 09:00` (24-hour clock, local time).",
 )  # fmt: skip
 ZONE_INPUT = _ScheduleInput(
-    parse_time_zone, "Which time zone are you in?",
+    parse_time_zone, Awaiting.ZONE, "Which time zone are you in?",
     zone_keyboard, "Usage: `/timezone Europe/Berlin` (a city or IANA name).",
 )  # fmt: skip
 
@@ -265,6 +266,10 @@ async def _schedule_command(update: Update, context: AppContext, what: _Schedule
     if text:
         await _schedule_from_text(update, context, what, text)
     elif is_private(update):
+        assert update.effective_chat is not None
+        await services_of(context).transaction(
+            set_awaiting, update.effective_chat.id, what.awaiting
+        )
         await reply(update, what.question, markup=what.keyboard())
     else:
         await reply(update, what.usage)
