@@ -86,10 +86,7 @@ def apply_schedule(
     if missing is None and chat.current_drop_id is None and chat.finished_at is None:
         work = claim_next_drop(services, session, chat, scheduled=True)
     day_start = settings.day_start_hour
-    return ScheduleChange(
-        missing,
-        rules.describe_next(chat, now, day_start),
-        work,
-        # Drop 1 on its way now is today's: nothing to explain about tomorrow's.
-        rules.why_over_a_day(chat, now, day_start) if work is None else None,
-    )
+    later = rules.why_over_a_day(chat, now, day_start)
+    if work is not None and later == rules.LaterBecause.SERVED_TODAY:
+        later = None  # drop 1, coming now, is today's: the learner sees why the next is tomorrow
+    return ScheduleChange(missing, rules.describe_next(chat, now, day_start), work, later)

@@ -162,3 +162,13 @@ async def test_a_time_more_than_a_day_away_says_why(
     assert why in confirm.text
     on_time = await harness.command(USER, "/settime 08:00")
     assert "tomorrow 08:00" in on_time.text and "already" not in on_time.text
+
+
+async def test_onboarding_with_a_time_before_the_day_starts_says_why_drop_two_is_two_days_away(
+    harness: BotHarness,
+) -> None:
+    harness.clock.set(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))  # Monday, 10:00 in Berlin
+    await harness.command(USER, "/settime 02:00")
+    confirm = await harness.command(USER, "/timezone Europe/Berlin")  # drop 1 at once
+    assert "Wed 04 Mar 02:00" in confirm.text, confirm.text
+    assert "A drop day starts at 04:00" in confirm.text, confirm.text
