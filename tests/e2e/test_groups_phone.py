@@ -57,6 +57,15 @@ async def test_the_welcome_says_that_either_setting_starts_drop_one(harness: Bot
     )
 
 
+async def test_start_in_a_running_group_says_when_the_next_drop_comes(
+    harness: BotHarness,
+) -> None:
+    await group_with_drop_one(harness)
+    hello = await harness.command(7503, "/start", chat_id=GROUP)
+    assert "drop 1 comes at once" not in hello.text, hello.text
+    assert "Next drop: tomorrow 08:00, Europe/Berlin" in hello.text, hello.text
+
+
 async def test_a_members_done_counts_for_them_and_an_admins_marks_it_done_for_the_group(
     harness: BotHarness,
 ) -> None:

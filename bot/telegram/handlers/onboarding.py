@@ -81,7 +81,7 @@ def zone_keyboard() -> InlineKeyboardMarkup:
 
 
 async def start(update: Update, context: AppContext) -> None:
-    """Greet; in a private chat ask for a time and a zone, or say where the learner is."""
+    """Greet; in a private chat ask for a time and a zone, or say where the chat is."""
     services = services_of(context)
     when = await services.transaction(
         path.welcome, services, chat_ref(update), ask_time=is_private(update)
@@ -89,7 +89,9 @@ async def start(update: Update, context: AppContext) -> None:
     user = update.effective_user
     name = user.first_name if user else "there"
     if not is_private(update):
-        await reply(update, group_hello(services.settings))
+        await reply(
+            update, group_hello(services.settings) if when is None else group_on_course(when)
+        )
         return
     if when is not None:
         await reply(
@@ -131,6 +133,14 @@ def group_hello(settings: Settings) -> str:
         "drop 1 comes at once, and the other setting keeps its default "
         f"({settings.default_delivery_time:%H:%M}, {settings.default_time_zone}) until it is "
         "set too. Anyone can use /distill to run a real distillation and /help for the rest."
+    )
+
+
+def group_on_course(when: str) -> str:
+    """/start in a group that has its schedule: where it is, not how to begin."""
+    return (
+        f"This group is on the course already. Next drop: {when}.\n"
+        "/progress shows the group's path, /help everything else."
     )
 
 
