@@ -31,6 +31,14 @@ BOT_USER = {
     "can_read_all_group_messages": False,
     "supports_inline_queries": False,
 }
+# Telegram sends a message an administrator posts anonymously ("as the group") from this
+# bot, with ``sender_chat`` the group itself (Bot API, Message.from and sender_chat).
+GROUP_ANONYMOUS_BOT = {
+    "id": 1087968824,
+    "is_bot": True,
+    "first_name": "Group",
+    "username": "GroupAnonymousBot",
+}
 SEND_METHODS = {"sendMessage", "sendPhoto", "sendDocument", "sendPoll"}
 JSON_FIELDS = {
     "reply_markup", "entities", "caption_entities", "options", "correct_option_ids", "commands",
@@ -501,6 +509,11 @@ class FakeBotApi:
         update_id = self.send_text(user_id, text, chat_id=chat_id, edit_date=int(time.time()))
         self._updates[-1]["edited_message"] = self._updates[-1].pop("message")
         return update_id
+
+    def send_as_group(self, chat_id: int, text: str) -> int:
+        """Inject a message an anonymous administrator posts as the group."""
+        sender = {"from": GROUP_ANONYMOUS_BOT, "sender_chat": self.chat_payload(chat_id)}
+        return self.send_text(GROUP_ANONYMOUS_BOT["id"], text, chat_id=chat_id, **sender)
 
     def send_location(self, user_id: int, latitude: float, longitude: float) -> int:
         message = {

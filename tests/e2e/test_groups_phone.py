@@ -66,6 +66,34 @@ async def test_start_in_a_running_group_says_when_the_next_drop_comes(
     assert "Next drop: tomorrow 08:00, Europe/Berlin" in hello.text, hello.text
 
 
+async def test_an_admin_posting_as_the_group_can_set_the_schedule(harness: BotHarness) -> None:
+    harness.api.admins[GROUP] = {ADMIN}
+    harness.api.add_bot_to_group(GROUP, ADMIN)
+    await harness.next_message(GROUP, after=0)
+    before = len(harness.api.calls)
+    harness.api.send_as_group(GROUP, "/settime 09:00")
+    answer = await harness.next_message(GROUP, after=before)
+    assert "administrators" not in answer.text, answer.text
+    assert group_chat(harness).delivery_time == "09:00"
+
+
+async def test_a_member_posting_as_a_channel_may_not_set_the_schedule(harness: BotHarness) -> None:
+    harness.api.add_bot_to_group(GROUP, ADMIN)
+    await harness.next_message(GROUP, after=0)
+    channel = {"id": -1009990001, "type": "channel", "title": "A member's channel"}
+    channel_bot = {"id": 136817688, "is_bot": True, "first_name": "Channel"}  # Telegram's
+    before = len(harness.api.calls)
+    harness.api.send_text(
+        channel_bot["id"],
+        "/settime 10:00",
+        chat_id=GROUP,
+        **{"from": channel_bot, "sender_chat": channel},
+    )
+    refused = await harness.next_message(GROUP, after=before)
+    assert "administrators" in refused.text, refused.text
+    assert group_chat(harness).delivery_time is None
+
+
 async def test_a_members_done_counts_for_them_and_an_admins_marks_it_done_for_the_group(
     harness: BotHarness,
 ) -> None:

@@ -75,6 +75,11 @@ async def is_group_admin(update: Update, context: AppContext) -> bool:
     chat, user = update.effective_chat, update.effective_user
     if chat is None or user is None:
         return False
+    message = update.message or update.edited_message  # a press's message is the bot's
+    if message is not None and message.sender_chat is not None:
+        # Only an anonymous administrator posts as the group itself (its user is then
+        # GroupAnonymousBot, no administrator); a member posting as a channel is not one.
+        return message.sender_chat.id == chat.id
     member = await context.bot.get_chat_member(chat.id, user.id)
     return member.status in (ChatMember.ADMINISTRATOR, ChatMember.OWNER)
 
