@@ -45,7 +45,7 @@ async def run_tick(sender: Sender) -> TickResult:
         )
         works += plan.works
         pending_notices += plan.notices
-        if not plan.works and not plan.notices:
+        if not plan.chats:
             break
     gate = asyncio.Semaphore(settings.delivery_concurrency)
 

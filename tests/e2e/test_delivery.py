@@ -217,6 +217,25 @@ async def test_blocked_learner_is_skipped_until_they_return(harness: BotHarness)
         assert chat is not None and chat.active
 
 
+async def test_a_learner_back_after_blocking_is_told_a_next_drop_still_ahead(
+    harness: BotHarness,
+) -> None:
+    harness.clock.set(datetime(2026, 6, 1, 7, 30, tzinfo=UTC))  # Monday
+    await onboard(harness, 6001, "07:00", "UTC")
+    assert await press_done(harness, 6001)
+    await harness.settle()
+    harness.api.blocked.add(6001)
+    harness.clock.advance(days=1)
+    await harness.tick()  # Tuesday's drop 2 fails: blocked; the chat is skipped from now on
+    harness.api.blocked.discard(6001)
+    harness.clock.advance(days=3)  # Friday 07:30: the learner writes again
+    await harness.tick()
+    back = await harness.command(6001, "/start")
+    progress = await harness.command(6001, "/progress")
+    assert "Next drop: tomorrow 07:00, UTC" in back.text, back.text
+    assert "Wed 03 Jun" not in progress.text, progress.text
+
+
 async def test_flood_control_is_honoured_and_the_drop_still_arrives(harness: BotHarness) -> None:
     harness.clock.set(datetime(2026, 6, 1, 7, 30, tzinfo=UTC))
     await onboard(harness, 6101, "07:00", "UTC")

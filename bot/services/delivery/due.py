@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from bot.core.journey import Due, due_today, hand_over
+from bot.core.journey import Due, due_today, hand_over, reschedule
 from bot.services import metrics
 from bot.services.delivery.outbox import Work, claim_delivery
 from bot.storage.models import Chat
@@ -35,6 +35,7 @@ class Notice:
 class DuePlan:
     works: list[Work] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
+    chats: int = 0  # how many due chats were claimed: none left once it is 0
 
 
 def claim_due(
@@ -47,17 +48,21 @@ def claim_due(
     limit: int = 200,
 ) -> DuePlan:
     """Claim up to ``limit`` due chats in one transaction (row locks where the DB has them)."""
-    plan = DuePlan()
     chats = session.exec(
         select(Chat)
         .where(col(Chat.next_due_at) <= now)
         .where(col(Chat.paused).is_(False))
-        .where(col(Chat.active).is_(True))
         .order_by(col(Chat.next_due_at))
         .limit(limit)
         .with_for_update(skip_locked=True)
     ).all()
+    plan = DuePlan(chats=len(chats))
     for chat in chats:
+        if not chat.active:
+            # It gets nothing until it writes again, but its days pass: a learner who
+            # comes back is told a next drop still ahead.
+            reschedule(chat, now, day_start_hour)
+            continue
         if chat.next_due_at is not None:
             metrics.DELIVERY_LATENESS.observe((now - chat.next_due_at).total_seconds())
         _plan_chat(session, chat, course, now, day_start_hour, lease, plan)
