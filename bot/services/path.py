@@ -11,7 +11,7 @@ from sqlmodel import Session
 from bot.core import journey as rules
 from bot.services import journey
 from bot.services.context import Services
-from bot.services.delivery.outbox import Work
+from bot.services.delivery.outbox import Work, resend_current
 from bot.services.schedule import claim_next_drop
 from bot.storage.kinds import Awaiting
 from bot.storage.models import Chat
@@ -49,8 +49,14 @@ def first_contact(session: Session, chat: ChatRef | None, person: Person | None)
 
 
 def chat_of(session: Session, ref: ChatRef) -> Chat:
-    """The chat's row, created on first contact."""
-    return register_chat(session, chat_id=ref.id, kind=ref.kind, title=ref.title)
+    """The chat's row, created on first contact; a chat that blocked the bot (or removed it)
+    and writes again gets the drop whose send failed meanwhile."""
+    known = session.get(Chat, ref.id)
+    unreachable = known is not None and not known.active
+    chat = register_chat(session, chat_id=ref.id, kind=ref.kind, title=ref.title)
+    if unreachable:
+        resend_current(session, chat)
+    return chat
 
 
 class NextRefusal(StrEnum):

@@ -217,6 +217,30 @@ async def test_blocked_learner_is_skipped_until_they_return(harness: BotHarness)
         assert chat is not None and chat.active
 
 
+async def test_a_learner_back_after_blocking_gets_the_drop_they_missed(
+    harness: BotHarness,
+) -> None:
+    """Drop 2 failed while the learner had blocked the bot: once they are back it comes,
+    once, and the next delivery time reminds them of a drop they did get."""
+    harness.clock.set(datetime(2026, 6, 1, 7, 30, tzinfo=UTC))
+    await onboard(harness, 6001, "07:00", "UTC")
+    assert await press_done(harness, 6001)
+    await harness.settle()
+    harness.api.blocked.add(6001)
+    harness.clock.advance(days=1)
+    await harness.tick()  # drop 2 fails: blocked
+    harness.api.blocked.discard(6001)
+    harness.clock.advance(hours=1)  # the learner unblocks the bot and writes again
+    await harness.command(6001, "/start")
+    await harness.tick()
+    await harness.settle()
+    assert drops_received(harness.api, 6001) == [1, 2]
+    harness.clock.advance(days=1)
+    await harness.tick()
+    await harness.settle()
+    assert drops_received(harness.api, 6001) == [1, 2]
+
+
 async def test_a_learner_back_after_blocking_is_told_a_next_drop_still_ahead(
     harness: BotHarness,
 ) -> None:

@@ -121,6 +121,20 @@ def reclaim_stale(
     return works
 
 
+def resend_current(session: Session, chat: Chat) -> None:
+    """The chat's current drop, if its delivery failed, goes out again from the part that
+    failed: its lease is made one that has run out, so the next tick's ``reclaim_stale``
+    resumes it (the same row: nothing is sent twice)."""
+    session.execute(
+        update(Delivery)
+        .where(col(Delivery.chat_id) == chat.id)
+        .where(col(Delivery.path_round) == chat.path_round)
+        .where(col(Delivery.drop_id) == chat.current_drop_id)
+        .where(col(Delivery.status) == DeliveryStatus.FAILED)
+        .values(status=DeliveryStatus.CLAIMED, lease_until=col(Delivery.sent_at))
+    )
+
+
 def mark_sending(
     session: Session, delivery_id: int, *, held: datetime, lease_until: datetime
 ) -> bool:
