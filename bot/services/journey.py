@@ -72,11 +72,13 @@ def complete_drop(
     finished /plan, the Phase 4 exercise).
     """
     delivery = session.exec(
-        select(Delivery).where(
+        select(Delivery)
+        .where(
             Delivery.chat_id == chat.id,
             Delivery.path_round == path_round,
             Delivery.drop_id == drop_id,
         )
+        .with_for_update()  # a double tap's second press waits and finds it done
     ).first()
     if delivery is None or path_round != chat.path_round:
         return False
