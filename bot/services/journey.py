@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, func, select
 
 from bot.core import local_day, streak
@@ -93,11 +93,13 @@ def complete_drop(
 
 
 _DAYS = table_of(ActivityDay)
-# Built once, run with parameters: every answer runs them.
-_ACTIVE_ON = sa.select(_DAYS.c.id).where(
-    _DAYS.c.learner_id == sa.bindparam("learner_id"), _DAYS.c.day == sa.bindparam("day")
-)
-_ACTIVE_DAY = sa.insert(_DAYS)
+# Built once, run with parameters: every answer runs it. A day already recorded is left
+# alone by the insert itself: a read first would let two answers at once (on PostgreSQL,
+# two threads or instances) both insert it, and the second fail.
+_ACTIVE_DAY = {
+    "postgresql": postgresql.insert(_DAYS).on_conflict_do_nothing(),
+    "sqlite": sqlite.insert(_DAYS).on_conflict_do_nothing(),
+}
 
 
 def record_activity(
@@ -105,8 +107,7 @@ def record_activity(
 ) -> None:
     active = {"learner_id": learner_id, "day": local_day(now, zone, day_start_hour).isoformat()}
     connection = session.connection()
-    if connection.execute(_ACTIVE_ON, active).first() is None:
-        connection.execute(_ACTIVE_DAY, active)
+    connection.execute(_ACTIVE_DAY[connection.dialect.name], active)
 
 
 @dataclass(frozen=True)
