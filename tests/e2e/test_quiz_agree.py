@@ -325,8 +325,11 @@ async def test_an_undo_of_a_miss_pressed_as_its_once_more_arrives_takes_it_back(
     heard = while_the_summary_is_on_its_way(harness, undo, marker="Once more")
     last, right, _ = await a_miss_at_the_last_question(harness)
     await asyncio.wait_for(heard.wait(), timeout=15)
+    # The undo's edit and the repeat's removal each wait for the chat's pace: wait for both.
+    reasked = ["🧠 Quiz 3 of 3 · Drop 1.1 · 1 of 14"]
+    await eventually(lambda: live_questions(harness) == reasked, timeout=15)
     await harness.settle()
-    assert live_questions(harness) == ["🧠 Quiz 3 of 3 · Drop 1.1 · 1 of 14"]
+    assert live_questions(harness) == reasked
     await right_again_closes_the_quiz_once(harness, last, right)
 
 
