@@ -29,6 +29,7 @@ def test_any_change_to_the_hash_or_a_field_is_refused() -> None:
         flipped = "0" if digest[position] != "0" else "1"
         forged = f"{head}&hash={digest[:position]}{flipped}{digest[position + 1 :]}"
         assert checked_user(forged, TOKEN, NOW) is None
+    assert checked_user(f"{head}&hash=%C3%A9", TOKEN, NOW) is None  # not even ASCII
     assert checked_user(data.replace("Ada", "Eve"), TOKEN, NOW) is None
     assert checked_user(f"{data}&user=%7B%22id%22%3A1%7D", TOKEN, NOW) is None  # a second user
 

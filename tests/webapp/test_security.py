@@ -69,6 +69,7 @@ async def test_requests_without_checked_init_data_get_401(
         "forged": web.auth(ME, token="654321:ANOTHER-bots-token"),
         "tampered": {"Authorization": f"tma {tampered(valid, OTHER)}"},
         "no hash": {"Authorization": f"tma {valid.rsplit('&hash=', 1)[0]}"},
+        "non-ASCII hash": {"Authorization": f"tma {valid.rsplit('&hash=', 1)[0]}&hash=%C3%A9"},
         "expired": web.auth(ME, at=web.bot.clock.now - timedelta(hours=24, minutes=1)),
         "from the future": web.auth(ME, at=web.bot.clock.now + timedelta(hours=1)),
     }

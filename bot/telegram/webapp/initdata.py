@@ -45,7 +45,8 @@ def checked_user(init_data: str, bot_token: str, now: datetime) -> WebAppUser | 
     if len(fields) != len(pairs):  # a repeated key: which one was signed is ambiguous
         return None
     claimed = fields.pop("hash", "")
-    if not hmac.compare_digest(claimed, _signature(fields, bot_token)):
+    # As bytes: compare_digest refuses a str with non-ASCII characters, which a forger may send.
+    if not hmac.compare_digest(claimed.encode(), _signature(fields, bot_token).encode()):
         return None
     try:
         signed_at = datetime.fromtimestamp(int(fields["auth_date"]), now.tzinfo)
