@@ -31,6 +31,7 @@ from bot.services.distill_limits import (
 from bot.services.distill_remote import CeleryRuns, FollowHooks, RemoteTicket, RunInterrupted
 from bot.storage.kinds import RunStatus
 from bot.storage.models import DistillRun
+from kd_sandbox.estimate import estimated_s, fitting
 from kd_sandbox.queue import RunQueue, Ticket
 from kd_sandbox.result import RunResult
 from kd_sandbox.spec import RunSpec
@@ -100,7 +101,10 @@ class DistillService:
         in_group: bool,
         on_progress: Callable[[float], Awaitable[None]],
     ) -> QueuedRun:
-        """Queue the run and record it; raises ``SandboxOff`` or ``QueueRefused``."""
+        """Queue the run and record it; raises ``TooSlow``, ``SandboxOff`` or ``QueueRefused``."""
+        limit_s = self.services.settings.sandbox_timeout_s
+        if estimated_s(spec) > limit_s:
+            raise TooSlow(estimated_s(spec), limit_s, fitting(spec, limit_s))
         if not self.enabled:
             raise SandboxOff
         if self.remote is not None:
@@ -255,6 +259,15 @@ class DistillService:
             take_interrupted, services.clock(), owner=services.settings.instance_name,
             at_start=at_start,
         )  # fmt: skip
+
+
+class TooSlow(Exception):
+    """The run would take longer than the sandbox allows: refused before it queues."""
+
+    def __init__(self, estimate_s: float, limit_s: float, shorter: RunSpec | None) -> None:
+        super().__init__(estimate_s, limit_s, shorter)
+        self.estimate_s, self.limit_s = estimate_s, limit_s
+        self.shorter = shorter  # the same run with fewer steps that fits, if one does
 
 
 class SandboxOff(Exception):

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -129,6 +130,28 @@ async def test_bad_settings_are_answered_beside_the_field_and_start_nothing(
         not_text = await http.post("api/runs", json={"settings": 3}, headers=web.auth(ME))
         assert not_text.status_code == 400
         assert count_runs(web) == 0
+
+
+async def test_a_run_that_cannot_finish_in_time_is_refused_by_the_form_as_by_the_command(
+    tmp_path: Path,
+) -> None:
+    """`/distill mode=onpolicy steps=3000` (about 304 s; the limit is 60 s) is refused up
+    front, so the form refuses it too, beside the field, and records no run."""
+    async with running_webapp(tmp_path) as web, httpx.AsyncClient(base_url=web.base_url) as http:
+
+        async def never_finishes(*args: object, **kwargs: object) -> None:
+            await asyncio.Event().wait()  # were the run queued, it would not train here
+
+        web.bot.app.bot_data.distill.worker.run = never_finishes  # type: ignore[method-assign]
+        response = await http.post(
+            "api/runs", json={"settings": "mode=onpolicy steps=3000"}, headers=web.auth(ME)
+        )
+        assert (response.status_code, count_runs(web)) == (422, 0), response.text
+        assert response.json()["field"] == "settings"
+        assert (
+            "about 304 s; the limit is 60 s: try `/distill mode=onpolicy steps="
+            in (response.json()["error"])
+        )
 
 
 async def test_every_response_has_a_content_security_policy_and_assets_are_cached(

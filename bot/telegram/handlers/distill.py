@@ -17,15 +17,14 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.core.urgency import Urgency, at_most
 from bot.services import metrics
-from bot.services.distill import AdoptedRun, RunHandedOver, RunTicket, SandboxOff
+from bot.services.distill import AdoptedRun, RunHandedOver, RunTicket, SandboxOff, TooSlow
 from bot.services.distill_remote import RunInterrupted, SandboxUnavailable
 from bot.telegram import buttons
 from bot.telegram.commands import Command
 from bot.telegram.context import AppContext, AppType, services_of
 from bot.telegram.handlers.common import command_args, follow_up, reply
-from bot.telegram.views.distill_settings import spaced_equals_hint
+from bot.telegram.views.distill_settings import spaced_equals_hint, too_slow_text
 from bot.telegram.views.formatting import markdown
-from kd_sandbox.estimate import estimated_s, fitting
 from kd_sandbox.queue import QueueRefused
 from kd_sandbox.spec import (
     RANGES,
@@ -96,10 +95,6 @@ async def run_settings(update: Update, context: AppContext, text: str) -> None:
         # The parser's message is our Markdown: user text in it sits in `code`, sanitised.
         await reply(update, f"{error}\n\nSend `/distill help` for every setting.")
         return
-    limit_s = runs.services.settings.sandbox_timeout_s
-    if estimated_s(spec) > limit_s:
-        await reply(update, _too_slow_text(spec, limit_s))
-        return
     at_most(Urgency.LONG_WORK)  # a /help typed during a burst of runs is answered first
     progress = _Progress()
     try:
@@ -107,6 +102,9 @@ async def run_settings(update: Update, context: AppContext, text: str) -> None:
             spec, user_id=user.id, chat_id=chat.id, in_group=chat.type != ChatType.PRIVATE,
             on_progress=progress.report,
         )  # fmt: skip
+    except TooSlow as refused:
+        await reply(update, too_slow_text(refused))
+        return
     except SandboxOff:
         await reply(update, "The sandbox is switched off on this server.")
         return
@@ -213,14 +211,6 @@ def _queued_text(spec: RunSpec, ticket: RunTicket) -> str:
             "(a pause after your last run keeps the sandbox fair)."
         )
     return f"⏳ /distill {settings}: queued, {ticket.ahead} ahead."
-
-
-def _too_slow_text(spec: RunSpec, limit_s: float) -> str:
-    text = f"⏱ This run would take about {estimated_s(spec):.0f} s; the limit is {limit_s:.0f} s"
-    shorter = fitting(spec, limit_s)
-    if shorter is None:
-        return f"{text}. Try fewer steps."
-    return f"{text}: try `/distill {shorter.as_settings()}`."
 
 
 def _failure_text(error: SandboxError, spec: RunSpec) -> str:

@@ -25,7 +25,8 @@ class WebRuns:
     async def start(self, user_id: int, settings: str) -> QueuedRun:
         """Parse ``settings`` as /distill does and queue the run in the user's private chat.
 
-        Raises ``SettingsError``, ``SandboxOff`` or ``QueueRefused`` as the command meets them.
+        Raises ``SettingsError``, ``TooSlow``, ``SandboxOff``, ``SandboxUnavailable`` or
+        ``QueueRefused`` as the command meets them.
         """
         hint = spaced_equals_hint(settings)
         if hint is not None:

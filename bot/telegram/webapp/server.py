@@ -19,11 +19,13 @@ from typing import Any
 import tornado.web
 
 from bot.services.context import Services
-from bot.services.distill import SandboxOff
+from bot.services.distill import SandboxOff, TooSlow
+from bot.services.distill_remote import SandboxUnavailable
 from bot.services.journey import drop_state
 from bot.services.quiz.stats import my_stats
 from bot.services.webapp import RunView, my_path, my_run, my_runs, reached_drop
 from bot.telegram.transport.health import Route
+from bot.telegram.views.distill_settings import too_slow_text
 from bot.telegram.webapp.initdata import WebAppUser, checked_user
 from bot.telegram.webapp.runs import WebRuns
 from drops.explorer import temperature_presets
@@ -192,8 +194,16 @@ class _RunsApi(_Api):
         except SettingsError as error:
             self.answer(422, {"field": "settings", "error": str(error)})
             return
+        except TooSlow as refused:
+            self.answer(422, {"field": "settings", "error": too_slow_text(refused)})
+            return
         except SandboxOff:
             self.answer(503, {"error": "The sandbox is switched off on this server."})
+            return
+        except SandboxUnavailable:
+            self.answer(
+                503, {"error": "⚠️ The sandbox is unavailable right now; try again in a minute."}
+            )
             return
         except QueueRefused as refused:
             self.answer(429, {"error": str(refused)})
