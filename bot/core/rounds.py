@@ -3,7 +3,8 @@
 A round asks items of the drops the group has reached, weighted to those its members
 are most likely to have forgotten, never two from one drop in a row. The ranking puts
 more right answers first and, among equals, less total answer time (an unanswered
-question counts as its whole open period, so skipping is never faster than answering).
+question counts as its whole open period and an answer at most that, so skipping is never
+faster than answering).
 """
 
 from __future__ import annotations
@@ -83,7 +84,7 @@ class Placing:
     learner_id: int
     right: int
     answered: int
-    seconds: float  # total answer time, an unanswered question counting ``open_period``
+    seconds: float  # total answer time, each question counting at most ``open_period``
 
 
 def rank(answers: Iterable[Answer], *, questions: int, open_period: float) -> list[Placing]:
@@ -97,7 +98,9 @@ def rank(answers: Iterable[Answer], *, questions: int, open_period: float) -> li
     rows = []
     for learner_id, given in by_learner.items():
         right = sum(a.correct for a in given)
-        seconds = sum(a.seconds for a in given) + (questions - len(given)) * open_period
+        # An answer let in by the grace after closing counts the open period, as a skip does.
+        taken = sum(min(a.seconds, open_period) for a in given)
+        seconds = taken + (questions - len(given)) * open_period
         rows.append((learner_id, right, len(given), round(seconds, 3)))
     rows.sort(key=lambda row: (-row[1], row[3], row[0]))
     placings: list[Placing] = []

@@ -80,6 +80,15 @@ def test_equal_right_and_equal_time_share_a_rank() -> None:
     assert rank([], questions=3, open_period=10) == []
 
 
+def test_an_answer_arriving_after_the_open_period_counts_no_more_than_a_skip() -> None:
+    answers = [
+        Answer(1, 1, False, 11.5), Answer(1, 2, True, 1.0),  # answered in the grace
+        Answer(2, 2, True, 1.0),  # skipped question 1
+    ]  # fmt: skip
+    placings = rank(answers, questions=2, open_period=10)
+    assert [(p.rank, p.learner_id, p.seconds) for p in placings] == [(1, 1, 11.0), (1, 2, 11.0)]
+
+
 @pytest.mark.parametrize(
     ("text", "kind"),
     [("", BoardKind.WEEK), ("day", BoardKind.DAY), ("ALL", BoardKind.ALL),

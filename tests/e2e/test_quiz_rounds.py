@@ -170,6 +170,27 @@ async def test_a_whole_round_ranks_members_and_reviews_their_cards(harness: BotH
     assert "the leaderboards are day, week, all and rounds" in wrong.text
 
 
+async def test_an_answer_as_the_poll_closes_is_never_slower_than_skipping(
+    harness: BotHarness,
+) -> None:
+    """Ben answers question 1 just after it closed (the grace lets it count), Anna skips
+    it; both get question 2 right equally fast. Ben's late answer counts the open period,
+    as Anna's skip does: they tie."""
+    await group_with_drops(harness, drops=2)
+    await harness.command(ANNA, "/quiz 2", chat_id=GROUP)
+    first = await round_poll(harness, 1)
+    harness.clock.advance(seconds=OPEN + 1.5)
+    vote(harness, BEN, first, right=False)
+    await answered(harness, 1)
+    second = await round_poll(harness, 2)
+    harness.clock.advance(seconds=1)
+    vote(harness, ANNA, second, right=True)
+    vote(harness, BEN, second, right=True)
+    await answered(harness, 3)
+    lines = (await results(harness)).splitlines()
+    assert lines[1:3] == ["🥇 User7402 — 1/2 right · 6.0 s", "🥇 User7403 — 1/2 right · 6.0 s"]
+
+
 async def test_a_restart_mid_round_closes_the_poll_on_time_and_goes_on(tmp_path: Path) -> None:
     api = FakeBotApi()
     await api.start()
