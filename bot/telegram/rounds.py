@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from telegram import ChatMember, Message, Poll
+from telegram import ChatMember, ChatMemberRestricted, Message, Poll
 from telegram.error import ChatMigrated, Forbidden, TelegramError
 from telegram.ext import JobQueue
 
@@ -43,7 +43,6 @@ log = logging.getLogger(__name__)
 
 RESUME_WITHIN = timedelta(seconds=60)
 """A poll that closed at most this long before a restart: the round goes on."""
-GONE = (ChatMember.LEFT, ChatMember.BANNED)
 
 
 def job_name(round_id: int) -> str:
@@ -177,12 +176,20 @@ async def _left(application: AppType, chat_id: int, members: list[int]) -> list[
     left = []
     for member in members:
         try:
-            status = (await application.bot.get_chat_member(chat_id, member)).status
+            found = await application.bot.get_chat_member(chat_id, member)
         except TelegramError:
             continue
-        if status in GONE:
+        if _gone(found):
             left.append(member)
     return left
+
+
+def _gone(member: ChatMember) -> bool:
+    """Out of the group: left, banned, or a muted member who left (Telegram keeps them
+    "restricted", with ``is_member`` false)."""
+    if isinstance(member, ChatMemberRestricted):
+        return not member.is_member
+    return member.status in (ChatMember.LEFT, ChatMember.BANNED)
 
 
 async def resume_rounds(application: AppType) -> None:

@@ -39,6 +39,13 @@ GROUP_ANONYMOUS_BOT = {
     "first_name": "Group",
     "username": "GroupAnonymousBot",
 }
+MUTED_RIGHTS = (  # a restricted member's permissions, every one of them taken away
+    "can_send_messages", "can_send_audios", "can_send_documents", "can_send_photos",
+    "can_send_videos", "can_send_video_notes", "can_send_voice_notes", "can_send_polls",
+    "can_send_other_messages", "can_add_web_page_previews", "can_change_info",
+    "can_invite_users", "can_pin_messages", "can_manage_topics", "can_edit_tag",
+    "can_react_to_messages",
+)  # fmt: skip
 SEND_METHODS = {"sendMessage", "sendPhoto", "sendDocument", "sendPoll"}
 JSON_FIELDS = {
     "reply_markup", "entities", "caption_entities", "options", "correct_option_ids", "commands",
@@ -101,6 +108,7 @@ class FakeBotApi:
         self.flood_once: dict[int, int] = {}
         self.admins: dict[int, set[int]] = {}
         self.left: dict[int, set[int]] = {}  # members who left each group
+        self.muted: dict[int, set[int]] = {}  # restricted members of each group, in or not
         self.chats: dict[int, dict[str, Any]] = {}
         self.messages: dict[tuple[int, int], StoredMessage] = {}
         self.polls: dict[str, dict[str, Any]] = {}
@@ -459,6 +467,10 @@ class FakeBotApi:
         if user_id in self.left.get(chat_id, set()):
             status = "left"
         member: dict[str, Any] = {"status": status, "user": _user(user_id)}
+        if user_id in self.muted.get(chat_id, set()):
+            # Telegram keeps a muted member "restricted" after they leave, with is_member false.
+            member.update(status="restricted", is_member=status != "left", until_date=0)
+            member.update(dict.fromkeys(MUTED_RIGHTS, False))
         if status == "administrator":
             member.update(
                 can_be_edited=False, is_anonymous=False, can_manage_chat=True,

@@ -191,6 +191,22 @@ async def test_an_answer_as_the_poll_closes_is_never_slower_than_skipping(
     assert lines[1:3] == ["🥇 User7402 — 1/2 right · 6.0 s", "🥇 User7403 — 1/2 right · 6.0 s"]
 
 
+async def test_a_muted_member_who_left_is_not_ranked(harness: BotHarness) -> None:
+    """Telegram reports a muted member who left as "restricted", not as "left"."""
+    await group_with_drops(harness, drops=1)
+    harness.api.muted[GROUP] = {BEN, CARL}
+    await harness.command(ANNA, "/quiz 1", chat_id=GROUP)
+    poll = await round_poll(harness, 1)
+    harness.clock.advance(seconds=1)
+    for member in (ANNA, BEN, CARL):
+        vote(harness, member, poll, right=True)
+    await answered(harness, 3)
+    harness.api.left[GROUP] = {BEN}  # Ben leaves; Carl, muted, stays
+    text = await results(harness)
+    assert "User7403" not in text and "🥇 User7404 — 1/1 right" in text, text
+    assert "2 of 2 right (100%)" in text, text  # the question counts those ranked
+
+
 async def test_a_restart_mid_round_closes_the_poll_on_time_and_goes_on(tmp_path: Path) -> None:
     api = FakeBotApi()
     await api.start()
