@@ -10,11 +10,11 @@ from sqlmodel import Session, select
 from bot.services.quiz.bank import quiz_bank
 from bot.storage.models import Delivery, Learner, QuizPoll, ReviewRecord
 from tests.e2e.harness import BotHarness
-from tests.e2e.journeys import drops_received
+from tests.e2e.journeys import drops_received, onboard
 from tests.quiz.steps import cards, eventually, review_logs
 
 GROUP = -4301
-ADMIN, ANNA, BEN = 7301, 7302, 7303
+ADMIN, ANNA, BEN, EVE = 7301, 7302, 7303, 7306
 
 
 def polls(harness: BotHarness) -> list[QuizPoll]:
@@ -102,3 +102,32 @@ async def test_poll_answers_update_each_member_and_the_leaderboard(harness: BotH
     harness.clock.set(datetime(2026, 3, 9, 10, 0, tzinfo=UTC))
     fresh = await harness.command(ANNA, "/leaderboard", chat_id=GROUP)
     assert "No points yet this week" in fresh.text
+
+
+async def test_the_leaderboard_shows_the_same_streak_as_stats(harness: BotHarness) -> None:
+    """Eve lives in Tokyo, the group in UTC: she answers on two evenings in UTC, which are
+    two mornings in Tokyo. Her streak is 2 days on the board as in /stats."""
+    api = harness.api
+    harness.clock.set(datetime(2026, 3, 2, 6, 0, tzinfo=UTC))  # a Monday
+    api.admins[GROUP] = {ADMIN}
+    api.add_bot_to_group(GROUP, ADMIN)
+    await harness.command(ADMIN, "/settime 09:00", chat_id=GROUP)
+    await eventually(lambda: len(polls(harness)) == 1)
+    await onboard(harness, EVE, "07:00", "Asia/Tokyo")
+
+    harness.clock.set(datetime(2026, 3, 2, 20, 0, tzinfo=UTC))  # Tuesday 05:00 in Tokyo
+    first = polls(harness)[0]
+    api.answer_poll(EVE, first.poll_id, [first.correct_option])
+    await eventually(lambda: len(group_answers(harness, EVE)) == 1)
+    harness.clock.set(datetime(2026, 3, 3, 9, 0, tzinfo=UTC))
+    await harness.tick()  # drop 2, then its polls
+    await eventually(lambda: len(polls(harness)) == 3)
+    harness.clock.set(datetime(2026, 3, 3, 20, 0, tzinfo=UTC))  # Wednesday 05:00 in Tokyo
+    second = sorted(polls(harness), key=lambda p: int(p.poll_id))[1]
+    api.answer_poll(EVE, second.poll_id, [second.correct_option])
+    await eventually(lambda: len(group_answers(harness, EVE)) == 2)
+
+    stats = await harness.command(EVE, "/stats")
+    assert "Streak: 🔥 2 days" in stats.text, stats.text
+    board = await harness.command(EVE, "/leaderboard", chat_id=GROUP)
+    assert "1. User7306 — 2 points · 🔥 2" in board.text.splitlines(), board.text

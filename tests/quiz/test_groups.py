@@ -168,7 +168,7 @@ def test_leaderboard_ranks_points_this_week_with_ties_and_streaks(session: Sessi
             )
         )
     session.commit()
-    board = leaderboard(session, GROUP, caller_id=311, today=today_at(MONDAY))
+    board = leaderboard(session, GROUP, caller_id=311, today=today_at(MONDAY), default_zone="UTC")
     assert [(s.rank, s.name, s.points) for s in board.top[:3]] == [
         (1, "Anna", 3),
         (1, "Ben", 3),
@@ -177,7 +177,7 @@ def test_leaderboard_ranks_points_this_week_with_ties_and_streaks(session: Sessi
     assert board.top[0].streak == 2
     assert len(board.top) == 10
     assert board.caller is not None and (board.caller.rank, board.caller.points) == (3, 1)
-    nobody = leaderboard(session, GROUP, caller_id=42, today=today_at(MONDAY))
+    nobody = leaderboard(session, GROUP, caller_id=42, today=today_at(MONDAY), default_zone="UTC")
     assert nobody.caller is None
 
 

@@ -107,16 +107,23 @@ def test_rounds_won_and_today_boards_show_the_caller_outside_the_top_ten(
         session.add(answer)
     session.commit()
 
-    rounds = leaderboard(session, GROUP, caller_id=711, today=today_at(MONDAY),
+    rounds = leaderboard(session, GROUP, caller_id=711, today=today_at(MONDAY), default_zone="UTC",
                          kind=BoardKind.ROUNDS)  # fmt: skip
     assert [(s.rank, s.name, s.points) for s in rounds.top[:2]] == [(1, "M0", 12), (2, "M1", 11)]
     assert len(rounds.top) == 10 and rounds.since is None
     assert rounds.caller is not None and (rounds.caller.rank, rounds.caller.points) == (12, 1)
 
-    today = leaderboard(session, GROUP, caller_id=ANNA, today=today_at(MONDAY),
+    today = leaderboard(session, GROUP, caller_id=ANNA, today=today_at(MONDAY), default_zone="UTC",
                         kind=BoardKind.DAY)  # fmt: skip
     assert today.caller is not None and today.caller.points == 1
-    ever = leaderboard(session, GROUP, caller_id=ANNA, today=today_at(MONDAY), kind=BoardKind.ALL)
+    ever = leaderboard(
+        session,
+        GROUP,
+        caller_id=ANNA,
+        today=today_at(MONDAY),
+        default_zone="UTC",
+        kind=BoardKind.ALL,
+    )
     assert ever.caller is not None and ever.caller.points == 2
 
 

@@ -14,12 +14,13 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, col, func, select
 
-from bot.core import day_bounds, streak
+from bot.core import day_bounds, local_day, streak
 from bot.core.boards import BoardKind
 from bot.core.journey import chat_zone
 from bot.core.today import Today
 from bot.services.context import Services
 from bot.services.path import ChatRef, chat_of
+from bot.services.quiz.learners import learner_zones
 from bot.storage.models import ActivityDay, Learner, QuizRound, ReviewRecord
 
 TOP = 10
@@ -53,16 +54,20 @@ def week_bounds(today: Today) -> tuple[date, datetime, datetime]:
 
 
 def leaderboard(
-    session: Session, chat_id: int, *, caller_id: int, today: Today,
+    session: Session, chat_id: int, *, caller_id: int, today: Today, default_zone: str,
     kind: BoardKind = BoardKind.WEEK,
 ) -> Board:  # fmt: skip
-    """Right poll answers in the group today, this week or ever; or rounds won, ever."""
+    """Right poll answers in the group today, this week or ever; or rounds won, ever.
+
+    ``today`` is the group's; each member's streak counts in their own zone (as /stats
+    does), ``default_zone`` for a member without a private chat.
+    """
     if kind == BoardKind.ROUNDS:
         query = select(QuizRound.winner_id, func.count()).where(
             QuizRound.chat_id == chat_id, col(QuizRound.winner_id).is_not(None)
         )
         points = session.exec(query.group_by(col(QuizRound.winner_id))).all()
-        return _board(session, kind, None, points, caller_id, today)
+        return _board(session, kind, None, points, caller_id, today, default_zone)
     query = select(ReviewRecord.learner_id, func.count()).where(
         ReviewRecord.chat_id == chat_id,
         ReviewRecord.source == "group",
@@ -75,7 +80,7 @@ def leaderboard(
             col(ReviewRecord.reviewed_at) >= start, col(ReviewRecord.reviewed_at) < end
         )
     points = session.exec(query.group_by(col(ReviewRecord.learner_id))).all()
-    return _board(session, kind, since, points, caller_id, today)
+    return _board(session, kind, since, points, caller_id, today, default_zone)
 
 
 def today_bounds(today: Today) -> tuple[date, datetime, datetime]:
@@ -89,6 +94,7 @@ def _board(
     points: Sequence[tuple[int | None, int]],
     caller_id: int,
     today: Today,
+    default_zone: str,
 ) -> Board:
     counted = [(learner_id, count) for learner_id, count in points if learner_id is not None]
     learner_ids = [learner_id for learner_id, _ in counted]
@@ -96,7 +102,7 @@ def _board(
         learner.id: learner.first_name or f"Learner {learner.id}"
         for learner in session.exec(select(Learner).where(col(Learner.id).in_(learner_ids)))
     }
-    streaks = _streaks(session, learner_ids, today.day)
+    streaks = _streaks(session, learner_ids, today, default_zone)
     ordered = sorted(counted, key=lambda row: (-row[1], names.get(row[0], ""), row[0]))
     standings: list[Standing] = []
     for position, (learner_id, count) in enumerate(ordered, start=1):
@@ -109,7 +115,11 @@ def _board(
     return Board(kind=kind, since=since, top=standings[:TOP], caller=caller)
 
 
-def _streaks(session: Session, learner_ids: list[int], today: date) -> dict[int, int]:
+def _streaks(
+    session: Session, learner_ids: list[int], today: Today, default_zone: str
+) -> dict[int, int]:
+    """Each learner's streak on their own day: their activity days are in their own zone."""
+    zones = learner_zones(session, learner_ids, default_zone)
     days: defaultdict[int, list[date]] = defaultdict(list)
     rows = session.exec(
         select(ActivityDay.learner_id, ActivityDay.day).where(
@@ -118,7 +128,12 @@ def _streaks(session: Session, learner_ids: list[int], today: date) -> dict[int,
     )
     for learner_id, day in rows:
         days[learner_id].append(date.fromisoformat(day))
-    return {learner_id: streak(days[learner_id], today) for learner_id in learner_ids}
+    return {
+        learner_id: streak(
+            days[learner_id], local_day(today.now, zones[learner_id], today.day_start_hour)
+        )
+        for learner_id in learner_ids
+    }
 
 
 def group_board(
@@ -128,5 +143,8 @@ def group_board(
     """/leaderboard: the group's board in its own zone, and the group's title."""
     chat = chat_of(session, group)
     today = Today.at(services.clock(), chat_zone(chat), services.settings.day_start_hour)
-    board = leaderboard(session, chat.id, caller_id=caller_id, today=today, kind=kind)
+    board = leaderboard(
+        session, chat.id, caller_id=caller_id, today=today,
+        default_zone=services.settings.default_time_zone, kind=kind,
+    )  # fmt: skip
     return board, chat.title or ""
