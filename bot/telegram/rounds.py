@@ -22,6 +22,7 @@ from telegram.error import ChatMigrated, Forbidden, TelegramError
 from telegram.ext import JobQueue
 
 from bot.services.delivery import chats
+from bot.services.quiz.round_answers import round_is_running
 from bot.services.quiz.rounds import (
     OpenRound,
     PollToSend,
@@ -34,6 +35,7 @@ from bot.services.quiz.rounds import (
 )
 from bot.storage.kinds import RoundStatus
 from bot.telegram.context import AppContext, AppType
+from bot.telegram.transport.ratelimit import SendCheck, Withdrawn
 from bot.telegram.transport.sender import ChatUnreachable
 from bot.telegram.views.notices import markdown_part
 from bot.telegram.views.rounds import INTERRUPTED, poll_question, results_markdown
@@ -77,13 +79,19 @@ async def ask_next(application: AppType, round_id: int) -> None:
         await end_round(application, round_id, RoundStatus.DONE)
         return
     chat_id = poll.chat_id
+
+    async def still_running() -> bool:  # asked just before the poll leaves
+        return await services.transaction(round_is_running, round_id)
+
     try:
         try:
-            message = await _send_poll(application, chat_id, poll)
+            message = await _send_poll(application, chat_id, poll, still_running)
         except ChatMigrated as moved:  # the group became a supergroup mid-round
             await services.transaction(chats.migrate, chat_id, moved.new_chat_id)
             chat_id = moved.new_chat_id
-            message = await _send_poll(application, chat_id, poll)
+            message = await _send_poll(application, chat_id, poll, still_running)
+    except Withdrawn:  # the round ended while its poll waited for the group's turn
+        return
     except Forbidden:  # the bot was removed: the round ends without a word
         await services.transaction(chats.deactivate, chat_id)
         await end_round(application, round_id, RoundStatus.STOPPED, announce=False)
@@ -93,15 +101,21 @@ async def ask_next(application: AppType, round_id: int) -> None:
         await end_round(application, round_id, RoundStatus.STOPPED)
         return
     assert message.poll is not None
-    await services.transaction(
+    recorded = await services.transaction(
         poll_sent, poll, chat_id=chat_id, poll_id=message.poll.id,
         message_id=message.message_id, now=services.clock(),
     )  # fmt: skip
+    if not recorded:  # the round ended as the poll went out: nobody may answer it
+        with contextlib.suppress(TelegramError):
+            await application.bot.stop_poll(chat_id, message.message_id)
+        return
     open_poll = OpenPoll(round_id, poll.question_id, chat_id, message.message_id)
     _schedule(application, _close_job, poll.open_period_s, open_poll)
 
 
-async def _send_poll(application: AppType, chat_id: int, poll: PollToSend) -> Message:
+async def _send_poll(
+    application: AppType, chat_id: int, poll: PollToSend, still_running: SendCheck
+) -> Message:
     item = poll.item
     message: Message = await application.bot.send_poll(
         chat_id,
@@ -112,6 +126,7 @@ async def _send_poll(application: AppType, chat_id: int, poll: PollToSend) -> Me
         correct_option_ids=[shown_correct(item, poll.order)],  # type: ignore[list-item]
         explanation=item.explanation,
         open_period=poll.open_period_s,
+        rate_limit_args=still_running,
     )
     return message
 

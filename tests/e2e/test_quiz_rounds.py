@@ -311,6 +311,25 @@ async def test_bad_input_gets_an_answer_and_changes_nothing(harness: BotHarness)
     assert [r.status for r in rounds_in_db(harness)] == ["stopped"]
 
 
+async def test_quiz_stop_right_after_quiz_shows_no_poll_of_the_stopped_round(
+    tmp_path: Path,
+) -> None:
+    """`/quiz stop` while the first poll still waits for the group's turn (a group gets one
+    message a second here): the round is over, so its poll never appears."""
+    async with running_bot(
+        tmp_path, quiz_round_open_period_s=OPEN, group_send_interval_s=1.0
+    ) as harness:
+        await group_with_drops(harness, drops=1)
+        start = await harness.command(ANNA, "/quiz 1", chat_id=GROUP)
+        assert start.text.startswith("🎯 Quiz round")
+        harness.api.send_text(ANNA, "/quiz stop", chat_id=GROUP)
+        assert (await results(harness)).startswith("🛑 Quiz round stopped after 0 questions")
+        # The group's messages leave in turn: once this reply is out, so is the poll, if any.
+        again = await harness.command(ANNA, "/quiz stop", chat_id=GROUP)
+        assert round_polls(harness.api, GROUP) == [], again.text
+        assert [r.status for r in rounds_in_db(harness)] == ["stopped"]
+
+
 async def test_admins_decide_who_may_start_a_round(harness: BotHarness) -> None:
     await group_with_drops(harness, drops=1)
     refused = await harness.command(ANNA, "/settings rounds=admins", chat_id=GROUP)

@@ -30,7 +30,15 @@ from bot.services.quiz.rounds import (
     start_round,
 )
 from bot.storage.kinds import RoundStatus
-from bot.storage.models import Chat, Delivery, Learner, QuizRound, ReviewRecord, RoundQuestion
+from bot.storage.models import (
+    Chat,
+    Delivery,
+    Learner,
+    QuizRound,
+    ReviewRecord,
+    RoundAnswer,
+    RoundQuestion,
+)
 from bot.telegram.views.rounds import INTERRUPTED, results_markdown
 from drops.render import render_markdown
 from quizzes import shown_correct
@@ -172,6 +180,8 @@ def test_a_rounds_life_as_a_restarted_bot_finds_it(session: Session) -> None:
 
     second = sent(2, "p2")
     assert answer(session, "p2", BEN, shown_correct(second.item, second.order), MONDAY) is not None
+    third = next_poll(session, round_id, MONDAY)  # on its way as the round ends
+    assert third is not None
     results = finish_round(session, round_id, status=RoundStatus.STOPPED, now=later,
                            gone=frozenset())  # fmt: skip
     session.commit()
@@ -181,6 +191,12 @@ def test_a_rounds_life_as_a_restarted_bot_finds_it(session: Session) -> None:
         (1, BEN, 30.0), (2, ANNA, 34.0)
     ]  # fmt: skip
     assert open_rounds(session) == [] and next_poll(session, round_id, MONDAY) is None
+    # The poll that went out as the round ended is not recorded; an answer to the open one
+    # still reviews a card but counts in no round.
+    assert poll_sent(session, third, chat_id=GROUP, poll_id="p3", message_id=3, now=later) is False
+    assert session.exec(select(RoundQuestion).where(RoundQuestion.poll_id == "p3")).first() is None
+    assert answer(session, "p2", ANNA, shown_correct(second.item, second.order), later) is not None
+    assert len(session.exec(select(RoundAnswer)).all()) == 2
     assert finish_round(session, round_id, status=RoundStatus.DONE, now=later,
                         gone=frozenset()) is None  # ended once  # fmt: skip
 

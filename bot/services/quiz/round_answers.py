@@ -1,4 +1,5 @@
-"""Poll answers inside a quiz round: counted while the poll is open, refused once closed."""
+"""Poll answers inside a quiz round: counted while the poll is open and the round runs,
+refused once either is over."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
-from bot.storage.models import RoundAnswer, RoundQuestion
+from bot.storage.models import QuizRound, RoundAnswer, RoundQuestion
 
 LATE_ANSWER_GRACE = timedelta(seconds=2)
 """Telegram closes the poll itself; an answer this close to the end still arrived in time."""
@@ -14,6 +15,12 @@ LATE_ANSWER_GRACE = timedelta(seconds=2)
 
 def _question(session: Session, poll_id: str) -> RoundQuestion | None:
     return session.exec(select(RoundQuestion).where(RoundQuestion.poll_id == poll_id)).first()
+
+
+def round_is_running(session: Session, round_id: int) -> bool:
+    """Whether the round has not ended (/quiz stop may end it while a poll waits its turn)."""
+    game = session.get(QuizRound, round_id)
+    return game is not None and game.running_in is not None
 
 
 def poll_is_closed(session: Session, poll_id: str, now: datetime) -> bool:
@@ -33,6 +40,8 @@ def count_in_round(
     its time runs from the poll's sending to the answer's arrival."""
     question = _question(session, poll_id)
     if question is None or question.sent_at is None or question.id is None:
+        return
+    if not round_is_running(session, question.round_id):  # its results are out already
         return
     elapsed = max(now - question.sent_at, timedelta(0))
     session.add(RoundAnswer(question_id=question.id, learner_id=learner_id, correct=correct,

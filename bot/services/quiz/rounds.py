@@ -142,11 +142,15 @@ def poll_sent(
     poll_id: str,
     message_id: int,
     now: datetime,
-) -> datetime:
-    """Record a question's poll (also as a group poll, so answers review cards); its
-    closing time comes back."""
+) -> bool:
+    """Record a question's poll (also as a group poll, so answers review cards); False,
+    recording nothing, when the round ended while the poll was on its way."""
     question = session.get(RoundQuestion, poll.question_id)
     assert question is not None
+    # Locked, so a round ending now waits for this poll and counts it among those asked.
+    game = session.get(QuizRound, question.round_id, with_for_update=True)
+    if game is None or game.running_in is None:
+        return False
     closes_at = now + timedelta(seconds=poll.open_period_s)
     question.poll_id, question.message_id = poll_id, message_id
     question.sent_at, question.closes_at = now, closes_at
@@ -155,7 +159,7 @@ def poll_sent(
         session, poll_id=poll_id, chat_id=chat_id, message_id=message_id, item=poll.item,
         correct_option=shown_correct(poll.item, poll.order), now=now,
     )  # fmt: skip
-    return closes_at
+    return True
 
 
 def close_question(session: Session, question_id: int, now: datetime) -> bool:
