@@ -157,6 +157,23 @@ async def test_a_whole_plan_with_buttons_and_typed_answers(harness: BotHarness) 
         assert all(len(b["callback_data"].encode()) <= 64 for b in call.buttons())
 
 
+async def test_a_prompt_sent_with_plan_is_the_first_answer(harness: BotHarness) -> None:
+    pasted = PROMPT.replace(". ", ".\n", 1)  # its line breaks are the learner's, kept
+    ask_length = await harness.command(USER, f"/plan {pasted}")
+    assert "What I read from it" in ask_length.text and "Output kind: labels" in ask_length.text
+    assert "Question 2 of 11" in ask_length.text
+    row = stored(harness)
+    assert row is not None and json.loads(row.answers)["prompt"] == pasted
+
+
+async def test_a_prompt_too_short_sent_with_plan_is_explained_and_asked_for(
+    harness: BotHarness,
+) -> None:
+    ask_prompt = await harness.command(USER, "/plan hi")
+    assert "too short" in ask_prompt.text and "Question 1." in ask_prompt.text
+    assert stored_answers(harness) == {}
+
+
 async def test_a_tapped_answer_stays_visible_and_a_second_tap_changes_nothing(
     harness: BotHarness,
 ) -> None:

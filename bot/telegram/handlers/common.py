@@ -86,3 +86,12 @@ async def is_group_admin(update: Update, context: AppContext) -> bool:
 
 def command_args(context: AppContext) -> str:
     return " ".join(context.args or [])
+
+
+def command_text(update: Update) -> str:
+    """What follows the command in its message, line breaks kept (a pasted prompt's
+    structure is part of it; ``context.args`` splits it into words)."""
+    message = update.effective_message
+    text = message.text if message is not None and message.text is not None else ""
+    command = text.split(maxsplit=1)
+    return command[1].strip() if len(command) == 2 else ""

@@ -29,7 +29,7 @@ from bot.telegram.commands import Command
 from bot.telegram.context import AppContext, services_of
 from bot.telegram.handlers import plan_list
 from bot.telegram.handlers import plan_messages as say
-from bot.telegram.handlers.common import is_private, reply
+from bot.telegram.handlers.common import command_text, is_private, reply
 from drops.markdown import escape_markdown
 
 PRIVATE_MESSAGE = filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE & ~filters.COMMAND
@@ -64,7 +64,19 @@ async def plan_command(update: Update, context: AppContext) -> None:
         plans.begin, services, Person(user.id, user.first_name), chat.id
     )
     if conversation.answered == 0:
-        await _ask(update, conversation, intro=True)
+        pasted = command_text(update)
+        if not pasted:
+            await _ask(update, conversation, intro=True)
+            return
+        # "/plan <my prompt>": the prompt came with the command, as the first answer.
+        typed = await services.transaction(plans.answer_typed, services, user.id, chat.id, pasted)
+        if typed is None or typed.step is None:
+            error = escape_markdown(typed.error) if typed is not None else ""
+            await _ask(update, typed.conversation if typed else conversation, intro=True,
+                       before=error)  # fmt: skip
+            return
+        confirmed = say.confirmation(typed.question, typed.answer)
+        await _continue(update, context, typed.step, confirmed=confirmed)
         return
     await reply(
         update,
