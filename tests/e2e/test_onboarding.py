@@ -59,22 +59,22 @@ async def test_typed_time_and_zone(harness: BotHarness) -> None:
     assert "18:45, Asia/Kolkata" in confirm.text
 
 
-async def test_settime_alone_asks_and_takes_the_typed_time(harness: BotHarness) -> None:
+@pytest.mark.parametrize(
+    ("command", "question", "typed", "shown", "field"),
+    [
+        ("/settime", "When should your daily drop arrive?", "09:15", "09:15", "delivery_time"),
+        ("/timezone", "Which time zone are you in?", "Tokyo", "Asia/Tokyo", "time_zone"),
+    ],
+)
+async def test_settime_or_timezone_alone_asks_and_takes_what_is_typed_next(
+    harness: BotHarness, command: str, question: str, typed: str, shown: str, field: str
+) -> None:
     await onboard(harness, USER, "07:30", "UTC")
-    ask = await harness.command(USER, "/settime")
-    assert ask.text.startswith("When should your daily drop arrive?")
-    answer = await harness.command(USER, "09:15")
-    assert "09:15" in answer.text, answer.text
-    assert chat(harness).delivery_time == "09:15"
-
-
-async def test_timezone_alone_asks_and_takes_the_typed_zone(harness: BotHarness) -> None:
-    await onboard(harness, USER, "07:30", "UTC")
-    ask = await harness.command(USER, "/timezone")
-    assert ask.text.startswith("Which time zone are you in?")
-    answer = await harness.command(USER, "Tokyo")
-    assert "Asia/Tokyo" in answer.text, answer.text
-    assert chat(harness).time_zone == "Asia/Tokyo"
+    ask = await harness.command(USER, command)
+    assert ask.text.startswith(question)
+    answer = await harness.command(USER, typed)
+    assert shown in answer.text, answer.text
+    assert getattr(chat(harness), field) == shown
 
 
 async def test_shared_location_sets_the_zone(harness: BotHarness) -> None:

@@ -460,12 +460,17 @@ async def test_other_asks_for_the_name_and_uses_it(harness: BotHarness) -> None:
     no_rejected_calls(harness.api)
 
 
-async def test_an_unknown_model_asks_what_its_api_exposes(harness: BotHarness) -> None:
+async def at_the_teachers_name(harness: BotHarness) -> None:
+    """Up to "Other (type its name)" under the teacher question."""
     ask_latency = await answer_up_to_latency(harness)
     await press(harness, ask_latency, button(ask_latency, "latency", "skip"))
     ask_quality = await harness.command(USER, "skip")
     ask_teacher = await press(harness, ask_quality, button(ask_quality, "quality", "match"))
     await press(harness, ask_teacher, button(ask_teacher, "teacher", "other"))
+
+
+async def test_an_unknown_model_asks_what_its_api_exposes(harness: BotHarness) -> None:
+    await at_the_teachers_name(harness)
     ask_logprobs = await harness.command(USER, "our-llm $1/$4")
     assert "our-llm at your prices: $1.00/1M in, $4.00/1M out" in ask_logprobs.text
     assert "log-probabilities" in ask_logprobs.text and "Question 8 of 11" in ask_logprobs.text
@@ -474,11 +479,7 @@ async def test_an_unknown_model_asks_what_its_api_exposes(harness: BotHarness) -
 async def test_own_prices_typed_per_1m_tokens_are_used(harness: BotHarness) -> None:
     # The question asks for "your own prices per 1M input/output tokens"; typed so, they
     # were dropped and the model priced like a frontier one.
-    ask_latency = await answer_up_to_latency(harness)
-    await press(harness, ask_latency, button(ask_latency, "latency", "skip"))
-    ask_quality = await harness.command(USER, "skip")
-    ask_teacher = await press(harness, ask_quality, button(ask_quality, "quality", "match"))
-    await press(harness, ask_teacher, button(ask_teacher, "teacher", "other"))
+    await at_the_teachers_name(harness)
     ask_next = await harness.command(USER, "our-llm $1/$4 per 1M")
     assert "priced like a frontier model" not in ask_next.text, ask_next.text
     assert "our-llm at your prices: $1.00/1M in, $4.00/1M out" in ask_next.text, ask_next.text
