@@ -75,10 +75,13 @@ _UNIT_TO_PERIOD = {
 }  # fmt: skip
 
 
-def _quantity(units: str) -> re.Pattern[str]:
-    """A number and its unit, or the word typed where the unit goes (see `_unit`)."""
+def _quantity(units: str, *, scale: str = "") -> re.Pattern[str]:
+    """A number (with its ``scale``, "8k"), and its unit or the word typed where the unit
+    goes (see `_unit`)."""
+    scaled = rf"\s*(?P<scale>{scale})?" if scale else ""
     return re.compile(
-        rf"(?P<number>{_NUMBER})(?:\s*(?P<unit>{units})|\s+(?P<word>[a-z]+))?(?![a-z0-9])",
+        rf"(?P<number>{_NUMBER}){scaled}(?:\s*(?P<unit>{units})|\s+(?P<word>[a-z]+))?"
+        r"(?![a-z0-9])",
         re.IGNORECASE | re.ASCII,
     )
 
@@ -237,12 +240,7 @@ MAX_INPUT_TOKENS = 2_000_000
 MAX_ENGINEERING_USD = 10_000_000
 MAX_HORIZON_DAYS = 3_650
 
-_LENGTH = re.compile(
-    rf"(?P<number>{_NUMBER})\s*(?P<scale>k|thousand)?"
-    r"(?:\s*(?P<unit>tokens?|words?|pages?|characters?|chars?|minutes?|mins?)"
-    r"|\s+(?P<word>[a-z]+))?(?![a-z0-9])",
-    re.IGNORECASE | re.ASCII,
-)
+_LENGTH = _quantity(r"tokens?|words?|pages?|characters?|chars?|minutes?|mins?", scale=r"k|thousand")
 
 
 def parse_input_tokens(raw: str) -> int:

@@ -17,10 +17,15 @@ def _question(session: Session, poll_id: str) -> RoundQuestion | None:
     return session.exec(select(RoundQuestion).where(RoundQuestion.poll_id == poll_id)).first()
 
 
+def live_round(session: Session, round_id: int, *, lock: bool = False) -> QuizRound | None:
+    """The round while it runs, None once it has ended (/quiz stop may end it while a poll
+    waits its turn); ``lock`` holds its row until the unit of work ends."""
+    game = session.get(QuizRound, round_id, with_for_update=True if lock else None)
+    return game if game is not None and game.running_in is not None else None
+
+
 def round_is_running(session: Session, round_id: int) -> bool:
-    """Whether the round has not ended (/quiz stop may end it while a poll waits its turn)."""
-    game = session.get(QuizRound, round_id)
-    return game is not None and game.running_in is not None
+    return live_round(session, round_id) is not None
 
 
 def poll_is_closed(session: Session, poll_id: str, now: datetime) -> bool:

@@ -25,6 +25,7 @@ from bot.services.path import ChatRef, chat_of
 from bot.services.quiz.bank import quiz_bank
 from bot.services.quiz.learners import scheduler_for
 from bot.services.quiz.polls import mean_recall, poll_order, save_poll
+from bot.services.quiz.round_answers import live_round
 from bot.storage.kinds import RoundStarters, RoundStatus
 from bot.storage.models import Learner, QuizRound, RoundAnswer, RoundQuestion
 from quizzes import QuizItem, shown_correct
@@ -109,8 +110,8 @@ class PollToSend:
 
 def next_poll(session: Session, round_id: int, now: datetime) -> PollToSend | None:
     """The round's next question to send; None when the round has ended or is all asked."""
-    game = session.get(QuizRound, round_id)
-    if game is None or game.running_in is None:
+    game = live_round(session, round_id)
+    if game is None:
         return None
     questions = _questions(session, round_id)
     waiting = [q for q in questions if q.sent_at is None]
@@ -148,8 +149,7 @@ def poll_sent(
     question = session.get(RoundQuestion, poll.question_id)
     assert question is not None
     # Locked, so a round ending now waits for this poll and counts it among those asked.
-    game = session.get(QuizRound, question.round_id, with_for_update=True)
-    if game is None or game.running_in is None:
+    if live_round(session, question.round_id, lock=True) is None:
         return False
     closes_at = now + timedelta(seconds=poll.open_period_s)
     question.poll_id, question.message_id = poll_id, message_id
