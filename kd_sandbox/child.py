@@ -18,7 +18,16 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from kd_sandbox.protocol import Done, Failed, OutOfMemory, Progress, Ready, Run, WarmFailed
+from kd_sandbox.protocol import (
+    Done,
+    Failed,
+    OutOfMemory,
+    Progress,
+    Ready,
+    Run,
+    Started,
+    WarmFailed,
+)
 from kd_sandbox.result import RunResult
 from kd_sandbox.teacher_config import TeacherConfig
 
@@ -64,7 +73,12 @@ def main(
         def progress(fraction: float, run_id: int = run_id) -> None:
             conn.send(Progress(run_id, fraction))
 
-        run = functools.partial(runner.run, message.spec, cache_dir, progress, teacher=teacher)
+        def started(run_id: int = run_id) -> None:
+            conn.send(Started(run_id))
+
+        run = functools.partial(
+            runner.run, message.spec, cache_dir, progress, teacher=teacher, on_started=started
+        )
         conn.send(_outcome(run_id, run))
 
 

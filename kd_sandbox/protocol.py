@@ -44,6 +44,14 @@ class WarmFailed:
 
 
 @dataclass(frozen=True)
+class Started:
+    """Run ``run_id`` has its teacher and starts training students: its time limit
+    counts from here, not from the warm-up or a teacher's one-time training."""
+
+    run_id: int
+
+
+@dataclass(frozen=True)
 class Progress:
     """Run ``run_id`` is ``fraction`` (0..1) done."""
 
@@ -78,6 +86,6 @@ class Gone:
 
 
 ToChild = Run | Stop
-FromChild = Ready | WarmFailed | Progress | Done | Failed | OutOfMemory
-RunMessage = Progress | Done | Failed | OutOfMemory | Gone
+FromChild = Ready | WarmFailed | Started | Progress | Done | Failed | OutOfMemory
+RunMessage = Started | Progress | Done | Failed | OutOfMemory | Gone
 """What a waiting run reads from its inbox."""

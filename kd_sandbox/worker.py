@@ -27,6 +27,7 @@ from kd_sandbox.protocol import (
     Ready,
     Run,
     RunMessage,
+    Started,
     Stop,
     ToChild,
     WarmFailed,
@@ -39,6 +40,9 @@ log = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[float], Awaitable[None] | None]
 STOP_GRACE_S = 2.0
+# How long a run may wait for the child to warm up and for its teacher's one-time
+# training (a cold cache on a busy machine) before the child counts as stuck.
+SETUP_LIMIT_S = 300.0
 
 
 class SandboxError(Exception):
@@ -51,6 +55,11 @@ class RunTimeout(SandboxError):
 
 class WorkerCrashed(SandboxError):
     """The child process died (or failed to start); a fresh one is being started."""
+
+
+class SetupTimeout(WorkerCrashed):
+    """Warming up or training the run's teacher took past ``SETUP_LIMIT_S``; the child
+    was replaced. Not the run's fault: the same run can be sent again."""
 
 
 class RunOutOfMemory(SandboxError):
@@ -200,10 +209,14 @@ class SandboxWorker:
         """Run ``spec`` in the child and return its result.
 
         ``on_progress`` gets fractions 0..1 (stale ones are skipped if it is slow).
-        ``timeout_s`` counts from when this run gets the child, warm-up included.
+        ``timeout_s`` counts from when the run's teacher is ready: waiting for the
+        child's warm-up and a teacher's one-time training count against
+        ``SETUP_LIMIT_S`` instead, so a cold start does not time out the first runs
+        (and kill the teacher's training, which then starts again at the next run).
 
         Raises:
             RunTimeout: past ``timeout_s``; the child is replaced.
+            SetupTimeout: not ready within ``SETUP_LIMIT_S``; the child is replaced.
             WorkerCrashed: the child died; it is replaced, the next run works.
             RunOutOfMemory: the run went over ``max_memory_mb``; the child keeps serving.
             RunFailed: the experiment raised; the child keeps serving.
@@ -211,15 +224,19 @@ class SandboxWorker:
         async with self._lock:
             current = self._ensure_child()
             self._run_id += 1
+            clock = _RunClock(timeout_s)
             try:
-                async with asyncio.timeout(timeout_s):
+                async with asyncio.timeout(SETUP_LIMIT_S) as clock.deadline:
                     await current.wait_warm()
                     current.send(Run(self._run_id, spec))
-                    return await self._collect(current, self._run_id, on_progress)
+                    return await self._collect(current, self._run_id, on_progress, clock)
             except TimeoutError:
                 await self._replace(current)
-                message = f"The run took longer than {timeout_s:g} s and was stopped."
-                raise RunTimeout(message) from None
+                if clock.started:
+                    message = f"The run took longer than {timeout_s:g} s and was stopped."
+                    raise RunTimeout(message) from None
+                message = f"The sandbox took longer than {SETUP_LIMIT_S:g} s to get ready."
+                raise SetupTimeout(message) from None
             except WorkerCrashed:
                 await self._replace(current)
                 raise
@@ -267,7 +284,11 @@ class SandboxWorker:
             self._child = self._launch()
 
     async def _collect(
-        self, current: _Child, run_id: int, on_progress: ProgressCallback | None
+        self,
+        current: _Child,
+        run_id: int,
+        on_progress: ProgressCallback | None,
+        clock: _RunClock,
     ) -> RunResult:
         while True:
             message = await current.inbox.get()
@@ -283,8 +304,25 @@ class SandboxWorker:
             if isinstance(message, Failed):
                 log.error("sandbox run failed:\n%s", message.trace)
                 raise RunFailed(message.trace)
-            if on_progress is not None and current.inbox.empty():
+            if isinstance(message, Started):
+                clock.start()
+            elif on_progress is not None and current.inbox.empty():
                 await _notify(on_progress, message.fraction)
+
+
+class _RunClock:
+    """A run's deadline: ``SETUP_LIMIT_S`` until the child says the run started, then
+    ``limit_s`` from that moment."""
+
+    def __init__(self, limit_s: float) -> None:
+        self.limit_s = limit_s
+        self.deadline: asyncio.Timeout | None = None
+        self.started = False
+
+    def start(self) -> None:
+        self.started = True
+        if self.deadline is not None:
+            self.deadline.reschedule(asyncio.get_running_loop().time() + self.limit_s)
 
 
 async def _notify(on_progress: ProgressCallback, fraction: float) -> None:

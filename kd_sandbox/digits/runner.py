@@ -39,8 +39,11 @@ def run(
     progress: Progress | None = None,
     *,
     teacher: TeacherConfig | None = None,
+    on_started: Callable[[], None] | None = None,
 ) -> RunResult:
-    """Run ``spec`` and draw it. ``progress`` gets fractions 0..1 now and then.
+    """Run ``spec`` and draw it. ``progress`` gets fractions 0..1 now and then;
+    ``on_started`` is called once the run's teacher is ready (trained first if it was
+    not cached yet), as the students' training begins.
 
     ``teacher`` picks the digits teacher (default ``TeacherConfig()``; tests pass a quick
     one); a bug with a teacher of its own changes its dropout (``teacher_for``).
@@ -57,13 +60,15 @@ def run(
     if spec.mode in LM_MODES:
         # Another package, loaded only when asked for: digits runs never import it.
         lm = importlib.import_module("kd_sandbox.lm")
-        result = lm.run_lm_mode(spec, cache_dir, progress)
+        result = lm.run_lm_mode(spec, cache_dir, progress, on_teacher_ready=on_started)
         if not isinstance(result, RunResult):
             raise TypeError(f"kd_sandbox.lm.run_lm_mode returned {type(result).__name__}")
         return result
     started = time.perf_counter()
     _report(progress, 0.0)
     context = warm_up(cache_dir, teacher_for(spec.bug, teacher or TeacherConfig()))
+    if on_started is not None:
+        on_started()
     config = run_config(spec)
     if isinstance(config, TemperatureRun):
         temperatures = run_temperature(config, context)

@@ -45,13 +45,16 @@ def run_lm_mode(
     route_teacher_settings: RouteTeacherSettings | None = None,
     sizes: Sizes | None = None,
     device: torch.device | None = None,
+    on_teacher_ready: Callable[[], None] | None = None,
 ) -> RunResult:
     """Run one LM mode (tokens, traces, preference, onpolicy) and return its picture.
 
     ``teacher_settings`` (the chain teacher of tokens, traces and preference),
     ``route_teacher_settings`` (onpolicy's own teacher) and ``sizes`` replace the
     defaults: tests pass tiny ones. If the teacher is not cached yet, training it takes
-    the first part of ``progress`` and its time is added to the caption.
+    the first part of ``progress`` and its time is added to the caption;
+    ``on_teacher_ready`` is called once it is loaded (the worker's time limit counts the
+    students' training from there, not the teacher's).
 
     Teacher and students run on ``device``: by default a GPU where torch sees one
     (``pick_device``), else the CPU. The caption and ``metrics["device"]`` name it.
@@ -91,9 +94,11 @@ def run_lm_mode(
     try:
         if isinstance(config, OnPolicyRun):
             teacher = load_or_train_route_teacher(cache_dir, route_settings, teaching, device)
+            _call(on_teacher_ready)
             result = run_onpolicy(config, teacher, sizes or Sizes(), running)
         else:
             teacher = load_or_train_teacher(cache_dir, settings, teaching, device)
+            _call(on_teacher_ready)
             result = run_mode(config, teacher, sizes or Sizes(), running)
     finally:
         torch.set_num_threads(threads)  # the worker's other runs keep their own setting
@@ -105,3 +110,8 @@ def run_lm_mode(
         result.caption = (result.caption + note)[:1024]
         result.metrics["teacher_train_s"] = teacher.train_seconds
     return result
+
+
+def _call(hook: Callable[[], None] | None) -> None:
+    if hook is not None:
+        hook()

@@ -7,10 +7,13 @@ import os
 import signal
 import subprocess
 import sys
+from functools import partial
+from types import SimpleNamespace
 
 import pytest
 import pytest_asyncio
 
+from kd_sandbox import worker as worker_module
 from kd_sandbox.spec import RunSpec, parse_settings
 from kd_sandbox.teacher_config import QUICK_TEACHER
 from kd_sandbox.worker import (
@@ -19,9 +22,11 @@ from kd_sandbox.worker import (
     RunTimeout,
     SandboxError,
     SandboxWorker,
+    SetupTimeout,
     WorkerCrashed,
 )
 from tests.kd_sandbox.conftest import phone_sized
+from tests.kd_sandbox.fake_child import FAKE_CAPTION, paced_child
 
 in_module_loop = pytest.mark.asyncio(loop_scope="module")  # one worker for the module
 
@@ -141,5 +146,47 @@ async def test_a_run_over_the_memory_cap_is_reported_as_out_of_memory(quick_cach
         with pytest.raises(RunOutOfMemory, match=r"more memory than the sandbox allows \(1 MB\)"):
             await sandbox.run(parse_settings("steps=20"), None, timeout_s=120)
         assert sandbox.child_pid == pid  # the child survived and keeps serving
+    finally:
+        await sandbox.close()
+
+
+def paced_worker(monkeypatch: pytest.MonkeyPatch, tmp_path, **pace: float) -> SandboxWorker:
+    """A worker whose child is ``fake_child.paced_child`` at ``pace``."""
+    monkeypatch.setattr(worker_module, "child", SimpleNamespace(main=partial(paced_child, **pace)))
+    return SandboxWorker(tmp_path)
+
+
+@pytest.mark.parametrize("pace", ["warm_up_s", "teacher_training_s"])
+async def test_a_slow_warm_up_or_teacher_training_does_not_time_the_run_out(
+    monkeypatch, tmp_path, pace
+):
+    # A cold cache on a busy machine: getting ready outlasts the run's limit, the run
+    # itself does not. Timing it out would also kill the teacher's training, so every
+    # later run would train it again and time out again.
+    sandbox = paced_worker(monkeypatch, tmp_path, **{pace: 2.0})
+    try:
+        result = await sandbox.run(parse_settings("mode=tokens"), None, timeout_s=1.0)
+        assert result.caption == FAKE_CAPTION
+    finally:
+        await sandbox.close()
+
+
+async def test_the_limit_still_stops_a_run_whose_students_train_too_long(monkeypatch, tmp_path):
+    sandbox = paced_worker(monkeypatch, tmp_path, students_s=30.0)
+    try:
+        with pytest.raises(RunTimeout, match="longer than 1 s"):
+            await sandbox.run(parse_settings("mode=tokens"), None, timeout_s=1.0)
+    finally:
+        await sandbox.close()
+
+
+async def test_a_child_that_never_gets_ready_is_replaced_and_said_so(monkeypatch, tmp_path):
+    monkeypatch.setattr(worker_module, "SETUP_LIMIT_S", 1.0)
+    sandbox = paced_worker(monkeypatch, tmp_path, warm_up_s=30.0)
+    try:
+        pid = sandbox.child_pid
+        with pytest.raises(SetupTimeout, match="longer than 1 s to get ready"):
+            await sandbox.run(parse_settings("mode=tokens"), None, timeout_s=60.0)
+        assert sandbox.child_pid not in (None, pid)
     finally:
         await sandbox.close()

@@ -48,6 +48,7 @@ def run_tiny(
     cache_dir: Path,
     progress: Callable[[float], None] | None = None,
     device: torch.device | None = None,
+    on_teacher_ready: Callable[[], None] | None = None,
 ) -> RunResult:
     """``run_lm_mode`` on ``settings`` with the tiny teachers and workload (on ``device``,
     else where ``pick_device`` says)."""
@@ -59,6 +60,7 @@ def run_tiny(
         route_teacher_settings=TINY_ROUTE_TEACHER,
         sizes=TINY_SIZES,
         device=device,
+        on_teacher_ready=on_teacher_ready,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+import pytest
 import torch
 
 from kd_sandbox.lm.models import next_token_logits
@@ -17,7 +18,7 @@ from kd_sandbox.lm.teacher import (
     train_teacher,
 )
 from kd_sandbox.lm.training import encode_chains
-from tests.kd_sandbox_lm.conftest import TINY_TEACHER
+from tests.kd_sandbox_lm.conftest import TINY_TEACHER, run_tiny
 
 
 def test_saved_teacher_loads_with_identical_logits(tmp_path: Path) -> None:
@@ -70,3 +71,20 @@ def test_a_teacher_already_in_place_wins(tmp_path: Path) -> None:
     save_teacher(trained, directory)  # a second worker finishing later
     assert (directory / "report.json").read_text() == before
     assert [p.name for p in tmp_path.iterdir()] == ["teacher"]
+
+
+@pytest.mark.parametrize("mode", ["tokens", "onpolicy"])
+def test_a_run_says_it_started_once_its_teacher_is_trained(tmp_path: Path, mode: str) -> None:
+    # The worker's time limit counts from this signal: a first run's teacher training
+    # (reported as the first part of progress) comes before it, the students after it.
+    events: list[str] = []
+    run_tiny(
+        f"mode={mode} steps=10",
+        tmp_path,
+        progress=lambda fraction: events.append("training" if fraction < 0.4 else "students"),
+        on_teacher_ready=lambda: events.append("started"),
+    )
+    assert events.count("started") == 1
+    started = events.index("started")
+    assert "training" in events[:started]
+    assert set(events[started + 1 :]) == {"students"}

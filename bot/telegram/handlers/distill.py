@@ -35,7 +35,14 @@ from kd_sandbox.spec import (
     parse_settings,
     settings_of,
 )
-from kd_sandbox.worker import RunFailed, RunOutOfMemory, RunTimeout, SandboxError, WorkerCrashed
+from kd_sandbox.worker import (
+    RunFailed,
+    RunOutOfMemory,
+    RunTimeout,
+    SandboxError,
+    SetupTimeout,
+    WorkerCrashed,
+)
 
 log = logging.getLogger(__name__)
 
@@ -231,6 +238,10 @@ def _failure_text(error: SandboxError, spec: RunSpec) -> str:
         return f"🧠 {error} Try a lighter run, e.g. /distill mode={spec.mode}."
     if isinstance(error, RunInterrupted):
         return "⚠️ Your /distill run was interrupted. Please send it again."
+    if isinstance(error, SetupTimeout):
+        # Nothing in the settings made it slow: the same run, once the machine is calmer.
+        again = f"/distill {spec.as_settings()}".rstrip()
+        return f"⏱ {error} It has been restarted; please send {again} again in a minute."
     if isinstance(error, WorkerCrashed):
         return "💥 The sandbox crashed and has restarted. Please try again."
     if isinstance(error, RunFailed):

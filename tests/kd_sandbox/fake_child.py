@@ -1,0 +1,41 @@
+"""Stand-ins for the sandbox's child process with a controlled pace, to test the
+worker's time limits without real training (the worker's child target, via spawn)."""
+
+from __future__ import annotations
+
+import time
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from kd_sandbox.protocol import Done, Progress, Ready, Run, Started
+from kd_sandbox.result import RunResult
+
+FAKE_CAPTION = "a run of the paced stand-in"
+
+
+def paced_child(
+    conn: Connection,
+    cache_dir: Path,
+    torch_threads: int,
+    teacher: Any,
+    max_memory_mb: int | None,
+    *,
+    warm_up_s: float = 0.0,
+    teacher_training_s: float = 0.0,
+    students_s: float = 0.0,
+) -> None:
+    """Warm up for ``warm_up_s``; then per run get the teacher ready for
+    ``teacher_training_s``, say it started, and train students for ``students_s``."""
+    time.sleep(warm_up_s)
+    conn.send(Ready())
+    while True:
+        message = conn.recv()
+        if not isinstance(message, Run):
+            return
+        conn.send(Progress(message.run_id, 0.1))
+        time.sleep(teacher_training_s)
+        conn.send(Started(message.run_id))
+        time.sleep(students_s)
+        result = RunResult(png=b"", caption=FAKE_CAPTION, metrics={}, wall_s=students_s)
+        conn.send(Done(message.run_id, result))
