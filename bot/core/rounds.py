@@ -98,7 +98,8 @@ def rank(answers: Iterable[Answer], *, questions: int, open_period: float) -> li
     rows = []
     for learner_id, given in by_learner.items():
         right = sum(a.correct for a in given)
-        # An answer let in by the grace after closing counts the open period, as a skip does.
+        # An answer that came in after the closing time (it waited for the bot: a restart)
+        # counts the open period, as a skip does.
         taken = sum(min(a.seconds, open_period) for a in given)
         seconds = taken + (questions - len(given)) * open_period
         rows.append((learner_id, right, len(given), round(seconds, 3)))

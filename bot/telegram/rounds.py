@@ -4,8 +4,9 @@ a JobQueue job (``stopPoll``), the next one after it, then the results.
 JobQueue jobs live in memory; the round's state lives in the database
 (``bot.services.quiz.rounds``), so at start-up ``resume_rounds`` schedules the close of
 the poll a restart left open, or ends the round with a note when the bot was down past
-the poll's closing time. Sends go through the Application's rate limiter, which paces a
-group at one message every ``GROUP_SEND_INTERVAL_S`` (under 20 a minute).
+the poll's closing time; either once the votes given while it was down are in. Sends
+go through the Application's rate limiter, which paces a group at one message every
+``GROUP_SEND_INTERVAL_S`` (under 20 a minute).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from bot.services.quiz.rounds import (
     poll_sent,
 )
 from bot.storage.kinds import RoundStatus
+from bot.telegram.backlog import backlog_handled
 from bot.telegram.context import AppContext, AppType
 from bot.telegram.transport.ratelimit import SendCheck, Withdrawn
 from bot.telegram.transport.sender import ChatUnreachable
@@ -208,9 +210,20 @@ def _gone(member: ChatMember) -> bool:
 
 
 async def resume_rounds(application: AppType) -> None:
-    """At start-up: every round a restart interrupted goes on, or ends with a note."""
+    """At start-up: every round a restart interrupted goes on, or ends with a note, once the
+    votes Telegram held while the bot was down are in (they were given in time)."""
+    _jobs(application).run_once(
+        _resume_job, 0, name="quiz rounds resumed", job_kwargs={"misfire_grace_time": None}
+    )
+
+
+async def _resume_job(context: AppContext) -> None:
+    application = context.application
     services = application.bot_data.services
-    running = await services.transaction(open_rounds)
+    if not await services.transaction(open_rounds):
+        return
+    await backlog_handled(application)
+    running = await services.transaction(open_rounds)  # as the backlog left them
     for found in running:
         if found.question_id is None or found.closes_at is None:  # between two polls
             ask_next_soon(application, found.round_id)

@@ -279,6 +279,14 @@ class FakeBotApi:
         self.webhook = dict(params)
         return True
 
+    def _api_getWebhookInfo(
+        self, params: dict[str, Any], files: dict[str, bytes]
+    ) -> dict[str, Any]:
+        # As Telegram counts them: updates not yet confirmed by a later getUpdates offset.
+        url = str(self.webhook.get("url") or "") if self.webhook else ""
+        return {"url": url, "has_custom_certificate": False,
+                "pending_update_count": len(self._updates)}  # fmt: skip
+
     def _api_setChatMenuButton(self, params: dict[str, Any], files: dict[str, bytes]) -> bool:
         chat_id = params.get("chat_id")
         if chat_id is not None and int(chat_id) < 0:

@@ -82,7 +82,7 @@ def test_equal_right_and_equal_time_share_a_rank() -> None:
 
 def test_an_answer_arriving_after_the_open_period_counts_no_more_than_a_skip() -> None:
     answers = [
-        Answer(1, 1, False, 11.5), Answer(1, 2, True, 1.0),  # answered in the grace
+        Answer(1, 1, False, 11.5), Answer(1, 2, True, 1.0),  # arrived after the closing time
         Answer(2, 2, True, 1.0),  # skipped question 1
     ]  # fmt: skip
     placings = rank(answers, questions=2, open_period=10)

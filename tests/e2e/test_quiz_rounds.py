@@ -173,8 +173,8 @@ async def test_a_whole_round_ranks_members_and_reviews_their_cards(harness: BotH
 async def test_an_answer_as_the_poll_closes_is_never_slower_than_skipping(
     harness: BotHarness,
 ) -> None:
-    """Ben answers question 1 just after it closed (the grace lets it count), Anna skips
-    it; both get question 2 right equally fast. Ben's late answer counts the open period,
+    """Ben answers question 1 after its closing time, before the bot closed it (it counts),
+    Anna skips it; both get question 2 right equally fast. Ben's late answer counts the open period,
     as Anna's skip does: they tie."""
     await group_with_drops(harness, drops=2)
     await harness.command(ANNA, "/quiz 2", chat_id=GROUP)
@@ -248,6 +248,38 @@ async def test_a_restart_mid_round_closes_the_poll_on_time_and_goes_on(tmp_path:
             await harness.settle(0.5)
             assert len(round_polls(api)) == 3  # the round asked nothing more
             assert [r.status for r in rounds_in_db(harness)] == ["done", "interrupted"]
+    finally:
+        await api.stop()
+
+
+@pytest.mark.parametrize(
+    ("down_for", "ranked"),
+    [(OPEN + 10, "🥇 User7403 — 1/2 right"), (600, "🥇 User7403 — 1/1 right")],
+    ids=["round-goes-on", "round-ends"],
+)
+async def test_votes_given_while_the_bot_was_down_count(
+    tmp_path: Path, down_for: float, ranked: str
+) -> None:
+    """The bot stops while a poll is open; Ben votes meanwhile and Telegram keeps his vote
+    until the bot is back, past the poll's closing time. He voted while the poll was open:
+    it counts in the round (which goes on, or ends with a note) and reviews his card."""
+    api = FakeBotApi()
+    await api.start()
+    try:
+        async with running_bot(tmp_path, api=api, quiz_round_open_period_s=OPEN) as harness:
+            await group_with_drops(harness, drops=2)
+            await harness.command(ANNA, "/quiz 2", chat_id=GROUP)
+            first = await round_poll(harness, 1)
+            clock = harness.clock
+        vote(harness, BEN, first, right=True)  # the bot is down: Telegram holds the update
+        clock.advance(seconds=down_for)
+        restarted_at = len(api.calls)
+        async with running_bot(
+            tmp_path, api=api, clock=clock, quiz_round_open_period_s=OPEN
+        ) as harness:
+            text = await results(harness, timeout=20, after=restarted_at)
+            assert ranked in text, text
+            assert len(cards(harness, BEN)) == 1
     finally:
         await api.stop()
 

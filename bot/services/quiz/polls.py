@@ -167,7 +167,7 @@ def record_poll_answer(
     round, if it is a round's); None for a poll that is not ours, a round's poll that has
     closed, a retracted vote, or a second answer to the same poll."""
     poll = session.get(QuizPoll, poll_id)
-    if poll is None or len(option_ids) != 1 or poll_is_closed(session, poll_id, now):
+    if poll is None or len(option_ids) != 1 or poll_is_closed(session, poll_id):
         return None
     learner = ensure_learner(session, user_id, first_name)
     already = session.exec(

@@ -9,9 +9,6 @@ from sqlmodel import Session, select
 
 from bot.storage.models import QuizRound, RoundAnswer, RoundQuestion
 
-LATE_ANSWER_GRACE = timedelta(seconds=2)
-"""Telegram closes the poll itself; an answer this close to the end still arrived in time."""
-
 
 def _question(session: Session, poll_id: str) -> RoundQuestion | None:
     return session.exec(select(RoundQuestion).where(RoundQuestion.poll_id == poll_id)).first()
@@ -28,14 +25,13 @@ def round_is_running(session: Session, round_id: int) -> bool:
     return live_round(session, round_id) is not None
 
 
-def poll_is_closed(session: Session, poll_id: str, now: datetime) -> bool:
-    """True for a round's poll that is closed (or past its closing time): answers to it
-    change nothing. A poll that is not a round's is never closed here."""
+def poll_is_closed(session: Session, poll_id: str) -> bool:
+    """True for a round's poll that the bot has closed: answers to it change nothing. Until
+    then every vote counts, however late it arrives: Telegram takes none once a poll's
+    open period is over, so what it delivers was given in time (a bot that was down gets
+    them when it is back). A poll that is not a round's is never closed here."""
     question = _question(session, poll_id)
-    if question is None:
-        return False
-    late = question.closes_at is not None and now > question.closes_at + LATE_ANSWER_GRACE
-    return question.closed_at is not None or late
+    return question is not None and question.closed_at is not None
 
 
 def count_in_round(
