@@ -127,6 +127,9 @@ class ReviewRecord(SQLModel, table=True):
     duration_ms: int | None = None
     source: str = Field(max_length=8)  # AnswerSource
     chat_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    # The group quiz poll answered, so one poll counts a member's answer once (a group's
+    # daily poll and a round's may ask the same item); None for an answer by button.
+    poll_id: str | None = Field(default=None, max_length=64)
     # The card as it was before this answer, so "undo last answer" can restore it.
     previous_state: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     previous_due_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))

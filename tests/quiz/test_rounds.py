@@ -15,7 +15,7 @@ from bot.services.path import ChatRef
 from bot.services.quiz import rounds
 from bot.services.quiz.bank import quiz_bank
 from bot.services.quiz.leaderboard import leaderboard
-from bot.services.quiz.polls import record_poll_answer
+from bot.services.quiz.polls import record_poll_answer, save_poll
 from bot.services.quiz.rounds import (
     PollToSend,
     QuestionResult,
@@ -207,3 +207,29 @@ def answer(session: Session, poll_id: str, user: int, option: int, now: Any) -> 
                                day_start_hour=4)  # fmt: skip
     session.commit()
     return entry
+
+
+@pytest.mark.parametrize("daily_first", [True, False], ids=["daily-first", "round-first"])
+def test_the_daily_poll_and_a_rounds_poll_on_one_item_each_count(
+    session: Session, daily_first: bool
+) -> None:
+    """The group's daily poll and a round's poll ask the same item: a member's answer to
+    each counts (the round's in the round), whichever they answer first."""
+    ref = group(session)
+    begun = start(session, ref)
+    assert isinstance(begun, RoundStart)
+    poll = next_poll(session, begun.round_id, MONDAY)
+    assert poll is not None
+    key = shown_correct(poll.item, poll.order)
+    save_poll(session, poll_id="daily", chat_id=GROUP, message_id=50, item=poll.item,
+              correct_option=key, now=MONDAY - timedelta(hours=1))  # fmt: skip
+    poll_sent(session, poll, chat_id=GROUP, poll_id="round", message_id=51, now=MONDAY)
+    session.commit()
+    order = ["daily", "round"] if daily_first else ["round", "daily"]
+    for seconds, poll_id in enumerate(order, start=2):
+        assert answer(session, poll_id, ANNA, key, MONDAY + timedelta(seconds=seconds)), poll_id
+    [counted] = session.exec(select(RoundAnswer)).all()
+    assert (counted.learner_id, counted.correct) == (ANNA, True)
+    logged = session.exec(select(ReviewRecord).where(ReviewRecord.source == "group")).all()
+    assert len(logged) == 2  # a point on the group's board for each
+    assert answer(session, "round", ANNA, key, MONDAY + timedelta(seconds=5)) is None  # once

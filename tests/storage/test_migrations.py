@@ -21,7 +21,7 @@ from bot.storage.migrate import current_revision, upgrade
 from bot.storage.models import Chat, Delivery, DistillRun, Learner, QuizRound
 
 NOW = datetime(2026, 3, 1, 7, 30, tzinfo=UTC)
-HEAD = "0007"
+HEAD = "0008"
 
 
 def insert_rows(connection: Connection, table_name: str, *rows: dict[str, Any]) -> None:
@@ -196,7 +196,7 @@ def test_quiz_rounds_upgrade_and_downgrade_keep_every_chat(database_url: str) ->
         rows = connection.execute(text("SELECT id, title, delivery_time FROM chats")).all()
     assert [tuple(row) for row in rows] == [(-42, "Study group", "09:00")]
     upgrade(database_url)  # and up again, cleanly
-    assert current_revision(database_url) == "0007"
+    assert current_revision(database_url) == HEAD
     engine.dispose()
 
 

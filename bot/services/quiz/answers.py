@@ -48,6 +48,7 @@ def record_answer(
     source: str,
     chat_id: int | None,
     answered_after: datetime | None,
+    poll_id: str | None = None,
 ) -> ReviewRecord:
     """Review the learner's card for ``item_id`` (created if missing) and log the answer.
 
@@ -62,6 +63,7 @@ def record_answer(
         chat_id: Where the answer was given.
         answered_after: When the question was sent; the log keeps the answer's
             duration from it.
+        poll_id: The group quiz poll answered, if it was one.
 
     Returns:
         The new log row (written: it has an id).
@@ -86,7 +88,7 @@ def record_answer(
     return _log(
         session, today, learner_id=learner_id, item_id=item_id, rating=int(outcome.rating),
         correct=correct, source=source, chat_id=chat_id, answered_after=answered_after,
-        previous_state=card.state if card is not None else None,
+        poll_id=poll_id, previous_state=card.state if card is not None else None,
         previous_due_at=card.due_at if card is not None else None,
     )  # fmt: skip
 

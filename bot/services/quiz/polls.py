@@ -172,11 +172,7 @@ def record_poll_answer(
     learner = ensure_learner(session, user_id, first_name)
     already = session.exec(
         select(ReviewRecord.id).where(
-            ReviewRecord.learner_id == user_id,
-            col(ReviewRecord.reviewed_at) >= poll.sent_at,
-            ReviewRecord.item_id == poll.item_id,
-            ReviewRecord.chat_id == poll.chat_id,
-            ReviewRecord.source == "group",
+            ReviewRecord.learner_id == user_id, ReviewRecord.poll_id == poll_id
         )
     ).first()
     if already is not None:
@@ -194,6 +190,7 @@ def record_poll_answer(
         source="group",
         chat_id=poll.chat_id,
         answered_after=poll.sent_at,
+        poll_id=poll_id,
     )
 
 
