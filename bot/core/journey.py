@@ -151,12 +151,21 @@ class DueToday:
     drop_id: str | None = None
 
 
-def due_today(chat: ChatState, course: Course, now: datetime, day_start_hour: int) -> DueToday:
+def due_today(
+    chat: ChatState,
+    course: Course,
+    now: datetime,
+    day_start_hour: int,
+    *,
+    current_arrived_on: str | None = None,
+) -> DueToday:
     """A due chat's day: its next delivery instant moves on, and what it gets is decided.
 
     At most one scheduled drop per local day; a private chat gets the next drop only once
     the previous one was opened, else one reminder and, after three silent days, a pause;
-    a group gets the next drop every day.
+    a group gets the next drop every day. ``current_arrived_on`` is the local day the
+    current drop was delivered: one pulled early today with /next is today's delivery, so
+    the day is neither silent nor worth a reminder.
     """
     if not is_scheduled(chat):
         chat.next_due_at = None
@@ -174,6 +183,8 @@ def due_today(chat: ChatState, course: Course, now: datetime, day_start_hour: in
             chat.next_due_at = None
             return DueToday(Due.FINISHED, today)
         return DueToday(Due.DROP, today, drop_id)
+    if current_arrived_on == today:
+        return DueToday(Due.NOTHING, today)
     chat.silent_days += 1
     if chat.silent_days >= SILENT_DAYS_BEFORE_PAUSE:
         pause(chat)

@@ -122,6 +122,26 @@ async def test_unopened_drop_gets_one_reminder_then_a_pause(harness: BotHarness)
         assert chat is not None and not chat.paused and chat.next_due_at is not None
 
 
+async def test_a_drop_pulled_with_next_counts_as_that_days_delivery(harness: BotHarness) -> None:
+    harness.clock.set(datetime(2026, 6, 1, 7, 30, tzinfo=UTC))
+    await onboard(harness, 5002, "19:00", "UTC")  # drop 1 now
+    await press_done(harness, 5002)
+    harness.clock.set(datetime(2026, 6, 2, 10, 0, tzinfo=UTC))
+    await harness.command(5002, "/next")  # drop 2 early, before today's 19:00
+    await harness.settle(0.3)
+    assert drops_received(harness.api, 5002) == [1, 2]
+    notes = []
+    for day in (2, 3, 4, 5):
+        harness.clock.set(datetime(2026, 6, day, 19, 0, tzinfo=UTC))
+        before = len(harness.api.calls)
+        await harness.tick()
+        notes.append([c.text for c in harness.api.calls[before:] if c.ok])
+    # The day of the pull is not a quiet one: the reminder and the pause come a day later.
+    assert notes[0] == []
+    assert "still waiting" in notes[1][0]
+    assert notes[2] == [] and notes[3][0].startswith("I've paused")
+
+
 async def test_catch_up_after_downtime_sends_one_drop(tmp_path: Path) -> None:
     api = FakeBotApi()
     await api.start()

@@ -3,7 +3,8 @@
 Rules (see README, "Daily drops"):
 - at most one scheduled drop per chat per local day (days start at 4 am local);
 - a private chat gets the next drop only once the previous one was opened (Done or its
-  quiz); otherwise one short reminder, and after three silent days the chat pauses;
+  quiz); otherwise one short reminder, and after three silent days the chat pauses (a
+  drop pulled early with /next is its day's delivery: that day is not silent);
 - a group gets the next drop every day;
 - after downtime, a chat whose time passed gets one drop now (catch-up), not a stack.
 """
@@ -18,7 +19,7 @@ from sqlmodel import Session, col, select
 from bot.core.journey import Due, due_today, hand_over, reschedule
 from bot.services import metrics
 from bot.services.delivery.outbox import Work, claim_delivery
-from bot.storage.models import Chat
+from bot.storage.models import Chat, Delivery
 from drops.model import Course
 
 
@@ -78,7 +79,8 @@ def _plan_chat(
     lease: timedelta,
     plan: DuePlan,
 ) -> None:
-    today = due_today(chat, course, now, day_start_hour)
+    arrived_on = current_arrival_day(session, chat)
+    today = due_today(chat, course, now, day_start_hour, current_arrived_on=arrived_on)
     if today.what == Due.DROP:
         assert today.drop_id is not None
         work = claim_delivery(
@@ -90,3 +92,17 @@ def _plan_chat(
             plan.works.append(work)
     elif today.what in (Due.REMINDER, Due.PAUSED):
         plan.notices.append(Notice(chat.id, today.what, today.drop_id))
+
+
+def current_arrival_day(session: Session, chat: Chat) -> str | None:
+    """The local day the chat's current drop was delivered, while it is still unopened
+    (only then can it make a day silent); None otherwise."""
+    if chat.current_drop_id is None or chat.current_opened:
+        return None
+    return session.exec(
+        select(Delivery.local_day).where(
+            Delivery.chat_id == chat.id,
+            Delivery.path_round == chat.path_round,
+            Delivery.drop_id == chat.current_drop_id,
+        )
+    ).first()
