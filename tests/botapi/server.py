@@ -608,6 +608,22 @@ class FakeBotApi:
             }
         )
 
+    def remove_muted_bot(self, chat_id: int, by_user: int) -> int:
+        """The bot, muted in the group, is removed: Telegram keeps it "restricted", with
+        is_member false, and the group's sends fail from now on."""
+        self.blocked.add(chat_id)
+        muted = {"status": "restricted", "user": BOT_USER, "until_date": 0}
+        muted.update(dict.fromkeys(MUTED_RIGHTS, False))
+        return self.push_update(
+            my_chat_member={
+                "chat": self.chat_payload(chat_id),
+                "from": _user(by_user),
+                "date": int(time.time()),
+                "old_chat_member": {**muted, "is_member": True},
+                "new_chat_member": {**muted, "is_member": False},
+            }
+        )
+
     # ----------------------------------------------------------------- assertions
     def message_for(self, call: ApiCall) -> StoredMessage:
         """The message a successful send created (as it is now, after any edits)."""

@@ -139,6 +139,17 @@ async def test_the_group_gets_the_daily_drop_and_its_path_moves_past_the_drop_be
     assert progress.text.count("📖") == 1
 
 
+async def test_a_group_that_removed_the_muted_bot_gets_no_more_sends(harness: BotHarness) -> None:
+    await group_with_drop_one(harness)
+    harness.api.remove_muted_bot(GROUP, ADMIN)
+    await eventually(lambda: not group_chat(harness).active)
+    harness.clock.advance(days=1, hours=2)  # past the next 08:00 in Berlin
+    before = len(harness.api.calls)
+    await harness.tick()
+    await harness.settle()
+    assert [c.method for c in harness.api.calls[before:] if c.chat_id == GROUP] == []
+
+
 async def test_a_group_finishing_the_path_is_shown_the_groups_numbers_not_the_admins(
     harness: BotHarness,
 ) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from telegram import ChatMember, Update
+from telegram import ChatMember, ChatMemberRestricted, Update
 from telegram.ext import BaseHandler, ChatMemberHandler, MessageHandler, filters
 
 from bot.services.delivery import chats
@@ -17,19 +17,26 @@ from bot.telegram.handlers.onboarding import group_hello
 GONE = (ChatMember.LEFT, ChatMember.BANNED)
 
 
+def is_in_chat(member: ChatMember) -> bool:
+    """Whether the bot is (still) in the chat: a bot removed while muted stays "restricted",
+    with is_member false, instead of "left"."""
+    if isinstance(member, ChatMemberRestricted):
+        return member.is_member
+    return member.status not in GONE
+
+
 async def on_my_chat_member(update: Update, context: AppContext) -> None:
     """Greet a group that added us; mark a chat inactive when we are removed or blocked."""
     change = update.my_chat_member
     if change is None:
         return
     services = services_of(context)
-    old, new = change.old_chat_member.status, change.new_chat_member.status
-    if new in GONE:
+    if not is_in_chat(change.new_chat_member):
         context.bot_data.known_chats.discard(change.chat.id)
         await services.transaction(chats.deactivate, change.chat.id)
         return
     await chat_row(context, update)  # a chat that has us back is active again
-    if old in GONE and change.chat.type != "private":
+    if not is_in_chat(change.old_chat_member) and change.chat.type != "private":
         await reply(update, group_hello(services_of(context).settings))
 
 
