@@ -160,7 +160,14 @@ def progress(
     session: Session, services: Services, ref: ChatRef, learner_id: int
 ) -> tuple[journey.Progress, str]:
     """The learner's path so far, and when the next drop comes."""
-    chat, now, day_start = chat_of(session, ref), services.clock(), services.settings.day_start_hour
+    return path_so_far(session, services, chat_of(session, ref), learner_id)
+
+
+def path_so_far(
+    session: Session, services: Services, chat: Chat, learner_id: int
+) -> tuple[journey.Progress, str]:
+    """The chat's path and when its next drop comes, as stored: nothing is written."""
+    now, day_start = services.clock(), services.settings.day_start_hour
     stats = journey.progress(session, chat, learner_id, now, day_start)
     return stats, rules.describe_next(chat, now, day_start)
 

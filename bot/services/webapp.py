@@ -13,8 +13,9 @@ from sqlmodel import Session, col, select
 from bot.services import journey
 from bot.services.context import Services
 from bot.services.delivery.chats import reached_drops
-from bot.services.path import ChatRef, progress
-from bot.storage.models import DistillRun
+from bot.services.path import path_so_far
+from bot.storage.kinds import ChatKind
+from bot.storage.models import Chat, DistillRun
 from drops.model import Drop
 
 RUNS_LISTED = 30
@@ -54,8 +55,13 @@ def my_run(session: Session, user_id: int, run_id: int) -> RunView | None:
 
 
 def my_path(session: Session, services: Services, user_id: int) -> tuple[journey.Progress, str]:
-    """/progress for the user's private chat: the path so far and when the next drop comes."""
-    return progress(session, services, ChatRef(user_id, "private"), user_id)
+    """/progress for the user's private chat: the path so far and when the next drop comes.
+
+    Only read: opening the app is not writing to the bot, so it registers no chat for
+    someone who never sent /start, and a chat that blocked the bot stays skipped.
+    """
+    chat = session.get(Chat, user_id) or Chat(id=user_id, kind=ChatKind.PRIVATE)
+    return path_so_far(session, services, chat, user_id)
 
 
 def reached_drop(session: Session, services: Services, user_id: int, drop_id: str) -> Drop | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
 
@@ -15,7 +15,8 @@ from sqlmodel import Session, func, select
 
 from bot.services.distill import record_run, update_run
 from bot.storage.kinds import RunStatus
-from bot.storage.models import DistillRun
+from bot.storage.models import Chat, DistillRun
+from tests.e2e.journeys import onboard, press_done
 from tests.webapp.harness import WebAppHarness, running_webapp
 
 ME, OTHER = 7001, 7002
@@ -114,6 +115,39 @@ async def test_a_drop_not_reached_is_not_shown(
     response = await client.get("api/drops/2.2", headers=web.auth(ME))
     assert response.status_code == 404
     assert "not reached" in response.json()["error"]
+
+
+async def test_opening_the_path_registers_no_chat_for_someone_who_never_started_the_bot(
+    web: WebAppHarness, client: httpx.AsyncClient
+) -> None:
+    path = await client.get("api/path", headers=web.auth(ME))
+    assert path.status_code == 200
+    assert (path.json()["done"], path.json()["next_delivery"]) == (0, "not scheduled yet")
+    with Session(web.bot.services.engine) as session:
+        assert session.get(Chat, ME) is None
+
+
+async def test_opening_the_path_does_not_bring_back_a_chat_that_blocked_the_bot(
+    web: WebAppHarness, client: httpx.AsyncClient
+) -> None:
+    bot = web.bot
+    bot.clock.set(datetime(2026, 6, 1, 7, 30, tzinfo=UTC))
+    await onboard(bot, ME, "07:00", "UTC")
+    assert await press_done(bot, ME)
+    await bot.settle()
+    bot.api.blocked.add(ME)
+    bot.clock.advance(days=1)
+    await bot.tick()  # drop 2 fails: the chat is skipped until the learner writes again
+    path = await client.get("api/path", headers=web.auth(ME))
+    assert path.status_code == 200 and path.json()["done"] == 1
+    before = len(bot.api.calls)
+    bot.clock.advance(minutes=10)
+    await bot.tick()
+    await bot.settle()
+    assert [c.method for c in bot.api.calls[before:] if c.chat_id == ME] == []
+    with Session(bot.services.engine) as session:
+        chat = session.get(Chat, ME)
+        assert chat is not None and not chat.active
 
 
 async def test_bad_settings_are_answered_beside_the_field_and_start_nothing(
