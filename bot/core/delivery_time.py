@@ -38,6 +38,7 @@ _CLOCK = re.compile(
 )
 
 _WORDS = {"noon": time(12, 0), "midday": time(12, 0), "midnight": time(0, 0)}
+_TIME_WORDS = frozenset({*_WORDS, "am", "pm"})
 
 
 def parse_delivery_time(text: str) -> time:
@@ -74,6 +75,20 @@ def parse_delivery_time(text: str) -> time:
     elif hour > 23:
         raise InputError(f"The 24-hour clock goes from 00:00 to 23:59. {_HOW_TO}")
     return time(hour, minute)
+
+
+def could_be_a_time(text: str) -> bool:
+    """Whether ``text`` was meant as a time: short, with a digit or a time word.
+
+    Every time the parser reads passes, and so does a near miss worth correcting
+    ("7:75"); a greeting or a question typed while a time was owed does not.
+    """
+    try:
+        folded = _normalize(text)
+    except InputError:
+        return False  # longer than any time
+    has_digit = any(char.isdigit() for char in folded)
+    return has_digit or not _TIME_WORDS.isdisjoint(re.findall(r"[a-z]+", folded))
 
 
 def _normalize(text: str) -> str:

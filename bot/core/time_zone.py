@@ -39,6 +39,7 @@ from bot.core.zone_aliases import ZONE_ABBREVIATIONS, ZONE_ALIASES
 
 # The longest IANA name, "America/Argentina/ComodRivadavia", has 32 characters.
 _MAX_LENGTH = 64
+_MAX_WORDS = 4  # "Ho Chi Minh City"
 
 _HOW_TO = (
     "Send a city (Berlin, Tokyo, New York), a zone name like Europe/Berlin, "
@@ -110,6 +111,23 @@ def parse_time_zone(text: str) -> ZoneInfo:
 
 
 _FIXED_OFFSET = re.compile(r"Etc/GMT(?P<sign>[+-])(?P<hours>\d{1,2})", re.ASCII)
+
+
+def could_be_a_zone(text: str) -> bool:
+    """Whether ``text`` was meant as a time zone: one the parser reads, or a near miss
+    worth correcting ("Mars/Olympus"): a few words of the characters zone names and
+    offsets use. A question ("?") or a sentence typed while a zone was owed is not."""
+    try:
+        parse_time_zone(text)
+    except InputError:
+        pass
+    else:
+        return True
+    try:
+        folded = _normalize(text)
+    except InputError:
+        return False
+    return len(folded.split()) <= _MAX_WORDS
 
 
 def zone_label(zone: ZoneInfo) -> str:

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.core import InputError, parse_delivery_time
+from bot.core import InputError, could_be_a_time, parse_delivery_time
 
 
 @pytest.mark.parametrize(
@@ -89,3 +89,15 @@ def test_any_text_either_parses_or_raises_input_error(text: str) -> None:
         assert error.user_message
     else:
         assert result.second == 0
+
+
+@pytest.mark.parametrize("text", ["7:30", "noon", "7:75", "25:99", "at 7", "seven pm", "7.45h"])
+def test_a_time_or_a_near_miss_is_meant_as_a_time(text: str) -> None:
+    assert could_be_a_time(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["hi", "thanks!", "What is dark knowledge?", "what does T=4 do to the softmax?"]
+)
+def test_a_greeting_or_a_question_is_not_meant_as_a_time(text: str) -> None:
+    assert not could_be_a_time(text)

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.core import InputError, parse_time_zone
+from bot.core import InputError, could_be_a_zone, parse_time_zone
 from bot.core.time_zone import zone_label
 from bot.core.zone_aliases import ZONE_ABBREVIATIONS, ZONE_ALIASES
 
@@ -184,3 +184,17 @@ def test_every_abbreviation_names_a_real_zone() -> None:
 )  # fmt: skip
 def test_a_fixed_offset_is_shown_as_typed_not_posix_inverted(text: str, label: str) -> None:
     assert zone_label(parse_time_zone(text)) == label
+
+
+@pytest.mark.parametrize(
+    "text", ["Europe/Berlin", "Ho Chi Minh City", "UTC-3", "Mars/Olympus", "Berlni", "hi"]
+)
+def test_a_zone_or_a_near_miss_is_meant_as_a_zone(text: str) -> None:
+    assert could_be_a_zone(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["What is dark knowledge?", "tell me more about the temperature", "ok, thanks"]
+)
+def test_a_question_or_a_sentence_is_not_meant_as_a_zone(text: str) -> None:
+    assert not could_be_a_zone(text)

@@ -77,6 +77,41 @@ async def test_settime_or_timezone_alone_asks_and_takes_what_is_typed_next(
     assert getattr(chat(harness), field) == shown
 
 
+@pytest.mark.parametrize(
+    ("command", "field", "kept", "how_to_set"),
+    [
+        ("/settime", "delivery_time", "07:30", "/settime 07:45"),
+        ("/timezone", "time_zone", "UTC", "/timezone Europe/Berlin"),
+    ],
+)
+async def test_a_question_typed_later_ends_the_wait_for_a_time_or_zone(
+    harness: BotHarness, command: str, field: str, kept: str, how_to_set: str
+) -> None:
+    await onboard(harness, USER, "07:30", "UTC")
+    await harness.command(USER, command)  # asks, and the learner never answers
+    harness.clock.advance(days=2)
+    before = len(harness.api.calls)
+    await harness.command(USER, "What does the temperature do to the teacher's softmax?")
+    await harness.settle()
+    said = [c.text for c in harness.api.calls[before:] if c.ok and c.method == "sendMessage"]
+    assert not any("couldn't read" in text or "don't know" in text for text in said), said
+    assert how_to_set in said[0], said
+    assert "Drop 2.2" in said[1], said  # the question itself is answered as any other text
+    again = await harness.command(USER, "What does the temperature do?")
+    assert how_to_set not in again.text  # the wait is over
+    assert getattr(chat(harness), field) == kept
+
+
+async def test_help_between_the_question_and_a_typo_keeps_the_wait(harness: BotHarness) -> None:
+    await harness.command(USER, "/start")
+    await harness.command(USER, "/help")
+    typo = await harness.command(USER, "7:75")
+    assert "Minutes go from 00 to 59" in typo.text
+    ask_zone = await harness.command(USER, "7:45")
+    assert "time zone" in ask_zone.text
+    assert chat(harness).delivery_time == "07:45"
+
+
 async def test_shared_location_sets_the_zone(harness: BotHarness) -> None:
     await harness.command(USER, "/settime 08:00")
     before = len(harness.api.calls)

@@ -13,7 +13,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.core import InputError, parse_delivery_time, parse_time_zone
+from bot.core import (
+    InputError,
+    could_be_a_time,
+    could_be_a_zone,
+    parse_delivery_time,
+    parse_time_zone,
+)
 from bot.core.boards import BoardKind, parse_board
 from bot.core.planner import QUESTIONS, AnswerError, Question, QuestionKind, parse_answer
 from bot.core.rounds import MAX_SIZE, parse_round_size
@@ -69,6 +75,22 @@ def test_time_zones_give_a_zone_or_an_input_error(text: str) -> None:
     else:
         assert isinstance(zone, ZoneInfo)
         assert parse_time_zone(zone.key) == zone
+
+
+@UNIT
+@given(hostile_text)
+def test_what_a_schedule_parser_reads_is_meant_for_it(text: str) -> None:
+    """The rule that ends a wait for a typed time or zone never drops a valid answer."""
+    for parse, meant in (
+        (parse_delivery_time, could_be_a_time),
+        (parse_time_zone, could_be_a_zone),
+    ):
+        try:
+            parse(text)
+        except InputError:
+            assert meant(text) in (True, False)
+        else:
+            assert meant(text)
 
 
 @UNIT

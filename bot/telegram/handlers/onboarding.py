@@ -21,7 +21,14 @@ from telegram import (
 from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filters
 
 from bot.config import Settings
-from bot.core import InputError, parse_delivery_time, parse_time_zone, zone_from_location
+from bot.core import (
+    InputError,
+    could_be_a_time,
+    could_be_a_zone,
+    parse_delivery_time,
+    parse_time_zone,
+    zone_from_location,
+)
 from bot.core.journey import LaterBecause
 from bot.services import path
 from bot.services.quiz.stats import FromGroups, from_groups
@@ -208,11 +215,18 @@ async def on_typed_text(update: Update, context: AppContext) -> None:
     message = update.effective_message
     if message is None or message.text is None or update.effective_chat is None:
         return
-    owed = await services_of(context).transaction(awaiting, update.effective_chat.id)
+    chat_id = update.effective_chat.id
+    owed = await services_of(context).transaction(awaiting, chat_id)
     if owed in (Awaiting.TIME, Awaiting.ZONE):
         what = TIME_INPUT if owed == Awaiting.TIME else ZONE_INPUT
-        await _schedule_from_text(update, context, what, message.text)
-    elif is_private(update):
+        if what.meant_as(message.text):
+            await _schedule_from_text(update, context, what, message.text)
+            return
+        # Clearly something else (a question typed days later): the wait ends, and the
+        # text is answered as any other.
+        await services_of(context).transaction(set_awaiting, chat_id, None)
+        await reply(update, what.wait_over)
+    if is_private(update):
         await answer_free_text(update, context, message.text)
 
 
@@ -238,19 +252,25 @@ class _ScheduleInput:
     """A schedule field the learner can type: how to parse it and how to ask for it."""
 
     parse: Callable[[str], time | ZoneInfo]
+    meant_as: Callable[[str], bool]  # typed text that answers us (or misses narrowly)
     awaiting: Awaiting  # what the chat owes us once we asked
     question: str
     keyboard: Callable[[], InlineKeyboardMarkup]
     usage: str
+    wait_over: str  # typed text that clearly answers something else ends the wait
 
 
 TIME_INPUT = _ScheduleInput(
-    parse_delivery_time, Awaiting.TIME, "When should your daily drop arrive?",
+    parse_delivery_time, could_be_a_time, Awaiting.TIME, "When should your daily drop arrive?",
     time_keyboard, "Usage: `/settime 09:00` (24-hour clock, local time).",
+    "I was waiting for a time, and that doesn't look like one, so I've stopped waiting. "
+    "Send `/settime 07:45` whenever you want to set it.",
 )  # fmt: skip
 ZONE_INPUT = _ScheduleInput(
-    parse_time_zone, Awaiting.ZONE, "Which time zone are you in?",
+    parse_time_zone, could_be_a_zone, Awaiting.ZONE, "Which time zone are you in?",
     zone_keyboard, "Usage: `/timezone Europe/Berlin` (a city or IANA name).",
+    "I was waiting for a time zone, and that doesn't look like one, so I've stopped "
+    "waiting. Send `/timezone Europe/Berlin` whenever you want to set it.",
 )  # fmt: skip
 
 
