@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from enum import IntEnum
 
@@ -28,3 +30,13 @@ current_urgency: ContextVar[Urgency] = ContextVar("current_urgency", default=Urg
 def at_most(urgency: Urgency) -> None:
     """From here on the current task's work is no more urgent than ``urgency``."""
     current_urgency.set(max(current_urgency.get(), urgency))
+
+
+@contextmanager
+def as_urgent_as(urgency: Urgency) -> Iterator[None]:
+    """The work started inside is at least as urgent as ``urgency``; then as before."""
+    token = current_urgency.set(min(current_urgency.get(), urgency))
+    try:
+        yield
+    finally:
+        current_urgency.reset(token)

@@ -7,6 +7,7 @@ import logging
 from telegram import Bot, Message, Poll
 from telegram.error import ChatMigrated, Forbidden, TelegramError
 
+from bot.core.urgency import Urgency, as_urgent_as
 from bot.services.delivery import chats
 from bot.services.quiz.polls import PollChoice, poll_order, polls_for_group, save_poll
 from bot.telegram.transport.sender import Sender
@@ -49,15 +50,19 @@ async def _send_group_polls(sender: Sender, chat_id: int, drop_id: str) -> None:
             continue
         if message.poll is None:
             continue
-        await services.transaction(
-            save_poll,
-            poll_id=message.poll.id,
-            chat_id=chat_id,
-            message_id=message.message_id,
-            item=choice.item,
-            correct_option=shown_correct(choice.item, order),
-            now=sent_at,
-        )
+        # An answer to the poll is handled as a press, and one handled before the poll is
+        # recorded counts for nothing: the record goes before any press that waits for the
+        # database (in the morning fan-out many do), not behind them as a scheduled send.
+        with as_urgent_as(Urgency.PRESSED):
+            await services.transaction(
+                save_poll,
+                poll_id=message.poll.id,
+                chat_id=chat_id,
+                message_id=message.message_id,
+                item=choice.item,
+                correct_option=shown_correct(choice.item, order),
+                now=sent_at,
+            )
 
 
 async def _send_poll(bot: Bot, chat_id: int, choice: PollChoice, order: tuple[int, ...]) -> Message:
