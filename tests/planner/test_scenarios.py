@@ -14,6 +14,8 @@ import math
 from dataclasses import replace
 from decimal import Decimal
 
+import pytest
+
 from bot.core.planner import build_plan
 from bot.core.planner.alternatives import Option, QualityRisk
 from bot.core.planner.choices import OutputKind, QualityBar
@@ -274,6 +276,24 @@ def test_a_typed_teacher_name_is_matched_and_typed_prices_override_the_table() -
     plan = build_plan(replace(learners.support_classifier(), teacher="our-llm $1/$4"))
     assert plan.cost.teacher.per_call == ((30 + 300) * 1 + 4 * 4) / M
     assert "Other (type its name)" not in plan.teacher_name
+
+
+@pytest.mark.parametrize(
+    ("typed", "model_id", "prices"),
+    [
+        ("o3", "o3", ("2.00", "8.00")),
+        ("o3-mini", "o3-mini", ("1.10", "4.40")),
+        ("O4 mini", "o4-mini", ("1.10", "4.40")),
+        ("o1", "o1", ("15.00", "60.00")),
+    ],
+)
+def test_each_reasoning_model_is_priced_as_itself_not_as_o3(
+    typed: str, model_id: str, prices: tuple[str, str]
+) -> None:
+    teacher = resolve_teacher(typed)
+    assert teacher.model == PRICES.model(model_id)
+    assert (teacher.input_usd_per_m, teacher.output_usd_per_m) == tuple(map(Decimal, prices))
+    assert "(as o3)" not in teacher.name
 
 
 def test_prompt_caching_is_offered_only_past_the_providers_minimum() -> None:
