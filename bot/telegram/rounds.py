@@ -154,14 +154,15 @@ async def close_poll(application: AppType, poll: OpenPoll) -> bool:
     return True
 
 
-async def stop_round(application: AppType, target: OpenRound) -> None:
-    """/quiz stop: the open poll closes, the round's jobs go, the results come now."""
+async def stop_round(application: AppType, target: OpenRound) -> bool:
+    """/quiz stop: the open poll closes, the round's jobs go, the results come now. False
+    when the round ended otherwise meanwhile (its last poll closed): that ending ranks it."""
     for job in _jobs(application).get_jobs_by_name(job_name(target.round_id)):
         job.schedule_removal()
     if target.question_id is not None:
         poll = OpenPoll(target.round_id, target.question_id, target.chat_id, target.message_id)
         await close_poll(application, poll)
-    await end_round(application, target.round_id, RoundStatus.STOPPED)
+    return await end_round(application, target.round_id, RoundStatus.STOPPED)
 
 
 async def end_round(
@@ -171,8 +172,9 @@ async def end_round(
     *,
     note: str | None = None,
     announce: bool = True,
-) -> None:
-    """Rank the round (members who left are out) and send the results, once."""
+) -> bool:
+    """Rank the round (members who left are out) and send the results, once: False when
+    it had ended already (whoever ended it sends them)."""
     data = application.bot_data
     services = data.services
     chat_id, members = await services.transaction(participants, round_id)
@@ -180,12 +182,14 @@ async def end_round(
     results = await services.transaction(
         finish_round, round_id, status=status, now=services.clock(), gone=gone
     )
-    if results is None or not announce:
-        return
-    with contextlib.suppress(ChatUnreachable):
-        await data.sender.send_parts(
-            results.chat_id, [markdown_part(results_markdown(results, note=note))]
-        )
+    if results is None:
+        return False
+    if announce:
+        with contextlib.suppress(ChatUnreachable):
+            await data.sender.send_parts(
+                results.chat_id, [markdown_part(results_markdown(results, note=note))]
+            )
+    return True
 
 
 async def _left(application: AppType, chat_id: int, members: list[int]) -> list[int]:

@@ -121,6 +121,9 @@ class FakeBotApi:
         # A test's hook after each send; an awaitable it returns is awaited before the bot
         # hears the answer (the message exists, the bot does not know yet).
         self.on_sent: Callable[[ApiCall], Awaitable[None] | None] | None = None
+        # A test's hook before each call is answered: an awaitable it returns is awaited
+        # first (the bot waits for Telegram's answer; nothing has happened yet).
+        self.on_call: Callable[[ApiCall], Awaitable[object] | None] | None = None
         self._updates: list[dict[str, Any]] = []
         self.fetched_up_to = 0  # the newest update id the bot has fetched
         self._update_ids = itertools.count(1)
@@ -177,6 +180,10 @@ class FakeBotApi:
         try:
             call.params, call.files = await self._decode(request)
             params, files = call.params, call.files
+            if self.on_call is not None:
+                held = self.on_call(call)
+                if held is not None:
+                    await held
             handler = getattr(self, f"_api_{method}", None)
             if handler is None:
                 raise ApiError(404, "Not Found")

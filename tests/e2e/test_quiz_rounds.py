@@ -7,7 +7,8 @@ Polls stay open OPEN seconds (Telegram's minimum); the fake clock measures answe
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Awaitable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -384,3 +385,35 @@ async def test_admins_decide_who_may_start_a_round(harness: BotHarness) -> None:
     assert "rounds: anyone" in harness.api.message_for(saved).text  # type: ignore[operator]
     started = await harness.command(ANNA, "/quiz 1", chat_id=GROUP)
     assert started.text.startswith("🎯 Quiz round")
+
+
+async def test_quiz_stop_as_the_round_ends_by_itself_is_answered(harness: BotHarness) -> None:
+    """The admin sends `/quiz stop` as the round's last poll closes: the round's own ending
+    and the stop both rank it (each asks Telegram whether Anna is still in the group, held
+    open here). The round's own ending wins; the stop is still answered."""
+    await group_with_drops(harness, drops=1)
+    await harness.command(ANNA, "/quiz 1", chat_id=GROUP)
+    poll = await round_poll(harness, 1)
+    vote(harness, ANNA, poll, right=True)
+    await answered(harness, 1)
+    asked: list[asyncio.Event] = []  # one per "is Anna still in?", answered when set
+
+    def hold_membership_of_anna(call: ApiCall) -> Awaitable[object] | None:
+        if call.method != "getChatMember" or int(call.params["user_id"]) != ANNA:
+            return None
+        answer = asyncio.Event()
+        asked.append(answer)
+        return answer.wait()
+
+    harness.api.on_call = hold_membership_of_anna
+    await eventually(lambda: len(asked) == 1, timeout=OPEN + 10)  # the poll's time is up
+    harness.api.send_text(ADMIN, "/quiz stop", chat_id=GROUP)
+    await eventually(lambda: len(asked) == 2)  # the stop found the round running
+    asked[0].set()
+    over = await results(harness)
+    assert over.startswith("🏁 Quiz round over") and "🥇 User7402 — 1/1 right" in over
+    after_results = len(harness.api.calls)
+    asked[1].set()
+    reply = await harness.next_message(GROUP, after=after_results)
+    assert reply.text == "This round has just ended; its results are coming."
+    assert [r.status for r in rounds_in_db(harness)] == ["done"]

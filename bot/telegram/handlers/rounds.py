@@ -15,6 +15,7 @@ from bot.telegram.commands import Command
 from bot.telegram.context import AppContext, services_of
 from bot.telegram.handlers.common import chat_ref, command_args, is_group_admin, is_private, reply
 from bot.telegram.views.rounds import (
+    ENDED_MEANWHILE,
     PRIVATE,
     START_REFUSALS,
     STOP_REFUSALS,
@@ -62,7 +63,8 @@ async def _stop(update: Update, context: AppContext, user_id: int) -> None:
     if isinstance(target, StopRefusal):
         await reply(update, STOP_REFUSALS[target])
         return
-    await rounds.stop_round(context.application, target)
+    if not await rounds.stop_round(context.application, target):
+        await reply(update, ENDED_MEANWHILE)
 
 
 COMMANDS = (

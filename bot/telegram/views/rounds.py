@@ -33,6 +33,8 @@ STOP_REFUSALS = {
     StopRefusal.NOT_RUNNING: "No round is running here. " + USAGE,
     StopRefusal.NOT_YOURS: "Only the member who started this round or an admin can stop it.",
 }
+# /quiz stop as the round ended by itself (its last poll closed): that ending sends the results.
+ENDED_MEANWHILE = "This round has just ended; its results are coming."
 INTERRUPTED = (
     "⚠️ I was offline when a question was due to close, so this round ends here "
     "with the answers given so far."
