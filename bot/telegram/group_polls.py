@@ -34,35 +34,36 @@ async def _send_group_polls(sender: Sender, chat_id: int, drop_id: str) -> None:
     services = sender.services
     choices = await services.transaction(polls_for_group, services, chat_id, drop_id)
     for choice in choices:
-        sent_at = services.clock()
-        order = poll_order(choice.item, chat_id, sent_at)
-        try:
+        async with sender.polls_on_their_way.sending():  # votes may come before its record
+            sent_at = services.clock()
+            order = poll_order(choice.item, chat_id, sent_at)
             try:
-                message = await _send_poll(sender.bot, chat_id, choice, order)
-            except ChatMigrated as moved:  # the group became a supergroup: its new id
-                chat_id = moved.new_chat_id
-                message = await _send_poll(sender.bot, chat_id, choice, order)
-        except Forbidden:
-            await services.transaction(chats.deactivate, chat_id)
-            return
-        except TelegramError:
-            log.warning("could not send a quiz poll to chat %s", chat_id, exc_info=True)
-            continue
-        if message.poll is None:
-            continue
-        # An answer to the poll is handled as a press, and one handled before the poll is
-        # recorded counts for nothing: the record goes before any press that waits for the
-        # database (in the morning fan-out many do), not behind them as a scheduled send.
-        with as_urgent_as(Urgency.PRESSED):
-            await services.transaction(
-                save_poll,
-                poll_id=message.poll.id,
-                chat_id=chat_id,
-                message_id=message.message_id,
-                item=choice.item,
-                correct_option=shown_correct(choice.item, order),
-                now=sent_at,
-            )
+                try:
+                    message = await _send_poll(sender.bot, chat_id, choice, order)
+                except ChatMigrated as moved:  # the group became a supergroup: its new id
+                    chat_id = moved.new_chat_id
+                    message = await _send_poll(sender.bot, chat_id, choice, order)
+            except Forbidden:
+                await services.transaction(chats.deactivate, chat_id)
+                return
+            except TelegramError:
+                log.warning("could not send a quiz poll to chat %s", chat_id, exc_info=True)
+                continue
+            if message.poll is None:
+                continue
+            # An answer to the poll is handled as a press: the record goes before the
+            # presses waiting for the database (in the morning fan-out many do), so they
+            # seldom have to wait for it.
+            with as_urgent_as(Urgency.PRESSED):
+                await services.transaction(
+                    save_poll,
+                    poll_id=message.poll.id,
+                    chat_id=chat_id,
+                    message_id=message.message_id,
+                    item=choice.item,
+                    correct_option=shown_correct(choice.item, order),
+                    now=sent_at,
+                )
 
 
 async def _send_poll(bot: Bot, chat_id: int, choice: PollChoice, order: tuple[int, ...]) -> Message:

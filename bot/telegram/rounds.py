@@ -80,6 +80,18 @@ async def ask_next(application: AppType, round_id: int) -> None:
     if poll is None:
         await end_round(application, round_id, RoundStatus.DONE)
         return
+    async with application.bot_data.sender.polls_on_their_way.sending():  # votes may come first
+        open_poll = await _send_and_record(application, round_id, poll)
+    if open_poll is not None:
+        _schedule(application, _close_job, poll.open_period_s, open_poll)
+
+
+async def _send_and_record(
+    application: AppType, round_id: int, poll: PollToSend
+) -> OpenPoll | None:
+    """The round's poll sent and recorded; None when there is none to close (it could not
+    go, or the round ended meanwhile)."""
+    services = application.bot_data.services
     chat_id = poll.chat_id
 
     async def still_running() -> bool:  # asked just before the poll leaves
@@ -93,15 +105,15 @@ async def ask_next(application: AppType, round_id: int) -> None:
             chat_id = moved.new_chat_id
             message = await _send_poll(application, chat_id, poll, still_running)
     except Withdrawn:  # the round ended while its poll waited for the group's turn
-        return
+        return None
     except Forbidden:  # the bot was removed: the round ends without a word
         await services.transaction(chats.deactivate, chat_id)
         await end_round(application, round_id, RoundStatus.STOPPED, announce=False)
-        return
+        return None
     except TelegramError:
         log.warning("round %s: could not send a poll to chat %s", round_id, chat_id, exc_info=True)
         await end_round(application, round_id, RoundStatus.STOPPED)
-        return
+        return None
     assert message.poll is not None
     recorded = await services.transaction(
         poll_sent, poll, chat_id=chat_id, poll_id=message.poll.id,
@@ -110,9 +122,8 @@ async def ask_next(application: AppType, round_id: int) -> None:
     if not recorded:  # the round ended as the poll went out: nobody may answer it
         with contextlib.suppress(TelegramError):
             await application.bot.stop_poll(chat_id, message.message_id)
-        return
-    open_poll = OpenPoll(round_id, poll.question_id, chat_id, message.message_id)
-    _schedule(application, _close_job, poll.open_period_s, open_poll)
+        return None
+    return OpenPoll(round_id, poll.question_id, chat_id, message.message_id)
 
 
 async def _send_poll(

@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 from bot.storage.models import Chat, QuizRound, RoundQuestion
 from tests.botapi import ApiCall, FakeBotApi
 from tests.e2e.harness import BotHarness, running_bot
-from tests.quiz.steps import cards, eventually, review_logs
+from tests.quiz.steps import DatabaseWork, cards, eventually, review_logs
 
 OPEN = 5
 GROUP, SUPERGROUP = -4401, -1004401
@@ -417,3 +417,24 @@ async def test_quiz_stop_as_the_round_ends_by_itself_is_answered(harness: BotHar
     reply = await harness.next_message(GROUP, after=after_results)
     assert reply.text == "This round has just ended; its results are coming."
     assert [r.status for r in rounds_in_db(harness)] == ["done"]
+
+
+async def test_a_vote_handled_before_its_poll_is_recorded_counts(harness: BotHarness) -> None:
+    """Anna votes as soon as the round's poll appears, and her vote reaches the bot before
+    Telegram's answer to sendPoll does: the bot handles a vote for a poll it has not
+    recorded yet. Her answer still counts, in the round and for her card."""
+    await group_with_drops(harness, drops=1)
+    work = DatabaseWork(harness)
+
+    async def vote_before_the_bot_hears_of_its_poll(call: ApiCall) -> None:
+        if "open_period" not in call.params:
+            return
+        harness.api.on_sent = None
+        vote(harness, ANNA, call, right=True)
+        await eventually(lambda: "record_poll_answer" in work.done)
+
+    harness.api.on_sent = vote_before_the_bot_hears_of_its_poll
+    await harness.command(ANNA, "/quiz 1", chat_id=GROUP)
+    text = await results(harness)
+    assert "🥇 User7402 — 1/1 right" in text, text
+    assert len(cards(harness, ANNA)) == 1

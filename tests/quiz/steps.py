@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import functools
+import threading
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from concurrent.futures import Future
+from typing import Any, TypeVar
 
 from sqlmodel import Session, col, func, select
 
@@ -126,3 +129,51 @@ async def eventually(probe: Callable[[], T], timeout: float = 10.0) -> T:
             assert value, "condition never became true"
             return value
         await asyncio.sleep(0.05)
+
+
+class DatabaseWork:
+    """The bot's units of work on its database thread, by name, as they are queued and as
+    they finish; and a hold on that thread (SQLite's only one), so that work queues
+    meanwhile and is then taken in order of urgency."""
+
+    def __init__(self, harness: BotHarness) -> None:
+        self.queued: list[str] = []
+        self.done: list[str] = []
+        self._services = harness.services
+        self._holds: list[asyncio.Future[None]] = []
+        executor = harness.services.executor
+        submit = executor.submit
+
+        def traced(call: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+            work = call.args[0] if isinstance(call, functools.partial) and call.args else call
+            name = getattr(work, "__name__", repr(work))
+            self.queued.append(name)
+
+            def run() -> Any:
+                try:
+                    return call(*args, **kwargs)
+                finally:
+                    self.done.append(name)
+
+            return submit(run)
+
+        executor.submit = traced  # type: ignore[method-assign]
+
+    async def hold_until_queued(self, *names: str) -> None:
+        """Occupy the database thread until units of work of these names wait behind it."""
+        taken, release = threading.Event(), threading.Event()
+        behind = len(self.queued)
+
+        def occupy(_session: Session) -> None:
+            taken.set()
+            release.wait()
+
+        async def release_once_queued() -> None:
+            try:
+                await eventually(lambda: set(names) <= set(self.queued[behind:]))
+            finally:
+                release.set()
+
+        self._holds.append(asyncio.ensure_future(self._services.transaction(occupy)))
+        await eventually(taken.is_set)
+        self._holds.append(asyncio.ensure_future(release_once_queued()))

@@ -19,6 +19,7 @@ from bot.services.quiz.bank import quiz_bank
 from bot.services.quiz.buttons import Answered, OptionPress, Place, undo_question
 from bot.services.quiz.polls import record_poll_answer
 from bot.services.quiz.questions import Refusal
+from bot.storage.models import ReviewRecord
 from bot.telegram import buttons
 from bot.telegram import quiz_flow as flow
 from bot.telegram.commands import Command
@@ -160,16 +161,25 @@ async def on_poll_answer(update: Update, context: AppContext) -> None:
     if answer is None or answer.user is None or answer.user.is_bot:
         return  # an answer on behalf of a chat has no learner
     services = services_of(context)
-    await services.transaction(
-        record_poll_answer,
-        poll_id=answer.poll_id,
-        user_id=answer.user.id,
-        first_name=answer.user.first_name,
-        option_ids=list(answer.option_ids),
-        now=services.clock(),
-        default_zone=services.settings.default_time_zone,
-        day_start_hour=services.settings.day_start_hour,
-    )
+    user, arrived = answer.user, services.clock()
+
+    async def record() -> ReviewRecord | None:
+        return await services.transaction(
+            record_poll_answer,
+            poll_id=answer.poll_id,
+            user_id=user.id,
+            first_name=user.first_name,
+            option_ids=list(answer.option_ids),
+            now=arrived,
+            default_zone=services.settings.default_time_zone,
+            day_start_hour=services.settings.day_start_hour,
+        )
+
+    # Refused: perhaps the vote came before its poll's record (see ``PollsOnTheirWay``).
+    # Once the polls on their way are recorded it is tried again; a vote refused for any
+    # other reason (closed poll, second answer) is refused again.
+    if await record() is None and await context.bot_data.sender.polls_on_their_way.recorded():
+        await record()
 
 
 def handlers() -> list[BaseHandler[Update, AppContext, Any]]:

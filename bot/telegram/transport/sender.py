@@ -40,6 +40,7 @@ from telegram.ext import ExtBot
 from bot.services.context import Services
 from bot.services.delivery import chats, outbox
 from bot.services.delivery.outbox import Work
+from bot.services.quiz.polls_on_their_way import PollsOnTheirWay
 from bot.telegram.transport.bot_api_client import may_have_arrived
 from bot.telegram.transport.ratelimit import SendCheck, Withdrawn
 from bot.telegram.views.explore import explore_link
@@ -89,6 +90,7 @@ class Sender:
     def __init__(self, bot: ExtBot[Any], services: Services, *, known_chats: set[int]) -> None:
         self.bot, self.services, self.course = bot, services, services.course
         self.known_chats = known_chats  # forgotten when a chat becomes unreachable
+        self.polls_on_their_way = PollsOnTheirWay()  # a vote may come before their record
         self._cards: dict[tuple[str, int, Buttons | None, Paging], list[Card]] = {}
 
     def cards_of(
