@@ -65,11 +65,13 @@ def complete_drop(
     drop_id: str,
     now: datetime,
     day_start_hour: int,
+    learners_zone: ZoneInfo,
 ) -> bool:
     """Mark a delivered drop done; False when that delivery doesn't exist (stale button).
 
     Doing the last drop the first time finishes the path (by its Done button or by a
-    finished /plan, the Phase 4 exercise).
+    finished /plan, the Phase 4 exercise). The press counts for the learner's own day, in
+    ``learners_zone`` (a group's zone may be on another date), as their streak counts it.
     """
     delivery = session.exec(
         select(Delivery)
@@ -88,7 +90,7 @@ def complete_drop(
         if drop_id == LAST_DROP_ID:
             finish_path(chat, now)
     open_current(chat, drop_id)
-    record_activity(session, learner_id, now, chat_zone(chat), day_start_hour)
+    record_activity(session, learner_id, now, learners_zone, day_start_hour)
     return first_time
 
 

@@ -12,6 +12,7 @@ from bot.core import journey as rules
 from bot.services import journey
 from bot.services.context import Services
 from bot.services.delivery.outbox import Work, resend_current
+from bot.services.learner_zones import learner_zone
 from bot.services.schedule import claim_next_drop
 from bot.storage.kinds import Awaiting
 from bot.storage.models import Chat
@@ -115,6 +116,7 @@ def complete(
     first_time = journey.complete_drop(
         session, chat, learner_id, path_round=path_round, drop_id=drop_id, now=now,
         day_start_hour=settings.day_start_hour,
+        learners_zone=learner_zone(session, learner_id, settings.default_time_zone),
     )  # fmt: skip
     finished = None
     if first_time and chat.finished_at == now:
@@ -135,8 +137,10 @@ def member_done(
     if chat is None:
         return
     register_learner(session, user_id=learner_id, first_name=first_name, private_chat_id=None)
-    now, day_start = services.clock(), services.settings.day_start_hour
-    journey.record_activity(session, learner_id, now, rules.chat_zone(chat), day_start)
+    settings = services.settings
+    # The member's own day, as their streak counts it: the group's zone may be on another date.
+    zone = learner_zone(session, learner_id, settings.default_time_zone)
+    journey.record_activity(session, learner_id, services.clock(), zone, settings.day_start_hour)
 
 
 def current_drop(session: Session, ref: ChatRef) -> tuple[str | None, int, bool]:

@@ -216,6 +216,7 @@ def complete_plan_drop(
         drop_id=PLAN_DROP,
         now=now,
         day_start_hour=day_start_hour,
+        learners_zone=chat_zone(chat),  # a plan is made in the learner's private chat
     )
     return first_time and chat.finished_at == now
 

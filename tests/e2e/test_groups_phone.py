@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from bot.storage.models import ActivityDay, Chat, Delivery, QuizPoll
 from tests.e2e.harness import BotHarness
-from tests.e2e.journeys import done_button, drops_received, read_cards
+from tests.e2e.journeys import done_button, drops_received, onboard, read_cards
 from tests.quiz.steps import eventually, review_logs
 
 GROUP, ADMIN, ANNA = -4501, 7501, 7502
@@ -214,3 +214,19 @@ async def test_a_member_who_answered_polls_is_greeted_with_what_the_bot_knows(
     assert "you answered 1 quiz poll in a study group (1 right)" in hello.text
     assert "That item is in your reviews here too" in hello.text
     assert "When should your daily drop arrive?" in hello.text
+
+
+async def test_a_members_done_in_a_group_counts_for_their_own_day_where_they_live(
+    harness: BotHarness,
+) -> None:
+    # 06:00 UTC: 07:00 on Monday in the group's Berlin, 22:00 on Sunday in Anna's Los Angeles.
+    await group_with_drop_one(harness)
+    await onboard(harness, ANNA, "07:30", "America/Los_Angeles")
+    assert await read_cards(harness, GROUP)
+    found = done_button(harness.api, GROUP)
+    assert found is not None
+    await harness.press(ANNA, *found)
+    await harness.settle()
+    progress = await harness.command(ANNA, "/progress")
+    # The toast promised that today counts; her today is Sunday, as her /stats counts it.
+    assert "🔥 Streak: 1 day ·" in progress.text, progress.text

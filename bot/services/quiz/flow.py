@@ -14,10 +14,11 @@ from sqlmodel import Session, select
 
 from bot.core.today import Today
 from bot.services.context import Services
+from bot.services.learner_zones import learner_zone
 from bot.services.quiz import questions
 from bot.services.quiz.bank import drop_of, quiz_bank
 from bot.services.quiz.cards import card_for, introduce_drop, never_reviewed
-from bot.services.quiz.learners import QuizLearner, learner_zone, quiz_learner
+from bot.services.quiz.learners import QuizLearner, quiz_learner
 from bot.services.quiz.queue import (
     ReviewQueue,
     Score,

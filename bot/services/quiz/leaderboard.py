@@ -19,8 +19,8 @@ from bot.core.boards import BoardKind
 from bot.core.journey import chat_zone
 from bot.core.today import Today
 from bot.services.context import Services
+from bot.services.learner_zones import learner_zones
 from bot.services.path import ChatRef, chat_of
-from bot.services.quiz.learners import learner_zones
 from bot.storage.models import ActivityDay, Learner, QuizRound, ReviewRecord
 
 TOP = 10

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Collection
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from fsrs import Scheduler
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
+from bot.services.learner_zones import zone_named
 from bot.storage.models import Chat, Learner, SrsParameters, table_of
 from bot.storage.registry import register_learner
 from quizzes import make_scheduler
@@ -35,33 +35,6 @@ _QUIZ_LEARNER = (
     .where(LEARNERS.c.id == sa.bindparam("user_id"))
 )
 _LATEST_FIT = sa.select(FITS.c.id, FITS.c.parameters).order_by(FITS.c.fitted_at.desc()).limit(1)
-
-
-def learner_zone(session: Session, learner_id: int, default_zone: str) -> ZoneInfo:
-    """The zone of the learner's private chat; ``default_zone`` for a group-only member."""
-    return learner_zones(session, [learner_id], default_zone)[learner_id]
-
-
-def learner_zones(
-    session: Session, learner_ids: Collection[int], default_zone: str
-) -> dict[int, ZoneInfo]:
-    """``learner_zone`` of each learner, in one read."""
-    rows = session.exec(
-        select(Learner.id, Chat.time_zone)
-        .join(Chat, col(Chat.id) == col(Learner.private_chat_id))
-        .where(col(Learner.id).in_(learner_ids))
-    )
-    names: dict[int | None, str | None] = dict(rows.all())
-    return {
-        learner_id: zone_named(names.get(learner_id), default_zone) for learner_id in learner_ids
-    }
-
-
-def zone_named(name: str | None, default_zone: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name or default_zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo(default_zone)
 
 
 @dataclass(frozen=True)

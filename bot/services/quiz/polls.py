@@ -19,10 +19,11 @@ from sqlmodel import Session, col, select
 
 from bot.core.today import Today
 from bot.services.context import Services
+from bot.services.learner_zones import learner_zone
 from bot.services.quiz.answers import record_answer
 from bot.services.quiz.bank import quiz_bank
 from bot.services.quiz.cards import parsed_state
-from bot.services.quiz.learners import ensure_learner, learner_zone, scheduler_for
+from bot.services.quiz.learners import ensure_learner, scheduler_for
 from bot.services.quiz.round_answers import count_in_round, poll_is_closed
 from bot.storage.kinds import QuestionKind
 from bot.storage.models import Delivery, LearnerCard, QuizPoll, ReviewRecord
