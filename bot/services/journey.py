@@ -24,7 +24,7 @@ from bot.core.journey import (
     reschedule,
 )
 from bot.services.delivery.outbox import Work, claim_delivery
-from bot.storage.kinds import ChatKind
+from bot.storage.kinds import AnswerSource, ChatKind
 from bot.storage.models import ActivityDay, Chat, Delivery, ReviewRecord, table_of
 from drops.model import Course
 
@@ -134,7 +134,11 @@ def progress(
     reviews = session.exec(
         select(func.count())
         .select_from(ReviewRecord)
-        .where(col(ReviewRecord.learner_id) == learner_id)
+        .where(
+            col(ReviewRecord.learner_id) == learner_id,
+            # A same-day repeat of a missed item is practice, not an answer (as /stats counts).
+            col(ReviewRecord.source) != AnswerSource.RELEARN,
+        )
     ).one()
     today = local_day(now, chat_zone(chat), day_start_hour)
     done = frozenset(d for d, completed in rows if completed is not None)

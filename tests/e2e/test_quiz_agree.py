@@ -395,3 +395,32 @@ async def test_a_drop_quiz_finished_the_next_morning_is_still_three_questions(
     closing = await answer(harness, USER, last, right=True)
     assert closing.text.startswith(f"{SUMMARY}: 3 of 3 right."), closing.text
     assert "reviews due" in closing.text, closing.text  # the rest of the drop, offered
+
+
+async def test_the_paths_end_counts_quiz_answers_as_stats_does(harness: BotHarness) -> None:
+    """A missed item asked once more is practice, not another answer: /stats counts the
+    quiz's three answers, and so does the message at the end of the path."""
+    harness.clock.set(datetime(2026, 3, 2, 6, 0, tzinfo=UTC))
+    await start_learner(harness, USER)
+    current = await finish_drop(harness, USER)
+    for right in (False, True, True, True):  # the miss comes back once more
+        current = await answer(harness, USER, current, right=right)
+    await harness.settle()
+    assert "• Answers: 3 (2 right)" in await stats_text(harness)
+    with Session(harness.services.engine) as session:
+        chat = session.get(Chat, USER)
+        assert chat is not None
+        chat.current_drop_id = "4.1"  # the last drop, as if the others came and went
+        session.add(Delivery(chat_id=USER, drop_id="4.1", local_day="2026-03-02",
+                             sent_at=harness.clock()))  # fmt: skip
+        session.add(chat)
+        session.commit()
+    drop_one = next(c for c in harness.api.sent("sendMessage", USER) if "done:" in str(c.params))
+    round_part = next(
+        b["callback_data"] for b in drop_one.buttons() if b["callback_data"].startswith("done:")
+    ).split(":")[1]
+    await harness.press(USER, drop_one, f"done:{round_part}:4.1")
+    finished = await harness.api.wait_for(
+        lambda calls: [c for c in calls if c.ok and "finished the path" in c.text]
+    )
+    assert "and 3 quiz answers." in finished[0].text, finished[0].text
