@@ -22,6 +22,7 @@ from bot.services.quiz.answers import record_answer
 from bot.services.quiz.bank import quiz_bank
 from bot.services.quiz.cards import introduce_drop
 from bot.services.quiz.stats import my_stats
+from bot.telegram.views.quiz import stats_markdown
 from drops.explorer import SEVEN, SEVEN_LOGITS, soft_targets, temperature_presets
 from drops.figures import fit_gaussians, gaussian_kls
 from quizzes import make_scheduler
@@ -124,9 +125,11 @@ def browser() -> Iterator[Any]:
         yield driver
 
 
-def open_page(browser: Any, bot: BackgroundBot, page: str, scheme: str = "light") -> None:
-    """Load the Mini App at ``page`` as the Telegram client opens it, signed for LEARNER."""
-    init_data = bot.web.init_data(LEARNER)
+def open_page(
+    browser: Any, bot: BackgroundBot, page: str, scheme: str = "light", user: int = LEARNER
+) -> None:
+    """Load the Mini App at ``page`` as the Telegram client opens it, signed for ``user``."""
+    init_data = bot.web.init_data(user)
     browser.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {
         "source": telegram_stub(init_data, scheme),
     })  # fmt: skip
@@ -216,6 +219,42 @@ def test_stats_show_the_numbers_stats_computes(browser: Any, bot: BackgroundBot)
         week.remembered / week.reviews if week.reviews else 0 for week in numbers.weekly
     ]
     screenshots(browser, bot, "stats", lambda: text(browser, "stats-answers"))
+
+
+def test_stats_round_and_word_their_numbers_as_stats_does(browser: Any, bot: BackgroundBot) -> None:
+    """5 of 8 reviews remembered is 62.5 %: /stats says 62 %, and so does the page; a drop
+    with one lapse says "1 lapse"."""
+    from selenium.webdriver.common.by import By
+
+    learner, now, bank = 7302, bot.web.bot.clock.now, quiz_bank()
+    scheduler = make_scheduler(enable_fuzzing=False)
+    bot.call(onboard(bot.web.bot, learner, "07:30", "UTC"))
+    met = [(20, item, True) for item in ("1.1a", "1.1b", "1.1c", "1.1d", "1.2a")]
+    reviewed = [(10, "1.1a", True), (10, "1.1b", True), (10, "1.1c", True), (10, "1.1d", False)]
+    reviewed += [(5, "1.1a", True), (5, "1.1b", False), (5, "1.1c", True), (10, "1.2a", False)]
+    with Session(bot.web.bot.services.engine) as session:
+        for drop_id in ("1.1", "1.2"):
+            introduce_drop(session, learner, bank.items_for_drop(drop_id), Today.at(now, UTC, 4))
+        for days_ago, item_id, correct in met + reviewed:
+            record_answer(
+                session, learner_id=learner, item_id=item_id, correct=correct,
+                today=Today.at(now - timedelta(days=days_ago), UTC, 4), scheduler=scheduler,
+                source="private", chat_id=learner, answered_after=None,
+            )  # fmt: skip
+        session.commit()
+    services = bot.web.bot.services
+    numbers = bot.call(services.transaction(my_stats, services, learner, "Learner"))
+    titles = {drop.id: drop.title for drop in services.course.drops}
+    in_chat = stats_markdown(numbers, titles).replace("**", "")
+    assert "Retention on reviews: 62% (5 of 8 remembered)" in in_chat, in_chat
+    open_page(browser, bot, "stats", user=learner)
+    wait_until(browser, lambda: text(browser, "stats-answers"))
+    assert text(browser, "stats-retention") == "62% (5 of 8)"
+    weakest = [item.text for item in browser.find_elements(By.CSS_SELECTOR, "#stats-weakest li")]
+    chat_lines = [line for line in in_chat.split("\n") if " recall" in line]
+    assert len(weakest) == len(chat_lines) == 2
+    for shown, line in zip(weakest, chat_lines, strict=True):
+        assert shown.endswith(line.rsplit(" — ", 1)[1]), (shown, line)
 
 
 def test_temperature_slider_moves_the_bars_as_python_computes(

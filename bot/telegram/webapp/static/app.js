@@ -8,6 +8,15 @@ const initData = tg ? tg.initData : "";
 const $ = (id) => document.getElementById(id);
 const PAGES = ["path", "stats", "temperature", "kl", "runs"];
 const fmt = (x, digits = 3) => (Number.isFinite(x) ? x.toFixed(digits) : "∞");
+const plural = (count, word) => `${count} ${word}${count === 1 ? "" : "s"}`;
+
+// A share as a whole percent, rounded as /stats rounds it (Python's "{:.0%}": a tie goes
+// to the even number, so 62.5 % is 62 %, where Math.round would say 63 %).
+function percent(share) {
+  const exact = 100 * share;
+  const rounded = Math.round(exact);
+  return `${rounded - exact === 0.5 && rounded % 2 !== 0 ? rounded - 1 : rounded}%`;
+}
 
 // ---------------------------------------------------------------- theme and API
 
@@ -76,7 +85,7 @@ loaders.path = async () => {
   const { status, body } = await api("path");
   if (status !== 200) return;
   $("path-done").textContent = `${body.done} of ${body.total} drops done`;
-  $("path-streak").textContent = `${body.streak} day${body.streak === 1 ? "" : "s"}`;
+  $("path-streak").textContent = plural(body.streak, "day");
   $("path-next").textContent = body.next_delivery;
   const holder = $("path-phases");
   holder.replaceChildren();
@@ -134,9 +143,9 @@ loaders.stats = async () => {
   if (status !== 200) return;
   $("stats-answers").textContent = `${body.right} right of ${body.answers}`;
   $("stats-retention").textContent = body.reviews
-    ? `${Math.round((100 * body.remembered) / body.reviews)}% (${body.remembered} of ${body.reviews})`
+    ? `${percent(body.remembered / body.reviews)} (${body.remembered} of ${body.reviews})`
     : "no reviews yet";
-  $("stats-streak").textContent = `${body.streak} day${body.streak === 1 ? "" : "s"}`;
+  $("stats-streak").textContent = plural(body.streak, "day");
   $("stats-due").textContent = String(body.due_today);
   const first = new Date(`${body.first_day}T00:00:00Z`);
   const days = body.forecast.map((value, i) => {
@@ -148,14 +157,14 @@ loaders.stats = async () => {
   const weeks = body.weekly.map((week) => ({
     label: week.weeks_ago === 0 ? "last 7 d" : `${week.weeks_ago} wk ago`,
     value: week.reviews ? week.remembered / week.reviews : 0,
-    shown: week.reviews ? `${Math.round((100 * week.remembered) / week.reviews)}% of ${week.reviews}` : "none",
+    shown: week.reviews ? `${percent(week.remembered / week.reviews)} of ${week.reviews}` : "none",
   }));
   bars($("stats-weekly"), weeks, (v, row) => row.shown, 1);
   const weakest = $("stats-weakest");
   weakest.replaceChildren();
   for (const drop of body.weakest) {
-    const recall = Math.round(100 * drop.retrievability);
-    weakest.append(element("li", `${drop.drop_id} · ${drop.title}: ${recall}% recall, ${drop.lapses} lapses`));
+    const lapses = drop.lapses ? `, ${plural(drop.lapses, "lapse")}` : "";  // as /stats words it
+    weakest.append(element("li", `${drop.drop_id} · ${drop.title}: ${percent(drop.retrievability)} recall${lapses}`));
   }
   if (!body.weakest.length) weakest.append(element("li", "none yet"));
 };
