@@ -339,6 +339,31 @@ def test_kl_student_drags_and_the_minimum_buttons_find_pythons_fits(
     screenshots(browser, bot, "kl", lambda: text(browser, "kl-forward"))
 
 
+STUDENT_PIXELS_IN_TOP_ROWS = """
+const canvas = document.getElementById("kl-canvas");
+const [r, g, b] = [0x00, 0x72, 0xb2];  // --student
+const { data } = canvas.getContext("2d").getImageData(0, 0, canvas.width, 2);
+let count = 0;
+for (let i = 0; i < data.length; i += 4) {
+  const near = Math.abs(data[i] - r) + Math.abs(data[i + 1] - g) + Math.abs(data[i + 2] - b);
+  if (data[i + 3] > 0 && near < 60) count++;
+}
+return count;
+"""
+
+
+def test_the_reverse_kl_fit_is_drawn_whole(browser: Any, bot: BackgroundBot) -> None:
+    """The narrow mode-seeking fit (drop 2.3: std 0.72, peak 0.55) keeps its peak on the
+    canvas, as in the drop's figure: its curve never runs out at the top."""
+    from selenium.webdriver.common.by import By
+
+    open_page(browser, bot, "kl")
+    wait_until(browser, lambda: text(browser, "kl-forward"))
+    browser.find_element(By.ID, "kl-min-reverse").click()
+    wait_until(browser, lambda: float(text(browser, "kl-std-value")) < 1, timeout=60)
+    assert browser.execute_script(STUDENT_PIXELS_IN_TOP_ROWS) == 0
+
+
 def test_a_run_started_in_the_page_shows_progress_and_its_curve(
     browser: Any, bot: BackgroundBot
 ) -> None:
