@@ -47,6 +47,9 @@ log = logging.getLogger(__name__)
 
 RESUME_WITHIN = timedelta(seconds=60)
 """A poll that closed at most this long before a restart: the round goes on."""
+VOTES_IN_FLIGHT_S = 1.5
+"""The bot closes a round's poll this long after Telegram does: a vote given in the poll's
+last moment reaches the bot a little after Telegram closed the poll, and counts."""
 
 
 def job_name(round_id: int) -> str:
@@ -83,7 +86,7 @@ async def ask_next(application: AppType, round_id: int) -> None:
     async with application.bot_data.sender.polls_on_their_way.sending():  # votes may come first
         open_poll = await _send_and_record(application, round_id, poll)
     if open_poll is not None:
-        _schedule(application, _close_job, poll.open_period_s, open_poll)
+        _schedule(application, _close_job, poll.open_period_s + VOTES_IN_FLIGHT_S, open_poll)
 
 
 async def _send_and_record(
@@ -246,7 +249,7 @@ async def _resume_job(context: AppContext) -> None:
         left = (found.closes_at - services.clock()).total_seconds()
         poll = OpenPoll(found.round_id, found.question_id, found.chat_id, found.message_id)
         if left > -RESUME_WITHIN.total_seconds():
-            _schedule(application, _close_job, max(left, 0), poll)
+            _schedule(application, _close_job, max(left + VOTES_IN_FLIGHT_S, 0), poll)
         else:
             _schedule(application, _interrupted_job, 0, poll)
     if running:

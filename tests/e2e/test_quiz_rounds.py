@@ -192,6 +192,19 @@ async def test_an_answer_as_the_poll_closes_is_never_slower_than_skipping(
     assert lines[1:3] == ["🥇 User7402 — 1/2 right · 6.0 s", "🥇 User7403 — 1/2 right · 6.0 s"]
 
 
+async def test_a_vote_given_as_the_poll_closes_counts(harness: BotHarness) -> None:
+    """Ben votes in the poll's last moment: Telegram takes the vote, then closes the poll,
+    and the vote reaches the bot a moment after the poll's time is up. It counts."""
+    await group_with_drops(harness, drops=1)
+    await harness.command(ANNA, "/quiz 1", chat_id=GROUP)
+    poll = await round_poll(harness, 1)
+    # Real time: the bot closes the poll by its job queue, the way Telegram does by its clock.
+    await asyncio.sleep(OPEN + 0.2)
+    vote(harness, BEN, poll, right=True)
+    assert "🥇 User7403 — 1/1 right" in await results(harness)
+    assert len(cards(harness, BEN)) == 1
+
+
 async def test_a_muted_member_who_left_is_not_ranked(harness: BotHarness) -> None:
     """Telegram reports a muted member who left as "restricted", not as "left"."""
     await group_with_drops(harness, drops=1)
