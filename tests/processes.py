@@ -127,10 +127,34 @@ class StandIn:
         return {int(chat): texts for chat, texts in self.stats()["per_chat"].items()}
 
     def push(self, update: dict[str, Any]) -> None:
+        self._post("/_push", update)
+
+    def sent(self, chat_id: int) -> list[dict[str, Any]]:
+        """The messages sent into ``chat_id`` as they are now: method, message_id, text,
+        buttons (each with its callback_data)."""
+        with urllib.request.urlopen(f"{self.base}/_sent?chat_id={chat_id}", timeout=10) as got:
+            sent: list[dict[str, Any]] = json.load(got)
+        return sent
+
+    def press(self, user_id: int, chat_id: int, message_id: int, data: str) -> None:
+        """Inject a press by ``user_id`` on the button with ``data`` under a message."""
+        press = {"user_id": user_id, "chat_id": chat_id, "message_id": message_id, "data": data}
+        self._post("/_press", press)
+
+    def hang(self, method: str, text: str = "") -> None:
+        """From now on, hold every ``method`` request whose text (or poll question) holds
+        ``text`` unanswered: a bot killed then dies inside that send."""
+        self._post("/_hang", {"method": method, "text": text})
+
+    def stop_hanging(self) -> None:
+        self._post("/_hang", None, method="DELETE")
+
+    def _post(self, path: str, payload: Any, *, method: str = "POST") -> None:
         request = urllib.request.Request(
-            f"{self.base}/_push",
-            data=json.dumps(update).encode(),
+            f"{self.base}{path}",
+            data=json.dumps(payload).encode() if payload is not None else None,
             headers={"Content-Type": "application/json"},
+            method=method,
         )
         with urllib.request.urlopen(request, timeout=10):
             pass

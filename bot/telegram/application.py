@@ -17,7 +17,7 @@ from bot.services.context import Services
 from bot.services.distill import RUN_LEASE, DistillService
 from bot.services.quiz.presses import AnswerPresses
 from bot.services.quiz.sent import SentQuestions
-from bot.telegram import registry, rounds
+from bot.telegram import quiz_flow, registry, rounds
 from bot.telegram.commands import menu as commands_menu
 from bot.telegram.context import AppType, BotData
 from bot.telegram.delivery_job import delivery_job, run_tick
@@ -107,6 +107,10 @@ async def _post_init(application: AppType) -> None:
     )
     await distill.tell_interrupted(application, at_start=True)
     await rounds.resume_rounds(application)
+    data.resumed_quizzes = asyncio.create_task(
+        quiz_flow.resume_cut_off(data, recorded_before=services.clock()),
+        name="quiz questions cut off",
+    )
     # Never skipped as "missed" when the loop is busy: a lease not renewed would expire.
     application.job_queue.run_repeating(
         distill.run_leases_job,
@@ -132,6 +136,7 @@ async def _catch_up(sender: Sender) -> None:
 async def _post_stop(application: AppType) -> None:
     """A stop lets the start-up fan-out finish, as it lets a running job finish."""
     await application.bot_data.catch_up
+    await application.bot_data.resumed_quizzes
 
 
 async def _post_shutdown(application: AppType) -> None:

@@ -27,6 +27,7 @@ class BotData:
     # Chats and users registered by this process (a cache: the database is the truth).
     known_chats: set[int]
     catch_up: asyncio.Task[Any]  # the delivery tick at start-up (what fell due while down)
+    resumed_quizzes: asyncio.Task[Any]  # questions a killed bot recorded, sent at start-up
     # The command menu, (name, description) in order: setMyCommands and /help show it.
     menu: list[tuple[str, str]]
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from datetime import datetime
 
 from telegram import Message
 from telegram.error import TelegramError
@@ -46,6 +47,20 @@ async def start_reviews(data: BotData, *, chat_id: int, learner_id: int) -> None
     await continue_quiz(
         data, chat_id=chat_id, learner_id=learner_id, kind=QuestionKind.REVIEW, drop_id=None
     )
+
+
+async def resume_cut_off(data: BotData, *, recorded_before: datetime) -> None:
+    """At start-up: the questions a killed bot recorded but did not send go out now, so
+    each quiz goes on where it was (see ``flow.cut_off_questions``)."""
+    services = data.services
+    cut_off = await services.transaction(
+        flow.cut_off_questions, services, recorded_before=recorded_before
+    )
+    for question in cut_off:
+        try:
+            await send_step(data, question.chat_id, question.learner_id, question.step)
+        except Exception:  # one learner's question must not keep the others'
+            log.exception("could not ask question %s again", question.step.question_id)
 
 
 async def continue_quiz(

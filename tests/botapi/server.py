@@ -53,6 +53,7 @@ JSON_FIELDS = {
     "reply_parameters", "question_entities", "menu_button",
 }  # fmt: skip
 INT_FIELD = re.compile(r"^-?\d{1,20}$")
+HELD = "held by the test: never answered"
 
 
 class ApiError(Exception):
@@ -85,6 +86,19 @@ class ApiCall:
     def buttons(self) -> list[dict[str, Any]]:
         markup = self.params.get("reply_markup") or {}
         return [b for row in markup.get("inline_keyboard", []) for b in row]
+
+
+@dataclass(frozen=True)
+class Hang:
+    """A request the stand-in takes and never answers: ``method``, its text (or poll
+    question) containing ``text``."""
+
+    method: str
+    text: str = ""
+
+    def holds(self, call: ApiCall) -> bool:
+        shown = call.text or str(call.params.get("question") or "")
+        return call.method == self.method and self.text in shown
 
 
 @dataclass
@@ -124,6 +138,9 @@ class FakeBotApi:
         # A test's hook before each call is answered: an awaitable it returns is awaited
         # first (the bot waits for Telegram's answer; nothing has happened yet).
         self.on_call: Callable[[ApiCall], Awaitable[object] | None] | None = None
+        # Requests that never get an answer (a crash test kills the bot inside the send):
+        # each rule names a method and, optionally, text the message or poll contains.
+        self.hangs: list[Hang] = []
         self._updates: list[dict[str, Any]] = []
         self.fetched_up_to = 0  # the newest update id the bot has fetched
         self._update_ids = itertools.count(1)
@@ -184,6 +201,9 @@ class FakeBotApi:
                 held = self.on_call(call)
                 if held is not None:
                     await held
+            if any(hang.holds(call) for hang in self.hangs):
+                call.ok, call.error = False, HELD
+                await asyncio.Event().wait()  # until the bot is killed and the request dropped
             handler = getattr(self, f"_api_{method}", None)
             if handler is None:
                 raise ApiError(404, "Not Found")

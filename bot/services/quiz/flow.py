@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import bindparam, delete, update
@@ -111,6 +112,61 @@ def next_step(
     return QuizStep(
         step.kind, step.drop_id, step.item_id, question.id, step.position, step.total, new=new
     )
+
+
+@dataclass(frozen=True)
+class CutOff:
+    """A question a stopped bot recorded but never sent, to be sent into ``chat_id`` now."""
+
+    chat_id: int
+    learner_id: int
+    step: QuizStep
+
+
+def cut_off_questions(
+    session: Session, services: Services, *, recorded_before: datetime
+) -> list[CutOff]:
+    """The questions a bot killed mid-send left unsent (recorded before this process
+    started): each is asked now, as the same question, so its quiz goes on where it was.
+
+    Such a question counted as open, so its quiz asked nothing more for a day, and no
+    message showed it. The row is kept, not asked anew: its time is when the quiz started,
+    which keeps a drop's quiz the three questions it began with.
+    """
+    bank = quiz_bank()
+    return [
+        CutOff(
+            question.chat_id, question.learner_id, _step_again(session, services, bank, question)
+        )
+        for question in questions.never_sent(
+            session, recorded_before=recorded_before, now=services.clock()
+        )
+    ]
+
+
+def _step_again(
+    session: Session, services: Services, bank: QuizBank, question: questions.AskedQuestion
+) -> QuizStep:
+    """The step that asks ``question`` (open, never sent), headed as it would have been."""
+    learner = quiz_learner(session, question.learner_id)
+    zone = learner.zone(services.settings.default_time_zone)
+    today = Today.at(services.clock(), zone, services.settings.day_start_hour)
+    asked = questions.asked_lately(session, learner.id, today)
+    drop_id = drop_of(bank, question.item_id) or ""
+    kind = QuestionKind(question.kind)
+    position = total = None
+    if kind == QuestionKind.NEW:
+        items = [item.id for item in bank.items_for_drop(drop_id)]
+        started = asked.drop_quiz_started(items) or question.sent_at
+        waiting = drop_items_waiting(session, learner.id, items, started, asked)
+        score = drop_quiz_score(session, learner.id, items, started)
+        position, total = score.total + 1, score.total + 1 + len(waiting)
+    elif kind == QuestionKind.REVIEW:
+        queue = review_queue(session, learner, today, bank, asked)
+        later = max(0, min(queue.due, queue.cap - queue.done - 1))  # this one aside
+        position, total = queue.done + 1, queue.done + 1 + later
+    new = kind == QuestionKind.REVIEW and _never_answered(session, learner.id, question.item_id)
+    return QuizStep(kind, drop_id, question.item_id, question.id, position, total, new=new)
 
 
 def _never_answered(session: Session, learner_id: int, item_id: str) -> bool:

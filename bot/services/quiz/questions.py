@@ -68,6 +68,12 @@ _LINK_REVIEW = (
     .where(QUESTIONS.c.id == sa.bindparam("question_id"))
     .values(review_log_id=sa.bindparam("review_log_id"))
 )
+_NEVER_SENT = sa.select(*_ASKED_COLUMNS).where(
+    QUESTIONS.c.message_id.is_(None),
+    QUESTIONS.c.answered_at.is_(None),
+    QUESTIONS.c.sent_at < sa.bindparam("before"),
+    QUESTIONS.c.sent_at >= sa.bindparam("alive_since"),
+)
 _RECENT = sa.select(*_ASKED_COLUMNS).where(
     QUESTIONS.c.learner_id == sa.bindparam("learner_id"),
     QUESTIONS.c.sent_at >= sa.bindparam("since"),
@@ -98,6 +104,16 @@ def stored(session: Session, question_id: int) -> AskedQuestion | None:
     """The question a button names, if it still exists."""
     row = session.connection().execute(_STORED, {"question_id": question_id}).first()
     return AskedQuestion(*row) if row is not None else None
+
+
+def never_sent(
+    session: Session, *, recorded_before: datetime, now: datetime
+) -> list[AskedQuestion]:
+    """Open questions recorded before ``recorded_before`` whose message id was never stored:
+    a bot stopped between recording a question and sending it left them (a failed send
+    deletes its row, and a sent one has its message id)."""
+    found = {"before": recorded_before, "alive_since": now - QUESTION_LIFETIME}
+    return [AskedQuestion(*row) for row in session.connection().execute(_NEVER_SENT, found)]
 
 
 def is_open(question: AskedQuestion, now: datetime) -> bool:
