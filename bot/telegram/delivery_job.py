@@ -12,7 +12,7 @@ from bot.services import metrics
 from bot.services.delivery.due import Notice, claim_due
 from bot.services.delivery.outbox import Work, reclaim_stale
 from bot.telegram.context import AppContext
-from bot.telegram.group_polls import send_group_polls
+from bot.telegram.group_polls import group_polls
 from bot.telegram.transport.sender import ChatUnreachable, Sender
 from bot.telegram.views import notices
 from drops.model import Course
@@ -79,12 +79,11 @@ async def run_tick(sender: Sender) -> TickResult:
 
 
 async def deliver_drop(sender: Sender, work: Work) -> bool:
-    """Send a claimed drop; a group then gets its quiz polls. True once the drop is out."""
-    if not await sender.deliver(work):
-        return False
+    """Send a claimed drop, and in a group its quiz polls after it. True once all is out."""
+    polls = []
     if work.chat_kind != "private":
-        await send_group_polls(sender, work.chat_id, work.drop_id)
-    return True
+        polls = await group_polls(sender, work.chat_id, work.drop_id)
+    return await sender.deliver(work, after=polls)
 
 
 async def _send_notice(sender: Sender, course: Course, notice: Notice) -> None:

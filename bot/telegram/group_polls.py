@@ -1,16 +1,19 @@
-"""Quiz polls into a group after its daily drop, sent and recorded (answers: quiz.polls)."""
+"""Quiz polls into a group after its daily drop, sent as the last parts of its delivery and
+recorded (answers: quiz.polls)."""
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
-from telegram import Bot, Message, Poll
-from telegram.error import ChatMigrated, Forbidden, TelegramError
+from telegram import Message, Poll
+from telegram.error import BadRequest
+from telegram.ext import ExtBot
 
 from bot.core.urgency import Urgency, as_urgent_as
-from bot.services.delivery import chats
 from bot.services.quiz.polls import PollChoice, poll_order, polls_for_group, save_poll
-from bot.telegram.transport.sender import Sender
+from bot.telegram.transport.ratelimit import SendCheck
+from bot.telegram.transport.sender import AfterDrop, Sender
 from drops.outline import drop_label
 from quizzes import shown_correct, shown_options
 from quizzes.item import MAX_QUESTION_LENGTH, telegram_length
@@ -18,39 +21,31 @@ from quizzes.item import MAX_QUESTION_LENGTH, telegram_length
 log = logging.getLogger(__name__)
 
 
-async def send_group_polls(sender: Sender, chat_id: int, drop_id: str) -> None:
-    """After a group's daily drop: a quiz poll on the drop and one review poll.
-
-    Best effort, and never raises: the drop itself is delivered already, and a poll
-    that cannot be sent is logged and skipped.
+async def group_polls(sender: Sender, chat_id: int, drop_id: str) -> list[AfterDrop]:
+    """A group's quiz polls after its daily drop: one on the drop and one review, each sent
+    as a part of the drop's delivery (so a restart sends those still missing) and recorded.
     """
-    try:
-        await _send_group_polls(sender, chat_id, drop_id)
-    except Exception:
-        log.exception("quiz polls for chat %s failed", chat_id)
-
-
-async def _send_group_polls(sender: Sender, chat_id: int, drop_id: str) -> None:
     services = sender.services
     choices = await services.transaction(polls_for_group, services, chat_id, drop_id)
-    for choice in choices:
+    return [_poll_sender(sender, choice) for choice in choices]
+
+
+def _poll_sender(sender: Sender, choice: PollChoice) -> AfterDrop:
+    services = sender.services
+
+    async def send(chat_id: int, check: SendCheck) -> None:
         async with sender.polls_on_their_way.sending():  # votes may come before its record
             sent_at = services.clock()
             order = poll_order(choice.item, chat_id, sent_at)
             try:
-                try:
-                    message = await _send_poll(sender.bot, chat_id, choice, order)
-                except ChatMigrated as moved:  # the group became a supergroup: its new id
-                    chat_id = moved.new_chat_id
-                    message = await _send_poll(sender.bot, chat_id, choice, order)
-            except Forbidden:
-                await services.transaction(chats.deactivate, chat_id)
-                return
-            except TelegramError:
+                message = await sender.guarded(
+                    chat_id, _send_poll(sender.bot, chat_id, choice, order, check)
+                )
+            except BadRequest:  # a poll Telegram refuses is skipped; the drop is out already
                 log.warning("could not send a quiz poll to chat %s", chat_id, exc_info=True)
-                continue
+                return
             if message.poll is None:
-                continue
+                return
             # An answer to the poll is handled as a press: the record goes before the
             # presses waiting for the database (in the morning fan-out many do), so they
             # seldom have to wait for it.
@@ -65,8 +60,12 @@ async def _send_group_polls(sender: Sender, chat_id: int, drop_id: str) -> None:
                     now=sent_at,
                 )
 
+    return send
 
-async def _send_poll(bot: Bot, chat_id: int, choice: PollChoice, order: tuple[int, ...]) -> Message:
+
+async def _send_poll(
+    bot: ExtBot[Any], chat_id: int, choice: PollChoice, order: tuple[int, ...], check: SendCheck
+) -> Message:
     item = choice.item
     name = drop_label(item.drop_id)
     label = f"🧠 {name}: " if choice.kind == "new" else f"🔁 From {name}: "
@@ -81,4 +80,5 @@ async def _send_poll(bot: Bot, chat_id: int, choice: PollChoice, order: tuple[in
         type=Poll.QUIZ,
         correct_option_ids=[shown_correct(item, order)],  # type: ignore[list-item]
         explanation=item.explanation,
+        rate_limit_args=check,
     )

@@ -17,7 +17,7 @@ instead of every part queued behind the pace.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -51,6 +51,11 @@ log = logging.getLogger(__name__)
 
 RETRY_LATER = timedelta(seconds=30)
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+
+AfterDrop = Callable[[int, SendCheck], Awaitable[object]]
+"""One more message of a delivery after the drop's cards (a group's quiz poll): sent into
+the chat id under the check, through ``Sender.guarded``."""
 
 
 class ChatUnreachable(Exception):
@@ -124,25 +129,13 @@ class Sender:
 
     async def _send_now(self, chat_id: int, part: Part, check: SendCheck | None = None) -> Message:
         """Send one part; ``check`` runs after the pace's waits, just before it leaves."""
-        markup = keyboard(part.buttons)
+        return await self.guarded(chat_id, self._send_part(chat_id, part, check))
+
+    async def guarded(self, chat_id: int, send: Awaitable[Message]) -> Message:
+        """``send`` into ``chat_id``: a chat that blocked the bot raises ChatUnreachable (and is
+        marked so), one that moved raises Moved (and its schedule follows)."""
         try:
-            if part.photo is not None:
-                return await self.bot.send_photo(
-                    chat_id,
-                    photo=part.photo.read_bytes(),
-                    caption=part.text,
-                    caption_entities=entities_from_dicts(part.entities),
-                    reply_markup=markup,
-                    rate_limit_args=check,
-                )
-            return await self.bot.send_message(
-                chat_id,
-                part.text,
-                entities=entities_from_dicts(part.entities),
-                reply_markup=markup,
-                link_preview_options=NO_PREVIEW,
-                rate_limit_args=check,
-            )
+            return await send
         except Forbidden as exc:
             await self.services.transaction(chats.deactivate, chat_id)
             self.known_chats.discard(chat_id)
@@ -150,6 +143,26 @@ class Sender:
         except ChatMigrated as exc:
             await self.services.transaction(chats.migrate, chat_id, exc.new_chat_id)
             raise Moved(exc.new_chat_id) from exc
+
+    async def _send_part(self, chat_id: int, part: Part, check: SendCheck | None) -> Message:
+        markup = keyboard(part.buttons)
+        if part.photo is not None:
+            return await self.bot.send_photo(
+                chat_id,
+                photo=part.photo.read_bytes(),
+                caption=part.text,
+                caption_entities=entities_from_dicts(part.entities),
+                reply_markup=markup,
+                rate_limit_args=check,
+            )
+        return await self.bot.send_message(
+            chat_id,
+            part.text,
+            entities=entities_from_dicts(part.entities),
+            reply_markup=markup,
+            link_preview_options=NO_PREVIEW,
+            rate_limit_args=check,
+        )
 
     async def send_parts(self, chat_id: int, parts: Sequence[Part]) -> list[Message]:
         """Send parts without the outbox (a drop shown again, a notice), following moves."""
@@ -162,9 +175,14 @@ class Sender:
                 sent.append(await self.send_part(chat_id, part))
         return sent
 
-    async def deliver(self, work: Work, closing: Buttons | None = None) -> bool:
+    async def deliver(
+        self, work: Work, closing: Buttons | None = None, after: Sequence[AfterDrop] = ()
+    ) -> bool:
         """Send a claimed delivery from where it stopped; True once every part of its open
         cards is out (the row then waits as ``reading`` for Continue, or is ``sent``).
+
+        ``after``: the messages that follow the last card (a group's quiz polls), parts of
+        the delivery like the cards', so a restart sends those still missing, none twice.
 
         Every write checks that the lease is still ``held``; if another instance has taken
         the delivery over, this one stops at once.
@@ -172,8 +190,11 @@ class Sender:
         db, clock = self.services.transaction, self.services.clock
         lease = timedelta(seconds=self.services.settings.delivery_lease_s)
         cards = self.delivery_cards(work, closing)
-        parts = [part for card in cards for part in card]
+        parts: list[AfterDrop] = [self._part_sender(part) for card in cards for part in card]
         until = sum(len(card) for card in cards[: work.cards_open])
+        if until == len(parts):  # every card is open: what follows the drop comes too
+            parts += after
+            until = len(parts)
         chat_id, index, held = work.chat_id, work.parts_sent, work.lease_until
         if index >= until:  # taken over with its last part in flight: that part counts
             return await db(
@@ -192,7 +213,7 @@ class Sender:
 
         while index < until:
             try:
-                await self._send_now(chat_id, parts[index], check=mark_in_flight)
+                await parts[index](chat_id, mark_in_flight)
             except Withdrawn:
                 return self._taken_over(work)
             except Moved as moved:
@@ -227,6 +248,12 @@ class Sender:
             if not sent:
                 return self._taken_over(work)
         return True
+
+    def _part_sender(self, part: Part) -> AfterDrop:
+        async def send(chat_id: int, check: SendCheck) -> Message:
+            return await self._send_now(chat_id, part, check)
+
+        return send
 
     def _taken_over(self, work: Work) -> bool:
         log.info("delivery %s was taken over by another sender", work.delivery_id)
