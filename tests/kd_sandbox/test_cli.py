@@ -72,5 +72,8 @@ def test_drop_2_5s_recorded_run_is_what_distill_bug_runs_today(default_cache):
     assert fresh["loss_steps"] == recorded["loss_steps"]
     for key in ("hard_acc", "kd_acc", "broken_acc"):  # within one of the 540 test images
         assert fresh[key] == pytest.approx(recorded[key], abs=1 / 540)
+    # Within 3 %: torch's CPU kernels differ between processors (AVX2, AVX-512), which moves
+    # the cached teacher and the curves by up to 1 % (measured on an AMD EPYC against the
+    # recording); a changed loss, bug switch or default moves them by far more.
     for key in ("kd_loss", "broken_loss"):
-        assert fresh[key] == pytest.approx(recorded[key], rel=1e-3, abs=1e-4)
+        assert fresh[key] == pytest.approx(recorded[key], rel=0.03, abs=1e-4)

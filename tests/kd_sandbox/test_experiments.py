@@ -117,16 +117,19 @@ def test_label_free_shift_reaches_the_target_share_without_labels():
 def test_language_model_modes_are_handed_to_the_lm_package(monkeypatch, tmp_path):
     calls = []
 
-    def run_lm_mode(spec, cache_dir, progress):
-        calls.append((spec.mode, cache_dir))
+    def run_lm_mode(spec, cache_dir, progress, on_teacher_ready):
+        calls.append((spec.mode, cache_dir, on_teacher_ready))
         return RunResult(png=b"", caption="lm", metrics={"mode": spec.mode})
+
+    def started() -> None:
+        """The worker's signal that the run's time limit starts."""
 
     fake = types.ModuleType("kd_sandbox.lm")
     fake.run_lm_mode = run_lm_mode  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "kd_sandbox.lm", fake)
-    result = runner.run(parse_settings("mode=tokens"), tmp_path)
+    result = runner.run(parse_settings("mode=tokens"), tmp_path, on_started=started)
     assert result.caption == "lm"
-    assert calls == [("tokens", tmp_path)]
+    assert calls == [("tokens", tmp_path, started)]
 
 
 @pytest.mark.slow
