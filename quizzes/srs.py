@@ -7,7 +7,9 @@ indexed column. Answers become ratings by one rule (:func:`rating_for`).
 There are no learning or relearning steps: the course meets the learner once a
 day, so every interval is whole days and the earliest next review is tomorrow.
 After a wrong answer FSRS picks the interval from the lowered stability: one day
-for a young card, a few days for one that was well known.
+for a young card, a few days for one that was well known. Days elapsed between two
+reviews are the learner's days, as Anki counts them: a card due at 19:05 and
+answered that morning has had its whole day.
 
 Nothing here reads the clock; all instants are timezone-aware.
 """
@@ -15,7 +17,7 @@ Nothing here reads the clock; all instants are timezone-aware.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import cast
 from zoneinfo import ZoneInfo
@@ -119,6 +121,9 @@ def review(
     correct: bool,
     now: datetime,
     scheduler: Scheduler,
+    *,
+    zone: ZoneInfo | None = None,
+    day_start_hour: int = 4,
 ) -> ReviewOutcome:
     """Applies one answer to a card.
 
@@ -128,6 +133,10 @@ def review(
         correct: Whether the answer was right.
         now: Aware instant of the answer.
         scheduler: From :func:`make_scheduler`.
+        zone: The learner's zone: days elapsed since the last review are counted
+            in the learner's local days (starting at ``day_start_hour``). None
+            counts them as fsrs does, in whole 24 hours.
+        day_start_hour: Local hour at which a day begins.
 
     Returns:
         The new state, due instant, rating and log.
@@ -141,6 +150,8 @@ def review(
         card = Card.from_dict(new_card_state(now_utc))
     else:
         card = _card_from_state(card_state, item_id)
+    if zone is not None:
+        card = _elapsed_in_local_days(card, now_utc, zone, day_start_hour)
     rating = rating_for(correct)
     reviewed, log = scheduler.review_card(card, rating, review_datetime=now_utc)
     return ReviewOutcome(
@@ -204,12 +215,32 @@ def forecast_due(
     for due in due_instants:
         if due.tzinfo is None:
             raise ValueError(f"expected an aware datetime, got naive {due.isoformat()}")
-        # Aware minus timedelta is wall-clock arithmetic: the boundary is 04:00 local.
-        due_day = (due.astimezone(zone) - timedelta(hours=day_start_hour)).date()
+        due_day = _local_day(due, zone, day_start_hour)
         index = max(0, (due_day - start_day).days)
         if index < days:
             counts[index] += 1
     return counts
+
+
+def _local_day(instant: datetime, zone: ZoneInfo, day_start_hour: int) -> date:
+    # Aware minus timedelta is wall-clock arithmetic: the boundary is 04:00 local.
+    return (instant.astimezone(zone) - timedelta(hours=day_start_hour)).date()
+
+
+def _elapsed_in_local_days(card: Card, now: datetime, zone: ZoneInfo, day_start_hour: int) -> Card:
+    """The card as fsrs should see it at ``now``: last reviewed whole local days ago.
+
+    fsrs counts elapsed days in 24 hours, so a card missed at 19:05 and asked the next
+    morning (the session asks what falls due before the day ends) would count as
+    reviewed twice the same day, and barely gain stability. Only the elapsed whole
+    days are read from ``last_review``; the reviewed card's is ``now`` anyway.
+    """
+    if card.last_review is None:
+        return card
+    days = (
+        _local_day(now, zone, day_start_hour) - _local_day(card.last_review, zone, day_start_hour)
+    ).days
+    return replace(card, last_review=now - timedelta(days=max(0, days)))
 
 
 def _card_from_state(card_state: Mapping[str, object], item_id: str | None = None) -> Card:

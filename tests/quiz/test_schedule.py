@@ -159,3 +159,28 @@ def test_a_corrupt_card_is_started_over_not_fatal(session: Session) -> None:
     session.commit()
     answer(session, item, True, MONDAY)
     assert due_at(session, item) == datetime(2026, 3, 4, 7, 30, tzinfo=UTC)
+
+
+def test_a_review_in_the_morning_of_its_due_day_counts_the_whole_day(session: Session) -> None:
+    """Missed at 19:05, due at 19:05 the next day and answered right that morning (as the
+    session asks it): FSRS must see one day elapsed, not "13 hours, the same day", or the
+    card barely gains stability and is back the day after."""
+    new_york = ZoneInfo("America/New_York")
+    item = DROP[0].id
+
+    def answer_in_new_york(correct: bool, now: datetime) -> None:
+        record_answer(
+            session, learner_id=ANNA, item_id=item, correct=correct,
+            today=Today.at(now, new_york, 4), scheduler=SCHEDULER, source="private",
+            chat_id=ANNA, answered_after=None,
+        )  # fmt: skip
+        session.commit()
+
+    answer_in_new_york(False, datetime(2026, 3, 2, 19, 5, tzinfo=new_york))  # Monday evening
+    tuesday = Today.at(datetime(2026, 3, 3, 8, 0, tzinfo=new_york), new_york, 4)
+    assert [c.item_id for c in due_cards(session, ANNA, tuesday.end)] == [item]
+    answer_in_new_york(True, tuesday.now)
+    # As if answered a full day after the miss: Good on a card of stability 0.21 → 2 days.
+    wednesday = Today.at(datetime(2026, 3, 4, 8, 0, tzinfo=new_york), new_york, 4)
+    assert due_cards(session, ANNA, wednesday.end) == []
+    assert due_at(session, item) == datetime(2026, 3, 5, 13, 0, tzinfo=UTC)

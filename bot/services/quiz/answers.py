@@ -73,13 +73,18 @@ def record_answer(
     connection = session.connection()
     card = connection.execute(_CARD, {"learner_id": learner_id, "item_id": item_id}).first()
     stored = parsed_state(card.state) if card is not None else None
+    zone, day_start_hour = today.zone, today.day_start_hour  # days elapsed are the learner's
     try:
-        outcome = review(stored, item_id, correct, today.now, scheduler)
+        outcome = review(
+            stored, item_id, correct, today.now, scheduler, zone=zone, day_start_hour=day_start_hour
+        )
     except CardStateError:
         log.warning(
             "card of learner %s for item %s is unreadable; starting it over", learner_id, item_id
         )
-        outcome = review(None, item_id, correct, today.now, scheduler)
+        outcome = review(
+            None, item_id, correct, today.now, scheduler, zone=zone, day_start_hour=day_start_hour
+        )
     moved = {"state": json.dumps(outcome.card_state), "due_at": outcome.due}
     if card is None:
         connection.execute(_NEW_CARD, {"learner_id": learner_id, "item_id": item_id, **moved})
