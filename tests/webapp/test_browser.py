@@ -207,7 +207,7 @@ def test_path_shows_the_phases_and_opens_a_reached_drop(browser: Any, bot: Backg
 
 def test_stats_show_the_numbers_stats_computes(browser: Any, bot: BackgroundBot) -> None:
     services = bot.web.bot.services
-    numbers = bot.call(services.transaction(my_stats, services, LEARNER, "Learner"))
+    numbers = bot.call(services.transaction(my_stats, services, LEARNER))
     open_page(browser, bot, "stats")
     wait_until(browser, lambda: text(browser, "stats-answers"))
     assert text(browser, "stats-answers") == f"{numbers.right} right of {numbers.answers}"
@@ -243,7 +243,7 @@ def test_stats_round_and_word_their_numbers_as_stats_does(browser: Any, bot: Bac
             )  # fmt: skip
         session.commit()
     services = bot.web.bot.services
-    numbers = bot.call(services.transaction(my_stats, services, learner, "Learner"))
+    numbers = bot.call(services.transaction(my_stats, services, learner))
     titles = {drop.id: drop.title for drop in services.course.drops}
     in_chat = stats_markdown(numbers, titles).replace("**", "")
     assert "Retention on reviews: 62% (5 of 8 remembered)" in in_chat, in_chat

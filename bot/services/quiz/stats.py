@@ -16,9 +16,9 @@ from bot.services.context import Services
 from bot.services.quiz.bank import drop_of, quiz_bank
 from bot.services.quiz.cards import parsed_state
 from bot.services.quiz.flow import learner_today
-from bot.services.quiz.learners import ensure_learner, scheduler_for
+from bot.services.quiz.learners import scheduler_for
 from bot.storage.kinds import AnswerSource
-from bot.storage.models import ActivityDay, LearnerCard, ReviewRecord
+from bot.storage.models import ActivityDay, Learner, LearnerCard, ReviewRecord
 from quizzes import QuizBank, forecast_due, retrievability
 from quizzes.bank import drop_order
 
@@ -171,13 +171,16 @@ def _was_reviewed(previous_state: str | None) -> bool:
     return isinstance(state, dict) and state.get("last_review") is not None
 
 
-def my_stats(session: Session, services: Services, user_id: int, first_name: str) -> Stats:
-    """/stats for one learner, as of now in the learner's zone."""
-    learner = ensure_learner(session, user_id, first_name)
+def my_stats(session: Session, services: Services, user_id: int) -> Stats:
+    """/stats for one learner, as of now in the learner's zone.
+
+    Only read: the Mini App's Stats page calls it too, and opening the app is not writing
+    to the bot (a user who did /forget is not stored again); no row, no numbers yet.
+    """
+    learner = session.get(Learner, user_id)
+    retention = learner.desired_retention if learner is not None else None
     today = learner_today(session, services, user_id)
-    return learner_stats(
-        session, user_id, today, scheduler_for(session, learner.desired_retention), quiz_bank()
-    )
+    return learner_stats(session, user_id, today, scheduler_for(session, retention), quiz_bank())
 
 
 @dataclass(frozen=True)

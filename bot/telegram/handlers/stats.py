@@ -39,7 +39,7 @@ async def stats(update: Update, context: AppContext) -> None:
         )
         return
     services = services_of(context)
-    numbers = await services.transaction(my_stats, services, user.id, user.first_name)
+    numbers = await services.transaction(my_stats, services, user.id)
     titles = {drop.id: drop.title for drop in services.course.drops}
     await reply(update, stats_markdown(numbers, titles))
     if numbers.cards:

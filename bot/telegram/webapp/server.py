@@ -157,7 +157,7 @@ class _DropApi(_Api):
 class _StatsApi(_Api):
     async def get(self) -> None:
         services = self.app.services
-        stats = await self.transaction(my_stats, services, self.user.id, self.user.first_name)
+        stats = await self.transaction(my_stats, services, self.user.id)
         titles = {drop.id: drop.title for drop in services.course.drops}
         weakest = [
             {**asdict(strength), "title": titles.get(strength.drop_id, strength.drop_id)}

@@ -1,0 +1,74 @@
+"""Opening the Mini App is not writing to the bot: every page it reads (path, a drop,
+stats, the explorers, runs) stores nothing, for a stranger and for someone who did
+/forget; a user with no data gets an empty state, not an error."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlmodel import Session, SQLModel
+
+from bot.storage.models import Learner
+from tests.e2e.journeys import onboard, press_done
+from tests.webapp.harness import WebAppHarness, running_webapp
+
+ME = 7501
+READS = ["path", "stats", "runs", "runs/1", "explorer/temperature", "drops/1.1", "drops/2.2"]
+
+
+@pytest.fixture
+async def web(tmp_path: Path) -> AsyncIterator[WebAppHarness]:
+    async with running_webapp(tmp_path, sandbox_enabled=False) as running:
+        yield running
+
+
+def stored(web: WebAppHarness) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table, in a comparable form."""
+    with Session(web.bot.services.engine) as session:
+        return {
+            table.name: sorted(map(tuple, session.connection().execute(table.select())), key=repr)
+            for table in SQLModel.metadata.sorted_tables
+        }
+
+
+async def open_every_page(web: WebAppHarness) -> dict[str, httpx.Response]:
+    async with httpx.AsyncClient(base_url=web.base_url, timeout=10) as http:
+        return {path: await http.get(f"api/{path}", headers=web.auth(ME)) for path in READS}
+
+
+async def test_a_stranger_opening_every_page_stores_nothing_and_sees_an_empty_state(
+    web: WebAppHarness,
+) -> None:
+    before = stored(web)
+    answers = await open_every_page(web)
+    assert stored(web) == before
+    stats = answers["stats"]
+    assert stats.status_code == 200, stats.text
+    assert {k: stats.json()[k] for k in ("answers", "streak", "cards", "due_today")} == {
+        "answers": 0, "streak": 0, "cards": 0, "due_today": 0,
+    }  # fmt: skip
+    assert stats.json()["weakest"] == [] and stats.json()["forecast"] == [0] * 14
+    assert answers["path"].json()["done"] == 0 and answers["runs"].json()["runs"] == []
+    assert answers["runs/1"].status_code == answers["drops/1.1"].status_code == 404
+
+
+async def test_after_forget_opening_the_app_does_not_store_the_name_again(
+    web: WebAppHarness,
+) -> None:
+    bot = web.bot
+    await onboard(bot, ME, "07:00", "UTC")
+    assert await press_done(bot, ME)
+    await bot.settle()
+    ask = await bot.command(ME, "/forget")
+    await bot.press(ME, ask, "forget:yes")
+    await bot.settle()
+    before = stored(web)
+    answers = await open_every_page(web)
+    assert all(answer.status_code in (200, 404) for answer in answers.values())
+    with Session(bot.services.engine) as session:
+        assert session.get(Learner, ME) is None  # "Learner 7501" is not stored again
+    assert stored(web) == before
