@@ -122,9 +122,10 @@ class Progress:
     reviews: int
 
 
-def progress(
-    session: Session, chat: Chat, learner_id: int, now: datetime, day_start_hour: int
-) -> Progress:
+def progress(session: Session, chat: Chat, learner_id: int, learners_day: date) -> Progress:
+    """The chat's path and the learner's streak up to ``learners_day``: their local day in
+    their own zone (``learner_today``), where their active days are recorded and /stats
+    counts the streak; the chat's zone may be on another date, or unset."""
     rows = session.exec(
         select(Delivery.drop_id, Delivery.completed_at).where(
             Delivery.chat_id == chat.id, Delivery.path_round == chat.path_round
@@ -140,7 +141,6 @@ def progress(
             col(ReviewRecord.source) != AnswerSource.RELEARN,
         )
     ).one()
-    today = local_day(now, chat_zone(chat), day_start_hour)
     done = frozenset(d for d, completed in rows if completed is not None)
     delivered = frozenset(d for d, _ in rows)
     if chat.kind != ChatKind.PRIVATE:
@@ -150,7 +150,7 @@ def progress(
         done=done,
         delivered=delivered,
         current=chat.current_drop_id,
-        streak=streak((date.fromisoformat(d) for d in days), today),
+        streak=streak((date.fromisoformat(d) for d in days), learners_day),
         active_days=len(days),
         reviews=int(reviews),
     )

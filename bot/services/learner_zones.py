@@ -1,5 +1,6 @@
 """Where a learner lives: the zone of their private chat, in which their days (streak,
-"due today") are counted, wherever they answer or press Done."""
+"due today") are counted, wherever they answer or press Done, and wherever the streak is
+shown (/stats, /progress, the Mini App)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,20 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session, col, select
 
+from bot.core.today import Today
+from bot.services.context import Services
 from bot.storage.models import Chat, Learner
 
 
 def learner_zone(session: Session, learner_id: int, default_zone: str) -> ZoneInfo:
     """The zone of the learner's private chat; ``default_zone`` for a group-only member."""
     return learner_zones(session, [learner_id], default_zone)[learner_id]
+
+
+def learner_today(session: Session, services: Services, learner_id: int) -> Today:
+    """The learner's day now, in ``learner_zone`` (DEFAULT_TIME_ZONE for a group-only member)."""
+    zone = learner_zone(session, learner_id, services.settings.default_time_zone)
+    return Today.at(services.clock(), zone, services.settings.day_start_hour)
 
 
 def learner_zones(

@@ -12,7 +12,7 @@ from bot.core import journey as rules
 from bot.services import journey
 from bot.services.context import Services
 from bot.services.delivery.outbox import Work, resend_current
-from bot.services.learner_zones import learner_zone
+from bot.services.learner_zones import learner_today, learner_zone
 from bot.services.schedule import claim_next_drop
 from bot.storage.kinds import Awaiting
 from bot.storage.models import Chat
@@ -120,7 +120,8 @@ def complete(
     )  # fmt: skip
     finished = None
     if first_time and chat.finished_at == now:
-        finished = journey.progress(session, chat, learner_id, now, settings.day_start_hour)
+        learners_day = learner_today(session, services, learner_id).day
+        finished = journey.progress(session, chat, learner_id, learners_day)
     when = rules.describe_next(chat, now, settings.day_start_hour)
     next_now = why_no_next(chat, services.course) is None
     return Done(
@@ -171,9 +172,9 @@ def path_so_far(
     session: Session, services: Services, chat: Chat, learner_id: int
 ) -> tuple[journey.Progress, str]:
     """The chat's path and when its next drop comes, as stored: nothing is written."""
-    now, day_start = services.clock(), services.settings.day_start_hour
-    stats = journey.progress(session, chat, learner_id, now, day_start)
-    return stats, rules.describe_next(chat, now, day_start)
+    learners_day = learner_today(session, services, learner_id).day
+    stats = journey.progress(session, chat, learner_id, learners_day)
+    return stats, rules.describe_next(chat, services.clock(), services.settings.day_start_hour)
 
 
 @dataclass(frozen=True)

@@ -5,15 +5,17 @@ stats, the explorers, runs) stores nothing, for a stranger and for someone who d
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session, SQLModel, select
 
-from bot.storage.models import Learner
+from bot.storage.models import Learner, QuizPoll
 from tests.e2e.journeys import onboard, press_done
+from tests.quiz.steps import eventually, review_logs
 from tests.webapp.harness import WebAppHarness, running_webapp
 
 ME = 7501
@@ -72,3 +74,34 @@ async def test_after_forget_opening_the_app_does_not_store_the_name_again(
     with Session(bot.services.engine) as session:
         assert session.get(Learner, ME) is None  # "Learner 7501" is not stored again
     assert stored(web) == before
+
+
+GROUP, ADMIN, MEMBER = -7501, 7502, 7503
+
+
+async def test_path_and_stats_count_a_group_members_streak_in_the_same_zone(
+    tmp_path: Path,
+) -> None:
+    """DEFAULT_TIME_ZONE=America/New_York; a member who never wrote to the bot answers the
+    group's poll at 20:00 in New York on 2 March (01:00 UTC on the 3rd). At 06:00 UTC on
+    4 March it is still the 3rd in New York (before 4 am): both pages say a 1-day streak."""
+    async with running_webapp(
+        tmp_path, sandbox_enabled=False, default_time_zone="America/New_York"
+    ) as web:
+        bot = web.bot
+        bot.clock.set(datetime(2026, 3, 2, 23, 0, tzinfo=UTC))  # 18:00 in New York
+        bot.api.admins[GROUP] = {ADMIN}
+        bot.api.add_bot_to_group(GROUP, ADMIN)
+        await bot.command(ADMIN, "/settime 18:00", chat_id=GROUP)
+        await eventually(lambda: len(bot.api.sent("sendPoll", GROUP)) == 1)
+        with Session(bot.services.engine) as session:
+            [poll] = session.exec(select(QuizPoll).where(QuizPoll.chat_id == GROUP)).all()
+        bot.clock.set(datetime(2026, 3, 3, 1, 0, tzinfo=UTC))  # 20:00 on the 2nd in New York
+        bot.api.answer_poll(MEMBER, poll.poll_id, [poll.correct_option])
+        await eventually(lambda: len(review_logs(bot, MEMBER)) == 1)
+        await bot.settle(0.3)
+        bot.clock.set(datetime(2026, 3, 4, 6, 0, tzinfo=UTC))  # 01:00 on the 4th there
+        async with httpx.AsyncClient(base_url=web.base_url, timeout=10) as http:
+            path = (await http.get("api/path", headers=web.auth(MEMBER))).json()
+            stats = (await http.get("api/stats", headers=web.auth(MEMBER))).json()
+        assert (path["streak"], stats["streak"]) == (1, 1)

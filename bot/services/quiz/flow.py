@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from bot.core.today import Today
 from bot.services.context import Services
-from bot.services.learner_zones import learner_zone
+from bot.services.learner_zones import learner_today
 from bot.services.quiz import questions
 from bot.services.quiz.bank import drop_of, quiz_bank
 from bot.services.quiz.cards import card_for, introduce_drop, never_reviewed
@@ -31,11 +31,6 @@ from bot.services.quiz.queue import (
 from bot.storage.kinds import QuestionKind
 from bot.storage.models import QuizQuestion
 from quizzes import QuizBank
-
-
-def learner_today(session: Session, services: Services, learner_id: int) -> Today:
-    zone = learner_zone(session, learner_id, services.settings.default_time_zone)
-    return Today.at(services.clock(), zone, services.settings.day_start_hour)
 
 
 def introduce(session: Session, services: Services, learner_id: int, drop_id: str) -> None:

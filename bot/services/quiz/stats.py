@@ -13,9 +13,9 @@ from sqlmodel import Session, col, select
 from bot.core import local_day, streak
 from bot.core.today import Today
 from bot.services.context import Services
+from bot.services.learner_zones import learner_today
 from bot.services.quiz.bank import drop_of, quiz_bank
 from bot.services.quiz.cards import parsed_state
-from bot.services.quiz.flow import learner_today
 from bot.services.quiz.learners import scheduler_for
 from bot.storage.kinds import AnswerSource
 from bot.storage.models import ActivityDay, Learner, LearnerCard, ReviewRecord
