@@ -47,17 +47,32 @@ def unavailable() -> str | None:
     return None
 
 
-def telegram_stub(init_data: str, scheme: str, start_param: str | None = None) -> str:
-    """``window.Telegram.WebApp`` with what a client gives a page it opens."""
+def telegram_stub(
+    init_data: str,
+    scheme: str,
+    start_param: str | None = None,
+    theme: dict[str, str] | None = None,
+) -> str:
+    """``window.Telegram.WebApp`` with what a client gives a page it opens (``theme``: other
+    themeParams than ``THEMES[scheme]``). ``window.__switchTheme(scheme, params)`` does what
+    the client does when the user switches theme: new params, then ``themeChanged``."""
     unsafe: dict[str, Any] = {"start_param": start_param} if start_param else {}
     web_app = {
         "initData": init_data, "initDataUnsafe": unsafe, "colorScheme": scheme,
-        "themeParams": THEMES[scheme], "platform": "android", "version": "8.0",
+        "themeParams": THEMES[scheme] if theme is None else theme,
+        "platform": "android", "version": "8.0",
     }  # fmt: skip
     return (
+        "window.__handlers = {};"
         f"window.Telegram = {{WebApp: Object.assign({json.dumps(web_app)}, {{"
-        "ready() { window.__ready = true; }, expand() {}, onEvent() {}, offEvent() {},"
+        "ready() { window.__ready = true; }, expand() {},"
+        "onEvent(name, f) { (window.__handlers[name] = window.__handlers[name] || []).push(f); },"
+        "offEvent() {},"
         "})};"
+        "window.__switchTheme = (scheme, params) => {"
+        "  Object.assign(window.Telegram.WebApp, {colorScheme: scheme, themeParams: params});"
+        "  for (const f of window.__handlers.themeChanged || []) f();"
+        "};"
     )
 
 

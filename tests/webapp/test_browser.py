@@ -27,7 +27,7 @@ from drops.explorer import SEVEN, SEVEN_LOGITS, soft_targets, temperature_preset
 from drops.figures import fit_gaussians, gaussian_kls
 from quizzes import make_scheduler
 from tests.e2e.journeys import onboard
-from tests.webapp.browser import ARTIFACTS, PHONE, chromium, telegram_stub, unavailable
+from tests.webapp.browser import ARTIFACTS, PHONE, THEMES, chromium, telegram_stub, unavailable
 from tests.webapp.harness import WebAppHarness, running_webapp
 
 SKIP_REASON = unavailable()
@@ -126,12 +126,17 @@ def browser() -> Iterator[Any]:
 
 
 def open_page(
-    browser: Any, bot: BackgroundBot, page: str, scheme: str = "light", user: int = LEARNER
+    browser: Any,
+    bot: BackgroundBot,
+    page: str,
+    scheme: str = "light",
+    user: int = LEARNER,
+    theme: dict[str, str] | None = None,
 ) -> None:
     """Load the Mini App at ``page`` as the Telegram client opens it, signed for ``user``."""
     init_data = bot.web.init_data(user)
     browser.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {
-        "source": telegram_stub(init_data, scheme),
+        "source": telegram_stub(init_data, scheme, theme=theme),
     })  # fmt: skip
     browser.get(f"{bot.web.base_url}?page={page}")
     wait_until(browser, lambda: browser.execute_script("return document.body.dataset.page") == page)
@@ -362,6 +367,95 @@ def test_the_reverse_kl_fit_is_drawn_whole(browser: Any, bot: BackgroundBot) -> 
     browser.find_element(By.ID, "kl-min-reverse").click()
     wait_until(browser, lambda: float(text(browser, "kl-std-value")) < 1, timeout=60)
     assert browser.execute_script(STUDENT_PIXELS_IN_TOP_ROWS) == 0
+
+
+def test_a_narrow_student_is_drawn_whole(browser: Any, bot: BackgroundBot) -> None:
+    """The width slider goes down to 0.2 (a peak near 2.0, over three times the figure's
+    0.62): however narrow the student, its curve stays on the canvas, peak included."""
+    open_page(browser, bot, "kl")
+    wait_until(browser, lambda: text(browser, "kl-forward"))
+    for std in ("0.2", "0.4", "0.6", "0.72", "1"):
+        browser.execute_script(
+            "const slider = document.getElementById('kl-std'); slider.value = arguments[0];"
+            "slider.dispatchEvent(new Event('input'))",
+            std,
+        )
+        assert float(text(browser, "kl-std-value")) == float(std)
+        assert browser.execute_script(STUDENT_PIXELS_IN_TOP_ROWS) == 0, std
+
+
+def pixels_coloured(browser: Any, selector: str, rgb: tuple[int, int, int]) -> int:
+    """Pixels of the canvases under ``selector`` drawn in (about) the colour ``rgb``."""
+    return int(
+        browser.execute_script(
+            """
+            const [r, g, b] = arguments[1];
+            let count = 0;
+            for (const canvas of document.querySelectorAll(arguments[0])) {
+              const { width, height } = canvas;
+              const { data } = canvas.getContext("2d").getImageData(0, 0, width, height);
+              for (let i = 0; i < data.length; i += 4) {
+                const near = Math.abs(data[i] - r) + Math.abs(data[i + 1] - g)
+                  + Math.abs(data[i + 2] - b);
+                if (data[i + 3] > 200 && near < 30) count++;
+              }
+            }
+            return count;
+            """,
+            selector,
+            list(rgb),
+        )
+    )
+
+
+def test_an_open_run_chart_follows_a_theme_switch(browser: Any, bot: BackgroundBot) -> None:
+    """Telegram switched to dark while a run's chart was open: its axes' numbers turn light
+    at once, not black on the dark background until the run is opened again."""
+    from selenium.webdriver.common.by import By
+
+    from bot.services.distill import record_run, update_run
+
+    learner, services = 7303, bot.web.bot.services
+    run_id = bot.call(
+        services.transaction(
+            record_run, user_id=learner, chat_id=learner, settings="steps=60",
+            now=services.clock(), owner="test",
+        )
+    )  # fmt: skip
+    curves = {
+        "eval_steps": [0, 30, 60], "loss_steps": [0, 30, 60],
+        "arms": [{"label": "kd", "accuracy": [0.1, 0.6, 0.8], "loss": [2.3, 1.1, 0.7]}],
+    }  # fmt: skip
+    bot.call(
+        services.transaction(
+            update_run, run_id, status="done", now=services.clock(),
+            metrics={"kd_acc": 0.8, "curves": curves},
+        )
+    )  # fmt: skip
+    open_page(browser, bot, "runs", "light", user=learner)
+    wait_until(browser, lambda: browser.find_elements(By.CSS_SELECTOR, "li.run"))
+    browser.find_element(By.CSS_SELECTOR, f"li.run[data-run='{run_id}']").click()
+    wait_until(browser, lambda: browser.find_elements(By.CSS_SELECTOR, "#run-chart canvas"))
+    black, white = (0, 0, 0), (255, 255, 255)
+    assert pixels_coloured(browser, "#run-chart canvas", black) > 0
+    browser.execute_script("window.__switchTheme('dark', arguments[0])", THEMES["dark"])
+    wait_until(browser, lambda: pixels_coloured(browser, "#run-chart canvas", white) > 0)
+    assert pixels_coloured(browser, "#run-chart canvas", black) == 0
+
+
+def test_without_a_secondary_colour_dark_rows_stay_dark(browser: Any, bot: BackgroundBot) -> None:
+    """A dark client that sends no secondary_bg_color: the path's rows and the tab bar are
+    not light grey under the theme's white text."""
+    dark = {k: v for k, v in THEMES["dark"].items() if k != "secondary_bg_color"}
+    open_page(browser, bot, "path", "dark", theme=dark)
+    wait_until(browser, lambda: text(browser, "path-done"))
+    backgrounds = browser.execute_script(
+        "return ['li.drop', 'nav#tabs'].map(s =>"
+        " getComputedStyle(document.querySelector(s)).backgroundColor)"
+    )
+    for background in backgrounds:
+        red, green, blue = (int(part) for part in background[4:-1].split(",")[:3])
+        assert red + green + blue < 3 * 96, backgrounds  # white text stays readable on it
 
 
 def test_a_run_started_in_the_page_shows_progress_and_its_curve(

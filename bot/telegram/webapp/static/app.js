@@ -23,6 +23,8 @@ function percent(share) {
 function applyTheme() {
   const params = (tg && tg.themeParams) || {};
   const root = document.documentElement.style;
+  // A colour the new theme leaves out falls back (app.css), not to the old theme's.
+  for (const name of [...root].filter((name) => name.startsWith("--tg-theme-"))) root.removeProperty(name);
   for (const [key, value] of Object.entries(params)) {
     root.setProperty(`--tg-theme-${key.replace(/_/g, "-")}`, value);
   }
@@ -223,7 +225,8 @@ loaders.temperature = async () => {
 // ---------------------------------------------------------------- KL (drop 2.3)
 
 // The axes of drop 2.3's figure (drops.figures.kl_asymmetry_figure): x from −6 to 6, density
-// up to 0.62, so the reverse-KL fit's peak (0.55, std 0.72) is drawn whole, as there.
+// up to 0.62, so the reverse-KL fit's peak (0.55, std 0.72) is drawn whole, as there. A
+// narrower student (the slider goes down to 0.2, a peak near 2) raises the top to its peak.
 const KL_VIEW = { min: -6, max: 6, top: 0.62 };
 
 function drawKl() {
@@ -238,8 +241,10 @@ function drawKl() {
   const context = canvas.getContext("2d");
   const { width, height } = canvas;
   context.clearRect(0, 0, width, height);
+  const peak = Math.exp(logNormal(mean, mean, std));
+  const top = Math.max(KL_VIEW.top, peak);
   const xAt = (x) => ((x - KL_VIEW.min) / (KL_VIEW.max - KL_VIEW.min)) * width;
-  const yAt = (density) => height - 8 - (density / KL_VIEW.top) * (height - 16);
+  const yAt = (density) => height - 8 - (density / top) * (height - 16);
   const curve = (density, color, fill) => {
     context.beginPath();
     for (let px = 0; px <= width; px += 2) {
@@ -248,6 +253,7 @@ function drawKl() {
     }
     context.strokeStyle = color;
     context.lineWidth = 2.5;
+    context.lineJoin = "round"; // a narrow peak's mitre would poke out of the top
     context.stroke();
     if (fill) {
       context.lineTo(width, height);
@@ -258,10 +264,10 @@ function drawKl() {
   };
   curve((x) => Math.exp(bimodalLogDensity(x)), cssColor("--teacher", "#777"), "rgba(119,119,119,0.25)");
   curve((x) => Math.exp(logNormal(x, mean, std)), cssColor("--student", "#0072B2"));
-  context.fillStyle = cssColor("--tg-theme-text-color", "#000");
+  context.fillStyle = cssColor("--text", "#000");
   context.font = "13px sans-serif";
   context.fillText("p: teacher (two modes)", 8, 16);
-  context.fillText("q: student", xAt(mean) + 6, Math.max(30, yAt(Math.exp(logNormal(mean, mean, std))) + 4));
+  context.fillText("q: student", xAt(mean) + 6, Math.max(30, yAt(peak) + 4));
 }
 
 function setStudent(mean, std) {
@@ -301,6 +307,7 @@ loaders.kl = () => drawKl();
 // ---------------------------------------------------------------- runs
 
 let charts = [];
+let chartCurves = null; // the curves of the run shown, drawn again when the theme changes
 let polling = null;
 const CURVE_COLORS = ["#777777", "#0072B2", "#D55E00", "#009E73"];
 // The charts follow their box (a scroll bar appearing, the phone turning).
@@ -317,7 +324,7 @@ function curveChart(holder, steps, arms, name, values, format, tick) {
     label: `${arm.label} ${name}`, stroke: CURVE_COLORS[i % CURVE_COLORS.length], width: 2,
     value: (_, v) => (v == null ? "–" : format(v)),
   })));
-  const text = cssColor("--tg-theme-text-color", "#000");
+  const text = cssColor("--text", "#000");
   const axis = { stroke: text, grid: { stroke: "rgba(127,127,127,0.2)" } };
   const box = element("div");
   holder.append(box);
@@ -350,6 +357,7 @@ function drawCurves(curves) {
   const holder = $("run-chart");
   for (const chart of charts) chart.destroy();
   charts = [];
+  chartCurves = curves;
   holder.replaceChildren();
   if (!curves || !window.uPlot) return;
   const percent = (digits) => (v) => `${(100 * v).toFixed(digits)}%`;
@@ -415,11 +423,19 @@ async function startRun(event) {
 
 // ---------------------------------------------------------------- start
 
+// The client switched light and dark: new colours, and everything drawn with the old ones
+// (the KL canvas, an open run's charts) drawn again.
+function themeChanged() {
+  applyTheme();
+  if (shown) loaders[shown]();
+  if (chartCurves) drawCurves(chartCurves);
+}
+
 function main() {
   if (tg) {
     tg.ready();
     tg.expand();
-    if (tg.onEvent) tg.onEvent("themeChanged", () => { applyTheme(); if (shown) loaders[shown](); });
+    if (tg.onEvent) tg.onEvent("themeChanged", themeChanged);
   }
   applyTheme();
   for (const tab of document.querySelectorAll("#tabs button")) {
