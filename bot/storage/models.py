@@ -281,6 +281,9 @@ class RoundQuestion(SQLModel, table=True):
     item_id: str = Field(max_length=16)
     poll_id: str | None = Field(default=None, max_length=64, unique=True)
     message_id: int | None = None
+    # When an instance took the question to send its poll: the others leave it alone until
+    # this is a delivery lease old (the poll may be on its way), then take it over.
+    asking_since: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
     sent_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
     closes_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
     closed_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))

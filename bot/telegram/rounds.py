@@ -25,6 +25,7 @@ from telegram.ext import JobQueue
 from bot.services.delivery import chats
 from bot.services.quiz.round_answers import round_is_running
 from bot.services.quiz.rounds import (
+    AskedElsewhere,
     OpenRound,
     PollToSend,
     close_question,
@@ -79,9 +80,14 @@ async def _next_job(context: AppContext) -> None:
 async def ask_next(application: AppType, round_id: int) -> None:
     """Send the round's next poll and schedule its close; with none left, the results."""
     services = application.bot_data.services
-    poll = await services.transaction(next_poll, round_id, services.clock())
+    lease = timedelta(seconds=services.settings.delivery_lease_s)
+    now = services.clock()
+    poll = await services.transaction(next_poll, round_id, now, lease=lease)
     if poll is None:
         await end_round(application, round_id, RoundStatus.DONE)
+        return
+    if isinstance(poll, AskedElsewhere):  # another instance sends it; if it stopped, we do
+        _schedule(application, _look_again_job, (poll.until - now).total_seconds(), round_id)
         return
     async with application.bot_data.sender.polls_on_their_way.sending():  # votes may come first
         open_poll = await _send_and_record(application, round_id, poll)
@@ -243,17 +249,36 @@ async def _resume_job(context: AppContext) -> None:
     await backlog_handled(application)
     running = await services.transaction(open_rounds)  # as the backlog left them
     for found in running:
-        if found.question_id is None or found.closes_at is None:  # between two polls
-            ask_next_soon(application, found.round_id)
-            continue
-        left = (found.closes_at - services.clock()).total_seconds()
-        poll = OpenPoll(found.round_id, found.question_id, found.chat_id, found.message_id)
-        if left > -RESUME_WITHIN.total_seconds():
-            _schedule(application, _close_job, max(left + VOTES_IN_FLIGHT_S, 0), poll)
-        else:
-            _schedule(application, _interrupted_job, 0, poll)
+        _resume(application, found)
     if running:
         log.info("%d quiz round(s) resumed at start-up", len(running))
+
+
+def _resume(application: AppType, found: OpenRound) -> None:
+    """The round's next step as this instance finds it. Every instance does this at its
+    start-up; closing a poll, taking the next question and ending the round are each done
+    by one of them."""
+    if found.question_id is None or found.closes_at is None:  # between two polls
+        ask_next_soon(application, found.round_id)
+        return
+    left = (found.closes_at - application.bot_data.services.clock()).total_seconds()
+    poll = OpenPoll(found.round_id, found.question_id, found.chat_id, found.message_id)
+    if left > -RESUME_WITHIN.total_seconds():
+        _schedule(application, _close_job, max(left + VOTES_IN_FLIGHT_S, 0), poll)
+    else:
+        _schedule(application, _interrupted_job, 0, poll)
+
+
+async def _look_again_job(context: AppContext) -> None:
+    """The claim on a round's next question ran out: the poll went out (its close is then
+    scheduled here too, and one instance closes it), or its instance stopped before it did
+    (the question is taken over)."""
+    assert context.job is not None and isinstance(context.job.data, int)
+    services = context.application.bot_data.services
+    running = await services.transaction(open_rounds)
+    for found in running:
+        if found.round_id == context.job.data:
+            _resume(context.application, found)
 
 
 async def _interrupted_job(context: AppContext) -> None:

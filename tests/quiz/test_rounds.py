@@ -17,6 +17,7 @@ from bot.services.quiz.bank import quiz_bank
 from bot.services.quiz.leaderboard import leaderboard
 from bot.services.quiz.polls import record_poll_answer, save_poll
 from bot.services.quiz.rounds import (
+    AskedElsewhere,
     PollToSend,
     QuestionResult,
     RoundResults,
@@ -46,6 +47,7 @@ from quizzes.item import telegram_length
 from tests.quiz.conftest import ANNA, BEN, MONDAY, today_at
 
 GROUP = -600
+LEASE = timedelta(minutes=2)  # a delivery lease
 
 
 class FakeServices:
@@ -156,7 +158,7 @@ def test_a_rounds_life_as_a_restarted_bot_finds_it(session: Session) -> None:
     round_id = begun.round_id
 
     def sent(position: int, poll_id: str) -> PollToSend:
-        poll = next_poll(session, round_id, MONDAY)
+        poll = next_poll(session, round_id, MONDAY, lease=LEASE)
         assert poll is not None and poll.position == position and poll.total == 3
         poll_sent(session, poll, chat_id=GROUP, poll_id=poll_id, message_id=position, now=MONDAY)
         session.commit()
@@ -180,7 +182,7 @@ def test_a_rounds_life_as_a_restarted_bot_finds_it(session: Session) -> None:
 
     second = sent(2, "p2")
     assert answer(session, "p2", BEN, shown_correct(second.item, second.order), MONDAY) is not None
-    third = next_poll(session, round_id, MONDAY)  # on its way as the round ends
+    third = next_poll(session, round_id, MONDAY, lease=LEASE)  # on its way as the round ends
     assert third is not None
     results = finish_round(session, round_id, status=RoundStatus.STOPPED, now=later,
                            gone=frozenset())  # fmt: skip
@@ -190,7 +192,7 @@ def test_a_rounds_life_as_a_restarted_bot_finds_it(session: Session) -> None:
     assert [(p.rank, p.learner_id, p.seconds) for p in results.placings] == [
         (1, BEN, 30.0), (2, ANNA, 34.0)
     ]  # fmt: skip
-    assert open_rounds(session) == [] and next_poll(session, round_id, MONDAY) is None
+    assert open_rounds(session) == [] and next_poll(session, round_id, MONDAY, lease=LEASE) is None
     # The poll that went out as the round ended is not recorded; an answer to the open one
     # still reviews a card but counts in no round.
     assert poll_sent(session, third, chat_id=GROUP, poll_id="p3", message_id=3, now=later) is False
@@ -199,6 +201,23 @@ def test_a_rounds_life_as_a_restarted_bot_finds_it(session: Session) -> None:
     assert len(session.exec(select(RoundAnswer)).all()) == 2
     assert finish_round(session, round_id, status=RoundStatus.DONE, now=later,
                         gone=frozenset()) is None  # ended once  # fmt: skip
+
+
+def test_a_question_taken_to_be_asked_is_asked_once_until_its_claim_runs_out(
+    session: Session,
+) -> None:
+    """Two instances resuming one round: the first takes the next question, the second is
+    told to look again when that claim runs out, and then takes it over if still unsent."""
+    begun = start(session, group(session))
+    assert isinstance(begun, RoundStart)
+    first = next_poll(session, begun.round_id, MONDAY, lease=LEASE)
+    session.commit()
+    assert isinstance(first, PollToSend) and first.position == 1
+    elsewhere = next_poll(session, begun.round_id, MONDAY + timedelta(seconds=1), lease=LEASE)
+    assert elsewhere == AskedElsewhere(MONDAY + LEASE)
+    taken_over = next_poll(session, begun.round_id, MONDAY + LEASE + timedelta(seconds=1),
+                           lease=LEASE)  # fmt: skip
+    assert isinstance(taken_over, PollToSend) and taken_over.question_id == first.question_id
 
 
 def answer(session: Session, poll_id: str, user: int, option: int, now: Any) -> Any:
@@ -218,7 +237,7 @@ def test_the_daily_poll_and_a_rounds_poll_on_one_item_each_count(
     ref = group(session)
     begun = start(session, ref)
     assert isinstance(begun, RoundStart)
-    poll = next_poll(session, begun.round_id, MONDAY)
+    poll = next_poll(session, begun.round_id, MONDAY, lease=LEASE)
     assert poll is not None
     key = shown_correct(poll.item, poll.order)
     save_poll(session, poll_id="daily", chat_id=GROUP, message_id=50, item=poll.item,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import update
+from sqlalchemy import or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -108,8 +108,24 @@ class PollToSend:
     open_period_s: int
 
 
-def next_poll(session: Session, round_id: int, now: datetime) -> PollToSend | None:
-    """The round's next question to send; None when the round has ended or is all asked."""
+@dataclass(frozen=True)
+class AskedElsewhere:
+    """The round's next question was taken by another instance to send its poll: look
+    again at ``until``, when its claim runs out (that instance may have stopped)."""
+
+    until: datetime
+
+
+def next_poll(
+    session: Session, round_id: int, now: datetime, *, lease: timedelta
+) -> PollToSend | AskedElsewhere | None:
+    """The round's next question, taken to send its poll; None when the round has ended
+    or is all asked.
+
+    Taking it is a conditional update: of two instances resuming the round at once, or one
+    starting while another sends the poll, one sends it. A claim older than ``lease`` is
+    taken over (its instance stopped mid-send).
+    """
     game = live_round(session, round_id)
     if game is None:
         return None
@@ -118,11 +134,29 @@ def next_poll(session: Session, round_id: int, now: datetime) -> PollToSend | No
     if not waiting:
         return None
     question = waiting[0]
+    assert question.id is not None
+    if not _take(session, question.id, now, lease):
+        session.refresh(question)
+        assert question.asking_since is not None
+        return AskedElsewhere(question.asking_since + lease)
     item = quiz_bank().get(question.item_id)
-    assert question.id is not None and item is not None
+    assert item is not None
     order = poll_order(item, game.chat_id, now)
     return PollToSend(question.id, game.chat_id, question.position, len(questions), item, order,
                       game.open_period_s)  # fmt: skip
+
+
+def _take(session: Session, question_id: int, now: datetime, lease: timedelta) -> bool:
+    claim_free = or_(
+        col(RoundQuestion.asking_since).is_(None), col(RoundQuestion.asking_since) < now - lease
+    )
+    taken = session.execute(
+        update(RoundQuestion)
+        .where(col(RoundQuestion.id) == question_id, col(RoundQuestion.sent_at).is_(None),
+               claim_free)
+        .values(asking_since=now)
+    )  # fmt: skip
+    return bool(taken.rowcount)  # type: ignore[attr-defined]
 
 
 def _questions(session: Session, round_id: int) -> list[RoundQuestion]:
