@@ -51,7 +51,14 @@ def poll_answer(
 def test_polls_ask_the_drop_and_the_members_weakest_earlier_item(session: Session) -> None:
     group_with_drops(session, "1.1", "1.2", "1.3")
     first = choose_poll_items(
-        session, BANK, chat_id=GROUP, drop_id="1.3", now=MONDAY, scheduler=SCHEDULER
+        session,
+        BANK,
+        chat_id=GROUP,
+        drop_id="1.3",
+        now=MONDAY,
+        scheduler=SCHEDULER,
+        default_zone="UTC",
+        day_start_hour=4,
     )
     assert [(c.item.id, c.kind) for c in first] == [("1.3a", "new"), ("1.1a", "review")]
 
@@ -71,7 +78,14 @@ def test_polls_ask_the_drop_and_the_members_weakest_earlier_item(session: Sessio
         )
     session.commit()
     second = choose_poll_items(
-        session, BANK, chat_id=GROUP, drop_id="1.3", now=MONDAY, scheduler=SCHEDULER
+        session,
+        BANK,
+        chat_id=GROUP,
+        drop_id="1.3",
+        now=MONDAY,
+        scheduler=SCHEDULER,
+        default_zone="UTC",
+        day_start_hour=4,
     )
     assert [c.item.id for c in second] == ["1.3a", "1.2c"]
 
@@ -88,7 +102,14 @@ def test_polls_ask_the_drop_and_the_members_weakest_earlier_item(session: Sessio
         )
     session.commit()
     third = choose_poll_items(
-        session, BANK, chat_id=GROUP, drop_id="1.3", now=MONDAY, scheduler=SCHEDULER
+        session,
+        BANK,
+        chat_id=GROUP,
+        drop_id="1.3",
+        now=MONDAY,
+        scheduler=SCHEDULER,
+        default_zone="UTC",
+        day_start_hour=4,
     )
     assert third[0].item.id == "1.3b"
     assert "1.2c" not in [c.item.id for c in third]

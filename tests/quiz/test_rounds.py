@@ -55,6 +55,8 @@ class FakeServices:
 
     class settings:  # noqa: N801 - stands in for the Settings instance
         quiz_round_open_period_s = 30
+        default_time_zone = "UTC"
+        day_start_hour = 4
 
     @staticmethod
     def clock() -> Any:

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from bot.core import local_day
 from quizzes.srs import (
+    MAXIMUM_INTERVAL_DAYS,
     CardState,
     CardStateError,
     forecast_due,
@@ -153,6 +154,37 @@ def test_retrievability_falls_as_days_pass() -> None:
     assert right_after == 1.0
     assert 1.0 > at_due > 0.9 > a_month_on > 0.0
     assert retrievability(None, START, SCHEDULER) == 0.0
+
+
+def test_retrievability_counts_the_learners_days_as_reviews_do() -> None:
+    """Answered at 22:00 in Berlin, looked at 08:00 the next morning: a day has passed for
+    the learner (and for the next review), so recall is no longer a full 100%."""
+    evening = datetime(2026, 3, 2, 22, 0, tzinfo=BERLIN)
+    morning = datetime(2026, 3, 3, 8, 0, tzinfo=BERLIN)
+    state = review(None, "2.2a", True, evening, SCHEDULER, zone=BERLIN).card_state
+    a_day_on = retrievability(state, evening + timedelta(days=1), SCHEDULER)
+    assert retrievability(state, morning, SCHEDULER, zone=BERLIN) == a_day_on < 1.0
+    late_that_night = datetime(2026, 3, 3, 1, 0, tzinfo=BERLIN)  # before 4 am: the same day
+    assert retrievability(state, late_that_night, SCHEDULER, zone=BERLIN) == 1.0
+
+
+@pytest.mark.parametrize("retention", [0.8, 0.9, 0.97])
+@pytest.mark.parametrize("fuzzing", [False, True])
+def test_an_item_always_answered_right_comes_back_within_the_season(
+    retention: float, fuzzing: bool
+) -> None:
+    """FSRS alone would push an aced item years out; the course caps the interval at
+    MAXIMUM_INTERVAL_DAYS (fuzz included), and reaches it."""
+    scheduler = make_scheduler(retention, enable_fuzzing=fuzzing)
+    state: CardState | None = None
+    now, intervals = START, []
+    for _ in range(15):
+        outcome = review(state, "2.2a", True, now, scheduler, zone=BERLIN)
+        intervals.append((outcome.due - now).days)
+        state, now = outcome.card_state, outcome.due
+    assert max(intervals) <= MAXIMUM_INTERVAL_DAYS, intervals
+    if not fuzzing:
+        assert intervals[-1] == MAXIMUM_INTERVAL_DAYS, intervals
 
 
 def test_forecast_counts_per_learner_day() -> None:

@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 
 from bot.core.today import Today
 from bot.services.context import Services
-from bot.services.learner_zones import learner_zone
+from bot.services.learner_zones import learner_zone, learner_zones
 from bot.services.quiz.answers import record_answer
 from bot.services.quiz.bank import quiz_bank
 from bot.services.quiz.cards import parsed_state
@@ -40,6 +40,15 @@ class PollChoice:
     kind: str  # new | review
 
 
+@dataclass(frozen=True)
+class MemberDays:
+    """How members' days are counted: in their own zone (``default_zone`` for a member
+    with no private chat), each starting at ``day_start_hour``."""
+
+    default_zone: str
+    day_start_hour: int
+
+
 def choose_poll_items(
     session: Session,
     bank: QuizBank,
@@ -48,8 +57,13 @@ def choose_poll_items(
     drop_id: str,
     now: datetime,
     scheduler: Scheduler,
+    default_zone: str,
+    day_start_hour: int,
 ) -> list[PollChoice]:
-    """Today's two polls for a group: one item of the drop, one review of an earlier drop."""
+    """Today's two polls for a group: one item of the drop, one review of an earlier drop.
+
+    Members' recall counts each member's own days (``default_zone`` for one with no
+    private chat), as their reviews do."""
     polled = Counter(
         session.exec(select(QuizPoll.item_id).where(QuizPoll.chat_id == chat_id)).all()
     )
@@ -58,9 +72,11 @@ def choose_poll_items(
     if todays:
         # The least-asked item of the drop, so a second round asks a different one.
         choices.append(PollChoice(min(todays, key=lambda item: polled[item.id]), QuestionKind.NEW))
+    days = MemberDays(default_zone, day_start_hour)
     review = _review_item(
-        session, bank, chat_id=chat_id, drop_id=drop_id, now=now, scheduler=scheduler, polled=polled
-    )
+        session, bank, chat_id=chat_id, drop_id=drop_id, now=now, scheduler=scheduler,
+        polled=polled, days=days,
+    )  # fmt: skip
     if review is not None:
         choices.append(PollChoice(review, QuestionKind.REVIEW))
     return choices
@@ -75,6 +91,7 @@ def _review_item(
     now: datetime,
     scheduler: Scheduler,
     polled: Counter[str],
+    days: MemberDays,
 ) -> QuizItem | None:
     earlier = set(
         session.exec(
@@ -91,7 +108,7 @@ def _review_item(
     candidates = [item for item in bank if item.drop_id in earlier and item.id not in recent]
     if not candidates:
         return None
-    strength = mean_recall(session, chat_id, [c.id for c in candidates], now, scheduler)
+    strength = mean_recall(session, chat_id, [c.id for c in candidates], now, scheduler, days)
 
     def forgetting_first(item: QuizItem) -> tuple[float, int]:
         return strength.get(item.id, DEFAULT_DESIRED_RETENTION), polled[item.id]
@@ -111,12 +128,19 @@ def group_members(session: Session, chat_id: int) -> list[int]:
 
 
 def mean_recall(
-    session: Session, chat_id: int, item_ids: Sequence[str], now: datetime, scheduler: Scheduler
+    session: Session,
+    chat_id: int,
+    item_ids: Sequence[str],
+    now: datetime,
+    scheduler: Scheduler,
+    days: MemberDays,
 ) -> dict[str, float]:
-    """Each item's mean FSRS recall now over the group's members who have a card for it."""
+    """Each item's mean FSRS recall now over the group's members who have a card for it,
+    days since a member's last review counted in that member's days, as reviews count them."""
     members = group_members(session, chat_id)
     if not members:
         return {}
+    zones = learner_zones(session, members, days.default_zone)
     by_item: defaultdict[str, list[float]] = defaultdict(list)
     cards = session.exec(
         select(LearnerCard).where(
@@ -126,7 +150,11 @@ def mean_recall(
     for card in cards:
         state = parsed_state(card.state)
         if state is not None and state.get("last_review") is not None:
-            by_item[card.item_id].append(retrievability(state, now, scheduler))
+            recall = retrievability(
+                state, now, scheduler,
+                zone=zones[card.learner_id], day_start_hour=days.day_start_hour,
+            )  # fmt: skip
+            by_item[card.item_id].append(recall)
     return {item_id: sum(values) / len(values) for item_id, values in by_item.items()}
 
 
@@ -202,6 +230,8 @@ def polls_for_group(
     return choose_poll_items(
         session, quiz_bank(), chat_id=chat_id, drop_id=drop_id, now=services.clock(),
         scheduler=scheduler_for(session, None),
+        default_zone=services.settings.default_time_zone,
+        day_start_hour=services.settings.day_start_hour,
     )  # fmt: skip
 
 

@@ -24,7 +24,7 @@ from bot.services.delivery.chats import reached_drops
 from bot.services.path import ChatRef, chat_of
 from bot.services.quiz.bank import quiz_bank
 from bot.services.quiz.learners import scheduler_for
-from bot.services.quiz.polls import mean_recall, poll_order, save_poll
+from bot.services.quiz.polls import MemberDays, mean_recall, poll_order, save_poll
 from bot.services.quiz.round_answers import live_round
 from bot.storage.kinds import RoundStarters, RoundStatus
 from bot.storage.models import Learner, QuizRound, RoundAnswer, RoundQuestion
@@ -62,7 +62,8 @@ def start_round(
     if running_round(session, chat.id) is not None:
         return StartRefusal.RUNNING
     now = services.clock()
-    items = _choose(session, chat.id, size, now)
+    days = MemberDays(services.settings.default_time_zone, services.settings.day_start_hour)
+    items = _choose(session, chat.id, size, now, days)
     if not items:
         return StartRefusal.NO_DROPS
     open_period = services.settings.quiz_round_open_period_s
@@ -81,11 +82,13 @@ def start_round(
     return RoundStart(game.id, len(items), size, open_period)
 
 
-def _choose(session: Session, chat_id: int, size: int, now: datetime) -> list[str]:
+def _choose(
+    session: Session, chat_id: int, size: int, now: datetime, days: MemberDays
+) -> list[str]:
     reached = reached_drops(session, chat_id)
     items = [item for item in quiz_bank() if item.drop_id in reached]
     recall = mean_recall(
-        session, chat_id, [item.id for item in items], now, scheduler_for(session, None)
+        session, chat_id, [item.id for item in items], now, scheduler_for(session, None), days
     )
     candidates = [Candidate(item.id, item.drop_id, recall.get(item.id)) for item in items]
     rng = random.Random(f"round:{chat_id}:{now.isoformat()}")
