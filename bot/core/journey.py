@@ -30,6 +30,7 @@ class ChatState(Protocol):
     delivery_time: str | None
     next_due_at: datetime | None
     paused: bool
+    active: bool  # False once the bot is blocked or removed: skipped until the chat writes
     finished_at: datetime | None
     current_drop_id: str | None
     current_opened: bool
@@ -223,6 +224,8 @@ def describe_next(chat: ChatState, now: datetime, day_start_hour: int) -> str:
         return "none — you've finished the path"
     if chat.paused:
         return "paused (send /resume to continue)"
+    if not chat.active:
+        return "paused: the bot can't reach this chat — send it any message to resume"
     if chat.next_due_at is None or chat.time_zone is None:
         return "not scheduled yet"
     zone = chat_zone(chat)

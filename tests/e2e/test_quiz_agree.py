@@ -6,17 +6,19 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlmodel import Session
 
-from bot.storage.models import Chat, Delivery
+from bot.services.quiz.bank import quiz_bank
+from bot.storage.models import Chat, Delivery, LearnerCard
 from tests.botapi.server import ApiCall
 from tests.e2e.harness import BotHarness, running_bot
 from tests.e2e.journeys import done_button
 from tests.quiz.steps import (
     answer,
+    cards,
     eventually,
     finish_drop,
     first_question,
@@ -424,3 +426,27 @@ async def test_the_paths_end_counts_quiz_answers_as_stats_does(harness: BotHarne
         lambda calls: [c for c in calls if c.ok and "finished the path" in c.text]
     )
     assert "and 3 quiz answers." in finished[0].text, finished[0].text
+
+
+async def test_stats_due_today_keeps_to_the_daily_cap_and_the_bank_as_review_does(
+    harness: BotHarness,
+) -> None:
+    """A backlog past the daily cap, and a card of an item taken out of the quiz bank:
+    /review asks 20 today and never the removed item, and /stats says the same 20 and how
+    many wait (it said "due today: 31")."""
+    await drop_one_then_the_next_day(harness)  # four reviews due this morning
+    held = set(cards(harness, USER))
+    others = [item.id for item in quiz_bank().all() if item.id not in held][:26]
+    overdue = harness.clock() - timedelta(days=1)
+    with Session(harness.services.engine) as session:
+        for item_id in [*others, "9.9z"]:  # 9.9z: no longer in the bank
+            session.add(LearnerCard(learner_id=USER, item_id=item_id, state="{}", due_at=overdue))
+        session.commit()
+
+    stats = await stats_text(harness)
+    before = len(harness.api.calls)
+    harness.api.send_text(USER, "/review")
+    review = await first_question(harness, USER, before)
+    assert "Review 1 of 20" in review.text, review.text
+    assert due_today(stats) == 20, stats
+    assert "10 reviews more wait for the next days (daily cap 20" in stats, stats

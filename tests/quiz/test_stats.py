@@ -7,10 +7,12 @@ from datetime import datetime, timedelta
 import pytest
 from sqlmodel import Session
 
+from bot.services.quiz import questions
 from bot.services.quiz.answers import record_answer
 from bot.services.quiz.bank import quiz_bank
 from bot.services.quiz.cards import introduce_drop
 from bot.services.quiz.stats import DropStrength, learner_stats
+from bot.storage.models import Learner, LearnerCard
 from quizzes import make_scheduler
 from tests.quiz.conftest import ANNA, BEN, MONDAY, today_at
 
@@ -83,3 +85,37 @@ def test_a_drop_held_perfectly_is_not_weak() -> None:
     assert DropStrength("1.1", 1.0, 1, 3).weak  # a lapse is something to work on
     assert DropStrength("1.1", 0.9, 0, 0).weak
     assert DropStrength("1.1", 0.9, 1, 2).weakness == pytest.approx(0.6)
+
+
+def test_due_today_is_what_review_would_ask(session: Session) -> None:
+    """/review stops at the daily cap, never asks an item gone from the bank, and leaves
+    an item open in a drop's quiz to that quiz (an open review it asks again: a new
+    session replaces it). /stats counts due today by the same rule."""
+    learner = session.get(Learner, ANNA)
+    assert learner is not None
+    learner.review_cap = 5
+    items = [item.id for item in BANK.all()[:8]]
+    for hours, item_id in enumerate([*items, "9.9z"], start=1):
+        due = MONDAY - timedelta(hours=hours)
+        session.add(LearnerCard(learner_id=ANNA, item_id=item_id, state="{}", due_at=due))
+    for item_id, kind in ((items[0], "new"), (items[1], "review")):
+        questions.ask(session, learner_id=ANNA, chat_id=ANNA, item_id=item_id, kind=kind,
+                      now=MONDAY)  # fmt: skip
+    session.commit()
+
+    stats = learner_stats(session, ANNA, today_at(MONDAY), SCHEDULER, BANK)
+    assert (stats.due_today, stats.due_past_cap, stats.review_cap) == (5, 2, 5)
+
+
+def test_an_item_answered_last_night_is_not_fully_recalled_this_morning(
+    session: Session,
+) -> None:
+    """Reviews count the learner's days: a night has passed, so /stats' weakest drops do
+    not show the drop as held at 100% (it was left out as perfect)."""
+    evening = MONDAY.replace(hour=21)
+    introduce_drop(session, ANNA, BANK.items_for_drop("1.1"), today_at(evening))
+    answer(session, "1.1a", True, evening)
+    morning = evening + timedelta(hours=10)
+    stats = learner_stats(session, ANNA, today_at(morning), SCHEDULER, BANK)
+    assert [weak.drop_id for weak in stats.weakest] == ["1.1"]
+    assert stats.weakest[0].retrievability < 0.995

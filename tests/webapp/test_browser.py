@@ -22,6 +22,7 @@ from bot.services.quiz.answers import record_answer
 from bot.services.quiz.bank import quiz_bank
 from bot.services.quiz.cards import introduce_drop
 from bot.services.quiz.stats import my_stats
+from bot.storage.models import Chat
 from bot.telegram.views.quiz import stats_markdown
 from drops.explorer import SEVEN, SEVEN_LOGITS, soft_targets, temperature_presets
 from drops.figures import fit_gaussians, gaussian_kls
@@ -260,6 +261,46 @@ def test_stats_round_and_word_their_numbers_as_stats_does(browser: Any, bot: Bac
     assert len(weakest) == len(chat_lines) == 2
     for shown, line in zip(weakest, chat_lines, strict=True):
         assert shown.endswith(line.rsplit(" — ", 1)[1]), (shown, line)
+
+
+def test_stats_of_a_learner_with_no_answers_say_so_as_the_chat_does(
+    browser: Any, bot: BackgroundBot
+) -> None:
+    """No answers yet: the page says what /stats says, not "0 right of 0", empty bars and
+    "none yet"."""
+    learner = 7303
+    bot.call(onboard(bot.web.bot, learner, "07:30", "UTC"))
+    services = bot.web.bot.services
+    numbers = bot.call(services.transaction(my_stats, services, learner))
+    in_chat = stats_markdown(numbers, {}).replace("**", "").split("\n", 1)[1]
+    open_page(browser, bot, "stats", user=learner)
+
+    def loaded() -> str:
+        shown = text(browser, "page-stats")
+        return shown if "right of" in shown or "No quiz" in shown else ""
+
+    page = wait_until(browser, loaded)
+    assert "0 right of 0" not in page and "none yet" not in page and "14 days" not in page, page
+    assert text(browser, "stats-empty") == in_chat
+
+
+def test_path_of_a_chat_that_blocked_the_bot_says_it_is_paused(
+    browser: Any, bot: BackgroundBot
+) -> None:
+    """A chat that blocked the bot is skipped until it writes again: no next drop time."""
+    learner = 7304
+    bot.call(onboard(bot.web.bot, learner, "07:30", "UTC"))
+    with Session(bot.web.bot.services.engine) as session:
+        chat = session.get(Chat, learner)
+        assert chat is not None
+        chat.active = False  # as the delivery marks it on Telegram's 403 "blocked by the user"
+        session.add(chat)
+        session.commit()
+    open_page(browser, bot, "path", user=learner)
+    wait_until(browser, lambda: text(browser, "path-next"))
+    assert text(browser, "path-next") == (
+        "paused: the bot can't reach this chat — send it any message to resume"
+    )
 
 
 def test_temperature_slider_moves_the_bars_as_python_computes(

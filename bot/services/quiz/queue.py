@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -15,7 +15,7 @@ from bot.services.quiz.bank import drop_of
 from bot.services.quiz.cards import never_reviewed
 from bot.services.quiz.due import CARDS, due_cards, next_due
 from bot.services.quiz.questions import Asked
-from bot.storage.kinds import AnswerSource
+from bot.storage.kinds import AnswerSource, QuestionKind
 from bot.storage.models import ReviewRecord, table_of
 from quizzes import QuizBank
 
@@ -71,12 +71,35 @@ class ReviewQueue:
 def review_queue(
     session: Session, learner: Reviewer, today: Today, bank: QuizBank, asked: Asked
 ) -> ReviewQueue:
+    """The reviews left today: due cards of items in the bank, none open in a question."""
+    return _queue(session, learner, today, bank, asked.open_items, asked.reviews_done)
+
+
+def review_command_queue(
+    session: Session, learner: Reviewer, today: Today, bank: QuizBank, asked: Asked
+) -> ReviewQueue:
+    """The queue /review would start now, as /stats counts it: /review replaces the open
+    review session, so only items open in a drop's quiz stay out."""
+    in_drop_quiz = frozenset(
+        question.item_id for question in asked.open if asked.quiz_of(question) == QuestionKind.NEW
+    )
+    return _queue(session, learner, today, bank, in_drop_quiz, asked.reviews_done)
+
+
+def _queue(
+    session: Session,
+    learner: Reviewer,
+    today: Today,
+    bank: QuizBank,
+    open_items: Collection[str],
+    done: int,
+) -> ReviewQueue:
     due = [
         card
         for card in due_cards(session, learner.id, today.end)
-        if card.item_id not in asked.open_items and drop_of(bank, card.item_id) is not None
+        if card.item_id not in open_items and drop_of(bank, card.item_id) is not None
     ]
-    return ReviewQueue(due=len(due), done=asked.reviews_done, cap=learner.review_cap)
+    return ReviewQueue(due=len(due), done=done, cap=learner.review_cap)
 
 
 def next_review_item(

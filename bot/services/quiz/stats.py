@@ -17,6 +17,8 @@ from bot.services.learner_zones import learner_today
 from bot.services.quiz.bank import drop_of, quiz_bank
 from bot.services.quiz.cards import parsed_state
 from bot.services.quiz.learners import scheduler_for
+from bot.services.quiz.questions import asked_lately
+from bot.services.quiz.queue import ReviewQueue, review_command_queue
 from bot.storage.kinds import AnswerSource
 from bot.storage.models import ActivityDay, Learner, LearnerCard, ReviewRecord
 from quizzes import QuizBank, forecast_due, retrievability
@@ -66,7 +68,10 @@ class Stats:
     reviews, remembered: Answers on cards answered before (a review, not a first
         meeting) and how many were right: the retention FSRS aims at.
     streak: Days in a row with a drop done or a quiz answered.
-    cards: Items met so far; due_today: cards due before the day ends.
+    cards: Items met so far.
+    due_today: The reviews /review would still ask today (its queue, up to the cap).
+    due_past_cap: Reviews due today that the daily cap leaves for the next days.
+    review_cap: The learner's daily cap.
     weakest: The weakest drops by ``DropStrength.weakness``, at most three; a drop at 100%
         recall with no lapse is not weak and is left out.
     forecast: Reviews due on each of the next 14 days (today first).
@@ -81,6 +86,8 @@ class Stats:
     streak: int
     cards: int
     due_today: int
+    due_past_cap: int
+    review_cap: int
     weakest: list[DropStrength]
     forecast: list[int]
     first_day: date
@@ -130,7 +137,10 @@ def learner_stats(
     for card in cards:
         state, drop_id = parsed_state(card.state), drop_of(bank, card.item_id)
         if state is not None and state.get("last_review") is not None and drop_id is not None:
-            strength[drop_id].append(retrievability(state, today.now, scheduler))
+            recall = retrievability(
+                state, today.now, scheduler, zone=today.zone, day_start_hour=today.day_start_hour
+            )
+            strength[drop_id].append(recall)
     held = (
         DropStrength(drop_id, sum(values) / len(values), lapses[drop_id], drop_reviews[drop_id])
         for drop_id, values in strength.items()
@@ -140,6 +150,7 @@ def learner_stats(
         key=lambda d: (-d.weakness, drop_order(d.drop_id)),
     )[:WEAKEST_SHOWN]
     days = session.exec(select(ActivityDay.day).where(col(ActivityDay.learner_id) == learner_id))
+    queue = _review_queue(session, learner_id, today, bank)
     return Stats(
         answers=len(logs),
         right=sum(1 for _, correct, _, _ in logs if correct),
@@ -147,7 +158,9 @@ def learner_stats(
         remembered=remembered,
         streak=streak((date.fromisoformat(day) for day in days), today.day),
         cards=len(cards),
-        due_today=sum(1 for card in cards if card.due_at < today.end),
+        due_today=queue.available,
+        due_past_cap=queue.due - queue.available,
+        review_cap=queue.cap,
         weakest=weakest,
         forecast=forecast_due(
             (card.due_at for card in cards),
@@ -158,6 +171,14 @@ def learner_stats(
         first_day=today.day,
         weekly=[WeekRetention(ago, *weeks[ago]) for ago in reversed(range(WEEKS_SHOWN))],
     )
+
+
+def _review_queue(session: Session, learner_id: int, today: Today, bank: QuizBank) -> ReviewQueue:
+    """What /review would ask: the same rule, so "due today" and "Review 1 of n" agree."""
+    # Read only: a learner with no row yet has the default cap, and is not stored.
+    learner = session.get(Learner, learner_id) or Learner(id=learner_id)
+    asked = asked_lately(session, learner_id, today)
+    return review_command_queue(session, learner, today, bank, asked)
 
 
 def _was_reviewed(previous_state: str | None) -> bool:

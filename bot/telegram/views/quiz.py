@@ -154,9 +154,13 @@ def _nothing_to_review(queue: ReviewQueue) -> str:
 
 
 def _cap_note(queue: ReviewQueue) -> str:
-    waiting = queue.due - queue.available
+    return _waiting_note(queue.due - queue.available, queue.cap)
+
+
+def _waiting_note(waiting: int, cap: int) -> str:
+    """Reviews due today past the daily cap: said alike after a quiz and in /stats."""
     return (
-        f"{_reviews(waiting)} more wait for the next days (daily cap {queue.cap}; "
+        f"{_reviews(waiting)} more wait for the next days (daily cap {cap}; "
         "change it with /settings)."
     )
 
@@ -169,12 +173,26 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'s' if count != 1 else ''}"
 
 
+NO_ANSWERS_YET = (
+    "No quiz answers yet. Finish a drop (press ✅ Done) and its quiz starts; in a group, "
+    "answer the quiz polls."
+)
+
+
+def stats_empty(stats: Stats) -> str | None:
+    """What /stats and the Mini App's Stats page say instead of numbers, when there are none."""
+    return NO_ANSWERS_YET if not stats.answers and not stats.cards else None
+
+
+def stats_due_note(stats: Stats) -> str | None:
+    """Beside "due today": the reviews the daily cap leaves for the next days, if any."""
+    return _waiting_note(stats.due_past_cap, stats.review_cap) if stats.due_past_cap else None
+
+
 def stats_markdown(stats: Stats, drop_titles: dict[str, str]) -> str:
-    if not stats.answers and not stats.cards:
-        return (
-            "📊 **Your stats**\nNo quiz answers yet. Finish a drop (press ✅ Done) and its "
-            "quiz starts; in a group, answer the quiz polls."
-        )
+    empty = stats_empty(stats)
+    if empty is not None:
+        return f"📊 **Your stats**\n{empty}"
     lines = [
         "📊 **Your stats**",
         f"• Answers: {stats.answers} ({stats.right} right)",
@@ -190,6 +208,9 @@ def stats_markdown(stats: Stats, drop_titles: dict[str, str]) -> str:
         f"• Streak: 🔥 {_plural(stats.streak, 'day')}",
         f"• Cards: {stats.cards} · due today: {stats.due_today}",
     ]
+    due_note = stats_due_note(stats)
+    if due_note is not None:
+        lines.append(f"  {due_note}")
     if stats.weakest:
         lines.append("\n**Weakest drops**")
         for weak in stats.weakest:

@@ -26,6 +26,7 @@ from bot.services.quiz.stats import my_stats
 from bot.services.webapp import RunView, my_path, my_run, my_runs, reached_drop
 from bot.telegram.transport.health import Route
 from bot.telegram.views.distill_settings import too_slow_text
+from bot.telegram.views.quiz import stats_due_note, stats_empty
 from bot.telegram.webapp.initdata import WebAppUser, checked_user
 from bot.telegram.webapp.runs import WebRuns
 from drops.explorer import temperature_presets
@@ -163,7 +164,10 @@ class _StatsApi(_Api):
             {**asdict(strength), "title": titles.get(strength.drop_id, strength.drop_id)}
             for strength in stats.weakest
         ]
-        self.answer(200, {**asdict(stats), "weakest": weakest})
+        self.answer(200, {
+            **asdict(stats), "weakest": weakest,
+            "empty": stats_empty(stats), "due_note": stats_due_note(stats),
+        })  # fmt: skip
 
 
 class _TemperatureApi(_Api):

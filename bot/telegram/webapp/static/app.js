@@ -143,12 +143,19 @@ function bars(holder, rows, format, top = Math.max(...rows.map((row) => row.valu
 loaders.stats = async () => {
   const { status, body } = await api("stats");
   if (status !== 200) return;
+  // No answers yet: the friendly line /stats gives, not a page of zeros.
+  $("stats-empty").textContent = body.empty || "";
+  $("stats-empty").hidden = !body.empty;
+  $("stats-numbers").hidden = Boolean(body.empty);
+  if (body.empty) return;
   $("stats-answers").textContent = `${body.right} right of ${body.answers}`;
   $("stats-retention").textContent = body.reviews
     ? `${percent(body.remembered / body.reviews)} (${body.remembered} of ${body.reviews})`
     : "no reviews yet";
   $("stats-streak").textContent = plural(body.streak, "day");
   $("stats-due").textContent = String(body.due_today);
+  $("stats-due-note").textContent = body.due_note || "";  // past the daily cap, as /stats says
+  $("stats-due-note").hidden = !body.due_note;
   const first = new Date(`${body.first_day}T00:00:00Z`);
   const days = body.forecast.map((value, i) => {
     const day = new Date(first.getTime() + i * 86400000);
