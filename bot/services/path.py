@@ -154,11 +154,21 @@ def pause(session: Session, ref: ChatRef) -> None:
     rules.pause(chat_of(session, ref))
 
 
-def resume(session: Session, services: Services, ref: ChatRef) -> str:
-    """Daily drops again; returns when the next one comes."""
+@dataclass(frozen=True)
+class Resumed:
+    """When the next drop comes, and the drop that must be done first, if any."""
+
+    next_drop: str
+    waiting: str | None  # a private chat's current drop, not done: no next one comes before
+
+
+def resume(session: Session, services: Services, ref: ChatRef) -> Resumed:
+    """Daily drops again."""
     chat, now, day_start = chat_of(session, ref), services.clock(), services.settings.day_start_hour
     rules.resume(chat, now, day_start)
-    return rules.describe_next(chat, now, day_start)
+    not_done = why_no_next(chat, services.course) is NextRefusal.CURRENT_NOT_DONE
+    waiting = chat.current_drop_id if not_done and chat.kind == "private" else None
+    return Resumed(rules.describe_next(chat, now, day_start), waiting)
 
 
 def progress(

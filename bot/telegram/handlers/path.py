@@ -24,6 +24,7 @@ from bot.telegram.handlers.common import (
     reply,
 )
 from bot.telegram.transport.sender import Sender
+from bot.telegram.views import notices
 from bot.telegram.views.parts import Paging
 
 NEXT_REFUSALS = {
@@ -237,8 +238,11 @@ async def resume(update: Update, context: AppContext) -> None:
     if query is not None:
         await query.answer()
     services = services_of(context)
-    when = await services.transaction(path.resume, services, chat_ref(update))
-    await reply(update, f"▶️ Resumed. Next drop: {when}.")
+    resumed = await services.transaction(path.resume, services, chat_ref(update))
+    if resumed.waiting is not None:  # "Next drop: today 09:00" would bring only a reminder
+        await reply(update, f"▶️ Resumed. {notices.still_waiting(services.course, resumed.waiting)}")
+        return
+    await reply(update, f"▶️ Resumed. Next drop: {resumed.next_drop}.")
 
 
 async def progress(update: Update, context: AppContext) -> None:

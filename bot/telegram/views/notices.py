@@ -15,9 +15,14 @@ def markdown_part(markdown: str, buttons: Buttons = ()) -> Part:
 
 
 def reminder(course: Course, drop_id: str | None) -> Part:
+    return markdown_part(f"📬 {still_waiting(course, drop_id)}")
+
+
+def still_waiting(course: Course, drop_id: str | None) -> str:
+    """The drop to finish before the next one comes, and how to open it (Markdown)."""
     title = course.drop(drop_id).title if drop_id else "your last drop"
-    return markdown_part(
-        f"📬 Your drop is still waiting: **{escape_markdown(title)}**.\n"
+    return (
+        f"Your drop is still waiting: **{escape_markdown(title)}**.\n"
         "Open it with /today — the next one comes once you've finished it."
     )
 
