@@ -222,6 +222,8 @@ def describe_next(chat: ChatState, now: datetime, day_start_hour: int) -> str:
     """ "tomorrow 07:30, Europe/Berlin" — when the next drop comes, in the chat's words."""
     if chat.finished_at is not None:
         return "none — you've finished the path"
+    if chat.current_drop_id == LAST_DROP_ID:  # its Done finishes the path: nothing follows
+        return f"none — {LAST_DROP_ID} is the last drop"
     if chat.paused:
         return "paused (send /resume to continue)"
     if not chat.active:

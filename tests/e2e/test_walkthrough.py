@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from tests.e2e.harness import BotHarness
-from tests.e2e.journeys import drops_received, live_button, onboard
+from tests.e2e.journeys import drops_received, live_button, onboard, press_done
 
 LEARNER = 7801
 
@@ -36,3 +36,21 @@ async def test_resume_after_quiet_days_points_to_the_drop_still_waiting(
     await harness.settle()
     assert drops_received(harness.api, LEARNER) == [1], "09:00 brings no new drop"
 
+
+async def test_progress_on_the_last_drop_promises_no_next_drop(harness: BotHarness) -> None:
+    harness.clock.set(datetime(2026, 3, 2, 6, 0, tzinfo=UTC))
+    await onboard(harness, LEARNER, "07:30", "Europe/Berlin")
+    for number in range(2, 15):  # an eager learner: each drop done, the next one now
+        assert await press_done(harness, LEARNER, wait_s=10)
+        await harness.command(LEARNER, "/next")
+        await harness.api.wait_for(
+            lambda _, n=number: drops_received(harness.api, LEARNER)[-1:] == [n]
+        )
+    shown = await harness.command(LEARNER, "/progress")
+    assert "📖 4.1 · 14 of 14" in shown.text
+    assert "next drop: none — 4.1 is the last drop" in shown.text, shown.text.splitlines()[1]
+
+    harness.clock.set(datetime(2026, 3, 3, 6, 30, tzinfo=UTC))  # the next 07:30 in Berlin
+    await harness.tick()
+    await harness.settle()
+    assert drops_received(harness.api, LEARNER)[-1] == 14, "no drop comes after the last one"
