@@ -211,6 +211,8 @@ def why_over_a_day(chat: ChatState, now: datetime, day_start_hour: int) -> Later
     """
     if chat.next_due_at is None or chat.delivery_time is None:
         return None
+    if chat.current_drop_id == LAST_DROP_ID:
+        return None  # no next drop comes at all (``describe_next`` says so)
     if chat.next_due_at - now <= timedelta(hours=24):
         return None
     if parse_hhmm(chat.delivery_time).hour < day_start_hour:

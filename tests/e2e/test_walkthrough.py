@@ -49,6 +49,11 @@ async def test_progress_on_the_last_drop_promises_no_next_drop(harness: BotHarne
     shown = await harness.command(LEARNER, "/progress")
     assert "📖 4.1 · 14 of 14" in shown.text
     assert "next drop: none — 4.1 is the last drop" in shown.text, shown.text.splitlines()[1]
+    # A later time than today's: the confirmation gives no reason why the next drop is late.
+    moved = await harness.command(LEARNER, "/settime 08:00")
+    assert moved.text == (
+        "✅ Next drop: none — 4.1 is the last drop. Change it any time with /settime or /timezone."
+    )
 
     harness.clock.set(datetime(2026, 3, 3, 6, 30, tzinfo=UTC))  # the next 07:30 in Berlin
     await harness.tick()
