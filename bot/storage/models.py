@@ -169,6 +169,9 @@ class QuizQuestion(SQLModel, table=True):
     review_log_id: int | None = None
     # The quiz summary this answer's quiz closed with: an undo takes it back.
     summary_message_id: int | None = None
+    # When an instance took the question, recorded and never sent (its bot stopped), to
+    # send it again: the others leave it alone until this is a delivery lease old.
+    resent_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
 
 
 class QuizPoll(SQLModel, table=True):

@@ -107,8 +107,9 @@ async def _post_init(application: AppType) -> None:
     )
     await distill.tell_interrupted(application, at_start=True)
     await rounds.resume_rounds(application)
+    data.stopping = asyncio.Event()
     data.resumed_quizzes = asyncio.create_task(
-        quiz_flow.resume_cut_off(data, recorded_before=services.clock()),
+        quiz_flow.resume_cut_off(data, recorded_before=services.clock(), stopping=data.stopping),
         name="quiz questions cut off",
     )
     # Never skipped as "missed" when the loop is busy: a lease not renewed would expire.
@@ -134,7 +135,9 @@ async def _catch_up(sender: Sender) -> None:
 
 
 async def _post_stop(application: AppType) -> None:
-    """A stop lets the start-up fan-out finish, as it lets a running job finish."""
+    """A stop lets the start-up fan-out finish, as it lets a running job finish (what
+    waits for another instance's lease to run out waits no longer)."""
+    application.bot_data.stopping.set()
     await application.bot_data.catch_up
     await application.bot_data.resumed_quizzes
 

@@ -6,6 +6,7 @@ module only sends what they decided.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from datetime import datetime
@@ -29,6 +30,10 @@ from bot.telegram.views.quiz import (
 
 log = logging.getLogger(__name__)
 
+LOOK_AGAIN_AT_LEAST_S = 1.0
+"""The shortest wait before looking again for cut-off questions, so a clock that does not
+move (or a lease already out) never makes the look a busy loop."""
+
 
 async def after_drop(data: BotData, *, chat_id: int, learner_id: int, drop_id: str) -> None:
     """A learner pressed Done under a drop: its quiz starts (then the day's reviews)."""
@@ -49,18 +54,30 @@ async def start_reviews(data: BotData, *, chat_id: int, learner_id: int) -> None
     )
 
 
-async def resume_cut_off(data: BotData, *, recorded_before: datetime) -> None:
+async def resume_cut_off(
+    data: BotData, *, recorded_before: datetime, stopping: asyncio.Event
+) -> None:
     """At start-up: the questions a killed bot recorded but did not send go out now, so
-    each quiz goes on where it was (see ``flow.cut_off_questions``)."""
+    each quiz goes on where it was (see ``flow.cut_off_questions``). One that another
+    instance may still be sending is looked at again when that instance's lease runs out,
+    until none is left or this instance stops."""
     services = data.services
-    cut_off = await services.transaction(
-        flow.cut_off_questions, services, recorded_before=recorded_before
-    )
-    for question in cut_off:
-        try:
-            await send_step(data, question.chat_id, question.learner_id, question.step)
-        except Exception:  # one learner's question must not keep the others'
-            log.exception("could not ask question %s again", question.step.question_id)
+    while True:
+        found = await services.transaction(
+            flow.cut_off_questions, services, recorded_before=recorded_before
+        )
+        for question in found.questions:
+            try:
+                await send_step(data, question.chat_id, question.learner_id, question.step)
+            except Exception:  # one learner's question must not keep the others'
+                log.exception("could not ask question %s again", question.step.question_id)
+        if found.look_again_at is None:
+            return
+        wait = (found.look_again_at - services.clock()).total_seconds()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stopping.wait(), max(wait, LOOK_AGAIN_AT_LEAST_S))
+        if stopping.is_set():
+            return
 
 
 async def continue_quiz(

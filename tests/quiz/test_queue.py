@@ -162,3 +162,29 @@ def test_the_drop_quiz_waits_for_never_answered_cards_due_now(session: Session) 
     questions.ask(session, learner_id=ANNA, chat_id=ANNA, item_id=asked[0], kind="new", now=MONDAY)
     assert waiting_at(session, ANNA, today) == asked[1:]
     assert waiting_at(session, BEN, today) == []
+
+
+def test_a_question_cut_off_is_taken_to_be_sent_again_by_one_instance(session: Session) -> None:
+    """A question recorded and never sent may be on a live instance's wire for a lease;
+    then one instance takes it to send it again, and another is told when that claim runs
+    out (its instance may have stopped mid-send)."""
+    lease = timedelta(minutes=2)  # a delivery lease
+    asked = questions.ask(
+        session, learner_id=ANNA, chat_id=ANNA, item_id="1.1a", kind="new", now=MONDAY
+    )
+    session.commit()
+    started = MONDAY + timedelta(seconds=1)  # an instance starting as the question goes out
+
+    def never_sent(now: datetime) -> questions.NeverSent:
+        found = questions.never_sent(session, recorded_before=started, now=now, lease=lease)
+        session.commit()
+        return found
+
+    assert never_sent(started) == questions.NeverSent([], look_again_at=MONDAY + lease)
+    taken = never_sent(MONDAY + lease)
+    assert [question.id for question in taken.questions] == [asked.id]
+    assert taken.look_again_at is None
+    elsewhere = never_sent(MONDAY + lease + timedelta(seconds=1))
+    assert elsewhere == questions.NeverSent([], look_again_at=MONDAY + 2 * lease)
+    taken_over = never_sent(MONDAY + 2 * lease)
+    assert [question.id for question in taken_over.questions] == [asked.id]

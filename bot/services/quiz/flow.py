@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import bindparam, delete, update
@@ -118,25 +118,40 @@ class CutOff:
     step: QuizStep
 
 
+@dataclass(frozen=True)
+class CutOffs:
+    """The cut-off questions to send now, and when to look again for those another
+    instance may still be sending (None: there are none)."""
+
+    questions: list[CutOff]
+    look_again_at: datetime | None
+
+
 def cut_off_questions(
     session: Session, services: Services, *, recorded_before: datetime
-) -> list[CutOff]:
+) -> CutOffs:
     """The questions a bot killed mid-send left unsent (recorded before this process
-    started): each is asked now, as the same question, so its quiz goes on where it was.
+    started), taken by this instance: each is asked now, as the same question, so its quiz
+    goes on where it was.
 
     Such a question counted as open, so its quiz asked nothing more for a day, and no
     message showed it. The row is kept, not asked anew: its time is when the quiz started,
-    which keeps a drop's quiz the three questions it began with.
+    which keeps a drop's quiz the three questions it began with. A question is taken once
+    it is a delivery lease old, by one instance (another may be sending it; see
+    ``questions.never_sent``).
     """
     bank = quiz_bank()
-    return [
+    lease = timedelta(seconds=services.settings.delivery_lease_s)
+    found = questions.never_sent(
+        session, recorded_before=recorded_before, now=services.clock(), lease=lease
+    )
+    cut_off = [
         CutOff(
             question.chat_id, question.learner_id, _step_again(session, services, bank, question)
         )
-        for question in questions.never_sent(
-            session, recorded_before=recorded_before, now=services.clock()
-        )
+        for question in found.questions
     ]
+    return CutOffs(cut_off, found.look_again_at)
 
 
 def _step_again(

@@ -68,12 +68,24 @@ _LINK_REVIEW = (
     .where(QUESTIONS.c.id == sa.bindparam("question_id"))
     .values(review_log_id=sa.bindparam("review_log_id"))
 )
-_NEVER_SENT = sa.select(*_ASKED_COLUMNS).where(
+_NEVER_SENT = sa.select(*_ASKED_COLUMNS, QUESTIONS.c.resent_at).where(
     QUESTIONS.c.message_id.is_(None),
     QUESTIONS.c.answered_at.is_(None),
     QUESTIONS.c.sent_at < sa.bindparam("before"),
     QUESTIONS.c.sent_at >= sa.bindparam("alive_since"),
 )
+_TAKE_TO_RESEND = (
+    update(QUESTIONS)
+    .where(
+        QUESTIONS.c.id == sa.bindparam("question_id"),
+        QUESTIONS.c.message_id.is_(None),
+        QUESTIONS.c.answered_at.is_(None),
+        QUESTIONS.c.sent_at <= sa.bindparam("free_before"),
+        sa.or_(QUESTIONS.c.resent_at.is_(None),
+               QUESTIONS.c.resent_at <= sa.bindparam("free_before")),
+    )
+    .values(resent_at=sa.bindparam("now"))
+)  # fmt: skip
 _RECENT = sa.select(*_ASKED_COLUMNS).where(
     QUESTIONS.c.learner_id == sa.bindparam("learner_id"),
     QUESTIONS.c.sent_at >= sa.bindparam("since"),
@@ -106,14 +118,44 @@ def stored(session: Session, question_id: int) -> AskedQuestion | None:
     return AskedQuestion(*row) if row is not None else None
 
 
+@dataclass(frozen=True)
+class NeverSent:
+    """Questions recorded and never sent, taken by this instance to send them now; and
+    when to look again for those another instance may still be sending (None: none)."""
+
+    questions: list[AskedQuestion]
+    look_again_at: datetime | None
+
+
 def never_sent(
-    session: Session, *, recorded_before: datetime, now: datetime
-) -> list[AskedQuestion]:
-    """Open questions recorded before ``recorded_before`` whose message id was never stored:
-    a bot stopped between recording a question and sending it left them (a failed send
-    deletes its row, and a sent one has its message id)."""
+    session: Session, *, recorded_before: datetime, now: datetime, lease: timedelta
+) -> NeverSent:
+    """Take the open questions recorded before ``recorded_before`` whose message id was
+    never stored: a bot stopped between recording a question and sending it left them (a
+    failed send deletes its row, and a sent one has its message id).
+
+    A question younger than ``lease`` may be on another instance's wire, and one taken by
+    another instance less than ``lease`` ago is being sent again there: each is left until
+    then. Taking is a conditional update, so of two instances starting together one sends.
+    """
     found = {"before": recorded_before, "alive_since": now - QUESTION_LIFETIME}
-    return [AskedQuestion(*row) for row in session.connection().execute(_NEVER_SENT, found)]
+    taken: list[AskedQuestion] = []
+    left: list[datetime] = []  # when each question left to another instance is free
+    for *columns, resent_at in session.connection().execute(_NEVER_SENT, found).all():
+        question = AskedQuestion(*columns)
+        free_at = max(question.sent_at, resent_at or question.sent_at) + lease
+        if free_at > now:
+            left.append(free_at)
+        elif _take_to_resend(session, question.id, now, lease):
+            taken.append(question)
+        else:  # another instance took it just now
+            left.append(now + lease)
+    return NeverSent(taken, min(left, default=None))
+
+
+def _take_to_resend(session: Session, question_id: int, now: datetime, lease: timedelta) -> bool:
+    taking = {"question_id": question_id, "now": now, "free_before": now - lease}
+    return session.connection().execute(_TAKE_TO_RESEND, taking).rowcount == 1
 
 
 def is_open(question: AskedQuestion, now: datetime) -> bool:
