@@ -34,6 +34,7 @@ from bot.services.quiz.rounds import (
     open_rounds,
     participants,
     poll_sent,
+    stalled_rounds,
 )
 from bot.storage.kinds import RoundStatus
 from bot.telegram.backlog import backlog_handled
@@ -51,6 +52,9 @@ RESUME_WITHIN = timedelta(seconds=60)
 VOTES_IN_FLIGHT_S = 1.5
 """The bot closes a round's poll this long after Telegram does: a vote given in the poll's
 last moment reaches the bot a little after Telegram closed the poll, and counts."""
+SWEEP_EVERY_S = 30.0
+"""How often every instance looks for rounds whose instance stopped (a poll closes within
+about this long after its time even when the instance that sent it was killed)."""
 
 
 def job_name(round_id: int) -> str:
@@ -252,6 +256,32 @@ async def _resume_job(context: AppContext) -> None:
         _resume(application, found)
     if running:
         log.info("%d quiz round(s) resumed at start-up", len(running))
+
+
+def sweep_rounds(application: AppType) -> None:
+    """Every ``SWEEP_EVERY_S``: the rounds another instance left when it stopped (its close
+    and next-poll jobs were in its memory) go on here. Closing a poll, taking the next
+    question and ending a round are each done once, whoever does them."""
+    _jobs(application).run_repeating(
+        _sweep_job, interval=SWEEP_EVERY_S, first=SWEEP_EVERY_S, name="quiz rounds swept",
+        job_kwargs={"misfire_grace_time": None},
+    )  # fmt: skip
+
+
+async def _sweep_job(context: AppContext) -> None:
+    application = context.application
+    services = application.bot_data.services
+    lease = timedelta(seconds=services.settings.delivery_lease_s)
+    stalled = await services.transaction(
+        stalled_rounds, services.clock(), grace=timedelta(seconds=VOTES_IN_FLIGHT_S),
+        lease=lease,
+    )  # fmt: skip
+    jobs = _jobs(application)
+    for found in stalled:
+        # A round with a job waiting here goes on in this instance already.
+        if not jobs.get_jobs_by_name(job_name(found.round_id)):
+            log.info("quiz round %s: its instance stopped; it goes on here", found.round_id)
+            _resume(application, found)
 
 
 def _resume(application: AppType, found: OpenRound) -> None:

@@ -3,7 +3,7 @@ won and of today, and a results message that fits Telegram at its largest."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -28,6 +28,7 @@ from bot.services.quiz.rounds import (
     next_poll,
     open_rounds,
     poll_sent,
+    stalled_rounds,
     start_round,
 )
 from bot.storage.kinds import RoundStatus
@@ -254,3 +255,26 @@ def test_the_daily_poll_and_a_rounds_poll_on_one_item_each_count(
     logged = session.exec(select(ReviewRecord).where(ReviewRecord.source == "group")).all()
     assert len(logged) == 2  # a point on the group's board for each
     assert answer(session, "round", ANNA, key, MONDAY + timedelta(seconds=5)) is None  # once
+
+
+def test_a_round_is_stalled_once_its_poll_is_past_its_close_or_it_stood_still_a_lease(
+    session: Session,
+) -> None:
+    """The periodic sweep's choice: a live instance closes a poll at its time (plus the
+    grace for votes in flight) and takes the next question within seconds."""
+    begun = start(session, group(session))
+    assert isinstance(begun, RoundStart)
+    grace = timedelta(seconds=1.5)
+
+    def stalled(now: datetime) -> list[int]:
+        return [r.round_id for r in stalled_rounds(session, now, grace=grace, lease=LEASE)]
+
+    assert stalled(MONDAY) == []  # just begun: its first question is being taken
+    assert stalled(MONDAY + LEASE) == [begun.round_id]  # nobody took it
+    poll = next_poll(session, begun.round_id, MONDAY + LEASE, lease=LEASE)
+    assert isinstance(poll, PollToSend)
+    sent_at = MONDAY + LEASE
+    poll_sent(session, poll, chat_id=GROUP, poll_id="p1", message_id=1, now=sent_at)
+    closes_at = sent_at + timedelta(seconds=30)
+    assert stalled(closes_at + timedelta(seconds=1)) == []  # its close is due in a moment
+    assert stalled(closes_at + grace) == [begun.round_id]

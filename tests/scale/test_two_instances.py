@@ -9,6 +9,8 @@ quiz question) seeded after the first instance started, which the second one res
 
 from __future__ import annotations
 
+import socket
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,8 +22,15 @@ from sqlmodel import Session
 from bot.storage.db import make_engine
 from bot.storage.kinds import RoundStatus
 from bot.storage.migrate import upgrade
-from bot.storage.models import Chat, Learner, QuizQuestion, QuizRound, RoundQuestion
-from tests.processes import BotProcess, StandIn, crash_bot_env, wait_until
+from bot.storage.models import Chat, Delivery, Learner, QuizQuestion, QuizRound, RoundQuestion
+from tests.processes import (
+    BotProcess,
+    StandIn,
+    command_update,
+    crash_bot_env,
+    post_webhook,
+    wait_until,
+)
 from tests.redisdb import free_port
 
 pytestmark = pytest.mark.postgresql
@@ -29,6 +38,7 @@ pytestmark = pytest.mark.postgresql
 SECRET = "test-secret"
 BUSY_GROUP = -500_101  # its round's next poll is on the first instance's wire
 OTHER_GROUP = -500_102  # its round was left past its poll's close: whoever resumes ends it
+ROUND_GROUP = -500_103  # its round is started through an instance that is then killed
 ANNA = 7_501
 BUSY_LEARNER = 7_511  # their cut-off question is on the first instance's wire
 OTHER_LEARNER = 7_512  # theirs was cut off after the first instance started
@@ -44,12 +54,22 @@ def stand_in() -> Iterator[StandIn]:
         api.stop()
 
 
-def webhook_bot(tmp_path: Path, stand_in: StandIn, url: str, name: str) -> BotProcess:
+def webhook_bot(
+    tmp_path: Path,
+    stand_in: StandIn,
+    url: str,
+    name: str,
+    *,
+    webhook_port: int = 0,
+    **settings: str,
+) -> BotProcess:
     env = crash_bot_env(
         stand_in, url, tmp_path, RUN_MODE="webhook",
         WEBHOOK_URL="https://bot.example.org/telegram", WEBHOOK_SECRET=SECRET,
-        WEBHOOK_PORT=str(free_port()), HEALTH_PORT=str(free_port()), INSTANCE_NAME=name,
-        GROUP_SEND_INTERVAL_S="0.01", DELIVERY_LEASE_S="120",  # a send may take that long
+        WEBHOOK_PORT=str(webhook_port or free_port()), HEALTH_PORT=str(free_port()),
+        INSTANCE_NAME=name, GROUP_SEND_INTERVAL_S="0.01",
+        DELIVERY_LEASE_S="120",  # a send may take that long
+        **settings,
     )  # fmt: skip
     return BotProcess(tmp_path, env)
 
@@ -101,6 +121,38 @@ def test_a_second_instance_does_not_ask_again_a_quiz_question_the_first_is_sendi
     assert held == 1, "the second instance sent the question on the first one's wire again"
 
 
+def test_a_round_goes_on_when_its_instance_is_killed_and_another_runs(
+    tmp_path: Path, postgres_url: str, stand_in: StandIn
+) -> None:
+    """/quiz through the first instance, which is killed with the poll open: the second,
+    which never saw the round start, closes the poll and posts the results."""
+    upgrade(postgres_url)
+    _seed_group(postgres_url, ROUND_GROUP, now=datetime.now(UTC))
+    ports = free_port(), free_port()
+    first, second = (
+        webhook_bot(tmp_path, stand_in, postgres_url, name, webhook_port=port,
+                    QUIZ_ROUND_OPEN_PERIOD_S="5")
+        for name, port in zip(("bot0", "bot1"), ports, strict=True)
+    )  # fmt: skip
+    try:
+        # Both are up before the round starts: the second does not resume it at its start-up.
+        wait_until(lambda: all(map(_listening, ports)), timeout=60, what="the webhook servers")
+        first_port = ports[0]
+        quiz = _group_command(ANNA, ROUND_GROUP, "/quiz 1")
+        # The webhook's answer may come late; the poll is what the test waits for.
+        threading.Thread(target=post_webhook, args=(first_port, SECRET, quiz), daemon=True).start()
+        wait_until(lambda: _polls(stand_in, ROUND_GROUP), timeout=60, what="the round's poll")
+        first.kill()
+        results = wait_until(
+            lambda: [t for t in _texts(stand_in, ROUND_GROUP) if "Quiz round over" in t],
+            timeout=120, what="the round's results, posted by the second instance",
+        )  # fmt: skip
+    finally:
+        first.kill()
+        second.kill()
+    assert len(results) == 1, results
+
+
 def _seed_cut_off_question(url: str, learner: int, item_id: str, *, recorded_at: datetime) -> None:
     """A drop's quiz question recorded and never sent, as a bot killed mid-send leaves it."""
     engine = make_engine(url)
@@ -114,8 +166,43 @@ def _seed_cut_off_question(url: str, learner: int, item_id: str, *, recorded_at:
     engine.dispose()
 
 
+def _listening(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _group_command(user_id: int, chat_id: int, text: str) -> dict[str, Any]:
+    """``text`` sent by ``user_id`` into the group ``chat_id``, as Telegram sends it."""
+    update = command_update(user_id, text)
+    update["message"]["chat"] = {"id": chat_id, "type": "group", "title": "Study group"}
+    return update
+
+
+def _polls(stand_in: StandIn, chat_id: int) -> list[dict[str, Any]]:
+    return [message for message in stand_in.sent(chat_id) if message["method"] == "sendPoll"]
+
+
 def _texts(stand_in: StandIn, chat_id: int) -> list[str]:
     return [message["text"] for message in stand_in.sent(chat_id)]
+
+
+def _seed_group(url: str, group: int, *, now: datetime) -> None:
+    """A group that was sent drop 1.1 yesterday: its round is of one question."""
+    engine = make_engine(url)
+    with Session(engine) as session:
+        session.add(_group_chat(group, now))
+        session.flush()
+        yesterday = now - timedelta(days=1)
+        session.add(Delivery(chat_id=group, drop_id="1.1", local_day=yesterday.date().isoformat(),
+                             sent_at=yesterday))  # fmt: skip
+        session.commit()
+    engine.dispose()
+
+
+def _group_chat(group: int, now: datetime) -> Chat:
+    return Chat(id=group, kind="group", time_zone="UTC", delivery_time="08:00",
+                next_due_at=now + timedelta(days=1), current_drop_id="1.2",
+                current_opened=True)  # fmt: skip
 
 
 def _seed_round(url: str, group: int, *, now: datetime, first_closes_at: datetime) -> None:
@@ -123,10 +210,7 @@ def _seed_round(url: str, group: int, *, now: datetime, first_closes_at: datetim
     the second still to ask."""
     engine = make_engine(url)
     with Session(engine) as session:
-        session.add(
-            Chat(id=group, kind="group", time_zone="UTC", delivery_time="08:00",
-                 next_due_at=now + timedelta(days=1), current_drop_id="1.2", current_opened=True)
-        )  # fmt: skip
+        session.add(_group_chat(group, now))
         game = QuizRound(
             chat_id=group, running_in=group, started_by=ANNA, open_period_s=30,
             status=RoundStatus.RUNNING, started_at=first_closes_at - timedelta(seconds=35),

@@ -222,17 +222,42 @@ class OpenRound:
 
 def open_rounds(session: Session) -> list[OpenRound]:
     """Every running round, with its open question (sent, not closed) if it has one."""
-    found: list[OpenRound] = []
+    return [found for found, _ in _running(session)]
+
+
+def stalled_rounds(
+    session: Session, now: datetime, *, grace: timedelta, lease: timedelta
+) -> list[OpenRound]:
+    """The running rounds whose instance stopped: the open poll is past its closing time
+    and ``grace``, or, between two polls, nothing happened for ``lease`` (the round began,
+    a poll closed or the next question was taken that long ago; a live instance goes on
+    within seconds)."""
+    stalled = []
+    for found, last_step in _running(session):
+        due = found.closes_at + grace if found.closes_at is not None else last_step + lease
+        if due <= now:
+            stalled.append(found)
+    return stalled
+
+
+def _running(session: Session) -> list[tuple[OpenRound, datetime]]:
+    """Every running round as found, with when it last moved: its start, a poll's sending
+    or close, or the next question taken."""
+    found = []
     for game in session.exec(select(QuizRound).where(col(QuizRound.running_in).is_not(None))):
         assert game.id is not None
-        open_question = next(
-            (q for q in _questions(session, game.id) if q.sent_at and q.closed_at is None), None
-        )
-        if open_question is None:
-            found.append(OpenRound(game.id, game.chat_id, None, None, None))
+        questions = _questions(session, game.id)
+        steps = [game.started_at]
+        for question in questions:
+            steps += [at for at in (question.asking_since, question.sent_at, question.closed_at)
+                      if at is not None]  # fmt: skip
+        shown = next((q for q in questions if q.sent_at and q.closed_at is None), None)
+        if shown is None:
+            open_round = OpenRound(game.id, game.chat_id, None, None, None)
         else:
-            found.append(OpenRound(game.id, game.chat_id, open_question.id,
-                                   open_question.message_id, open_question.closes_at))  # fmt: skip
+            open_round = OpenRound(game.id, game.chat_id, shown.id, shown.message_id,
+                                   shown.closes_at)  # fmt: skip
+        found.append((open_round, max(steps)))
     return found
 
 
