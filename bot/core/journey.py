@@ -53,6 +53,14 @@ def is_scheduled(chat: ChatState) -> bool:
     return chat.delivery_time is not None and chat.time_zone is not None
 
 
+def waiting_drop(chat: ChatState) -> str | None:
+    """A private chat's current drop while it is not done: no next drop comes before it
+    (a group gets its drop every day)."""
+    if chat.kind != "private" or chat.current_opened:
+        return None
+    return chat.current_drop_id
+
+
 def first_or_next(course: Course, chat: ChatState) -> str | None:
     """The drop the chat gets next; None at the end of the path."""
     if chat.current_drop_id is None:
@@ -221,7 +229,8 @@ def why_over_a_day(chat: ChatState, now: datetime, day_start_hour: int) -> Later
 
 
 def describe_next(chat: ChatState, now: datetime, day_start_hour: int) -> str:
-    """ "tomorrow 07:30, Europe/Berlin" — when the next drop comes, in the chat's words."""
+    """ "tomorrow 07:30, Europe/Berlin" — when the next drop comes, in the chat's words;
+    in a private chat with its drop not done yet, "…, once you've finished drop 1.1"."""
     if chat.finished_at is not None:
         return "none — you've finished the path"
     if chat.current_drop_id == LAST_DROP_ID:  # its Done finishes the path: nothing follows
@@ -237,4 +246,6 @@ def describe_next(chat: ChatState, now: datetime, day_start_hour: int) -> str:
     today = now.astimezone(zone).date()
     days = (due_local.date() - today).days
     day = {0: "today", 1: "tomorrow"}.get(days, due_local.strftime("%a %d %b"))
-    return f"{day} {due_local:%H:%M}, {zone_label(zone)}"
+    when = f"{day} {due_local:%H:%M}, {zone_label(zone)}"
+    waiting = waiting_drop(chat)
+    return when if waiting is None else f"{when}, once you've finished drop {waiting}"

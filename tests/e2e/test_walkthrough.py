@@ -6,7 +6,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from tests.e2e.harness import BotHarness
-from tests.e2e.journeys import drops_received, live_button, onboard, press_done
+from tests.e2e.journeys import (
+    drops_received,
+    live_button,
+    onboard,
+    press_done,
+)
 
 LEARNER = 7801
 
@@ -59,3 +64,41 @@ async def test_progress_on_the_last_drop_promises_no_next_drop(harness: BotHarne
     await harness.tick()
     await harness.settle()
     assert drops_received(harness.api, LEARNER)[-1] == 14, "no drop comes after the last one"
+
+
+WAITING = "tomorrow 07:30, Europe/Berlin, once you've finished drop 1.1"
+
+
+async def test_a_private_chat_hears_that_the_next_drop_waits_for_the_current_one(
+    harness: BotHarness,
+) -> None:
+    harness.clock.set(datetime(2026, 3, 2, 6, 0, tzinfo=UTC))  # Monday, 07:00 in Berlin
+    await harness.command(LEARNER, "/settime 07:30")
+    confirm = await harness.command(LEARNER, "/timezone Europe/Berlin")  # drop 1 comes now
+    assert f"✅ Next drop: {WAITING}." in confirm.text, confirm.text
+    await harness.settle()
+    for command in ("/progress", "/start", "/settime 07:30"):
+        shown = await harness.command(LEARNER, command)
+        assert WAITING in shown.text, (command, shown.text)
+
+    harness.clock.set(datetime(2026, 3, 3, 6, 30, tzinfo=UTC))  # Tuesday 07:30: the promise
+    await harness.tick()
+    await harness.settle()
+    assert drops_received(harness.api, LEARNER) == [1], "no drop 2 while drop 1 is not done"
+    assert await press_done(harness, LEARNER)
+    await harness.settle()
+    shown = await harness.command(LEARNER, "/progress")
+    assert "next drop: tomorrow 07:30, Europe/Berlin\n" in shown.text, shown.text
+
+
+async def test_a_group_hears_of_its_next_drop_with_no_condition(harness: BotHarness) -> None:
+    group, admin = -7890, 7891
+    harness.clock.set(datetime(2026, 3, 2, 6, 0, tzinfo=UTC))
+    harness.api.admins[group] = {admin}
+    harness.api.add_bot_to_group(group, admin)
+    await harness.settle()
+    confirm = await harness.command(admin, "/timezone Europe/Berlin", chat_id=group)
+    assert "Next drop: tomorrow 08:00, Europe/Berlin. " in confirm.text, confirm.text
+    await harness.settle()
+    shown = await harness.command(admin, "/progress", chat_id=group)
+    assert "Next drop: tomorrow 08:00, Europe/Berlin\n" in shown.text, shown.text
