@@ -246,12 +246,17 @@ def drop_header(drop: Drop, course: Course) -> RenderedMessage:
     return join_messages([meta, _plain(drop.title, "bold")])
 
 
-def try_line(settings: str) -> RenderedMessage:
-    """ "Try it: /distill <settings>", the command as code; the ▶️ Run it button runs it."""
-    command = f"/distill {settings}".rstrip()
-    label = "🧪 Try it: "
+def try_line(settings: str, *, runnable: bool = True) -> RenderedMessage:
+    """ "Try it: /distill <settings>", the command as code; the ▶️ Run it button runs it.
+    Not ``runnable`` (the bot's sandbox is off): the same run as the offline command."""
+    if runnable:
+        label, command, after = "🧪 Try it: ", f"/distill {settings}", " (tap ▶️ Run it)"
+    else:
+        label, command = "🧪 Try it offline: ", f"distillbot distill {settings}"
+        after = " (/distill is off on this server)"
+    command = command.rstrip()
     return RenderedMessage(
-        label + command + " (tap ▶️ Run it)",
+        label + command + after,
         [Entity(type="code", offset=utf16_length(label), length=utf16_length(command))],
     )
 
@@ -261,9 +266,10 @@ def render_drop(drop: Drop, course: Course) -> list[RenderedMessage]:
     return [card.message for card in render_cards(drop, course)]
 
 
-def render_cards(drop: Drop, course: Course) -> list[Card]:
+def render_cards(drop: Drop, course: Course, *, runnable: bool = True) -> list[Card]:
     """The drop as cards: the header on the first, the Try-it line on the last, the figure
-    with the card that first mentions it (or the last), each card within CARD_MAX."""
+    with the card that first mentions it (or the last), each card within CARD_MAX.
+    ``runnable``: the bot runs /distill (see ``try_line``)."""
     body = render_markdown(drop.body)
     units_before = _utf16_offsets(body.text)
     paragraphs = [
@@ -272,7 +278,7 @@ def render_cards(drop: Drop, course: Course) -> list[Card]:
         for piece in _list_items(_slice(body, units_before, start, end))
     ]
     if drop.try_settings is not None:
-        paragraphs.append(try_line(drop.try_settings))
+        paragraphs.append(try_line(drop.try_settings, runnable=runnable))
     header = drop_header(drop, course)
     groups = _pack(header, paragraphs, _label_length(drop, course))
     messages = [join_messages(group) for group in groups]

@@ -43,10 +43,12 @@ def test_the_shipped_course_loads_and_every_message_fits() -> None:
 
 
 @requires_all_files
-def test_every_drop_reads_as_cards_a_phone_screen_holds() -> None:
+@pytest.mark.parametrize("runnable", [True, False])  # False: the offline Try-it line
+def test_every_drop_reads_as_cards_a_phone_screen_holds(runnable: bool) -> None:
     course = load_course()
     sizes = {
-        d.id: [utf16_length(c.message.text) for c in render_cards(d, course)] for d in course.drops
+        d.id: [utf16_length(c.message.text) for c in render_cards(d, course, runnable=runnable)]
+        for d in course.drops
     }
 
     assert all(3 <= len(cards) <= 6 for cards in sizes.values()), sizes

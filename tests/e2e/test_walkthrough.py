@@ -4,13 +4,16 @@ the bot keeps (after a pause for quiet days, and on the last drop)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
-from tests.e2e.harness import BotHarness
+from tests.e2e.harness import BotHarness, running_bot
 from tests.e2e.journeys import (
+    done_button,
     drops_received,
     live_button,
     onboard,
     press_done,
+    read_cards,
 )
 
 LEARNER = 7801
@@ -102,3 +105,18 @@ async def test_a_group_hears_of_its_next_drop_with_no_condition(harness: BotHarn
     await harness.settle()
     shown = await harness.command(admin, "/progress", chat_id=group)
     assert "Next drop: tomorrow 08:00, Europe/Berlin\n" in shown.text, shown.text
+
+
+async def test_without_the_sandbox_a_drop_offers_its_run_offline_and_no_run_button(
+    tmp_path: Path,
+) -> None:
+    async with running_bot(tmp_path, sandbox_enabled=False) as harness:
+        await onboard(harness, LEARNER, "07:30", "Europe/Berlin")
+        assert await read_cards(harness, LEARNER)
+        found = done_button(harness.api, LEARNER)
+        assert found is not None
+        last = found[0]
+        assert [b["text"] for b in last.buttons()] == ["✅ Done"]
+        assert "▶️ Run it" not in last.text
+        settings = harness.services.course.drop("1.1").try_settings
+        assert f"🧪 Try it offline: distillbot distill {settings}".rstrip() in last.text

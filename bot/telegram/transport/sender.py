@@ -114,7 +114,7 @@ class Sender:
             )  # fmt: skip
             self._cards[key] = drop_cards(
                 self.course, drop, path_round=path_round, closing=closing, paging=paging,
-                explore=explore,
+                explore=explore, runnable=settings.sandbox_enabled,
             )  # fmt: skip
         return self._cards[key]
 

@@ -67,17 +67,19 @@ def drop_cards(
     closing: Buttons | None = None,
     paging: Paging = Paging.DELIVERY,
     explore: Link | None = None,
+    runnable: bool = True,
 ) -> list[Card]:
     """The drop's cards in order, each as its messages; the last carries ``closing``
     (default: ✅ Done) under the Run-it and ``explore`` buttons. ``path_round`` 0: a drop
-    shown for reading only (its Continue buttons then carry no round)."""
-    rendered = render_cards(drop, course)
+    shown for reading only (its Continue buttons then carry no round). Not ``runnable``
+    (the sandbox is off): no Run-it button, and the Try-it line is the offline command."""
+    rendered = render_cards(drop, course, runnable=runnable)
     count = len(rendered)
     done = buttons.DONE.encode(buttons.DropDone(path_round, drop.id))
     last_rows: Buttons = closing if closing is not None else ((("✅ Done", done),),)
     if explore is not None:
         last_rows = ((explore,), *last_rows)
-    if drop.try_settings is not None:
+    if drop.try_settings is not None and runnable:
         run = ("▶️ Run it", buttons.RUN.encode(drop.id))
         last_rows = ((run,), *last_rows)
     cards: list[Card] = []
