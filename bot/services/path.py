@@ -156,7 +156,8 @@ def pause(session: Session, ref: ChatRef) -> None:
 
 @dataclass(frozen=True)
 class Resumed:
-    """When the next drop comes, and the drop that must be done first, if any."""
+    """When the next drop comes, and the drop that must be done first, if any (the reply
+    names it, which counts as the reminder about it)."""
 
     next_drop: str
     waiting: str | None  # a private chat's current drop, not done: no next one comes before
@@ -168,6 +169,8 @@ def resume(session: Session, services: Services, ref: ChatRef) -> Resumed:
     rules.resume(chat, now, day_start)
     not_done = why_no_next(chat, services.course) is NextRefusal.CURRENT_NOT_DONE
     waiting = chat.current_drop_id if not_done and chat.kind == "private" else None
+    # The reply points at the waiting drop: that is the day's reminder, not a second one.
+    chat.reminded = waiting is not None
     return Resumed(rules.describe_next(chat, now, day_start), waiting)
 
 

@@ -120,3 +120,26 @@ async def test_without_the_sandbox_a_drop_offers_its_run_offline_and_no_run_butt
         assert "▶️ Run it" not in last.text
         settings = harness.services.course.drop("1.1").try_settings
         assert f"🧪 Try it offline: distillbot distill {settings}".rstrip() in last.text
+
+
+async def test_resume_pointing_at_the_waiting_drop_is_that_days_reminder(
+    harness: BotHarness,
+) -> None:
+    harness.clock.set(datetime(2026, 3, 5, 12, 0, tzinfo=UTC))
+    await onboard(harness, LEARNER, "09:00", "Europe/London")  # drop 1 comes, and stays unread
+    for day in (6, 7, 8):  # three quiet days pause the drops
+        harness.clock.set(datetime(2026, 3, day, 9, 0, tzinfo=UTC))
+        await harness.tick()
+    await harness.settle()
+    found = live_button(harness.api, LEARNER, "resume")
+    assert found is not None
+    harness.clock.set(datetime(2026, 3, 12, 8, 0, tzinfo=UTC))  # back, an hour before 09:00
+    before = len(harness.api.calls)
+    await harness.press(LEARNER, found[0], "resume")
+    harness.clock.set(datetime(2026, 3, 12, 9, 0, tzinfo=UTC))
+    await harness.tick()
+    await harness.settle()
+    later = harness.api.calls[before:]
+    said = [c.text for c in later if c.ok and c.method == "sendMessage" and c.chat_id == LEARNER]
+    waiting = [text for text in said if "Your drop is still waiting" in text]
+    assert len(waiting) == 1, said
