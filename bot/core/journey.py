@@ -20,6 +20,7 @@ from drops.outline import DROPS
 
 LAST_DROP_ID = DROPS[-1].id  # doing it finishes the path
 SILENT_DAYS_BEFORE_PAUSE = 3
+NOT_SCHEDULED = "not scheduled yet"  # ``describe_next`` of a chat with no time or zone
 
 
 class ChatState(Protocol):
@@ -240,7 +241,7 @@ def describe_next(chat: ChatState, now: datetime, day_start_hour: int) -> str:
     if not chat.active:
         return "paused: the bot can't reach this chat — send it any message to resume"
     if chat.next_due_at is None or chat.time_zone is None:
-        return "not scheduled yet"
+        return NOT_SCHEDULED
     zone = chat_zone(chat)
     due_local = chat.next_due_at.astimezone(zone)
     today = now.astimezone(zone).date()

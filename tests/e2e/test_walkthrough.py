@@ -143,3 +143,30 @@ async def test_resume_pointing_at_the_waiting_drop_is_that_days_reminder(
     said = [c.text for c in later if c.ok and c.method == "sendMessage" and c.chat_id == LEARNER]
     waiting = [text for text in said if "Your drop is still waiting" in text]
     assert len(waiting) == 1, said
+
+
+async def test_progress_before_a_schedule_says_how_to_set_one(harness: BotHarness) -> None:
+    unscheduled = "next drop: not scheduled yet — send /start to set your time and get drop 1"
+    shown = await harness.command(LEARNER, "/progress")  # before /start
+    assert unscheduled in shown.text, shown.text.splitlines()[1]
+
+    await onboard(harness, LEARNER, "07:30", "Europe/Berlin")
+    ask = await harness.command(LEARNER, "/forget")
+    await harness.press(LEARNER, ask, "forget:yes")
+    assert "deleted" in (harness.api.message_for(ask).text or "")
+    shown = await harness.command(LEARNER, "/progress")  # after /forget
+    assert unscheduled in shown.text, shown.text.splitlines()[1]
+
+
+async def test_progress_in_a_group_before_a_schedule_says_who_sets_one(
+    harness: BotHarness,
+) -> None:
+    group, admin = -7892, 7893
+    harness.api.admins[group] = {admin}
+    harness.api.add_bot_to_group(group, admin)
+    await harness.settle()
+    shown = await harness.command(admin, "/progress", chat_id=group)
+    assert (
+        "Next drop: not scheduled yet — an administrator starts the course with "
+        "/settime 09:00 or /timezone Europe/Berlin"
+    ) in shown.text, shown.text.splitlines()[1]

@@ -10,6 +10,7 @@ from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, 
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
+from bot.core.journey import NOT_SCHEDULED
 from bot.services import journey, path
 from bot.services.delivery import outbox
 from bot.telegram import buttons, quiz_flow
@@ -251,6 +252,7 @@ async def progress(update: Update, context: AppContext) -> None:
     user = update.effective_user
     assert user is not None
     stats, when = await services.transaction(path.progress, services, chat_ref(update), user.id)
+    when = with_next_step(when, private=is_private(update))
     done = f"{len(stats.done)} of {len(services.course)} drops done"
     if is_private(update):
         summary = (
@@ -260,6 +262,18 @@ async def progress(update: Update, context: AppContext) -> None:
     else:  # the group's path; a member's own streak is theirs (/stats in private)
         summary = f"**This group's path** — {done}\nNext drop: {when}\n\n"
     await reply(update, summary + journey.progress_map(services.course, stats))
+
+
+def with_next_step(when: str, *, private: bool) -> str:
+    """ "not scheduled yet" with what sets the schedule, as /today says (else ``when``)."""
+    if when != NOT_SCHEDULED:
+        return when
+    if private:
+        return f"{when} — send /start to set your time and get drop 1"
+    return (
+        f"{when} — an administrator starts the course with /settime 09:00 or "
+        "/timezone Europe/Berlin"
+    )
 
 
 async def restart(update: Update, context: AppContext) -> None:
