@@ -12,6 +12,7 @@ import contextlib
 import inspect
 import logging
 import multiprocessing
+import threading
 from collections.abc import Awaitable, Callable
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -75,7 +76,7 @@ class RunFailed(SandboxError):
 
 
 class _Child:
-    """One child process and the parent's end of its pipe, read by the event loop."""
+    """One child process and the parent's end of its pipe, read by a thread of its own."""
 
     def __init__(self, process: BaseProcess, conn: Connection) -> None:
         self.process = process
@@ -85,14 +86,28 @@ class _Child:
         self.gone = False
         self.warm_error: str | None = None
         self._loop = asyncio.get_running_loop()
-        self._loop.add_reader(conn.fileno(), self._on_readable)
+        threading.Thread(target=self._read, name="kd-sandbox-reader", daemon=True).start()
 
-    def _on_readable(self) -> None:
+    def _read(self) -> None:
+        """Whole messages, read blocking, handed to the event loop one by one.
+
+        Not the loop's ``add_reader``: uvloop makes a watched descriptor non-blocking, so a
+        result bigger than the pipe holds, read while the child was still writing it,
+        failed half-way and was taken for the child's death. The pipe closes here, once
+        the child's end is gone (it died or stopped), so no read races a close.
+        """
         try:
-            while self.conn.poll():
-                self._dispatch(self.conn.recv())
+            while True:
+                message = self.conn.recv()
+                self._call_in_loop(self._dispatch, message)
         except (EOFError, OSError):
-            self._on_gone()
+            self._call_in_loop(self._on_gone)
+        finally:
+            self.conn.close()
+
+    def _call_in_loop(self, callback: Callable[..., None], *args: object) -> None:
+        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody is waiting
+            self._loop.call_soon_threadsafe(callback, *args)
 
     def _dispatch(self, message: FromChild) -> None:
         if isinstance(message, Ready):
@@ -107,8 +122,6 @@ class _Child:
         if self.gone:
             return
         self.gone = True
-        self._loop.remove_reader(self.conn.fileno())
-        self.conn.close()
         self.warm.set()  # wake anyone waiting for warm-up; they check ``gone``
         self.inbox.put_nowait(Gone())
 

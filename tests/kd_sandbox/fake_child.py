@@ -3,8 +3,11 @@ worker's time limits without real training (the worker's child target, via spawn
 
 from __future__ import annotations
 
+import os
+import struct
 import time
 from multiprocessing.connection import Connection
+from multiprocessing.reduction import ForkingPickler
 from pathlib import Path
 from typing import Any
 
@@ -39,3 +42,31 @@ def paced_child(
         time.sleep(students_s)
         result = RunResult(png=b"", caption=FAKE_CAPTION, metrics={}, wall_s=students_s)
         conn.send(Done(message.run_id, result))
+
+
+def slow_writer_child(
+    conn: Connection,
+    cache_dir: Path,
+    torch_threads: int,
+    teacher: Any,
+    max_memory_mb: int | None,
+    *,
+    picture_bytes: int,
+    pause_s: float,
+) -> None:
+    """Answer each run with a picture bigger than the pipe holds, written in two pieces
+    with a pause between: the parent sees part of a message before the rest arrives (as
+    it does when a busy machine deschedules the child mid-write)."""
+    conn.send(Ready())
+    while True:
+        message = conn.recv()
+        if not isinstance(message, Run):
+            return
+        conn.send(Started(message.run_id))
+        result = RunResult(png=b"\x89" * picture_bytes, caption=FAKE_CAPTION)
+        payload = ForkingPickler.dumps(Done(message.run_id, result))
+        framed = struct.pack("!i", len(payload)) + bytes(payload)
+        half = len(framed) // 2
+        os.write(conn.fileno(), framed[:half])
+        time.sleep(pause_s)
+        os.write(conn.fileno(), framed[half:])

@@ -12,6 +12,7 @@ from types import SimpleNamespace
 
 import pytest
 import pytest_asyncio
+import uvloop
 
 from kd_sandbox import worker as worker_module
 from kd_sandbox.spec import RunSpec, parse_settings
@@ -26,7 +27,7 @@ from kd_sandbox.worker import (
     WorkerCrashed,
 )
 from tests.kd_sandbox.conftest import phone_sized
-from tests.kd_sandbox.fake_child import FAKE_CAPTION, paced_child
+from tests.kd_sandbox.fake_child import FAKE_CAPTION, paced_child, slow_writer_child
 
 in_module_loop = pytest.mark.asyncio(loop_scope="module")  # one worker for the module
 
@@ -190,3 +191,25 @@ async def test_a_child_that_never_gets_ready_is_replaced_and_said_so(monkeypatch
         assert sandbox.child_pid not in (None, pid)
     finally:
         await sandbox.close()
+
+
+def test_a_picture_that_arrives_in_pieces_is_read_whole_under_the_bots_event_loop(
+    monkeypatch, tmp_path
+):
+    # The bot runs on uvloop, which makes a descriptor it watches non-blocking: a result
+    # bigger than the pipe holds, read while the child was still writing it, was taken
+    # for the child's death ("💥 The sandbox crashed") on a busy machine.
+    pace = {"picture_bytes": 1_000_000, "pause_s": 0.5}
+    monkeypatch.setattr(
+        worker_module, "child", SimpleNamespace(main=partial(slow_writer_child, **pace))
+    )
+
+    async def one_run() -> bytes:
+        sandbox = SandboxWorker(tmp_path)
+        try:
+            result = await sandbox.run(parse_settings("steps=20"), None, timeout_s=30)
+        finally:
+            await sandbox.close()
+        return result.png
+
+    assert len(uvloop.run(one_run())) == pace["picture_bytes"]
