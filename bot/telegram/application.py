@@ -106,8 +106,7 @@ async def _post_init(application: AppType) -> None:
         },
     )
     await distill.tell_interrupted(application, at_start=True)
-    await rounds.resume_rounds(application)
-    rounds.sweep_rounds(application)
+    await rounds.resume_rounds(application)  # then sweeps for rounds other instances left
     data.stopping = asyncio.Event()
     data.resumed_quizzes = asyncio.create_task(
         quiz_flow.resume_cut_off(data, recorded_before=services.clock(), stopping=data.stopping),

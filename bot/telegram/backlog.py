@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 
 BACKLOG_PATIENCE_S = 60.0
 """At most this long: a busy bot keeps receiving updates and may never see none pending."""
-CHECK_EVERY_S = 0.1
+CHECK_EVERY_S = 0.5
 
 
 async def backlog_handled(application: AppType, patience_s: float = BACKLOG_PATIENCE_S) -> None:
@@ -28,6 +28,8 @@ async def backlog_handled(application: AppType, patience_s: float = BACKLOG_PATI
     took: none left in its queue and none being handled (``patience_s`` at most)."""
     deadline = time.monotonic() + patience_s
     while time.monotonic() < deadline:
+        if not application.running:
+            return  # stopping: updates no longer come in, and the stop must not wait
         if await _nothing_pending(application) and _nothing_in_hand(application):
             return
         await asyncio.sleep(CHECK_EVERY_S)

@@ -63,9 +63,13 @@ async def resume_cut_off(
     until none is left or this instance stops."""
     services = data.services
     while True:
-        found = await services.transaction(
-            flow.cut_off_questions, services, recorded_before=recorded_before
-        )
+        try:
+            found = await services.transaction(
+                flow.cut_off_questions, services, recorded_before=recorded_before
+            )
+        except Exception:  # the database at start-up: a stop must still be graceful
+            log.exception("could not look for quiz questions cut off by a stop")
+            return
         for question in found.questions:
             try:
                 await send_step(data, question.chat_id, question.learner_id, question.step)

@@ -248,14 +248,17 @@ async def resume_rounds(application: AppType) -> None:
 async def _resume_job(context: AppContext) -> None:
     application = context.application
     services = application.bot_data.services
-    if not await services.transaction(open_rounds):
-        return
-    await backlog_handled(application)
-    running = await services.transaction(open_rounds)  # as the backlog left them
-    for found in running:
-        _resume(application, found)
-    if running:
-        log.info("%d quiz round(s) resumed at start-up", len(running))
+    if await services.transaction(open_rounds):
+        await backlog_handled(application)
+        running = await services.transaction(open_rounds)  # as the backlog left them
+        for found in running:
+            _resume(application, found)
+        if running:
+            log.info("%d quiz round(s) resumed at start-up", len(running))
+    if application.running:
+        # Only now: a sweep before would take the rounds waiting for their held votes for
+        # stalled ones, and close them without those votes.
+        sweep_rounds(application)
 
 
 def sweep_rounds(application: AppType) -> None:

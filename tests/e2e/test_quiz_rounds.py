@@ -16,6 +16,7 @@ import pytest
 from sqlmodel import Session, select
 
 from bot.storage.models import Chat, QuizRound, RoundQuestion
+from bot.telegram import rounds as rounds_module
 from tests.botapi import ApiCall, FakeBotApi
 from tests.e2e.harness import BotHarness, running_bot
 from tests.quiz.steps import DatabaseWork, cards, eventually, review_logs
@@ -294,6 +295,41 @@ async def test_votes_given_while_the_bot_was_down_count(
             text = await results(harness, timeout=20, after=restarted_at)
             assert ranked in text, text
             assert len(cards(harness, BEN)) == 1
+    finally:
+        await api.stop()
+
+
+async def test_the_sweep_waits_for_the_votes_telegram_held(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As above, but the held updates take a while to come in: the sweep for rounds other
+    instances left (every 0.5 s here) must not take this round for a stalled one and end
+    it before Ben's vote is in."""
+    monkeypatch.setattr(rounds_module, "SWEEP_EVERY_S", 0.5)
+    api = FakeBotApi()
+    await api.start()
+    try:
+        async with running_bot(tmp_path, api=api, quiz_round_open_period_s=OPEN) as harness:
+            await group_with_drops(harness, drops=1)
+            await harness.command(ANNA, "/quiz 1", chat_id=GROUP)
+            first = await round_poll(harness, 1)
+            clock = harness.clock
+        vote(harness, BEN, first, right=True)
+        clock.advance(seconds=600)
+        held_for = asyncio.get_running_loop().time() + 3
+
+        def slow_backlog(call: ApiCall) -> Awaitable[object] | None:
+            if call.method != "getUpdates":
+                return None
+            return asyncio.sleep(max(0.0, held_for - asyncio.get_running_loop().time()))
+
+        api.on_call = slow_backlog
+        restarted_at = len(api.calls)
+        async with running_bot(
+            tmp_path, api=api, clock=clock, quiz_round_open_period_s=OPEN
+        ) as harness:
+            text = await results(harness, timeout=20, after=restarted_at)
+            assert "🥇 User7403 — 1/1 right" in text, text
     finally:
         await api.stop()
 
