@@ -41,8 +41,8 @@ log = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[float], Awaitable[None] | None]
 STOP_GRACE_S = 2.0
-# How long a run may wait for the child to warm up and for its teacher's one-time
-# training (a cold cache on a busy machine) before the child counts as stuck.
+# How long the child may stay silent while a run waits for its warm-up or its teacher's
+# one-time training (a cold cache on a busy machine) before it counts as stuck.
 SETUP_LIMIT_S = 300.0
 
 
@@ -101,6 +101,9 @@ class _Child:
                 message = self.conn.recv()
                 self._call_in_loop(self._dispatch, message)
         except (EOFError, OSError):
+            self._call_in_loop(self._on_gone)
+        except Exception:  # a message that cannot be read: the child can no longer be heard
+            log.exception("unreadable message from the sandbox child")
             self._call_in_loop(self._on_gone)
         finally:
             self.conn.close()
@@ -241,7 +244,10 @@ class SandboxWorker:
             try:
                 async with asyncio.timeout(SETUP_LIMIT_S) as clock.deadline:
                     await current.wait_warm()
-                    current.send(Run(self._run_id, spec))
+                    try:
+                        current.send(Run(self._run_id, spec))
+                    except OSError:  # it died as the run was handed over
+                        raise WorkerCrashed(current.describe_death()) from None
                     return await self._collect(current, self._run_id, on_progress, clock)
             except TimeoutError:
                 await self._replace(current)
@@ -319,13 +325,15 @@ class SandboxWorker:
                 raise RunFailed(message.trace)
             if isinstance(message, Started):
                 clock.start()
-            elif on_progress is not None and current.inbox.empty():
+                continue
+            clock.heard_from_child()
+            if on_progress is not None and current.inbox.empty():
                 await _notify(on_progress, message.fraction)
 
 
 class _RunClock:
-    """A run's deadline: ``SETUP_LIMIT_S`` until the child says the run started, then
-    ``limit_s`` from that moment."""
+    """A run's deadline: ``SETUP_LIMIT_S`` of silence until the child says the run
+    started, then ``limit_s`` from that moment."""
 
     def __init__(self, limit_s: float) -> None:
         self.limit_s = limit_s
@@ -334,8 +342,18 @@ class _RunClock:
 
     def start(self) -> None:
         self.started = True
+        self._move_deadline(self.limit_s)
+
+    def heard_from_child(self) -> None:
+        """Before the run starts, progress (a teacher training) moves the setup limit on:
+        only a child silent for ``SETUP_LIMIT_S`` counts as stuck, so a slow first training
+        is not killed, and thrown away, again at every retry."""
+        if not self.started:
+            self._move_deadline(SETUP_LIMIT_S)
+
+    def _move_deadline(self, seconds: float) -> None:
         if self.deadline is not None:
-            self.deadline.reschedule(asyncio.get_running_loop().time() + self.limit_s)
+            self.deadline.reschedule(asyncio.get_running_loop().time() + seconds)
 
 
 async def _notify(on_progress: ProgressCallback, fraction: float) -> None:

@@ -27,9 +27,11 @@ def paced_child(
     warm_up_s: float = 0.0,
     teacher_training_s: float = 0.0,
     students_s: float = 0.0,
+    progress_every_s: float | None = None,
 ) -> None:
     """Warm up for ``warm_up_s``; then per run get the teacher ready for
-    ``teacher_training_s``, say it started, and train students for ``students_s``."""
+    ``teacher_training_s`` (saying how far it is every ``progress_every_s``, if given), say
+    it started, and train students for ``students_s``."""
     time.sleep(warm_up_s)
     conn.send(Ready())
     while True:
@@ -37,7 +39,10 @@ def paced_child(
         if not isinstance(message, Run):
             return
         conn.send(Progress(message.run_id, 0.1))
-        time.sleep(teacher_training_s)
+        training_until = time.monotonic() + teacher_training_s
+        while (left := training_until - time.monotonic()) > 0:
+            time.sleep(min(left, progress_every_s or left))
+            conn.send(Progress(message.run_id, 0.2))
         conn.send(Started(message.run_id))
         time.sleep(students_s)
         result = RunResult(png=b"", caption=FAKE_CAPTION, metrics={}, wall_s=students_s)
@@ -70,3 +75,13 @@ def slow_writer_child(
         os.write(conn.fileno(), framed[:half])
         time.sleep(pause_s)
         os.write(conn.fileno(), framed[half:])
+
+
+def garbled_child(
+    conn: Connection, cache_dir: Path, torch_threads: int, teacher: Any, max_memory_mb: int | None
+) -> None:
+    """Warm, then answer a run with bytes that are no message, and stay alive."""
+    conn.send(Ready())
+    conn.recv()
+    conn.send_bytes(b"not a pickled message")
+    time.sleep(60)

@@ -27,7 +27,12 @@ from kd_sandbox.worker import (
     WorkerCrashed,
 )
 from tests.kd_sandbox.conftest import phone_sized
-from tests.kd_sandbox.fake_child import FAKE_CAPTION, paced_child, slow_writer_child
+from tests.kd_sandbox.fake_child import (
+    FAKE_CAPTION,
+    garbled_child,
+    paced_child,
+    slow_writer_child,
+)
 
 in_module_loop = pytest.mark.asyncio(loop_scope="module")  # one worker for the module
 
@@ -213,3 +218,29 @@ def test_a_picture_that_arrives_in_pieces_is_read_whole_under_the_bots_event_loo
         return result.png
 
     assert len(uvloop.run(one_run())) == pace["picture_bytes"]
+
+
+async def test_a_teacher_that_trains_past_the_setup_limit_while_reporting_is_not_killed(
+    monkeypatch, tmp_path
+):
+    # Killing a training that still makes progress would throw it away, and the retry
+    # the learner is told to send would train from scratch and be killed again.
+    monkeypatch.setattr(worker_module, "SETUP_LIMIT_S", 1.0)
+    sandbox = paced_worker(monkeypatch, tmp_path, teacher_training_s=3.0, progress_every_s=0.3)
+    try:
+        result = await sandbox.run(parse_settings("mode=tokens"), None, timeout_s=5.0)
+        assert result.caption == FAKE_CAPTION
+    finally:
+        await sandbox.close()
+
+
+async def test_a_child_that_sends_what_cannot_be_read_counts_as_crashed(monkeypatch, tmp_path):
+    monkeypatch.setattr(worker_module, "SETUP_LIMIT_S", 20.0)
+    monkeypatch.setattr(worker_module, "child", SimpleNamespace(main=garbled_child))
+    sandbox = SandboxWorker(tmp_path)
+    try:
+        with pytest.raises(WorkerCrashed) as crashed:
+            await sandbox.run(parse_settings("steps=20"), None, timeout_s=20.0)
+        assert type(crashed.value) is WorkerCrashed  # not left to time out
+    finally:
+        await sandbox.close()
