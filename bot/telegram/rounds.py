@@ -132,7 +132,7 @@ async def _send_and_record(
         poll_sent, poll, chat_id=chat_id, poll_id=message.poll.id,
         message_id=message.message_id, now=services.clock(),
     )  # fmt: skip
-    if not recorded:  # the round ended as the poll went out: nobody may answer it
+    if not recorded:  # the round ended, or another instance took the question: not ours
         with contextlib.suppress(TelegramError):
             await application.bot.stop_poll(chat_id, message.message_id)
         return None

@@ -223,6 +223,30 @@ def test_a_question_taken_to_be_asked_is_asked_once_until_its_claim_runs_out(
     assert isinstance(taken_over, PollToSend) and taken_over.question_id == first.question_id
 
 
+def test_a_slow_send_taken_over_by_another_instance_is_not_recorded_over_its_poll(
+    session: Session,
+) -> None:
+    """The first instance's poll takes longer than a lease to go out; another takes the
+    question over and sends its own. Whichever is recorded first is the question's poll;
+    the other is refused (its sender stops it), so one poll counts, not two."""
+    begun = start(session, group(session))
+    assert isinstance(begun, RoundStart)
+    slow = next_poll(session, begun.round_id, MONDAY, lease=LEASE)
+    session.commit()
+    later = MONDAY + LEASE + timedelta(seconds=1)
+    taken_over = next_poll(session, begun.round_id, later, lease=LEASE)
+    session.commit()
+    assert isinstance(slow, PollToSend) and isinstance(taken_over, PollToSend)
+    assert poll_sent(session, taken_over, chat_id=GROUP, poll_id="second", message_id=61,
+                     now=later)  # fmt: skip
+    session.commit()
+    assert not poll_sent(session, slow, chat_id=GROUP, poll_id="first", message_id=60,
+                         now=later + timedelta(seconds=1))  # fmt: skip
+    session.commit()
+    [asked] = [q for q in session.exec(select(RoundQuestion)) if q.sent_at is not None]
+    assert (asked.poll_id, asked.message_id) == ("second", 61)
+
+
 def answer(session: Session, poll_id: str, user: int, option: int, now: Any) -> Any:
     entry = record_poll_answer(session, poll_id=poll_id, user_id=user, first_name=f"U{user}",
                                option_ids=[option], now=now, default_zone="UTC",

@@ -109,6 +109,7 @@ class PollToSend:
     item: QuizItem
     order: tuple[int, ...]  # shown position → written option
     open_period_s: int
+    taken_at: datetime  # this sender's claim on the question (``asking_since``)
 
 
 @dataclass(frozen=True)
@@ -146,7 +147,7 @@ def next_poll(
     assert item is not None
     order = poll_order(item, game.chat_id, now)
     return PollToSend(question.id, game.chat_id, question.position, len(questions), item, order,
-                      game.open_period_s)  # fmt: skip
+                      game.open_period_s, taken_at=now)  # fmt: skip
 
 
 def _take(session: Session, question_id: int, now: datetime, lease: timedelta) -> bool:
@@ -182,16 +183,23 @@ def poll_sent(
     now: datetime,
 ) -> bool:
     """Record a question's poll (also as a group poll, so answers review cards); False,
-    recording nothing, when the round ended while the poll was on its way."""
+    recording nothing, when the round ended while the poll was on its way, or when another
+    instance took the question over meanwhile (this send was slower than a lease): its poll
+    is the question's, and this one goes."""
     question = session.get(RoundQuestion, poll.question_id)
     assert question is not None
     # Locked, so a round ending now waits for this poll and counts it among those asked.
     if live_round(session, question.round_id, lock=True) is None:
         return False
-    closes_at = now + timedelta(seconds=poll.open_period_s)
-    question.poll_id, question.message_id = poll_id, message_id
-    question.sent_at, question.closes_at = now, closes_at
-    session.add(question)
+    recorded = session.execute(
+        update(RoundQuestion)
+        .where(col(RoundQuestion.id) == poll.question_id, col(RoundQuestion.sent_at).is_(None),
+               col(RoundQuestion.asking_since) == poll.taken_at)
+        .values(poll_id=poll_id, message_id=message_id, sent_at=now,
+                closes_at=now + timedelta(seconds=poll.open_period_s))
+    )  # fmt: skip
+    if not recorded.rowcount:  # type: ignore[attr-defined]
+        return False
     save_poll(
         session, poll_id=poll_id, chat_id=chat_id, message_id=message_id, item=poll.item,
         correct_option=shown_correct(poll.item, poll.order), now=now,
