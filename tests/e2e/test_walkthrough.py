@@ -67,6 +67,16 @@ async def test_progress_on_the_last_drop_promises_no_next_drop(harness: BotHarne
     await harness.tick()
     await harness.settle()
     assert drops_received(harness.api, LEARNER)[-1] == 14, "no drop comes after the last one"
+    harness.clock.set(datetime(2026, 3, 3, 7, 0, tzinfo=UTC))  # 08:00, the new time: a reminder
+    await harness.tick()
+    reminder = await harness.api.wait_for(
+        lambda _: (
+            (sent := harness.api.sent("sendMessage", LEARNER))
+            and "still waiting" in sent[-1].text
+            and sent[-1].text
+        )
+    )
+    assert "finishing it completes the path" in reminder, reminder
 
 
 WAITING = "tomorrow 07:30, Europe/Berlin, once you've finished drop 1.1"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.core.journey import LAST_DROP_ID
 from bot.telegram import buttons
 from bot.telegram.views.parts import Buttons, Part
 from drops.markdown import escape_markdown
@@ -21,9 +22,13 @@ def reminder(course: Course, drop_id: str | None) -> Part:
 def still_waiting(course: Course, drop_id: str | None) -> str:
     """The drop to finish before the next one comes, and how to open it (Markdown)."""
     title = course.drop(drop_id).title if drop_id else "your last drop"
+    after = (
+        "finishing it completes the path"
+        if drop_id == LAST_DROP_ID
+        else "the next one comes once you've finished it"
+    )
     return (
-        f"Your drop is still waiting: **{escape_markdown(title)}**.\n"
-        "Open it with /today — the next one comes once you've finished it."
+        f"Your drop is still waiting: **{escape_markdown(title)}**.\nOpen it with /today — {after}."
     )
 
 
