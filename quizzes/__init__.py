@@ -27,6 +27,7 @@ from quizzes.srs import (
     rating_for,
     retrievability,
     review,
+    within_daily_cap,
 )
 
 __all__ = [
@@ -60,4 +61,5 @@ __all__ = [
     "shown_correct",
     "shown_options",
     "shuffled_order",
+    "within_daily_cap",
 ]

@@ -242,6 +242,29 @@ def forecast_due(
     return counts
 
 
+def within_daily_cap(due_each_day: Sequence[int], *, cap: int, room_today: int) -> list[int]:
+    """How many reviews a learner who reviews every day is asked on each day.
+
+    A day asks at most ``cap`` reviews (today only ``room_today``, what is left of today's
+    cap); what a day cannot ask waits for the next, as /review leaves it.
+
+    Args:
+        due_each_day: Reviews falling due on each day, today first (``forecast_due``).
+        cap: The learner's daily cap.
+        room_today: Reviews still allowed today.
+
+    Returns:
+        One count per day of ``due_each_day``.
+    """
+    waiting, asked = 0, []
+    for day, due in enumerate(due_each_day):
+        room = max(0, room_today if day == 0 else cap)
+        waiting += due
+        asked.append(min(room, waiting))
+        waiting -= asked[-1]
+    return asked
+
+
 def _local_day(instant: datetime, zone: ZoneInfo, day_start_hour: int) -> date:
     # Aware minus timedelta is wall-clock arithmetic: the boundary is 04:00 local.
     return (instant.astimezone(zone) - timedelta(hours=day_start_hour)).date()

@@ -84,6 +84,7 @@ async def test_stats_send_numbers_and_a_forecast_chart(harness: BotHarness) -> N
     )
     png = photo[0].files["photo"]
     assert png.startswith(b"\x89PNG")
+    assert "at most 20 a day (your daily cap)" in photo[0].text, photo[0].text
     assert int.from_bytes(png[16:20], "big") == 1200  # drawn for a phone, not a strip
     harness.clock.set(datetime(2026, 3, 9, 6, 0, tzinfo=UTC))  # a week later: recall fades
     later = await harness.command(USER, "/stats")

@@ -107,6 +107,31 @@ def test_due_today_is_what_review_would_ask(session: Session) -> None:
     assert (stats.due_today, stats.due_past_cap, stats.review_cap) == (5, 2, 5)
 
 
+def test_the_forecast_asks_no_more_a_day_than_the_cap_and_carries_the_rest(
+    session: Session,
+) -> None:
+    """/stats said "due today: 5, 7 more wait" beside a chart whose today bar said 12 (and
+    counted an item gone from the bank): the chart is what /review will ask each day."""
+    learner = session.get(Learner, ANNA)
+    assert learner is not None
+    learner.review_cap = 5
+    items = [item.id for item in BANK.all()[:15]]
+    overdue, tomorrow = items[:12], items[12:]
+    for item_id in [*overdue, "9.9z"]:
+        due = MONDAY - timedelta(hours=1)
+        session.add(LearnerCard(learner_id=ANNA, item_id=item_id, state="{}", due_at=due))
+    for item_id in tomorrow:
+        due = MONDAY + timedelta(days=1)
+        session.add(LearnerCard(learner_id=ANNA, item_id=item_id, state="{}", due_at=due))
+    session.commit()
+
+    stats = learner_stats(session, ANNA, today_at(MONDAY), SCHEDULER, BANK)
+    assert (stats.due_today, stats.due_past_cap) == (5, 7)
+    # Today 5 of 12; tomorrow 5 of the 7 left and 3 new; then the rest, then nothing.
+    assert stats.forecast[:4] == [5, 5, 5, 0]
+    assert sum(stats.forecast) == 15
+
+
 def test_an_item_answered_last_night_is_not_fully_recalled_this_morning(
     session: Session,
 ) -> None:

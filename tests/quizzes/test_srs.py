@@ -20,6 +20,7 @@ from quizzes.srs import (
     rating_for,
     retrievability,
     review,
+    within_daily_cap,
 )
 
 START = datetime(2026, 3, 2, 7, 30, tzinfo=UTC)
@@ -223,3 +224,21 @@ def test_forecast_uses_the_same_days_as_delivery(due: list[datetime], zone: Zone
         if index < 7:
             expected[index] += 1
     assert counts == expected
+
+
+@given(
+    st.lists(st.integers(min_value=0, max_value=60), min_size=1, max_size=14),
+    st.integers(min_value=1, max_value=50),
+    st.integers(min_value=-5, max_value=50),
+)
+def test_within_the_daily_cap_no_review_is_lost_or_asked_early(
+    due_each_day: list[int], cap: int, room_today: int
+) -> None:
+    asked = within_daily_cap(due_each_day, cap=cap, room_today=room_today)
+    assert asked[0] <= max(0, room_today) and all(count <= cap for count in asked[1:])
+    for day in range(len(due_each_day)):  # never asked before it falls due
+        assert sum(asked[: day + 1]) <= sum(due_each_day[: day + 1])
+    # A day asks less than it may only when nothing waits.
+    for day, count in enumerate(asked):
+        room = max(0, room_today) if day == 0 else cap
+        assert count == room or sum(asked[: day + 1]) == sum(due_each_day[: day + 1])

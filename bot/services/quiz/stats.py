@@ -21,7 +21,7 @@ from bot.services.quiz.questions import asked_lately
 from bot.services.quiz.queue import ReviewQueue, review_command_queue
 from bot.storage.kinds import AnswerSource
 from bot.storage.models import ActivityDay, Learner, LearnerCard, ReviewRecord
-from quizzes import QuizBank, forecast_due, retrievability
+from quizzes import QuizBank, forecast_due, retrievability, within_daily_cap
 from quizzes.bank import drop_order
 
 WEAKEST_SHOWN = 3
@@ -74,7 +74,8 @@ class Stats:
     review_cap: The learner's daily cap.
     weakest: The weakest drops by ``DropStrength.weakness``, at most three; a drop at 100%
         recall with no lapse is not weak and is left out.
-    forecast: Reviews due on each of the next 14 days (today first).
+    forecast: Reviews /review will ask on each of the next 14 days (today first), within
+        the daily cap: what one day cannot ask waits for the next.
     weekly: Retention on reviews in each of the last WEEKS_SHOWN weeks (seven local days
         ending today, then the seven before, ...), oldest first.
     """
@@ -162,15 +163,25 @@ def learner_stats(
         due_past_cap=queue.due - queue.available,
         review_cap=queue.cap,
         weakest=weakest,
-        forecast=forecast_due(
-            (card.due_at for card in cards),
-            today.day,
-            today.zone,
-            day_start_hour=today.day_start_hour,
-        ),
+        forecast=_forecast(cards, queue, today, bank),
         first_day=today.day,
         weekly=[WeekRetention(ago, *weeks[ago]) for ago in reversed(range(WEEKS_SHOWN))],
     )
+
+
+def _forecast(
+    cards: list[LearnerCard], queue: ReviewQueue, today: Today, bank: QuizBank
+) -> list[int]:
+    """The reviews /review will ask on each of the next days: today's queue, then what
+    falls due each day, within the daily cap (what a day cannot ask waits for the next)."""
+    due_each_day = forecast_due(
+        (card.due_at for card in cards if drop_of(bank, card.item_id) is not None),
+        today.day,
+        today.zone,
+        day_start_hour=today.day_start_hour,
+    )
+    due_each_day[0] = queue.due  # as /review counts it: none open in a drop's quiz
+    return within_daily_cap(due_each_day, cap=queue.cap, room_today=queue.cap - queue.done)
 
 
 def _review_queue(session: Session, learner_id: int, today: Today, bank: QuizBank) -> ReviewQueue:

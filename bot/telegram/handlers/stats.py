@@ -20,7 +20,12 @@ from bot.telegram.views.chart import forecast_png
 from bot.telegram.views.formatting import markdown
 from bot.telegram.views.quiz import leaderboard_markdown, stats_markdown
 
-FORECAST_CAPTION = "🔁 Reviews due in the next 14 days (today first)"
+
+def forecast_caption(review_cap: int) -> str:
+    return (
+        f"🔁 Your reviews in the next 14 days, today first: at most {review_cap} a day "
+        "(your daily cap); the rest waits for the next day."
+    )
 
 
 async def stats(update: Update, context: AppContext) -> None:
@@ -44,7 +49,7 @@ async def stats(update: Update, context: AppContext) -> None:
     await reply(update, stats_markdown(numbers, titles))
     if numbers.cards:
         png = await asyncio.to_thread(forecast_png, numbers.forecast, numbers.first_day)
-        caption, entities = markdown(FORECAST_CAPTION)
+        caption, entities = markdown(forecast_caption(numbers.review_cap))
         await chat.send_photo(png, caption=caption, caption_entities=entities)
 
 

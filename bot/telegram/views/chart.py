@@ -1,4 +1,4 @@
-"""The 14-day forecast of due reviews as a PNG chart drawn for a phone.
+"""The 14-day forecast of reviews (within the daily cap) as a PNG chart drawn for a phone.
 
 Drawn for a phone (``kd_sandbox.phone_style``): 1200 pixels wide and about as tall (not
 a strip), every text at least 19 points (26 pixels at that width), one bar a day as a row
@@ -42,7 +42,7 @@ def forecast_figure(counts: Sequence[int], first_day: date) -> Figure:
     axes.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=5))
     axes.tick_params(axis="x", labelsize=MIN_TEXT_PT)
     axes.set_xlim(0, max([*counts, 1]) * 1.18)  # room for the count after the longest bar
-    axes.set_xlabel("reviews due", fontsize=MIN_TEXT_PT + 1)
+    axes.set_xlabel("reviews to do", fontsize=MIN_TEXT_PT + 1)
     axes.set_title("Your reviews, next 14 days", fontsize=MIN_TEXT_PT + 5, loc="left")
     axes.spines[["top", "right"]].set_visible(False)
     axes.grid(axis="x", alpha=0.3)
