@@ -164,8 +164,13 @@ the same URL the bots use (see README, "Scaling out")."""
 def cmd_srs_optimize(args: argparse.Namespace) -> int:
     from bot.services.srs_optimize import run_optimize
 
+    settings = _settings()
     return run_optimize(
-        _settings().database_url, min_reviews=args.min_reviews, dry_run=args.dry_run
+        settings.database_url,
+        default_zone=settings.default_time_zone,
+        day_start_hour=settings.day_start_hour,
+        min_reviews=args.min_reviews,
+        dry_run=args.dry_run,
     )
 
 

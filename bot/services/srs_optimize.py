@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import json
 import sys
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import Engine, inspect
 from sqlmodel import Session, col, select
 
+from bot.core import local_day
+from bot.services.learner_zones import learner_zones
 from bot.storage.db import make_engine, session_scope
 from bot.storage.kinds import AnswerSource
 from bot.storage.models import ReviewRecord, SrsParameters
@@ -40,29 +43,48 @@ class Optimized:
     stored_id: int | None
 
 
-def load_reviews(session: Session) -> list[Review]:
-    """Every answer ever logged, as the fitter's plain tuples (card key ``learner:item``)."""
+def load_reviews(session: Session, *, default_zone: str, day_start_hour: int) -> list[Review]:
+    """Every answer ever logged, as the fitter's plain tuples (card key ``learner:item``).
+
+    fsrs's optimiser counts the days between two reviews in 24-hour periods, but the bot
+    schedules in the learner's local days (``quizzes.srs``): a miss at 19:05 answered right
+    the next morning is a day apart. Each answer is therefore given at the start of its
+    local day (as a UTC date), a microsecond later for each earlier answer of its card, so
+    whole days come out as the learner's and a card's answers keep their order.
+    """
     # A same-day relearning repeat is logged, but it is not an FSRS review.
     logs = session.exec(
         select(ReviewRecord)
         .where(col(ReviewRecord.source) != AnswerSource.RELEARN)
         .order_by(col(ReviewRecord.reviewed_at))
     ).all()
-    return [
-        (f"{log.learner_id}:{log.item_id}", log.rating, log.reviewed_at, log.duration_ms)
-        for log in logs
-    ]
+    zones = learner_zones(session, {log.learner_id for log in logs}, default_zone)
+    earlier_answers: defaultdict[str, int] = defaultdict(int)
+    reviews: list[Review] = []
+    for log in logs:
+        key = f"{log.learner_id}:{log.item_id}"
+        day = local_day(log.reviewed_at, zones[log.learner_id], day_start_hour)
+        counted_at = datetime.combine(day, time(), UTC) + timedelta(
+            microseconds=earlier_answers[key]
+        )
+        earlier_answers[key] += 1
+        reviews.append((key, log.rating, counted_at, log.duration_ms))
+    return reviews
 
 
 def optimize(
     engine: Engine,
     *,
     now: datetime,
+    default_zone: str,
+    day_start_hour: int,
     min_reviews: int = DEFAULT_MIN_REVIEWS,
     dry_run: bool = False,
     fit: Fitter = fit_in_worker,
 ) -> Optimized:
     """Fits parameters to all review logs and, unless ``dry_run``, stores them.
+
+    ``default_zone`` and ``day_start_hour`` count the learners' days (see ``load_reviews``).
 
     Raises:
         CannotOptimize: The tables are missing, the logs are too few, or (unless
@@ -72,7 +94,7 @@ def optimize(
     if not inspect(engine).has_table(SrsParameters.__tablename__):
         raise CannotOptimize("The database has no review-log tables; run `distillbot migrate`.")
     with session_scope(engine) as session:
-        reviews = load_reviews(session)
+        reviews = load_reviews(session, default_zone=default_zone, day_start_hour=day_start_hour)
     if len(reviews) < min_reviews:
         raise CannotOptimize(
             f"Not enough review logs to fit FSRS parameters: {len(reviews)} reviews, "
@@ -132,11 +154,20 @@ def describe(outcome: Optimized) -> str:
     return "\n".join(lines)
 
 
-def run_optimize(database_url: str, *, min_reviews: int, dry_run: bool) -> int:
+def run_optimize(
+    database_url: str, *, default_zone: str, day_start_hour: int, min_reviews: int, dry_run: bool
+) -> int:
     """The command: fit, store, print the report; exit status 1 with a reason otherwise."""
     engine = make_engine(database_url)
     try:
-        outcome = optimize(engine, now=datetime.now(UTC), min_reviews=min_reviews, dry_run=dry_run)
+        outcome = optimize(
+            engine,
+            now=datetime.now(UTC),
+            default_zone=default_zone,
+            day_start_hour=day_start_hour,
+            min_reviews=min_reviews,
+            dry_run=dry_run,
+        )
     except CannotOptimize as error:
         print(error, file=sys.stderr)
         return 1
