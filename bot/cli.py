@@ -135,7 +135,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
         print(NO_BROKER_MESSAGE, file=sys.stderr)
         return 2
     configure_logging(settings.log_level, settings.log_format, secrets=[])
-    from kd_sandbox.celery_worker import NoCudaDevice, WorkerOptions
+    from kd_sandbox.celery_worker import NoCudaDevice, TeachersNotReady, WorkerOptions
     from kd_sandbox.celery_worker import main as worker_main
 
     options = WorkerOptions(
@@ -153,6 +153,9 @@ def cmd_worker(args: argparse.Namespace) -> int:
     except NoCudaDevice as error:
         print(error, file=sys.stderr)
         return 2
+    except TeachersNotReady as error:
+        print(f"{error}; the worker did not start", file=sys.stderr)
+        return 1
 
 
 NO_BROKER_MESSAGE = """\

@@ -2,8 +2,10 @@
 
 Loaded only by ``kd_sandbox.celery_worker`` (``distillbot worker``); the bot never imports
 it, so torch and the runner stay out of the bot's process. Each prefork process imports
-torch and loads the cached teacher when it starts (``worker_process_init``), so a run
-pays only for its own training, as with the bot's embedded worker.
+torch and loads the cached digits teachers when it starts (``worker_process_init``), from
+the cache the worker filled before it joined the queue (``kd_sandbox.celery_worker``), so
+a run pays only for its own training, within its time limit, as with the bot's embedded
+worker.
 """
 
 from __future__ import annotations

@@ -2,10 +2,18 @@
 
 Torch-free until the worker starts: the task module (``kd_sandbox.celery_tasks``) is
 loaded here, inside ``main``, and each pool process imports torch as it starts.
+
+Before it joins the queue the worker trains every teacher its cache lacks (in a process
+of its own): a run's time limit is Celery's, which counts from when a pool process takes
+the run and cannot be moved to when its teacher is ready (as the embedded worker's is),
+so a run must never train one. Until then the bots neither see the worker nor lose runs
+to it.
 """
 
 from __future__ import annotations
 
+import logging
+import multiprocessing
 import os
 import socket
 from dataclasses import dataclass
@@ -13,13 +21,23 @@ from pathlib import Path
 from typing import Literal
 
 from kd_sandbox.celery_app import QUEUE_NAME, make_app
+from kd_sandbox.child import exit_with_parent
+
+log = logging.getLogger(__name__)
 
 Device = Literal["auto", "cpu", "cuda"]
-WARM_UP_LIMIT_S = 300.0  # a first start trains the teacher
+# A pool process imports torch and loads the cached digits teachers (slow on a busy machine).
+WARM_UP_LIMIT_S = 300.0
+# Training the missing teachers of a fresh cache: about 25 s on one core of a laptop.
+TEACHER_TRAINING_LIMIT_S = 600.0
 
 
 class NoCudaDevice(RuntimeError):
     """``--device cuda`` on a machine where torch sees no GPU."""
+
+
+class TeachersNotReady(RuntimeError):
+    """Training the cache's missing teachers failed or took past its limit."""
 
 
 @dataclass(frozen=True)
@@ -37,8 +55,9 @@ class WorkerOptions:
 def main(options: WorkerOptions) -> int:
     """Start the worker; returns when it stops (SIGTERM: finish the running tasks)."""
     _choose_device(options.device)
+    train_missing_teachers(options.cache_dir, options.torch_threads)
     app = make_app(options.broker_url, soft_limit_s=options.soft_limit_s)
-    # Each pool process imports torch and loads the teacher before it says it is up: far
+    # Each pool process imports torch and loads its teachers before it says it is up: far
     # longer than the 4 s Celery waits by default before it replaces the process.
     app.conf.worker_proc_alive_timeout = WARM_UP_LIMIT_S
     from kd_sandbox import celery_tasks
@@ -59,6 +78,35 @@ def main(options: WorkerOptions) -> int:
         ]
     )
     return 0
+
+
+def train_missing_teachers(
+    cache_dir: Path, torch_threads: int, limit_s: float = TEACHER_TRAINING_LIMIT_S
+) -> None:
+    """Train every teacher ``cache_dir`` lacks, in a spawned process: this one stays
+    torch-free, and CUDA uninitialised for the pool's forks. Raises ``TeachersNotReady``."""
+    log.info("checking the teacher cache (a fresh one is trained first)")
+    process = multiprocessing.get_context("spawn").Process(
+        target=_cache_every_teacher, args=(cache_dir, torch_threads), name="kd-teachers"
+    )
+    process.start()
+    process.join(limit_s)
+    if process.is_alive():
+        process.kill()
+        process.join()
+        raise TeachersNotReady(f"training the teachers took longer than {limit_s:g} s")
+    if process.exitcode != 0:
+        raise TeachersNotReady(f"training the teachers failed (exit code {process.exitcode})")
+
+
+def _cache_every_teacher(cache_dir: Path, torch_threads: int) -> None:
+    exit_with_parent(os.getppid())
+    import torch
+
+    from kd_sandbox.digits import runner
+
+    torch.set_num_threads(torch_threads)
+    runner.cache_every_teacher(cache_dir)
 
 
 def _choose_device(device: Device) -> None:

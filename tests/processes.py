@@ -219,13 +219,16 @@ def post_webhook(port: int, secret: str, update: dict[str, Any]) -> None:
 
 
 class WorkerProcess:
-    """``python -m bot worker`` (a Celery worker, one process) in a child process."""
+    """``python -m bot worker`` (a Celery worker, one process) in a child process;
+    ``program`` names another module that runs the same CLI (one with a test's patch)."""
 
-    def __init__(self, workdir: Path, env: dict[str, str], name: str) -> None:
+    def __init__(
+        self, workdir: Path, env: dict[str, str], name: str, *, program: str = "bot"
+    ) -> None:
         self.log_path = workdir / f"worker-{name}.log"
         self._log = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "worker", "--concurrency=1", "--device=cpu",
+            [sys.executable, "-m", program, "worker", "--concurrency=1", "--device=cpu",
              f"--name={name}@test"],
             cwd=workdir,
             env={**clean_env(), **env},

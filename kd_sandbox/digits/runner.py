@@ -127,6 +127,14 @@ def warm_up_every_teacher(cache_dir: Path, teacher: TeacherConfig | None = None)
         warm_up(cache_dir, config)
 
 
+def cache_every_teacher(cache_dir: Path) -> None:
+    """Train and cache every teacher a run may use that is not cached yet: the digits
+    ones (``warm_up_every_teacher``) and those of the language-model modes. A run
+    afterwards only loads its teacher."""
+    warm_up_every_teacher(cache_dir)
+    importlib.import_module("kd_sandbox.lm").cache_teachers(cache_dir)
+
+
 def _report(progress: Progress | None, fraction: float) -> None:
     if progress is not None:
         progress(fraction)

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from kd_sandbox.lm.students import Sizes
     from kd_sandbox.lm.teacher import Teacher, TeacherSettings
 
-__all__ = ["run_lm_mode"]
+__all__ = ["cache_teachers", "run_lm_mode"]
 
 # One thread: these models are so small that a second thread buys little, and on a busy
 # two-core machine two threads waiting on each other ran ten times slower (measured).
@@ -110,6 +110,19 @@ def run_lm_mode(
         result.caption = (result.caption + note)[:1024]
         result.metrics["teacher_train_s"] = teacher.train_seconds
     return result
+
+
+def cache_teachers(cache_dir: Path, device: torch.device | None = None) -> None:
+    """Train and save each teacher of the LM modes that is not cached yet: the chain
+    teacher (tokens, traces, preference) and onpolicy's route teacher, on ``device`` (by
+    default as a run picks it)."""
+    from kd_sandbox.kd.device import pick_device
+    from kd_sandbox.lm.route_teacher import RouteTeacherSettings, load_or_train_route_teacher
+    from kd_sandbox.lm.teacher import TeacherSettings, load_or_train_teacher
+
+    device = device or pick_device()
+    load_or_train_teacher(cache_dir, TeacherSettings(), device=device)
+    load_or_train_route_teacher(cache_dir, RouteTeacherSettings(), device=device)
 
 
 def _call(hook: Callable[[], None] | None) -> None:

@@ -1,7 +1,7 @@
 """Real processes: bot instances in webhook mode and `distillbot worker` Celery workers.
 
-The workers share one teacher cache, warmed once for the module, so each starts by
-importing torch and loading the cached teacher (as a deployment's workers do after their
+The workers share one teacher cache, filled once for the module, so each starts by
+importing torch and loading the cached teachers (as a deployment's workers do after their
 first start). Runs use the smallest settings: the tests are about who runs what, once.
 """
 
@@ -37,11 +37,11 @@ USERS = list(range(8001, 8021))
 
 @pytest.fixture(scope="module")
 def teacher_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The default teacher, trained once (in a child process: torch stays out of pytest)."""
+    """Every teacher, trained once (in a child process: torch stays out of pytest)."""
     cache = tmp_path_factory.mktemp("worker-cache")
     code = (
         "from pathlib import Path; from kd_sandbox.digits import runner; "
-        f"runner.warm_up(Path({str(cache)!r}))"
+        f"runner.cache_every_teacher(Path({str(cache)!r}))"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=300)
     return cache
