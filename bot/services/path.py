@@ -13,7 +13,7 @@ from bot.services import journey
 from bot.services.context import Services
 from bot.services.delivery.outbox import Work, resend_current
 from bot.services.learner_zones import learner_today, learner_zone
-from bot.services.schedule import claim_next_drop
+from bot.services.schedule import await_input, claim_next_drop
 from bot.storage.kinds import Awaiting
 from bot.storage.models import Chat
 from bot.storage.registry import register_chat, register_learner
@@ -222,6 +222,6 @@ def welcome(session: Session, services: Services, ref: ChatRef, *, ask_time: boo
     chat = chat_of(session, ref)
     if not rules.is_scheduled(chat):
         if ask_time:
-            chat.awaiting = Awaiting.TIME
+            await_input(chat, Awaiting.TIME, services.clock())
         return None
     return rules.describe_next(chat, services.clock(), services.settings.day_start_hour)

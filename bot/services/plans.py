@@ -37,6 +37,7 @@ from bot.core.planner.teachers import TYPE_NAME
 from bot.services import journey
 from bot.services.context import Services
 from bot.services.path import ChatRef, Person, chat_of
+from bot.services.schedule import owed_input, stop_waiting
 from bot.storage.models import Chat, PlanConversation, SavedPlan
 from bot.storage.registry import register_learner
 
@@ -87,7 +88,9 @@ def current(session: Session, learner_id: int) -> Conversation | None:
     return _conversation(row)
 
 
-def waiting_for_answer(session: Session, learner_id: int, chat_id: int) -> Conversation | None:
+def waiting_for_answer(
+    session: Session, services: Services, learner_id: int, chat_id: int
+) -> Conversation | None:
     """The conversation the learner's next message in this chat answers, if any.
 
     Not while the chat owes onboarding a typed time or zone: the learner asked for that
@@ -97,14 +100,15 @@ def waiting_for_answer(session: Session, learner_id: int, chat_id: int) -> Conve
     chat = session.get(Chat, chat_id)
     if conversation is None or conversation.question is None:
         return None
-    return conversation if chat is None or chat.awaiting is None else None
+    owed = None if chat is None else owed_input(chat, services.clock())
+    return conversation if owed is None else None
 
 
 def clear_awaiting(session: Session, chat_id: int) -> None:
     """Typed text goes to /plan from now on, not to an earlier, abandoned onboarding prompt."""
     chat = session.get(Chat, chat_id)
     if chat is not None:
-        chat.awaiting = None
+        stop_waiting(chat)
 
 
 def start(session: Session, learner_id: int, now: datetime) -> Conversation:
@@ -387,7 +391,7 @@ def answer_typed(
     session: Session, services: Services, learner_id: int, chat_id: int, text: str
 ) -> TypedAnswer | None:
     """A typed answer to the stored question; None when no question waits for it."""
-    conversation = waiting_for_answer(session, learner_id, chat_id)
+    conversation = waiting_for_answer(session, services, learner_id, chat_id)
     if conversation is None or conversation.question is None:
         return None
     question = conversation.question

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
@@ -15,17 +15,44 @@ from bot.services.delivery.outbox import Work
 from bot.storage.kinds import Awaiting
 from bot.storage.models import Chat
 
+# How long a question for a typed time or zone waits for its answer. The setup is answered
+# within minutes (the buttons are under the question), and an hour outlasts an interruption;
+# text hours or days later is about something else, and "thanks a lot" or "drop 2 was great"
+# must not get the time or zone parser's correction. The buttons and `/settime 07:45` or
+# `/timezone Berlin` keep working after the wait.
+TYPED_ANSWER_WAIT = timedelta(hours=1)
 
-def set_awaiting(session: Session, chat_id: int, what: str | None) -> None:
+
+def await_input(chat: Chat, what: str | None, now: datetime) -> None:
+    """The chat owes us ``what`` (an ``Awaiting``) from ``now`` on; None: nothing."""
+    if what is None:
+        stop_waiting(chat)
+        return
+    chat.awaiting, chat.awaiting_since = what, now
+
+
+def stop_waiting(chat: Chat) -> None:
+    chat.awaiting, chat.awaiting_since = None, None
+
+
+def owed_input(chat: Chat, now: datetime) -> str | None:
+    """The input the chat owes us, while the wait for it lasts (``TYPED_ANSWER_WAIT``)."""
+    since = chat.awaiting_since
+    if chat.awaiting is None or since is None or now - since > TYPED_ANSWER_WAIT:
+        return None
+    return chat.awaiting
+
+
+def set_awaiting(session: Session, services: Services, chat_id: int, what: str | None) -> None:
     chat = session.get(Chat, chat_id)
     if chat is not None:
-        chat.awaiting = what
+        await_input(chat, what, services.clock())
 
 
-def awaiting(session: Session, chat_id: int) -> str | None:
-    """The input the chat owes us, if we asked for one."""
+def awaiting(session: Session, services: Services, chat_id: int) -> str | None:
+    """The input the chat owes us, if we asked for one within ``TYPED_ANSWER_WAIT``."""
     chat = session.get(Chat, chat_id)
-    return chat.awaiting if chat is not None else None
+    return owed_input(chat, services.clock()) if chat is not None else None
 
 
 @dataclass(frozen=True)
@@ -81,7 +108,7 @@ def apply_schedule(
         if chat.time_zone is None
         else None
     )
-    chat.awaiting = missing
+    await_input(chat, missing, now)
     work = None
     if missing is None and chat.current_drop_id is None and chat.finished_at is None:
         work = claim_next_drop(services, session, chat, scheduled=True)

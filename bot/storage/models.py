@@ -43,6 +43,9 @@ class Chat(SQLModel, table=True):
     silent_days: int = 0  # scheduled days in a row that passed without the drop being opened
     last_scheduled_day: str | None = Field(default=None, max_length=10)
     awaiting: str | None = Field(default=None, max_length=16)  # typed input the chat owes us
+    awaiting_since: datetime | None = Field(  # when we asked: the wait lapses (schedule.py)
+        default=None, sa_column=_utc_column(nullable=True)
+    )
     finished_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
     # Group settings (an administrator's /settings in the group).
     round_starters: str = Field(default=RoundStarters.ANYONE, max_length=8)  # RoundStarters

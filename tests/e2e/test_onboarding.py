@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from sqlmodel import Session, select
@@ -84,12 +85,12 @@ async def test_settime_or_timezone_alone_asks_and_takes_what_is_typed_next(
         ("/timezone", "time_zone", "UTC", "/timezone Europe/Berlin"),
     ],
 )
-async def test_a_question_typed_later_ends_the_wait_for_a_time_or_zone(
+async def test_a_question_typed_instead_of_the_answer_ends_the_wait_for_a_time_or_zone(
     harness: BotHarness, command: str, field: str, kept: str, how_to_set: str
 ) -> None:
     await onboard(harness, USER, "07:30", "UTC")
     await harness.command(USER, command)  # asks, and the learner never answers
-    harness.clock.advance(days=2)
+    harness.clock.advance(minutes=10)  # still waiting (long after, it is ordinary text)
     before = len(harness.api.calls)
     await harness.command(USER, "What does the temperature do to the teacher's softmax?")
     await harness.settle()
@@ -100,6 +101,68 @@ async def test_a_question_typed_later_ends_the_wait_for_a_time_or_zone(
     again = await harness.command(USER, "What does the temperature do?")
     assert how_to_set not in again.text  # the wait is over
     assert getattr(chat(harness), field) == kept
+
+
+async def _owe_a_zone_while_onboarding(harness: BotHarness) -> None:
+    ask_time = await harness.command(USER, "/start")
+    await harness.press(USER, ask_time, "time:07:30")  # asks for the zone next
+
+
+async def _owe_a_zone(harness: BotHarness) -> None:
+    await onboard(harness, USER, "07:30", "UTC")
+    await harness.command(USER, "/timezone")
+
+
+async def _owe_a_time(harness: BotHarness) -> None:
+    await onboard(harness, USER, "07:30", "UTC")
+    await harness.command(USER, "/settime")
+
+
+async def _owe_a_typed_other_time(harness: BotHarness) -> None:
+    await onboard(harness, USER, "07:30", "UTC")
+    ask = await harness.command(USER, "/settime")
+    await harness.press(USER, ask, "time:type")  # ⌨️ Type another time
+
+
+OWING = {
+    "zone while onboarding": (_owe_a_zone_while_onboarding, "thanks a lot", "/start begins"),
+    "zone after /timezone": (_owe_a_zone, "thanks a lot", "/today shows your current drop"),
+    "time after /settime": (_owe_a_time, "drop 2 was great", "/today shows your current drop"),
+    "typed other time": (_owe_a_typed_other_time, "drop 2 was great", "/today shows"),
+}
+
+
+@pytest.mark.parametrize("owing", OWING.values(), ids=OWING.keys())
+async def test_plain_text_long_after_a_time_or_zone_was_asked_for_gets_an_ordinary_reply(
+    harness: BotHarness, owing: tuple[Any, str, str]
+) -> None:
+    owe, typed, ordinary = owing
+    await owe(harness)
+    before_wait = chat(harness)
+    harness.clock.advance(hours=1, minutes=1)
+    before = len(harness.api.calls)
+    await harness.command(USER, typed)
+    await harness.settle()
+    said = [c.text for c in harness.api.calls[before:] if c.ok and c.method == "sendMessage"]
+    assert len(said) == 1 and said[0].startswith("I answer commands"), said
+    assert ordinary in said[0], said
+    after = chat(harness)
+    assert (after.delivery_time, after.time_zone) == (
+        before_wait.delivery_time,
+        before_wait.time_zone,
+    )
+
+
+@pytest.mark.parametrize("owing", OWING.values(), ids=OWING.keys())
+async def test_a_near_miss_within_the_hour_still_gets_its_correction(
+    harness: BotHarness, owing: tuple[Any, str, str]
+) -> None:
+    owe, _, _ = owing
+    await owe(harness)
+    harness.clock.advance(minutes=59)
+    near_miss = "Mars/Olympus" if owe in (_owe_a_zone, _owe_a_zone_while_onboarding) else "7:75"
+    correction = await harness.command(USER, near_miss)
+    assert "don't know that time zone" in correction.text or "Minutes go from" in correction.text
 
 
 async def test_help_between_the_question_and_a_typo_keeps_the_wait(harness: BotHarness) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ from bot.storage.migrate import current_revision, upgrade
 from bot.storage.models import Chat, Delivery, DistillRun, Learner, QuizRound
 
 NOW = datetime(2026, 3, 1, 7, 30, tzinfo=UTC)
-HEAD = "0010"
+HEAD = "0011"
 
 
 def insert_rows(connection: Connection, table_name: str, *rows: dict[str, Any]) -> None:
@@ -182,10 +182,13 @@ def test_quiz_rounds_upgrade_and_downgrade_keep_every_chat(database_url: str) ->
     with engine.begin() as connection:
         insert_rows(connection, "chats", group)
     upgrade(database_url, "0006")
+    # Read without the model: it has the columns of later revisions too.
+    with engine.connect() as connection:
+        chat = connection.execute(
+            text("SELECT round_starters, title, delivery_time FROM chats WHERE id = -42")
+        ).one()
+    assert tuple(chat) == ("anyone", "Study group", "09:00")  # as before: anyone starts rounds
     with Session(engine) as session:
-        chat = session.get(Chat, -42)
-        assert chat is not None and chat.round_starters == "anyone"  # as before: anyone
-        assert chat.title == "Study group" and chat.delivery_time == "09:00"
         session.add(QuizRound(chat_id=-42, running_in=-42, started_by=7, open_period_s=30,
                               status="running", started_at=NOW))  # fmt: skip
         session.commit()
@@ -198,6 +201,35 @@ def test_quiz_rounds_upgrade_and_downgrade_keep_every_chat(database_url: str) ->
     upgrade(database_url)  # and up again, cleanly
     assert current_revision(database_url) == HEAD
     engine.dispose()
+
+
+def test_an_open_question_for_a_zone_survives_the_upgrade_and_waits_an_hour_from_then(
+    database_url: str,
+) -> None:
+    from bot.services.schedule import owed_input
+
+    upgrade(database_url, "0010")
+    engine = make_engine(database_url)
+    row = {"kind": "private", "title": None, "delivery_time": "07:30", "paused": False,
+           "active": True, "created_at": NOW, "path_round": 2, "current_drop_id": "1.2",
+           "current_opened": False, "reminded": True, "silent_days": 1,
+           "round_starters": "anyone"}  # fmt: skip
+    with engine.begin() as connection:
+        insert_rows(connection, "chats", {**row, "id": 1, "time_zone": None, "awaiting": "zone"})
+        insert_rows(connection, "chats", {**row, "id": 2, "time_zone": "UTC", "awaiting": None})
+    upgraded_at = datetime.now(UTC)
+    upgrade(database_url)
+    with Session(engine) as session:
+        chats = session.exec(select(Chat).order_by(Chat.id)).all()  # type: ignore[arg-type]
+    engine.dispose()
+    assert [(c.id, c.time_zone, c.awaiting) for c in chats] == [(1, None, "zone"), (2, "UTC", None)]
+    for chat in chats:
+        assert (chat.delivery_time, chat.path_round, chat.current_drop_id) == ("07:30", 2, "1.2")
+        assert (chat.reminded, chat.silent_days, chat.created_at) == (True, 1, NOW)
+    waiting, not_waiting = chats
+    assert not_waiting.awaiting_since is None
+    assert owed_input(waiting, upgraded_at + timedelta(minutes=59)) == "zone"
+    assert owed_input(waiting, upgraded_at + timedelta(minutes=62)) is None
 
 
 def test_instances_starting_together_on_a_fresh_database_both_migrate(database_url: str) -> None:

@@ -162,9 +162,8 @@ async def on_time_button(update: Update, context: AppContext) -> None:
     await query.answer()
     if value == TYPE_IT:
         assert update.effective_chat is not None
-        await services_of(context).transaction(
-            set_awaiting, update.effective_chat.id, Awaiting.TIME
-        )
+        services = services_of(context)
+        await services.transaction(set_awaiting, services, update.effective_chat.id, Awaiting.TIME)
         await reply(update, "Send me a time like `07:45` or `7:45 pm`.")
         return
     try:
@@ -186,9 +185,8 @@ async def on_zone_button(update: Update, context: AppContext) -> None:
     await query.answer()
     if value == TYPE_IT:
         assert update.effective_chat is not None
-        await services_of(context).transaction(
-            set_awaiting, update.effective_chat.id, Awaiting.ZONE
-        )
+        services = services_of(context)
+        await services.transaction(set_awaiting, services, update.effective_chat.id, Awaiting.ZONE)
         markup = None
         if is_private(update):
             markup = ReplyKeyboardMarkup(
@@ -216,15 +214,16 @@ async def on_typed_text(update: Update, context: AppContext) -> None:
     if message is None or message.text is None or update.effective_chat is None:
         return
     chat_id = update.effective_chat.id
-    owed = await services_of(context).transaction(awaiting, chat_id)
+    services = services_of(context)
+    owed = await services.transaction(awaiting, services, chat_id)
     if owed in (Awaiting.TIME, Awaiting.ZONE):
         what = TIME_INPUT if owed == Awaiting.TIME else ZONE_INPUT
         if what.meant_as(message.text):
             await _schedule_from_text(update, context, what, message.text)
             return
-        # Clearly something else (a question typed days later): the wait ends, and the
-        # text is answered as any other.
-        await services_of(context).transaction(set_awaiting, chat_id, None)
+        # Clearly something else (a question instead of the answer): the wait ends, and
+        # the text is answered as any other.
+        await services.transaction(set_awaiting, services, chat_id, None)
         await reply(update, what.wait_over)
     if is_private(update):
         await answer_free_text(update, context, message.text)
@@ -297,9 +296,8 @@ async def _schedule_command(update: Update, context: AppContext, what: _Schedule
         await _schedule_from_text(update, context, what, text)
     elif is_private(update):
         assert update.effective_chat is not None
-        await services_of(context).transaction(
-            set_awaiting, update.effective_chat.id, what.awaiting
-        )
+        services = services_of(context)
+        await services.transaction(set_awaiting, services, update.effective_chat.id, what.awaiting)
         await reply(update, what.question, markup=what.keyboard())
     else:
         await reply(update, what.usage)

@@ -166,7 +166,7 @@ async def on_other_message(update: Update, context: AppContext) -> None:
     user, chat = update.effective_user, update.effective_chat
     assert user is not None and chat is not None
     services = services_of(context)
-    conversation = await services.transaction(plans.waiting_for_answer, user.id, chat.id)
+    conversation = await services.transaction(plans.waiting_for_answer, services, user.id, chat.id)
     if conversation is None:
         return
     await _ask(update, conversation, before=say.NOT_TEXT)
