@@ -230,8 +230,12 @@ def why_over_a_day(chat: ChatState, now: datetime, day_start_hour: int) -> Later
 
 
 def describe_next(chat: ChatState, now: datetime, day_start_hour: int) -> str:
-    """ "tomorrow 07:30, Europe/Berlin" — when the next drop comes, in the chat's words;
-    in a private chat with its drop not done yet, "…, once you've finished drop 1.1"."""
+    """ "tomorrow 07:30, Europe/Berlin" — when the next drop comes, in the chat's words.
+
+    In a private chat with its drop not done yet, "…, if you've finished drop 1.1 by then,
+    else the first 07:30 after you do": a delivery time that finds it not done brings a
+    reminder (``due_today``), and the drop comes at the first one after it is done.
+    """
     if chat.finished_at is not None:
         return "none — you've finished the path"
     if chat.current_drop_id == LAST_DROP_ID:  # its Done finishes the path: nothing follows
@@ -249,4 +253,9 @@ def describe_next(chat: ChatState, now: datetime, day_start_hour: int) -> str:
     day = {0: "today", 1: "tomorrow"}.get(days, due_local.strftime("%a %d %b"))
     when = f"{day} {due_local:%H:%M}, {zone_label(zone)}"
     waiting = waiting_drop(chat)
-    return when if waiting is None else f"{when}, once you've finished drop {waiting}"
+    if waiting is None:
+        return when
+    return (
+        f"{when}, if you've finished drop {waiting} by then, "
+        f"else the first {due_local:%H:%M} after you do"
+    )

@@ -236,8 +236,8 @@ async def test_offsets_read_as_typed_and_short_names_resolve(
 ) -> None:
     await harness.command(USER, "/settime 07:30:00")
     confirm = await harness.command(USER, f"/timezone {typed}")
-    # Drop 1 comes at once and is not done yet: the next comes once it is.
-    assert f"07:30, {shown}, once you've finished drop 1.1." in confirm.text
+    # Drop 1 comes at once and is not done yet: the next comes at 07:30 once it is.
+    assert f"07:30, {shown}, if you've finished drop 1.1 by then," in confirm.text
     assert "Etc/" not in confirm.text
     assert (chat(harness).delivery_time, chat(harness).time_zone) == ("07:30", stored)
 

@@ -79,7 +79,12 @@ async def test_progress_on_the_last_drop_promises_no_next_drop(harness: BotHarne
     assert "finishing it completes the path" in reminder, reminder
 
 
-WAITING = "tomorrow 07:30, Europe/Berlin, once you've finished drop 1.1"
+# Drop 1 came on Monday and is not done: Tuesday 07:30 brings drop 2 only if drop 1 is done
+# by then; done later, drop 2 waits for the next 07:30 (Tuesday's brought a reminder).
+WAITING = (
+    "tomorrow 07:30, Europe/Berlin, if you've finished drop 1.1 by then, "
+    "else the first 07:30 after you do"
+)
 
 
 async def test_a_private_chat_hears_that_the_next_drop_waits_for_the_current_one(
@@ -94,14 +99,19 @@ async def test_a_private_chat_hears_that_the_next_drop_waits_for_the_current_one
         shown = await harness.command(LEARNER, command)
         assert WAITING in shown.text, (command, shown.text)
 
-    harness.clock.set(datetime(2026, 3, 3, 6, 30, tzinfo=UTC))  # Tuesday 07:30: the promise
+    harness.clock.set(datetime(2026, 3, 3, 6, 30, tzinfo=UTC))  # Tuesday 07:30: not done yet
     await harness.tick()
     await harness.settle()
     assert drops_received(harness.api, LEARNER) == [1], "no drop 2 while drop 1 is not done"
+    harness.clock.set(datetime(2026, 3, 3, 17, 0, tzinfo=UTC))  # done Tuesday evening
     assert await press_done(harness, LEARNER)
     await harness.settle()
     shown = await harness.command(LEARNER, "/progress")
     assert "next drop: tomorrow 07:30, Europe/Berlin\n" in shown.text, shown.text
+    harness.clock.set(datetime(2026, 3, 4, 6, 30, tzinfo=UTC))  # Wednesday 07:30: the first after
+    await harness.tick()
+    await harness.settle()
+    assert drops_received(harness.api, LEARNER) == [1, 2]
 
 
 async def test_a_group_hears_of_its_next_drop_with_no_condition(harness: BotHarness) -> None:

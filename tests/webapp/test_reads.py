@@ -15,6 +15,7 @@ from sqlmodel import Session, SQLModel, select
 
 from bot.storage.models import Learner, QuizPoll
 from tests.e2e.journeys import onboard, press_done
+from tests.e2e.test_walkthrough import WAITING
 from tests.quiz.steps import eventually, review_logs
 from tests.webapp.harness import WebAppHarness, running_webapp
 
@@ -26,6 +27,16 @@ READS = ["path", "stats", "runs", "runs/1", "explorer/temperature", "drops/1.1",
 async def web(tmp_path: Path) -> AsyncIterator[WebAppHarness]:
     async with running_webapp(tmp_path, sandbox_enabled=False) as running:
         yield running
+
+
+async def test_the_path_page_says_when_the_next_drop_comes_as_the_chat_does(
+    web: WebAppHarness,
+) -> None:
+    web.bot.clock.set(datetime(2026, 3, 2, 6, 0, tzinfo=UTC))  # Monday, 07:00 in Berlin
+    await onboard(web.bot, ME, "07:30", "Europe/Berlin")  # drop 1 comes, not done yet
+    async with httpx.AsyncClient(base_url=web.base_url, timeout=10) as http:
+        path = (await http.get("api/path", headers=web.auth(ME))).json()
+    assert path["next_delivery"] == WAITING
 
 
 def stored(web: WebAppHarness) -> dict[str, list[tuple[Any, ...]]]:
