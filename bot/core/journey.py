@@ -259,3 +259,16 @@ def describe_next(chat: ChatState, now: datetime, day_start_hour: int) -> str:
         f"{when}, if you've finished drop {waiting} by then, "
         f"else the first {due_local:%H:%M} after you do"
     )
+
+
+def with_next_step(when: str, *, private: bool) -> str:
+    """ "not scheduled yet" with what sets the schedule, as /today says (else ``when``):
+    what /progress and the Mini App's Path page show."""
+    if when != NOT_SCHEDULED:
+        return when
+    if private:
+        return f"{when} — send /start to set your time and get drop 1"
+    return (
+        f"{when} — an administrator starts the course with /settime 09:00 or "
+        "/timezone Europe/Berlin"
+    )

@@ -122,7 +122,10 @@ async def test_opening_the_path_registers_no_chat_for_someone_who_never_started_
 ) -> None:
     path = await client.get("api/path", headers=web.auth(ME))
     assert path.status_code == 200
-    assert (path.json()["done"], path.json()["next_delivery"]) == (0, "not scheduled yet")
+    assert path.json()["done"] == 0
+    assert path.json()["next_delivery"] == (  # the next step, as /progress in the chat says
+        "not scheduled yet — send /start to set your time and get drop 1"
+    )
     with Session(web.bot.services.engine) as session:
         assert session.get(Chat, ME) is None
 

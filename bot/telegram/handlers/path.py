@@ -10,7 +10,7 @@ from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, 
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
-from bot.core.journey import NOT_SCHEDULED
+from bot.core.journey import with_next_step
 from bot.services import journey, path
 from bot.services.delivery import outbox
 from bot.telegram import buttons, quiz_flow
@@ -262,18 +262,6 @@ async def progress(update: Update, context: AppContext) -> None:
     else:  # the group's path; a member's own streak is theirs (/stats in private)
         summary = f"**This group's path** — {done}\nNext drop: {when}\n\n"
     await reply(update, summary + journey.progress_map(services.course, stats))
-
-
-def with_next_step(when: str, *, private: bool) -> str:
-    """ "not scheduled yet" with what sets the schedule, as /today says (else ``when``)."""
-    if when != NOT_SCHEDULED:
-        return when
-    if private:
-        return f"{when} — send /start to set your time and get drop 1"
-    return (
-        f"{when} — an administrator starts the course with /settime 09:00 or "
-        "/timezone Europe/Berlin"
-    )
 
 
 async def restart(update: Update, context: AppContext) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 
 import tornado.web
 
+from bot.core.journey import with_next_step
 from bot.services.context import Services
 from bot.services.distill import SandboxOff, TooSlow
 from bot.services.distill_remote import SandboxUnavailable
@@ -128,6 +129,7 @@ class _PathApi(_Api):
     async def get(self) -> None:
         services = self.app.services
         progress, when = await self.transaction(my_path, services, self.user.id)
+        when = with_next_step(when, private=True)  # the page shows the learner's private chat
         course = services.course
         phases = [
             {
