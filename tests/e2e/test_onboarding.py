@@ -153,6 +153,28 @@ async def test_plain_text_long_after_a_time_or_zone_was_asked_for_gets_an_ordina
     )
 
 
+@pytest.mark.parametrize(
+    ("typed", "command"), [("7:45", "/settime 07:45"), ("Tokyo", "/timezone Asia/Tokyo")]
+)
+async def test_a_clear_time_or_zone_long_after_onboarding_asked_gets_the_command_to_set_it(
+    harness: BotHarness, typed: str, command: str
+) -> None:
+    """Onboarding left for hours, then the answer typed: it is no longer taken (the wait is
+    over), but the reply says how to set it instead of "I answer commands"."""
+    await _owe_a_zone_while_onboarding(harness)
+    before_wait = chat(harness)
+    harness.clock.advance(hours=3)
+    hint = await harness.command(USER, typed)
+    assert hint.text == f"To set that, send {command}.", hint.text
+    after = chat(harness)
+    assert (after.delivery_time, after.time_zone) == (
+        before_wait.delivery_time,
+        before_wait.time_zone,
+    )
+    two = await harness.command(USER, "2")  # a bare number is not taken for 02:00
+    assert two.text.startswith("I answer commands"), two.text
+
+
 @pytest.mark.parametrize("owing", OWING.values(), ids=OWING.keys())
 async def test_a_near_miss_within_the_hour_still_gets_its_correction(
     harness: BotHarness, owing: tuple[Any, str, str]

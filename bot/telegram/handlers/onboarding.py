@@ -225,8 +225,27 @@ async def on_typed_text(update: Update, context: AppContext) -> None:
         # the text is answered as any other.
         await services.transaction(set_awaiting, services, chat_id, None)
         await reply(update, what.wait_over)
+    elif is_private(update) and (hint := _command_for(message.text)) is not None:
+        await reply(update, hint)
+        return
     if is_private(update):
         await answer_free_text(update, context, message.text)
+
+
+def _command_for(text: str) -> str | None:
+    """A clear time or zone typed when none was asked for (an onboarding left for hours,
+    say): the command that sets it. Not set unasked: "2" may not mean 02:00."""
+    if text.strip().isdigit():
+        return None
+    for what in (TIME_INPUT, ZONE_INPUT):
+        try:
+            value = what.parse(text)
+        except InputError:
+            continue
+        shown = value.key if isinstance(value, ZoneInfo) else f"{value:%H:%M}"
+        command = "timezone" if isinstance(value, ZoneInfo) else "settime"
+        return f"To set that, send `/{command} {shown}`."
+    return None
 
 
 async def on_location(update: Update, context: AppContext) -> None:
