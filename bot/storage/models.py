@@ -117,6 +117,8 @@ class ReviewRecord(SQLModel, table=True):
     __table_args__ = (
         Index("ix_review_logs_learner_time", "learner_id", "reviewed_at"),
         Index("ix_review_logs_chat_time", "chat_id", "reviewed_at"),  # group leaderboards
+        # A member's answer to a poll is logged once, however many instances handle it.
+        Index("uq_review_logs_learner_poll", "learner_id", "poll_id", unique=True),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -2,18 +2,31 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
+from sqlalchemy import text
 from sqlmodel import Session, select
 
 from bot.core.today import Today
 from bot.services.quiz.answers import record_answer
 from bot.services.quiz.bank import quiz_bank
 from bot.services.quiz.leaderboard import leaderboard, week_bounds
-from bot.services.quiz.polls import choose_poll_items, poll_order, record_poll_answer, save_poll
+from bot.services.quiz.polls import (
+    PollRefusal,
+    choose_poll_items,
+    poll_order,
+    record_poll_answer,
+    save_poll,
+)
+from bot.storage.db import make_engine, session_scope
+from bot.storage.migrate import upgrade
 from bot.storage.models import ActivityDay, Chat, Delivery, Learner, ReviewRecord
 from quizzes import make_scheduler
+from tests.processes import wait_until
 from tests.quiz.conftest import ANNA, BEN, MONDAY, today_at
 
 GROUP = -500
@@ -33,7 +46,7 @@ def group_with_drops(session: Session, *drop_ids: str) -> None:
 
 def poll_answer(
     session: Session, poll_id: str, user: int, option: int, now: datetime
-) -> ReviewRecord | None:
+) -> ReviewRecord | PollRefusal:
     entry = record_poll_answer(
         session,
         poll_id=poll_id,
@@ -126,15 +139,84 @@ def test_a_poll_answer_reviews_the_members_own_card_once(session: Session) -> No
     later = MONDAY + timedelta(seconds=30)
     stranger = 909  # never wrote to the bot
     right = poll_answer(session, "p1", stranger, item.correct, later)
-    assert right is not None and right.correct and right.source == "group"
+    assert isinstance(right, ReviewRecord) and right.correct and right.source == "group"
     assert right.chat_id == GROUP and right.duration_ms == 30_000
-    assert poll_answer(session, "p1", stranger, item.correct, later) is None  # replayed
-    assert poll_answer(session, "nope", stranger, item.correct, later) is None
+    replayed = poll_answer(session, "p1", stranger, item.correct, later)
+    assert replayed is PollRefusal.ANSWERED
+    assert poll_answer(session, "nope", stranger, item.correct, later) is PollRefusal.UNKNOWN_POLL
     wrong = poll_answer(session, "p1", ANNA, (item.correct + 1) % 4, later)
-    assert wrong is not None and not wrong.correct and wrong.rating == 1
+    assert isinstance(wrong, ReviewRecord) and not wrong.correct and wrong.rating == 1
     learner = session.get(Learner, stranger)
     assert learner is not None and learner.private_chat_id is None
     assert len(session.exec(select(ReviewRecord)).all()) == 2
+
+
+@pytest.mark.postgresql
+def test_one_poll_answer_handled_twice_at_once_counts_once(postgres_url: str) -> None:
+    """Telegram delivered Anna's vote twice (it retries a webhook update it got no answer
+    to in time), and two instances handle it at once: the second finds no log of it yet
+    and waits for the card the first is moving. Her answer counts once: one point."""
+    upgrade(postgres_url)
+    engine = make_engine(postgres_url)
+    item = BANK.items_for_drop("1.1")[0]
+    with Session(engine) as session:
+        session.add(Learner(id=ANNA, first_name="Anna"))
+        group_with_drops(session, "1.1")
+        # Anna has a card for the item already: she answered it by button.
+        record_answer(session, learner_id=ANNA, item_id=item.id, correct=True,
+                      today=today_at(MONDAY - timedelta(days=2)), scheduler=SCHEDULER,
+                      source="private", chat_id=ANNA, answered_after=None)  # fmt: skip
+        save_poll(session, poll_id="p1", chat_id=GROUP, message_id=9, item=item,
+                  correct_option=item.correct, now=MONDAY)  # fmt: skip
+        session.commit()
+    outcomes: dict[str, Any] = {}
+    first_answered, first_commits = threading.Event(), threading.Event()
+
+    def handle(name: str) -> None:
+        try:
+            with session_scope(engine) as session:
+                outcomes[name] = record_poll_answer(
+                    session, poll_id="p1", user_id=ANNA, first_name="Anna",
+                    option_ids=[item.correct], now=MONDAY + timedelta(seconds=9),
+                    default_zone="UTC", day_start_hour=4,
+                )  # fmt: skip
+                if name == "first":
+                    first_answered.set()
+                    first_commits.wait(timeout=30)
+        except Exception as error:  # the handling failed: the test says how
+            outcomes[name] = error
+            first_answered.set()
+
+    def second() -> None:
+        first_answered.wait(timeout=30)
+        handle("second")
+
+    handlings = [threading.Thread(target=handle, args=("first",)), threading.Thread(target=second)]
+    for handling in handlings:
+        handling.start()
+    try:
+        wait_until(lambda: _waiting_for_a_lock(engine), timeout=30, what="the second handling")
+    finally:
+        first_commits.set()
+        for handling in handlings:
+            handling.join(timeout=30)
+    with Session(engine) as session:
+        logs = session.exec(select(ReviewRecord).where(ReviewRecord.poll_id == "p1")).all()
+    engine.dispose()
+    assert isinstance(outcomes["first"], ReviewRecord), outcomes
+    assert not isinstance(outcomes["second"], (ReviewRecord, Exception)), outcomes
+    assert len(logs) == 1
+
+
+def _waiting_for_a_lock(engine: Any) -> bool:
+    with engine.connect() as connection:
+        waiting = connection.execute(
+            text(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+        ).scalar()
+    return bool(waiting)
 
 
 def test_the_week_runs_monday_to_sunday_in_the_groups_zone() -> None:

@@ -15,7 +15,7 @@ from bot.services.path import ChatRef
 from bot.services.quiz import rounds
 from bot.services.quiz.bank import quiz_bank
 from bot.services.quiz.leaderboard import leaderboard
-from bot.services.quiz.polls import record_poll_answer, save_poll
+from bot.services.quiz.polls import PollRefusal, record_poll_answer, save_poll
 from bot.services.quiz.rounds import (
     AskedElsewhere,
     PollToSend,
@@ -175,16 +175,17 @@ def test_a_rounds_life_as_a_restarted_bot_finds_it(session: Session) -> None:
     )
     key = shown_correct(first.item, first.order)
     later = MONDAY + timedelta(seconds=4)
-    assert answer(session, "p1", ANNA, key, later) is not None  # counts: 4 s
+    assert isinstance(answer(session, "p1", ANNA, key, later), ReviewRecord)  # counts: 4 s
     assert close_question(session, first.question_id, later) is True
     assert close_question(session, first.question_id, later) is False  # closed once
     session.commit()
-    assert answer(session, "p1", BEN, key, later) is None  # the poll has closed
+    assert answer(session, "p1", BEN, key, later) is PollRefusal.CLOSED
     [between] = open_rounds(session)  # a restart here sends the next question
     assert between.question_id is None
 
     second = sent(2, "p2")
-    assert answer(session, "p2", BEN, shown_correct(second.item, second.order), MONDAY) is not None
+    right = shown_correct(second.item, second.order)
+    assert isinstance(answer(session, "p2", BEN, right, MONDAY), ReviewRecord)
     third = next_poll(session, round_id, MONDAY, lease=LEASE)  # on its way as the round ends
     assert third is not None
     results = finish_round(session, round_id, status=RoundStatus.STOPPED, now=later,
@@ -200,7 +201,7 @@ def test_a_rounds_life_as_a_restarted_bot_finds_it(session: Session) -> None:
     # still reviews a card but counts in no round.
     assert poll_sent(session, third, chat_id=GROUP, poll_id="p3", message_id=3, now=later) is False
     assert session.exec(select(RoundQuestion).where(RoundQuestion.poll_id == "p3")).first() is None
-    assert answer(session, "p2", ANNA, shown_correct(second.item, second.order), later) is not None
+    assert isinstance(answer(session, "p2", ANNA, right, later), ReviewRecord)
     assert len(session.exec(select(RoundAnswer)).all()) == 2
     assert finish_round(session, round_id, status=RoundStatus.DONE, now=later,
                         gone=frozenset()) is None  # ended once  # fmt: skip
@@ -247,7 +248,9 @@ def test_a_slow_send_taken_over_by_another_instance_is_not_recorded_over_its_pol
     assert (asked.poll_id, asked.message_id) == ("second", 61)
 
 
-def answer(session: Session, poll_id: str, user: int, option: int, now: Any) -> Any:
+def answer(
+    session: Session, poll_id: str, user: int, option: int, now: Any
+) -> ReviewRecord | PollRefusal:
     entry = record_poll_answer(session, poll_id=poll_id, user_id=user, first_name=f"U{user}",
                                option_ids=[option], now=now, default_zone="UTC",
                                day_start_hour=4)  # fmt: skip
@@ -273,12 +276,14 @@ def test_the_daily_poll_and_a_rounds_poll_on_one_item_each_count(
     session.commit()
     order = ["daily", "round"] if daily_first else ["round", "daily"]
     for seconds, poll_id in enumerate(order, start=2):
-        assert answer(session, poll_id, ANNA, key, MONDAY + timedelta(seconds=seconds)), poll_id
+        counted = answer(session, poll_id, ANNA, key, MONDAY + timedelta(seconds=seconds))
+        assert isinstance(counted, ReviewRecord), poll_id
     [counted] = session.exec(select(RoundAnswer)).all()
     assert (counted.learner_id, counted.correct) == (ANNA, True)
     logged = session.exec(select(ReviewRecord).where(ReviewRecord.source == "group")).all()
     assert len(logged) == 2  # a point on the group's board for each
-    assert answer(session, "round", ANNA, key, MONDAY + timedelta(seconds=5)) is None  # once
+    again = answer(session, "round", ANNA, key, MONDAY + timedelta(seconds=5))
+    assert again is PollRefusal.ANSWERED  # once
 
 
 def test_a_round_is_stalled_once_its_poll_is_past_its_close_or_it_stood_still_a_lease(

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Connection, MetaData, inspect, text
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from bot.storage.db import make_engine
@@ -21,7 +22,7 @@ from bot.storage.migrate import current_revision, upgrade
 from bot.storage.models import Chat, Delivery, DistillRun, Learner, QuizRound
 
 NOW = datetime(2026, 3, 1, 7, 30, tzinfo=UTC)
-HEAD = "0011"
+HEAD = "0012"
 
 
 def insert_rows(connection: Connection, table_name: str, *rows: dict[str, Any]) -> None:
@@ -114,6 +115,34 @@ def test_upgrade_gives_old_distill_runs_no_owner(database_url: str) -> None:
         ("", "done", None, None),
     ]
     assert runs[1].metrics == '{"kd_accuracy": 0.95}'
+    engine.dispose()
+
+
+def test_upgrade_keeps_one_of_a_members_answers_counted_twice_for_one_poll(
+    database_url: str,
+) -> None:
+    """One poll answer handled by two instances at once was logged twice (two points on the
+    board); the upgrade keeps the first and from then on refuses a second one."""
+    upgrade(database_url, "0011")
+    engine = make_engine(database_url)
+    learner = {"id": 42, "first_name": "Ada", "desired_retention": 0.9, "review_cap": 20,
+               "reviews_with_drop": True, "created_at": NOW}  # fmt: skip
+    answer = {"learner_id": 42, "item_id": "1.1a", "rating": 3, "correct": True,
+              "reviewed_at": NOW, "source": "group", "chat_id": -42}  # fmt: skip
+    with engine.begin() as connection:
+        insert_rows(connection, "learners", learner)
+        for poll_id in ("p1", "p1", "p2", None, None, "p1"):  # two button answers: no poll
+            # One row per insert: an executemany takes its columns from the first row only.
+            insert_rows(connection, "review_logs", {**answer, "poll_id": poll_id})
+    upgrade(database_url)
+    assert current_revision(database_url) == HEAD
+    with engine.connect() as connection:
+        kept = connection.execute(text("SELECT id, poll_id FROM review_logs ORDER BY id")).all()
+    assert [tuple(row) for row in kept] == [(1, "p1"), (3, "p2"), (4, None), (5, None)]
+    with pytest.raises(IntegrityError), engine.begin() as connection:
+        insert_rows(connection, "review_logs", {**answer, "poll_id": "p2"})
+    with engine.begin() as connection:  # answers by button still log as many as there are
+        insert_rows(connection, "review_logs", {**answer, "poll_id": None})
     engine.dispose()
 
 

@@ -13,8 +13,10 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import Enum
 
 from fsrs import Scheduler
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot.core.today import Today
@@ -181,6 +183,15 @@ def save_poll(
     )
 
 
+class PollRefusal(Enum):
+    """Why a member's vote changes nothing."""
+
+    UNKNOWN_POLL = "unknown poll"  # not ours, or not recorded yet (see PollsOnTheirWay)
+    CLOSED = "closed"  # a round's poll the bot has closed
+    NOT_ONE_OPTION = "not one option"  # a retracted vote
+    ANSWERED = "answered"  # the member's answer to this poll counts already
+
+
 def record_poll_answer(
     session: Session,
     *,
@@ -191,36 +202,49 @@ def record_poll_answer(
     now: datetime,
     default_zone: str,
     day_start_hour: int,
-) -> ReviewRecord | None:
+) -> ReviewRecord | PollRefusal:
     """Review the member's card for the poll's item (and count the answer in its quiz
-    round, if it is a round's); None for a poll that is not ours, a round's poll that has
-    closed, a retracted vote, or a second answer to the same poll."""
+    round, if it is a round's); the refusal when the vote changes nothing."""
     poll = session.get(QuizPoll, poll_id)
-    if poll is None or len(option_ids) != 1 or poll_is_closed(session, poll_id):
-        return None
+    if poll is None:
+        return PollRefusal.UNKNOWN_POLL
+    if len(option_ids) != 1:
+        return PollRefusal.NOT_ONE_OPTION
+    if poll_is_closed(session, poll_id):
+        return PollRefusal.CLOSED
     learner = ensure_learner(session, user_id, first_name)
-    already = session.exec(
-        select(ReviewRecord.id).where(
-            ReviewRecord.learner_id == user_id, ReviewRecord.poll_id == poll_id
-        )
-    ).first()
-    if already is not None:
-        return None
+    if _answered(session, user_id, poll_id):
+        return PollRefusal.ANSWERED
     today = Today.at(now, learner_zone(session, user_id, default_zone), day_start_hour)
     correct = option_ids[0] == poll.correct_option
-    count_in_round(session, poll_id=poll_id, learner_id=user_id, correct=correct, now=now)
-    return record_answer(
-        session,
-        learner_id=learner.id,
-        item_id=poll.item_id,
-        correct=correct,
-        today=today,
-        scheduler=scheduler_for(session, learner.desired_retention),
-        source="group",
-        chat_id=poll.chat_id,
-        answered_after=poll.sent_at,
-        poll_id=poll_id,
+    try:
+        # The same vote handled at once elsewhere (a webhook update Telegram sent twice)
+        # is logged there first: the database refuses this second log, and all it did.
+        with session.begin_nested():
+            count_in_round(session, poll_id=poll_id, learner_id=user_id, correct=correct, now=now)
+            return record_answer(
+                session,
+                learner_id=learner.id,
+                item_id=poll.item_id,
+                correct=correct,
+                today=today,
+                scheduler=scheduler_for(session, learner.desired_retention),
+                source="group",
+                chat_id=poll.chat_id,
+                answered_after=poll.sent_at,
+                poll_id=poll_id,
+            )
+    except IntegrityError:
+        if _answered(session, user_id, poll_id):
+            return PollRefusal.ANSWERED
+        raise
+
+
+def _answered(session: Session, learner_id: int, poll_id: str) -> bool:
+    logged = select(ReviewRecord.id).where(
+        ReviewRecord.learner_id == learner_id, ReviewRecord.poll_id == poll_id
     )
+    return session.exec(logged).first() is not None
 
 
 def polls_for_group(

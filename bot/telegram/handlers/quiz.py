@@ -17,7 +17,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, PollAnswerHandler
 from bot.core.urgency import Urgency, at_most
 from bot.services.quiz.bank import quiz_bank
 from bot.services.quiz.buttons import Answered, OptionPress, Place, undo_question
-from bot.services.quiz.polls import record_poll_answer
+from bot.services.quiz.polls import PollRefusal, record_poll_answer
 from bot.services.quiz.questions import Refusal
 from bot.storage.models import ReviewRecord
 from bot.telegram import buttons
@@ -163,7 +163,7 @@ async def on_poll_answer(update: Update, context: AppContext) -> None:
     services = services_of(context)
     user, arrived = answer.user, services.clock()
 
-    async def record() -> ReviewRecord | None:
+    async def record() -> ReviewRecord | PollRefusal:
         return await services.transaction(
             record_poll_answer,
             poll_id=answer.poll_id,
@@ -178,7 +178,8 @@ async def on_poll_answer(update: Update, context: AppContext) -> None:
     # Refused: perhaps the vote came before its poll's record (see ``PollsOnTheirWay``).
     # Once the polls on their way are recorded it is tried again; a vote refused for any
     # other reason (closed poll, second answer) is refused again.
-    if await record() is None and await context.bot_data.sender.polls_on_their_way.recorded():
+    refused = isinstance(await record(), PollRefusal)
+    if refused and await context.bot_data.sender.polls_on_their_way.recorded():
         await record()
 
 
