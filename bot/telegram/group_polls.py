@@ -34,22 +34,22 @@ def _poll_sender(sender: Sender, choice: PollChoice) -> AfterDrop:
     services = sender.services
 
     async def send(chat_id: int, check: SendCheck) -> None:
-        async with sender.polls_on_their_way.sending():  # votes may come before its record
-            sent_at = services.clock()
-            order = poll_order(choice.item, chat_id, sent_at)
-            try:
-                message = await sender.guarded(
-                    chat_id, _send_poll(sender.bot, chat_id, choice, order, check)
-                )
-            except BadRequest:  # a poll Telegram refuses is skipped; the drop is out already
-                log.warning("could not send a quiz poll to chat %s", chat_id, exc_info=True)
-                return
-            if message.poll is None:
-                return
-            # An answer to the poll is handled as a press: the record goes before the
-            # presses waiting for the database (in the morning fan-out many do), so they
-            # seldom have to wait for it.
-            with as_urgent_as(Urgency.PRESSED):
+        sent_at = services.clock()
+        order = poll_order(choice.item, chat_id, sent_at)
+        try:
+            message = await sender.guarded(
+                chat_id, _send_poll(sender.bot, chat_id, choice, order, check)
+            )
+        except BadRequest:  # a poll Telegram refuses is skipped; the drop is out already
+            log.warning("could not send a quiz poll to chat %s", chat_id, exc_info=True)
+            return
+        if message.poll is None:
+            return
+        # An answer to the poll is handled as a press: the record goes before the presses
+        # waiting for the database (in the morning fan-out many do), so they seldom have
+        # to wait for it. One that comes first waits for it (``PollsOnTheirWay``).
+        with as_urgent_as(Urgency.PRESSED):
+            async with sender.polls_on_their_way.recording(message.poll.id):
                 await services.transaction(
                     save_poll,
                     poll_id=message.poll.id,

@@ -93,8 +93,7 @@ async def ask_next(application: AppType, round_id: int) -> None:
     if isinstance(poll, AskedElsewhere):  # another instance sends it; if it stopped, we do
         _schedule(application, _look_again_job, (poll.until - now).total_seconds(), round_id)
         return
-    async with application.bot_data.sender.polls_on_their_way.sending():  # votes may come first
-        open_poll = await _send_and_record(application, round_id, poll)
+    open_poll = await _send_and_record(application, round_id, poll)
     if open_poll is not None:
         _schedule(application, _close_job, poll.open_period_s + VOTES_IN_FLIGHT_S, open_poll)
 
@@ -128,10 +127,11 @@ async def _send_and_record(
         await end_round(application, round_id, RoundStatus.STOPPED)
         return None
     assert message.poll is not None
-    recorded = await services.transaction(
-        poll_sent, poll, chat_id=chat_id, poll_id=message.poll.id,
-        message_id=message.message_id, now=services.clock(),
-    )  # fmt: skip
+    async with application.bot_data.sender.polls_on_their_way.recording(message.poll.id):
+        recorded = await services.transaction(
+            poll_sent, poll, chat_id=chat_id, poll_id=message.poll.id,
+            message_id=message.message_id, now=services.clock(),
+        )  # fmt: skip
     if not recorded:  # the round ended, or another instance took the question: not ours
         with contextlib.suppress(TelegramError):
             await application.bot.stop_poll(chat_id, message.message_id)

@@ -3,7 +3,8 @@
 ``python -m tests.botapi.serve [--flood-limits] [--port N]`` prints ``PORT <n>`` once
 listening. ``GET /_stats`` returns what it received; ``POST /_push`` injects an update;
 ``GET /_sent?chat_id=N`` lists the messages sent into a chat; ``POST /_press`` presses a
-button; ``POST /_hang`` makes the stand-in hold requests unanswered (``DELETE`` stops it).
+button; ``POST /_hang`` makes the stand-in hold requests unanswered (``DELETE`` stops it);
+``POST /_late`` makes it answer a method's sends late, once they have taken effect.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import argparse
 import asyncio
 import collections
 import contextlib
+from collections.abc import Awaitable
 from typing import Any
 
 from aiohttp import web
@@ -50,6 +52,7 @@ def sent_message(api: FakeBotApi, call: ApiCall) -> dict[str, Any]:
         "message_id": stored.message_id,
         "text": stored.text or call.text or str(call.params.get("question") or ""),
         "buttons": buttons,
+        "poll": stored.payload.get("poll"),  # its id and correct_option_ids, for a poll
     }
 
 
@@ -84,9 +87,19 @@ async def serve(port: int, flood_limits: bool) -> None:
             api.hangs.append(Hang(**await request.json()))
         return web.json_response({"hangs": len(api.hangs)})
 
+    async def late(request: web.Request) -> web.Response:
+        rule = await request.json()
+
+        def answer_late(call: ApiCall) -> Awaitable[None] | None:
+            return asyncio.sleep(rule["seconds"]) if call.method == rule["method"] else None
+
+        api.on_sent = answer_late
+        return web.json_response(rule)
+
     api.extra_routes(
         ("GET", "/_stats", get_stats), ("POST", "/_push", push), ("GET", "/_sent", sent),
         ("POST", "/_press", press), ("POST", "/_hang", hang), ("DELETE", "/_hang", hang),
+        ("POST", "/_late", late),
     )  # fmt: skip
     await api.start_on(port)
     print(f"PORT {api.port}", flush=True)

@@ -4,17 +4,20 @@ and the week's leaderboard."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
+import pytest
 from sqlmodel import Session, select
 
 from bot.services.quiz.bank import quiz_bank
 from bot.storage.models import Delivery, Learner, QuizPoll, ReviewRecord
 from tests.botapi import ApiCall
-from tests.e2e.harness import BotHarness
+from tests.e2e.harness import BotHarness, running_bot
 from tests.e2e.journeys import drops_received, onboard
 from tests.quiz.steps import DatabaseWork, cards, eventually, review_logs
 
 GROUP = -4301
+OTHER_GROUP = -4302
 ADMIN, ANNA, BEN, EVE = 7301, 7302, 7303, 7306
 
 
@@ -157,3 +160,45 @@ async def test_a_vote_that_goes_ahead_of_its_polls_record_counts(harness: BotHar
     harness.clock.set(datetime(2026, 3, 3, 9, 0, tzinfo=UTC))
     await harness.tick()  # drop 2, then its polls
     await eventually(lambda: len(group_answers(harness, ANNA)) == 1)
+
+
+FLOOD_WAIT_S = 15
+"""Longer than a test waits for a vote to count, shorter than the bot waits for a poll."""
+
+
+@pytest.mark.parametrize("refused", ["no poll of ours", "a second vote"])
+async def test_a_refused_vote_holds_up_no_other_vote_while_another_groups_poll_waits(
+    tmp_path: Path, refused: str
+) -> None:
+    """Another group's poll waits out Telegram's flood limit (a 429) when Anna's vote,
+    which counts for nothing, comes in, then Ben's. The bot handles one vote at a time
+    here (one place for presses and votes): Ben's still counts at once."""
+    async with running_bot(tmp_path, button_concurrency=1) as harness:
+        api = harness.api
+        harness.clock.set(datetime(2026, 3, 2, 6, 0, tzinfo=UTC))  # a Monday
+        for group in (GROUP, OTHER_GROUP):
+            api.admins[group] = {ADMIN}
+            api.add_bot_to_group(group, ADMIN)
+        await harness.command(ADMIN, "/settime 09:00", chat_id=GROUP)
+        await eventually(lambda: len(polls(harness)) == 1)
+        poll = polls(harness)[0]
+
+        def flood_limit_on_the_other_groups_poll(call: ApiCall) -> None:
+            if call.method == "sendPoll" and call.chat_id == OTHER_GROUP:
+                api.on_call = None
+                api.flood_once[OTHER_GROUP] = FLOOD_WAIT_S
+
+        api.on_call = flood_limit_on_the_other_groups_poll
+        await harness.command(ADMIN, "/settime 09:00", chat_id=OTHER_GROUP)
+        await eventually(lambda: any(c.method == "sendPoll" for c in api.calls if c.error))
+        work = DatabaseWork(harness)
+        if refused == "a second vote":
+            api.answer_poll(ANNA, poll.poll_id, [poll.correct_option])
+            await eventually(lambda: len(group_answers(harness, ANNA)) == 1)
+            api.answer_poll(ANNA, poll.poll_id, [poll.correct_option])
+        else:
+            api.answer_poll(ANNA, "not-a-poll-of-ours", [0])
+        handled = work.done.count("record_poll_answer") + 1
+        await eventually(lambda: work.done.count("record_poll_answer") >= handled)
+        api.answer_poll(BEN, poll.poll_id, [poll.correct_option])
+        await eventually(lambda: len(group_answers(harness, BEN)) == 1)

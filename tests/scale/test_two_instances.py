@@ -39,6 +39,7 @@ SECRET = "test-secret"
 BUSY_GROUP = -500_101  # its round's next poll is on the first instance's wire
 OTHER_GROUP = -500_102  # its round was left past its poll's close: whoever resumes ends it
 ROUND_GROUP = -500_103  # its round is started through an instance that is then killed
+VOTE_GROUP = -500_104  # a vote for its round's poll reaches the instance that did not send it
 ANNA = 7_501
 BUSY_LEARNER = 7_511  # their cut-off question is on the first instance's wire
 OTHER_LEARNER = 7_512  # theirs was cut off after the first instance started
@@ -151,6 +152,46 @@ def test_a_round_goes_on_when_its_instance_is_killed_and_another_runs(
         first.kill()
         second.kill()
     assert len(results) == 1, results
+
+
+def test_a_vote_that_reaches_the_other_instance_before_its_poll_is_recorded_counts(
+    tmp_path: Path, postgres_url: str, stand_in: StandIn
+) -> None:
+    """Anna votes as soon as the round's poll shows in the group, while the instance that
+    sent it still waits for Telegram's answer to sendPoll; Telegram delivers her vote to
+    the other instance, which has not heard of the poll. Her answer counts in the round."""
+    upgrade(postgres_url)
+    _seed_group(postgres_url, VOTE_GROUP, now=datetime.now(UTC))
+    ports = free_port(), free_port()
+    bots = [
+        webhook_bot(tmp_path, stand_in, postgres_url, name, webhook_port=port,
+                    QUIZ_ROUND_OPEN_PERIOD_S="5")
+        for name, port in zip(("bot0", "bot1"), ports, strict=True)
+    ]  # fmt: skip
+    try:
+        wait_until(lambda: all(map(_listening, ports)), timeout=60, what="the webhook servers")
+        stand_in.answer_late("sendPoll", seconds=1.5)
+        quiz = _group_command(ANNA, VOTE_GROUP, "/quiz 1")
+        threading.Thread(target=post_webhook, args=(ports[0], SECRET, quiz), daemon=True).start()
+        [poll] = wait_until(lambda: _polls(stand_in, VOTE_GROUP), timeout=60, what="the poll")
+        post_webhook(ports[1], SECRET, _vote(ANNA, poll["poll"], right=True))
+        results = wait_until(
+            lambda: [t for t in _texts(stand_in, VOTE_GROUP) if "Quiz round over" in t],
+            timeout=120, what="the round's results",
+        )  # fmt: skip
+    finally:
+        for bot in bots:
+            bot.kill()
+    assert f"🥇 User{ANNA} — 1/1 right" in results[0], results[0]
+
+
+def _vote(user_id: int, poll: dict[str, Any], *, right: bool) -> dict[str, Any]:
+    """``user_id``'s vote for ``poll`` (as the stand-in shows it), as Telegram sends it."""
+    key = poll["correct_option_ids"][0]
+    option = key if right else (key + 1) % len(poll["options"])
+    user = {"id": user_id, "is_bot": False, "first_name": f"User{user_id}"}
+    chosen = {"option_ids": [option], "option_persistent_ids": [f"{poll['id']}-{option}"]}
+    return {"poll_answer": {"poll_id": poll["id"], "user": user, **chosen}}
 
 
 def _seed_cut_off_question(url: str, learner: int, item_id: str, *, recorded_at: datetime) -> None:

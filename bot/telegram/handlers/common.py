@@ -31,11 +31,18 @@ async def follow_up(context: AppContext, update: Update, work: Coroutine[Any, An
     """Run what follows an answered press (messages that wait for the chat's pace) as a
     task of its own, so the press gives its place back at once
     (see ``bot.telegram.transport.updates``).
-    It starts once the presses waiting are answered (``TypedFirst.settled``). Its errors
-    reach the error handler with ``update``; shutdown waits for it. While the bot is
-    stopping, new tasks would not be waited for, so the work is done here."""
+    It starts once the presses waiting are answered (``TypedFirst.settled``)."""
+    await in_background(context, update, _after_presses(context, work))
+
+
+async def in_background(
+    context: AppContext, update: Update, work: Coroutine[Any, Any, Any]
+) -> None:
+    """``work`` as a task of its own, so the update gives its place back at once. Its
+    errors reach the error handler with ``update``; shutdown waits for it. While the bot
+    is stopping, new tasks would not be waited for, so the work is done here."""
     if context.application.running:
-        context.application.create_task(_after_presses(context, work), update=update)
+        context.application.create_task(work, update=update)
     else:
         await work
 

@@ -8,6 +8,7 @@ foreign, stale and repeated presses change nothing.
 from __future__ import annotations
 
 import contextlib
+import logging
 from typing import Any
 
 from telegram import Update
@@ -19,12 +20,11 @@ from bot.services.quiz.bank import quiz_bank
 from bot.services.quiz.buttons import Answered, OptionPress, Place, undo_question
 from bot.services.quiz.polls import PollRefusal, record_poll_answer
 from bot.services.quiz.questions import Refusal
-from bot.storage.models import ReviewRecord
 from bot.telegram import buttons
 from bot.telegram import quiz_flow as flow
 from bot.telegram.commands import Command
 from bot.telegram.context import AppContext, services_of
-from bot.telegram.handlers.common import follow_up, is_private, reply
+from bot.telegram.handlers.common import follow_up, in_background, is_private, reply
 from bot.telegram.transport.sender import keyboard
 from bot.telegram.views.formatting import entities_from_dicts, markdown
 from bot.telegram.views.quiz import (
@@ -33,6 +33,8 @@ from bot.telegram.views.quiz import (
     question_part,
     undo_buttons,
 )
+
+log = logging.getLogger(__name__)
 
 EXPIRED = "This button has expired."
 PRIVATE_ONLY = "Reviews happen in a private chat with me: open it and send /review."
@@ -163,8 +165,8 @@ async def on_poll_answer(update: Update, context: AppContext) -> None:
     services = services_of(context)
     user, arrived = answer.user, services.clock()
 
-    async def record() -> ReviewRecord | PollRefusal:
-        return await services.transaction(
+    async def found_its_poll() -> bool:
+        outcome = await services.transaction(
             record_poll_answer,
             poll_id=answer.poll_id,
             user_id=user.id,
@@ -174,13 +176,15 @@ async def on_poll_answer(update: Update, context: AppContext) -> None:
             default_zone=services.settings.default_time_zone,
             day_start_hour=services.settings.day_start_hour,
         )
+        return outcome is not PollRefusal.UNKNOWN_POLL
 
-    # Refused: perhaps the vote came before its poll's record (see ``PollsOnTheirWay``).
-    # Once the polls on their way are recorded it is tried again; a vote refused for any
-    # other reason (closed poll, second answer) is refused again.
-    refused = isinstance(await record(), PollRefusal)
-    if refused and await context.bot_data.sender.polls_on_their_way.recorded():
-        await record()
+    async def once_its_poll_is_recorded() -> None:
+        polls = context.bot_data.sender.polls_on_their_way
+        if not await polls.retry(answer.poll_id, found_its_poll):
+            log.info("a vote for poll %s found no poll of ours", answer.poll_id)
+
+    if not await found_its_poll():  # perhaps it came before its poll's record
+        await in_background(context, update, once_its_poll_is_recorded())
 
 
 def handlers() -> list[BaseHandler[Update, AppContext, Any]]:
