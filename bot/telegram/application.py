@@ -14,7 +14,7 @@ from telegram.ext import (
 
 from bot.core import warm_zone_finder
 from bot.services.context import Services
-from bot.services.distill import RUN_LEASE, DistillService
+from bot.services.distill import RUN_LEASE, DistillService, InterruptedRun
 from bot.services.quiz.presses import AnswerPresses
 from bot.services.quiz.sent import SentQuestions
 from bot.telegram import quiz_flow, registry, rounds
@@ -105,7 +105,13 @@ async def _post_init(application: AppType) -> None:
             "misfire_grace_time": None,
         },
     )
-    await distill.tell_interrupted(application, at_start=True)
+    # The runs of this process's previous life are marked before any update is handled;
+    # their askers are told meanwhile, at each chat's pace (seconds per message in a
+    # group), so the webhook server opens and /healthz says ready without waiting for it.
+    interrupted = await distill.take_interrupted(application, at_start=True)
+    data.askers_told = asyncio.create_task(
+        _tell_askers(application, interrupted), name="interrupted runs told"
+    )
     await rounds.resume_rounds(application)  # then sweeps for rounds other instances left
     data.stopping = asyncio.Event()
     data.resumed_quizzes = asyncio.create_task(
@@ -134,11 +140,19 @@ async def _catch_up(sender: Sender) -> None:
         log.exception("the delivery tick at start-up failed")
 
 
+async def _tell_askers(application: AppType, interrupted: list[InterruptedRun]) -> None:
+    try:
+        await distill.tell_askers(application, interrupted)
+    except Exception:  # the runs are marked interrupted; a stop must still be graceful
+        log.exception("could not tell every asker of a run interrupted by the restart")
+
+
 async def _post_stop(application: AppType) -> None:
     """A stop lets the start-up fan-out finish, as it lets a running job finish (what
     waits for another instance's lease to run out waits no longer)."""
     application.bot_data.stopping.set()
     await application.bot_data.catch_up
+    await application.bot_data.askers_told
     await application.bot_data.resumed_quizzes
 
 

@@ -28,6 +28,7 @@ class BotData:
     known_chats: set[int]
     catch_up: asyncio.Task[Any]  # the delivery tick at start-up (what fell due while down)
     resumed_quizzes: asyncio.Task[Any]  # questions a killed bot recorded, sent at start-up
+    askers_told: asyncio.Task[Any]  # of the /distill runs a restart interrupted
     stopping: asyncio.Event  # set as the Application stops: start-up waits end
     # The command menu, (name, description) in order: setMyCommands and /help show it.
     menu: list[tuple[str, str]]

@@ -11,6 +11,7 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,14 +19,14 @@ import httpx
 import pytest
 from pydantic import SecretStr, ValidationError
 from sqlalchemy import create_engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 from telegram import Update
 
 from bot.config import WEBHOOK_SECRET_PATTERN, Settings
 from bot.services.context import Services
 from bot.storage.db import database_answers, make_engine
 from bot.storage.migrate import upgrade
-from bot.storage.models import Chat
+from bot.storage.models import Chat, DistillRun
 from bot.telegram.application import build_application
 from bot.telegram.context import AppType
 from bot.telegram.transport.health import HealthServer, Liveness
@@ -263,3 +264,76 @@ def test_distillbot_run_webhook_serves_updates_and_healthz_until_sigterm(tmp_pat
     assert answered == {"777"}
     assert status == 0, log
     assert SECRET not in log
+
+
+STUDY_GROUP = -880_001
+INTERRUPTED_RUNS = 5
+GROUP_PACE_S = 2.0  # GROUP_SEND_INTERVAL_S: the notices in the group take 8 s
+
+
+def test_a_restarted_bot_answers_at_once_while_it_reports_the_runs_it_interrupted(
+    tmp_path: Path, database_url: str
+) -> None:
+    """A restart cut off five /distill runs in a study group: each asker is told, at the
+    group's pace of one message every 2 s. A learner's /help sent as soon as the instance
+    reports ready is answered meanwhile, not once every notice is out (it listened only
+    then: Telegram's calls failed, and /healthz said 503, for as long as the notices took)."""
+    _seed_runs_of_a_previous_life(database_url, owner="bot-a", count=INTERRUPTED_RUNS)
+    hook_port, health_port = free_port(), free_port()
+    with stand_in() as api:
+        settings = {"WEBHOOK_URL": PUBLIC_URL, "WEBHOOK_SECRET": SECRET,
+                    "WEBHOOK_PORT": str(hook_port), "HEALTH_PORT": str(health_port),
+                    "INSTANCE_NAME": "bot-a",
+                    "GROUP_SEND_INTERVAL_S": str(GROUP_PACE_S)}  # fmt: skip
+        bot = start_bot(tmp_path, bot_env(api, database_url, **settings), "bot.log", "--webhook")
+        try:
+            wait_until_healthy(f"http://127.0.0.1:{health_port}/healthz", timeout=60)
+            marked = _run_statuses(database_url)
+            httpx.post(
+                f"http://127.0.0.1:{hook_port}/telegram",
+                json=command_update(1, 4242, "/help"),
+                headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
+                timeout=10,
+            )
+            api.wait_for(lambda stats: "4242" in stats["per_chat"], timeout=10)
+            told_before_help = len(api.per_chat().get(STUDY_GROUP, []))
+            api.wait_for(
+                lambda stats: len(stats["per_chat"].get(str(STUDY_GROUP), [])) == INTERRUPTED_RUNS,
+                timeout=30,
+            )
+            notices = api.per_chat()[STUDY_GROUP]
+            status = terminate(bot)
+        finally:
+            stop(bot)
+    # Marked before any update is handled: an asker who sends /distill again at once is
+    # not refused for the run that died.
+    assert marked == ["interrupted"] * INTERRUPTED_RUNS
+    assert told_before_help < INTERRUPTED_RUNS, (
+        "/help was answered only after every interrupted run had been reported"
+    )
+    assert all("was interrupted by a restart" in text for text in notices), notices
+    assert status == 0, (tmp_path / "bot.log").read_text()
+
+
+def _seed_runs_of_a_previous_life(database_url: str, *, owner: str, count: int) -> None:
+    """/distill runs in the study group that the process named ``owner`` was training."""
+    upgrade(database_url)
+    engine = make_engine(database_url)
+    with Session(engine) as session:
+        for asker in range(count):
+            session.add(
+                DistillRun(user_id=5_000 + asker, chat_id=STUDY_GROUP,
+                           settings=f"steps={asker + 10}", status="running",
+                           created_at=datetime.now(UTC), owner=owner)
+            )  # fmt: skip
+        session.commit()
+    engine.dispose()
+
+
+def _run_statuses(database_url: str) -> list[str]:
+    engine = make_engine(database_url)
+    try:
+        with Session(engine) as session:
+            return [run.status for run in session.exec(select(DistillRun).order_by(DistillRun.id))]
+    finally:
+        engine.dispose()

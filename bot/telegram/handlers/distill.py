@@ -17,7 +17,14 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.core.urgency import Urgency, at_most
 from bot.services import metrics
-from bot.services.distill import AdoptedRun, RunHandedOver, RunTicket, SandboxOff, TooSlow
+from bot.services.distill import (
+    AdoptedRun,
+    InterruptedRun,
+    RunHandedOver,
+    RunTicket,
+    SandboxOff,
+    TooSlow,
+)
 from bot.services.distill_remote import RunInterrupted, SandboxUnavailable
 from bot.telegram import buttons
 from bot.telegram.commands import Command
@@ -258,15 +265,29 @@ async def tell_interrupted(application: AppType, *, at_start: bool) -> None:
     """Every run a stopped process left unfinished gets a clear word: at start-up the runs
     of this process's previous life, and at any time those whose lease ran out. With
     Celery those runs go on in the workers: this process takes them over and answers."""
+    await tell_askers(application, await take_interrupted(application, at_start=at_start))
+
+
+async def take_interrupted(application: AppType, *, at_start: bool) -> list[InterruptedRun]:
+    """The first half of ``tell_interrupted``, one unit of work: the runs are marked
+    interrupted (an asker who sends /distill again is not refused for the run that died),
+    and returned for ``tell_askers``. Runs taken over from Celery are followed and answered
+    in tasks of their own: none of them is returned."""
     runs = application.bot_data.distill
-    if runs.remote is not None:
-        for adopted in await runs.adopt_orphans(at_start=at_start):
-            answering = asyncio.create_task(_answer_adopted(application, adopted))
-            _ANSWERING.add(answering)
-            answering.add_done_callback(_ANSWERING.discard)
-        return
+    if runs.remote is None:
+        return await runs.take_interrupted(at_start=at_start)
+    for adopted in await runs.adopt_orphans(at_start=at_start):
+        answering = asyncio.create_task(_answer_adopted(application, adopted))
+        _ANSWERING.add(answering)
+        answering.add_done_callback(_ANSWERING.discard)
+    return []
+
+
+async def tell_askers(application: AppType, interrupted: list[InterruptedRun]) -> None:
+    """A message in each run's chat, at that chat's pace: in a group one every
+    GROUP_SEND_INTERVAL_S (3.1 s by default), so five runs there take over 12 s."""
     bot = application.bot
-    for run in await runs.take_interrupted(at_start=at_start):
+    for run in interrupted:
         settings = run.settings.replace("`", "'") or "defaults"
         if run.status_message_id is not None:  # it still says "queued" or "training…"
             with contextlib.suppress(TelegramError):
