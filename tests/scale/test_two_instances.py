@@ -17,12 +17,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from bot.storage.db import make_engine
 from bot.storage.kinds import RoundStatus
 from bot.storage.migrate import upgrade
-from bot.storage.models import Chat, Delivery, Learner, QuizQuestion, QuizRound, RoundQuestion
+from bot.storage.models import (
+    Chat,
+    Delivery,
+    Learner,
+    QuizPoll,
+    QuizQuestion,
+    QuizRound,
+    RoundQuestion,
+)
 from tests.processes import (
     BotProcess,
     StandIn,
@@ -143,6 +151,10 @@ def test_a_round_goes_on_when_its_instance_is_killed_and_another_runs(
         # The webhook's answer may come late; the poll is what the test waits for.
         threading.Thread(target=post_webhook, args=(first_port, SECRET, quiz), daemon=True).start()
         wait_until(lambda: _polls(stand_in, ROUND_GROUP), timeout=60, what="the round's poll")
+        # Killed once the poll is open on record: killed before it is recorded, the second
+        # instance asks the question again only when the first's claim runs out (a lease).
+        wait_until(lambda: _recorded_polls(postgres_url, ROUND_GROUP), timeout=60,
+                   what="the poll's record")  # fmt: skip
         first.kill()
         results = wait_until(
             lambda: [t for t in _texts(stand_in, ROUND_GROUP) if "Quiz round over" in t],
@@ -221,6 +233,15 @@ def _group_command(user_id: int, chat_id: int, text: str) -> dict[str, Any]:
 
 def _polls(stand_in: StandIn, chat_id: int) -> list[dict[str, Any]]:
     return [message for message in stand_in.sent(chat_id) if message["method"] == "sendPoll"]
+
+
+def _recorded_polls(url: str, chat_id: int) -> list[QuizPoll]:
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session:
+            return list(session.exec(select(QuizPoll).where(QuizPoll.chat_id == chat_id)))
+    finally:
+        engine.dispose()
 
 
 def _texts(stand_in: StandIn, chat_id: int) -> list[str]:
