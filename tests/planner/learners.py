@@ -161,3 +161,17 @@ EIGHT = {
     "chat": budgeting_chat,
     "code": code_review,
 }
+
+
+EMAIL_SUMMARY_PROMPT = (
+    "Summarise the customer e-mail below in German or English, matching the language of the "
+    "e-mail, in at most 80 words. Keep names, amounts and dates. E-mail: {email}"
+)
+
+
+def bilingual_summaries() -> PlanProfile:
+    """A German/English summariser at low volume with a latency target the teacher misses."""
+    return _profile(
+        EMAIL_SUMMARY_PROMPT, OutputKind.STYLE, "claude-sonnet", calls_per_day=500,
+        input_tokens=600, latency_ms=1_500, privacy=Privacy.CONTRACT,
+    )  # fmt: skip

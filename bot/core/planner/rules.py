@@ -361,11 +361,30 @@ def choose_verdict(
         else ""
     )
     if weighing.chosen.option is Option.DISTILL:
-        assert payback is not None
-        why = (
-            f"Pays back in {days_text(payback)} ({arithmetic}), within your horizon of {horizon}; "
-            f"it has the {weighing.why}."
+        # Distilling also wins where it alone meets a target the teacher misses: then it may
+        # pay back late, or never, and the reason says which.
+        missed = weighing.row(Option.KEEP).misses
+        only = (
+            f"the only way to meet {', '.join(missed)}"
+            if missed
+            else "the option that meets your targets at the lowest total"
         )
+        if payback is None:
+            why = (
+                f"It is {only}, but it never pays back: serving the student "
+                f"({usd(cost.hosting.daily_usd)} a day) costs more than the teacher "
+                f"({usd(cost.teacher.daily_usd)} a day); it has the {weighing.why}."
+            )
+        elif not cost.pays_back_in_horizon:
+            why = (
+                f"It is {only}, though it pays back only in {days_text(payback)} "
+                f"({arithmetic}), past your horizon of {horizon}; it has the {weighing.why}."
+            )
+        else:
+            why = (
+                f"Pays back in {days_text(payback)} ({arithmetic}), within your horizon of "
+                f"{horizon}; it has the {weighing.why}."
+            )
         if profile.quality is QualityBar.CRITICAL:
             return Verdict.DISTILL_WITH_FALLBACK, (
                 f"{why} Errors are costly, so ship it as a cascade: the student answers when "
