@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.core.planner import build_plan, render_summary
+from bot.core.planner import build_plan, render_document, render_summary
 from bot.core.planner.alternatives import Option
 from bot.core.planner.plan import Verdict
 from tests.planner import learners
@@ -38,3 +38,37 @@ def test_a_student_paying_back_past_the_horizon_is_not_said_to_pay_back_within_i
     assert "within your horizon" not in plan.verdict_reason
     assert "past your horizon of 365 days" in plan.verdict_reason
     assert "1,700 ms latency target" in plan.verdict_reason
+
+
+def _teacher_today(document: str) -> str:
+    return document.split("### The teacher today")[1].split("###")[0]
+
+
+def test_a_model_missing_from_the_price_table_is_said_to_be_priced_as_a_stand_in() -> None:
+    # grok-3 is not in prices.yaml: it is priced at GPT-4.1's list price, which is a guess
+    # the verdict rests on; the message and the document must say so.
+    profile = replace(learners.writing_assistant(), teacher="grok-3")
+    plan = build_plan(profile)
+    summary = render_summary(plan)
+    assert "grok-3 is not in our price table" in summary
+    assert "GPT-4.1's list price ($2.00/1M in, $8.00/1M out)" in summary
+    assert "'grok-3 $1/$4'" in summary
+    document = render_document(plan, profile)
+    verdict = document.split("## Verdict")[1].split("## Options")[0]
+    assert "grok-3 is not in our price table" in verdict
+    assert "not in our price table" in _teacher_today(document)
+    cache = plan.weighing.row(Option.CACHE).note
+    assert "lists no prompt caching" not in cache and "not in our price table" in cache
+
+
+def test_every_hosted_teacher_price_shows_its_source_and_an_unconfirmed_one_says_so() -> None:
+    profile = replace(learners.writing_assistant(), teacher="gpt-4o")
+    teacher_today = _teacher_today(render_document(build_plan(profile), profile))
+    assert "GPT-4o list price, https://openai.com/api/pricing/, checked" in teacher_today
+
+    estimated = replace(learners.writing_assistant(), teacher="o4-mini")
+    plan = build_plan(estimated)
+    assert "an estimate, verify it" in _teacher_today(render_document(plan, estimated))
+    assert "o4-mini's list price ($1.10/1M in, $4.40/1M out) is an estimate" in (
+        render_summary(plan)
+    )

@@ -22,8 +22,8 @@ from decimal import Decimal
 from enum import IntEnum, StrEnum
 
 from bot.core.planner.choices import OutputKind, Privacy, QualityBar
-from bot.core.planner.costs import EPOCHS, MILLION, CostEstimate, cache_minimum, exact, per_m, usd
-from bot.core.planner.prices import PRICES, ModelPrice
+from bot.core.planner.costs import EPOCHS, MILLION, CostEstimate, cache_minimum, exact, usd
+from bot.core.planner.prices import PRICES, ModelPrice, per_m
 from bot.core.planner.profile import PlanProfile
 from bot.core.planner.teachers import Teacher
 
@@ -183,6 +183,11 @@ def _cache_row(
                    Decimal(0), teacher_ms, QualityRisk.NONE, "hours", note)  # fmt: skip
     if not hosted:
         note = "your own GPUs already reuse the prefix (vLLM prefix caching); no saving priced"
+    elif not teacher.known:
+        note = (
+            f"{teacher.name} is not in our price table, so no caching price is known; "
+            "shortening the instructions is the lever"
+        )
     elif minimum is None:
         note = f"{teacher.name} lists no prompt caching; shortening the instructions is the lever"
     else:

@@ -20,7 +20,7 @@ import math
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
-from bot.core.planner.prices import PRICES, SelfHost
+from bot.core.planner.prices import PRICES, SelfHost, per_m
 from bot.core.planner.students import STUDENTS, StudentSize
 from bot.core.planner.teachers import Teacher
 
@@ -133,6 +133,7 @@ def teacher_cost(
     ) / MILLION
     daily = calls_per_day * per_call
     lines = (
+        f"Teacher's prices: {teacher.price_basis}.",
         f"Teacher per call = ({prompt_tokens:,} prompt + {input_tokens:,} input) tokens × "
         f"{per_m(teacher.input_usd_per_m)} + {output_tokens:,} output tokens × "
         f"{per_m(teacher.output_usd_per_m)} = {exact(per_call)}.",
@@ -278,15 +279,6 @@ def _num(value: Decimal) -> str:
     if value >= 100:
         return f"{value.quantize(Decimal(1), ROUND_HALF_UP):,}"
     return f"{value.quantize(Decimal('0.0001'), ROUND_HALF_UP).normalize():f}"
-
-
-def per_m(price: Decimal) -> str:
-    """A per-1M-token price as listed: at least cents ($2.50/1M, $0.075/1M)."""
-    shown = price.normalize()
-    exponent = shown.as_tuple().exponent
-    if isinstance(exponent, int) and exponent > -2:
-        shown = price.quantize(Decimal("0.01"))
-    return f"${shown:f}/1M"
 
 
 def _rate(amount: Decimal) -> str:

@@ -67,6 +67,8 @@ class Plan:
     teacher_name: str
     teacher_size: str
     teacher_notes: tuple[str, ...]
+    # Set where the teacher's price is a stand-in or unconfirmed (see `Teacher.price_caveat`).
+    teacher_price_caveat: str | None
     student_size: str
     student_candidates: str
     student_notes: tuple[str, ...]

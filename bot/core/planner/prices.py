@@ -121,6 +121,15 @@ _TOP = {"none": (LogitsAccess.NONE, 0), "top5": (LogitsAccess.TOP_K, 5),
         "top20": (LogitsAccess.TOP_K, 20)}  # fmt: skip
 
 
+def per_m(price: Decimal) -> str:
+    """A per-1M-token price as listed: at least cents ($2.50/1M, $0.075/1M)."""
+    shown = price.normalize()
+    exponent = shown.as_tuple().exponent
+    if isinstance(exponent, int) and exponent > -2:
+        shown = price.quantize(Decimal("0.01"))
+    return f"${shown:f}/1M"
+
+
 def _d(value: Any) -> Decimal:
     return Decimal(str(value))
 

@@ -63,6 +63,7 @@ def render_summary(plan: Plan) -> str:
         f"**{VERDICT_TITLES[plan.verdict]}.** {plan.verdict_reason}",
         "",
         f"**Payback:** {_payback_line(plan.cost)}",
+        *_price_caveat(plan),
         "**Options compared** (per 1,000 calls · one-off · total over "
         f"{plan.cost.horizon_days:,} days):",
         *(_option_line(row, plan.weighing) for row in plan.weighing.rows if row.available),
@@ -99,6 +100,7 @@ def render_document(plan: Plan, profile: PlanProfile) -> str:
         "## Verdict",
         f"**{VERDICT_TITLES[plan.verdict]}.** {plan.verdict_reason}",
         f"**Payback:** {_payback_line(cost)}",
+        *_price_caveat(plan),
         "## Options side by side",
         alternatives_table(plan.weighing, cost.horizon_days),
         f"**Recommended: {escape_markdown(plan.weighing.chosen.name)}** — {plan.weighing.why}.",
@@ -207,6 +209,12 @@ def _payback_line(cost: CostEstimate) -> str:
     if payback is None:
         return f"never — {parts}."
     return f"{days_text(payback)} — {parts}."
+
+
+def _price_caveat(plan: Plan) -> tuple[str, ...]:
+    """The teacher's price, where the verdict rests on one we guessed or could not confirm."""
+    caveat = plan.teacher_price_caveat
+    return (f"**Teacher's price:** {escape_markdown(caveat)}.",) if caveat else ()
 
 
 def _option_line(row: Alternative, weighing: Weighing) -> str:

@@ -59,6 +59,7 @@ from bot.core.planner.students import (
     teacher_latency_ms,
 )
 from bot.core.planner.teacher_setup import TeacherSetup, choose_teacher
+from bot.core.planner.teachers import Teacher
 from drops.markdown import escape_markdown
 
 EXCERPT_CHARS = 80
@@ -115,6 +116,8 @@ def build_plan(profile: PlanProfile) -> Plan:
         else escape_markdown(setup.named.name),
         teacher_size=setup.teacher.family.size,
         teacher_notes=setup.notes,
+        teacher_price_caveat=_priced_by_token(setup).price_caveat if setup.node is None
+        else None,
         student_size=STUDENTS[student].size,
         student_candidates=candidates,
         student_notes=_student_advice(profile, student, workload),
@@ -151,7 +154,7 @@ def estimate_costs(
 ) -> CostEstimate:
     prompt_tokens = profile.facts.prompt_tokens
     today = teacher_cost(
-        setup.named if not setup.self_hosted else setup.teacher,
+        _priced_by_token(setup),
         self_host=setup.node,
         prompt_tokens=prompt_tokens,
         input_tokens=workload.input_tokens,
@@ -195,6 +198,11 @@ def estimate_costs(
         engineering_usd=Decimal(profile.engineering_usd),
         horizon_days=profile.horizon_days,
     )
+
+
+def _priced_by_token(setup: TeacherSetup) -> Teacher:
+    """The teacher whose token prices the plan uses where no node of its own is priced."""
+    return setup.teacher if setup.self_hosted else setup.named
 
 
 # Serverless hosts queue requests and cold-start idle adapters: fine for seconds, not for

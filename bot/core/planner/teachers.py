@@ -15,7 +15,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from bot.core.planner.choices import LogitsAccess
-from bot.core.planner.prices import PRICES, ModelPrice, SelfHost
+from bot.core.planner.prices import PRICES, ModelPrice, SelfHost, per_m
 from bot.core.planner.students import StudentSize
 
 TYPE_NAME = "other"  # the button that asks for a typed name
@@ -148,6 +148,9 @@ class Teacher:
     cached_input_usd_per_m: Decimal | None
     output_usd_per_m: Decimal
     price_basis: str
+    # Plain text for the chat message when the verdict rests on a price we guessed or could
+    # not confirm; None for a confirmed list price or the learner's own prices.
+    price_caveat: str | None
     api_logits: LogitsAccess
     logprobs_top: int
     open_weights: bool
@@ -180,8 +183,13 @@ def resolve_teacher(answer: str) -> Teacher:
     if model is not None:
         shown = model.name if name.casefold() == model.id else f"{name} (as {model.name})"
         basis = f"{model.name} list price, {model.source}, checked {model.checked}"
+        caveat = None
         if model.verify:
             basis += "; an estimate, verify it"
+            caveat = (
+                f"{shown}'s list price ({_prices(model.input, model.output)}) is an estimate "
+                "we could not confirm on the provider's page: check it"
+            )
         inputs, cached, output = model.input, model.cached_input, model.output
         logits, top, open_weights = model.logprobs, model.logprobs_top, model.open_weights
         self_host = PRICES.self_host[model.self_host] if model.self_host else None
@@ -192,14 +200,24 @@ def resolve_teacher(answer: str) -> Teacher:
             f"not in our price table: assumed {stand_in.name}'s list price; type the name "
             "with your prices (e.g. 'my-model $1/$4') to replace it"
         )
+        caveat = (
+            f"{shown} is not in our price table, so it is priced at {stand_in.name}'s list "
+            f"price ({_prices(stand_in.input, stand_in.output)}); type the name with your "
+            f"prices (e.g. '{shown} $1/$4') for a plan on them"
+        )
         inputs, cached, output = stand_in.input, None, stand_in.output
         logits, top, open_weights, self_host = LogitsAccess.FULL, 0, False, None
     if override:
         inputs, output = Decimal(override["input"]), Decimal(override["output"])
         cached = None
         basis = "your prices"
-    return Teacher(answer, shown, model, family, inputs, cached, output, basis, logits, top,
-                   open_weights, self_host)  # fmt: skip
+        caveat = None
+    return Teacher(answer, shown, model, family, inputs, cached, output, basis, caveat, logits,
+                   top, open_weights, self_host)  # fmt: skip
+
+
+def _prices(inputs: Decimal, output: Decimal) -> str:
+    return f"{per_m(inputs)} in, {per_m(output)} out"
 
 
 _PROVIDER_FAMILY = {family.value: family for family in TeacherFamily}

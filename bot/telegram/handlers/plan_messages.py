@@ -12,7 +12,8 @@ from decimal import Decimal
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.core.planner import Question
-from bot.core.planner.costs import per_m, usd
+from bot.core.planner.costs import usd
+from bot.core.planner.prices import per_m
 from bot.core.planner.questions import ASK_FOR_NAME, AnswerValue
 from bot.core.planner.reading import fact_lines, read_prompt
 from bot.core.planner.teachers import resolve_teacher
