@@ -72,3 +72,18 @@ def test_every_hosted_teacher_price_shows_its_source_and_an_unconfirmed_one_says
     assert "o4-mini's list price ($1.10/1M in, $4.40/1M out) is an estimate" in (
         render_summary(plan)
     )
+
+
+def test_a_multilingual_student_is_one_that_writes_the_languages_and_may_be_used_commercially() -> (
+    None
+):
+    # DE/EN summaries raise the student to 3–4B; Qwen2.5-3B's licence is non-commercial
+    # (the Qwen family note says so), so it is not offered without that warning.
+    plan = build_plan(learners.bilingual_summaries())
+    assert plan.student_size == "3–4B decoder"
+    candidates = plan.student_candidates
+    assert "Qwen2.5-3B" not in candidates or "non-commercial" in candidates
+    # A latency target can step the student down to 0.5–1.5B: Gemma 3 1B is English-only.
+    small = build_plan(replace(learners.bilingual_summaries(), latency_ms=900))
+    assert small.student_size == "0.5–1.5B decoder"
+    assert "Gemma-3-1B" not in small.student_candidates

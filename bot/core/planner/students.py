@@ -69,10 +69,12 @@ STUDENTS: dict[StudentSize, StudentInfo] = {
     ),
 }  # fmt: skip
 
+# Gemma 3 1B is English-only (its larger sizes cover 140+ languages) and Qwen2.5-3B's
+# licence is non-commercial, so neither is offered for a multilingual product.
 MULTILINGUAL_CANDIDATES: dict[StudentSize, str] = {
     StudentSize.ENCODER: "mDeBERTa-v3-base or XLM-RoBERTa-base (multilingual, 512-token inputs)",
-    StudentSize.SMALL: "Qwen2.5-1.5B-Instruct (multilingual), Gemma-3-1B-it",
-    StudentSize.MEDIUM: "Qwen2.5-3B/7B-Instruct, Gemma-3-4B-it (multilingual)",
+    StudentSize.SMALL: "Qwen2.5-1.5B-Instruct, Llama-3.2-1B-Instruct (both multilingual)",
+    StudentSize.MEDIUM: "Gemma-3-4B-it, Llama-3.2-3B-Instruct (both multilingual)",
     StudentSize.LARGE: "Qwen2.5-7B-Instruct, Llama-3.1-8B-Instruct (both multilingual)",
 }
 LONG_INPUT_ENCODER = "ModernBERT-base/large (8,192-token context)"
