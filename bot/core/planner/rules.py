@@ -343,7 +343,9 @@ def choose_student(
                 "values well but writes judgments poorly"
             )
         notes.append(f"Raised from {STUDENTS[size].size} to {STUDENTS[needed].size} for {why}.")
-    fitted, fit_notes = fit_to_latency(needed, workload.output_tokens, profile.latency_ms)
+    fitted, fit_notes = fit_to_latency(
+        needed, workload.output_tokens, profile.latency_ms, workload.input_tokens
+    )
     return fitted, (*notes, *fit_notes), fitted < needed
 
 

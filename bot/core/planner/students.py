@@ -163,24 +163,29 @@ def student_latency_ms(size: StudentSize, output_tokens: int, input_tokens: int 
 
 
 def fit_to_latency(
-    size: StudentSize, output_tokens: int, target_ms: int | None
+    size: StudentSize, output_tokens: int, target_ms: int | None, input_tokens: int = 0
 ) -> tuple[StudentSize, tuple[str, ...]]:
-    """Step a generative student down until it meets the target (never below SMALL)."""
+    """Step a generative student down until it meets the target (never below SMALL), timed
+    as the plan shows it: reading the input, then writing the output."""
     if target_ms is None:
         return size, ()
     notes: list[str] = []
-    while size > StudentSize.SMALL and student_latency_ms(size, output_tokens) > target_ms:
+    while (
+        size > StudentSize.SMALL
+        and student_latency_ms(size, output_tokens, input_tokens) > target_ms
+    ):
         smaller = StudentSize(size - 1)
         notes.append(
             f"Stepped down from {STUDENTS[size].size} to {STUDENTS[smaller].size} to meet "
             f"the {target_ms:,} ms target."
         )
         size = smaller
-    estimate = student_latency_ms(size, output_tokens)
+    estimate = student_latency_ms(size, output_tokens, input_tokens)
     if estimate > target_ms:
+        reading = f"~{input_tokens:,} input and " if input_tokens else ""
         notes.append(
-            f"Even a {STUDENTS[size].size} needs about {estimate:,} ms for ~{output_tokens} "
-            f"output tokens, over your {target_ms:,} ms target: stream the reply, shorten the "
-            "output, or measure time to first token instead."
+            f"Even a {STUDENTS[size].size} needs about {estimate:,} ms for {reading}"
+            f"~{output_tokens} output tokens, over your {target_ms:,} ms target: stream the "
+            "reply, shorten the output, or measure time to first token instead."
         )
     return size, tuple(notes)
