@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from pydantic import ValidationError
 
-from bot.config import MissingTokenError, Settings
+from bot.config import Settings, TokenError, configuration_problems, unknown_env_file_keys
 from bot.logs import configure_logging
 from bot.telegram.transport.webhook import WebhookSettingsError
 from drops.errors import ContentError
@@ -36,7 +37,10 @@ _at_least_two = _whole_number(2, 1_000_000, "a number of answers")
 _concurrency = _whole_number(1, 64, "a number of processes")
 
 
+@functools.cache
 def _settings() -> Settings:
+    for line in unknown_env_file_keys():
+        print(f"Warning: {line}", file=sys.stderr)
     return Settings()
 
 
@@ -44,21 +48,32 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings = _settings()
     if args.mode is not None:
         settings = settings.model_copy(update={"run_mode": args.mode})
-    settings.require_token()
+    token = settings.require_token()
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
-    configure_logging(settings.log_level, settings.log_format, secrets=[secret])
-    from bot.telegram.runner import run
+    # The token is masked whatever its shape (the pattern knows only BotFather's).
+    configure_logging(settings.log_level, settings.log_format, secrets=[token, secret])
+    from bot.storage.migrate import DatabaseUnusable
+    from bot.telegram.runner import CannotStart, run
 
-    run(settings)
+    try:
+        run(settings)
+    except (CannotStart, DatabaseUnusable) as error:
+        print(f"The bot did not start: {error}", file=sys.stderr)
+        return 1
     return 0
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    from bot.storage.migrate import current_revision, upgrade
+    from bot.storage.migrate import DatabaseUnusable, current_revision, upgrade
 
     settings = _settings()
-    upgrade(settings.database_url)
-    print(f"database is at revision {current_revision(settings.database_url)}")
+    try:
+        upgrade(settings.database_url)
+        revision = current_revision(settings.database_url)
+    except DatabaseUnusable as error:
+        print(f"Not migrated: {error}", file=sys.stderr)
+        return 1
+    print(f"database is at revision {revision}")
     return 0
 
 
@@ -283,11 +298,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         key = f"srs {args.srs_command}"
     try:
         return actions[key](args)
-    except (MissingTokenError, WebhookSettingsError) as exc:
+    except (TokenError, WebhookSettingsError) as exc:
         print(exc, file=sys.stderr)
         return 2
     except ValidationError as exc:
-        print(f"Configuration error (check .env / environment):\n{exc}", file=sys.stderr)
+        for line in configuration_problems(exc):
+            print(f"Configuration error (fix it in .env or the environment): {line}",
+                  file=sys.stderr)  # fmt: skip
         return 2
     except ContentError as exc:
         print(f"The course content is invalid; the bot will not start:\n{exc}", file=sys.stderr)

@@ -2,26 +2,32 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 import socket
+from collections.abc import Iterator
 from datetime import time
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator
+from dotenv import dotenv_values
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 TELEGRAM_API_BASE_URL = "https://api.telegram.org/bot"
 # Telegram's rule for setWebhook's secret_token; it arrives as X-Telegram-Bot-Api-Secret-Token.
 WEBHOOK_SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 LOCAL_HTTP = re.compile(r"^http://(localhost|127\.0\.0\.1)(:\d+)?/")
+# What @BotFather gives: the bot's id, a colon, then letters, digits, _ and -.
+TOKEN_SHAPE = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
+ENV_FILE = ".env"
 
 
 class Settings(BaseSettings):
     """Configuration. Field names map to upper-case environment variables."""
 
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    model_config = SettingsConfigDict(env_file=ENV_FILE, env_file_encoding="utf-8", extra="ignore")
 
     telegram_bot_token: SecretStr | None = Field(
         default=None, description="Token from @BotFather. Never logged."
@@ -147,10 +153,13 @@ class Settings(BaseSettings):
         return level
 
     def require_token(self) -> str:
-        """The bot token, or ``MissingTokenError`` with instructions."""
+        """The bot token, or ``TokenError`` saying what to do."""
         if self.telegram_bot_token is None or not self.telegram_bot_token.get_secret_value():
-            raise MissingTokenError(MISSING_TOKEN_MESSAGE)
-        return self.telegram_bot_token.get_secret_value()
+            raise TokenError(MISSING_TOKEN_MESSAGE)
+        token = self.telegram_bot_token.get_secret_value()
+        if not TOKEN_SHAPE.match(token):
+            raise TokenError(MALFORMED_TOKEN_MESSAGE)
+        return token
 
 
 MISSING_TOKEN_MESSAGE = """\
@@ -159,6 +168,40 @@ No bot token: TELEGRAM_BOT_TOKEN is not set.
 2. Copy .env.example to .env and put the token there:  TELEGRAM_BOT_TOKEN=123456:ABC...
    (or export TELEGRAM_BOT_TOKEN in your shell). Then run `make run` again."""
 
+MALFORMED_TOKEN_MESSAGE = """\
+TELEGRAM_BOT_TOKEN is not a bot token: one looks like 123456789:AAH... (the bot's number, a \
+colon, then letters, digits, _ and -, with no quotes or spaces). Copy it again from @BotFather \
+(/mybots, your bot, API Token)."""
 
-class MissingTokenError(RuntimeError):
-    """Raised when the bot is started without a token."""
+
+class TokenError(RuntimeError):
+    """The bot token is missing or cannot be one; the message says what to do."""
+
+
+# Settings whose values must not be printed, even when they are refused.
+SECRET_SETTINGS = frozenset({"telegram_bot_token", "webhook_secret"})
+
+
+def configuration_problems(error: ValidationError) -> list[str]:
+    """One line per refused setting, named as it is set (``DAY_START_HOUR``), with what is
+    wrong; the value is shown except for secrets."""
+    lines = []
+    for problem in error.errors(include_url=False):
+        field = str(problem["loc"][0]) if problem["loc"] else ""
+        reason = problem["msg"].removeprefix("Value error, ")
+        value = problem.get("input")
+        shown = "" if field in SECRET_SETTINGS or not isinstance(value, str) else f"={value}"
+        lines.append(f"{field.upper()}{shown}: {reason}")
+    return lines
+
+
+def unknown_env_file_keys(path: str = ENV_FILE) -> Iterator[str]:
+    """A line for each key of ``.env`` that is no setting (a typo is silently ignored
+    otherwise), with the setting it was probably meant to be."""
+    names = [name.upper() for name in Settings.model_fields]
+    for key in dotenv_values(path):
+        if key.upper() in names:
+            continue
+        close = difflib.get_close_matches(key.upper(), names, n=1, cutoff=0.75)
+        hint = f"; did you mean {close[0]}?" if close else ""
+        yield f"{path}: {key} is not a setting of this bot and is ignored{hint}"

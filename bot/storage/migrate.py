@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+URL_EXAMPLES = "sqlite:///data/distill.db or postgresql+psycopg://user:password@host:5432/distill"
+
+
+class DatabaseUnusable(RuntimeError):
+    """DATABASE_URL names a database the bot cannot open, create or write; the message
+    says which and why, with the password hidden."""
 
 
 def alembic_config(database_url: str) -> Config:
@@ -18,8 +29,12 @@ def alembic_config(database_url: str) -> Config:
 
 
 def upgrade(database_url: str, revision: str = "head") -> None:
-    """Bring the database at ``database_url`` to ``revision`` (default: the newest)."""
-    command.upgrade(alembic_config(database_url), revision)
+    """Bring the database at ``database_url`` to ``revision`` (default: the newest), and
+    make sure the bot can write to it; else ``DatabaseUnusable``."""
+    _check_opens(database_url)
+    with cannot_connect_explained(database_url):
+        command.upgrade(alembic_config(database_url), revision)
+    _check_writable(database_url)
 
 
 def current_revision(database_url: str) -> str | None:
@@ -29,7 +44,72 @@ def current_revision(database_url: str) -> str | None:
 
     engine = make_engine(database_url)
     try:
-        with engine.connect() as connection:
+        with cannot_connect_explained(database_url), engine.connect() as connection:
             return MigrationContext.configure(connection).get_current_revision()
     finally:
         engine.dispose()
+
+
+def _check_opens(database_url: str) -> None:
+    """The URL parses, its driver is installed, an SQLite file's folder exists (or is
+    created) and a connection opens."""
+    from bot.storage.db import make_engine
+
+    try:
+        engine = make_engine(database_url)
+    except (ArgumentError, ImportError) as error:
+        raise DatabaseUnusable(
+            f"DATABASE_URL is not a database URL this bot can use ({_first_line(error)}); "
+            f"e.g. {URL_EXAMPLES}"
+        ) from None
+    except OSError as error:
+        raise DatabaseUnusable(
+            f"DATABASE_URL={_shown(database_url)}: cannot create the folder "
+            f"{error.filename} ({error.strerror})"
+        ) from None
+    try:
+        with cannot_connect_explained(database_url), engine.connect():
+            pass
+    finally:
+        engine.dispose()
+
+
+def _check_writable(database_url: str) -> None:
+    """A read-only database (a file the bot's user may not write, a read-only replica)
+    opens, and migrates when there is nothing to do; only a write finds out. The write
+    changes nothing and is rolled back."""
+    from bot.storage.db import make_engine
+
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("UPDATE alembic_version SET version_num = version_num"))
+            connection.rollback()
+    except DBAPIError as error:  # this statement fails only where nothing may be written
+        raise DatabaseUnusable(
+            f"DATABASE_URL={_shown(database_url)}: the bot cannot write to the database "
+            f"({_first_line(error.orig or error)})"
+        ) from None
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def cannot_connect_explained(database_url: str) -> Iterator[None]:
+    """A database that cannot be opened or reached (no server, refused, a file that is
+    no database or may not be read) as ``DatabaseUnusable``."""
+    try:
+        yield
+    except OperationalError as error:
+        raise DatabaseUnusable(
+            f"DATABASE_URL={_shown(database_url)}: the database cannot be used "
+            f"({_first_line(error.orig or error)})"
+        ) from None
+
+
+def _shown(database_url: str) -> str:
+    return make_url(database_url).render_as_string(hide_password=True)
+
+
+def _first_line(error: BaseException) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]

@@ -11,11 +11,14 @@ Telegram accepts it), then shuts the sandbox down; the process then exits 0.
 from __future__ import annotations
 
 import asyncio
+import errno
 import gc
 import logging
+import socket
 
 import uvloop
 from telegram import Update
+from telegram.error import InvalidToken, NetworkError
 
 from bot.config import Settings
 from bot.services.context import Services
@@ -24,6 +27,7 @@ from bot.storage.db import make_engine
 from bot.storage.migrate import upgrade
 from bot.telegram.application import build_application
 from bot.telegram.context import AppType
+from bot.telegram.transport.bot_api_client import AiohttpRequest
 from bot.telegram.transport.health import DEFAULT_HEALTH_PORT, HealthServer, Liveness, Route
 from bot.telegram.transport.webhook import WebhookOptions, webhook_options
 from bot.telegram.webapp.server import WebApp
@@ -35,13 +39,25 @@ log = logging.getLogger(__name__)
 # Objects allocated, less those freed, before the youngest generation is collected (default
 # 700). Almost everything an update allocates is freed by reference counting.
 YOUNG_COLLECTION_THRESHOLD = 20_000
+BOT_API_CHECK_TIMEOUT_S = 10.0
+
+TOKEN_REJECTED = (
+    "Telegram rejected the bot token (TELEGRAM_BOT_TOKEN): it is mistyped, or it was revoked. "
+    "Copy the current one from @BotFather (/mybots, your bot, API Token)."
+)
+
+
+class CannotStart(RuntimeError):
+    """The bot cannot start as configured; the message says what to change."""
 
 
 def run(settings: Settings) -> None:
     """Serve updates in ``settings.run_mode``; returns once the bot has stopped."""
-    settings.require_token()
+    token = settings.require_token()
     # Checked before anything else happens, so a missing secret is reported at once.
     webhook = webhook_options(settings) if settings.run_mode == "webhook" else None
+    if webhook is not None:
+        _check_port_free(webhook.listen, webhook.port, "WEBHOOK_LISTEN", "WEBHOOK_PORT")
     upgrade(settings.database_url)
     course = get_course()  # refuses to start on invalid content, naming file and reason
     services = Services(settings=settings, engine=make_engine(settings.database_url), course=course)
@@ -59,8 +75,15 @@ def run(settings: Settings) -> None:
         liveness = Liveness(lambda: application.running, services.database_answers)
         health = HealthServer(liveness, listen=settings.health_listen, port=health_port, routes=web)
     try:
+        loop.run_until_complete(_check_bot_api(settings.telegram_api_base_url, token))
         if health is not None:
-            loop.run_until_complete(health.start())
+            try:
+                loop.run_until_complete(health.start())
+            except OSError as error:
+                raise CannotStart(
+                    _unusable_port(error, settings.health_listen, health.port,
+                                   "HEALTH_LISTEN", "HEALTH_PORT")
+                ) from None  # fmt: skip
         if web:
             log.info("Mini App on http://%s:%d/app/ (WEBAPP_URL=%s)",
                      settings.health_listen, health_port, settings.webapp_url)  # fmt: skip
@@ -72,6 +95,51 @@ def run(settings: Settings) -> None:
         loop.close()
         services.close()
     log.info("the bot has stopped")
+
+
+async def _check_bot_api(base_url: str, token: str) -> None:
+    """One getMe before anything starts, so that a rejected token or an unreachable Bot
+    API is one line saying what to do (python-telegram-bot's own start-up would raise it
+    from deep inside, its message carrying the token)."""
+    request = AiohttpRequest(1, read_timeout=BOT_API_CHECK_TIMEOUT_S)
+    await request.initialize()
+    try:
+        await request.post(f"{base_url}{token}/getMe")
+    except InvalidToken:
+        raise CannotStart(TOKEN_REJECTED) from None
+    except NetworkError as error:
+        reason = error.message.replace(token, "[token]")
+        raise CannotStart(
+            f"The Bot API at {base_url} did not answer ({reason}). Check this machine's "
+            "network, or TELEGRAM_API_BASE_URL if you run your own Bot API server."
+        ) from None
+    finally:
+        await request.shutdown()
+
+
+def _check_port_free(listen: str, port: int, listen_setting: str, port_setting: str) -> None:
+    """Binds and lets go of ``listen:port``, so a port in use is reported before anything
+    starts rather than by the server, after start-up's work."""
+    try:
+        socket.create_server((listen, port), reuse_port=False).close()
+    except OSError as error:
+        raise CannotStart(
+            _unusable_port(error, listen, port, listen_setting, port_setting)
+        ) from None
+
+
+def _unusable_port(
+    error: OSError, listen: str, port: int, listen_setting: str, port_setting: str
+) -> str:
+    if error.errno == errno.EADDRINUSE:
+        return (
+            f"Port {port} on {listen} ({port_setting}) is taken by another program: "
+            f"stop that one, or set {port_setting} to a free port."
+        )
+    return (
+        f"Cannot listen on {listen}:{port} ({error.strerror}): check {listen_setting} "
+        f"and {port_setting}."
+    )
 
 
 def web_routes(application: AppType) -> list[Route]:
