@@ -23,12 +23,16 @@ def make_engine(database_url: str, *, foreign_keys: bool = True) -> Engine:
     is for migrations, which rebuild tables.
     """
     url = make_url(database_url)
+    # A failed statement's error (logged with its traceback) would otherwise list the
+    # values it wrote: a learner's name, a /plan prompt.
     if url.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(url, pool_pre_ping=True, hide_parameters=True)
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
-        url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+        url,
+        connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+        hide_parameters=True,
     )
     on_off = "ON" if foreign_keys else "OFF"
 
