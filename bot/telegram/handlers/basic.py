@@ -69,6 +69,10 @@ async def on_error(update: object, context: AppContext) -> None:
             )
         except Exception:  # the chat may be unreachable; the error is logged already
             log.warning("could not tell chat about the error (update %s)", update_id)
+    if isinstance(update, Update):
+        # The update's later handler groups would fail the same way (the database is
+        # down) and apologise again, or answer as if nothing had gone wrong.
+        raise ApplicationHandlerStop
 
 
 async def expired_button(update: Update, context: AppContext) -> None:
