@@ -32,8 +32,9 @@ def upgrade(database_url: str, revision: str = "head") -> None:
     """Bring the database at ``database_url`` to ``revision`` (default: the newest), and
     make sure the bot can write to it; else ``DatabaseUnusable``."""
     _check_opens(database_url)
-    with cannot_connect_explained(database_url):
-        command.upgrade(alembic_config(database_url), revision)
+    # Not explained away: past the check above, an error here is a migration's, and its
+    # traceback is what whoever mends it needs.
+    command.upgrade(alembic_config(database_url), revision)
     _check_writable(database_url)
 
 
