@@ -141,7 +141,7 @@ class Settings(BaseSettings):
     @classmethod
     def _telegram_accepts_secret(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and not WEBHOOK_SECRET_PATTERN.match(value.get_secret_value()):
-            raise ValueError("WEBHOOK_SECRET must be 1-256 characters of A-Z a-z 0-9 _ -")
+            raise ValueError("must be 1-256 characters of A-Z a-z 0-9 _ -")
         return value
 
     @field_validator("log_level")
