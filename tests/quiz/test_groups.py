@@ -24,7 +24,7 @@ from bot.services.quiz.polls import (
 )
 from bot.storage.db import make_engine, session_scope
 from bot.storage.migrate import upgrade
-from bot.storage.models import ActivityDay, Chat, Delivery, Learner, ReviewRecord
+from bot.storage.models import ActivityDay, Chat, Delivery, Learner, QuizPoll, ReviewRecord
 from quizzes import make_scheduler
 from tests.processes import wait_until
 from tests.quiz.conftest import ANNA, BEN, MONDAY, today_at
@@ -169,15 +169,64 @@ def test_one_poll_answer_handled_twice_at_once_counts_once(postgres_url: str) ->
         save_poll(session, poll_id="p1", chat_id=GROUP, message_id=9, item=item,
                   correct_option=item.correct, now=MONDAY)  # fmt: skip
         session.commit()
+    outcomes = _handled_at_once(engine, ANNA, "p1", "p1")
+    with Session(engine) as session:
+        logs = session.exec(select(ReviewRecord).where(ReviewRecord.poll_id == "p1")).all()
+    engine.dispose()
+    assert isinstance(outcomes["first"], ReviewRecord), outcomes
+    assert not isinstance(outcomes["second"], (ReviewRecord, Exception)), outcomes
+    assert len(logs) == 1
+
+
+NEW_MEMBER = 9_301  # never wrote to the bot: her first vote creates her learner row
+
+
+@pytest.mark.postgresql
+@pytest.mark.parametrize(
+    ("second_poll", "counted"),
+    [("p1", 1), ("p2", 2)],
+    ids=["her vote delivered twice", "her votes on both polls"],
+)
+def test_a_new_members_votes_handled_at_once_each_count_once(
+    postgres_url: str, second_poll: str, counted: int
+) -> None:
+    """A member who never wrote to the bot votes; two handlings run at once (Telegram
+    retried the update, or a restarted bot got her votes on both of the day's polls
+    together). Both create her learner row: the second's was refused, which failed the
+    whole handling, so her vote on the other poll was lost (no point on the board, no
+    card reviewed) and the repeated one raised an error instead of counting once."""
+    upgrade(postgres_url)
+    engine = make_engine(postgres_url)
+    first_item, second_item = BANK.items_for_drop("1.1")[:2]
+    with Session(engine) as session:
+        group_with_drops(session, "1.1")
+        for poll_id, item in (("p1", first_item), ("p2", second_item)):
+            save_poll(session, poll_id=poll_id, chat_id=GROUP, message_id=9, item=item,
+                      correct_option=item.correct, now=MONDAY)  # fmt: skip
+        session.commit()
+    outcomes = _handled_at_once(engine, NEW_MEMBER, "p1", second_poll)
+    with Session(engine) as session:
+        logs = session.exec(select(ReviewRecord).where(ReviewRecord.learner_id == NEW_MEMBER))
+        logged = sorted(log.poll_id or "" for log in logs)
+    engine.dispose()
+    assert not any(isinstance(o, Exception) for o in outcomes.values()), outcomes
+    assert logged == sorted({"p1", second_poll}), logged
+    assert len(logged) == counted
+
+
+def _handled_at_once(engine: Any, user: int, first_poll: str, second_poll: str) -> dict[str, Any]:
+    """Two votes of ``user`` handled at once, as two instances do: the second starts once
+    the first has recorded its vote, and the first commits once the second waits for it."""
     outcomes: dict[str, Any] = {}
     first_answered, first_commits = threading.Event(), threading.Event()
+    correct = {poll.poll_id: poll.correct_option for poll in _polls(engine)}
 
-    def handle(name: str) -> None:
+    def handle(name: str, poll_id: str) -> None:
         try:
             with session_scope(engine) as session:
                 outcomes[name] = record_poll_answer(
-                    session, poll_id="p1", user_id=ANNA, first_name="Anna",
-                    option_ids=[item.correct], now=MONDAY + timedelta(seconds=9),
+                    session, poll_id=poll_id, user_id=user, first_name=f"U{user}",
+                    option_ids=[correct[poll_id]], now=MONDAY + timedelta(seconds=9),
                     default_zone="UTC", day_start_hour=4,
                 )  # fmt: skip
                 if name == "first":
@@ -189,9 +238,12 @@ def test_one_poll_answer_handled_twice_at_once_counts_once(postgres_url: str) ->
 
     def second() -> None:
         first_answered.wait(timeout=30)
-        handle("second")
+        handle("second", second_poll)
 
-    handlings = [threading.Thread(target=handle, args=("first",)), threading.Thread(target=second)]
+    handlings = [
+        threading.Thread(target=handle, args=("first", first_poll)),
+        threading.Thread(target=second),
+    ]
     for handling in handlings:
         handling.start()
     try:
@@ -200,12 +252,12 @@ def test_one_poll_answer_handled_twice_at_once_counts_once(postgres_url: str) ->
         first_commits.set()
         for handling in handlings:
             handling.join(timeout=30)
+    return outcomes
+
+
+def _polls(engine: Any) -> list[QuizPoll]:
     with Session(engine) as session:
-        logs = session.exec(select(ReviewRecord).where(ReviewRecord.poll_id == "p1")).all()
-    engine.dispose()
-    assert isinstance(outcomes["first"], ReviewRecord), outcomes
-    assert not isinstance(outcomes["second"], (ReviewRecord, Exception)), outcomes
-    assert len(logs) == 1
+        return list(session.exec(select(QuizPoll)))
 
 
 def _waiting_for_a_lock(engine: Any) -> bool:

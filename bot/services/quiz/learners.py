@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from fsrs import Scheduler
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot.services.learner_zones import zone_named
@@ -67,7 +68,19 @@ def ensure_learner(session: Session, user_id: int, first_name: str) -> Learner:
     learner = session.get(Learner, user_id)
     if learner is not None:
         return learner
-    return register_learner(session, user_id=user_id, first_name=first_name, private_chat_id=None)
+    try:
+        # Two of a new member's votes handled at once (two instances, or votes Telegram
+        # held while the bot was down) both create the row: the later is refused, and
+        # takes the row the earlier committed instead of failing the vote.
+        with session.begin_nested():
+            return register_learner(
+                session, user_id=user_id, first_name=first_name, private_chat_id=None
+            )
+    except IntegrityError:
+        learner = session.get(Learner, user_id)
+        if learner is None:
+            raise
+        return learner
 
 
 def scheduler_for(
