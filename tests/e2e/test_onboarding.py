@@ -187,6 +187,29 @@ async def test_a_near_miss_within_the_hour_still_gets_its_correction(
     assert "don't know that time zone" in correction.text or "Minutes go from" in correction.text
 
 
+@pytest.mark.parametrize("owing", OWING.values(), ids=OWING.keys())
+async def test_the_answer_the_correction_asks_for_is_taken_past_the_first_hour(
+    harness: BotHarness, owing: tuple[Any, str, str]
+) -> None:
+    """A near miss 50 minutes after the question gets the correction ("Send a time like
+    07:30 ..."); the answer typed 20 minutes later was refused as unasked ("To set that,
+    send /settime 07:45."): the hour still ran from the first question."""
+    owe, _, _ = owing
+    await owe(harness)
+    zone = owe in (_owe_a_zone, _owe_a_zone_while_onboarding)
+    near_miss, answer = ("Mars/Olympus", "Tokyo") if zone else ("7:75", "7:45")
+    harness.clock.advance(minutes=50)
+    correction = await harness.command(USER, near_miss)
+    assert "Send a " in correction.text, correction.text
+    harness.clock.advance(minutes=20)
+    reply = await harness.command(USER, answer)
+    assert not reply.text.startswith("To set that"), reply.text
+    if zone:
+        assert chat(harness).time_zone == "Asia/Tokyo"
+    else:
+        assert chat(harness).delivery_time == "07:45"
+
+
 async def test_help_between_the_question_and_a_typo_keeps_the_wait(harness: BotHarness) -> None:
     await harness.command(USER, "/start")
     await harness.command(USER, "/help")

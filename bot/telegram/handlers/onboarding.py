@@ -219,7 +219,7 @@ async def on_typed_text(update: Update, context: AppContext) -> None:
     if owed in (Awaiting.TIME, Awaiting.ZONE):
         what = TIME_INPUT if owed == Awaiting.TIME else ZONE_INPUT
         if what.meant_as(message.text):
-            await _schedule_from_text(update, context, what, message.text)
+            await _schedule_from_text(update, context, what, message.text, owed=True)
             return
         # Clearly something else (a question instead of the answer): the wait ends, and
         # the text is answered as any other.
@@ -293,11 +293,19 @@ ZONE_INPUT = _ScheduleInput(
 
 
 async def _schedule_from_text(
-    update: Update, context: AppContext, what: _ScheduleInput, text: str
+    update: Update, context: AppContext, what: _ScheduleInput, text: str, *, owed: bool = False
 ) -> None:
+    """``owed``: the text answers our question; its correction ("Send a time like ...")
+    asks again, so the wait for the answer (``TYPED_ANSWER_WAIT``) starts over."""
     try:
         value = what.parse(text)
     except InputError as exc:
+        if owed:
+            assert update.effective_chat is not None
+            services = services_of(context)
+            await services.transaction(
+                set_awaiting, services, update.effective_chat.id, what.awaiting
+            )
         await reply(update, escape_markdown(exc.user_message))
         return
     if isinstance(value, ZoneInfo):
