@@ -235,7 +235,7 @@ async def on_typed_text(update: Update, context: AppContext) -> None:
 def _command_for(text: str) -> str | None:
     """A clear time or zone typed when none was asked for (an onboarding left for hours,
     say): the command that sets it. Not set unasked: "2" may not mean 02:00."""
-    if text.strip().isdigit():
+    if text.strip().lstrip("+-").isdigit():  # "2", "+3": a count, not a time or offset
         return None
     for what in (TIME_INPUT, ZONE_INPUT):
         try:
