@@ -7,7 +7,7 @@ sentence depends on the outcome, so it never claims a gain the run did not measu
 from __future__ import annotations
 
 from kd_sandbox.digits.outcome import ExperimentOutcome, TemperatureOutcome
-from kd_sandbox.spec import BUGS, mode_defaults
+from kd_sandbox.spec import BUGS, CompareRun, mode_defaults
 from kd_sandbox.teacher_config import BUG_TEACHER_DROPOUT
 
 CAPTION_LIMIT = 1024
@@ -198,9 +198,16 @@ def _bug_sentence(outcome: ExperimentOutcome, cost: float) -> str:
     correct, broken = outcome.arm("kd"), outcome.arm("broken")
     squared = spec.T**2
     if spec.bug == "no_t2":
+        if spec.T == 1:
+            return "At T=1, T² is 1: leaving it out changes nothing here. Try T=8 to see it."
+        if spec.T < 1:
+            return (
+                f"At T={spec.T:g} leaving T² out makes the soft term {1 / squared:g}x larger, "
+                "not smaller. Try T=8 to see the usual failure."
+            )
         return (
-            f"Without T² the soft term is {squared:g}x smaller (dashed red far below dashed "
-            f"blue), so the hard labels get more say; {_optimizer_note(spec.optimizer)} "
+            f"Without T² the soft term is {squared:g}x smaller (orange soft part far below "
+            f"the light-blue one), {_weaker_soft_term(spec, squared)} "
             "Recognise it: the soft loss shrinks ~T²-fold when you raise T."
         )
     if spec.bug == "probs":
@@ -212,9 +219,8 @@ def _bug_sentence(outcome: ExperimentOutcome, cost: float) -> str:
     if spec.bug == "mean":
         return (
             "reduction='mean' divides by the 10 classes as well as the batch: the soft term "
-            "is 10x too small (dashed red) and the hard labels get more say. "
-            f"{_optimizer_note(spec.optimizer)} PyTorch warns about it. Recognise it: a soft "
-            "loss ~10x below α·T²·KL."
+            f"is 10x too small (orange soft part), {_weaker_soft_term(spec, 10)} "
+            "PyTorch warns about it. Recognise it: a soft loss ~10x below α·T²·KL."
         )
     if spec.bug == "train_teacher":
         return (
@@ -244,10 +250,27 @@ def _bug_sentence(outcome: ExperimentOutcome, cost: float) -> str:
     return f"This bug cost {cost:.1f} points."
 
 
+def _weaker_soft_term(spec: CompareRun, factor: float) -> str:
+    """What a soft term ``factor`` times too small does, given α and the optimiser: the
+    rest of a sentence that named the factor."""
+    if spec.alpha < 1:
+        return f"so the hard labels get more say; {_optimizer_note(spec.optimizer)}"
+    # α = 1: there is no hard term to take over; the soft term is the whole loss.
+    if spec.optimizer == "sgd":
+        return (
+            "and at α=1 it is the whole loss: SGD steps in proportion to the gradient, so "
+            f"every step is {factor:g}x too short."
+        )
+    return (
+        "and at α=1 it is the whole loss, but Adam rescales each update by the gradient's "
+        "size and hides much of it (try optimizer=sgd)."
+    )
+
+
 def _optimizer_note(optimizer: str) -> str:
     """Why the optimiser decides how much a loss that is a constant factor off costs."""
     if optimizer == "sgd":
-        return "plain SGD steps in proportion to the gradient, so the soft term's pull shrinks too."
+        return "SGD steps in proportion to the gradient, so the soft term's pull shrinks too."
     return (
         "Adam rescales each update by the gradient's size and hides much of it (try optimizer=sgd)."
     )

@@ -163,6 +163,43 @@ def test_temperature_caption_does_not_call_an_unsure_answer_one_hot():
 
 def test_loss_scale_bug_caption_says_which_optimiser_hid_or_showed_it():
     sgd = experiment_caption(_outcome("bug=no_t2", broken=0.90))
-    assert "(SGD)" in sgd and "plain SGD steps in proportion to the gradient" in sgd
+    assert "(SGD)" in sgd and "SGD steps in proportion to the gradient" in sgd
     adam = experiment_caption(_outcome("bug=mean optimizer=adam", broken=0.95))
     assert "Adam rescales each update" in adam and "(SGD)" not in adam
+
+
+def test_mean_bug_caption_at_its_default_alpha_1_does_not_credit_hard_labels():
+    # bug=mean runs at α=1 by default: there is no hard term, yet the caption said "the
+    # hard labels get more say" under a title reading α=1.
+    caption = experiment_caption(_outcome("bug=mean", broken=0.906, hard=0.878, kd=0.946))
+    assert "α=1" in caption
+    assert "hard labels get more say" not in caption, caption
+    assert "every step is 10x too short" in caption
+
+
+def test_no_t2_caption_credits_hard_labels_only_when_they_have_weight():
+    with_labels = experiment_caption(_outcome("bug=no_t2", broken=0.896))
+    assert "64x smaller" in with_labels and "hard labels get more say" in with_labels
+    without = experiment_caption(_outcome("bug=no_t2 alpha=1", broken=0.90))
+    assert "hard labels get more say" not in without
+    assert "every step is 64x too short" in without
+
+
+@pytest.mark.parametrize("temperature", ["1", "0.5"])
+def test_no_t2_caption_at_t_1_or_below_does_not_claim_a_smaller_soft_term(temperature):
+    # At T=1 the caption read "the soft term is 1x smaller (… far below …)": T² = 1,
+    # so the bug changes nothing; below 1 it makes the soft term larger.
+    caption = experiment_caption(_outcome(f"bug=no_t2 T={temperature}", broken=0.95))
+    assert "x smaller" not in caption and "far below" not in caption, caption
+    assert "changes nothing" in caption if temperature == "1" else "4x larger" in caption
+
+
+def test_loss_scale_bug_caption_names_the_colour_the_picture_draws_its_soft_part_in():
+    # It pointed at "dashed red", which is the broken arm's total; its soft part is orange.
+    from kd_sandbox.digits.plots import SOFT_TINT
+    from kd_sandbox.phone_style import ORANGE, SKY
+
+    assert (SOFT_TINT["broken"], SOFT_TINT["kd"]) == (ORANGE, SKY)
+    for settings in ("bug=no_t2", "bug=mean"):
+        caption = experiment_caption(_outcome(settings, broken=0.9))
+        assert "orange soft part" in caption and "dashed red" not in caption, caption
