@@ -30,8 +30,8 @@ def temperature_caption(outcome: TemperatureOutcome) -> str:
     for temperature, probabilities in zip(outcome.temperatures, outcome.probabilities, strict=True):
         runner_p, runner = _runner_up(probabilities, label)
         parts.append(
-            f"T={temperature:g}: {label} {_percent(probabilities[label])}, "
-            f"{runner} {_percent(runner_p)}"
+            f"T={temperature:g}: {label} {percent(probabilities[label])}, "
+            f"{runner} {percent(runner_p)}"
         )
     hottest = outcome.probabilities[-1]
     top = max(range(10), key=lambda d: outcome.probabilities[0][d])
@@ -276,9 +276,16 @@ def _optimizer_note(optimizer: str) -> str:
     )
 
 
-def _percent(probability: float) -> str:
-    """'12.1%', or '<0.1%' for the tiny values a cold softmax gives wrong digits."""
-    return "<0.1%" if probability < 0.001 else f"{probability:.1%}"
+def percent(probability: float, decimals: int = 1) -> str:
+    """'12.1%'; '<0.1%' for the tiny values a cold softmax gives wrong digits and '>99.9%'
+    for its top digit, where rounding would print a 0% or a 100% that no softmax gives
+    (the small numbers are the lesson)."""
+    smallest = 10 ** -(decimals + 2)
+    if probability < smallest:
+        return f"<{smallest:.{decimals}%}"
+    if probability > 1 - smallest:
+        return f">{1 - smallest:.{decimals}%}"
+    return f"{probability:.{decimals}%}"
 
 
 def _runner_up(probabilities: list[float], label: int) -> tuple[float, int]:

@@ -11,6 +11,7 @@ import math
 import textwrap
 from typing import TYPE_CHECKING
 
+from kd_sandbox.digits.captions import percent
 from kd_sandbox.digits.outcome import ArmCurves, ExperimentOutcome, TemperatureOutcome
 from kd_sandbox.phone_style import (
     BLACK,
@@ -105,7 +106,7 @@ def _draw_temperatures(figure: Figure, outcome: TemperatureOutcome) -> None:
         axes.set_title(f"T = {temperature:g}")
         runner_up = max((p, d) for d, p in enumerate(probabilities) if d != outcome.label)
         axes.annotate(
-            f"{runner_up[1]}: {runner_up[0]:.0%}",
+            f"{runner_up[1]}: {percent(runner_up[0], decimals=0)}",
             (runner_up[1], runner_up[0]),
             xytext=(0, 6),
             textcoords="offset points",

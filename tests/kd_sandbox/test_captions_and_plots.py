@@ -10,6 +10,7 @@ from kd_sandbox.digits.plots import (
     EXPERIMENT_HEIGHT_PX,
     TEMPERATURE_HEIGHT_PX,
     experiment_png,
+    temperature_figure,
     temperature_png,
 )
 from kd_sandbox.spec import BUGS, mode_defaults, parse_settings, run_config
@@ -203,3 +204,22 @@ def test_loss_scale_bug_caption_names_the_colour_the_picture_draws_its_soft_part
     for settings in ("bug=no_t2", "bug=mean"):
         caption = experiment_caption(_outcome(settings, broken=0.9))
         assert "orange soft part" in caption and "dashed red" not in caption, caption
+
+
+def test_a_cold_softmax_is_never_shown_as_100_or_0_percent():
+    # The real 7 of mode=temperature gave p(7) = 0.99992 at T=1: the caption read
+    # "7 100.0%, 9 <0.1%" and the bar's label "9: 0%", as if the wrong digits had nothing.
+    cold = [0.00001] * 10
+    cold[7] = 1 - 9 * 0.00001
+    warm = [0.03] * 10
+    warm[7] = 0.73
+    outcome = TemperatureOutcome(
+        spec=run_config(parse_settings("mode=temperature digit=7")),
+        image=[[0.5] * 8 for _ in range(8)], label=7, temperatures=[1.0, 4.0],
+        probabilities=[cold, warm], teacher_accuracy=0.976, device="cpu", wall_s=1.0,
+    )  # fmt: skip
+    caption = temperature_caption(outcome)
+    assert "T=1: 7 >99.9%, 9 <0.1%" in caption and "100.0%" not in caption, caption
+    labels = [text.get_text() for axes in temperature_figure(outcome).axes for text in axes.texts]
+    assert "9: <1%" in labels and "9: 3%" in labels, labels
+    assert not any(label.endswith(": 0%") for label in labels)
