@@ -193,6 +193,8 @@ async def test_a_run_interrupted_by_a_restart_is_reported(tmp_path: Path) -> Non
             "/distill mode=preference steps=600 seed=3",
         ),
         ("mode=onpolicy steps=1000", "about 104 s", "/distill mode=onpolicy steps=400"),
+        # Ran 101.6 s once accepted as "about 8 s": a wide student, at its default width.
+        ("mode=tokens hidden=256 steps=100", "about 112 s", "/distill mode=tokens steps=100"),
     ],
 )
 async def test_a_run_that_cannot_finish_in_time_is_refused_up_front_with_a_shorter_one(

@@ -50,3 +50,33 @@ def test_every_drops_run_it_button_fits_the_default_limit() -> None:
 
     tried = [d.try_settings for d in get_course().drops if d.try_settings is not None]
     assert tried and all(estimated_s(parse_settings(s)) <= LIMIT_S for s in tried)
+
+
+@pytest.mark.parametrize(
+    ("settings", "measured_s"),
+    [
+        ("mode=tokens hidden=256 steps=100", 101.6),
+        ("mode=tokens hidden=128 steps=100", 21.2),
+        ("mode=traces hidden=256 steps=20", 16.7),
+        ("mode=onpolicy hidden=256 steps=20", 46.4),
+    ],
+)
+def test_a_wide_language_model_student_is_estimated_as_slow_as_it_runs(
+    settings: str, measured_s: float
+) -> None:
+    # mode=tokens hidden=256 steps=100 was estimated at 7.5 s and ran 101.6 s (wall
+    # times measured on the shared 2-core machine): accepted, then cut off at the 60 s
+    # limit. The estimate ignored the width.
+    assert estimated_s(parse_settings(settings)) >= 0.9 * min(measured_s, LIMIT_S + 1)
+
+
+def test_a_too_wide_run_is_offered_the_default_width_when_no_step_count_fits() -> None:
+    shorter = fitting(parse_settings("mode=tokens hidden=256 steps=3000"), LIMIT_S)
+    assert shorter is not None and shorter.hidden == parse_settings("mode=tokens").hidden
+    assert estimated_s(shorter) <= LIMIT_S
+
+
+def test_a_narrower_student_is_not_estimated_faster_than_the_default() -> None:
+    for mode in ("tokens", "traces", "onpolicy", "preference"):
+        narrow = parse_settings(f"mode={mode} hidden=4")
+        assert estimated_s(narrow) == estimated_s(parse_settings(f"mode={mode}"))
