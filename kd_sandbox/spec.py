@@ -326,6 +326,15 @@ def _parse_number(key: str, raw: str) -> float | int:
     try:
         value: float | int = int(raw) if rng.kind is int else float(raw)
     except ValueError:
+        whole = _whole_number_in_other_notation(raw)
+        if rng.kind is int and whole is not None:
+            if not rng.low <= whole <= rng.high:
+                raise SettingsError(
+                    f"`{key}={_shown(raw)}` is out of range: {key} must be {rng.describe()}."
+                ) from None
+            raise SettingsError(
+                f"`{key}={_shown(raw)}`: write {key} with digits only, as `{key}={whole}`."
+            ) from None
         raise SettingsError(
             f"`{key}={_shown(raw)}` is not {rng.describe()}. ({key}: {rng.help})"
         ) from None
@@ -336,6 +345,15 @@ def _parse_number(key: str, raw: str) -> float | int:
             f"`{key}={_shown(raw)}` is out of range: {key} must be {rng.describe()}."
         )
     return value
+
+
+def _whole_number_in_other_notation(raw: str) -> int | None:
+    """``1e3`` or ``1000.0``: a whole number that ``int`` refuses but a reader sees."""
+    try:
+        value = float(raw)
+    except ValueError:
+        return None
+    return int(value) if math.isfinite(value) and value.is_integer() else None
 
 
 def _parse_pairs(tokens: list[str]) -> dict[str, Any]:

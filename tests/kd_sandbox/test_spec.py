@@ -210,3 +210,22 @@ def test_a_comma_inside_a_number_is_named_not_split_into_two_settings(typed: str
 
 def test_settings_separated_by_commas_still_parse() -> None:
     assert parse_settings("T=2,alpha=0.5, steps=300") == parse_settings("T=2 alpha=0.5 steps=300")
+
+
+@pytest.mark.parametrize(
+    ("typed", "written"), [("steps=1e3", "steps=1000"), ("seed=7.0", "seed=7")]
+)
+def test_a_whole_number_in_float_notation_is_answered_with_its_digits(typed, written) -> None:
+    # "`steps=1e3` is not a whole number from 10 to 3000": but 1e3 is 1000, in range.
+    with pytest.raises(SettingsError) as refused:
+        parse_settings(typed)
+    assert "is not a whole number" not in str(refused.value)
+    assert f"`{written}`" in str(refused.value)
+
+
+def test_a_whole_number_out_of_range_in_float_notation_is_still_refused() -> None:
+    with pytest.raises(SettingsError, match="out of range"):
+        parse_settings("steps=1e9")
+    with pytest.raises(SettingsError, match="not a whole number"):
+        parse_settings("steps=1.5")
+
