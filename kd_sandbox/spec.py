@@ -430,6 +430,14 @@ def parse_settings(text: str) -> RunSpec:
     _refuse_unread(mode, values)
     bug = values.get("bug", "none")
     merged = {**_MODE_DEFAULTS[mode], **BUG_DEFAULTS.get(bug, {}), **values}
+    if bug != "none" and merged.get("alpha", RunSpec.alpha) == 0:
+        # Every bug breaks the soft term or its teacher; at alpha=0 that term weighs
+        # nothing, so the broken run would be the correct one under another name.
+        raise SettingsError(
+            f"`bug={bug}` breaks the soft (KD) term, and `alpha=0` gives that term no "
+            "weight, so the bug would change nothing and no run was started. "
+            "Leave `alpha` out or give it a value above 0."
+        )
     return RunSpec(**merged)
 
 

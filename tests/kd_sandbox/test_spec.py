@@ -6,7 +6,7 @@ from dataclasses import fields
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from kd_sandbox.spec import (
@@ -147,7 +147,14 @@ def accepted_specs(draw: st.DrawFn) -> tuple[str, dict[str, str]]:
     typed = {key: draw(_value(key)) for key in keys}
     if "beta" in typed:
         typed["divergence"] = "jsd"
+    if _idle_bug(typed):
+        typed["alpha"] = "0.5"
     return mode, typed
+
+
+def _idle_bug(typed: dict[str, str]) -> bool:
+    """A bug with alpha=0: refused, as it would change nothing."""
+    return typed.get("bug", "none") != "none" and float(typed.get("alpha", "1")) == 0
 
 
 def _text(mode: str, typed: dict[str, str]) -> str:
@@ -169,6 +176,7 @@ def test_changing_any_accepted_setting_changes_the_run_configuration(
     if key == "divergence":
         changed.pop("beta", None)  # beta is refused once the divergence is not jsd
     changed[key] = data.draw(_value(key).filter(lambda v: _parsed(key, v) != getattr(spec, key)))
+    assume(not _idle_bug(changed))
     other = parse_settings(_text(mode, changed))
     assert run_config(other) != run_config(spec)
     assert other.as_settings() != spec.as_settings()
@@ -229,3 +237,14 @@ def test_a_whole_number_out_of_range_in_float_notation_is_still_refused() -> Non
     with pytest.raises(SettingsError, match="not a whole number"):
         parse_settings("steps=1.5")
 
+
+@pytest.mark.parametrize(
+    "typed", ["bug=probs alpha=0", "bug=mean alpha=0", "mode=omit bug=swapped a=0"]
+)
+def test_a_bug_with_alpha_0_is_refused_as_it_would_change_nothing(typed: str) -> None:
+    # At alpha=0 the soft term weighs nothing: the "broken" arm trained exactly as the
+    # correct one, and bug=probs's caption still said the KL "went negative".
+    with pytest.raises(SettingsError, match="would change nothing") as refused:
+        parse_settings(typed)
+    assert "alpha" in str(refused.value)
+    assert parse_settings("alpha=0").alpha == 0  # without a bug, alpha=0 is hard labels
