@@ -81,7 +81,7 @@ RANGES: dict[str, _Range] = {
     "digit": _Range(int, 0, 9, "the digit to show (temperature) or to leave out (omit)"),
     "beta": _Range(float, 0.0, 1.0, "generalised JSD mixing weight (with divergence=jsd)"),
     "problems": _Range(int, 64, 8192, "training problems (worked answers) the students see"),
-    "noise": _Range(float, 0.0, 0.5, "share of the training answers' digits written wrong"),
+    "noise": _Range(float, 0.0, 0.5, "share of the training answers' digits redrawn at random"),
 }
 CHOICES: dict[str, tuple[str, ...]] = {
     "mode": tuple(MODES),

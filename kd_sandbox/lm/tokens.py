@@ -1,7 +1,7 @@
 """mode=tokens: token-level logit distillation against plain training on the same data.
 
 Both students see the same sequences in the same order: worked answers to ``problems``
-training problems with a share ``noise`` of their digits written wrong, as in data
+training problems with a share ``noise`` of their digits redrawn at random, as in data
 collected from people or an earlier model. The plain one learns from the tokens
 (cross-entropy); the distilled one also matches the teacher's whole next-token
 distribution at temperature T (``token_kd_loss``: alpha·T²·KL + (1−alpha)·CE),
@@ -214,6 +214,20 @@ def run_tokens(
     )
 
 
+# A redrawn digit is drawn from all ten, so one in ten comes out as it was.
+WRONG_PER_REDRAWN = 0.9
+
+
+def _noise_text(noise: float) -> str:
+    """What ``noise`` did to the training answers, as the share of digits now wrong."""
+    if noise == 0:
+        return "no digit written wrong"
+    return (
+        f"{noise:.0%} of their digits redrawn at random: "
+        f"{WRONG_PER_REDRAWN * noise:.0%} written wrong"
+    )
+
+
 def _pace(curve: Curve, level: float) -> str:
     step = steps_to_reach(curve, level)
     return str(step) if step is not None else "not reached"
@@ -272,7 +286,7 @@ def _caption(
         f"mode=tokens · student width {spec.hidden} ({student_params:,} parameters; teacher "
         f"{parameter_count(teacher.model):,}), {spec.steps} steps, lr {spec.lr:g}, "
         f"T={spec.T:g}, alpha={spec.alpha:g}; both see the same {spec.problems:,} worked "
-        f"answers ({spec.noise:.0%} of their digits written wrong) in the same order\n"
+        f"answers ({_noise_text(spec.noise)}) in the same order\n"
         f"Held-out exact match: KD {kd.last:.0%}, plain {plain.last:.0%} (teacher "
         f"{teacher.heldout_accuracy:.0%}); steps to 90%: KD {_pace(kd, 0.9)}, plain "
         f"{_pace(plain, 0.9)}.\n"

@@ -50,3 +50,13 @@ def test_noise_rewrites_about_that_share_of_target_digits_only() -> None:
     assert 0.3 * 0.9 * 0.8 < share < 0.3 * 0.9 * 1.2  # a redrawn digit is the same 1 in 10
     assert torch.isin(noisy.ids[changed], digits).all()
     assert with_noisy_digits(clean, tokenizer, 0.0) is clean
+
+
+def test_the_tokens_caption_states_the_share_of_digits_the_noise_made_wrong(
+    tiny_cache: Path,
+) -> None:
+    # noise=0.3 redraws 30% of the digits, a tenth of them as they were: 27% are wrong,
+    # and the caption said "(30% of their digits written wrong)".
+    caption = run_tiny("mode=tokens steps=10 noise=0.3", tiny_cache).caption
+    assert "30% of their digits written wrong" not in caption
+    assert "30% of their digits redrawn at random: 27% written wrong" in caption, caption
