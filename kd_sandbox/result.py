@@ -5,6 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+CAPTION_LIMIT = 1024  # Telegram's caption limit, in characters
+
+
+def fit_caption(text: str) -> str:
+    """``text`` cut to the caption limit, with an ellipsis, if it is longer: a caption cut
+    mid-word without one reads as a finished sentence that says something else."""
+    if len(text) <= CAPTION_LIMIT:
+        return text
+    return text[: CAPTION_LIMIT - 1] + "…"
+
 
 @dataclass
 class RunResult:

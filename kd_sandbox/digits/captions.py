@@ -7,10 +7,10 @@ sentence depends on the outcome, so it never claims a gain the run did not measu
 from __future__ import annotations
 
 from kd_sandbox.digits.outcome import ExperimentOutcome, TemperatureOutcome
+from kd_sandbox.result import fit_caption
 from kd_sandbox.spec import BUGS, CompareRun, mode_defaults
 from kd_sandbox.teacher_config import BUG_TEACHER_DROPOUT
 
-CAPTION_LIMIT = 1024
 # The top probability from which a distribution reads as one answer, not a hesitation.
 NEARLY_ONE_HOT = 0.9
 
@@ -21,7 +21,7 @@ def experiment_caption(outcome: ExperimentOutcome) -> str:
     if outcome.spec.bug != "none":
         lines += _bug_lines(outcome)
     lines.append(f"Ran in {outcome.wall_s:.1f} s on {outcome.device.upper()}.")
-    return fit("\n".join(lines))
+    return fit_caption("\n".join(lines))
 
 
 def temperature_caption(outcome: TemperatureOutcome) -> str:
@@ -65,14 +65,7 @@ def temperature_caption(outcome: TemperatureOutcome) -> str:
         f"Teacher test accuracy {outcome.teacher_accuracy:.1%}. "
         f"Ran in {outcome.wall_s:.1f} s on {outcome.device.upper()}."
     )
-    return fit("\n".join(lines))
-
-
-def fit(text: str) -> str:
-    """``text`` cut to the caption limit (with an ellipsis) if it is longer."""
-    if len(text) <= CAPTION_LIMIT:
-        return text
-    return text[: CAPTION_LIMIT - 1] + "…"
+    return fit_caption("\n".join(lines))
 
 
 def _settings(outcome: ExperimentOutcome) -> str:

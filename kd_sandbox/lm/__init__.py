@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kd_sandbox.result import RunResult
+from kd_sandbox.result import RunResult, fit_caption
 from kd_sandbox.spec import LM_MODES, OnPolicyRun, RunSpec, run_config
 
 if TYPE_CHECKING:
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from kd_sandbox.lm.students import Sizes
     from kd_sandbox.lm.teacher import Teacher, TeacherSettings
 
-__all__ = ["cache_teachers", "run_lm_mode"]
+__all__ = ["cache_teachers", "run_lm_mode", "with_run_notes"]
 
 # One thread: these models are so small that a second thread buys little, and on a busy
 # two-core machine two threads waiting on each other ran ten times slower (measured).
@@ -103,13 +103,23 @@ def run_lm_mode(
     finally:
         torch.set_num_threads(threads)  # the worker's other runs keep their own setting
     result.metrics["device"] = device.type
-    result.caption = (result.caption + f" Ran on {device.type.upper()}.")[:1024]
-    if teacher.trained_now:
-        seconds = teacher.train_seconds
-        note = f"\n(First run: the teacher was trained now, in {seconds:.0f} s; it is cached.)"
-        result.caption = (result.caption + note)[:1024]
-        result.metrics["teacher_train_s"] = teacher.train_seconds
+    trained_s = teacher.train_seconds if teacher.trained_now else None
+    result.caption = with_run_notes(result.caption, device.type, trained_s)
+    if trained_s is not None:
+        result.metrics["teacher_train_s"] = trained_s
     return result
+
+
+def with_run_notes(caption: str, device: str, teacher_trained_s: float | None) -> str:
+    """The caption, the device it ran on, and the teacher's one-time training if it was
+    trained for this run; cut to Telegram's limit with an ellipsis."""
+    caption += f" Ran on {device.upper()}."
+    if teacher_trained_s is not None:
+        caption += (
+            f"\n(First run: the teacher was trained now, in {teacher_trained_s:.0f} s; "
+            "it is cached.)"
+        )
+    return fit_caption(caption)
 
 
 def cache_teachers(cache_dir: Path, device: torch.device | None = None) -> None:

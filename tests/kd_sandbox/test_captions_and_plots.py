@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kd_sandbox.digits.captions import CAPTION_LIMIT, experiment_caption, fit, temperature_caption
+from kd_sandbox.digits.captions import experiment_caption, temperature_caption
 from kd_sandbox.digits.outcome import ArmCurves, ExperimentOutcome, OmitNumbers, TemperatureOutcome
 from kd_sandbox.digits.plots import (
     EXPERIMENT_HEIGHT_PX,
@@ -13,6 +13,7 @@ from kd_sandbox.digits.plots import (
     temperature_figure,
     temperature_png,
 )
+from kd_sandbox.result import CAPTION_LIMIT, fit_caption
 from kd_sandbox.spec import BUGS, mode_defaults, parse_settings, run_config
 from tests.kd_sandbox.conftest import png_size
 
@@ -113,8 +114,8 @@ def test_omit_caption_advises_omits_own_default_when_the_digit_did_not_carry_ove
 
 
 def test_captions_are_cut_to_telegram_limit():
-    assert len(fit("x" * 5000)) == CAPTION_LIMIT
-    assert fit("short") == "short"
+    assert len(fit_caption("x" * 5000)) == CAPTION_LIMIT
+    assert fit_caption("short") == "short"
 
 
 def test_bug_picture_with_negative_losses_is_a_png():
@@ -223,3 +224,12 @@ def test_a_cold_softmax_is_never_shown_as_100_or_0_percent():
     labels = [text.get_text() for axes in temperature_figure(outcome).axes for text in axes.texts]
     assert "9: <1%" in labels and "9: 3%" in labels, labels
     assert not any(label.endswith(": 0%") for label in labels)
+
+
+def test_a_language_model_caption_too_long_for_telegram_ends_in_an_ellipsis() -> None:
+    from kd_sandbox.lm import with_run_notes
+
+    short = with_run_notes("Distilled 100%.", "cpu", None)
+    assert short == "Distilled 100%. Ran on CPU."
+    long = with_run_notes("Distilled answers. " * 60, "cpu", 12.4)
+    assert len(long) == CAPTION_LIMIT and long.endswith("…"), long[-40:]

@@ -9,10 +9,9 @@ import pytest
 import torch
 
 from kd_sandbox.digits import runner
-from kd_sandbox.digits.captions import CAPTION_LIMIT
 from kd_sandbox.digits.experiments import label_free_shift
 from kd_sandbox.digits.teacher import cache_path
-from kd_sandbox.result import RunResult
+from kd_sandbox.result import CAPTION_LIMIT, RunResult
 from kd_sandbox.spec import BUGS, parse_settings
 from kd_sandbox.teacher_config import BUG_TEACHER_DROPOUT, QUICK_TEACHER, teacher_for
 from tests.kd_sandbox.conftest import phone_sized
