@@ -81,14 +81,17 @@ def temperature_png(outcome: TemperatureOutcome) -> bytes:
 
 def temperature_figure(outcome: TemperatureOutcome) -> Figure:
     """The figure behind :func:`temperature_png`."""
+    # The image, a panel per temperature and the entropy panel, three to a row: a T of
+    # the learner's own beside the usual four needs a third row (it took the entropy's).
+    rows = math.ceil((len(outcome.temperatures) + 2) / 3)
     with phone_style():
-        figure = phone_figure(TEMPERATURE_HEIGHT_PX)
-        _draw_temperatures(figure, outcome)
+        figure = phone_figure(TEMPERATURE_HEIGHT_PX * rows // 2)
+        _draw_temperatures(figure, outcome, rows)
     return figure
 
 
-def _draw_temperatures(figure: Figure, outcome: TemperatureOutcome) -> None:
-    cells = figure.subplots(2, 3).flatten()
+def _draw_temperatures(figure: Figure, outcome: TemperatureOutcome, rows: int) -> None:
+    cells = figure.subplots(rows, 3).flatten()
     image_axes = cells[0]
     image_axes.imshow(outcome.image, cmap="gray_r", vmin=0.0, vmax=1.0)
     image_axes.set_title(f"test image (a {outcome.label})")
@@ -113,8 +116,10 @@ def _draw_temperatures(figure: Figure, outcome: TemperatureOutcome) -> None:
             ha="center",
             fontsize=MIN_TEXT_PT,
         )
-    for axes in cells[1 + len(outcome.temperatures) :]:
-        _entropy_panel(axes, outcome)
+    entropy_axes, *spare = cells[1 + len(outcome.temperatures) :]
+    _entropy_panel(entropy_axes, outcome)
+    for axes in spare:
+        axes.set_axis_off()
     figure.suptitle(
         f"Teacher's soft targets at several T\n(mode=temperature digit={outcome.label}"
         f" seed={outcome.spec.seed})"

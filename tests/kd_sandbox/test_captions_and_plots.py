@@ -233,3 +233,26 @@ def test_a_language_model_caption_too_long_for_telegram_ends_in_an_ellipsis() ->
     assert short == "Distilled 100%. Ran on CPU."
     long = with_run_notes("Distilled answers. " * 60, "cpu", 12.4)
     assert len(long) == CAPTION_LIMIT and long.endswith("…"), long[-40:]
+
+
+def test_a_temperature_of_the_learners_own_keeps_the_entropy_panel() -> None:
+    """mode=temperature T=0.5 shows T=0.5 beside 1, 2, 4 and 8: five bar panels took the
+    cell of the entropy panel (flatter as T grows), the point of the picture."""
+    from kd_sandbox.digits.plots import temperature_figure
+
+    temperatures = [0.5, 1.0, 2.0, 4.0, 8.0]
+    probabilities = [[0.9 if d == 3 else 0.1 / 9 for d in range(10)] for _ in temperatures]
+    outcome = TemperatureOutcome(
+        spec=run_config(parse_settings("mode=temperature T=0.5")),
+        image=[[0.5] * 8 for _ in range(8)],
+        label=3,
+        temperatures=temperatures,
+        probabilities=probabilities,
+        teacher_accuracy=0.97,
+        device="cpu",
+        wall_s=0.2,
+    )
+    titles = [axes.get_title() for axes in temperature_figure(outcome).axes]
+    assert [t for t in titles if t.startswith("T = ")] == [f"T = {t:g}" for t in temperatures]
+    assert "flatter as T grows" in titles
+    assert png_size(temperature_png(outcome)) == (1200, TEMPERATURE_HEIGHT_PX * 3 // 2)
