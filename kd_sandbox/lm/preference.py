@@ -217,10 +217,13 @@ def _train_arm(
 
 
 def logratio_panel(dpo: ArmCurves, sft: ArmCurves) -> Panel:
-    """log π/π_ref of the held-out chosen (—) and rejected (- -) drafts, for both arms."""
+    """log π/π_ref of the held-out chosen and rejected drafts, for both arms.
+
+    The axis names no dash: each arm draws its own pair of dashes (the legend says which).
+    """
     return Panel(
         "held-out pairs: log π/π_ref",
-        "chosen (—), rejected (- -)",
+        "log π/π_ref",
         [
             Series("SFT+DPO chosen", dpo.chosen_logratio, DISTILLED),
             Series("SFT+DPO rejected", dpo.rejected_logratio, DISTILLED, dashed=True),
@@ -232,10 +235,11 @@ def logratio_panel(dpo: ArmCurves, sft: ArmCurves) -> Panel:
 
 
 def drafts_panel(dpo: ArmCurves, sft: ArmCurves, chosen_share: float) -> Panel:
-    """Held-out drafts: the property the teacher prefers (—) and the right answer (- -)."""
+    """Held-out drafts: the property the teacher prefers and the right answer (the legend
+    names each arm's dashes)."""
     return Panel(
-        "held-out drafts",
-        "show their work (—), right (- -)",
+        "held-out drafts: showing work, right",
+        "drafts",
         [
             Series("SFT+DPO work", dpo.worked, DISTILLED),
             Series("SFT work", sft.worked, BASELINE),

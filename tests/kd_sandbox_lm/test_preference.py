@@ -48,3 +48,25 @@ def test_the_teacher_judges_per_token_and_prefers_the_worked_answer(
         [t / n for t, n in zip(totals.tolist(), tokens, strict=True)]
     )
     assert judged[0] > judged[1]  # a teacher that always works prefers the worked answer
+
+
+def test_the_preference_panels_label_their_axes_in_full_and_name_no_dash_one_arm_lacks() -> None:
+    """The drafts panel's axis said "show their work (—), right (- -)", true only of the
+    red arm (the blue one draws dash-dot and dotted), and ran off the top of its panel."""
+    from kd_sandbox.lm.plots import panels_figure
+    from kd_sandbox.lm.preference import ArmCurves, drafts_panel, logratio_panel
+    from kd_sandbox.lm.training import Curve
+
+    def arm(level: float) -> ArmCurves:
+        curve = Curve([0, 50, 100], [0.2, level, level])
+        return ArmCurves(curve, curve, curve, curve, curve, curve)
+
+    dpo, sft = arm(0.9), arm(0.5)
+    figure = panels_figure("preference", [logratio_panel(dpo, sft), drafts_panel(dpo, sft, 0.8)])
+    figure.canvas.draw()
+    whole = figure.bbox
+    for axes in figure.axes:
+        label = axes.yaxis.label
+        assert "—" not in label.get_text() and "- -" not in label.get_text()
+        box = label.get_window_extent()
+        assert whole.y0 <= box.y0 and box.y1 <= whole.y1, label.get_text()
