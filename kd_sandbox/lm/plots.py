@@ -15,9 +15,9 @@ from kd_sandbox.phone_style import (
     DOTTED,
     GREY,
     LONG_DASH,
+    PURPLE,
     SOLID,
     SPARSE_DOT,
-    VERMILLION,
     legend_below,
     log_scale_if_spanning_decades,
     phone_figure,
@@ -29,12 +29,13 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-# One colour per role, the same in every mode: the baseline arm blue, the distilled arm
-# vermillion, the teacher black.
-BASELINE = BLUE
-DISTILLED = VERMILLION
+# One colour per role, the same in every mode, the digits modes included
+# (``kd_sandbox.digits.plots.COLOURS``): the baseline arm grey, the distilled arm blue, the
+# teacher black. Vermillion stays the broken arm of a bug= run, never a distilled one.
+BASELINE = GREY
+DISTILLED = BLUE
 TEACHER = BLACK
-FLOOR = GREY
+FLOOR = PURPLE
 
 PANEL_HEIGHT_PX = 520
 TITLE_HEIGHT_PX = 80

@@ -256,3 +256,13 @@ def test_a_temperature_of_the_learners_own_keeps_the_entropy_panel() -> None:
     assert [t for t in titles if t.startswith("T = ")] == [f"T = {t:g}" for t in temperatures]
     assert "flatter as T grows" in titles
     assert png_size(temperature_png(outcome)) == (1200, TEMPERATURE_HEIGHT_PX * 3 // 2)
+
+
+def test_every_mode_draws_the_distilled_arm_and_the_baseline_in_the_same_colours() -> None:
+    """The language-model modes drew the distilled arm vermillion, the colour of the
+    broken arm in a bug= run, and the baseline in the distilled arm's blue."""
+    from kd_sandbox.digits.plots import COLOURS
+    from kd_sandbox.lm.plots import BASELINE, DISTILLED, TEACHER
+
+    assert (COLOURS["kd"], COLOURS["hard"], COLOURS["teacher"]) == (DISTILLED, BASELINE, TEACHER)
+    assert COLOURS["broken"] not in (DISTILLED, BASELINE, TEACHER)
