@@ -40,3 +40,21 @@ async def test_a_failed_record_refuses_the_run_and_frees_the_queue(tmp_path: Pat
     finally:
         await runs.close()
         services.close()
+
+
+@pytest.mark.parametrize(
+    ("settings", "told"),
+    [
+        ("steps=800", "⏱ took too long Try /distill steps=400"),
+        # Stored when bug= with alpha=0 was still taken: refused by today's parser.
+        ("bug=probs alpha=0", "⚠️ Your /distill run ended without a picture: took too long"),
+    ],
+)
+def test_a_run_taken_over_from_another_process_is_answered_even_if_its_settings_are_refused_now(
+    settings: str, told: str
+) -> None:
+    from bot.telegram.handlers.distill import _stored_run_failure_text
+    from kd_sandbox.worker import RunTimeout
+
+    text = _stored_run_failure_text(RunTimeout("took too long"), settings)
+    assert told in text, text

@@ -227,6 +227,16 @@ def _queued_text(spec: RunSpec, ticket: RunTicket) -> str:
     return f"⏳ /distill {settings}: queued, {ticket.ahead} ahead."
 
 
+def _stored_run_failure_text(error: SandboxError, settings: str) -> str:
+    """``_failure_text`` for a run stored by another process: its settings were valid
+    then, but a newer version may refuse them (bug= with alpha=0 is refused since)."""
+    try:
+        spec = parse_settings(settings)
+    except SettingsError:
+        return f"⚠️ Your /distill run ended without a picture: {error}"
+    return _failure_text(error, spec)
+
+
 def _failure_text(error: SandboxError, spec: RunSpec) -> str:
     if isinstance(error, RunTimeout):
         if "steps" not in settings_of(spec.mode):
@@ -332,7 +342,7 @@ async def _answer_adopted(application: AppType, adopted: AdoptedRun) -> None:
     except RunHandedOver:
         return
     except SandboxError as error:
-        await edit(_failure_text(error, parse_settings(adopted.settings)))  # stored once valid
+        await edit(_stored_run_failure_text(error, adopted.settings))
         return
     if result is None:
         return
