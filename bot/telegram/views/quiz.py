@@ -245,7 +245,9 @@ def leaderboard_markdown(board: Board, group_title: str) -> str:
         for standing in board.top:
             fire = f" · 🔥 {standing.streak}" if standing.streak else ""
             points = _plural(standing.points, unit)
-            lines.append(f"{standing.rank}. {escape_markdown(standing.name)} — {points}{fire}")
+            # The dot escaped: read as a Markdown list, tied ranks 1, 1, 3 would show 1, 2, 3.
+            rank = f"{standing.rank}\\."
+            lines.append(f"{rank} {escape_markdown(standing.name)} — {points}{fire}")
     if board.caller is None:
         lines.append("\nYou have won no round yet." if rounds
                      else f"\nYou have no points {_SPAN[board.kind]} yet.")  # fmt: skip
