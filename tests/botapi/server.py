@@ -625,6 +625,7 @@ class FakeBotApi:
             self.push_update(message=message)
 
     def add_bot_to_group(self, chat_id: int, by_user: int, *, title: str = "Study group") -> int:
+        self.blocked.discard(chat_id)  # added back after a removal: sends go through again
         return self.push_update(
             my_chat_member={
                 "chat": self.chat_payload(chat_id, title=title),
@@ -632,6 +633,19 @@ class FakeBotApi:
                 "date": int(time.time()),
                 "old_chat_member": {"status": "left", "user": BOT_USER},
                 "new_chat_member": {"status": "member", "user": BOT_USER},
+            }
+        )
+
+    def remove_bot(self, chat_id: int, by_user: int) -> int:
+        """A member removes the bot from the group: the group's sends fail from now on."""
+        self.blocked.add(chat_id)
+        return self.push_update(
+            my_chat_member={
+                "chat": self.chat_payload(chat_id),
+                "from": _user(by_user),
+                "date": int(time.time()),
+                "old_chat_member": {"status": "member", "user": BOT_USER},
+                "new_chat_member": {"status": "left", "user": BOT_USER},
             }
         )
 

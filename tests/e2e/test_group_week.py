@@ -1,4 +1,4 @@
-"""A study group's week as its members read it."""
+"""A study group's week as its members read it: the board's ranks, the bot added back."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ from datetime import UTC, datetime
 
 from sqlmodel import Session, select
 
-from bot.storage.models import QuizPoll
+from bot.storage.models import Chat, QuizPoll
 from tests.e2e.harness import BotHarness
+from tests.e2e.journeys import drops_received
 from tests.quiz.steps import eventually, review_logs
 
 GROUP = -4601
@@ -49,3 +50,34 @@ async def test_members_with_equal_points_share_a_rank_on_the_board(harness: BotH
         "1. User7604 — 1 point · 🔥 1",
     ], board.text
     assert "You: #1 with 1 point." in lines
+
+
+async def test_a_group_that_adds_the_bot_back_hears_where_it_is(harness: BotHarness) -> None:
+    """The group has drop 2 on Tuesday, removes the bot on Wednesday morning and adds it
+    back after 09:00: its path and schedule are kept, so the greeting says when the next
+    drop comes, not how to start the course."""
+    await group_on_drop_one(harness)
+    harness.clock.set(datetime(2026, 3, 3, 8, 0, tzinfo=UTC))  # Tuesday, 09:00 in Berlin
+    await harness.tick()
+    await harness.api.wait_for(lambda _: drops_received(harness.api, GROUP) == [1, 2])
+    harness.clock.set(datetime(2026, 3, 4, 7, 0, tzinfo=UTC))  # Wednesday, 08:00 in Berlin
+    harness.api.remove_bot(GROUP, ADMIN)
+    await eventually(lambda: not group_chat(harness).active)
+    harness.clock.set(datetime(2026, 3, 4, 9, 0, tzinfo=UTC))
+    await harness.tick()  # the removed group's day passes without a drop
+    before = len(harness.api.calls)
+    harness.api.add_bot_to_group(GROUP, ADMIN)
+    hello = await harness.next_message(GROUP, after=before)
+    assert "drop 1 comes at once" not in hello.text, hello.text
+    assert "starts the course" not in hello.text, hello.text
+    assert "Next drop: tomorrow 09:00, Europe/Berlin" in hello.text, hello.text
+    await harness.settle()
+    assert drops_received(harness.api, GROUP) == [1, 2]  # no drop again, nothing extra
+    assert group_chat(harness).active
+
+
+def group_chat(harness: BotHarness) -> Chat:
+    with Session(harness.services.engine) as session:
+        chat = session.get(Chat, GROUP)
+        assert chat is not None
+        return chat

@@ -8,11 +8,12 @@ from typing import Any
 from telegram import ChatMember, ChatMemberRestricted, Update
 from telegram.ext import BaseHandler, ChatMemberHandler, MessageHandler, filters
 
+from bot.services import path
 from bot.services.delivery import chats
 from bot.telegram.commands import Command
 from bot.telegram.context import AppContext, services_of
-from bot.telegram.handlers.common import chat_row, reply
-from bot.telegram.handlers.onboarding import group_hello
+from bot.telegram.handlers.common import chat_ref, chat_row, reply
+from bot.telegram.handlers.onboarding import group_hello, group_on_course
 
 GONE = (ChatMember.LEFT, ChatMember.BANNED)
 
@@ -35,9 +36,12 @@ async def on_my_chat_member(update: Update, context: AppContext) -> None:
         context.bot_data.known_chats.discard(change.chat.id)
         await services.transaction(chats.deactivate, change.chat.id)
         return
-    await chat_row(context, update)  # a chat that has us back is active again
-    if not is_in_chat(change.old_chat_member) and change.chat.type != "private":
-        await reply(update, group_hello(services_of(context).settings))
+    if is_in_chat(change.old_chat_member) or change.chat.type == "private":
+        await chat_row(context, update)  # a chat that has us back is active again
+        return
+    # A group that adds us back keeps its path and schedule: say where it is, not how to begin.
+    when = await services.transaction(path.welcome, services, chat_ref(update), ask_time=False)
+    await reply(update, group_hello(services.settings) if when is None else group_on_course(when))
 
 
 async def on_migrated(update: Update, context: AppContext) -> None:
