@@ -81,3 +81,18 @@ def group_chat(harness: BotHarness) -> Chat:
         chat = session.get(Chat, GROUP)
         assert chat is not None
         return chat
+
+
+async def test_a_groups_pause_and_unreached_drops_speak_of_the_group(harness: BotHarness) -> None:
+    """In the group, /pause and /drop are about the group's path, not the sender's own:
+    Anna (who may be further on in her private chat) is told the group has not reached
+    drop 1.2, and that an administrator's /next brings it (hers is refused there)."""
+    await group_on_drop_one(harness)
+    unreached = await harness.command(ANNA, "/drop 1.2", chat_id=GROUP)
+    assert unreached.text.startswith("This group hasn't reached Drop 1.2"), unreached.text
+    assert "An administrator's /next brings the next one" in unreached.text, unreached.text
+    paused = await harness.command(ADMIN, "/pause", chat_id=GROUP)
+    assert paused.text == (
+        "⏸ Paused. This group's progress is kept; /resume picks up where it left off."
+    ), paused.text
+    assert group_chat(harness).paused

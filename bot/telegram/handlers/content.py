@@ -57,6 +57,17 @@ async def on_drop_button(update: Update, context: AppContext) -> None:
     await _show(update, context, wanted, reached)
 
 
+def not_reached(label: str, *, in_group: bool) -> str:
+    """/drop for a drop the chat's path has not reached: in a group, the group's path."""
+    who, pulls = (
+        ("This group hasn't", "An administrator's /next") if in_group else ("You haven't", "/next")
+    )
+    return (
+        f"{who} reached {label} yet — the drops come in order, one a day. "
+        f"{pulls} brings the next one once the current one is done."
+    )
+
+
 async def _show(update: Update, context: AppContext, wanted: str, reached: set[str]) -> None:
     services = services_of(context)
     course = services.course
@@ -70,11 +81,7 @@ async def _show(update: Update, context: AppContext, wanted: str, reached: set[s
         )
         return
     if drop.id not in reached:
-        await reply(
-            update,
-            f"You haven't reached {drop_label(drop, course)} yet — the drops come in order, "
-            "one a day. /next brings the next one once the current one is done.",
-        )
+        await reply(update, not_reached(drop_label(drop, course), in_group=not is_private(update)))
         return
     chat = await chat_row(context, update)
     paging = Paging.REREAD if is_private(update) else Paging.NONE

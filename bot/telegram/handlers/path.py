@@ -223,7 +223,9 @@ async def pause(update: Update, context: AppContext) -> None:
         await reply(update, "Only this group's administrators can pause its drops.")
         return
     await services_of(context).transaction(path.pause, chat_ref(update))
-    await reply(update, "⏸ Paused. Your progress is kept; /resume picks up where you left off.")
+    kept = "Your progress is kept" if is_private(update) else "This group's progress is kept"
+    whose = "you" if is_private(update) else "it"
+    await reply(update, f"⏸ Paused. {kept}; /resume picks up where {whose} left off.")
 
 
 async def resume(update: Update, context: AppContext) -> None:
