@@ -152,6 +152,13 @@ class RunQueue:
             self._feeder = asyncio.get_running_loop().create_task(self._feed())
         return ticket
 
+    def chat_moved(self, old_id: int, new_id: int) -> None:
+        """A group became a supergroup (a new chat id): its hour's runs count there."""
+        moved = self._group_submissions.pop(old_id, None)
+        if moved:
+            merged = sorted([*self._group_submissions[new_id], *moved])
+            self._group_submissions[new_id] = deque(merged)
+
     async def close(self) -> None:
         """Stop feeding; waiting tickets are cancelled, the running job too."""
         for ticket in self._waiting:

@@ -83,6 +83,11 @@ class DistillService:
         if self.enabled and self.remote is None:
             await self.worker.start()
 
+    def chat_moved(self, old_id: int, new_id: int) -> None:
+        """A group became a supergroup: the runs it started this hour count there (the
+        stored rows move with ``delivery.chats.migrate``)."""
+        self.queue.chat_moved(old_id, new_id)
+
     async def close(self) -> None:
         for following in list(self._following):
             following.cancel()

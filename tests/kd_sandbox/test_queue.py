@@ -180,3 +180,21 @@ async def test_a_waiting_ticket_can_be_withdrawn():
     assert log == ["start a", "end a"]
     queue.submit(2, 1, False, GatedJob([], "b again"))  # withdrawn user may submit again
     await queue.close()
+
+
+async def test_a_group_that_becomes_a_supergroup_keeps_its_hours_runs():
+    """After 2 of 2 runs the group was refused; upgraded to a supergroup (a new chat id),
+    it could start more at once."""
+    clock = FakeClock()
+    queue = _queue(clock, group_runs_per_hour=2)
+    for user in (1, 2):
+        job = GatedJob([], str(user))
+        job.gate.set()
+        await queue.submit(user, -100, True, job)
+    queue.chat_moved(-100, -1001)
+    with pytest.raises(GroupRateLimited):
+        queue.submit(3, -1001, True, GatedJob([], "3"))
+    clock.now += 3600
+    late = GatedJob([], "later")
+    late.gate.set()
+    assert await queue.submit(4, -1001, True, late) == "later"

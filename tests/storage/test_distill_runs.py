@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
@@ -108,3 +109,33 @@ def test_a_run_reported_interrupted_is_not_revived_by_its_late_result(database_u
     in_transaction(engine, update_run, slow, status="done", now=NOW + RUN_LEASE * 2)
     assert statuses(engine) == {slow: "interrupted"}
     engine.dispose()
+
+
+def test_a_groups_runs_of_the_hour_still_count_once_it_is_a_supergroup(database_url: str) -> None:
+    """With Celery the hourly group limit counts run rows by chat id; the upgrade to a
+    supergroup moved the group's other rows but not its runs, so the limit started afresh."""
+    from bot.services.delivery import chats
+    from bot.services.distill_limits import RunLimits, admit_run
+    from bot.storage.models import Chat
+    from kd_sandbox.queue import GroupRateLimited
+
+    engine = engine_for(database_url)
+    limits = RunLimits(max_waiting=8, cooldown_s=0, group_runs_per_hour=2)
+
+    def admit(user_id: int, chat_id: int) -> int:
+        return in_transaction(
+            engine, admit_run, user_id=user_id, chat_id=chat_id, in_group=True, settings="",
+            now=NOW, owner="bot0", lease_until=NOW + RUN_LEASE, limits=limits,
+        )  # fmt: skip
+
+    with session_scope(engine) as session:
+        session.add(Chat(id=-100, kind="group"))
+    for user_id in (1, 2):
+        run_id = admit(user_id, -100)
+        in_transaction(engine, update_run, run_id, status="done")
+    in_transaction(engine, chats.migrate, -100, -1001)
+    try:
+        with pytest.raises(GroupRateLimited):
+            admit(3, -1001)  # a third run in the hour
+    finally:
+        engine.dispose()

@@ -6,7 +6,15 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from bot.storage.kinds import ChatKind
-from bot.storage.models import Chat, Delivery, QuizPoll, QuizQuestion, QuizRound, ReviewRecord
+from bot.storage.models import (
+    Chat,
+    Delivery,
+    DistillRun,
+    QuizPoll,
+    QuizQuestion,
+    QuizRound,
+    ReviewRecord,
+)
 
 
 def deactivate(session: Session, chat_id: int) -> None:
@@ -36,7 +44,8 @@ def migrate(session: Session, old_id: int, new_id: int) -> None:
             setattr(new, name, getattr(old, name))
         new.active, new.paused = True, old.paused
     session.flush()
-    for table in (Delivery, QuizPoll, QuizQuestion, ReviewRecord, QuizRound):
+    # The group's /distill runs too: its hourly limit counts them (with Celery).
+    for table in (Delivery, QuizPoll, QuizQuestion, ReviewRecord, QuizRound, DistillRun):
         session.execute(update(table).where(col(table.chat_id) == old_id).values(chat_id=new_id))
     # A round running in the group goes on in the supergroup.
     session.execute(

@@ -57,6 +57,7 @@ async def on_migrated(update: Update, context: AppContext) -> None:
     else:
         return
     await services_of(context).transaction(chats.migrate, old, new)
+    context.bot_data.distill.chat_moved(old, new)
 
 
 COMMANDS: tuple[Command, ...] = ()
