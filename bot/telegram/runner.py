@@ -120,12 +120,26 @@ async def _check_bot_api(base_url: str, token: str) -> None:
 def _check_port_free(listen: str, port: int, listen_setting: str, port_setting: str) -> None:
     """Binds and lets go of ``listen:port``, so a port in use is reported before anything
     starts rather than by the server, after start-up's work."""
+    # Every address the webhook server binds, in its own family (WEBHOOK_LISTEN=:: is IPv6).
+    bound, refusal = False, None
     try:
-        socket.create_server((listen, port), reuse_port=False).close()
+        addresses = socket.getaddrinfo(
+            listen or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )
     except OSError as error:
-        raise CannotStart(
-            _unusable_port(error, listen, port, listen_setting, port_setting)
-        ) from None
+        addresses, refusal = [], error
+    for family, _type, _protocol, _name, address in addresses:
+        try:
+            socket.create_server(address, family=family).close()
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                refusal = error
+                break
+            refusal = refusal or error  # an address it cannot have (::1 without IPv6)
+        else:
+            bound = True
+    if refusal is not None and (not bound or refusal.errno == errno.EADDRINUSE):
+        raise CannotStart(_unusable_port(refusal, listen, port, listen_setting, port_setting))
 
 
 def _unusable_port(
