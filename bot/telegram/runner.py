@@ -17,8 +17,8 @@ import logging
 import socket
 
 import uvloop
-from telegram import Update
-from telegram.error import InvalidToken, NetworkError
+from telegram import Bot, Update
+from telegram.error import InvalidToken, NetworkError, RetryAfter
 
 from bot.config import Settings
 from bot.services.context import Services
@@ -102,11 +102,16 @@ async def _check_bot_api(base_url: str, token: str) -> None:
     API is one line saying what to do (python-telegram-bot's own start-up would raise it
     from deep inside, its message carrying the token)."""
     request = AiohttpRequest(1, read_timeout=BOT_API_CHECK_TIMEOUT_S)
+    # The URL as the Application builds it: a base URL may say where the token goes
+    # ("…/bot{token}/test", Telegram's test environment).
+    bot = Bot(token, base_url=base_url, request=request, get_updates_request=request)
     await request.initialize()
     try:
-        await request.post(f"{base_url}{token}/getMe")
+        await bot.get_me()
     except InvalidToken:
         raise CannotStart(TOKEN_REJECTED) from None
+    except RetryAfter:
+        return  # Telegram knows the bot; the Application's own getMe waits the flood out
     except NetworkError as error:
         reason = error.message.replace(token, "[token]")
         raise CannotStart(

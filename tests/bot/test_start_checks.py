@@ -4,10 +4,55 @@ and the webhook server accept, the checks before them accept too."""
 from __future__ import annotations
 
 import socket
+from collections.abc import AsyncIterator
 
 import pytest
+from telegram import Bot
 
-from bot.telegram.runner import CannotStart, _check_port_free
+from bot.telegram.runner import CannotStart, _check_bot_api, _check_port_free
+from bot.telegram.transport.bot_api_client import AiohttpRequest
+from tests.botapi.server import ApiCall, ApiError, FakeBotApi
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeBotApi]:
+    server = FakeBotApi()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+async def test_a_base_url_with_a_token_placeholder_passes_the_bot_api_check(
+    api: FakeBotApi,
+) -> None:
+    # python-telegram-bot puts the token where a base URL says {token} (its documented
+    # form for Telegram's test environment, "https://api.telegram.org/bot{token}/test"):
+    # the bot itself works with this TELEGRAM_API_BASE_URL.
+    base_url = f"{api.base_url}{{token}}"
+    request = AiohttpRequest(1)
+    async with Bot(api.token, base_url=base_url, request=request, get_updates_request=request):
+        pass  # initialize() calls getMe: Telegram accepts the token at this URL
+
+    await _check_bot_api(base_url, api.token)  # not "Telegram rejected the bot token"
+
+
+async def test_flood_control_on_the_start_check_is_waited_out_not_a_crash(
+    api: FakeBotApi,
+) -> None:
+    # A bot restarted a few times in a row may meet a 429 on getMe. Before the check,
+    # the Application's rate limiter waited retry_after and went on; the check must not
+    # turn it into an unexplained traceback (RetryAfter is no NetworkError).
+    refused = 0
+
+    def flood_once(call: ApiCall) -> None:
+        nonlocal refused
+        if call.method == "getMe" and refused == 0:
+            refused += 1
+            raise ApiError(429, "Too Many Requests: retry after 1", {"retry_after": 1})
+
+    api.on_call = flood_once
+    await _check_bot_api(api.base_url, api.token)
+    assert refused == 1
 
 
 def _ipv6_available() -> bool:
