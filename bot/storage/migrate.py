@@ -108,8 +108,14 @@ def cannot_connect_explained(database_url: str) -> Iterator[None]:
         ) from None
 
 
+# Query parameters that carry a password (libpq reads one from the URL's query too).
+SECRET_QUERY_KEYS = frozenset({"password", "sslpassword"})
+
+
 def _shown(database_url: str) -> str:
-    return make_url(database_url).render_as_string(hide_password=True)
+    url = make_url(database_url)
+    hidden = {key: "***" for key in url.query if key.lower() in SECRET_QUERY_KEYS}
+    return url.update_query_dict(hidden).render_as_string(hide_password=True)
 
 
 def _first_line(error: BaseException) -> str:

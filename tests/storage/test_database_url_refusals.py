@@ -1,0 +1,18 @@
+"""What an operator reads when DATABASE_URL cannot be used: one sentence naming the
+setting and the real reason, never a password, never a traceback."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.storage.migrate import DatabaseUnusable, upgrade
+
+
+def test_a_password_given_as_a_query_parameter_is_not_printed() -> None:
+    # libpq takes the password from the URL's query as well (…/distill?password=…).
+    url = "postgresql+psycopg://bot@127.0.0.1:1/distill?sslmode=disable&password=hunter2"
+    with pytest.raises(DatabaseUnusable) as refused:
+        upgrade(url)
+    assert "DATABASE_URL" in str(refused.value)
+    assert "hunter2" not in str(refused.value)
+    assert "sslmode=disable" in str(refused.value)  # the rest of the URL is still shown
