@@ -58,7 +58,7 @@ def _check_opens(database_url: str) -> None:
 
     try:
         engine = make_engine(database_url)
-    except (ArgumentError, ImportError) as error:
+    except (ArgumentError, ImportError, ValueError) as error:  # ValueError: a port not a number
         raise DatabaseUnusable(
             f"DATABASE_URL is not a database URL this bot can use ({_first_line(error)}); "
             f"e.g. {URL_EXAMPLES}"

@@ -16,3 +16,10 @@ def test_a_password_given_as_a_query_parameter_is_not_printed() -> None:
     assert "DATABASE_URL" in str(refused.value)
     assert "hunter2" not in str(refused.value)
     assert "sslmode=disable" in str(refused.value)  # the rest of the URL is still shown
+
+
+def test_a_port_that_is_not_a_number_is_one_line_naming_database_url() -> None:
+    # A template left unfilled, say: python printed a ValueError traceback.
+    with pytest.raises(DatabaseUnusable, match="DATABASE_URL"):
+        upgrade("postgresql+psycopg://bot:hunter2@db.example:PORT/distill")
+
