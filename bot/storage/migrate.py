@@ -68,6 +68,12 @@ def _check_opens(database_url: str) -> None:
             f"DATABASE_URL={_shown(database_url)}: cannot create the folder "
             f"{error.filename} ({error.strerror})"
         ) from None
+    if engine.url.get_backend_name() == "sqlite" and engine.url.database in (None, "", ":memory:"):
+        raise DatabaseUnusable(
+            f"DATABASE_URL={_shown(database_url)} is an SQLite database in memory: each "
+            "connection gets its own, empty one, so the migrated tables would be gone. Name a "
+            "file, e.g. sqlite:///data/distill.db"
+        )
     try:
         with cannot_connect_explained(database_url), engine.connect():
             pass

@@ -23,3 +23,14 @@ def test_a_port_that_is_not_a_number_is_one_line_naming_database_url() -> None:
     with pytest.raises(DatabaseUnusable, match="DATABASE_URL"):
         upgrade("postgresql+psycopg://bot:hunter2@db.example:PORT/distill")
 
+
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:"])
+def test_an_in_memory_database_is_refused_for_what_it_is(url: str) -> None:
+    # Each connection to it has a database of its own: the migrated tables are gone
+    # once the migration's connection closes. "The bot cannot write to the database
+    # (no such table: alembic_version)" sent the operator looking for permissions.
+    with pytest.raises(DatabaseUnusable) as refused:
+        upgrade(url)
+    said = str(refused.value)
+    assert "in memory" in said and "cannot write" not in said
+    assert "sqlite:///data/distill.db" in said  # what to use instead
