@@ -101,3 +101,23 @@ def test_a_student_fitted_to_a_latency_target_counts_the_time_to_read_its_input(
         f"about {shown:,} ms" in note and "over your 1,500 ms target" in note
         for note in plan.latency.notes
     ), plan.latency.notes
+
+
+def test_distilling_is_not_the_only_way_to_a_target_another_option_in_the_table_meets() -> None:
+    # Triage at 50,000 calls a day with a $0.50 per 1,000 calls target: GPT-4o misses it,
+    # GPT-4.1 nano meets it (at $0.32) but not the quality bar. The verdict said distilling
+    # is "the only way to meet the $0.50 per 1,000 calls target" above a table showing
+    # nano meeting it.
+    profile = replace(
+        learners.ticket_triage(), calls_per_day=50_000, max_usd_per_1k_calls=0.5,
+        input_tokens=3_000, engineering_usd=200_000,
+    )  # fmt: skip
+    plan = build_plan(profile)
+    assert plan.weighing.chosen.option is Option.DISTILL
+    cheaper = plan.weighing.row(Option.CHEAPER)
+    assert cheaper.available and cheaper.misses == ("your quality bar",)
+    assert "the only way to meet the $0.50 per 1,000 calls target" not in plan.verdict_reason
+    assert (
+        "the only way within your quality bar to meet the $0.50 per 1,000 calls target"
+        in plan.verdict_reason
+    )

@@ -30,7 +30,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from bot.core.planner.alternatives import Option, QualityRisk, Weighing, weigh
+from bot.core.planner.alternatives import QUALITY_MISS, Option, QualityRisk, Weighing, weigh
 from bot.core.planner.choices import OutputKind, PreferenceData, Privacy, QualityBar, TraceAccess
 from bot.core.planner.costs import (
     CostEstimate,
@@ -358,6 +358,23 @@ def distill_risk(profile: PlanProfile, student: StudentSize, stepped_down: bool)
     return QualityRisk.MEDIUM
 
 
+def _only_way(weighing: Weighing, targets: tuple[str, ...]) -> str:
+    """How alone distilling is in meeting ``targets``: the table may show another option
+    meeting them that misses the quality bar, or (dearer) meets everything."""
+    rivals = [
+        row
+        for row in weighing.rows
+        if row.available
+        and row.option not in (Option.KEEP, Option.DISTILL)
+        and not set(targets) & set(row.misses)
+    ]
+    if not rivals:
+        return "the only way"
+    if all(QUALITY_MISS in row.misses for row in rivals):
+        return "the only way within your quality bar"
+    return "the cheapest way"
+
+
 def choose_verdict(
     profile: PlanProfile, cost: CostEstimate, weighing: Weighing
 ) -> tuple[Verdict, str]:
@@ -375,7 +392,7 @@ def choose_verdict(
         # pay back late, or never, and the reason says which.
         missed = weighing.row(Option.KEEP).misses
         only = (
-            f"the only way to meet {', '.join(missed)}"
+            f"{_only_way(weighing, missed)} to meet {', '.join(missed)}"
             if missed
             else "the option that meets your targets at the lowest total"
         )
