@@ -22,4 +22,4 @@ def parse_board(text: str) -> BoardKind:
     try:
         return BoardKind(word)
     except ValueError:
-        raise InputError("the leaderboards are day, week, all and rounds") from None
+        raise InputError("The leaderboards are day, week, all and rounds") from None

@@ -169,7 +169,7 @@ async def test_a_whole_round_ranks_members_and_reviews_their_cards(harness: BotH
     ever = await harness.command(ANNA, "/leaderboard all", chat_id=GROUP)
     assert "all time" in ever.text and "You: #1 with 2 points." in ever.text
     wrong = await harness.command(ANNA, "/leaderboard banana", chat_id=GROUP)
-    assert "the leaderboards are day, week, all and rounds" in wrong.text
+    assert wrong.text.startswith("The leaderboards are day, week, all and rounds. Try "), wrong.text
 
 
 async def test_an_answer_as_the_poll_closes_is_never_slower_than_skipping(
@@ -362,7 +362,7 @@ async def test_bad_input_gets_an_answer_and_changes_nothing(harness: BotHarness)
     assert rounds_in_db(harness) == []
 
     start = await harness.command(ANNA, "/quiz 3", chat_id=GROUP)  # one drop: one question
-    assert "(3 asked for: the drops this group has reached give 1" in start.text
+    assert "(Only 1: the drops this group has reached give no more" in start.text, start.text
     poll = await round_poll(harness, 1)
     second = await harness.command(BEN, "/quiz", chat_id=GROUP)
     assert "A round is already running here" in second.text
@@ -373,6 +373,7 @@ async def test_bad_input_gets_an_answer_and_changes_nothing(harness: BotHarness)
     stopped = await harness.command(ANNA, "/quiz stop", chat_id=GROUP)
     assert stopped.text.startswith("🛑 Quiz round stopped after 1 question")
     assert "Nobody answered this time." in stopped.text
+    assert "Your answers went into your own reviews" not in stopped.text, stopped.text
     assert not harness.api.poll_is_open(poll_id(harness, poll))
     assert [r.status for r in rounds_in_db(harness)] == ["stopped"]
 

@@ -68,7 +68,7 @@ async def leaderboard(update: Update, context: AppContext) -> None:
     try:
         kind = parse_board(command_args(context))
     except InputError as error:
-        await reply(update, f"{error.user_message}: try /leaderboard week or /leaderboard rounds.")
+        await reply(update, f"{error.user_message}. Try /leaderboard week or /leaderboard rounds.")
         return
     services = services_of(context)
     board, title = await services.transaction(

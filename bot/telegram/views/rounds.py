@@ -48,9 +48,10 @@ def round_started(start: RoundStart) -> str:
         "Most right answers wins; a tie goes to the quicker one."
     )
     if start.questions < start.asked_for:
+        # Not "5 asked for": a plain /quiz asked for no number.
         text += (
-            f"\n({start.asked_for} asked for: the drops this group has reached give "
-            f"{start.questions} without two from one drop in a row.)"
+            f"\n(Only {start.questions}: the drops this group has reached give no more "
+            "without two from one drop in a row.)"
         )
     return text
 
@@ -82,7 +83,10 @@ def results_markdown(results: RoundResults, *, note: str | None = None) -> str:
         label = drop_label(question.item.drop_id)
         lines.append(f"{question.position}. {label} — {share}")
         lines.append(f"↳ _{escape_markdown(question.item.explanation)}_")
-    lines += ["", "Your answers went into your own reviews. /leaderboard rounds: who wins most."]
+    closing = "/leaderboard rounds: who wins most."
+    if results.placings:  # with no answer, no review to speak of
+        closing = f"Your answers went into your own reviews. {closing}"
+    lines += ["", closing]
     return "\n".join(lines)
 
 
