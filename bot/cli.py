@@ -286,16 +286,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     if words[:1] == ["distill"]:
         # Everything after "distill" is the sandbox CLI's own (argparse's REMAINDER would
         # refuse a leading option such as --out).
-        return cmd_distill(argparse.Namespace(rest=words[1:]))
-    args = parser.parse_args(words)
-    if args.command is None:
-        parser.print_help()
-        return 2
-    key = args.command
-    if key == "content":
-        key = f"content {args.content_command}"
-    elif key == "srs":
-        key = f"srs {args.srs_command}"
+        args = argparse.Namespace(rest=words[1:])
+        key = "distill"
+        actions = {key: cmd_distill}
+    else:
+        args = parser.parse_args(words)
+        if args.command is None:
+            parser.print_help()
+            return 2
+        key = args.command
+        if key == "content":
+            key = f"content {args.content_command}"
+        elif key == "srs":
+            key = f"srs {args.srs_command}"
     try:
         return actions[key](args)
     except (TokenError, WebhookSettingsError) as exc:

@@ -149,3 +149,16 @@ def test_a_port_in_use_is_one_line_naming_its_setting(
     output = lines_of(result)
     assert len(output) == 1, output
     assert f"Port {listening}" in output[0] and setting in output[0]
+
+
+def test_an_offline_distill_run_with_a_refused_setting_says_so_in_one_line(
+    tmp_path: Path,
+) -> None:
+    """`distillbot distill` skipped the one-line refusals: pydantic's traceback instead."""
+    env = {**clean_env(), "DAY_START_HOUR": "30"}
+    result = distillbot("distill", "steps=10", "--out", "x.png", cwd=tmp_path, env=env)
+    assert result.returncode == 2
+    assert lines_of(result) == [
+        "Configuration error (fix it in .env or the environment): DAY_START_HOUR=30: "
+        "Input should be less than or equal to 12"
+    ]
