@@ -20,7 +20,7 @@ import uvloop
 from telegram import Bot, Update
 from telegram.error import InvalidToken, NetworkError, RetryAfter
 
-from bot.config import Settings
+from bot.config import TELEGRAM_API_BASE_URL, Settings
 from bot.services.context import Services
 from bot.services.quiz.bank import quiz_bank
 from bot.storage.db import make_engine
@@ -106,9 +106,19 @@ async def _check_bot_api(base_url: str, token: str) -> None:
     # ("…/bot{token}/test", Telegram's test environment).
     bot = Bot(token, base_url=base_url, request=request, get_updates_request=request)
     await request.initialize()
+    # A body that is no JSON (a wrong path's "404: Not Found") is logged by PTB with a
+    # traceback before it raises; the refusal below says it in one line.
+    parser_log = logging.getLogger("telegram.request.BaseRequest")
+    parser_log.disabled = True
     try:
         await bot.get_me()
     except InvalidToken:
+        if base_url != TELEGRAM_API_BASE_URL:
+            # A local Bot API server with a wrong path answers 404, read as a bad token.
+            raise CannotStart(
+                f"{TOKEN_REJECTED} Or TELEGRAM_API_BASE_URL={base_url} is not a Bot API "
+                "address (it should end in /bot, as https://api.telegram.org/bot does)."
+            ) from None
         raise CannotStart(TOKEN_REJECTED) from None
     except RetryAfter:
         return  # Telegram knows the bot; the Application's own getMe waits the flood out
@@ -119,6 +129,7 @@ async def _check_bot_api(base_url: str, token: str) -> None:
             "network, or TELEGRAM_API_BASE_URL if you run your own Bot API server."
         ) from None
     finally:
+        parser_log.disabled = False
         await request.shutdown()
 
 

@@ -162,3 +162,16 @@ def test_an_offline_distill_run_with_a_refused_setting_says_so_in_one_line(
         "Configuration error (fix it in .env or the environment): DAY_START_HOUR=30: "
         "Input should be less than or equal to 12"
     ]
+
+
+def test_a_bot_api_address_with_a_wrong_path_is_named_beside_the_token(
+    tmp_path: Path, api: StandIn
+) -> None:
+    """A local Bot API server's address without its /bot path answers 404, which
+    python-telegram-bot reads as a bad token: the refusal named only the token."""
+    wrong = api.base_url.removesuffix("/bot") + "/api"
+    env = bot_env(api, f"sqlite:///{tmp_path / 'bot.db'}", TELEGRAM_API_BASE_URL=wrong)
+    result = distillbot("run", cwd=tmp_path, env=env)
+    assert result.returncode == 1
+    output = lines_of(result)
+    assert len(output) == 1 and f"Or TELEGRAM_API_BASE_URL={wrong} is not" in output[0], output
