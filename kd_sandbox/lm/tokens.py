@@ -223,9 +223,14 @@ def _noise_text(noise: float) -> str:
     if noise == 0:
         return "no digit written wrong"
     return (
-        f"{noise:.0%} of their digits redrawn at random: "
-        f"{WRONG_PER_REDRAWN * noise:.0%} written wrong"
+        f"{_share(noise)} of their digits redrawn at random: "
+        f"{_share(WRONG_PER_REDRAWN * noise)} written wrong"
     )
+
+
+def _share(fraction: float) -> str:
+    """A percentage that never reads 0% for a share that is not zero (noise=0.004)."""
+    return f"{fraction:.0%}" if fraction >= 0.095 else f"{fraction:.1%}"
 
 
 def _pace(curve: Curve, level: float) -> str:

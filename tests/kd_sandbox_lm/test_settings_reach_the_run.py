@@ -60,3 +60,17 @@ def test_the_tokens_caption_states_the_share_of_digits_the_noise_made_wrong(
     caption = run_tiny("mode=tokens steps=10 noise=0.3", tiny_cache).caption
     assert "30% of their digits written wrong" not in caption
     assert "30% of their digits redrawn at random: 27% written wrong" in caption, caption
+
+
+@pytest.mark.parametrize(
+    ("noise", "said"),
+    [
+        (0.004, "0.4% of their digits redrawn at random: 0.4% written wrong"),
+        (0.05, "5.0% of their digits redrawn at random: 4.5% written wrong"),
+        (0.3, "30% of their digits redrawn at random: 27% written wrong"),
+    ],
+)
+def test_a_small_noise_is_never_said_to_be_0_percent(noise: float, said: str) -> None:
+    from kd_sandbox.lm.tokens import _noise_text
+
+    assert _noise_text(noise) == said
