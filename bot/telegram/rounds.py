@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from telegram import ChatMember, ChatMemberRestricted, Message, Poll
+from telegram import Message, Poll
 from telegram.error import ChatMigrated, Forbidden, TelegramError
 from telegram.ext import JobQueue
 
@@ -39,6 +39,7 @@ from bot.services.quiz.rounds import (
 from bot.storage.kinds import RoundStatus
 from bot.telegram.backlog import backlog_handled
 from bot.telegram.context import AppContext, AppType
+from bot.telegram.members import members_who_left
 from bot.telegram.transport.ratelimit import SendCheck, Withdrawn
 from bot.telegram.transport.sender import ChatUnreachable
 from bot.telegram.views.notices import markdown_part
@@ -202,7 +203,7 @@ async def end_round(
     data = application.bot_data
     services = data.services
     chat_id, members = await services.transaction(participants, round_id)
-    gone = frozenset(await _left(application, chat_id, members))
+    gone = await members_who_left(application.bot, chat_id, members)
     results = await services.transaction(
         finish_round, round_id, status=status, now=services.clock(), gone=gone
     )
@@ -214,27 +215,6 @@ async def end_round(
                 results.chat_id, [markdown_part(results_markdown(results, note=note))]
             )
     return True
-
-
-async def _left(application: AppType, chat_id: int, members: list[int]) -> list[int]:
-    """Members who are no longer in the group (asked of Telegram; in doubt, still in)."""
-    left = []
-    for member in members:
-        try:
-            found = await application.bot.get_chat_member(chat_id, member)
-        except TelegramError:
-            continue
-        if _gone(found):
-            left.append(member)
-    return left
-
-
-def _gone(member: ChatMember) -> bool:
-    """Out of the group: left, banned, or a muted member who left (Telegram keeps them
-    "restricted", with ``is_member`` false)."""
-    if isinstance(member, ChatMemberRestricted):
-        return not member.is_member
-    return member.status in (ChatMember.LEFT, ChatMember.BANNED)
 
 
 async def resume_rounds(application: AppType) -> None:

@@ -472,3 +472,21 @@ async def test_a_vote_handled_before_its_poll_is_recorded_counts(harness: BotHar
     text = await results(harness)
     assert "🥇 User7402 — 1/1 right" in text, text
     assert len(cards(harness, ANNA)) == 1
+
+
+async def test_a_member_who_left_is_not_on_the_leaderboard(harness: BotHarness) -> None:
+    """Round results leave out members who left; /leaderboard ranked them on."""
+    await group_with_drops(harness, drops=1)
+    await harness.command(ANNA, "/quiz 1", chat_id=GROUP)
+    poll = await round_poll(harness, 1)
+    harness.clock.advance(seconds=1)
+    for member in (ANNA, BEN, CARL):
+        vote(harness, member, poll, right=True)
+    await answered(harness, 3)
+    await results(harness)
+    harness.api.left[GROUP] = {BEN}
+    for kind in ("week", "all", "rounds"):
+        board = await harness.command(CARL, f"/leaderboard {kind}", chat_id=GROUP)
+        assert f"User{BEN}" not in board.text, (kind, board.text)
+    week = await harness.command(CARL, "/leaderboard", chat_id=GROUP)
+    assert f"User{ANNA} — 1 point" in week.text and f"User{CARL} — 1 point" in week.text

@@ -55,19 +55,20 @@ def week_bounds(today: Today) -> tuple[date, datetime, datetime]:
 
 def leaderboard(
     session: Session, chat_id: int, *, caller_id: int, today: Today, default_zone: str,
-    kind: BoardKind = BoardKind.WEEK,
+    kind: BoardKind = BoardKind.WEEK, gone: frozenset[int] = frozenset(),
 ) -> Board:  # fmt: skip
     """Right poll answers in the group today, this week or ever; or rounds won, ever.
 
     ``today`` is the group's; each member's streak counts in their own zone (as /stats
-    does), ``default_zone`` for a member without a private chat.
+    does), ``default_zone`` for a member without a private chat. Members in ``gone``
+    (who left the group) are not ranked.
     """
     if kind == BoardKind.ROUNDS:
         query = select(QuizRound.winner_id, func.count()).where(
             QuizRound.chat_id == chat_id, col(QuizRound.winner_id).is_not(None)
         )
         points = session.exec(query.group_by(col(QuizRound.winner_id))).all()
-        return _board(session, kind, None, points, caller_id, today, default_zone)
+        return _board(session, kind, None, points, caller_id, today, default_zone, gone)
     query = select(ReviewRecord.learner_id, func.count()).where(
         ReviewRecord.chat_id == chat_id,
         ReviewRecord.source == "group",
@@ -80,7 +81,7 @@ def leaderboard(
             col(ReviewRecord.reviewed_at) >= start, col(ReviewRecord.reviewed_at) < end
         )
     points = session.exec(query.group_by(col(ReviewRecord.learner_id))).all()
-    return _board(session, kind, since, points, caller_id, today, default_zone)
+    return _board(session, kind, since, points, caller_id, today, default_zone, gone)
 
 
 def today_bounds(today: Today) -> tuple[date, datetime, datetime]:
@@ -95,8 +96,13 @@ def _board(
     caller_id: int,
     today: Today,
     default_zone: str,
+    gone: frozenset[int],
 ) -> Board:
-    counted = [(learner_id, count) for learner_id, count in points if learner_id is not None]
+    counted = [
+        (learner_id, count)
+        for learner_id, count in points
+        if learner_id is not None and learner_id not in gone
+    ]
     learner_ids = [learner_id for learner_id, _ in counted]
     names = {
         learner.id: learner.first_name or f"Learner {learner.id}"
@@ -138,13 +144,14 @@ def _streaks(
 
 def group_board(
     session: Session, services: Services, group: ChatRef, *, caller_id: int,
-    kind: BoardKind = BoardKind.WEEK,
+    kind: BoardKind = BoardKind.WEEK, gone: frozenset[int] = frozenset(),
 ) -> tuple[Board, str]:  # fmt: skip
-    """/leaderboard: the group's board in its own zone, and the group's title."""
+    """/leaderboard: the group's board in its own zone, and the group's title; members in
+    ``gone`` (who left) are not ranked."""
     chat = chat_of(session, group)
     today = Today.at(services.clock(), chat_zone(chat), services.settings.day_start_hour)
     board = leaderboard(
         session, chat.id, caller_id=caller_id, today=today,
-        default_zone=services.settings.default_time_zone, kind=kind,
+        default_zone=services.settings.default_time_zone, kind=kind, gone=gone,
     )  # fmt: skip
     return board, chat.title or ""

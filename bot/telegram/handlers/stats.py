@@ -16,9 +16,14 @@ from bot.telegram.commands import Command
 from bot.telegram.context import AppContext, services_of
 from bot.telegram.handlers.common import chat_ref, command_args, is_private, reply
 from bot.telegram.handlers.plan_list import deep_link
+from bot.telegram.members import members_who_left
 from bot.telegram.views.chart import forecast_png
 from bot.telegram.views.formatting import markdown
 from bot.telegram.views.quiz import leaderboard_markdown, stats_markdown
+
+# Rankings asked again after members who left are taken out (each time, those shown are
+# asked of Telegram); past that, a leaver may still show.
+MEMBERSHIP_CHECKS = 3
 
 
 def forecast_caption(review_cap: int) -> str:
@@ -71,9 +76,16 @@ async def leaderboard(update: Update, context: AppContext) -> None:
         await reply(update, f"{error.user_message}. Try /leaderboard week or /leaderboard rounds.")
         return
     services = services_of(context)
-    board, title = await services.transaction(
-        group_board, services, chat_ref(update), caller_id=user.id, kind=kind
-    )
+    group, gone = chat_ref(update), frozenset[int]()
+    for _ in range(MEMBERSHIP_CHECKS):
+        board, title = await services.transaction(
+            group_board, services, group, caller_id=user.id, kind=kind, gone=gone
+        )
+        shown = [standing.learner_id for standing in board.top if standing.learner_id != user.id]
+        left = await members_who_left(context.bot, group.id, shown)
+        if not left:
+            break
+        gone |= left  # and rank again: those below move up
     await reply(update, leaderboard_markdown(board, title or "This group"))
 
 
