@@ -59,9 +59,9 @@ def _check_opens(database_url: str) -> None:
     try:
         engine = make_engine(database_url)
     except (ArgumentError, ImportError, ValueError) as error:  # ValueError: a port not a number
+        reason = _unusable_part(database_url, error)
         raise DatabaseUnusable(
-            f"DATABASE_URL is not a database URL this bot can use ({_first_line(error)}); "
-            f"e.g. {URL_EXAMPLES}"
+            f"DATABASE_URL is not a database URL this bot can use ({reason}); e.g. {URL_EXAMPLES}"
         ) from None
     except OSError as error:
         raise DatabaseUnusable(
@@ -122,6 +122,21 @@ def _shown(database_url: str) -> str:
     url = make_url(database_url)
     hidden = {key: "***" for key in url.query if key.lower() in SECRET_QUERY_KEYS}
     return url.update_query_dict(hidden).render_as_string(hide_password=True)
+
+
+def _unusable_part(database_url: str, error: BaseException) -> str:
+    """Why the URL cannot be used, without a secret. A port that is no number is not
+    quoted: with an "@" or ":" left in a password, SQLAlchemy takes the password's tail
+    for the port."""
+    if isinstance(error, ValueError):
+        try:
+            make_url(database_url)
+        except ValueError:
+            return (
+                "its port is not a number; percent-encode an @, : or / in the password: "
+                "%40, %3A, %2F"
+            )
+    return _first_line(error)
 
 
 def _first_line(error: BaseException) -> str:

@@ -34,3 +34,21 @@ def test_an_in_memory_database_is_refused_for_what_it_is(url: str) -> None:
     said = str(refused.value)
     assert "in memory" in said and "cannot write" not in said
     assert "sqlite:///data/distill.db" in said  # what to use instead
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        # A generated password with an "@" and a ":" not percent-encoded: SQLAlchemy reads
+        # what follows the first "@" as host and port, and the port is no number.
+        "postgresql+psycopg://bot:Xy@7:kL9pQ@db.example:5432/distill",
+        "postgresql+psycopg://bot:s3cr@t:99@db.example/distill",
+    ],
+)
+def test_a_password_mistaken_for_a_port_is_not_printed(url: str) -> None:
+    with pytest.raises(DatabaseUnusable) as refused:
+        upgrade(url)
+    said = str(refused.value)
+    assert "DATABASE_URL" in said
+    assert "kL9pQ" not in said and "99@" not in said, said
+    assert "percent-encode" in said  # what to do about a password with @ or :
