@@ -112,9 +112,10 @@ async def _check_bot_api(base_url: str, token: str) -> None:
     parser_log.disabled = True
     try:
         await bot.get_me()
-    except InvalidToken:
-        if base_url != TELEGRAM_API_BASE_URL:
-            # A local Bot API server with a wrong path answers 404, read as a bad token.
+    except InvalidToken as error:
+        # A local Bot API server with a wrong path answers 404, read as a bad token; a 401
+        # ("Unauthorized") comes from a Bot API that does not know the token.
+        if base_url != TELEGRAM_API_BASE_URL and not error.message.startswith("Unauthorized"):
             raise CannotStart(
                 f"{TOKEN_REJECTED} Or TELEGRAM_API_BASE_URL={base_url} is not a Bot API "
                 "address (it should end in /bot, as https://api.telegram.org/bot does)."

@@ -79,3 +79,18 @@ def test_an_ipv6_port_in_use_is_still_named() -> None:
         port = taken.getsockname()[1]
         with pytest.raises(CannotStart, match=f"Port {port} on ::1 \\(WEBHOOK_PORT\\) is taken"):
             _check_port_free("::1", port, "WEBHOOK_LISTEN", "WEBHOOK_PORT")
+
+
+@pytest.mark.parametrize("placeholder", ["", "{token}"])
+async def test_a_token_rejected_at_the_right_address_does_not_blame_the_address(
+    api: FakeBotApi, placeholder: str
+) -> None:
+    # The stand-in answers a wrong token as Telegram and a local Bot API server do: 401
+    # Unauthorized, at an address that is right. The refusal told the operator the
+    # address "is not a Bot API address (it should end in /bot)" - it did end in /bot.
+    base_url = f"{api.base_url}{placeholder}"
+    with pytest.raises(CannotStart) as refused:
+        await _check_bot_api(base_url, "4242:not-this-bots-token")
+    said = str(refused.value)
+    assert said.startswith("Telegram rejected the bot token"), said
+    assert "is not a Bot API address" not in said, said
