@@ -230,6 +230,8 @@ def _noise_text(noise: float) -> str:
 
 def _share(fraction: float) -> str:
     """A percentage that never reads 0% for a share that is not zero (noise=0.004)."""
+    if fraction < 0.00095:  # would read 0.0%
+        return "under 0.1%"
     return f"{fraction:.0%}" if fraction >= 0.095 else f"{fraction:.1%}"
 
 

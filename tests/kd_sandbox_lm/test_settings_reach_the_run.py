@@ -74,3 +74,14 @@ def test_a_small_noise_is_never_said_to_be_0_percent(noise: float, said: str) ->
     from kd_sandbox.lm.tokens import _noise_text
 
     assert _noise_text(noise) == said
+
+
+@pytest.mark.parametrize("noise", [0.0004, 0.00001])
+def test_a_noise_under_a_tenth_of_a_percent_is_not_said_to_be_0_percent(noise: float) -> None:
+    # noise=0.0004 is accepted (0 to 0.5) and changes digits; "0.0% of their digits
+    # redrawn" says it changed none.
+    from kd_sandbox.lm.tokens import _noise_text
+
+    said = _noise_text(noise)
+    assert "0.0%" not in said, said
+    assert said == "under 0.1% of their digits redrawn at random: under 0.1% written wrong"
