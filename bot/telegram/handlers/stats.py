@@ -21,8 +21,8 @@ from bot.telegram.views.chart import forecast_png
 from bot.telegram.views.formatting import markdown
 from bot.telegram.views.quiz import leaderboard_markdown, stats_markdown
 
-# Rankings asked again after members who left are taken out (each time, those shown are
-# asked of Telegram); past that, a leaver may still show.
+# Rankings asked about after members who left are taken out (each time, those shown are
+# asked of Telegram); past that, a leaver not yet asked about may still show.
 MEMBERSHIP_CHECKS = 3
 
 
@@ -77,10 +77,12 @@ async def leaderboard(update: Update, context: AppContext) -> None:
         return
     services = services_of(context)
     group, gone = chat_ref(update), frozenset[int]()
-    for _ in range(MEMBERSHIP_CHECKS):
+    for check in range(MEMBERSHIP_CHECKS + 1):
         board, title = await services.transaction(
             group_board, services, group, caller_id=user.id, kind=kind, gone=gone
         )
+        if check == MEMBERSHIP_CHECKS:
+            break  # ranked without the last leavers found; those who moved up are not asked
         shown = [standing.learner_id for standing in board.top if standing.learner_id != user.id]
         left = await members_who_left(context.bot, group.id, shown)
         if not left:
