@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import pytest
 from sqlmodel import Session, select
 
 from bot.storage.models import Chat, QuizPoll
@@ -115,11 +114,6 @@ async def test_members_found_to_have_left_are_never_shown(harness: BotHarness) -
     assert shown_leavers == [], board.text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="only the members shown in the top ten are asked of Telegram; a leaver ranked "
-    "between them and the caller still counts in 'You: #…'",
-)
 async def test_your_rank_below_the_top_ten_does_not_count_members_who_left(
     harness: BotHarness,
 ) -> None:

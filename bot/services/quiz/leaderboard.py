@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, col, func, select
@@ -24,6 +24,7 @@ from bot.services.path import ChatRef, chat_of
 from bot.storage.models import ActivityDay, Learner, QuizRound, ReviewRecord
 
 TOP = 10
+AHEAD_ASKED = 20  # a caller far below the top: the rank may count a few who left
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,9 @@ class Board:
     since: date | None  # the first day counted (None: ever)
     top: list[Standing]
     caller: Standing | None
+    # Below the top, those ranked ahead of the caller (at most ``AHEAD_ASKED``): whether
+    # they are still in the group decides the caller's rank too.
+    ahead_of_caller: list[int] = field(default_factory=list)
 
 
 def week_bounds(today: Today) -> tuple[date, datetime, datetime]:
@@ -118,7 +122,12 @@ def _board(
         name = names.get(learner_id, f"Learner {learner_id}")
         standings.append(Standing(rank, learner_id, name, int(count), streaks[learner_id]))
     caller = next((s for s in standings if s.learner_id == caller_id), None)
-    return Board(kind=kind, since=since, top=standings[:TOP], caller=caller)
+    below_top = standings[TOP:]
+    ahead = [s.learner_id for s in below_top if caller is not None and s.rank < caller.rank]
+    return Board(
+        kind=kind, since=since, top=standings[:TOP], caller=caller,
+        ahead_of_caller=ahead[:AHEAD_ASKED],
+    )  # fmt: skip
 
 
 def _streaks(
