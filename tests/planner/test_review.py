@@ -121,3 +121,18 @@ def test_distilling_is_not_the_only_way_to_a_target_another_option_in_the_table_
         "the only way within your quality bar to meet the $0.50 per 1,000 calls target"
         in plan.verdict_reason
     )
+
+
+def test_a_distil_verdict_when_no_option_meets_every_target_reads_as_a_sentence() -> None:
+    # A 5 ms latency target nothing meets: the reason read "…; it has the no option meets
+    # every target; this is the cheapest …".
+    profile = replace(
+        learners.ticket_triage(), calls_per_day=50_000, latency_ms=5,
+        max_usd_per_1k_calls=0.1, horizon_days=1095,
+    )  # fmt: skip
+    plan = build_plan(profile)
+    assert plan.weighing.chosen.option is Option.DISTILL and not plan.weighing.chosen.eligible
+    assert "it has the no option" not in plan.verdict_reason, plan.verdict_reason
+    assert "; no option meets every target; this is the cheapest over your 1,095 days" in (
+        plan.verdict_reason
+    ), plan.verdict_reason

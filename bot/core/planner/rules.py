@@ -400,17 +400,17 @@ def choose_verdict(
             why = (
                 f"It is {only}, but it never pays back: serving the student "
                 f"({usd(cost.hosting.daily_usd)} a day) costs more than the teacher "
-                f"({usd(cost.teacher.daily_usd)} a day); it has the {weighing.why}."
+                f"({usd(cost.teacher.daily_usd)} a day); {_why_chosen(weighing)}."
             )
         elif not cost.pays_back_in_horizon:
             why = (
                 f"It is {only}, though it pays back only in {days_text(payback)} "
-                f"({arithmetic}), past your horizon of {horizon}; it has the {weighing.why}."
+                f"({arithmetic}), past your horizon of {horizon}; {_why_chosen(weighing)}."
             )
         else:
             why = (
                 f"Pays back in {days_text(payback)} ({arithmetic}), within your horizon of "
-                f"{horizon}; it has the {weighing.why}."
+                f"{horizon}; {_why_chosen(weighing)}."
             )
         if profile.quality is QualityBar.CRITICAL:
             return Verdict.DISTILL_WITH_FALLBACK, (
@@ -535,3 +535,9 @@ def _student_advice(
             "inputs."
         )
     return tuple(advice)
+
+
+def _why_chosen(weighing: Weighing) -> str:
+    """``weighing.why`` after a distil verdict's reason: "it has the lowest total …", or,
+    when no option meets every target, that sentence as it stands."""
+    return f"it has the {weighing.why}" if weighing.chosen.eligible else weighing.why
