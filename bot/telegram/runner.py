@@ -118,7 +118,8 @@ async def _check_bot_api(base_url: str, token: str) -> None:
         if base_url != TELEGRAM_API_BASE_URL and not error.message.startswith("Unauthorized"):
             raise CannotStart(
                 f"{TOKEN_REJECTED} Or TELEGRAM_API_BASE_URL={base_url} is not a Bot API "
-                "address (it should end in /bot, as https://api.telegram.org/bot does)."
+                "address (Telegram's is https://api.telegram.org/bot; a local Bot API server's "
+                "ends in /bot too)."
             ) from None
         raise CannotStart(TOKEN_REJECTED) from None
     except RetryAfter:
