@@ -206,16 +206,21 @@ async def test_a_vote_given_as_the_poll_closes_counts(harness: BotHarness) -> No
     assert len(cards(harness, BEN)) == 1
 
 
+async def a_round_all_answer_right(harness: BotHarness, *members: int) -> None:
+    """A one-question round the first member starts, answered right by every member."""
+    await harness.command(members[0], "/quiz 1", chat_id=GROUP)
+    poll = await round_poll(harness, 1)
+    harness.clock.advance(seconds=1)
+    for member in members:
+        vote(harness, member, poll, right=True)
+    await answered(harness, len(members))
+
+
 async def test_a_muted_member_who_left_is_not_ranked(harness: BotHarness) -> None:
     """Telegram reports a muted member who left as "restricted", not as "left"."""
     await group_with_drops(harness, drops=1)
     harness.api.muted[GROUP] = {BEN, CARL}
-    await harness.command(ANNA, "/quiz 1", chat_id=GROUP)
-    poll = await round_poll(harness, 1)
-    harness.clock.advance(seconds=1)
-    for member in (ANNA, BEN, CARL):
-        vote(harness, member, poll, right=True)
-    await answered(harness, 3)
+    await a_round_all_answer_right(harness, ANNA, BEN, CARL)
     harness.api.left[GROUP] = {BEN}  # Ben leaves; Carl, muted, stays
     text = await results(harness)
     assert "User7403" not in text and "🥇 User7404 — 1/1 right" in text, text
@@ -477,12 +482,7 @@ async def test_a_vote_handled_before_its_poll_is_recorded_counts(harness: BotHar
 async def test_a_member_who_left_is_not_on_the_leaderboard(harness: BotHarness) -> None:
     """Round results leave out members who left; /leaderboard ranked them on."""
     await group_with_drops(harness, drops=1)
-    await harness.command(ANNA, "/quiz 1", chat_id=GROUP)
-    poll = await round_poll(harness, 1)
-    harness.clock.advance(seconds=1)
-    for member in (ANNA, BEN, CARL):
-        vote(harness, member, poll, right=True)
-    await answered(harness, 3)
+    await a_round_all_answer_right(harness, ANNA, BEN, CARL)
     await results(harness)
     harness.api.left[GROUP] = {BEN}
     for kind in ("week", "all", "rounds"):

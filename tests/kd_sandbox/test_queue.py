@@ -133,13 +133,19 @@ async def test_queue_full_refuses_beyond_max_waiting():
     await queue.close()
 
 
-async def test_group_chat_gets_limited_runs_per_hour():
-    clock = FakeClock()
+async def _group_with_two_runs(clock: FakeClock) -> RunQueue:
+    """A queue allowing a group two runs an hour, after group -100 ran both."""
     queue = _queue(clock, group_runs_per_hour=2)
     for user in (1, 2):
         job = GatedJob([], str(user))
         job.gate.set()
         await queue.submit(user, -100, True, job)
+    return queue
+
+
+async def test_group_chat_gets_limited_runs_per_hour():
+    clock = FakeClock()
+    queue = await _group_with_two_runs(clock)
     clock.now += 60
     with pytest.raises(GroupRateLimited) as refused:
         queue.submit(3, -100, True, GatedJob([], "3"))
@@ -186,11 +192,7 @@ async def test_a_group_that_becomes_a_supergroup_keeps_its_hours_runs():
     """After 2 of 2 runs the group was refused; upgraded to a supergroup (a new chat id),
     it could start more at once."""
     clock = FakeClock()
-    queue = _queue(clock, group_runs_per_hour=2)
-    for user in (1, 2):
-        job = GatedJob([], str(user))
-        job.gate.set()
-        await queue.submit(user, -100, True, job)
+    queue = await _group_with_two_runs(clock)
     queue.chat_moved(-100, -1001)
     with pytest.raises(GroupRateLimited):
         queue.submit(3, -1001, True, GatedJob([], "3"))
