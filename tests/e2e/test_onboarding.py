@@ -132,6 +132,10 @@ OWING = {
 }
 
 
+def schedule_of(row: Chat) -> tuple[str | None, str | None]:
+    return row.delivery_time, row.time_zone
+
+
 @pytest.mark.parametrize("owing", OWING.values(), ids=OWING.keys())
 async def test_plain_text_long_after_a_time_or_zone_was_asked_for_gets_an_ordinary_reply(
     harness: BotHarness, owing: tuple[Any, str, str]
@@ -146,11 +150,7 @@ async def test_plain_text_long_after_a_time_or_zone_was_asked_for_gets_an_ordina
     said = [c.text for c in harness.api.calls[before:] if c.ok and c.method == "sendMessage"]
     assert len(said) == 1 and said[0].startswith("I answer commands"), said
     assert ordinary in said[0], said
-    after = chat(harness)
-    assert (after.delivery_time, after.time_zone) == (
-        before_wait.delivery_time,
-        before_wait.time_zone,
-    )
+    assert schedule_of(chat(harness)) == schedule_of(before_wait)
 
 
 @pytest.mark.parametrize(
@@ -166,11 +166,7 @@ async def test_a_clear_time_or_zone_long_after_onboarding_asked_gets_the_command
     harness.clock.advance(hours=3)
     hint = await harness.command(USER, typed)
     assert hint.text == f"To set that, send {command}.", hint.text
-    after = chat(harness)
-    assert (after.delivery_time, after.time_zone) == (
-        before_wait.delivery_time,
-        before_wait.time_zone,
-    )
+    assert schedule_of(chat(harness)) == schedule_of(before_wait)
     for number in ("2", "+3", "-1"):  # a bare number is not taken for 02:00 or UTC+3
         said = await harness.command(USER, number)
         assert said.text.startswith("I answer commands"), (number, said.text)

@@ -123,20 +123,22 @@ def test_bug_picture_with_negative_losses_is_a_png():
     assert png_size(experiment_png(outcome)) == (1200, EXPERIMENT_HEIGHT_PX)
 
 
+def _temperature_outcome(
+    settings: str, label: int, temperatures: list[float], probabilities: list[list[float]]
+) -> TemperatureOutcome:
+    """A mode=temperature outcome from hand-made distributions (a blank image)."""
+    return TemperatureOutcome(
+        spec=run_config(parse_settings(settings)), image=[[0.5] * 8 for _ in range(8)],
+        label=label, temperatures=temperatures, probabilities=probabilities,
+        teacher_accuracy=0.97, device="cpu", wall_s=0.2,
+    )  # fmt: skip
+
+
 def test_temperature_caption_and_picture():
     flat = [0.1] * 10
     peaked = [0.01] * 10
     peaked[3] = 0.91
-    outcome = TemperatureOutcome(
-        spec=run_config(parse_settings("mode=temperature")),
-        image=[[0.5] * 8 for _ in range(8)],
-        label=3,
-        temperatures=[1.0, 8.0],
-        probabilities=[peaked, flat],
-        teacher_accuracy=0.97,
-        device="cpu",
-        wall_s=0.2,
-    )
+    outcome = _temperature_outcome("mode=temperature", 3, [1.0, 8.0], [peaked, flat])
     caption = temperature_caption(outcome)
     assert "T=1: 3 91.0%" in caption and "dark knowledge" in caption
     assert "At T=1 the answer is nearly one-hot" in caption
@@ -214,11 +216,7 @@ def test_a_cold_softmax_is_never_shown_as_100_or_0_percent():
     cold[7] = 1 - 9 * 0.00001
     warm = [0.03] * 10
     warm[7] = 0.73
-    outcome = TemperatureOutcome(
-        spec=run_config(parse_settings("mode=temperature digit=7")),
-        image=[[0.5] * 8 for _ in range(8)], label=7, temperatures=[1.0, 4.0],
-        probabilities=[cold, warm], teacher_accuracy=0.976, device="cpu", wall_s=1.0,
-    )  # fmt: skip
+    outcome = _temperature_outcome("mode=temperature digit=7", 7, [1.0, 4.0], [cold, warm])
     caption = temperature_caption(outcome)
     assert "T=1: 7 >99.9%, 9 <0.1%" in caption and "100.0%" not in caption, caption
     labels = [text.get_text() for axes in temperature_figure(outcome).axes for text in axes.texts]
@@ -242,16 +240,7 @@ def test_a_temperature_of_the_learners_own_keeps_the_entropy_panel() -> None:
 
     temperatures = [0.5, 1.0, 2.0, 4.0, 8.0]
     probabilities = [[0.9 if d == 3 else 0.1 / 9 for d in range(10)] for _ in temperatures]
-    outcome = TemperatureOutcome(
-        spec=run_config(parse_settings("mode=temperature T=0.5")),
-        image=[[0.5] * 8 for _ in range(8)],
-        label=3,
-        temperatures=temperatures,
-        probabilities=probabilities,
-        teacher_accuracy=0.97,
-        device="cpu",
-        wall_s=0.2,
-    )
+    outcome = _temperature_outcome("mode=temperature T=0.5", 3, temperatures, probabilities)
     titles = [axes.get_title() for axes in temperature_figure(outcome).axes]
     assert [t for t in titles if t.startswith("T = ")] == [f"T = {t:g}" for t in temperatures]
     assert "flatter as T grows" in titles
