@@ -336,6 +336,9 @@ async def test_group_migrated_to_supergroup_gets_the_drop_at_its_new_id(
     harness.clock.set(datetime(2026, 6, 1, 7, 30, tzinfo=UTC))
     harness.api.admins[GROUP] = {ADMIN}
     await harness.command(ADMIN, "/settime 07:00", chat_id=GROUP)
+    # Drop 1 goes out after the reply; moving the group before it landed would send it to
+    # the new id too (a loaded machine once took longer than a 0.3 s quiet spell).
+    await harness.api.wait_for(lambda _: drops_received(harness.api, GROUP) == [1])
     await harness.settle(0.3)
     new_id = -1000000000700
     harness.api.migrated[GROUP] = new_id
