@@ -85,13 +85,21 @@ class BotHarness:
         return sends[0] if sends else None
 
     async def settle(self, quiet: float = 0.3, timeout: float = 15.0) -> None:
-        """Wait until the bot has fetched every update and made no call for ``quiet`` s.
+        """Wait until the bot has fetched and handled every update and made no call for
+        ``quiet`` s.
 
         A quiet period rather than a fixed sleep, so a slow, loaded machine waits longer.
+        Handlers still running are waited for too: a loaded machine can pause longer than
+        ``quiet`` between a handler's reply and the message it sends next. (Work a handler
+        left running as a task of its own, such as a /distill run, is not waited for.)
         """
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            idle = self.api.unfetched_updates() == 0 and self.app.update_queue.empty()
+            idle = (
+                self.api.unfetched_updates() == 0
+                and self.app.update_queue.empty()
+                and self.app.update_processor.current_concurrent_updates == 0
+            )
             if idle and self.api.quiet_for() >= quiet:
                 return
             await asyncio.sleep(0.05)
