@@ -9,15 +9,10 @@ every poll after it comes once the restarted bot resumes the delivery.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlmodel import Session
-
-from bot.storage.db import make_engine
-from bot.storage.migrate import upgrade
-from bot.storage.models import Chat, Delivery
-from tests.e2e.fanout import deliveries_sent
+from tests.e2e.fanout import deliveries_sent, seed_due_group
 from tests.processes import BotProcess, StandIn, crash_bot_env, wait_until
 
 GROUP = -400_501
@@ -29,7 +24,7 @@ AFTER_THE_KILL = "🔁 From Drop 1.2"
 
 def test_quiz_polls_cut_off_by_a_kill_come_after_the_restart(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'bot.db'}"
-    _seed_due_group(url, now=datetime.now(UTC))
+    seed_due_group(url, GROUP, last_drop="1.2", now=datetime.now(UTC))
     stand_in = StandIn()
     bot: BotProcess | None = None
     try:
@@ -57,22 +52,3 @@ def test_quiz_polls_cut_off_by_a_kill_come_after_the_restart(tmp_path: Path) -> 
 
 def _polls(stand_in: StandIn) -> list[str]:
     return [m["text"] for m in stand_in.sent(GROUP) if m["method"] == "sendPoll"]
-
-
-def _seed_due_group(database_url: str, *, now: datetime) -> None:
-    """A group that was sent drop 1.2 two days ago and is due for 1.3 now."""
-    upgrade(database_url)
-    engine = make_engine(database_url)
-    last_day = (now - timedelta(days=2)).date().isoformat()
-    with Session(engine) as session:
-        session.add(
-            Chat(id=GROUP, kind="group", time_zone="UTC", delivery_time="08:00",
-                 next_due_at=now - timedelta(minutes=1), current_drop_id="1.2",
-                 current_opened=True, last_scheduled_day=last_day)
-        )  # fmt: skip
-        session.add(
-            Delivery(chat_id=GROUP, drop_id="1.2", local_day=last_day,
-                     sent_at=now - timedelta(days=2))
-        )  # fmt: skip
-        session.commit()
-    engine.dispose()

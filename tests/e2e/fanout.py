@@ -49,6 +49,25 @@ def seed_due_chats(
     engine.dispose()
 
 
+def seed_due_group(database_url: str, group: int, *, last_drop: str, now: datetime) -> None:
+    """A group that was sent ``last_drop`` two days ago and is due for the next one now."""
+    upgrade(database_url)
+    engine = make_engine(database_url)
+    last_day = (now - timedelta(days=2)).date().isoformat()
+    with Session(engine) as session:
+        session.add(
+            Chat(id=group, kind="group", time_zone="UTC", delivery_time="08:00",
+                 next_due_at=now - timedelta(minutes=1), current_drop_id=last_drop,
+                 current_opened=True, last_scheduled_day=last_day)
+        )  # fmt: skip
+        session.add(
+            Delivery(chat_id=group, drop_id=last_drop, local_day=last_day,
+                     sent_at=now - timedelta(days=2))
+        )  # fmt: skip
+        session.commit()
+    engine.dispose()
+
+
 def deliveries_sent(database_url: str, drop_id: str) -> int:
     """How many chats the outbox records as having been sent ``drop_id``: all of it, or (a
     private chat) its first card, the rest waiting for Continue ▸ (``reading``)."""
