@@ -38,6 +38,7 @@ def deliver_now(
     day_start_hour: int,
     lease: timedelta,
     scheduled: bool,
+    holder: str,
 ) -> Work | None:
     """Claim the next drop for immediate sending (onboarding, /next, /restart)."""
     drop_id = first_or_next(course, chat)
@@ -45,7 +46,14 @@ def deliver_now(
         return None
     today = local_day(now, chat_zone(chat), day_start_hour).isoformat()
     work = claim_delivery(
-        session, chat, drop_id, local_day=today, scheduled=scheduled, now=now, lease=lease
+        session,
+        chat,
+        drop_id,
+        local_day=today,
+        scheduled=scheduled,
+        now=now,
+        lease=lease,
+        holder=holder,
     )
     if work is None:
         return None

@@ -89,6 +89,8 @@ class Delivery(SQLModel, table=True):
     # Cards of the drop released to the chat: the first at delivery, one more per Continue.
     cards_open: int = 1
     lease_until: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    # The instance (Settings.instance_name) that claimed it last; NULL: not known.
+    holder: str | None = Field(default=None, max_length=64)
     completed_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
 
 
@@ -177,6 +179,9 @@ class QuizQuestion(SQLModel, table=True):
     # When an instance took the question, recorded and never sent (its bot stopped), to
     # send it again: the others leave it alone until this is a delivery lease old.
     resent_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    # The instance (Settings.instance_name) that recorded it, or took it to send it again;
+    # NULL: not known. Its own, after a restart, it sends again at once.
+    holder: str | None = Field(default=None, max_length=64)
 
 
 class QuizPoll(SQLModel, table=True):
@@ -292,6 +297,8 @@ class RoundQuestion(SQLModel, table=True):
     # When an instance took the question to send its poll: the others leave it alone until
     # this is a delivery lease old (the poll may be on its way), then take it over.
     asking_since: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    # The instance (Settings.instance_name) that took it; NULL: not known.
+    holder: str | None = Field(default=None, max_length=64)
     sent_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
     closes_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
     closed_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))

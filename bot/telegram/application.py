@@ -67,6 +67,7 @@ def build_application(services: Services) -> AppType:
     )
     data = application.bot_data
     data.services = services
+    data.started_at = services.clock()
     data.known_chats = set()
     data.sender = Sender(application.bot, services, known_chats=data.known_chats)
     data.distill = DistillService(services)
@@ -94,7 +95,9 @@ async def _post_init(application: AppType) -> None:
     # What fell due while the bot was down goes out at once, beside the first updates;
     # then the job takes over, never skipping a run as "missed".
     data = application.bot_data
-    data.catch_up = asyncio.create_task(_catch_up(data.sender), name="delivery catch-up")
+    data.catch_up = asyncio.create_task(
+        _catch_up(data.sender, data.started_at), name="delivery catch-up"
+    )
     interval = services.settings.delivery_check_seconds
     application.job_queue.run_repeating(
         delivery_job,
@@ -133,9 +136,9 @@ async def _post_init(application: AppType) -> None:
              len(menu), services.settings.delivery_check_seconds)  # fmt: skip
 
 
-async def _catch_up(sender: Sender) -> None:
+async def _catch_up(sender: Sender, started_at: datetime) -> None:
     try:
-        await run_tick(sender)
+        await run_tick(sender, started_at=started_at)
     except Exception:  # the job retries on its next run; the outbox keeps every claim
         log.exception("the delivery tick at start-up failed")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.core.journey import Due
 from bot.services import metrics
@@ -27,13 +27,20 @@ class TickResult:
     notices: int = 0
 
 
-async def run_tick(sender: Sender) -> TickResult:
-    """One pass over everything due now; returns what happened (for logs and tests)."""
+async def run_tick(sender: Sender, *, started_at: datetime | None = None) -> TickResult:
+    """One pass over everything due now; returns what happened (for logs and tests).
+
+    ``started_at``: the pass at start-up of an instance started then, which also resumes
+    at once what its previous life (the same ``instance_name``) was sending when it died.
+    """
     services, course = sender.services, sender.course
     settings = services.settings
     lease = timedelta(seconds=settings.delivery_lease_s)
+    holder = settings.instance_name
     result = TickResult()
-    works = await services.transaction(reclaim_stale, services.clock(), lease)
+    works = await services.transaction(
+        reclaim_stale, services.clock(), lease, holder=holder, started_at=started_at
+    )
     pending_notices: list[Notice] = []
     while True:
         plan = await services.transaction(
@@ -42,6 +49,7 @@ async def run_tick(sender: Sender) -> TickResult:
             services.clock(),
             day_start_hour=settings.day_start_hour,
             lease=lease,
+            holder=holder,
         )
         works += plan.works
         pending_notices += plan.notices

@@ -23,7 +23,9 @@ def test_two_bot_processes_send_each_message_once(tmp_path: Path, database_url: 
     bots: list[BotProcess] = []
     try:
         env = crash_bot_env(stand_in, database_url, tmp_path)  # a 2 s lease
-        bots = [BotProcess(tmp_path, env), BotProcess(tmp_path, env)]
+        # Each its own INSTANCE_NAME, as an operator runs them (a shared one would make each
+        # take the other's claims for those of its own previous life).
+        bots = [BotProcess(tmp_path, {**env, "INSTANCE_NAME": name}) for name in ("a", "b")]
         wait_until(
             lambda: deliveries_sent(database_url, NEXT_DROP) == len(CHATS),
             timeout=120,

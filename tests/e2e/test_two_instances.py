@@ -31,8 +31,12 @@ async def test_two_instances_ticking_together_send_each_drop_once(
     clock = FakeClock(NOW)
     try:
         async with (
-            running_bot(tmp_path / "a", api=api, clock=clock, database_url=database_url) as first,
-            running_bot(tmp_path / "b", api=api, clock=clock, database_url=database_url) as second,
+            running_bot(
+                tmp_path / "a", api=api, clock=clock, database_url=database_url, instance_name="a"
+            ) as first,
+            running_bot(
+                tmp_path / "b", api=api, clock=clock, database_url=database_url, instance_name="b"
+            ) as second,
         ):
             seed_due_chats(database_url, CHATS, last_drop="1.2", now=NOW)
             delivered = 0
@@ -74,11 +78,11 @@ async def test_an_instance_taking_over_an_expired_lease_sends_no_part_twice(
         async with (
             running_bot(
                 tmp_path / "a", api=api, clock=clock, database_url=database_url,
-                delivery_lease_s=lease_s, delivery_concurrency=4,
+                delivery_lease_s=lease_s, delivery_concurrency=4, instance_name="a",
             ) as slow,
             running_bot(
                 tmp_path / "b", api=api, clock=clock, database_url=database_url,
-                delivery_lease_s=lease_s,
+                delivery_lease_s=lease_s, instance_name="b",
             ) as other,
         ):  # fmt: skip
             seed_due_chats(database_url, CHATS, last_drop="1.2", now=NOW)

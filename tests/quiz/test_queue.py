@@ -176,7 +176,9 @@ def test_a_question_cut_off_is_taken_to_be_sent_again_by_one_instance(session: S
     started = MONDAY + timedelta(seconds=1)  # an instance starting as the question goes out
 
     def never_sent(now: datetime) -> questions.NeverSent:
-        found = questions.never_sent(session, recorded_before=started, now=now, lease=lease)
+        found = questions.never_sent(
+            session, recorded_before=started, now=now, lease=lease, holder="this-instance"
+        )
         session.commit()
         return found
 

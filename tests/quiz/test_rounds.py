@@ -49,6 +49,8 @@ from tests.quiz.conftest import ANNA, BEN, MONDAY, today_at
 
 GROUP = -600
 LEASE = timedelta(minutes=2)  # a delivery lease
+# The instance taking the questions, started well before the round.
+TAKER: dict[str, Any] = {"holder": "this-instance", "started_at": MONDAY - timedelta(days=1)}
 
 
 class FakeServices:
@@ -161,7 +163,7 @@ def test_a_rounds_life_as_a_restarted_bot_finds_it(session: Session) -> None:
     round_id = begun.round_id
 
     def sent(position: int, poll_id: str) -> PollToSend:
-        poll = next_poll(session, round_id, MONDAY, lease=LEASE)
+        poll = next_poll(session, round_id, MONDAY, lease=LEASE, **TAKER)
         assert poll is not None and poll.position == position and poll.total == 3
         poll_sent(session, poll, chat_id=GROUP, poll_id=poll_id, message_id=position, now=MONDAY)
         session.commit()
@@ -186,7 +188,8 @@ def test_a_rounds_life_as_a_restarted_bot_finds_it(session: Session) -> None:
     second = sent(2, "p2")
     right = shown_correct(second.item, second.order)
     assert isinstance(answer(session, "p2", BEN, right, MONDAY), ReviewRecord)
-    third = next_poll(session, round_id, MONDAY, lease=LEASE)  # on its way as the round ends
+    # On its way as the round ends:
+    third = next_poll(session, round_id, MONDAY, lease=LEASE, **TAKER)
     assert third is not None
     results = finish_round(session, round_id, status=RoundStatus.STOPPED, now=later,
                            gone=frozenset())  # fmt: skip
@@ -196,7 +199,8 @@ def test_a_rounds_life_as_a_restarted_bot_finds_it(session: Session) -> None:
     assert [(p.rank, p.learner_id, p.seconds) for p in results.placings] == [
         (1, BEN, 30.0), (2, ANNA, 34.0)
     ]  # fmt: skip
-    assert open_rounds(session) == [] and next_poll(session, round_id, MONDAY, lease=LEASE) is None
+    assert open_rounds(session) == []
+    assert next_poll(session, round_id, MONDAY, lease=LEASE, **TAKER) is None
     # The poll that went out as the round ended is not recorded; an answer to the open one
     # still reviews a card but counts in no round.
     assert poll_sent(session, third, chat_id=GROUP, poll_id="p3", message_id=3, now=later) is False
@@ -214,13 +218,15 @@ def test_a_question_taken_to_be_asked_is_asked_once_until_its_claim_runs_out(
     told to look again when that claim runs out, and then takes it over if still unsent."""
     begun = start(session, group(session))
     assert isinstance(begun, RoundStart)
-    first = next_poll(session, begun.round_id, MONDAY, lease=LEASE)
+    first = next_poll(session, begun.round_id, MONDAY, lease=LEASE, **TAKER)
     session.commit()
     assert isinstance(first, PollToSend) and first.position == 1
-    elsewhere = next_poll(session, begun.round_id, MONDAY + timedelta(seconds=1), lease=LEASE)
+    elsewhere = next_poll(
+        session, begun.round_id, MONDAY + timedelta(seconds=1), lease=LEASE, **TAKER
+    )
     assert elsewhere == AskedElsewhere(MONDAY + LEASE)
     taken_over = next_poll(session, begun.round_id, MONDAY + LEASE + timedelta(seconds=1),
-                           lease=LEASE)  # fmt: skip
+                           lease=LEASE, **TAKER)  # fmt: skip
     assert isinstance(taken_over, PollToSend) and taken_over.question_id == first.question_id
 
 
@@ -232,10 +238,10 @@ def test_a_slow_send_taken_over_by_another_instance_is_not_recorded_over_its_pol
     the other is refused (its sender stops it), so one poll counts, not two."""
     begun = start(session, group(session))
     assert isinstance(begun, RoundStart)
-    slow = next_poll(session, begun.round_id, MONDAY, lease=LEASE)
+    slow = next_poll(session, begun.round_id, MONDAY, lease=LEASE, **TAKER)
     session.commit()
     later = MONDAY + LEASE + timedelta(seconds=1)
-    taken_over = next_poll(session, begun.round_id, later, lease=LEASE)
+    taken_over = next_poll(session, begun.round_id, later, lease=LEASE, **TAKER)
     session.commit()
     assert isinstance(slow, PollToSend) and isinstance(taken_over, PollToSend)
     assert poll_sent(session, taken_over, chat_id=GROUP, poll_id="second", message_id=61,
@@ -267,7 +273,7 @@ def test_the_daily_poll_and_a_rounds_poll_on_one_item_each_count(
     ref = group(session)
     begun = start(session, ref)
     assert isinstance(begun, RoundStart)
-    poll = next_poll(session, begun.round_id, MONDAY, lease=LEASE)
+    poll = next_poll(session, begun.round_id, MONDAY, lease=LEASE, **TAKER)
     assert poll is not None
     key = shown_correct(poll.item, poll.order)
     save_poll(session, poll_id="daily", chat_id=GROUP, message_id=50, item=poll.item,
@@ -300,7 +306,7 @@ def test_a_round_is_stalled_once_its_poll_is_past_its_close_or_it_stood_still_a_
 
     assert stalled(MONDAY) == []  # just begun: its first question is being taken
     assert stalled(MONDAY + LEASE) == [begun.round_id]  # nobody took it
-    poll = next_poll(session, begun.round_id, MONDAY + LEASE, lease=LEASE)
+    poll = next_poll(session, begun.round_id, MONDAY + LEASE, lease=LEASE, **TAKER)
     assert isinstance(poll, PollToSend)
     sent_at = MONDAY + LEASE
     poll_sent(session, poll, chat_id=GROUP, poll_id="p1", message_id=1, now=sent_at)

@@ -22,7 +22,7 @@ from bot.storage.migrate import current_revision, upgrade
 from bot.storage.models import Chat, Delivery, DistillRun, Learner, QuizRound
 
 NOW = datetime(2026, 3, 1, 7, 30, tzinfo=UTC)
-HEAD = "0012"
+HEAD = "0013"
 
 
 def insert_rows(connection: Connection, table_name: str, *rows: dict[str, Any]) -> None:
@@ -143,6 +143,68 @@ def test_upgrade_keeps_one_of_a_members_answers_counted_twice_for_one_poll(
         insert_rows(connection, "review_logs", {**answer, "poll_id": "p2"})
     with engine.begin() as connection:  # answers by button still log as many as there are
         insert_rows(connection, "review_logs", {**answer, "poll_id": None})
+    engine.dispose()
+
+
+def test_claims_from_before_the_upgrade_have_no_holder_and_wait_for_their_lease(
+    database_url: str,
+) -> None:
+    """A delivery, a quiz question and a round question claimed before holders were
+    recorded are all kept, with no holder: no instance takes them for its own at start-up;
+    they are taken over once their lease runs out, as before."""
+    from alembic import command
+
+    from bot.services.delivery.outbox import reclaim_stale
+    from bot.storage.migrate import alembic_config
+
+    upgrade(database_url, "0012")
+    engine = make_engine(database_url)
+    lease = timedelta(minutes=2)
+    chat = {"id": 42, "kind": "private", "title": None, "time_zone": "UTC",
+            "delivery_time": "07:30", "paused": False, "active": True, "created_at": NOW,
+            "path_round": 1, "current_opened": False, "reminded": False, "silent_days": 0,
+            "round_starters": "anyone"}  # fmt: skip
+    learner = {"id": 42, "first_name": "Ada", "desired_retention": 0.9, "review_cap": 20,
+               "reviews_with_drop": True, "created_at": NOW}  # fmt: skip
+    delivery = {"chat_id": 42, "drop_id": "1.3", "path_round": 1, "local_day": "2026-03-01",
+                "scheduled": True, "sent_at": NOW, "status": "sending", "parts_sent": 1,
+                "cards_open": 1, "lease_until": NOW + lease}  # fmt: skip
+    question = {"learner_id": 42, "chat_id": 42, "item_id": "1.1a", "kind": "new",
+                "sent_at": NOW}  # fmt: skip
+    game = {"id": 1, "chat_id": -42, "running_in": -42, "started_by": 42, "open_period_s": 30,
+            "status": "running", "started_at": NOW}  # fmt: skip
+    asked = {"round_id": 1, "position": 1, "item_id": "1.1a", "asking_since": NOW}
+    with engine.begin() as connection:
+        insert_rows(connection, "chats", chat)
+        insert_rows(connection, "learners", learner)
+        insert_rows(connection, "deliveries", delivery)
+        insert_rows(connection, "quiz_questions", question)
+        insert_rows(connection, "quiz_rounds", game)
+        insert_rows(connection, "round_questions", asked)
+    upgrade(database_url)
+    assert current_revision(database_url) == HEAD
+    with engine.connect() as connection:
+        kept = [
+            tuple(connection.execute(text(f"SELECT COUNT(*), MIN(holder) FROM {table}")).one())
+            for table in ("deliveries", "quiz_questions", "round_questions")
+        ]
+    assert kept == [(1, None)] * 3
+    restarted = NOW + timedelta(seconds=30)
+    with Session(engine) as session:
+        at_start = reclaim_stale(session, restarted, lease, holder="bot-a", started_at=restarted)
+        session.commit()
+        expired = reclaim_stale(session, NOW + 2 * lease, lease, holder="bot-a")
+        session.commit()
+    assert at_start == []
+    assert [(w.drop_id, w.parts_sent) for w in expired] == [("1.3", 2)]
+    command.downgrade(alembic_config(database_url), "0012")
+    with engine.connect() as connection:
+        counts = [
+            connection.execute(text(f"SELECT COUNT(*) FROM {table}")).scalar_one()
+            for table in ("deliveries", "quiz_questions", "round_questions")
+        ]
+    assert counts == [1, 1, 1]
+    upgrade(database_url)
     engine.dispose()
 
 

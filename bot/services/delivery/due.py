@@ -46,9 +46,11 @@ def claim_due(
     *,
     day_start_hour: int,
     lease: timedelta,
+    holder: str,
     limit: int = 200,
 ) -> DuePlan:
-    """Claim up to ``limit`` due chats in one transaction (row locks where the DB has them)."""
+    """Claim up to ``limit`` due chats in one transaction (row locks where the DB has them),
+    for the instance ``holder``."""
     chats = session.exec(
         select(Chat)
         .where(col(Chat.next_due_at) <= now)
@@ -66,7 +68,7 @@ def claim_due(
             continue
         if chat.next_due_at is not None:
             metrics.DELIVERY_LATENESS.observe((now - chat.next_due_at).total_seconds())
-        _plan_chat(session, chat, course, now, day_start_hour, lease, plan)
+        _plan_chat(session, chat, course, now, day_start_hour, lease, holder, plan)
     return plan
 
 
@@ -77,6 +79,7 @@ def _plan_chat(
     now: datetime,
     day_start_hour: int,
     lease: timedelta,
+    holder: str,
     plan: DuePlan,
 ) -> None:
     arrived_on = current_arrival_day(session, chat)
@@ -85,7 +88,7 @@ def _plan_chat(
         assert today.drop_id is not None
         work = claim_delivery(
             session, chat, today.drop_id, local_day=today.local_day, scheduled=True, now=now,
-            lease=lease,
+            lease=lease, holder=holder,
         )  # fmt: skip
         if work is not None:
             hand_over(chat, today.drop_id)

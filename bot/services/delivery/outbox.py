@@ -17,6 +17,11 @@ A delivery is held under a lease. Whoever holds it writes only while the lease i
 the one it was given (``lease_until`` doubles as a fencing token): once another instance
 has taken an expired lease over, the first one's writes match no row, and it stops
 instead of sending the same parts a second time.
+
+A claim also records the instance holding it (``holder``: ``Settings.instance_name``;
+NULL on rows claimed before holders were recorded). An instance's claims of its own name
+made before it started were made by its previous life, killed mid-send: at start-up it
+takes them over at once, where a peer's are left until their lease runs out.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import update
+from sqlalchemy import and_, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -58,8 +63,10 @@ def claim_delivery(
     scheduled: bool,
     now: datetime,
     lease: timedelta,
+    holder: str,
 ) -> Work | None:
-    """Record that ``drop_id`` goes to ``chat``; None if it was delivered in this round."""
+    """Record that ``drop_id`` goes to ``chat``, claimed by the instance ``holder``; None if
+    it was delivered in this round."""
     delivery = Delivery(
         chat_id=chat.id,
         cards_open=1 if chat.kind == "private" else ALL_CARDS,
@@ -70,6 +77,7 @@ def claim_delivery(
         sent_at=now,
         status=DeliveryStatus.CLAIMED,
         lease_until=now + lease,
+        holder=holder,
     )
     try:
         with session.begin_nested():
@@ -85,15 +93,34 @@ def claim_delivery(
 
 
 def reclaim_stale(
-    session: Session, now: datetime, lease: timedelta, limit: int = 500
+    session: Session,
+    now: datetime,
+    lease: timedelta,
+    *,
+    holder: str,
+    started_at: datetime | None = None,
+    limit: int = 500,
 ) -> list[Work]:
-    """Deliveries whose sender died (lease expired): take them over and resume."""
+    """Deliveries whose sender died: take them over for ``holder`` and resume.
+
+    A sender has died when its lease ran out; and, given ``started_at`` (when ``holder``
+    started: its start-up pass), when it was ``holder``'s own previous life, that is when
+    the claim is ``holder``'s and its lease was given before ``started_at`` (one given in
+    this life runs to ``started_at + lease`` or later). Either way the lease taken over
+    ends before ``now + lease``, so the fresh one differs and the dead sender's writes
+    match no row.
+    """
+    stopped = col(Delivery.lease_until) < now
+    if started_at is not None:
+        mine = and_(col(Delivery.holder) == holder,
+                    col(Delivery.lease_until) < started_at + lease)  # fmt: skip
+        stopped = or_(stopped, mine)
     works: list[Work] = []
     rows = session.exec(
         select(Delivery, Chat)
         .join(Chat, col(Chat.id) == col(Delivery.chat_id))
         .where(col(Delivery.status).in_((DeliveryStatus.CLAIMED, DeliveryStatus.SENDING)))
-        .where(col(Delivery.lease_until) < now)
+        .where(stopped)
         .limit(limit)
         .with_for_update(skip_locked=True)
     ).all()
@@ -102,6 +129,7 @@ def reclaim_stale(
             delivery.parts_sent += 1
         delivery.status = DeliveryStatus.CLAIMED
         delivery.lease_until = now + lease
+        delivery.holder = holder
         if not chat.active:
             delivery.status = DeliveryStatus.FAILED
             continue
@@ -180,6 +208,7 @@ def open_card(
     cards: int,
     now: datetime,
     lease: timedelta,
+    holder: str,
 ) -> Work | CardRefusal:
     """Open card ``card`` (1-based, of ``cards``) of a delivered drop, once.
 
@@ -209,7 +238,9 @@ def open_card(
         .where(col(Delivery.id) == delivery.id)
         .where(col(Delivery.cards_open) == card - 1)
         .where(col(Delivery.status) == DeliveryStatus.READING)
-        .values(cards_open=card, status=DeliveryStatus.CLAIMED, lease_until=lease_until)
+        .values(
+            cards_open=card, status=DeliveryStatus.CLAIMED, lease_until=lease_until, holder=holder
+        )
     )
     if opened.rowcount != 1:  # type: ignore[attr-defined]
         return CardRefusal.ALREADY_OPEN

@@ -101,7 +101,7 @@ def next_step(
         return step
     question = questions.ask(
         session, learner_id=learner_id, chat_id=chat_id, item_id=step.item_id, kind=step.kind,
-        now=today.now,
+        now=today.now, holder=settings.instance_name,
     )  # fmt: skip
     new = step.kind == QuestionKind.REVIEW and _never_answered(session, learner_id, step.item_id)
     return QuizStep(
@@ -143,8 +143,9 @@ def cut_off_questions(
     bank = quiz_bank()
     lease = timedelta(seconds=services.settings.delivery_lease_s)
     found = questions.never_sent(
-        session, recorded_before=recorded_before, now=services.clock(), lease=lease
-    )
+        session, recorded_before=recorded_before, now=services.clock(), lease=lease,
+        holder=services.settings.instance_name,
+    )  # fmt: skip
     cut_off = [
         CutOff(
             question.chat_id, question.learner_id, _step_again(session, services, bank, question)

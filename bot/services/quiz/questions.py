@@ -68,11 +68,20 @@ _LINK_REVIEW = (
     .where(QUESTIONS.c.id == sa.bindparam("question_id"))
     .values(review_log_id=sa.bindparam("review_log_id"))
 )
-_NEVER_SENT = sa.select(*_ASKED_COLUMNS, QUESTIONS.c.resent_at).where(
+_NEVER_SENT = sa.select(*_ASKED_COLUMNS, QUESTIONS.c.resent_at, QUESTIONS.c.holder).where(
     QUESTIONS.c.message_id.is_(None),
     QUESTIONS.c.answered_at.is_(None),
     QUESTIONS.c.sent_at < sa.bindparam("before"),
     QUESTIONS.c.sent_at >= sa.bindparam("alive_since"),
+)
+_LEASE_RAN_OUT = sa.and_(
+    QUESTIONS.c.sent_at <= sa.bindparam("free_before"),
+    sa.or_(QUESTIONS.c.resent_at.is_(None), QUESTIONS.c.resent_at <= sa.bindparam("free_before")),
+)
+_PREVIOUS_LIFE = sa.and_(  # the taker's own, from before it started
+    QUESTIONS.c.holder == sa.bindparam("holder"),
+    QUESTIONS.c.sent_at < sa.bindparam("started_at"),
+    sa.or_(QUESTIONS.c.resent_at.is_(None), QUESTIONS.c.resent_at < sa.bindparam("started_at")),
 )
 _TAKE_TO_RESEND = (
     update(QUESTIONS)
@@ -80,11 +89,9 @@ _TAKE_TO_RESEND = (
         QUESTIONS.c.id == sa.bindparam("question_id"),
         QUESTIONS.c.message_id.is_(None),
         QUESTIONS.c.answered_at.is_(None),
-        QUESTIONS.c.sent_at <= sa.bindparam("free_before"),
-        sa.or_(QUESTIONS.c.resent_at.is_(None),
-               QUESTIONS.c.resent_at <= sa.bindparam("free_before")),
+        sa.or_(_LEASE_RAN_OUT, _PREVIOUS_LIFE),
     )
-    .values(resent_at=sa.bindparam("now"))
+    .values(resent_at=sa.bindparam("now"), holder=sa.bindparam("holder"))
 )  # fmt: skip
 _RECENT = sa.select(*_ASKED_COLUMNS).where(
     QUESTIONS.c.learner_id == sa.bindparam("learner_id"),
@@ -100,12 +107,21 @@ class Claimed:
 
 
 def ask(
-    session: Session, *, learner_id: int, chat_id: int, item_id: str, kind: str, now: datetime
+    session: Session,
+    *,
+    learner_id: int,
+    chat_id: int,
+    item_id: str,
+    kind: str,
+    now: datetime,
+    holder: str | None = None,
 ) -> AskedQuestion:
-    """Record a question about to be sent; its id goes into the buttons' callback data."""
+    """Record a question about to be sent by the instance ``holder``; its id goes into the
+    buttons' callback data."""
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
-    values = {"learner_id": learner_id, "chat_id": chat_id, "item_id": item_id, "kind": kind}
+    values = {"learner_id": learner_id, "chat_id": chat_id, "item_id": item_id, "kind": kind,
+              "holder": holder}  # fmt: skip
     result = session.connection().execute(_ASK, {**values, "sent_at": now})
     (question_id,) = result.inserted_primary_key or (None,)
     assert isinstance(question_id, int)
@@ -128,33 +144,47 @@ class NeverSent:
 
 
 def never_sent(
-    session: Session, *, recorded_before: datetime, now: datetime, lease: timedelta
+    session: Session, *, recorded_before: datetime, now: datetime, lease: timedelta, holder: str
 ) -> NeverSent:
-    """Take the open questions recorded before ``recorded_before`` whose message id was
-    never stored: a bot stopped between recording a question and sending it left them (a
-    failed send deletes its row, and a sent one has its message id).
+    """Take, for the instance ``holder`` that started at ``recorded_before``, the open
+    questions recorded before then whose message id was never stored: a bot stopped
+    between recording a question and sending it left them (a failed send deletes its row,
+    and a sent one has its message id).
 
     A question younger than ``lease`` may be on another instance's wire, and one taken by
     another instance less than ``lease`` ago is being sent again there: each is left until
-    then. Taking is a conditional update, so of two instances starting together one sends.
+    then. ``holder``'s own (recorded or taken under its name before it started) were cut
+    off by its own stop, and are taken at once. Taking is a conditional update, so of two
+    instances starting together one sends.
     """
     found = {"before": recorded_before, "alive_since": now - QUESTION_LIFETIME}
     taken: list[AskedQuestion] = []
     left: list[datetime] = []  # when each question left to another instance is free
-    for *columns, resent_at in session.connection().execute(_NEVER_SENT, found).all():
+    rows = session.connection().execute(_NEVER_SENT, found).all()
+    for *columns, resent_at, held_by in rows:
         question = AskedQuestion(*columns)
-        free_at = max(question.sent_at, resent_at or question.sent_at) + lease
-        if free_at > now:
+        last_taken = max(question.sent_at, resent_at or question.sent_at)
+        free_at = last_taken + lease
+        mine = held_by == holder and last_taken < recorded_before
+        if free_at > now and not mine:
             left.append(free_at)
-        elif _take_to_resend(session, question.id, now, lease):
+        elif _take_to_resend(session, question.id, now, lease, holder, recorded_before):
             taken.append(question)
         else:  # another instance took it just now
             left.append(now + lease)
     return NeverSent(taken, min(left, default=None))
 
 
-def _take_to_resend(session: Session, question_id: int, now: datetime, lease: timedelta) -> bool:
-    taking = {"question_id": question_id, "now": now, "free_before": now - lease}
+def _take_to_resend(
+    session: Session,
+    question_id: int,
+    now: datetime,
+    lease: timedelta,
+    holder: str,
+    started_at: datetime,
+) -> bool:
+    taking = {"question_id": question_id, "now": now, "free_before": now - lease,
+              "holder": holder, "started_at": started_at}  # fmt: skip
     return session.connection().execute(_TAKE_TO_RESEND, taking).rowcount == 1
 
 

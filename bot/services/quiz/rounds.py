@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import or_, update
+from sqlalchemy import and_, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -121,14 +121,21 @@ class AskedElsewhere:
 
 
 def next_poll(
-    session: Session, round_id: int, now: datetime, *, lease: timedelta
+    session: Session,
+    round_id: int,
+    now: datetime,
+    *,
+    lease: timedelta,
+    holder: str,
+    started_at: datetime,
 ) -> PollToSend | AskedElsewhere | None:
-    """The round's next question, taken to send its poll; None when the round has ended
-    or is all asked.
+    """The round's next question, taken by the instance ``holder`` (started at
+    ``started_at``) to send its poll; None when the round has ended or is all asked.
 
     Taking it is a conditional update: of two instances resuming the round at once, or one
     starting while another sends the poll, one sends it. A claim older than ``lease`` is
-    taken over (its instance stopped mid-send).
+    taken over (its instance stopped mid-send), and so is one ``holder`` made before it
+    started (its previous life, stopped mid-send).
     """
     game = live_round(session, round_id)
     if game is None:
@@ -139,7 +146,7 @@ def next_poll(
         return None
     question = waiting[0]
     assert question.id is not None
-    if not _take(session, question.id, now, lease):
+    if not _take(session, question.id, now, lease, holder, started_at):
         session.refresh(question)
         assert question.asking_since is not None
         return AskedElsewhere(question.asking_since + lease)
@@ -150,15 +157,26 @@ def next_poll(
                       game.open_period_s, taken_at=now)  # fmt: skip
 
 
-def _take(session: Session, question_id: int, now: datetime, lease: timedelta) -> bool:
+def _take(
+    session: Session,
+    question_id: int,
+    now: datetime,
+    lease: timedelta,
+    holder: str,
+    started_at: datetime,
+) -> bool:
     claim_free = or_(
-        col(RoundQuestion.asking_since).is_(None), col(RoundQuestion.asking_since) < now - lease
+        col(RoundQuestion.asking_since).is_(None),
+        col(RoundQuestion.asking_since) < now - lease,
+        and_(col(RoundQuestion.holder) == holder, col(RoundQuestion.asking_since) < started_at),
     )
+    # ``now`` is after ``started_at``, so a claim taken over gets another ``asking_since``,
+    # and its dead sender's record of a poll (``poll_sent``) matches no row.
     taken = session.execute(
         update(RoundQuestion)
         .where(col(RoundQuestion.id) == question_id, col(RoundQuestion.sent_at).is_(None),
                claim_free)
-        .values(asking_since=now)
+        .values(asking_since=now, holder=holder)
     )  # fmt: skip
     return bool(taken.rowcount)  # type: ignore[attr-defined]
 
