@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, func, select
 
@@ -25,7 +26,7 @@ from bot.core.journey import (
 )
 from bot.services.delivery.outbox import Work, claim_delivery
 from bot.storage.kinds import AnswerSource, ChatKind
-from bot.storage.models import ActivityDay, Chat, Delivery, ReviewRecord, table_of
+from bot.storage.models import ActivityDay, Chat, Delivery, Learner, ReviewRecord, table_of
 from drops.model import Course
 
 
@@ -110,14 +111,32 @@ _ACTIVE_DAY = {
     "postgresql": postgresql.insert(_DAYS).on_conflict_do_nothing(),
     "sqlite": sqlite.insert(_DAYS).on_conflict_do_nothing(),
 }
+_CHATS, _LEARNERS = table_of(Chat), table_of(Learner)
+# The learner's private chat has heard from them: its quiet days start again from none.
+_HEARD_FROM = (
+    sa.update(_CHATS)
+    .where(
+        _CHATS.c.id
+        == sa.select(_LEARNERS.c.private_chat_id)
+        .where(_LEARNERS.c.id == sa.bindparam("learner_id"))
+        .scalar_subquery(),
+        _CHATS.c.kind == ChatKind.PRIVATE,
+        _CHATS.c.silent_days > 0,
+    )
+    .values(silent_days=0)
+)
 
 
 def record_activity(
     session: Session, learner_id: int, now: datetime, zone: ZoneInfo, day_start_hour: int
 ) -> None:
+    """The learner's day counts for the streak, and is not a quiet one for their private
+    chat wherever they were active: a member who answers the group's polls every day is
+    not paused there for three quiet days, though their private drop stays unread."""
     active = {"learner_id": learner_id, "day": local_day(now, zone, day_start_hour).isoformat()}
     connection = session.connection()
     connection.execute(_ACTIVE_DAY[connection.dialect.name], active)
+    connection.execute(_HEARD_FROM, {"learner_id": learner_id})
 
 
 @dataclass(frozen=True)

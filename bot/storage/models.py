@@ -40,7 +40,7 @@ class Chat(SQLModel, table=True):
     current_drop_id: str | None = Field(default=None, max_length=8)
     current_opened: bool = False  # the latest drop was opened ("Done", a quiz answer, /today)
     reminded: bool = False  # the one reminder for the current unopened drop went out
-    silent_days: int = 0  # scheduled days in a row that passed without the drop being opened
+    silent_days: int = 0  # scheduled days in a row without the drop opened or the learner active
     last_scheduled_day: str | None = Field(default=None, max_length=10)
     awaiting: str | None = Field(default=None, max_length=16)  # typed input the chat owes us
     awaiting_since: datetime | None = Field(  # when we asked: the wait lapses (schedule.py)

@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 
 from bot.storage.models import Chat, QuizPoll
 from tests.e2e.harness import BotHarness
-from tests.e2e.journeys import drops_received
+from tests.e2e.journeys import drops_received, onboard
 from tests.quiz.steps import eventually, review_logs
 
 GROUP = -4601
@@ -143,3 +143,31 @@ async def test_your_rank_below_the_top_ten_does_not_count_members_who_left(
 def group_polls(harness: BotHarness) -> list[QuizPoll]:
     with Session(harness.services.engine) as session:
         return list(session.exec(select(QuizPoll).where(QuizPoll.chat_id == GROUP)))
+
+
+async def test_a_member_who_answers_the_groups_polls_is_not_paused_for_quiet_days(
+    harness: BotHarness,
+) -> None:
+    """Anna started a private course too but follows it in the group: her private drop 1
+    stays unread while she answers the group's polls every day. Those days were not
+    quiet: she is not paused with a notice that blames silence. Ben, who never started a
+    private course, hears nothing in private."""
+    await group_on_drop_one(harness)
+    await onboard(harness, ANNA, "09:00", "Europe/Berlin")  # private drop 1 comes, unread
+    answered: set[str] = set()
+    for day in (2, 3, 4, 5, 6):  # Monday to Friday at 09:00 in Berlin
+        if day > 2:
+            harness.clock.set(datetime(2026, 3, day, 8, 0, tzinfo=UTC))
+            await harness.tick()
+            await eventually(lambda d=day: drops_received(harness.api, GROUP)[-1] == d - 1)
+            await harness.settle()
+        for poll in group_polls(harness):
+            if poll.poll_id not in answered:
+                answered.add(poll.poll_id)
+                for member in (ANNA, BEN):
+                    harness.api.answer_poll(member, poll.poll_id, [poll.correct_option])
+        await eventually(lambda: len(review_logs(harness)) == 2 * len(answered))
+    private = [call.text for call in harness.api.sent(chat_id=ANNA)]
+    assert not [text for text in private if "quiet days" in text], private
+    assert drops_received(harness.api, ANNA) == [1]
+    assert harness.api.sent(chat_id=BEN) == []

@@ -4,7 +4,8 @@ Rules (see README, "Daily drops"):
 - at most one scheduled drop per chat per local day (days start at 4 am local);
 - a private chat gets the next drop only once the previous one was opened (Done or its
   quiz); otherwise one short reminder, and after three silent days the chat pauses (a
-  drop pulled early with /next is its day's delivery: that day is not silent);
+  drop pulled early with /next is its day's delivery: that day is not silent; nor is one
+  on which the learner answered a quiz anywhere, a group's poll included);
 - a group gets the next drop every day;
 - after downtime, a chat whose time passed gets one drop now (catch-up), not a stack.
 """
