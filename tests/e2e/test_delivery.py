@@ -352,6 +352,29 @@ async def test_group_migrated_to_supergroup_gets_the_drop_at_its_new_id(
         assert {d.chat_id for d in session.exec(select(Delivery))} == {new_id}
 
 
+async def test_a_command_from_a_group_gone_supergroup_is_answered_at_its_new_id(
+    harness: BotHarness,
+) -> None:
+    """The bot missed the upgrade's service messages; a member's /progress still names the
+    old id. The reply goes to the new id, and the group's path and schedule follow it."""
+    harness.clock.set(datetime(2026, 6, 1, 7, 30, tzinfo=UTC))
+    harness.api.admins[GROUP] = {ADMIN}
+    await harness.command(ADMIN, "/settime 07:00", chat_id=GROUP)
+    await harness.api.wait_for(lambda _: drops_received(harness.api, GROUP) == [1])
+    await harness.settle(0.3)
+    new_id = -1000000000701
+    harness.api.migrate_group(GROUP, new_id, announce=False)
+    before = len(harness.api.calls)
+    harness.api.send_text(MEMBER, "/progress", chat_id=GROUP)
+    answer = await harness.next_message(new_id, after=before)
+    assert "This group's path" in answer.text, answer.text
+    with Session(harness.services.engine) as session:
+        assert session.get(Chat, GROUP) is None
+        moved = session.get(Chat, new_id)
+        assert moved is not None and moved.delivery_time == "07:00"
+        assert moved.current_drop_id == "1.1"
+
+
 async def test_one_scheduled_drop_per_local_day_even_with_many_ticks(harness: BotHarness) -> None:
     harness.clock.set(datetime(2026, 6, 1, 7, 30, tzinfo=UTC))
     await onboard(harness, 6201, "07:00", "UTC")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Coroutine
 from typing import Any
 
 from telegram import ChatMember, InlineKeyboardMarkup, Message, Update
@@ -11,6 +11,7 @@ from telegram.constants import ChatType
 from bot.services.path import ChatRef, chat_of
 from bot.storage.models import Chat
 from bot.telegram.context import AppContext, services_of
+from bot.telegram.transport.sender import Moved
 from bot.telegram.transport.updates import TypedFirst
 from bot.telegram.views.formatting import markdown
 
@@ -18,13 +19,24 @@ FOLLOW_UP_PATIENCE_S = 1.0  # the longest a press's follow-up waits for other pr
 
 
 async def reply(
-    update: Update, text: str, *, markup: InlineKeyboardMarkup | None = None
+    context: AppContext, update: Update, text: str, *, markup: InlineKeyboardMarkup | None = None
 ) -> Message | None:
-    """Answer in the update's chat with our Markdown rendered as entities."""
+    """Answer in the update's chat with our Markdown rendered as entities. A group that
+    became a supergroup is answered at its new id, and its stored chat follows (as the
+    scheduled sends do, through the sender)."""
     if update.effective_chat is None:
         return None
     plain, entities = markdown(text)
-    return await update.effective_chat.send_message(plain, entities=entities, reply_markup=markup)
+    sender, chat_id = context.bot_data.sender, update.effective_chat.id
+
+    def send() -> Awaitable[Message]:
+        return context.bot.send_message(chat_id, plain, entities=entities, reply_markup=markup)
+
+    try:
+        return await sender.guarded(chat_id, send())
+    except Moved as moved:
+        chat_id = moved.new_chat_id
+        return await sender.guarded(chat_id, send())
 
 
 async def follow_up(context: AppContext, update: Update, work: Coroutine[Any, Any, Any]) -> None:

@@ -28,7 +28,7 @@ async def drop_command(update: Update, context: AppContext) -> None:
     wanted = command_args(context).strip()
     if not wanted:
         if not reached:
-            await reply(update, "No drops yet — send /start to begin the path.")
+            await reply(context, update, "No drops yet — send /start to begin the path.")
             return
         ordered = [d for d in course.drops if d.id in reached]
         keys = [
@@ -36,6 +36,7 @@ async def drop_command(update: Update, context: AppContext) -> None:
         ]
         rows = [keys[i : i + 5] for i in range(0, len(keys), 5)]
         await reply(
+            context,
             update,
             "Which drop? Tap one, or send `/drop 2.2` (or its place: `/drop 6`).",
             markup=InlineKeyboardMarkup(rows),
@@ -75,13 +76,16 @@ async def _show(update: Update, context: AppContext, wanted: str, reached: set[s
     if drop is None:
         shown = wanted[:20].replace("`", "'")
         await reply(
+            context,
             update,
             f"There is no drop `{shown}`. Drops are named 1.1 to 4.1, or numbered 1 to "
             f"{len(course)}: `/drop 2.2` and `/drop 6` are the same drop.",
         )
         return
     if drop.id not in reached:
-        await reply(update, not_reached(drop_label(drop, course), in_group=not is_private(update)))
+        await reply(
+            context, update, not_reached(drop_label(drop, course), in_group=not is_private(update))
+        )
         return
     chat = await chat_row(context, update)
     paging = Paging.REREAD if is_private(update) else Paging.NONE
@@ -139,7 +143,10 @@ async def answer_free_text(update: Update, context: AppContext, text: str) -> No
             "❓ Read the answer", callback_data=buttons.FAQ.encode(match.faq_index)
         )
         await reply(
-            update, f"The FAQ answers that: **{question}**", markup=InlineKeyboardMarkup([[key]])
+            context,
+            update,
+            f"The FAQ answers that: **{question}**",
+            markup=InlineKeyboardMarkup([[key]]),
         )
         return
     if match is not None and match.drop_id is not None:
@@ -149,9 +156,11 @@ async def answer_free_text(update: Update, context: AppContext, text: str) -> No
             key = InlineKeyboardButton(
                 f"📖 Open drop {drop.id}", callback_data=buttons.DROP.encode(drop.id)
             )
-            await reply(update, f"That's in {name}.", markup=InlineKeyboardMarkup([[key]]))
+            await reply(context, update, f"That's in {name}.", markup=InlineKeyboardMarkup([[key]]))
         else:
-            await reply(update, f"That's coming up in {name}: the drops come one a day, in order.")
+            await reply(
+                context, update, f"That's coming up in {name}: the drops come one a day, in order."
+            )
         return
     current = chat.current_drop_id
     where = (
@@ -159,7 +168,7 @@ async def answer_free_text(update: Update, context: AppContext, text: str) -> No
         if current is None
         else f"/today shows your current drop ({current})"
     )
-    await reply(update, f"I answer commands: /help lists them, and {where}.")
+    await reply(context, update, f"I answer commands: /help lists them, and {where}.")
 
 
 async def faq(update: Update, context: AppContext) -> None:
@@ -170,7 +179,10 @@ async def faq(update: Update, context: AppContext) -> None:
         for i, entry in enumerate(course.faq)
     ]
     await reply(
-        update, "**Frequently asked questions** — tap one:", markup=InlineKeyboardMarkup(keys)
+        context,
+        update,
+        "**Frequently asked questions** — tap one:",
+        markup=InlineKeyboardMarkup(keys),
     )
 
 

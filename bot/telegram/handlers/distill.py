@@ -69,7 +69,7 @@ async def distill(update: Update, context: AppContext) -> None:
     """Run a real teacher→student distillation and send the curves."""
     text = command_args(context)
     if text.strip().lower() in ("help", "?", "-h", "--help"):
-        await reply(update, help_text())
+        await reply(context, update, help_text())
         return
     await run_settings(update, context, text)
 
@@ -98,16 +98,16 @@ async def run_settings(update: Update, context: AppContext, text: str) -> None:
     runs = context.bot_data.distill
     hint = spaced_equals_hint(text)
     if hint is not None:
-        await reply(update, hint)
+        await reply(context, update, hint)
         return
     try:
         spec = parse_settings(text)
     except HelpRequested as help_wanted:  # `/distill help mode=onpolicy`
-        await reply(update, str(help_wanted))
+        await reply(context, update, str(help_wanted))
         return
     except SettingsError as error:
         # The parser's message is our Markdown: user text in it sits in `code`, sanitised.
-        await reply(update, f"{error}\n\nSend `/distill help` for every setting.")
+        await reply(context, update, f"{error}\n\nSend `/distill help` for every setting.")
         return
     at_most(Urgency.LONG_WORK)  # a /help typed during a burst of runs is answered first
     progress = _Progress()
@@ -117,13 +117,15 @@ async def run_settings(update: Update, context: AppContext, text: str) -> None:
             on_progress=progress.report,
         )  # fmt: skip
     except TooSlow as refused:
-        await reply(update, too_slow_text(refused))
+        await reply(context, update, too_slow_text(refused))
         return
     except SandboxOff:
-        await reply(update, "The sandbox is switched off on this server.")
+        await reply(context, update, "The sandbox is switched off on this server.")
         return
     except SandboxUnavailable:
-        await reply(update, "⚠️ The sandbox is unavailable right now; try again in a minute.")
+        await reply(
+            context, update, "⚠️ The sandbox is unavailable right now; try again in a minute."
+        )
         return
     except QueueRefused as refused:
         await message.reply_text(str(refused))

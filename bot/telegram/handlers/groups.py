@@ -41,7 +41,9 @@ async def on_my_chat_member(update: Update, context: AppContext) -> None:
         return
     # A group that adds us back keeps its path and schedule: say where it is, not how to begin.
     when = await services.transaction(path.welcome, services, chat_ref(update), ask_time=False)
-    await reply(update, group_hello(services.settings) if when is None else group_on_course(when))
+    await reply(
+        context, update, group_hello(services.settings) if when is None else group_on_course(when)
+    )
 
 
 async def on_migrated(update: Update, context: AppContext) -> None:

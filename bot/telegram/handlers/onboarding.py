@@ -97,11 +97,14 @@ async def start(update: Update, context: AppContext) -> None:
     name = user.first_name if user else "there"
     if not is_private(update):
         await reply(
-            update, group_hello(services.settings) if when is None else group_on_course(when)
+            context,
+            update,
+            group_hello(services.settings) if when is None else group_on_course(when),
         )
         return
     if when is not None:
         await reply(
+            context,
             update,
             f"Welcome back, {name}! Next drop: {when}.\n"
             "/today shows your current drop, /progress your path, /help everything else.",
@@ -109,6 +112,7 @@ async def start(update: Update, context: AppContext) -> None:
         return
     known = await services.transaction(from_groups, user.id) if user else None
     await reply(
+        context,
         update,
         f"Hi {name}! I'm **Distill Drops**: a two-week course on model distillation — one "
         "short drop a day, quizzes that come back before you forget, and `/distill` to run "
@@ -164,12 +168,12 @@ async def on_time_button(update: Update, context: AppContext) -> None:
         assert update.effective_chat is not None
         services = services_of(context)
         await services.transaction(set_awaiting, services, update.effective_chat.id, Awaiting.TIME)
-        await reply(update, "Send me a time like `07:45` or `7:45 pm`.")
+        await reply(context, update, "Send me a time like `07:45` or `7:45 pm`.")
         return
     try:
         chosen = parse_delivery_time(value or "")
     except InputError:
-        await reply(update, "That button has expired. Send /settime to pick a time.")
+        await reply(context, update, "That button has expired. Send /settime to pick a time.")
         return
     await _apply_schedule(update, context, delivery_time=chosen)
 
@@ -203,7 +207,7 @@ async def on_zone_button(update: Update, context: AppContext) -> None:
         )
         return
     if value is None or not value.isdigit() or int(value) >= len(COMMON_ZONES):
-        await reply(update, "That button has expired. Send /timezone to pick a zone.")
+        await reply(context, update, "That button has expired. Send /timezone to pick a zone.")
         return
     await _apply_schedule(update, context, zone=ZoneInfo(COMMON_ZONES[int(value)]))
 
@@ -224,9 +228,9 @@ async def on_typed_text(update: Update, context: AppContext) -> None:
         # Clearly something else (a question instead of the answer): the wait ends, and
         # the text is answered as any other.
         await services.transaction(set_awaiting, services, chat_id, None)
-        await reply(update, what.wait_over)
+        await reply(context, update, what.wait_over)
     elif is_private(update) and (hint := _command_for(message.text)) is not None:
-        await reply(update, hint)
+        await reply(context, update, hint)
         return
     if is_private(update):
         await answer_free_text(update, context, message.text)
@@ -306,7 +310,7 @@ async def _schedule_from_text(
             await services.transaction(
                 set_awaiting, services, update.effective_chat.id, what.awaiting
             )
-        await reply(update, escape_markdown(exc.user_message))
+        await reply(context, update, escape_markdown(exc.user_message))
         return
     if isinstance(value, ZoneInfo):
         await _apply_schedule(update, context, zone=value)
@@ -316,7 +320,7 @@ async def _schedule_from_text(
 
 async def _schedule_command(update: Update, context: AppContext, what: _ScheduleInput) -> None:
     if not await may_change_settings(update, context):
-        await reply(update, NOT_ADMIN)
+        await reply(context, update, NOT_ADMIN)
         return
     text = command_args(context)
     if text:
@@ -325,9 +329,9 @@ async def _schedule_command(update: Update, context: AppContext, what: _Schedule
         assert update.effective_chat is not None
         services = services_of(context)
         await services.transaction(set_awaiting, services, update.effective_chat.id, what.awaiting)
-        await reply(update, what.question, markup=what.keyboard())
+        await reply(context, update, what.question, markup=what.keyboard())
     else:
-        await reply(update, what.usage)
+        await reply(context, update, what.usage)
 
 
 async def settime(update: Update, context: AppContext) -> None:
@@ -357,10 +361,12 @@ async def _apply_schedule(
     )  # fmt: skip
     missing, when, work = change.missing, change.next_drop, change.work
     if missing == Awaiting.TIME:
-        await reply(update, "Got it. When should the daily drop arrive?", markup=time_keyboard())
+        await reply(
+            context, update, "Got it. When should the daily drop arrive?", markup=time_keyboard()
+        )
         return
     if missing == Awaiting.ZONE:
-        await reply(update, "And which time zone are you in?", markup=zone_keyboard())
+        await reply(context, update, "And which time zone are you in?", markup=zone_keyboard())
         return
     assert update.effective_chat is not None
     await update.effective_chat.send_message(

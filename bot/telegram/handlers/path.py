@@ -44,7 +44,7 @@ async def today(update: Update, context: AppContext) -> None:
     services = services_of(context)
     drop_id, path_round, finished = await services.transaction(path.current_drop, chat_ref(update))
     if drop_id is None:
-        await reply(update, "No drop yet — send /start to set your time and get drop 1.")
+        await reply(context, update, "No drop yet — send /start to set your time and get drop 1.")
         return
     paging = Paging.REREAD if is_private(update) else Paging.NONE
     done_already = finished and is_private(update)  # a group counts a drop opened on arrival
@@ -100,16 +100,18 @@ async def next_drop(update: Update, context: AppContext) -> None:
     """/next: the next drop now, for the eager, once the current one is done."""
     services = services_of(context)
     if not await may_change_settings(update, context):
-        await reply(update, "In a group, only administrators can pull the next drop early.")
+        await reply(
+            context, update, "In a group, only administrators can pull the next drop early."
+        )
         return
     outcome = await services.transaction(path.next_drop, services, chat_ref(update))
     if outcome == path.NextRefusal.PAUSED:
         resume_key = InlineKeyboardButton("▶️ Resume", callback_data=buttons.RESUME.encode(True))
         markup = InlineKeyboardMarkup([[resume_key]])
-        await reply(update, NEXT_REFUSALS[outcome], markup=markup)
+        await reply(context, update, NEXT_REFUSALS[outcome], markup=markup)
         return
     if isinstance(outcome, path.NextRefusal):
-        await reply(update, NEXT_REFUSALS[outcome])
+        await reply(context, update, NEXT_REFUSALS[outcome])
         return
     await deliver_drop(context.bot_data.sender, outcome)
 
@@ -180,10 +182,12 @@ async def _after_done(update: Update, context: AppContext, done: path.Done, drop
     """What follows a counted Done: a word on what comes next, then the drop's quiz."""
     services = services_of(context)
     if done.finished is not None:
-        await reply(update, _finished_text(done.finished, len(services.course), is_private(update)))
+        await reply(
+            context, update, _finished_text(done.finished, len(services.course), is_private(update))
+        )
     else:
         eager = " Eager? /next brings it now." if done.next_now else ""
-        await reply(update, f"Nice. Next drop: {done.next_drop}.{eager}")
+        await reply(context, update, f"Nice. Next drop: {done.next_drop}.{eager}")
     if is_private(update) and update.effective_chat is not None and update.effective_user:
         # The drop's quiz starts right away (then the day's reviews, see bot/telegram/quiz_flow.py).
         await quiz_flow.after_drop(
@@ -221,12 +225,12 @@ async def noop(update: Update, context: AppContext) -> None:
 async def pause(update: Update, context: AppContext) -> None:
     """/pause: stop the daily drops (nothing is lost)."""
     if not await may_change_settings(update, context):
-        await reply(update, "Only this group's administrators can pause its drops.")
+        await reply(context, update, "Only this group's administrators can pause its drops.")
         return
     await services_of(context).transaction(path.pause, chat_ref(update))
     kept = "Your progress is kept" if is_private(update) else "This group's progress is kept"
     whose = "you" if is_private(update) else "it"
-    await reply(update, f"⏸ Paused. {kept}; /resume picks up where {whose} left off.")
+    await reply(context, update, f"⏸ Paused. {kept}; /resume picks up where {whose} left off.")
 
 
 async def resume(update: Update, context: AppContext) -> None:
@@ -237,16 +241,18 @@ async def resume(update: Update, context: AppContext) -> None:
         if query is not None:  # a press is answered privately, like every admin-only button
             await query.answer(refusal, show_alert=True)
         else:
-            await reply(update, refusal)
+            await reply(context, update, refusal)
         return
     if query is not None:
         await query.answer()
     services = services_of(context)
     resumed = await services.transaction(path.resume, services, chat_ref(update))
     if resumed.waiting is not None:  # "Next drop: today 09:00" would bring only a reminder
-        await reply(update, f"▶️ Resumed. {notices.still_waiting(services.course, resumed.waiting)}")
+        await reply(
+            context, update, f"▶️ Resumed. {notices.still_waiting(services.course, resumed.waiting)}"
+        )
         return
-    await reply(update, f"▶️ Resumed. Next drop: {resumed.next_drop}.")
+    await reply(context, update, f"▶️ Resumed. Next drop: {resumed.next_drop}.")
 
 
 async def progress(update: Update, context: AppContext) -> None:
@@ -264,13 +270,13 @@ async def progress(update: Update, context: AppContext) -> None:
         )
     else:  # the group's path; a member's own streak is theirs (/stats in private)
         summary = f"**This group's path** — {done}\nNext drop: {when}\n\n"
-    await reply(update, summary + journey.progress_map(services.course, stats))
+    await reply(context, update, summary + journey.progress_map(services.course, stats))
 
 
 async def restart(update: Update, context: AppContext) -> None:
     """/restart: start the path over, after a confirmation."""
     if not await may_change_settings(update, context):
-        await reply(update, "Only this group's administrators can restart its path.")
+        await reply(context, update, "Only this group's administrators can restart its path.")
         return
     _, path_round, _ = await services_of(context).transaction(path.current_drop, chat_ref(update))
     yes, no = (buttons.RESTART.encode(buttons.RestartAnswer(path_round, a)) for a in (True, False))
@@ -281,6 +287,7 @@ async def restart(update: Update, context: AppContext) -> None:
         ]]
     )  # fmt: skip
     await reply(
+        context,
         update,
         "Start the path over from drop 1? Your quiz history and streak stay; "
         "the drops come again one a day.",

@@ -66,19 +66,20 @@ async def plan_command(update: Update, context: AppContext) -> None:
     if conversation.answered == 0:
         pasted = command_text(update)
         if not pasted:
-            await _ask(update, conversation, intro=True)
+            await _ask(context, update, conversation, intro=True)
             return
         # "/plan <my prompt>": the prompt came with the command, as the first answer.
         typed = await services.transaction(plans.answer_typed, services, user.id, chat.id, pasted)
         if typed is None or typed.step is None:
             error = escape_markdown(typed.error) if typed is not None else ""
-            await _ask(update, typed.conversation if typed else conversation, intro=True,
+            await _ask(context, update, typed.conversation if typed else conversation, intro=True,
                        before=error)  # fmt: skip
             return
         confirmed = say.confirmation(typed.question, typed.answer)
         await _continue(update, context, typed.step, confirmed=confirmed)
         return
     await reply(
+        context,
         update,
         f"You have a plan in progress: {conversation.number - 1} of {conversation.total} "
         "questions answered. Resume it, or start over?",
@@ -90,11 +91,14 @@ async def cancel_command(update: Update, context: AppContext) -> None:
     """/cancel: end the conversation in progress; the answers so far are dropped."""
     user = update.effective_user
     if not is_private(update) or user is None:
-        await reply(update, "Nothing to cancel here: /plan runs in a private chat with me.")
+        await reply(
+            context, update, "Nothing to cancel here: /plan runs in a private chat with me."
+        )
         return
     services = services_of(context)
     cancelled = await services.transaction(plans.cancel, user.id, services.clock())
     await reply(
+        context,
         update,
         "Cancelled: this plan's answers are discarded, so /plan starts a new one from the "
         "first question. Your finished plans stay in /plans."
@@ -119,7 +123,7 @@ async def on_plan_button(update: Update, context: AppContext) -> None:
     )  # fmt: skip
     conversation = press.step.conversation
     if press.refusal == plans.PressRefusal.EARLIER:
-        await _earlier_button(update, conversation)
+        await _earlier_button(context, update, conversation)
         return
     if press.refusal is not None:
         answered = press.refusal == plans.PressRefusal.ANSWERED
@@ -131,13 +135,13 @@ async def on_plan_button(update: Update, context: AppContext) -> None:
         assert conversation is not None
         with contextlib.suppress(BadRequest):
             await query.edit_message_reply_markup(None)
-        await reply(update, escape_markdown(say.TYPE_THE_NAME))
+        await reply(context, update, escape_markdown(say.TYPE_THE_NAME))
         return
     if press.question is None:  # Resume or Start over: the choice is made, its buttons go
         with contextlib.suppress(BadRequest):
             await query.edit_message_reply_markup(None)
         assert conversation is not None
-        await _ask(update, conversation, intro=action == plans.START_OVER)
+        await _ask(context, update, conversation, intro=action == plans.START_OVER)
         return
     with contextlib.suppress(BadRequest):  # keep the choice visible, drop the other buttons
         await query.edit_message_reply_markup(say.chosen_keyboard(press.question, press.answer))
@@ -154,7 +158,7 @@ async def on_typed_answer(update: Update, context: AppContext) -> None:
     if typed is None:
         return  # no question waits: the message is someone else's to handle
     if typed.step is None:
-        await _ask(update, typed.conversation, before=escape_markdown(typed.error))
+        await _ask(context, update, typed.conversation, before=escape_markdown(typed.error))
     else:
         confirmed = say.confirmation(typed.question, typed.answer)
         await _continue(update, context, typed.step, confirmed=confirmed)
@@ -169,7 +173,7 @@ async def on_other_message(update: Update, context: AppContext) -> None:
     conversation = await services.transaction(plans.waiting_for_answer, services, user.id, chat.id)
     if conversation is None:
         return
-    await _ask(update, conversation, before=say.NOT_TEXT)
+    await _ask(context, update, conversation, before=say.NOT_TEXT)
     raise ApplicationHandlerStop
 
 
@@ -180,13 +184,13 @@ async def _continue(
     if step.finished is not None:
         await _send_plan(update, context, step.finished)
     elif step.conversation is not None:  # None: a second tap raced the first one to the end
-        await _ask(update, step.conversation, before=confirmed)
+        await _ask(context, update, step.conversation, before=confirmed)
 
 
 async def _send_plan(update: Update, context: AppContext, finished: plans.FinishedPlan) -> None:
     chat = update.effective_chat
     assert chat is not None
-    await reply(update, finished.summary)
+    await reply(context, update, finished.summary)
     await context.bot.send_document(
         chat.id,
         finished.document.encode("utf-8"),
@@ -201,6 +205,7 @@ async def _send_plan(update: Update, context: AppContext, finished: plans.Finish
     )
     if finished.finished_path:
         await reply(
+            context,
             update,
             "🎓 That was drop 4.1, the last one: **you've finished the path!** "
             "/progress shows the whole journey.",
@@ -208,19 +213,27 @@ async def _send_plan(update: Update, context: AppContext, finished: plans.Finish
 
 
 async def _ask(
-    update: Update, conversation: plans.Conversation, *, intro: bool = False, before: str = ""
+    context: AppContext,
+    update: Update,
+    conversation: plans.Conversation,
+    *,
+    intro: bool = False,
+    before: str = "",
 ) -> None:
     """Send the conversation's current question, with its options as buttons."""
     question = conversation.question
     assert question is not None
     await reply(
+        context,
         update,
         say.question_text(conversation, intro=intro, before=before),
         markup=say.question_keyboard(conversation.conversation_id, question),
     )
 
 
-async def _earlier_button(update: Update, conversation: plans.Conversation | None) -> None:
+async def _earlier_button(
+    context: AppContext, update: Update, conversation: plans.Conversation | None
+) -> None:
     query = update.callback_query
     assert query is not None
     if conversation is None or conversation.question is None:
@@ -229,7 +242,7 @@ async def _earlier_button(update: Update, conversation: plans.Conversation | Non
         )
         return
     await query.answer(say.EARLIER_BUTTON)
-    await _ask(update, conversation, before=say.EARLIER_BUTTON)
+    await _ask(context, update, conversation, before=say.EARLIER_BUTTON)
 
 
 COMMANDS = (

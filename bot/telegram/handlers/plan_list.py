@@ -35,6 +35,7 @@ async def private_only(update: Update, context: AppContext, payload: str) -> Non
     """In a group: point at the private chat, where the command starts on its own."""
     link = f"https://t.me/{context.bot.username}?start={payload}"
     await reply(
+        context,
         update,
         f"/{payload} works in a private chat, so your prompts stay between us: "
         f"[open our chat]({link}).",
@@ -51,7 +52,7 @@ async def plans_command(update: Update, context: AppContext) -> None:
         plans.listing, chat_ref(update), user.id
     )
     if not rows:
-        await reply(update, "No plans yet. /plan turns one of your prompts into one.")
+        await reply(context, update, "No plans yet. /plan turns one of your prompts into one.")
         return
     lines = ["**Your plans**, newest first:"]
     keys: list[list[InlineKeyboardButton]] = []
@@ -65,7 +66,7 @@ async def plans_command(update: Update, context: AppContext) -> None:
     if total > len(rows):
         lines.append(f"…and {total - len(rows)} older.")
     lines += ["", "Tap one to get its document again."]
-    await reply(update, "\n".join(lines), markup=InlineKeyboardMarkup(keys))
+    await reply(context, update, "\n".join(lines), markup=InlineKeyboardMarkup(keys))
 
 
 async def on_plans_button(update: Update, context: AppContext) -> None:

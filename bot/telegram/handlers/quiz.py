@@ -151,7 +151,7 @@ async def review(update: Update, context: AppContext) -> None:
     if user is None or update.effective_chat is None:
         return
     if not is_private(update):
-        await reply(update, PRIVATE_ONLY)
+        await reply(context, update, PRIVATE_ONLY)
         return
     await flow.start_reviews(context.bot_data, chat_id=update.effective_chat.id, learner_id=user.id)
 

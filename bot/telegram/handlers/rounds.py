@@ -30,7 +30,7 @@ async def quiz(update: Update, context: AppContext) -> None:
     if user is None or chat is None:
         return
     if is_private(update):
-        await reply(update, PRIVATE)
+        await reply(context, update, PRIVATE)
         return
     args = command_args(context)
     if args.strip().lower() == "stop":
@@ -39,7 +39,7 @@ async def quiz(update: Update, context: AppContext) -> None:
     try:
         size = parse_round_size(args)
     except InputError as error:
-        await reply(update, f"No round started: {error.user_message}.\n{USAGE}")
+        await reply(context, update, f"No round started: {error.user_message}.\n{USAGE}")
         return
     services = services_of(context)
     outcome = await services.transaction(
@@ -47,9 +47,9 @@ async def quiz(update: Update, context: AppContext) -> None:
         starter_is_admin=await is_group_admin(update, context), size=size,
     )  # fmt: skip
     if isinstance(outcome, StartRefusal):
-        await reply(update, START_REFUSALS[outcome])
+        await reply(context, update, START_REFUSALS[outcome])
         return
-    await reply(update, round_started(outcome))
+    await reply(context, update, round_started(outcome))
     rounds.ask_next_soon(context.application, outcome.round_id)
 
 
@@ -61,10 +61,10 @@ async def _stop(update: Update, context: AppContext, user_id: int) -> None:
         is_admin=await is_group_admin(update, context),
     )  # fmt: skip
     if isinstance(target, StopRefusal):
-        await reply(update, STOP_REFUSALS[target])
+        await reply(context, update, STOP_REFUSALS[target])
         return
     if not await rounds.stop_round(context.application, target):
-        await reply(update, ENDED_MEANWHILE)
+        await reply(context, update, ENDED_MEANWHILE)
 
 
 COMMANDS = (

@@ -64,28 +64,32 @@ async def settings(update: Update, context: AppContext) -> None:
         if len(error.problems) > MAX_PROBLEMS_SHOWN:
             shown.append(f"…and {len(error.problems) - MAX_PROBLEMS_SHOWN} more")
         problems = "\n".join(f"• {problem}" for problem in shown)
-        await reply(update, f"Nothing changed:\n{escape_markdown(problems)}\n\n{USAGE}")
+        await reply(context, update, f"Nothing changed:\n{escape_markdown(problems)}\n\n{USAGE}")
         return
     current = await services_of(context).transaction(save, user.id, user.first_name, changes)
     heading = "✅ Saved.\n\n" if changes else ""
-    await reply(update, f"{heading}{current}\n\n{USAGE}", markup=keyboard(BUTTONS))
+    await reply(context, update, f"{heading}{current}\n\n{USAGE}", markup=keyboard(BUTTONS))
 
 
 async def _group_settings(update: Update, context: AppContext) -> None:
     """/settings in a group: who may start a quiz round, for administrators to see and set."""
     if not await is_group_admin(update, context):
-        await reply(update, NOT_ADMIN)
+        await reply(context, update, NOT_ADMIN)
         return
     try:
         change = parse_group_settings(command_args(context))
     except SettingsError as error:
         await reply(
-            update, f"Nothing changed: {escape_markdown(error.problems[0])}\n\n{GROUP_USAGE}"
+            context,
+            update,
+            f"Nothing changed: {escape_markdown(error.problems[0])}\n\n{GROUP_USAGE}",
         )
         return
     current = await services_of(context).transaction(group_settings, chat_ref(update), change)
     heading = "✅ Saved.\n\n" if change else ""
-    await reply(update, f"{heading}{current}\n\n{GROUP_USAGE}", markup=keyboard(GROUP_BUTTONS))
+    await reply(
+        context, update, f"{heading}{current}\n\n{GROUP_USAGE}", markup=keyboard(GROUP_BUTTONS)
+    )
 
 
 async def on_group_button(update: Update, context: AppContext) -> None:

@@ -42,6 +42,7 @@ async def stats(update: Update, context: AppContext) -> None:
         # Personal numbers stay out of the group; the group's own are a command away.
         link = f"https://t.me/{context.bot.username}?start=stats"
         await reply(
+            context,
             update,
             f"📊 Your stats are personal: [open them in our private chat]({link}) and send "
             "/stats there. For this group: /progress (the group's path) and /leaderboard "
@@ -51,7 +52,7 @@ async def stats(update: Update, context: AppContext) -> None:
     services = services_of(context)
     numbers = await services.transaction(my_stats, services, user.id)
     titles = {drop.id: drop.title for drop in services.course.drops}
-    await reply(update, stats_markdown(numbers, titles))
+    await reply(context, update, stats_markdown(numbers, titles))
     if numbers.cards:
         png = await asyncio.to_thread(forecast_png, numbers.forecast, numbers.first_day)
         caption, entities = markdown(forecast_caption(numbers.review_cap))
@@ -65,6 +66,7 @@ async def leaderboard(update: Update, context: AppContext) -> None:
         return
     if is_private(update):
         await reply(
+            context,
             update,
             "The leaderboard belongs to a study group: add me to a group, and send "
             "/leaderboard there to see who answered the most quiz polls right this week.",
@@ -73,7 +75,9 @@ async def leaderboard(update: Update, context: AppContext) -> None:
     try:
         kind = parse_board(command_args(context))
     except InputError as error:
-        await reply(update, f"{error.user_message}. Try /leaderboard week or /leaderboard rounds.")
+        await reply(
+            context, update, f"{error.user_message}. Try /leaderboard week or /leaderboard rounds."
+        )
         return
     services = services_of(context)
     group, gone = chat_ref(update), frozenset[int]()
@@ -88,7 +92,7 @@ async def leaderboard(update: Update, context: AppContext) -> None:
         if not left:
             break
         gone |= left  # and rank again: those below move up
-    await reply(update, leaderboard_markdown(board, title or "This group"))
+    await reply(context, update, leaderboard_markdown(board, title or "This group"))
 
 
 COMMANDS = (

@@ -36,7 +36,7 @@ async def export_command(update: Update, context: AppContext) -> None:
     if user is None or chat is None:
         return
     if not is_private(update):
-        await reply(update, _private_only("export"))
+        await reply(context, update, _private_only("export"))
         return
     services = services_of(context)
     exported = await services.transaction(your_data.export_user, user.id, now=services.clock())
@@ -53,7 +53,7 @@ async def forget_command(update: Update, context: AppContext) -> None:
     if update.effective_user is None:
         return
     if not is_private(update):
-        await reply(update, _private_only("forget"))
+        await reply(context, update, _private_only("forget"))
         return
     markup = InlineKeyboardMarkup(
         [[
@@ -61,7 +61,7 @@ async def forget_command(update: Update, context: AppContext) -> None:
             InlineKeyboardButton("No, keep it", callback_data=FORGET_NO),
         ]]
     )  # fmt: skip
-    await reply(update, FORGET_QUESTION, markup=markup)
+    await reply(context, update, FORGET_QUESTION, markup=markup)
 
 
 async def on_forget_button(update: Update, context: AppContext) -> None:
