@@ -61,7 +61,8 @@ def fitting(spec: RunSpec, limit_s: float) -> RunSpec | None:
     shorter = _with_fitting_steps(spec, limit_s)
     default_hidden = mode_defaults(spec.mode, spec.bug).hidden
     if shorter is None and spec.hidden > default_hidden:
-        return _with_fitting_steps(replace(spec, hidden=default_hidden), limit_s)
+        back = replace(spec, hidden=default_hidden, typed=spec.typed - {"hidden"})
+        return _with_fitting_steps(back, limit_s)
     return shorter
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, ClassVar
 
 from kd_sandbox.teacher_config import BUG_TEACHER_DROPOUT
@@ -263,6 +263,9 @@ class RunSpec:
     optimizer: str = "adam"
     problems: int = 512
     noise: float = 0.0
+    # The settings typed, echoed even where they equal the default (``T=4``); not part
+    # of the run: two specs that run the same are equal.
+    typed: frozenset[str] = field(default=frozenset(), compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -277,22 +280,23 @@ class RunSpec:
         return {"mode": self.mode, **asdict(run_config(self))}
 
     def as_settings(self) -> str:
-        """The non-default settings as ``key=value`` text that parses back to this spec.
+        """The typed and the non-default settings as ``key=value`` text that parses back
+        to this spec ("" for a bare /distill).
 
-        Only settings the mode reads can differ from its defaults (the parser refuses
-        the others), so this is exactly what the run used beyond the defaults.
+        Only settings the mode reads can be typed or differ from its defaults (the parser
+        refuses the others), so this is exactly what the run used beyond the defaults,
+        and what the learner typed.
         """
-        base = mode_defaults(self.mode, self.bug)
-        parts = [f"mode={self.mode}"] if self.mode != "compare" else []
-        if self.bug != "none":
-            parts.append(f"bug={self.bug}")
-        for f in fields(self):
-            if f.name in ("mode", "bug"):
-                continue
-            value = getattr(self, f.name)
-            if value != getattr(base, f.name):
-                parts.append(f"{f.name}={_format(value)}")
-        return " ".join(parts)
+        base = replace(mode_defaults(self.mode, self.bug), mode="compare", bug="none")
+        names = ["mode", "bug", *(f.name for f in fields(self) if f.name not in _NOT_LISTED)]
+        return " ".join(
+            f"{name}={_format(getattr(self, name))}"
+            for name in names
+            if name in self.typed or getattr(self, name) != getattr(base, name)
+        )
+
+
+_NOT_LISTED = ("mode", "bug", "typed")  # mode and bug lead the list; typed is no setting
 
 
 def run_config(spec: RunSpec) -> ModeRun:
@@ -438,7 +442,7 @@ def parse_settings(text: str) -> RunSpec:
             "weight, so the bug would change nothing and no run was started. "
             "Leave `alpha` out or give it a value above 0."
         )
-    return RunSpec(**merged)
+    return RunSpec(**merged, typed=frozenset(values))
 
 
 def _describe_setting(key: str, default: RunSpec) -> str:

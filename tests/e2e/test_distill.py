@@ -246,3 +246,16 @@ async def test_a_timed_out_run_suggests_a_command_that_runs(
     await timing_out.settle(0.3)
     reply = await timing_out.command(USER, suggested)
     assert "does nothing in mode=" not in reply.text, (advice, reply.text)
+
+
+@pytest.mark.parametrize(
+    ("typed", "shown"),
+    [("T=4", "/distill T=4:"), ("", "/distill default settings:")],
+)
+async def test_a_typed_setting_equal_to_the_default_is_echoed(
+    timing_out: BotHarness, typed: str, shown: str
+) -> None:
+    """T=4 is the default temperature; a learner who typed it sees it, not "default
+    settings" (a bare /distill still says default settings)."""
+    status = await timing_out.command(USER, f"/distill {typed}".rstrip())
+    assert status.text.startswith(f"⏳ {shown}"), status.text

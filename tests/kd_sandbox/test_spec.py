@@ -248,3 +248,10 @@ def test_a_bug_with_alpha_0_is_refused_as_it_would_change_nothing(typed: str) ->
         parse_settings(typed)
     assert "alpha" in str(refused.value)
     assert parse_settings("alpha=0").alpha == 0  # without a bug, alpha=0 is hard labels
+
+
+def test_a_typed_setting_equal_to_the_default_is_echoed() -> None:
+    assert parse_settings("T=4").as_settings() == "T=4"
+    assert parse_settings("mode=compare bug=none").as_settings() == "mode=compare bug=none"
+    assert parse_settings("").as_settings() == ""
+    assert parse_settings("T=4") == parse_settings("")  # the same run
