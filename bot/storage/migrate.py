@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import parse_qs
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 
@@ -68,7 +69,7 @@ def _check_opens(database_url: str) -> None:
             f"DATABASE_URL={_shown(database_url)}: cannot create the folder "
             f"{error.filename} ({error.strerror})"
         ) from None
-    if engine.url.get_backend_name() == "sqlite" and engine.url.database in (None, "", ":memory:"):
+    if _sqlite_in_memory(engine):
         raise DatabaseUnusable(
             f"DATABASE_URL={_shown(database_url)} is an SQLite database in memory: each "
             "connection gets its own, empty one, so the migrated tables would be gone. Name a "
@@ -79,6 +80,21 @@ def _check_opens(database_url: str) -> None:
             pass
     finally:
         engine.dispose()
+
+
+def _sqlite_in_memory(engine: Engine) -> bool:
+    """SQLite in memory, named plainly (``sqlite://``, ``sqlite:///:memory:``) or in
+    SQLite's URI form (``sqlite:///file::memory:?uri=true``, ``…?mode=memory&uri=true``),
+    read as the driver will be given it."""
+    if engine.url.get_backend_name() != "sqlite":
+        return False
+    (filename, *_), options = engine.dialect.create_connect_args(engine.url)
+    if filename == ":memory:":
+        return True
+    if not options.get("uri") or not filename.startswith("file:"):
+        return False
+    path, _, query = filename.removeprefix("file:").partition("?")
+    return path == ":memory:" or "memory" in parse_qs(query).get("mode", [])
 
 
 def _check_writable(database_url: str) -> None:
@@ -119,7 +135,11 @@ SECRET_QUERY_KEYS = frozenset({"password", "sslpassword"})
 
 
 def _shown(database_url: str) -> str:
+    """The URL as typed where it holds no secret (``file::memory:`` stays readable), else
+    as SQLAlchemy renders it with the secrets as ***."""
     url = make_url(database_url)
+    if url.password is None and not SECRET_QUERY_KEYS & {key.lower() for key in url.query}:
+        return database_url
     hidden = {key: "***" for key in url.query if key.lower() in SECRET_QUERY_KEYS}
     return url.update_query_dict(hidden).render_as_string(hide_password=True)
 

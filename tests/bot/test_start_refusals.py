@@ -119,6 +119,8 @@ def read_only_copy(tmp_path: Path) -> str:
         ("migrate", lambda folder: f"sqlite:///{folder / 'a-file' / 'x.db'}",
          "cannot create the folder"),
         ("run", lambda folder: "data/distill.db", "is not a database URL"),
+        ("run", lambda folder: "sqlite:///file::memory:?uri=true",
+         "is an SQLite database in memory"),
         ("migrate", lambda folder: "postgresql+psycopg://bot:hunter2@127.0.0.1:1/distill",
          "the database cannot be used"),
     ],

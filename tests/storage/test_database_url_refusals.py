@@ -24,7 +24,16 @@ def test_a_port_that_is_not_a_number_is_one_line_naming_database_url() -> None:
         upgrade("postgresql+psycopg://bot:hunter2@db.example:PORT/distill")
 
 
-@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "sqlite://",
+        "sqlite:///:memory:",
+        # The same, in SQLite's URI form: it passed as a file and got "cannot write".
+        "sqlite:///file::memory:?uri=true",
+        "sqlite:///file:shared?mode=memory&cache=shared&uri=true",
+    ],
+)
 def test_an_in_memory_database_is_refused_for_what_it_is(url: str) -> None:
     # Each connection to it has a database of its own: the migrated tables are gone
     # once the migration's connection closes. "The bot cannot write to the database
@@ -33,6 +42,7 @@ def test_an_in_memory_database_is_refused_for_what_it_is(url: str) -> None:
         upgrade(url)
     said = str(refused.value)
     assert "in memory" in said and "cannot write" not in said
+    assert said.startswith(f"DATABASE_URL={url} is an SQLite database in memory")
     assert "sqlite:///data/distill.db" in said  # what to use instead
 
 
