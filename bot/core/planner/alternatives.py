@@ -22,7 +22,15 @@ from decimal import Decimal
 from enum import IntEnum, StrEnum
 
 from bot.core.planner.choices import OutputKind, Privacy, QualityBar
-from bot.core.planner.costs import EPOCHS, MILLION, CostEstimate, cache_minimum, exact, usd
+from bot.core.planner.costs import (
+    EPOCHS,
+    MILLION,
+    CostEstimate,
+    cache_minimum,
+    cache_writes_a_day,
+    exact,
+    usd,
+)
 from bot.core.planner.prices import PRICES, ModelPrice, per_m
 from bot.core.planner.profile import PlanProfile
 from bot.core.planner.teachers import Teacher
@@ -179,6 +187,13 @@ def _cache_row(
         note = (
             f"{cost.prompt_tokens:,} prompt tokens at {per_m(cached_price)} instead of full price"
         )
+        write = PRICES.cache_write.get(teacher.provider)
+        if write is not None:
+            writes = cache_writes_a_day(teacher, profile.calls_per_day)
+            note += (
+                f", except {writes:,} calls a day that write the cache at {write.multiplier}× "
+                f"the input price (it lives {write.lifetime_minutes} minutes after its last use)"
+            )
         return row(Option.CACHE, "Cache the instructions (prompt caching)", True, cached,
                    Decimal(0), teacher_ms, QualityRisk.NONE, "hours", note)  # fmt: skip
     if not hosted:
@@ -201,8 +216,10 @@ def _cache_row(
             note += (
                 " (a conversation's earlier turns are a repeated prefix too: past "
                 f"{minimum:,} tokens they can be billed at the cached rate, automatically on "
-                "OpenAI, Google and DeepSeek, with `cache_control` on Anthropic; check the "
-                "cached tokens in your usage, your cost may be below this estimate)"
+                "OpenAI, Google and DeepSeek, with `cache_control` on Anthropic (which "
+                f"charges {PRICES.cache_write['anthropic'].multiplier}× the input price to "
+                "write the cache); check the cached tokens in your usage, your cost may be "
+                "below this estimate)"
             )
     return row(Option.CACHE, "Cache or shorten the instructions", False,
                cost.teacher.daily_usd / profile.calls_per_day, Decimal(0), teacher_ms,
@@ -244,7 +261,8 @@ def _per_call(model: ModelPrice, cost: CostEstimate) -> Decimal:
 def _cheaper_tier(
     profile: PlanProfile, teacher: Teacher, cost: CostEstimate
 ) -> tuple[ModelPrice | None, int]:
-    """The provider's next tier down, or the first further down that meets the cost target."""
+    """The first tier down that meets the cost target; without one, the cheapest tier whose
+    risk your quality bar allows (close enough: any; else one tier down)."""
     tiers: list[ModelPrice] = []
     model = teacher.model
     while model is not None and model.cheaper and len(tiers) < 3:
@@ -257,7 +275,15 @@ def _cheaper_tier(
         for steps, tier in enumerate(tiers, start=1):
             if _per_call(tier, cost) * 1000 <= target:
                 return tier, steps
-    return tiers[0], 1
+        return tiers[0], 1
+    allowed = [
+        (tier, steps)
+        for steps, tier in enumerate(tiers, start=1)
+        if _cheaper_risk(profile, steps) <= ALLOWED_RISK[profile.quality]
+    ]
+    if not allowed:
+        return tiers[0], 1
+    return min(allowed, key=lambda pair: (_per_call(pair[0], cost), pair[1]))
 
 
 def _cheaper_risk(profile: PlanProfile, steps: int) -> QualityRisk:

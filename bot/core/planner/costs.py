@@ -5,9 +5,12 @@ All money is in US dollars as exact Decimals, so every printed line can be redon
 teacher per call  = prompt tokens × input price + input tokens × input price
                     + output tokens × output price                     (hosted teacher)
                   = GPU-seconds per call × node price per second        (self-hosted)
-student per day   = the cheaper of serverless per-token serving and dedicated machines
-                    (machines = ⌈calls × GPU-seconds per call × peak factor ÷ 86,400⌉, ≥ 1)
-data set          = teacher calls × teacher per call × batch discount   (or node-hours)
+student per day   = the cheapest of serverless per-token serving and each machine the
+                    student runs on that meets the latency target (machines = the more of
+                    ⌈calls × busy seconds per call × peak factor ÷ 86,400⌉ and what holds
+                    the KV cache of the calls in flight at peak beside the weights, ≥ 1)
+data set          = (teacher calls × teacher per call + judgments × judgment per call)
+                    × batch discount                                      (or node-hours)
 training          = examples × tokens × epochs × runs ÷ training speed → H100-hours
 one-off           = data set + training + engineering
 daily savings     = teacher per day − student per day
@@ -20,8 +23,14 @@ import math
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
-from bot.core.planner.prices import PRICES, SelfHost, per_m
-from bot.core.planner.students import STUDENTS, StudentSize
+from bot.core.planner.prices import PRICES, Machine, SelfHost, per_m
+from bot.core.planner.students import (
+    STUDENTS,
+    Serving,
+    StudentSize,
+    serving_latency_ms,
+    student_latency_ms,
+)
 from bot.core.planner.teachers import Teacher
 
 MILLION = Decimal(1_000_000)
@@ -31,6 +40,10 @@ PEAK_FACTOR = 2
 EPOCHS = 3
 TRAINING_RUNS = 3  # a sweep or two, and the run you keep
 TRAINING_MACHINE = "h100"
+# vLLM's default share of GPU memory for weights and KV cache (gpu_memory_utilization).
+GPU_MEMORY_SHARE = Decimal("0.9")
+# A pairwise judgment writes a sentence of reasons, then its verdict (A or B).
+JUDGE_OUTPUT_TOKENS = 100
 
 
 @dataclass(frozen=True)
@@ -40,6 +53,7 @@ class Hosting:
     choice: str
     daily_usd: Decimal
     lines: tuple[str, ...]
+    latency_ms: int  # one call, on the machines (or the serverless host) chosen
 
 
 @dataclass(frozen=True)
@@ -139,28 +153,165 @@ def teacher_cost(
         f"{per_m(teacher.output_usd_per_m)} = {exact(per_call)}.",
         f"Teacher per day = {calls_per_day:,} × {exact(per_call)} = {exact(daily)}.",
     )
-    cached = cached_per_call(teacher, prompt_tokens, input_tokens, output_tokens)
+    cached = cached_per_call(teacher, prompt_tokens, input_tokens, output_tokens, calls_per_day)
     return TeacherCost(per_call, daily, cached, lines, False)
 
 
 def cache_minimum(teacher: Teacher) -> int | None:
-    """The fewest prompt tokens the provider caches; None if it has no prompt caching."""
+    """The fewest prompt tokens the model caches; None if it has no prompt caching."""
     if teacher.cached_input_usd_per_m is None:
         return None
+    if teacher.model is not None and teacher.model.cache_min_tokens is not None:
+        return teacher.model.cache_min_tokens
     return PRICES.cache_min_tokens.get(teacher.provider)
 
 
+def cache_writes_a_day(teacher: Teacher, calls_per_day: int) -> int:
+    """Calls a day that write the prefix into a cache its provider charges extra to write:
+    at most one per cache lifetime (it lives that long after its last use), and every call
+    if there are fewer calls than lifetimes in a day (an upper bound; a busy cache stays warm)."""
+    write = PRICES.cache_write.get(teacher.provider)
+    if write is None:
+        return 0
+    return min(calls_per_day, 24 * 60 // write.lifetime_minutes)
+
+
 def cached_per_call(
-    teacher: Teacher, prompt_tokens: int, input_tokens: int, output_tokens: int
+    teacher: Teacher,
+    prompt_tokens: int,
+    input_tokens: int,
+    output_tokens: int,
+    calls_per_day: int,
 ) -> Decimal | None:
+    """A call with the instructions cached: most calls read the prefix at the cached price,
+    the calls that write it pay the provider's write price (Anthropic: 1.25× the input)."""
     minimum = cache_minimum(teacher)
-    if minimum is None or prompt_tokens < minimum or teacher.cached_input_usd_per_m is None:
+    cached = teacher.cached_input_usd_per_m
+    if minimum is None or prompt_tokens < minimum or cached is None:
         return None
+    writes = cache_writes_a_day(teacher, calls_per_day)
+    write = PRICES.cache_write.get(teacher.provider)
+    write_price = teacher.input_usd_per_m * write.multiplier if write else teacher.input_usd_per_m
+    prefix = (writes * write_price + (calls_per_day - writes) * cached) / calls_per_day
     return (
-        prompt_tokens * teacher.cached_input_usd_per_m
+        prompt_tokens * prefix
         + input_tokens * teacher.input_usd_per_m
         + output_tokens * teacher.output_usd_per_m
     ) / MILLION
+
+
+@dataclass(frozen=True)
+class _Dedicated:
+    """The student on machines of one kind: how many, what they cost, one call's latency."""
+
+    machine: Machine
+    machines: int
+    daily_usd: Decimal
+    latency_ms: int
+    holds: bool  # the weights and the KV cache of one call fit in one machine's memory
+    lines: tuple[str, ...]
+
+
+def _dedicated(
+    size: StudentSize, serving: Serving, input_tokens: int, output_tokens: int, calls: int
+) -> _Dedicated:
+    """Machines for throughput at peak, and enough GPU memory for the weights plus the KV
+    cache of the calls in flight at peak (Little's law: arrivals a second × seconds a call)."""
+    info = STUDENTS[size]
+    machine = PRICES.machines[serving.machine]
+    seconds = Decimal(input_tokens) / serving.prefill_tokens_per_s
+    speed = f"{input_tokens:,} tokens ÷ {serving.prefill_tokens_per_s:,}/s"
+    if serving.decode_tokens_per_s:
+        seconds += Decimal(output_tokens) / serving.decode_tokens_per_s
+        speed += f" + {output_tokens:,} ÷ {serving.decode_tokens_per_s:,}/s"
+    busy = max(1, math.ceil(calls * seconds * PEAK_FACTOR / SECONDS_A_DAY))
+    latency = serving_latency_ms(size, serving, output_tokens, input_tokens)
+    estimate = "; an estimate, not confirmed on that page" if machine.verify else ""
+    lines = [
+        f"Dedicated: {machine.name} at {_rate(machine.usd_per_hour)}/h ({machine.source}"
+        f"{estimate}); busy time per call = {speed} = {_num(seconds)} s."
+    ]
+    machines, holds, held = busy, True, ""
+    if machine.memory_gb is not None:
+        usable = machine.memory_gb * GPU_MEMORY_SHARE
+        context = input_tokens + output_tokens
+        per_call_gb = Decimal(context * info.kv_kib_per_token * 1024) / 10**9
+        per_machine = int((usable - info.weights_gb) / per_call_gb) if per_call_gb else calls
+        holds = per_machine >= 1
+        at_once = max(1, math.ceil(Decimal(calls * PEAK_FACTOR * latency) / SECONDS_A_DAY / 1000))
+        if holds:
+            machines = max(busy, math.ceil(at_once / per_machine))
+            if machines > busy:
+                held = f", {machines} to hold the KV cache of {at_once:,} calls at once"
+        in_each = math.ceil(at_once / machines)
+        memory = info.weights_gb + in_each * per_call_gb
+        share = f"{GPU_MEMORY_SHARE:.0%} of {machine.memory_gb} GB"
+        room = (
+            f"within {_num(usable)} GB ({share}) per machine"
+            if holds
+            else f"more than {_num(usable)} GB ({share})"
+        )
+        lines.append(
+            f"Memory: {info.weights_gb} GB of weights (bf16) + KV cache for {in_each:,} "
+            f"call{'s' if in_each > 1 else ''} at once × {context:,} tokens × "
+            f"{info.kv_kib_per_token} KiB = {_num(memory)} GB, {room}; calls at once at "
+            f"peak = {calls:,} × {PEAK_FACTOR} ÷ 86,400 s × {_num(Decimal(latency) / 1000)} "
+            f"s a call, rounded up = {at_once:,}."
+        )
+    daily = machines * 24 * machine.usd_per_hour
+    lines.append(
+        f"Machines = ⌈{calls:,} calls × {_num(seconds)} s × {PEAK_FACTOR} (peak) ÷ "
+        f"86,400 s⌉ = {busy} (at least one){held}, so {machines} × 24 h × "
+        f"{_rate(machine.usd_per_hour)} = {exact(daily)} a day."
+    )
+    return _Dedicated(machine, machines, daily, latency, holds, tuple(lines))
+
+
+def _cheapest_machine(
+    size: StudentSize, input_tokens: int, output_tokens: int, calls: int, target_ms: int | None
+) -> tuple[_Dedicated, tuple[str, ...]]:
+    """The machines that cost least a day among those that hold the model and meet the
+    latency target, with a line saying what the others would have cost or missed."""
+    options = [
+        _dedicated(size, serving, input_tokens, output_tokens, calls)
+        for serving in STUDENTS[size].serving
+    ]
+    fitting = [option for option in options if option.holds] or options[-1:]
+    meeting = [o for o in fitting if target_ms is None or o.latency_ms <= target_ms]
+    best = (
+        min(meeting, key=lambda option: option.daily_usd)
+        if meeting
+        else min(fitting, key=lambda option: option.latency_ms)
+    )
+    if not best.holds:
+        return best, (
+            f"One call's {input_tokens + output_tokens:,}-token context doesn't fit one "
+            f"{best.machine.name} beside the weights: split the model across GPUs (tensor "
+            "parallel) or shorten the input; the cost here counts one GPU per machine.",
+        )
+    if len(options) == 1:
+        return best, ()
+    others = []
+    for option in options:
+        if option is best:
+            continue
+        if not option.holds:
+            others.append(f"{option.machine.name} can't hold it")
+        elif target_ms is not None and option.latency_ms > target_ms:
+            others.append(
+                f"{option.machine.name} misses your {target_ms:,} ms target "
+                f"(~{option.latency_ms:,} ms a call)"
+            )
+        else:
+            others.append(
+                f"{option.machines} × {option.machine.name} would cost "
+                f"{exact(option.daily_usd)} a day"
+            )
+    target = " and meets your target" if target_ms is not None else ""
+    return best, (
+        f"{best.machine.name} is the cheapest machine that holds the model and its KV "
+        f"cache{target} (~{best.latency_ms:,} ms a call); {'; '.join(others)}.",
+    )
 
 
 def student_hosting(
@@ -170,25 +321,15 @@ def student_hosting(
     output_tokens: int,
     calls_per_day: int,
     no_serverless: str | None = None,
+    latency_ms: int | None = None,
 ) -> Hosting:
-    """The cheaper of dedicated machines and serverless per-token serving, with the sums."""
+    """The cheapest of the machines the student runs on and serverless per-token serving,
+    with the sums; ``latency_ms`` is the target a machine must meet, if any."""
     info = STUDENTS[size]
-    machine = PRICES.machines[info.machine]
-    seconds = Decimal(input_tokens) / info.prefill_tokens_per_s
-    if info.decode_tokens_per_s:
-        seconds += Decimal(output_tokens) / info.decode_tokens_per_s
-    machines = max(1, math.ceil(calls_per_day * seconds * PEAK_FACTOR / SECONDS_A_DAY))
-    dedicated = machines * 24 * machine.usd_per_hour
-    speed = f"{input_tokens:,} tokens ÷ {info.prefill_tokens_per_s:,}/s"
-    if info.decode_tokens_per_s:
-        speed += f" + {output_tokens:,} ÷ {info.decode_tokens_per_s:,}/s"
-    dedicated_lines = (
-        f"Dedicated: {machine.name} at {_rate(machine.usd_per_hour)}/h ({machine.source}); "
-        f"busy time per call = {speed} = {_num(seconds)} s.",
-        f"Machines = ⌈{calls_per_day:,} calls × {_num(seconds)} s × {PEAK_FACTOR} (peak) ÷ "
-        f"86,400 s⌉ = {machines} (at least one), so {machines} × 24 h × "
-        f"{_rate(machine.usd_per_hour)} = {exact(dedicated)} a day.",
-    )
+    best, why = _cheapest_machine(size, input_tokens, output_tokens, calls_per_day, latency_ms)
+    machine, dedicated = best.machine, best.daily_usd
+    dedicated_lines = (*best.lines, *why)
+    choice = f"{best.machines} × {machine.name}"
     if no_serverless is not None or not info.serverless_usd_per_m:
         if no_serverless is not None:
             reason = f"serverless hosting is not an option here: {no_serverless}"
@@ -200,7 +341,7 @@ def student_hosting(
                 "and Together load adapters per token only on larger bases), so it runs on its "
                 "own GPU"
             )
-        return Hosting(f"{machines} × {machine.name}", dedicated, (*dedicated_lines, reason + "."))
+        return Hosting(choice, dedicated, (*dedicated_lines, reason + "."), best.latency_ms)
     per_token = info.serverless_usd_per_m
     serverless = calls_per_day * (input_tokens + output_tokens) * per_token / MILLION
     serverless_line = (
@@ -212,11 +353,13 @@ def student_hosting(
             "serverless per-token (fine-tuned LoRA)",
             serverless,
             (serverless_line, *dedicated_lines, "Serverless is cheaper at this volume."),
+            student_latency_ms(size, output_tokens, input_tokens),
         )
     return Hosting(
-        f"{machines} × {machine.name}",
+        choice,
         dedicated,
         (*dedicated_lines, serverless_line, "Dedicated is cheaper at this volume."),
+        best.latency_ms,
     )
 
 
@@ -229,21 +372,49 @@ def data_cost(
     prompt_tokens: int,
     input_tokens: int,
     output_tokens: int,
+    judgments: int = 0,
 ) -> tuple[Decimal, tuple[str, ...]]:
-    """Generating the training set: batch API calls, or hours on the self-hosted node."""
+    """Generating the training set: batch API calls, or hours on the self-hosted node.
+
+    ``examples`` counts every teacher call; ``judgments`` of them compare two drafts: they
+    read the instructions, the input and both drafts, and write a short verdict."""
+    outputs = examples - judgments
+    judge_in = prompt_tokens + input_tokens + 2 * output_tokens
+    judging = (
+        f"A judgment reads {prompt_tokens:,} + {input_tokens:,} + 2 × {output_tokens:,} = "
+        f"{judge_in:,} tokens (instructions, input, both drafts) and writes "
+        f"~{JUDGE_OUTPUT_TOKENS} (a short reason, then A or B)"
+    )
     if self_host is not None:
         seconds = _node_seconds(self_host, prompt_tokens + input_tokens, output_tokens)
-        hours = max(Decimal(1), _ceil_tenth(examples * seconds / 3600))
+        judge_seconds = _node_seconds(self_host, judge_in, JUDGE_OUTPUT_TOKENS)
+        busy = outputs * seconds + judgments * judge_seconds
+        hours = max(Decimal(1), _ceil_tenth(busy / 3600))
         cost = hours * self_host.usd_per_hour
-        return cost, (
-            f"Data set = {examples:,} calls × {_num(seconds)} node-seconds = {_num(hours)} "
-            f"node-hours (at least 1) × {_rate(self_host.usd_per_hour)} = {exact(cost)}.",
+        judged = (
+            f" + {judgments:,} judgments × {_num(judge_seconds)} node-seconds" if judgments else ""
         )
+        lines = (
+            f"Data set = {outputs:,} calls × {_num(seconds)} node-seconds{judged} = "
+            f"{_num(hours)} node-hours (at least 1) × {_rate(self_host.usd_per_hour)} = "
+            f"{exact(cost)}.",
+        )
+        return cost, (*lines, f"{judging}.") if judgments else lines
     discount = PRICES.batch_discount.get(teacher.provider, Decimal(1))
-    cost = examples * teacher_today.per_call * discount
+    judge_per_call = (
+        judge_in * teacher.input_usd_per_m + JUDGE_OUTPUT_TOKENS * teacher.output_usd_per_m
+    ) / MILLION
+    cost = (outputs * teacher_today.per_call + judgments * judge_per_call) * discount
     batch = f" × {discount} (batch API)" if discount != 1 else ""
-    return cost, (f"Data set = {examples:,} calls × {exact(teacher_today.per_call)}{batch} = "
-                  f"{exact(cost)}.",)  # fmt: skip
+    if not judgments:
+        return cost, (f"Data set = {examples:,} calls × {exact(teacher_today.per_call)}{batch} "
+                      f"= {exact(cost)}.",)  # fmt: skip
+    return cost, (
+        f"{judging}: {judge_in:,} × {per_m(teacher.input_usd_per_m)} + "
+        f"{JUDGE_OUTPUT_TOKENS} × {per_m(teacher.output_usd_per_m)} = {exact(judge_per_call)}.",
+        f"Data set = ({outputs:,} calls × {exact(teacher_today.per_call)} + {judgments:,} "
+        f"judgments × {exact(judge_per_call)}){batch} = {exact(cost)}.",
+    )
 
 
 def training_cost(

@@ -38,6 +38,7 @@ class ModelPrice:
     source: str
     checked: str
     verify: bool
+    cache_min_tokens: int | None = None  # overrides the provider's minimum
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,8 @@ class Machine:
     usd_per_hour: Decimal
     source: str
     checked: str
+    memory_gb: int | None = None  # a GPU's memory; None for a CPU instance
+    verify: bool = False  # a price we could not confirm: printed as an estimate
 
 
 @dataclass(frozen=True)
@@ -77,12 +80,21 @@ class SelfHost:
 
 
 @dataclass(frozen=True)
+class CacheWrite:
+    """A provider's price for writing a prefix into its cache, and the cache's lifetime."""
+
+    multiplier: Decimal  # × the input price
+    lifetime_minutes: int
+
+
+@dataclass(frozen=True)
 class PriceTable:
     checked: str
     models: tuple[ModelPrice, ...]
     tuning: dict[str, TuningOffer]
     batch_discount: dict[str, Decimal]
     cache_min_tokens: dict[str, int]
+    cache_write: dict[str, CacheWrite]
     machines: dict[str, Machine]
     self_host: dict[str, SelfHost]
     serverless_small: Decimal
@@ -155,14 +167,16 @@ def _model(raw: dict[str, Any]) -> ModelPrice:
         source=str(raw["source"]),
         checked=str(raw["checked"]),
         verify=bool(raw.get("verify", False)),
-    )
+        cache_min_tokens=None if raw.get("cache_min_tokens") is None
+        else int(raw["cache_min_tokens"]),
+    )  # fmt: skip
 
 
 def load_prices(text: str) -> PriceTable:
     data = yaml.safe_load(text)
     machines = {
         key: Machine(key, str(m["name"]), _d(m["usd_per_hour"]), str(m["source"]),
-                     str(m["checked"]))
+                     str(m["checked"]), m.get("memory_gb"), bool(m.get("verify", False)))
         for key, m in data["machines"].items()
     }  # fmt: skip
     serverless = data["serverless"]
@@ -185,6 +199,10 @@ def load_prices(text: str) -> PriceTable:
         },
         batch_discount={key: _d(v) for key, v in data["batch_discount"].items()},
         cache_min_tokens={key: int(v) for key, v in data["cache_min_tokens"].items()},
+        cache_write={
+            key: CacheWrite(_d(w["multiplier"]), int(w["lifetime_minutes"]))
+            for key, w in data["cache_write"].items()
+        },
         machines=machines,
         self_host={
             key: SelfHost(

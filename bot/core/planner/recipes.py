@@ -6,6 +6,7 @@ before it gets here.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from bot.core.planner.choices import OutputKind, PreferenceData, Privacy, QualityBar
@@ -326,9 +327,13 @@ def plan_evaluation(
         f"retrain: {hard_cases}.",
     ]
     if facts.multilingual:
+        slice_size = EVAL_SIZE * MIN_PER_LANGUAGE_SHARE // 100
         lines.append(
             f"Per language ({', '.join(facts.languages)}): the same gates on each language's "
-            "slice, not only on the total, so a weak language can't hide."
+            "slice, not only on the total, so a weak language can't hide. With at least "
+            f"{slice_size:,} inputs each, a {gate}% gate is ±{margin_points(gate, slice_size)} "
+            "points at 95% confidence (1.96 × √(p(1−p)/n)): a slice that close to the gate "
+            "needs more held-out inputs of its language before you decide."
         )
     if with_fallback:
         lines.append(
@@ -350,6 +355,13 @@ def plan_evaluation(
         "keep comparing 1% of traffic."
     )
     return tuple(lines)
+
+
+def margin_points(gate_pct: int, inputs: int) -> str:
+    """The 95% margin of error of a share measured on ``inputs`` where the gate is, in
+    percentage points to one decimal: 1.96 × the binomial standard error √(p(1−p)/n)."""
+    p = gate_pct / 100
+    return f"{100 * 1.96 * math.sqrt(p * (1 - p) / inputs):.1f}"
 
 
 # What makes a case hard, by output kind ("rare classes" only where there are classes).

@@ -77,11 +77,11 @@ def build_plan(profile: PlanProfile) -> Plan:
     workload = workload_for(profile)
     student, student_notes, stepped_down = choose_student(profile, workload)
     data = plan_data(profile, regime, mode, setup)
-    cost = estimate_costs(profile, setup, workload, student, data.examples)
+    cost = estimate_costs(profile, setup, workload, student, data.examples, data.judge_calls)
     latency = LatencyEstimate(
         teacher_ms=teacher_latency_ms(workload.output_tokens, facts.prompt_tokens
                                       + workload.input_tokens),
-        student_ms=student_latency_ms(student, workload.output_tokens, workload.input_tokens),
+        student_ms=cost.hosting.latency_ms,
         target_ms=profile.latency_ms,
         notes=student_notes,
     )  # fmt: skip
@@ -151,6 +151,7 @@ def estimate_costs(
     workload: Workload,
     student: StudentSize,
     examples: int,
+    judgments: int = 0,
 ) -> CostEstimate:
     prompt_tokens = profile.facts.prompt_tokens
     today = teacher_cost(
@@ -169,6 +170,7 @@ def estimate_costs(
         prompt_tokens=prompt_tokens,
         input_tokens=workload.input_tokens,
         output_tokens=workload.output_tokens,
+        judgments=judgments,
     )
     training_usd, training_lines = training_cost(
         student,
@@ -182,6 +184,7 @@ def estimate_costs(
         output_tokens=workload.output_tokens,
         calls_per_day=profile.calls_per_day,
         no_serverless=_no_serverless(profile),
+        latency_ms=profile.latency_ms,
     )
     return CostEstimate(
         prompt_tokens=prompt_tokens,

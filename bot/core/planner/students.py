@@ -24,21 +24,33 @@ class StudentSize(IntEnum):
 
 
 @dataclass(frozen=True)
+class Serving:
+    """A machine a student can run on and its speeds there: one figure for reading input,
+    used both for a call's latency and for how many calls a machine serves; writing output
+    batched across calls (the machine's throughput) and for one call (its latency)."""
+
+    machine: str  # a machine id in prices.yaml
+    prefill_tokens_per_s: int
+    decode_tokens_per_s: int  # batched; 0 for a classifier, which generates nothing
+    ms_per_output_token: int  # one call
+
+
+@dataclass(frozen=True)
 class StudentInfo:
-    """A size class: example models, speed per call, and what serving and training it takes.
+    """A size class: example models, where it can run, and what serving and training take.
 
     Throughputs are planning assumptions for batched serving (vLLM-style for decoders) and
-    for fine-tuning on one H100, not measurements; the plan prints them.
+    for fine-tuning on one H100, not measurements; the plan prints them. Memory: weights in
+    bf16, and the KV cache a token of context takes in the largest candidate.
     """
 
     size: str
     candidates: str
     serverless_usd_per_m: Decimal
     first_token_ms: int
-    ms_per_output_token: int
-    machine: str  # dedicated serving: a machine id in prices.yaml
-    prefill_tokens_per_s: int
-    decode_tokens_per_s: int
+    serving: tuple[Serving, ...]  # cheapest machine first
+    weights_gb: int
+    kv_kib_per_token: int
     train_tokens_per_s: int
 
 
@@ -46,26 +58,31 @@ STUDENTS: dict[StudentSize, StudentInfo] = {
     # A classifier head answers in one forward pass: no per-token generation time; it is
     # not offered serverless per token, so it runs on a CPU instance of its own. No host
     # serves a LoRA on a 0.5–4B base per token today (prices.yaml, `serverless`), so those
-    # run on an L4 of their own; 7–8B adapters can be served per token.
+    # run on an L4 of their own; 7–8B adapters can be served per token, or on an L4 (16 GB
+    # of bf16 weights in 24 GB: ~55 ms a token, bound by its 300 GB/s memory; a sixth of an
+    # H100's throughput) or an H100, whichever costs less at your volume and meets your target.
+    # KV cache: Llama-3.2-1B 32 KiB a token; Phi-3.5-mini 384 KiB (no grouped-query
+    # attention); Llama-3.1-8B and Mistral-7B 128 KiB.
     StudentSize.ENCODER: StudentInfo(
         "0.1–0.4B encoder classifier",
         "ModernBERT-base, DeBERTa-v3-base (or -large)",
-        Decimal(0), 20, 0, "cpu", 3_000, 0, 40_000,
+        Decimal(0), 20, (Serving("cpu", 3_000, 0, 0),), 1, 0, 40_000,
     ),
     StudentSize.SMALL: StudentInfo(
         "0.5–1.5B decoder",
         "Qwen2.5-0.5B/1.5B-Instruct, Llama-3.2-1B-Instruct",
-        PRICES.serverless_small, 50, 7, "l4", 20_000, 1_500, 15_000,
+        PRICES.serverless_small, 50, (Serving("l4", 20_000, 1_500, 7),), 3, 32, 15_000,
     ),
     StudentSize.MEDIUM: StudentInfo(
         "3–4B decoder",
         "Llama-3.2-3B-Instruct, Phi-3.5-mini-instruct (3.8B)",
-        PRICES.serverless_small, 50, 10, "l4", 8_000, 700, 7_000,
+        PRICES.serverless_small, 50, (Serving("l4", 8_000, 700, 10),), 9, 384, 7_000,
     ),
     StudentSize.LARGE: StudentInfo(
         "7–8B decoder",
         "Qwen2.5-7B-Instruct, Llama-3.1-8B-Instruct, Mistral-7B-Instruct",
-        PRICES.serverless_large, 50, 17, "h100", 20_000, 2_500, 4_000,
+        PRICES.serverless_large, 50,
+        (Serving("l4", 3_500, 300, 55), Serving("h100", 20_000, 2_500, 17)), 16, 128, 4_000,
     ),
 }  # fmt: skip
 
@@ -145,10 +162,9 @@ def base_student_size(kind: OutputKind, quality: QualityBar) -> StudentSize:
     return _BASE_SIZE[kind][quality]
 
 
-# Reading the input before the first token: a hosted frontier model and a small student,
-# one request at a time (tokens a second).
+# Reading the input before the first token: a hosted frontier model (tokens a second). A
+# student reads at its machine's figure in `STUDENTS`, the one its hosting is priced at.
 TEACHER_PREFILL_TOKENS_PER_S = 20_000
-STUDENT_PREFILL_TOKENS_PER_S = 10_000
 
 
 def teacher_latency_ms(output_tokens: int, input_tokens: int = 0) -> int:
@@ -156,10 +172,20 @@ def teacher_latency_ms(output_tokens: int, input_tokens: int = 0) -> int:
     return TEACHER_FIRST_TOKEN_MS + prefill + TEACHER_MS_PER_OUTPUT_TOKEN * output_tokens
 
 
+def serving_latency_ms(
+    size: StudentSize, serving: Serving, output_tokens: int, input_tokens: int = 0
+) -> int:
+    """One call on ``serving``: first token, reading the input, writing the output."""
+    prefill = input_tokens * 1000 // serving.prefill_tokens_per_s
+    return STUDENTS[size].first_token_ms + prefill + serving.ms_per_output_token * output_tokens
+
+
 def student_latency_ms(size: StudentSize, output_tokens: int, input_tokens: int = 0) -> int:
-    info = STUDENTS[size]
-    prefill = input_tokens * 1000 // STUDENT_PREFILL_TOKENS_PER_S
-    return info.first_token_ms + prefill + info.ms_per_output_token * output_tokens
+    """One call on the fastest machine the size runs on."""
+    return min(
+        serving_latency_ms(size, serving, output_tokens, input_tokens)
+        for serving in STUDENTS[size].serving
+    )
 
 
 def fit_to_latency(

@@ -1,0 +1,128 @@
+"""Costs a practitioner acts on, from a second review: the GPU a student is served on, one
+speed per machine, judging calls, prompt-cache writes and minimums, per-language gates and
+the cheapest hosted tier a quality bar allows. Expected numbers are worked by hand from the
+price table (read here) and the planning speeds named in each comment."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from decimal import Decimal
+
+from bot.core.planner import build_plan, render_summary
+from bot.core.planner.alternatives import Option
+from bot.core.planner.choices import QualityBar
+from bot.core.planner.costs import exact
+from bot.core.planner.prices import PRICES
+from tests.planner import learners
+
+M = Decimal(1_000_000)
+H100 = PRICES.machines["h100"].usd_per_hour
+L4 = PRICES.machines["l4"].usd_per_hour
+
+
+def test_a_7_8b_student_at_low_volume_is_served_on_an_l4_and_the_plan_says_why() -> None:
+    # 200 calls a day, data kept from serverless hosts: one GPU all day. 8B weights in bf16
+    # (~16 GB) and the KV cache of one call fit an L4's 24 GB, at a fifth of an H100's price.
+    plan = build_plan(learners.contract_review())
+    hosting = plan.cost.hosting
+    assert plan.student_size == "7–8B decoder"
+    assert hosting.choice == "1 × L4 24GB"
+    assert hosting.daily_usd == 24 * L4
+    text = " ".join(hosting.lines)
+    assert "16 GB of weights" in text
+    assert f"H100 80GB would cost {exact(24 * H100)} a day" in text
+    assert "an estimate" in text  # the L4 price is marked `verify` in the table
+    assert f"student {'$19.20'} a day (1 × L4 24GB)" in render_summary(plan)
+
+
+def test_a_7_8b_student_at_high_volume_is_served_on_the_gpu_that_costs_less_in_all() -> None:
+    # 200,000 calls × (1,500 ÷ 3,500/s + 600 ÷ 300/s) × 2 ÷ 86,400 s → 12 L4s ($230.40 a
+    # day); × (1,500 ÷ 20,000/s + 600 ÷ 2,500/s) → 2 H100s ($191.52): the H100s win.
+    plan = build_plan(replace(learners.contract_review(), calls_per_day=200_000))
+    hosting = plan.cost.hosting
+    assert hosting.choice == "2 × H100 80GB"
+    assert hosting.daily_usd == 2 * 24 * H100
+    assert f"12 × L4 24GB would cost {exact(12 * 24 * L4)} a day" in " ".join(hosting.lines)
+
+
+def test_a_latency_target_an_l4_misses_puts_the_student_on_an_h100() -> None:
+    # On an L4 an 8B model writes ~55 ms a token: 50 + 1,500 ÷ 3.5 + 600 × 55 = 33,478 ms;
+    # on an H100, 50 + 1,500 ÷ 20 + 600 × 17 = 10,325 ms, within 15 s.
+    slow = build_plan(learners.contract_review())
+    assert slow.latency.student_ms == 50 + 1_500 * 1000 // 3_500 + 600 * 55
+    fast = build_plan(replace(learners.contract_review(), latency_ms=15_000))
+    assert fast.cost.hosting.choice == "1 × H100 80GB"
+    assert fast.latency.student_ms == 50 + 1_500 * 1000 // 20_000 + 600 * 17
+    assert "L4 24GB misses your 15,000 ms target" in " ".join(fast.cost.hosting.lines)
+
+
+def test_an_encoder_reads_its_input_at_the_one_speed_its_cpu_is_priced_at() -> None:
+    # The hosting cost assumed 3,000 tokens/s on the CPU instance, the latency 10,000.
+    plan = build_plan(learners.support_classifier())
+    assert "300 tokens ÷ 3,000/s" in plan.cost.hosting.lines[0]
+    assert plan.latency.student_ms == 20 + 300 * 1000 // 3_000  # 120 ms, not 50
+
+
+def test_a_judgment_is_priced_as_reading_two_answers_and_writing_a_short_verdict() -> None:
+    plan = build_plan(learners.writing_assistant())
+    cost = plan.cost
+    sonnet = PRICES.model("claude-sonnet")
+    prompt, read, written = cost.prompt_tokens, cost.input_tokens, cost.output_tokens
+    generation = ((prompt + read) * sonnet.input + written * sonnet.output) / M
+    # The judge reads the instructions, the input and both drafts, and writes ~100 tokens.
+    judgment = ((prompt + read + 2 * written) * sonnet.input + 100 * sonnet.output) / M
+    assert cost.data_usd == (6_000 * generation + 3_000 * judgment) * Decimal("0.5")
+    assert any("3,000 judgments" in line for line in cost.data_lines)
+
+
+def test_anthropic_cache_writes_are_counted_where_caching_is_priced() -> None:
+    # Instructions past the 1,024-token minimum (built directly: /plan takes 2,000 characters).
+    prompt = learners.CALL_SUMMARY_PROMPT + " Follow our style guide." * 200
+    plan = build_plan(replace(learners.call_summaries(), prompt=prompt))
+    cost = plan.cost
+    tokens = cost.prompt_tokens
+    assert tokens > 1_024
+    sonnet = PRICES.model("claude-sonnet")
+    assert sonnet.cached_input is not None
+    # The 5-minute cache is written at 1.25× the input price, at most once per 5 minutes:
+    # min(2,000 calls, 288 windows) = 288 writes a day, the other calls read it.
+    writes, calls = 288, 2_000
+    prefix = (
+        tokens
+        * (writes * Decimal("1.25") * sonnet.input + (calls - writes) * sonnet.cached_input)
+        / calls
+    )
+    per_call = (prefix + cost.input_tokens * sonnet.input + cost.output_tokens * sonnet.output) / M
+    cache = plan.weighing.row(Option.CACHE)
+    assert cache.available
+    assert cache.per_1k == per_call * 1000
+    assert "1.25×" in cache.note
+
+
+def test_a_haiku_teacher_is_held_to_its_own_caching_minimum() -> None:
+    # Anthropic's prompt-caching docs: 4,096 tokens for Claude Haiku 4.5 (1,024 for Sonnet).
+    plan = build_plan(replace(learners.budgeting_chat(), teacher="claude-haiku"))
+    note = plan.weighing.row(Option.CACHE).note
+    assert "under the 4,096-token caching minimum" in note
+    assert "past 4,096 tokens" in note
+    sonnet = build_plan(replace(learners.budgeting_chat(), teacher="claude-sonnet"))
+    assert "under the 1,024-token caching minimum" in sonnet.weighing.row(Option.CACHE).note
+
+
+def test_a_per_language_gate_states_its_margin_of_error() -> None:
+    # Three languages, each at least 15% of 1,000 held-out inputs: 150. A 95% gate on 150
+    # is ±1.96 × √(0.95 × 0.05 ÷ 150) = ±3.5 points at 95% confidence.
+    plan = build_plan(learners.ticket_triage())
+    line = next(line for line in plan.evaluation if line.startswith("Per language"))
+    margin = 100 * 1.96 * math.sqrt(0.95 * 0.05 / 150)
+    assert f"at least 150 inputs each, a 95% gate is ±{margin:.1f} points" in line
+
+
+def test_a_relaxed_bar_without_a_cost_target_is_offered_the_cheapest_tier_it_allows() -> None:
+    # "Close enough" takes a high quality risk, so GPT-4.1 nano (two tiers down) is in play;
+    # "must match" takes a medium one, so one tier down (mini) is as far as it goes.
+    relaxed = build_plan(replace(learners.support_classifier(), quality=QualityBar.RELAXED))
+    assert relaxed.weighing.row(Option.CHEAPER).name == "Switch to GPT-4.1 nano"
+    match = build_plan(learners.support_classifier())
+    assert match.weighing.row(Option.CHEAPER).name == "Switch to GPT-4.1 mini"
