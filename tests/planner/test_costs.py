@@ -6,10 +6,11 @@ price table (read here) and the planning speeds named in each comment."""
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import replace
 from decimal import Decimal
 
-from bot.core.planner import build_plan, render_summary
+from bot.core.planner import build_plan, render_document, render_summary
 from bot.core.planner.alternatives import Option
 from bot.core.planner.choices import QualityBar
 from bot.core.planner.costs import exact
@@ -126,3 +127,16 @@ def test_a_relaxed_bar_without_a_cost_target_is_offered_the_cheapest_tier_it_all
     assert relaxed.weighing.row(Option.CHEAPER).name == "Switch to GPT-4.1 nano"
     match = build_plan(learners.support_classifier())
     assert match.weighing.row(Option.CHEAPER).name == "Switch to GPT-4.1 mini"
+
+
+# A third review: what a practitioner reads and would act on.
+
+
+def test_the_memory_line_prints_gigabytes_to_one_decimal() -> None:
+    # 16 GB of weights + one call's 2,100 tokens × 128 KiB of KV cache = 16.275 GB: "16.3 GB",
+    # not "16.2753 GB".
+    profile = learners.contract_review()
+    document = render_document(build_plan(profile), profile)
+    memory = next(line for line in document.splitlines() if line.startswith("- Memory:"))
+    assert "× 128 KiB = 16.3 GB, within 21.6 GB" in memory
+    assert re.search(r"\d\.\d{2,} GB", memory) is None

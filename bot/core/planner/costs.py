@@ -247,14 +247,14 @@ def _dedicated(
         memory = info.weights_gb + in_each * per_call_gb
         share = f"{GPU_MEMORY_SHARE:.0%} of {machine.memory_gb} GB"
         room = (
-            f"within {_num(usable)} GB ({share}) per machine"
+            f"within {_gb(usable)} ({share}) per machine"
             if holds
-            else f"more than {_num(usable)} GB ({share})"
+            else f"more than {_gb(usable)} ({share})"
         )
         lines.append(
             f"Memory: {info.weights_gb} GB of weights (bf16) + KV cache for {in_each:,} "
             f"call{'s' if in_each > 1 else ''} at once × {context:,} tokens × "
-            f"{info.kv_kib_per_token} KiB = {_num(memory)} GB, {room}; calls at once at "
+            f"{info.kv_kib_per_token} KiB = {_gb(memory)}, {room}; calls at once at "
             f"peak = {calls:,} × {PEAK_FACTOR} ÷ 86,400 s × {_num(Decimal(latency) / 1000)} "
             f"s a call, rounded up = {at_once:,}."
         )
@@ -450,6 +450,11 @@ def _num(value: Decimal) -> str:
     if value >= 100:
         return f"{value.quantize(Decimal(1), ROUND_HALF_UP):,}"
     return f"{value.quantize(Decimal('0.0001'), ROUND_HALF_UP).normalize():f}"
+
+
+def _gb(value: Decimal) -> str:
+    """Gigabytes to one decimal: memory is planned in tenths of a GB, not in bytes."""
+    return f"{value.quantize(Decimal('0.1'), ROUND_HALF_UP)} GB"
 
 
 def _rate(amount: Decimal) -> str:
