@@ -15,6 +15,7 @@ from bot.core.planner.alternatives import Option
 from bot.core.planner.choices import QualityBar
 from bot.core.planner.costs import exact
 from bot.core.planner.prices import PRICES
+from bot.core.planner.students import STUDENTS
 from tests.planner import learners
 
 M = Decimal(1_000_000)
@@ -48,10 +49,10 @@ def test_a_7_8b_student_at_high_volume_is_served_on_the_gpu_that_costs_less_in_a
 
 
 def test_a_latency_target_an_l4_misses_puts_the_student_on_an_h100() -> None:
-    # On an L4 an 8B model writes ~55 ms a token: 50 + 1,500 ÷ 3.5 + 600 × 55 = 33,478 ms;
+    # On an L4 an 8B model writes ~67 ms a token: 50 + 1,500 ÷ 3.5 + 600 × 67 = 40,678 ms;
     # on an H100, 50 + 1,500 ÷ 20 + 600 × 17 = 10,325 ms, within 15 s.
     slow = build_plan(learners.contract_review())
-    assert slow.latency.student_ms == 50 + 1_500 * 1000 // 3_500 + 600 * 55
+    assert slow.latency.student_ms == 50 + 1_500 * 1000 // 3_500 + 600 * 67
     fast = build_plan(replace(learners.contract_review(), latency_ms=15_000))
     assert fast.cost.hosting.choice == "1 × H100 80GB"
     assert fast.latency.student_ms == 50 + 1_500 * 1000 // 20_000 + 600 * 17
@@ -140,3 +141,21 @@ def test_the_memory_line_prints_gigabytes_to_one_decimal() -> None:
     memory = next(line for line in document.splitlines() if line.startswith("- Memory:"))
     assert "× 128 KiB = 16.3 GB, within 21.6 GB" in memory
     assert re.search(r"\d\.\d{2,} GB", memory) is None
+
+
+L4_GB_PER_S = 300  # the L4's memory bandwidth (NVIDIA's datasheet)
+
+
+def test_a_student_on_an_l4_writes_no_faster_than_its_memory_reads_the_weights() -> None:
+    # Writing one token reads every weight once: at 300 GB/s, 3 GB of a 1.5B model in bf16
+    # take at least 10 ms a token, 9 GB of a 4B model 30 ms, 16 GB of an 8B model 53 ms.
+    for size, info in STUDENTS.items():
+        for serving in info.serving:
+            if serving.machine == "l4":
+                floor = info.weights_gb * 1000 / L4_GB_PER_S
+                assert serving.ms_per_output_token >= floor, (size, serving)
+    # What the user reads: a 0.5–1.5B extractor writes ~123 tokens; at 10 ms a token at the
+    # very least that is 1,230 ms of writing, not the "~961 ms" in all the plan showed.
+    plan = build_plan(learners.private_extraction())
+    assert plan.student_size == "0.5–1.5B decoder"
+    assert plan.latency.student_ms >= 50 + 1_000 * 1000 // 20_000 + 123 * 3 * 1000 // 300

@@ -6,6 +6,7 @@ call by output kind, serving price per million tokens by size, generation speed.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import IntEnum
@@ -54,13 +55,35 @@ class StudentInfo:
     train_tokens_per_s: int
 
 
+# Writing a token reads every weight once, so one call's time a token is at least the
+# weights ÷ the GPU's memory bandwidth. An L4 moves 300 GB/s (NVIDIA's datasheet) and decoding
+# reaches about 80% of that in practice (240 GB/s): 3 GB of a 1.5B model in bf16 take
+# 12.5 ms a token, 9 GB of a 4B model 37.5 ms, 16 GB of an 8B model 66.7 ms (rounded up:
+# 13, 38 and 67). The earlier 7, 10 and 55 ms would need 430, 900 and 290 GB/s. An H100
+# (3,350 GB/s) is not bound this way: 17 ms for an 8B model is the time a token takes
+# batched with other calls. So a latency target an L4 misses puts a 0.5–4B student on an
+# H100 too, rather than on a smaller model. Its speeds there scale the 8B figures (20,000
+# tokens/s read, 2,500 written batched, 17 ms a token) by weight, as both compute and
+# memory traffic do: a 4B model (9 GB) reads 35,000/s, writes 4,000/s batched and ~10 ms a
+# token; a 1.5B model (3 GB) 100,000/s, 10,000/s and 5 ms (a decode step of a model that
+# small costs ~5 ms in kernel launches and scheduling, whatever its weights).
+L4_GB_PER_S = 300
+DECODE_BANDWIDTH_SHARE = Decimal("0.8")
+
+
+def l4_ms_per_token(weights_gb: int) -> int:
+    """One call's milliseconds a token on an L4: its weights read once at 80% of 300 GB/s."""
+    return math.ceil(Decimal(weights_gb * 1000) / (L4_GB_PER_S * DECODE_BANDWIDTH_SHARE))
+
+
 STUDENTS: dict[StudentSize, StudentInfo] = {
     # A classifier head answers in one forward pass: no per-token generation time; it is
     # not offered serverless per token, so it runs on a CPU instance of its own. No host
     # serves a LoRA on a 0.5–4B base per token today (prices.yaml, `serverless`), so those
-    # run on an L4 of their own; 7–8B adapters can be served per token, or on an L4 (16 GB
-    # of bf16 weights in 24 GB: ~55 ms a token, bound by its 300 GB/s memory; a sixth of an
-    # H100's throughput) or an H100, whichever costs less at your volume and meets your target.
+    # run on an L4 of their own (an H100 where an L4 misses your latency target); 7–8B
+    # adapters can be served per token, or on an L4 (16 GB of bf16 weights in 24 GB: ~67 ms
+    # a token, above; a sixth of an H100's throughput) or an H100, whichever costs less at
+    # your volume and meets your target.
     # KV cache: Llama-3.2-1B 32 KiB a token; Phi-3.5-mini 384 KiB (no grouped-query
     # attention); Llama-3.1-8B and Mistral-7B 128 KiB.
     StudentSize.ENCODER: StudentInfo(
@@ -71,18 +94,23 @@ STUDENTS: dict[StudentSize, StudentInfo] = {
     StudentSize.SMALL: StudentInfo(
         "0.5–1.5B decoder",
         "Qwen2.5-0.5B/1.5B-Instruct, Llama-3.2-1B-Instruct",
-        PRICES.serverless_small, 50, (Serving("l4", 20_000, 1_500, 7),), 3, 32, 15_000,
+        PRICES.serverless_small, 50,
+        (Serving("l4", 20_000, 1_500, l4_ms_per_token(3)), Serving("h100", 100_000, 10_000, 5)),
+        3, 32, 15_000,
     ),
     StudentSize.MEDIUM: StudentInfo(
         "3–4B decoder",
         "Llama-3.2-3B-Instruct, Phi-3.5-mini-instruct (3.8B)",
-        PRICES.serverless_small, 50, (Serving("l4", 8_000, 700, 10),), 9, 384, 7_000,
+        PRICES.serverless_small, 50,
+        (Serving("l4", 8_000, 700, l4_ms_per_token(9)), Serving("h100", 35_000, 4_000, 10)),
+        9, 384, 7_000,
     ),
     StudentSize.LARGE: StudentInfo(
         "7–8B decoder",
         "Qwen2.5-7B-Instruct, Llama-3.1-8B-Instruct, Mistral-7B-Instruct",
         PRICES.serverless_large, 50,
-        (Serving("l4", 3_500, 300, 55), Serving("h100", 20_000, 2_500, 17)), 16, 128, 4_000,
+        (Serving("l4", 3_500, 300, l4_ms_per_token(16)), Serving("h100", 20_000, 2_500, 17)),
+        16, 128, 4_000,
     ),
 }  # fmt: skip
 
