@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from bot.core.planner import build_plan, render_document, render_summary
 from bot.core.planner.alternatives import Option
-from bot.core.planner.choices import QualityBar
+from bot.core.planner.choices import OutputKind, QualityBar
 from bot.core.planner.costs import exact
 from bot.core.planner.prices import PRICES
 from bot.core.planner.students import STUDENTS
@@ -159,3 +159,16 @@ def test_a_student_on_an_l4_writes_no_faster_than_its_memory_reads_the_weights()
     plan = build_plan(learners.private_extraction())
     assert plan.student_size == "0.5–1.5B decoder"
     assert plan.latency.student_ms >= 50 + 1_000 * 1000 // 20_000 + 123 * 3 * 1000 // 300
+
+
+def test_a_reasoning_task_on_a_relaxed_bar_is_offered_one_tier_down_not_the_cheapest() -> None:
+    # One tier down is already a high risk for worked reasoning, so the risk column can't tell
+    # o3 → GPT-5 mini from o3 → GPT-4.1 nano (a model that doesn't reason): stay one tier down.
+    relaxed = replace(learners.budgeting_chat(), output_kind=OutputKind.REASONING)
+    o3 = build_plan(replace(relaxed, teacher="o3"))
+    assert o3.weighing.row(Option.CHEAPER).name == "Switch to GPT-5 mini"
+    gpt41 = build_plan(replace(relaxed, teacher="gpt-4.1"))
+    assert gpt41.weighing.row(Option.CHEAPER).name == "Switch to GPT-4.1 mini"
+    # Where one tier down is a medium risk, "close enough" still goes on to the cheapest.
+    chat = build_plan(replace(learners.budgeting_chat(), teacher="gpt-4.1"))
+    assert chat.weighing.row(Option.CHEAPER).name == "Switch to GPT-4.1 nano"

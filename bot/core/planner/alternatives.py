@@ -262,7 +262,10 @@ def _cheaper_tier(
     profile: PlanProfile, teacher: Teacher, cost: CostEstimate
 ) -> tuple[ModelPrice | None, int]:
     """The first tier down that meets the cost target; without one, the cheapest tier whose
-    risk your quality bar allows (close enough: any; else one tier down)."""
+    risk your quality bar allows (close enough: any; else one tier down). Where one tier
+    down is already a high risk (reasoning, costly errors), it stays one tier down: "high"
+    can't tell that step from the next ones (o3 → GPT-5 mini → GPT-4.1 nano, which doesn't
+    reason)."""
     tiers: list[ModelPrice] = []
     model = teacher.model
     while model is not None and model.cheaper and len(tiers) < 3:
@@ -275,6 +278,8 @@ def _cheaper_tier(
         for steps, tier in enumerate(tiers, start=1):
             if _per_call(tier, cost) * 1000 <= target:
                 return tier, steps
+        return tiers[0], 1
+    if _cheaper_risk(profile, 1) is QualityRisk.HIGH:
         return tiers[0], 1
     allowed = [
         (tier, steps)
