@@ -172,3 +172,11 @@ def test_a_reasoning_task_on_a_relaxed_bar_is_offered_one_tier_down_not_the_chea
     # Where one tier down is a medium risk, "close enough" still goes on to the cheapest.
     chat = build_plan(replace(learners.budgeting_chat(), teacher="gpt-4.1"))
     assert chat.weighing.row(Option.CHEAPER).name == "Switch to GPT-4.1 nano"
+
+
+def test_an_opus_teacher_is_held_to_its_own_caching_minimum() -> None:
+    # Anthropic raised the minimum to 4,096 tokens for Claude Opus 4.5 and later, as for
+    # Haiku 4.5; the table's Opus is 4.5+.
+    plan = build_plan(replace(learners.budgeting_chat(), teacher="claude-opus"))
+    note = plan.weighing.row(Option.CACHE).note
+    assert "under the 4,096-token caching minimum" in note
