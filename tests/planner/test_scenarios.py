@@ -232,7 +232,7 @@ def test_7_a_chat_assistant_switches_to_a_cheaper_tier_before_distilling() -> No
     assert cheaper.name == "Switch to GPT-4.1 nano"
     assert cheaper.horizon_total == Decimal(15_000) / 5 + nano * 30_000 * 365
     assert cost.engineering_usd == 15_000
-    # Distilling pays back within the year, yet the mini tier costs less over it.
+    # Distilling pays back within the year, yet the nano tier costs less over it.
     assert cost.pays_back_in_horizon
     assert plan.weighing.chosen is cheaper
     assert "costs less over your 365 days" in plan.verdict_reason
