@@ -39,13 +39,14 @@ def test_a_7_8b_student_at_low_volume_is_served_on_an_l4_and_the_plan_says_why()
 
 
 def test_a_7_8b_student_at_high_volume_is_served_on_the_gpu_that_costs_less_in_all() -> None:
-    # 200,000 calls × (1,500 ÷ 3,500/s + 600 ÷ 300/s) × 2 ÷ 86,400 s → 12 L4s ($230.40 a
-    # day); × (1,500 ÷ 20,000/s + 600 ÷ 2,500/s) → 2 H100s ($191.52): the H100s win.
+    # 200,000 calls × (1,500 ÷ 3,500/s + 600 ÷ 231/s) × 2 ÷ 86,400 s → 15 L4s ($288 a day;
+    # 231 tokens/s is what an L4's memory allows at 2,100 tokens a call, see below);
+    # × (1,500 ÷ 20,000/s + 600 ÷ 2,500/s) → 2 H100s ($191.52): the H100s win.
     plan = build_plan(replace(learners.contract_review(), calls_per_day=200_000))
     hosting = plan.cost.hosting
     assert hosting.choice == "2 × H100 80GB"
     assert hosting.daily_usd == 2 * 24 * H100
-    assert f"12 × L4 24GB would cost {exact(12 * 24 * L4)} a day" in " ".join(hosting.lines)
+    assert f"15 × L4 24GB would cost {exact(15 * 24 * L4)} a day" in " ".join(hosting.lines)
 
 
 def test_a_latency_target_an_l4_misses_puts_the_student_on_an_h100() -> None:
@@ -180,3 +181,70 @@ def test_an_opus_teacher_is_held_to_its_own_caching_minimum() -> None:
     plan = build_plan(replace(learners.budgeting_chat(), teacher="claude-opus"))
     note = plan.weighing.row(Option.CACHE).note
     assert "under the 4,096-token caching minimum" in note
+
+
+# A fourth review: batched writing held to memory bandwidth, and a slow student said plainly.
+
+GB_PER_S = {"l4": 300, "h100": 3_350}  # NVIDIA's datasheets: GDDR6 and HBM3
+MEMORY_GB = {"l4": 24, "h100": 80}
+
+
+def memory_bound(info_key: str, machine: str, input_tokens: int, output_tokens: int) -> float:
+    """Tokens a second a machine writes at most, batched: as many calls as fit 90% of its
+    memory beside the weights (each holding its whole context's KV cache), and a decode step
+    that reads the weights once plus every call's KV cache at 80% of the bandwidth."""
+    info = next(info for info in STUDENTS.values() if info.size == info_key)
+    kv = info.kv_kib_per_token * 1024
+    weights = info.weights_gb * 1e9
+    batch = int((0.9 * MEMORY_GB[machine] * 1e9 - weights) / ((input_tokens + output_tokens) * kv))
+    average_context = input_tokens + output_tokens / 2
+    step = (weights + batch * average_context * kv) / (0.8 * GB_PER_S[machine] * 1e9)
+    return batch / step
+
+
+def written_per_s(plan_lines: tuple[str, ...], output_tokens: int) -> int:
+    """The batched writing speed the busy-time line divides the output by."""
+    busy = next(line for line in plan_lines if "busy time per call" in line)
+    match = re.search(rf"\+ {output_tokens:,} ÷ ([\d,]+)/s", busy)
+    assert match, busy
+    return int(match.group(1).replace(",", ""))
+
+
+def test_batched_writing_on_an_l4_is_no_faster_than_its_memory_allows() -> None:
+    # An 8B student on an L4, 2,100 tokens a call: 20 calls' KV cache fit beside 16 GB of
+    # weights, and a step reads 16 GB + 20 × 1,800 × 128 KiB at 240 GB/s: ~232 tokens/s,
+    # not 300.
+    contract = build_plan(learners.contract_review())
+    assert contract.cost.hosting.choice == "1 × L4 24GB"
+    bound = memory_bound("7–8B decoder", "l4", 1_500, 600)
+    assert 225 < bound < 240
+    assert written_per_s(contract.cost.hosting.lines, 600) <= bound
+    # A 4B student (Phi-3.5-mini: 384 KiB a token) writing 400 tokens after 300 read.
+    writing = build_plan(learners.writing_assistant())
+    assert writing.cost.hosting.choice == "1 × L4 24GB"
+    assert written_per_s(writing.cost.hosting.lines, 400) <= memory_bound(
+        "3–4B decoder", "l4", 300, 400
+    )
+    # 8,000 tokens read: only 3 calls' KV cache fit, so it writes a few dozen tokens a second.
+    summaries = build_plan(learners.call_summaries())
+    assert written_per_s(summaries.cost.hosting.lines, 200) <= memory_bound(
+        "3–4B decoder", "l4", 8_000, 200
+    )
+    # What the user reads: at 200,000 calls a day the L4s it would take, at most ~232 tokens/s.
+    busy = 1_500 / 3_500 + 600 / bound
+    l4s = math.ceil(200_000 * busy * 2 / 86_400)
+    assert l4s == 14
+    high = build_plan(replace(learners.contract_review(), calls_per_day=200_000))
+    match = re.search(r"(\d+) × L4 24GB would cost", " ".join(high.cost.hosting.lines))
+    assert match and int(match.group(1)) >= l4s
+
+
+def test_batched_writing_on_an_h100_is_no_faster_than_its_memory_allows() -> None:
+    # A 4B student reviewing 1,500-token diffs on an H100: 99 calls' KV cache (1,617 tokens
+    # × 384 KiB) fit beside 9 GB, and a step reads ~70 GB at 2,680 GB/s: ~3,800 tokens/s,
+    # not 4,000.
+    plan = build_plan(learners.code_review())
+    assert plan.cost.hosting.choice == "1 × H100 80GB"
+    bound = memory_bound("3–4B decoder", "h100", 1_500, 117)
+    assert 3_700 < bound < 3_900
+    assert written_per_s(plan.cost.hosting.lines, 117) <= bound

@@ -116,7 +116,8 @@ def test_2_long_call_summaries_are_costed_on_8000_input_tokens_and_a_3b_student(
     assert plan.student_size == "3–4B decoder"  # raised from 0.5–1.5B for long inputs
     assert any("8,000-token inputs" in note for note in plan.latency.notes)
     # No host serves a 3–4B adapter per token, so it gets an L4 all day: 2,000 calls ×
-    # (8,000 ÷ 8,000/s + 200 ÷ 700/s) × 2 ÷ 86,400 s is well under one machine.
+    # (8,000 ÷ 8,000/s + 200 ÷ 38/s) × 2 ÷ 86,400 s is well under one machine (38 tokens/s:
+    # only 3 calls' 8,200-token KV cache fit beside the weights).
     assert cost.hosting.daily_usd == 24 * L4 == Decimal("19.2")
     assert "no serverless host serves" in cost.hosting.lines[-1]
     assert cost.data_usd == 6_000 * teacher / 2
@@ -163,7 +164,7 @@ def test_4_a_high_volume_writing_assistant_distils_preferences() -> None:
     teacher = ((49 + 300) * sonnet_in + 400 * sonnet_out) / M
     assert teacher == Decimal("0.007047")
     assert cost.examples == 6_000 + 3_000  # outputs + judgments of student pairs
-    # 50,000 × (300 ÷ 8,000/s + 400 ÷ 700/s) × 2 ÷ 86,400 s = 0.7: one L4 all day.
+    # 50,000 × (300 ÷ 8,000/s + 400 ÷ 605/s) × 2 ÷ 86,400 s = 0.81: one L4 all day.
     assert cost.hosting.daily_usd == 24 * L4 == Decimal("19.2")
     assert round(cost.payback_days or 0) == 30  # $10,041 ÷ ($352.35 − $19.20)
     haiku = plan.weighing.row(Option.CHEAPER)
@@ -258,7 +259,7 @@ def test_8_a_code_review_student_needs_an_h100_so_a_cheaper_tier_costs_less() ->
     # The free-text comment raises the student to 3–4B, which no host serves per token. On
     # an L4 it writes ~38 ms a token (9 GB of weights read at 240 GB/s): 50 + 1,500 ÷ 8 +
     # 117 × 38 = 4,683 ms, over the 2,000 ms target; on an H100, 50 + 1,500 ÷ 35 + 117 × 10
-    # = 1,262 ms. 100,000 × (1,500 ÷ 35,000/s + 117 ÷ 4,000/s) × 2 ÷ 86,400 s = 0.17: one
+    # = 1,262 ms. 100,000 × (1,500 ÷ 35,000/s + 117 ÷ 3,808/s) × 2 ÷ 86,400 s = 0.17: one
     # H100 all day.
     assert plan.student_size == "3–4B decoder"
     assert cost.hosting.choice == "1 × H100 80GB"

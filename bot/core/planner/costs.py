@@ -25,6 +25,8 @@ from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
 from bot.core.planner.prices import PRICES, Machine, SelfHost, per_m
 from bot.core.planner.students import (
+    DECODE_BANDWIDTH_SHARE,
+    MEMORY_GB_PER_S,
     STUDENTS,
     Serving,
     StudentSize,
@@ -42,6 +44,8 @@ TRAINING_RUNS = 3  # a sweep or two, and the run you keep
 TRAINING_MACHINE = "h100"
 # vLLM's default share of GPU memory for weights and KV cache (gpu_memory_utilization).
 GPU_MEMORY_SHARE = Decimal("0.9")
+# vLLM's default for the calls one decode step batches (max_num_seqs).
+MAX_BATCH = 256
 # A pairwise judgment writes a sentence of reasons, then its verdict (A or B).
 JUDGE_OUTPUT_TOKENS = 100
 
@@ -221,15 +225,18 @@ def _dedicated(
     machine = PRICES.machines[serving.machine]
     seconds = Decimal(input_tokens) / serving.prefill_tokens_per_s
     speed = f"{input_tokens:,} tokens ÷ {serving.prefill_tokens_per_s:,}/s"
+    writing: tuple[str, ...] = ()
     if serving.decode_tokens_per_s:
-        seconds += Decimal(output_tokens) / serving.decode_tokens_per_s
-        speed += f" + {output_tokens:,} ÷ {serving.decode_tokens_per_s:,}/s"
+        written, writing = batched_tokens_per_s(size, serving, input_tokens, output_tokens)
+        seconds += Decimal(output_tokens) / written
+        speed += f" + {output_tokens:,} ÷ {written:,}/s"
     busy = max(1, math.ceil(calls * seconds * PEAK_FACTOR / SECONDS_A_DAY))
     latency = serving_latency_ms(size, serving, output_tokens, input_tokens)
     estimate = "; an estimate, not confirmed on that page" if machine.verify else ""
     lines = [
         f"Dedicated: {machine.name} at {_rate(machine.usd_per_hour)}/h ({machine.source}"
-        f"{estimate}); busy time per call = {speed} = {_num(seconds)} s."
+        f"{estimate}); busy time per call = {speed} = {_num(seconds)} s.",
+        *writing,
     ]
     machines, holds, held = busy, True, ""
     if machine.memory_gb is not None:
@@ -265,6 +272,54 @@ def _dedicated(
         f"{_rate(machine.usd_per_hour)} = {exact(daily)} a day."
     )
     return _Dedicated(machine, machines, daily, latency, holds, tuple(lines))
+
+
+def batched_tokens_per_s(
+    size: StudentSize, serving: Serving, input_tokens: int, output_tokens: int
+) -> tuple[int, tuple[str, ...]]:
+    """Tokens a second ``serving`` writes batched for this workload, with the line that
+    derives it: the lesser of the size's planning figure and the memory bound. A decode step
+    reads the weights once plus the KV cache of every call in flight, at 80% of the
+    bandwidth, with as many calls in flight as fit beside the weights (each holding its
+    whole context; on average a call is halfway through its output)."""
+    info = STUDENTS[size]
+    machine = PRICES.machines[serving.machine]
+    bandwidth = MEMORY_GB_PER_S.get(serving.machine)
+    planned = serving.decode_tokens_per_s
+    if bandwidth is None or machine.memory_gb is None or not info.kv_kib_per_token:
+        return planned, ()
+    usable = machine.memory_gb * GPU_MEMORY_SHARE
+    kv_bytes = info.kv_kib_per_token * 1024
+    context = input_tokens + output_tokens
+    fits = int((usable - info.weights_gb) * 10**9 / (context * kv_bytes))
+    batch = max(1, min(fits, MAX_BATCH))
+    average = input_tokens + Decimal(output_tokens) / 2
+    read_gb = info.weights_gb + batch * average * kv_bytes / 10**9
+    step = read_gb / (bandwidth * DECODE_BANDWIDTH_SHARE)
+    bound = max(1, int(batch / step))  # a context too long to fit still writes, slowly
+    written = min(planned, bound)
+    each = f"{context:,} tokens × {info.kv_kib_per_token} KiB each"
+    if fits < 1:
+        in_flight = f"1 call in flight, though its KV cache ({each}) doesn't fit beside the weights"
+    elif fits <= MAX_BATCH:
+        in_flight = (
+            f"{batch:,} call{'s' if batch > 1 else ''} in flight, as many as fit their KV "
+            f"cache ({each}) beside the weights in {_gb(usable)}"
+        )
+    else:
+        in_flight = (
+            f"{MAX_BATCH} calls in flight, vLLM's default limit (the KV cache of {fits:,}, "
+            f"{each}, would fit beside the weights in {_gb(usable)})"
+        )
+    kept = f"; the plan's {planned:,}/s for a {info.size} is lower, so it stands"
+    return written, (
+        f"Writing batched on {machine.name}: {in_flight}; a decode step reads "
+        f"{info.weights_gb} GB + {batch:,} × {_num(average)} tokens (halfway through the "
+        f"output) × {info.kv_kib_per_token} KiB = {_gb(read_gb)} at "
+        f"{_num(bandwidth * DECODE_BANDWIDTH_SHARE)} GB/s (80% of {bandwidth:,}) = "
+        f"{step * 1000:.1f} ms, so at most {batch:,} ÷ {_num(step)} s = {bound:,} "
+        f"tokens/s{kept if planned < bound else ''}.",
+    )
 
 
 def _cheapest_machine(

@@ -32,7 +32,10 @@ class Serving:
 
     machine: str  # a machine id in prices.yaml
     prefill_tokens_per_s: int
-    decode_tokens_per_s: int  # batched; 0 for a classifier, which generates nothing
+    # Batched, at most: what the machine's compute and scheduling allow at short contexts.
+    # The plan uses the lesser of this and the memory bound at your context (costs.py,
+    # `batched_tokens_per_s`); 0 for a classifier, which generates nothing.
+    decode_tokens_per_s: int
     ms_per_output_token: int  # one call
 
 
@@ -67,7 +70,21 @@ class StudentInfo:
 # memory traffic do: a 4B model (9 GB) reads 35,000/s, writes 4,000/s batched and ~10 ms a
 # token; a 1.5B model (3 GB) 100,000/s, 10,000/s and 5 ms (a decode step of a model that
 # small costs ~5 ms in kernel launches and scheduling, whatever its weights).
+#
+# Batched, a decode step reads the weights once plus the KV cache of every call in flight,
+# so a machine writes at most batch ÷ ((weights + batch × context × KV a token) ÷ 80% of its
+# bandwidth) tokens a second, at the batch its memory holds (at most 256, vLLM's default
+# max_num_seqs). That bound depends on the context: on an L4 a 4B student with
+# Phi-3.5-mini's 384 KiB a token writes ~600 tokens/s at 700 tokens a call but ~40 at
+# 8,200, and an 8B one ~230 at 2,100 tokens. So the plan derives it for your input and
+# output (costs.py, `batched_tokens_per_s`) and takes the lesser of it and the figures
+# below, which stand for compute and scheduling at short contexts: on an L4, 700 tokens/s
+# for a 4B student holds only below ~600 tokens a call and 300 for an 8B one below ~1,600;
+# on an H100 (2,680 GB/s at 80%), 4,000 for a 4B student below ~1,700 and 2,500 for an 8B
+# one below ~7,000.
 L4_GB_PER_S = 300
+H100_GB_PER_S = 3_350  # HBM3, NVIDIA's datasheet (H100 SXM)
+MEMORY_GB_PER_S = {"l4": L4_GB_PER_S, "h100": H100_GB_PER_S}
 DECODE_BANDWIDTH_SHARE = Decimal("0.8")
 
 
@@ -82,8 +99,8 @@ STUDENTS: dict[StudentSize, StudentInfo] = {
     # serves a LoRA on a 0.5–4B base per token today (prices.yaml, `serverless`), so those
     # run on an L4 of their own (an H100 where an L4 misses your latency target); 7–8B
     # adapters can be served per token, or on an L4 (16 GB of bf16 weights in 24 GB: ~67 ms
-    # a token, above; a sixth of an H100's throughput) or an H100, whichever costs less at
-    # your volume and meets your target.
+    # a token, above; at 2,100 tokens a call ~230 tokens/s batched, a tenth of an H100's) or
+    # an H100, whichever costs less at your volume and meets your target.
     # KV cache: Llama-3.2-1B 32 KiB a token; Phi-3.5-mini 384 KiB (no grouped-query
     # attention); Llama-3.1-8B and Mistral-7B 128 KiB.
     StudentSize.ENCODER: StudentInfo(
