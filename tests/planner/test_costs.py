@@ -248,3 +248,31 @@ def test_batched_writing_on_an_h100_is_no_faster_than_its_memory_allows() -> Non
     bound = memory_bound("3–4B decoder", "h100", 1_500, 117)
     assert 3_700 < bound < 3_900
     assert written_per_s(plan.cost.hosting.lines, 117) <= bound
+
+
+def test_a_student_much_slower_than_the_teacher_is_said_so_with_what_buys_it_back() -> None:
+    # No latency target: the 8B contract reviewer goes on the cheapest machine, an L4, where
+    # a call takes 50 + 1,500 ÷ 3.5 + 600 × 67 = 40,678 ms, against the teacher's 500 +
+    # 1,563 ÷ 20 + 600 × 20 = 12,578 ms: 3.2× slower. An H100 brings it to 10,325 ms.
+    profile = learners.contract_review()
+    plan = build_plan(profile)
+    assert (plan.latency.student_ms, plan.latency.teacher_ms) == (40_678, 12_578)
+    summary = render_summary(plan)
+    assert "Student 3.2× slower than the teacher" in summary
+    document = render_document(plan, profile)
+    said = (
+        "~40,678 ms a call on 1 × L4 24GB against the teacher's ~12,578 ms (3.2×). "
+        "1 × H100 80GB would bring it to ~10,325 ms for $95.76 a day instead of $19.20"
+    )
+    serving = document.split("### Serving the student")[1].split("### One-off costs")[0]
+    assert f"Slower than the teacher: {said}" in serving
+    assert said in document.split("## Risks")[1]
+
+
+def test_a_student_no_slower_than_the_teacher_or_within_your_target_gets_no_warning() -> None:
+    # Code review: the student (~1,262 ms on an H100) is faster than the teacher (~2,917 ms).
+    assert "slower than the teacher" not in render_summary(build_plan(learners.code_review()))
+    # A 60 s target the L4 meets: you said how long a call may take, so no warning.
+    within = build_plan(replace(learners.contract_review(), latency_ms=60_000))
+    assert within.cost.hosting.choice == "1 × L4 24GB"
+    assert "slower than the teacher" not in render_summary(within)

@@ -44,10 +44,20 @@ TRAINING_RUNS = 3  # a sweep or two, and the run you keep
 TRAINING_MACHINE = "h100"
 # vLLM's default share of GPU memory for weights and KV cache (gpu_memory_utilization).
 GPU_MEMORY_SHARE = Decimal("0.9")
+# A student this many times slower a call than the teacher (and no target given) is a risk.
+SLOWER_THAN_TEACHER = Decimal("1.5")
 # vLLM's default for the calls one decode step batches (max_num_seqs).
 MAX_BATCH = 256
 # A pairwise judgment writes a sentence of reasons, then its verdict (A or B).
 JUDGE_OUTPUT_TOKENS = 100
+
+
+@dataclass(frozen=True)
+class Slower:
+    """A student notably slower a call than the teacher: by how much, and what buys it back."""
+
+    times: Decimal  # the student's time a call ÷ the teacher's, to one decimal
+    text: str  # the two times, and the faster machine and its daily cost
 
 
 @dataclass(frozen=True)
@@ -58,6 +68,9 @@ class Hosting:
     daily_usd: Decimal
     lines: tuple[str, ...]
     latency_ms: int  # one call, on the machines (or the serverless host) chosen
+    # Where, with no latency target, a call takes notably longer than the teacher's: how
+    # much, and what a faster machine would cost (also the last of `lines`).
+    slower: Slower | None = None
 
 
 @dataclass(frozen=True)
@@ -323,14 +336,10 @@ def batched_tokens_per_s(
 
 
 def _cheapest_machine(
-    size: StudentSize, input_tokens: int, output_tokens: int, calls: int, target_ms: int | None
+    options: list[_Dedicated], input_tokens: int, output_tokens: int, target_ms: int | None
 ) -> tuple[_Dedicated, tuple[str, ...]]:
     """The machines that cost least a day among those that hold the model and meet the
     latency target, with a line saying what the others would have cost or missed."""
-    options = [
-        _dedicated(size, serving, input_tokens, output_tokens, calls)
-        for serving in STUDENTS[size].serving
-    ]
     fitting = [option for option in options if option.holds] or options[-1:]
     meeting = [o for o in fitting if target_ms is None or o.latency_ms <= target_ms]
     best = (
@@ -377,13 +386,22 @@ def student_hosting(
     calls_per_day: int,
     no_serverless: str | None = None,
     latency_ms: int | None = None,
+    teacher_ms: int | None = None,
 ) -> Hosting:
     """The cheapest of the machines the student runs on and serverless per-token serving,
-    with the sums; ``latency_ms`` is the target a machine must meet, if any."""
+    with the sums; ``latency_ms`` is the target a machine must meet, if any. Without one,
+    a student on machines notably slower a call than the teacher (``teacher_ms``) is said
+    so, with what a faster machine would cost."""
     info = STUDENTS[size]
-    best, why = _cheapest_machine(size, input_tokens, output_tokens, calls_per_day, latency_ms)
+    options = [
+        _dedicated(size, serving, input_tokens, output_tokens, calls_per_day)
+        for serving in info.serving
+    ]
+    best, why = _cheapest_machine(options, input_tokens, output_tokens, latency_ms)
+    slower = _slower(best, options, teacher_ms) if latency_ms is None and teacher_ms else None
     machine, dedicated = best.machine, best.daily_usd
     dedicated_lines = (*best.lines, *why)
+    said = (f"Slower than the teacher: {slower.text}",) if slower else ()
     choice = f"{best.machines} × {machine.name}"
     if no_serverless is not None or not info.serverless_usd_per_m:
         if no_serverless is not None:
@@ -396,7 +414,9 @@ def student_hosting(
                 "and Together load adapters per token only on larger bases), so it runs on its "
                 "own GPU"
             )
-        return Hosting(choice, dedicated, (*dedicated_lines, reason + "."), best.latency_ms)
+        return Hosting(
+            choice, dedicated, (*dedicated_lines, *said, reason + "."), best.latency_ms, slower
+        )
     per_token = info.serverless_usd_per_m
     serverless = calls_per_day * (input_tokens + output_tokens) * per_token / MILLION
     serverless_line = (
@@ -413,8 +433,39 @@ def student_hosting(
     return Hosting(
         choice,
         dedicated,
-        (*dedicated_lines, serverless_line, "Dedicated is cheaper at this volume."),
+        (*dedicated_lines, *said, serverless_line, "Dedicated is cheaper at this volume."),
         best.latency_ms,
+        slower,
+    )
+
+
+def _slower(best: _Dedicated, options: list[_Dedicated], teacher_ms: int) -> Slower | None:
+    """How much slower a call on ``best`` is than the teacher's, where that is notable, and
+    the fastest machine that holds the model, if it is faster."""
+    times = Decimal(best.latency_ms) / teacher_ms
+    if times <= SLOWER_THAN_TEACHER:
+        return None
+    times = times.quantize(Decimal("0.1"), ROUND_HALF_UP)
+    said = (
+        f"~{best.latency_ms:,} ms a call on {best.machines} × {best.machine.name} against "
+        f"the teacher's ~{teacher_ms:,} ms ({times}×)."
+    )
+    faster = min(
+        (o for o in options if o.holds and o.latency_ms < best.latency_ms),
+        key=lambda option: option.latency_ms,
+        default=None,
+    )
+    if faster is None:
+        return Slower(
+            times,
+            f"{said} No machine in the table is faster: stream the reply, shorten the "
+            "output, or keep the teacher where speed matters.",
+        )
+    return Slower(
+        times,
+        f"{said} {faster.machines} × {faster.machine.name} would bring it to "
+        f"~{faster.latency_ms:,} ms for {usd(faster.daily_usd)} a day instead of "
+        f"{usd(best.daily_usd)}; give a latency target and the plan prices that in.",
     )
 
 

@@ -9,6 +9,7 @@ generated text. Leakage of evaluation data into training applies to every plan.
 from __future__ import annotations
 
 from bot.core.planner.choices import LogitsAccess, OutputKind, Privacy
+from bot.core.planner.costs import Hosting
 from bot.core.planner.plan import Mode, Regime, Risk
 from bot.core.planner.profile import PlanProfile
 from bot.core.planner.teacher_setup import SEQUENCE_OUTPUTS, TeacherSetup
@@ -149,3 +150,17 @@ def risks_for(
     if profile.privacy is not Privacy.HOSTED_OK:
         risks.append(PERSONAL_DATA)
     return tuple(risks)
+
+
+def slower_than_teacher(hosting: Hosting) -> tuple[Risk, ...]:
+    """A student notably slower a call than the teacher, where no latency target was given:
+    users who waited ~13 s would wait ~40 s. The hosting line says by how much and what a
+    faster machine would cost."""
+    if hosting.slower is None:
+        return ()
+    return (
+        Risk(
+            f"Student {hosting.slower.times}× slower than the teacher",
+            hosting.slower.text,
+        ),
+    )

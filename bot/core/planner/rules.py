@@ -45,7 +45,7 @@ from bot.core.planner.plan import LatencyEstimate, Mode, Plan, Regime, Verdict
 from bot.core.planner.profile import PlanProfile
 from bot.core.planner.reading import LANGUAGE_CODES, FieldKind, PromptFacts
 from bot.core.planner.recipes import evaluation_summary, plan_data, plan_evaluation, plan_loss
-from bot.core.planner.risks import risks_for
+from bot.core.planner.risks import risks_for, slower_than_teacher
 from bot.core.planner.students import (
     LONG_INPUT_TOKENS,
     STUDENTS,
@@ -77,10 +77,14 @@ def build_plan(profile: PlanProfile) -> Plan:
     workload = workload_for(profile)
     student, student_notes, stepped_down = choose_student(profile, workload)
     data = plan_data(profile, regime, mode, setup)
-    cost = estimate_costs(profile, setup, workload, student, data.examples, data.judge_calls)
+    teacher_ms = teacher_latency_ms(
+        workload.output_tokens, facts.prompt_tokens + workload.input_tokens
+    )
+    cost = estimate_costs(
+        profile, setup, workload, student, data.examples, data.judge_calls, teacher_ms
+    )
     latency = LatencyEstimate(
-        teacher_ms=teacher_latency_ms(workload.output_tokens, facts.prompt_tokens
-                                      + workload.input_tokens),
+        teacher_ms=teacher_ms,
         student_ms=cost.hosting.latency_ms,
         target_ms=profile.latency_ms,
         notes=student_notes,
@@ -131,7 +135,7 @@ def build_plan(profile: PlanProfile) -> Plan:
         cost=cost,
         weighing=weighing,
         latency=latency,
-        risks=risks_for(profile, setup, regime, mode),
+        risks=(*risks_for(profile, setup, regime, mode), *slower_than_teacher(cost.hosting)),
         terms=setup.teacher.family.terms,
     )  # fmt: skip
 
@@ -152,6 +156,7 @@ def estimate_costs(
     student: StudentSize,
     examples: int,
     judgments: int = 0,
+    teacher_ms: int | None = None,
 ) -> CostEstimate:
     prompt_tokens = profile.facts.prompt_tokens
     today = teacher_cost(
@@ -185,6 +190,7 @@ def estimate_costs(
         calls_per_day=profile.calls_per_day,
         no_serverless=_no_serverless(profile),
         latency_ms=profile.latency_ms,
+        teacher_ms=teacher_ms,
     )
     return CostEstimate(
         prompt_tokens=prompt_tokens,
