@@ -24,6 +24,7 @@ from bot.telegram.delivery_job import delivery_job, run_tick
 from bot.telegram.handlers import (
     distill,
 )
+from bot.telegram.members import Memberships
 from bot.telegram.transport.bot_api_client import AiohttpRequest
 from bot.telegram.transport.ratelimit import BotApiLimiter
 from bot.telegram.transport.sender import Sender
@@ -69,6 +70,7 @@ def build_application(services: Services) -> AppType:
     data.services = services
     data.started_at = services.clock()
     data.known_chats = set()
+    data.memberships = Memberships(services.clock)
     data.sender = Sender(application.bot, services, known_chats=data.known_chats)
     data.distill = DistillService(services)
     data.web_runs = WebRuns(data.distill)

@@ -12,6 +12,7 @@ from bot.services.context import Services
 from bot.services.distill import DistillService
 from bot.services.quiz.presses import AnswerPresses
 from bot.services.quiz.sent import SentQuestions
+from bot.telegram.members import Memberships
 from bot.telegram.transport.sender import Sender
 from bot.telegram.webapp.runs import WebRuns
 
@@ -30,6 +31,7 @@ class BotData:
     sent_questions: SentQuestions  # message ids of questions sent, stored in batches
     # Chats and users registered by this process (a cache: the database is the truth).
     known_chats: set[int]
+    memberships: Memberships  # group members recently found in, not asked again meanwhile
     catch_up: asyncio.Task[Any]  # the delivery tick at start-up (what fell due while down)
     resumed_quizzes: asyncio.Task[Any]  # questions a killed bot recorded, sent at start-up
     askers_told: asyncio.Task[Any]  # of the /distill runs a restart interrupted

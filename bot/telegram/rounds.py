@@ -206,7 +206,7 @@ async def end_round(
     data = application.bot_data
     services = data.services
     chat_id, members = await services.transaction(participants, round_id)
-    gone = await members_who_left(application.bot, chat_id, members)
+    gone = await members_who_left(application.bot, chat_id, members, data.memberships)
     results = await services.transaction(
         finish_round, round_id, status=status, now=services.clock(), gone=gone
     )

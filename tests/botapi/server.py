@@ -120,6 +120,9 @@ class FakeBotApi:
         self.blocked: set[int] = set()
         self.migrated: dict[int, int] = {}
         self.flood_once: dict[int, int] = {}
+        # Methods answered with a 429 (retry_after the value, in seconds) every time they
+        # are called, whatever the chat: Telegram's flood wait on getChatMember, say.
+        self.flooded_methods: dict[str, int] = {}
         self.admins: dict[int, set[int]] = {}
         self.left: dict[int, set[int]] = {}  # members who left each group
         self.muted: dict[int, set[int]] = {}  # restricted members of each group, in or not
@@ -204,6 +207,9 @@ class FakeBotApi:
             if any(hang.holds(call) for hang in self.hangs):
                 call.ok, call.error = False, HELD
                 await asyncio.Event().wait()  # until the bot is killed and the request dropped
+            if method in self.flooded_methods:
+                wait = self.flooded_methods[method]
+                raise ApiError(429, f"Too Many Requests: retry after {wait}", {"retry_after": wait})
             handler = getattr(self, f"_api_{method}", None)
             if handler is None:
                 raise ApiError(404, "Not Found")
@@ -623,6 +629,22 @@ class FakeBotApi:
             message = {"message_id": next(self._message_ids), "date": int(time.time()),
                        "chat": chat, "from": BOT_USER, field_name: other}  # fmt: skip
             self.push_update(message=message)
+
+    def member_leaves(self, chat_id: int, user_id: int, *, heard: str) -> int:
+        """A member leaves the group, and the bot hears of it: ``heard`` is "message" (the
+        "left the group" service message) or "chat_member" (the update a group's
+        administrator bot gets)."""
+        self.left.setdefault(chat_id, set()).add(user_id)
+        chat, user, now = self.chat_payload(chat_id), _user(user_id), int(time.time())
+        if heard == "message":
+            message = {"message_id": next(self._message_ids), "date": now, "chat": chat,
+                       "from": user, "left_chat_member": user}  # fmt: skip
+            return self.push_update(message=message)
+        assert heard == "chat_member", heard
+        change = {"chat": chat, "from": user, "date": now,
+                  "old_chat_member": {"status": "member", "user": user},
+                  "new_chat_member": {"status": "left", "user": user}}  # fmt: skip
+        return self.push_update(chat_member=change)
 
     def add_bot_to_group(self, chat_id: int, by_user: int, *, title: str = "Study group") -> int:
         self.blocked.discard(chat_id)  # added back after a removal: sends go through again

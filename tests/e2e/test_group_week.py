@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from sqlmodel import Session, select
 
 from bot.storage.models import Chat, QuizPoll
+from bot.telegram.members import PRESENT_FOR
 from tests.e2e.harness import BotHarness
 from tests.e2e.journeys import drops_received, onboard
 from tests.quiz.steps import eventually, review_logs
@@ -171,3 +173,59 @@ async def test_a_member_who_answers_the_groups_polls_is_not_paused_for_quiet_day
     assert not [text for text in private if "quiet days" in text], private
     assert drops_received(harness.api, ANNA) == [1]
     assert harness.api.sent(chat_id=BEN) == []
+
+
+async def a_board_of_three(harness: BotHarness) -> None:
+    """Anna, Ben and Carl answer the day's poll right; Carl's /leaderboard shows all three
+    (the board asked Telegram whether Anna and Ben are still in)."""
+    await group_on_drop_one(harness)
+    poll = first_poll(harness)
+    for member in (ANNA, BEN, CARL):
+        harness.api.answer_poll(member, poll.poll_id, [poll.correct_option])
+    await eventually(lambda: len(review_logs(harness)) == 3)
+    board = await harness.command(CARL, "/leaderboard", chat_id=GROUP)
+    assert f"User{ANNA}" in board.text and f"User{BEN}" in board.text, board.text
+
+
+async def test_a_second_board_waits_for_no_flood_on_members_just_found_in(
+    harness: BotHarness,
+) -> None:
+    """After Carl's first /leaderboard Telegram answers getChatMember with a flood wait.
+    His second one, a minute later, asks nothing about Anna and Ben (found in the group a
+    minute ago), so it waits for no flood; it asked again, and sat out each "retry after"
+    three times over (a second here, so the test ends; Telegram's run to minutes)."""
+    await a_board_of_three(harness)
+    harness.api.flooded_methods["getChatMember"] = 1
+    harness.clock.advance(minutes=1)
+    before = len(harness.api.calls)
+    board = await harness.command(CARL, "/leaderboard", chat_id=GROUP)
+    assert f"User{ANNA}" in board.text and f"User{BEN}" in board.text, board.text
+    asked = [call for call in harness.api.calls[before:] if call.method == "getChatMember"]
+    assert asked == []
+
+
+@pytest.mark.parametrize("heard", ["message", "chat_member"])
+async def test_a_member_found_in_who_then_leaves_is_dropped_once_heard_of(
+    harness: BotHarness, heard: str
+) -> None:
+    """Ben was on Carl's board a moment ago, then leaves; the bot hears of it (the "left the
+    group" message, or the chat_member update an administrator bot gets). The next board,
+    within the minutes a member found in is not asked about again, leaves Ben out."""
+    await a_board_of_three(harness)
+    harness.api.member_leaves(GROUP, BEN, heard=heard)
+    memberships = harness.app.bot_data.memberships
+    await eventually(lambda: not memberships.recently_present(GROUP, BEN))
+    board = await harness.command(CARL, "/leaderboard", chat_id=GROUP)
+    assert f"User{BEN}" not in board.text and f"User{ANNA}" in board.text, board.text
+
+
+async def test_a_member_who_leaves_unheard_of_is_dropped_within_minutes(
+    harness: BotHarness,
+) -> None:
+    """Ben leaves without the bot hearing of it (a large group hides "left the group"
+    messages): he is on the board for at most PRESENT_FOR after he was last found in."""
+    await a_board_of_three(harness)
+    harness.api.left[GROUP] = {BEN}
+    harness.clock.advance(seconds=PRESENT_FOR.total_seconds())
+    board = await harness.command(CARL, "/leaderboard", chat_id=GROUP)
+    assert f"User{BEN}" not in board.text and f"User{ANNA}" in board.text, board.text

@@ -1,11 +1,11 @@
-"""The bot joining or leaving a chat, being blocked in a private chat, and a group
-becoming a supergroup."""
+"""The bot joining or leaving a chat, being blocked in a private chat, a member leaving a
+group, and a group becoming a supergroup."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from telegram import ChatMember, ChatMemberRestricted, Update
+from telegram import Update
 from telegram.ext import BaseHandler, ChatMemberHandler, MessageHandler, filters
 
 from bot.services import path
@@ -14,16 +14,7 @@ from bot.telegram.commands import Command
 from bot.telegram.context import AppContext, services_of
 from bot.telegram.handlers.common import chat_ref, chat_row, reply
 from bot.telegram.handlers.onboarding import group_hello, group_on_course
-
-GONE = (ChatMember.LEFT, ChatMember.BANNED)
-
-
-def is_in_chat(member: ChatMember) -> bool:
-    """Whether the bot is (still) in the chat: a bot removed while muted stays "restricted",
-    with is_member false, instead of "left"."""
-    if isinstance(member, ChatMemberRestricted):
-        return member.is_member
-    return member.status not in GONE
+from bot.telegram.members import is_member as is_in_chat
 
 
 async def on_my_chat_member(update: Update, context: AppContext) -> None:
@@ -44,6 +35,18 @@ async def on_my_chat_member(update: Update, context: AppContext) -> None:
     await reply(
         context, update, group_hello(services.settings) if when is None else group_on_course(when)
     )
+
+
+async def on_member_left(update: Update, context: AppContext) -> None:
+    """A member left the group or was removed (Telegram's "left the group" message, or a
+    chat_member update where the bot administers the group): the rankings ask about them
+    again, instead of trusting that they were in a moment ago."""
+    memberships = context.bot_data.memberships
+    change, message = update.chat_member, update.effective_message
+    if change is not None and not is_in_chat(change.new_chat_member):
+        memberships.left(change.chat.id, change.new_chat_member.user.id)
+    elif message is not None and message.left_chat_member is not None:
+        memberships.left(message.chat.id, message.left_chat_member.id)
 
 
 async def on_migrated(update: Update, context: AppContext) -> None:
@@ -68,5 +71,7 @@ COMMANDS: tuple[Command, ...] = ()
 def handlers() -> list[BaseHandler[Update, AppContext, Any]]:
     return [
         ChatMemberHandler(on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER),
+        ChatMemberHandler(on_member_left, ChatMemberHandler.CHAT_MEMBER),
+        MessageHandler(filters.StatusUpdate.LEFT_CHAT_MEMBER, on_member_left),
         MessageHandler(filters.StatusUpdate.MIGRATE, on_migrated),
     ]

@@ -88,7 +88,9 @@ async def leaderboard(update: Update, context: AppContext) -> None:
         if check == MEMBERSHIP_CHECKS:
             break  # ranked without the last leavers found; those who moved up are not asked
         shown = [standing.learner_id for standing in board.top if standing.learner_id != user.id]
-        left = await members_who_left(context.bot, group.id, [*shown, *board.ahead_of_caller])
+        left = await members_who_left(
+            context.bot, group.id, [*shown, *board.ahead_of_caller], context.bot_data.memberships
+        )
         if not left:
             break
         gone |= left  # and rank again: those below move up
