@@ -15,15 +15,16 @@ from collections.abc import Callable, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, inspect
 from sqlmodel import Session, col, select
 
 from bot.core import local_day
-from bot.services.learner_zones import learner_zones
+from bot.services.learner_zones import zone_named
 from bot.storage.db import make_engine, session_scope
 from bot.storage.kinds import AnswerSource
-from bot.storage.models import ReviewRecord, SrsParameters
+from bot.storage.models import Chat, Learner, ReviewRecord, SrsParameters
 from kd_sandbox.srs_fit import FitResult, NotEnoughReviews, Review, check_enough, fit_in_worker
 
 DEFAULT_MIN_REVIEWS = 512
@@ -52,18 +53,24 @@ def load_reviews(session: Session, *, default_zone: str, day_start_hour: int) ->
     local day (as a UTC date), a microsecond later for each earlier answer of its card, so
     whole days come out as the learner's and a card's answers keep their order.
     """
-    # A same-day relearning repeat is logged, but it is not an FSRS review.
-    logs = session.exec(
-        select(ReviewRecord)
+    # A same-day relearning repeat is logged, but it is not an FSRS review. Each answer
+    # comes with its learner's zone by a join: a list of every learner's id would pass
+    # PostgreSQL's 65,535 parameters a query past that many learners.
+    rows = session.exec(
+        select(ReviewRecord, Chat.time_zone)
+        .outerjoin(Learner, col(Learner.id) == col(ReviewRecord.learner_id))
+        .outerjoin(Chat, col(Chat.id) == col(Learner.private_chat_id))
         .where(col(ReviewRecord.source) != AnswerSource.RELEARN)
         .order_by(col(ReviewRecord.reviewed_at))
     ).all()
-    zones = learner_zones(session, {log.learner_id for log in logs}, default_zone)
+    zones: dict[str | None, ZoneInfo] = {}
     earlier_answers: defaultdict[str, int] = defaultdict(int)
     reviews: list[Review] = []
-    for log in logs:
+    for log, zone_name in rows:
+        if zone_name not in zones:
+            zones[zone_name] = zone_named(zone_name, default_zone)
         key = f"{log.learner_id}:{log.item_id}"
-        day = local_day(log.reviewed_at, zones[log.learner_id], day_start_hour)
+        day = local_day(log.reviewed_at, zones[zone_name], day_start_hour)
         counted_at = datetime.combine(day, time(), UTC) + timedelta(
             microseconds=earlier_answers[key]
         )

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from fsrs import Rating
 from fsrs.scheduler import DEFAULT_PARAMETERS
-from sqlalchemy import Engine
+from sqlalchemy import Engine, insert
 from sqlmodel import Session, select
 
 from bot.core import local_day
@@ -161,3 +161,39 @@ def test_logs_fsrs_cannot_learn_from_are_refused_before_fitting(database_url: st
     finally:
         engine.dispose()
     assert fitter.given is None
+
+
+def test_logs_of_more_learners_than_postgresql_takes_parameters_are_read(
+    database_url: str,
+) -> None:
+    """66,000 learners answered once each; learner 7 lives in Auckland. PostgreSQL takes at
+    most 65,535 parameters in a query, and the learners' zones were read with one parameter
+    per learner: `srs optimize` failed there. Every answer is read, 7's on his own day."""
+    learners = 66_000
+    answered = datetime(2026, 3, 2, 20, 0, tzinfo=UTC)  # Tuesday 09:00 in Auckland
+    engine = make_engine(database_url)
+    upgrade(database_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                insert(Chat),
+                [{"id": 7, "kind": "private", "time_zone": "Pacific/Auckland", "created_at": NOW}],
+            )
+            connection.execute(
+                insert(Learner),
+                [{"id": i, "first_name": "", "private_chat_id": 7 if i == 7 else None,
+                  "created_at": NOW} for i in range(1, learners + 1)],
+            )  # fmt: skip
+            connection.execute(
+                insert(ReviewRecord),
+                [{"learner_id": i, "item_id": "1.1a", "rating": int(Rating.Good), "correct": True,
+                  "reviewed_at": answered, "source": "private", "chat_id": i}
+                 for i in range(1, learners + 1)],
+            )  # fmt: skip
+        with Session(engine) as session:
+            reviews = load_reviews(session, **DAYS)
+    finally:
+        engine.dispose()
+    assert len(reviews) == learners
+    days = {key: at.date().isoformat() for key, _, at, _ in reviews}
+    assert days["7:1.1a"] == "2026-03-03" and days["8:1.1a"] == "2026-03-02"
