@@ -121,6 +121,9 @@ class ReviewRecord(SQLModel, table=True):
         Index("ix_review_logs_chat_time", "chat_id", "reviewed_at"),  # group leaderboards
         # A member's answer to a poll is logged once, however many instances handle it.
         Index("uq_review_logs_learner_poll", "learner_id", "poll_id", unique=True),
+        # An id is never given twice, on SQLite too (it reused the highest after an undo or
+        # /forget): a quiz summary on its way is kept only while its answer's log exists.
+        {"sqlite_autoincrement": True},
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -164,12 +164,41 @@ async def test_a_summary_that_arrives_after_an_undo_and_a_new_answer_is_taken_ba
 ) -> None:
     """Undo and a new answer both land before the bot hears that the first summary went
     out: that summary belonged to the undone answer and goes; the new answer's stays.
-    Only several instances, which share PostgreSQL, can be that fast: on one instance the
-    re-asked options reach the chat after the summary's answer (the chat's pace)."""
+    Several instances sharing PostgreSQL can be that fast; so can one busy instance, whose
+    summary waits its turn while the Undo's edit goes at once (the SQLite case below)."""
     async with running_bot(tmp_path, database_url=postgres_url) as harness:
         await undo_and_answer_again_while_the_summary_is_on_its_way(harness)
         assert [s.split("\n")[0] for s in summaries(harness)] == [f"{SUMMARY}: 3 of 3 right."]
         assert len(review_logs(harness, USER)) == 3
+
+
+async def test_a_summary_on_its_way_as_the_answer_is_undone_and_missed_is_taken_back(
+    harness: BotHarness,
+) -> None:
+    """One bot on SQLite. The last answer, right, closes the quiz; while its summary "3 of 3
+    right" is on its way the learner presses Undo and answers wrong. The summary belonged to
+    the undone answer and goes. SQLite gave the new answer's log the undone one's number
+    (the highest, freed), so the bot took the summary for the new answer's and kept it:
+    "3 of 3 right" stayed in the chat above the miss's "Once more"."""
+    last = await at_the_last_question(harness)
+    right = f"qa:{question_id(last)}:{option_for(harness, last, right=True)}"
+    wrong = f"qa:{question_id(last)}:{option_for(harness, last, right=False)}"
+
+    async def undo_and_miss() -> None:
+        harness.api.press(USER, last, f"qu:{question_id(last)}")
+        await eventually(lambda: len(review_logs(harness, USER)) == 2)
+        harness.api.press(USER, last, wrong)
+        await eventually(lambda: len(review_logs(harness, USER)) == 3)
+
+    heard = while_the_summary_is_on_its_way(harness, undo_and_miss)
+    before = len(harness.api.calls)
+    harness.api.press(USER, last, right)
+    await asyncio.wait_for(heard.wait(), timeout=30)
+    await harness.api.wait_for(
+        lambda calls: any("Once more" in c.text for c in calls[before:] if c.ok), timeout=30
+    )
+    await harness.settle()
+    assert summaries(harness) == []
 
 
 async def undo_and_answer_again_while_the_summary_is_on_its_way(harness: BotHarness) -> None:

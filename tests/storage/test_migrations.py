@@ -22,7 +22,7 @@ from bot.storage.migrate import current_revision, upgrade
 from bot.storage.models import Chat, Delivery, DistillRun, Learner, QuizRound
 
 NOW = datetime(2026, 3, 1, 7, 30, tzinfo=UTC)
-HEAD = "0013"
+HEAD = "0014"
 
 
 def insert_rows(connection: Connection, table_name: str, *rows: dict[str, Any]) -> None:
@@ -205,6 +205,49 @@ def test_claims_from_before_the_upgrade_have_no_holder_and_wait_for_their_lease(
         ]
     assert counts == [1, 1, 1]
     upgrade(database_url)
+    engine.dispose()
+
+
+def test_upgrade_keeps_every_review_log_and_never_gives_a_freed_id_again(
+    database_url: str,
+) -> None:
+    """SQLite gave the id of the newest answer, once undone, to the next answer; after the
+    upgrade every log is there as it was, and an id freed after it is not given again (as
+    PostgreSQL's sequence never did). Down and up again keep every log too."""
+    from alembic import command
+
+    from bot.storage.migrate import alembic_config
+
+    upgrade(database_url, "0013")
+    engine = make_engine(database_url)
+    learner = {"id": 42, "first_name": "Ada", "desired_retention": 0.9, "review_cap": 20,
+               "reviews_with_drop": True, "created_at": NOW}  # fmt: skip
+    answer = {"learner_id": 42, "item_id": "1.1a", "rating": 3, "correct": True,
+              "reviewed_at": NOW, "source": "group", "chat_id": -42}  # fmt: skip
+    with engine.begin() as connection:
+        insert_rows(connection, "learners", learner)
+        for poll_id in ("p1", "p2", None):
+            insert_rows(connection, "review_logs", {**answer, "poll_id": poll_id})
+    query = text("SELECT id, learner_id, item_id, rating, poll_id FROM review_logs ORDER BY id")
+    with engine.connect() as connection:
+        before = [tuple(row) for row in connection.execute(query)]
+    upgrade(database_url)
+    assert current_revision(database_url) == HEAD
+    with engine.begin() as connection:
+        assert [tuple(row) for row in connection.execute(query)] == before
+        connection.execute(text("DELETE FROM review_logs WHERE id = 3"))  # an undo
+        insert_rows(connection, "review_logs", {**answer, "poll_id": None})
+        newest = connection.execute(text("SELECT MAX(id) FROM review_logs")).scalar()
+    assert newest == 4
+    with pytest.raises(IntegrityError), engine.begin() as connection:
+        insert_rows(connection, "review_logs", {**answer, "poll_id": "p2"})  # index kept
+    command.downgrade(alembic_config(database_url), "0013")
+    with engine.connect() as connection:
+        kept = [tuple(row) for row in connection.execute(query)]
+    assert kept == [*before[:2], (4, 42, "1.1a", 3, None)]
+    upgrade(database_url)
+    with engine.connect() as connection:
+        assert [tuple(row) for row in connection.execute(query)] == kept
     engine.dispose()
 
 
