@@ -72,6 +72,7 @@ class Delivery(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("chat_id", "path_round", "drop_id", name="uq_delivery_drop"),
         Index("ix_deliveries_status", "status"),
+        {"sqlite_autoincrement": True},  # an id is given once (see review_logs)
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -123,6 +124,7 @@ class ReviewRecord(SQLModel, table=True):
         Index("uq_review_logs_learner_poll", "learner_id", "poll_id", unique=True),
         # An id is never given twice, on SQLite too (it reused the highest after an undo or
         # /forget): a quiz summary on its way is kept only while its answer's log exists.
+        # The same holds for every table whose ids leave the database (buttons, tasks).
         {"sqlite_autoincrement": True},
     )
 
@@ -162,7 +164,13 @@ class QuizQuestion(SQLModel, table=True):
     """A quiz item sent as inline buttons; callback data names this row, never the card."""
 
     __tablename__ = "quiz_questions"
-    __table_args__ = (Index("ix_quiz_questions_learner_sent", "learner_id", "sent_at"),)
+    __table_args__ = (
+        Index("ix_quiz_questions_learner_sent", "learner_id", "sent_at"),
+        # An answer button carries its question's id: a question withdrawn (a new review
+        # session, an undo) must not pass its id on to the next one, or an old button
+        # answers the new question.
+        {"sqlite_autoincrement": True},
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     learner_id: int = Field(
@@ -233,6 +241,7 @@ class SavedPlan(SQLModel, table=True):
     """A finished distillation plan (/plans lists them and sends any again)."""
 
     __tablename__ = "plans"
+    __table_args__ = ({"sqlite_autoincrement": True},)  # /plans buttons carry the id
 
     id: int | None = Field(default=None, primary_key=True)
     learner_id: int = Field(
@@ -248,7 +257,10 @@ class DistillRun(SQLModel, table=True):
     """A /distill request, so a crash mid-run can tell the user and the queue recovers."""
 
     __tablename__ = "distill_runs"
-    __table_args__ = (Index("ix_distill_runs_status", "status"),)
+    __table_args__ = (
+        Index("ix_distill_runs_status", "status"),
+        {"sqlite_autoincrement": True},  # a withdrawn run's id must not name the next run
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(sa_column=Column(BigInteger, nullable=False))

@@ -409,6 +409,36 @@ async def test_review_while_a_reviews_once_more_is_open_starts_the_session_again
     ]
 
 
+async def test_a_replaced_repeats_old_button_answers_nothing_of_the_new_session(
+    harness: BotHarness,
+) -> None:
+    """A phone that still shows the old "Once more" (its buttons not yet taken off) and
+    is tapped after /review replaced it: the tap answers nothing. The new session's first
+    question took the old one's id (SQLite gave a withdrawn question's id again), so the
+    tap answered the new question, and the old message kept its buttons."""
+    await drop_one_then_the_next_day(harness)
+    before = len(harness.api.calls)
+    harness.api.send_text(USER, "/review")
+    current = await first_question(harness, USER, before)
+    current = await answer(harness, USER, current, right=False)
+    while "Once more" not in current.text:
+        current = await answer(harness, USER, current, right=True)
+    await harness.settle()  # the repeat's message id is stored
+    old_option = option_for(harness, current, right=True)
+
+    before = len(harness.api.calls)
+    harness.api.send_text(USER, "/review")
+    again = await first_question(harness, USER, before)
+    await harness.settle()
+    stale = await harness.press(USER, current, f"qa:{question_id(current)}:{old_option}")
+    await harness.settle()
+    assert stale is None or "expired" in (stale.text or ""), stale
+    assert question_id(again) != question_id(current)
+    assert [line.split(" ·")[0] for line in live_questions(harness)] == [
+        "🔂 Once more (missed earlier)"
+    ]
+
+
 async def test_a_drop_quiz_finished_the_next_morning_is_still_three_questions(
     harness: BotHarness,
 ) -> None:

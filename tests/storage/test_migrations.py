@@ -251,6 +251,46 @@ def test_upgrade_keeps_every_review_log_and_never_gives_a_freed_id_again(
     engine.dispose()
 
 
+def test_upgrade_keeps_every_question_and_never_gives_a_withdrawn_ones_id_again(
+    database_url: str,
+) -> None:
+    """A question withdrawn by a new review session passed its id, and with it its answer
+    buttons, to the next question. After the upgrade the questions are kept, and a
+    withdrawn question's id is not given again; the other tables whose ids leave the
+    database are rebuilt the same way."""
+    upgrade(database_url, "0013")
+    engine = make_engine(database_url)
+    learner = {"id": 42, "first_name": "Ada", "desired_retention": 0.9, "review_cap": 20,
+               "reviews_with_drop": True, "created_at": NOW}  # fmt: skip
+    question = {"learner_id": 42, "chat_id": 42, "item_id": "1.1a", "kind": "review",
+                "sent_at": NOW}  # fmt: skip
+    with engine.begin() as connection:
+        insert_rows(connection, "learners", learner)
+        for message_id in (7, 8):
+            insert_rows(connection, "quiz_questions", {**question, "message_id": message_id})
+    query = text("SELECT id, item_id, message_id FROM quiz_questions ORDER BY id")
+    with engine.connect() as connection:
+        before = [tuple(row) for row in connection.execute(query)]
+    upgrade(database_url)
+    with engine.begin() as connection:
+        assert [tuple(row) for row in connection.execute(query)] == before
+        connection.execute(text("DELETE FROM quiz_questions WHERE id = 2"))  # withdrawn
+        insert_rows(connection, "quiz_questions", {**question, "message_id": 9})
+        newest = connection.execute(text("SELECT MAX(id) FROM quiz_questions")).scalar()
+    assert newest == 3
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as connection:
+            rebuilt = {
+                name
+                for name, sql in connection.execute(
+                    text("SELECT name, sql FROM sqlite_master WHERE type = 'table'")
+                )
+                if "AUTOINCREMENT" in sql
+            }
+        assert rebuilt == {"review_logs", "quiz_questions", "deliveries", "plans", "distill_runs"}
+    engine.dispose()
+
+
 def test_fresh_database_has_every_table(database_url: str) -> None:
     upgrade(database_url)
     engine = make_engine(database_url)
