@@ -274,6 +274,9 @@ class DistillRun(SQLModel, table=True):
     # The process running it (Settings.instance_name) and until when it vouches for it.
     owner: str | None = Field(default=None, max_length=64)
     lease_until: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    # When the asker of a run interrupted by a stop was told; NULL while they are owed it
+    # (the run's owner, under its lease, tells them, or its next start if it is killed).
+    told_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
 
 
 class QuizRound(SQLModel, table=True):

@@ -22,7 +22,7 @@ from bot.storage.migrate import current_revision, upgrade
 from bot.storage.models import Chat, Delivery, DistillRun, Learner, QuizRound
 
 NOW = datetime(2026, 3, 1, 7, 30, tzinfo=UTC)
-HEAD = "0014"
+HEAD = "0015"
 
 
 def insert_rows(connection: Connection, table_name: str, *rows: dict[str, Any]) -> None:
@@ -288,6 +288,46 @@ def test_upgrade_keeps_every_question_and_never_gives_a_withdrawn_ones_id_again(
                 if "AUTOINCREMENT" in sql
             }
         assert rebuilt == {"review_logs", "quiz_questions", "deliveries", "plans", "distill_runs"}
+    engine.dispose()
+
+
+def test_runs_interrupted_before_the_upgrade_are_not_told_again(database_url: str) -> None:
+    """A run interrupted (and its asker told) before the upgrade is not told a second time
+    by the first start after it; a run still training then is, once. Down and up again
+    keep every run."""
+    from alembic import command
+
+    from bot.services.distill import take_interrupted
+    from bot.storage.db import session_scope
+    from bot.storage.migrate import alembic_config
+
+    upgrade(database_url, "0014")
+    engine = make_engine(database_url)
+    run = {"user_id": 42, "chat_id": 42, "created_at": NOW, "owner": "bot-a"}
+    with engine.begin() as connection:
+        insert_rows(connection, "distill_runs", {**run, "settings": "T=2",
+                    "status": "interrupted", "finished_at": NOW})  # fmt: skip
+        insert_rows(connection, "distill_runs", {**run, "settings": "T=3", "status": "running"})
+        insert_rows(connection, "distill_runs", {**run, "settings": "T=4", "status": "done",
+                    "finished_at": NOW, "metrics": '{"kd_accuracy": 0.95}'})  # fmt: skip
+    query = text("SELECT id, settings, status, finished_at, metrics FROM distill_runs ORDER BY id")
+    with engine.connect() as connection:
+        before = [tuple(row) for row in connection.execute(query)]
+    upgrade(database_url)
+    assert current_revision(database_url) == HEAD
+    with engine.connect() as connection:
+        assert [tuple(row) for row in connection.execute(query)] == before
+    with session_scope(engine) as session:
+        told = take_interrupted(session, datetime.now(UTC), owner="bot-a", at_start=True)
+    assert [run.settings for run in told] == ["T=3"]
+    command.downgrade(alembic_config(database_url), "0014")
+    with engine.connect() as connection:
+        assert [row[1:3] for row in connection.execute(query)] == [
+            ("T=2", "interrupted"),
+            ("T=3", "interrupted"),
+            ("T=4", "done"),
+        ]
+    upgrade(database_url)
     engine.dispose()
 
 
