@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlmodel import Session, col, or_, select, update
+from sqlalchemy import ColumnElement
+from sqlmodel import Session, and_, col, or_, select, update
 
 from bot.services import metrics
 from bot.services.context import Services
@@ -258,12 +259,16 @@ class DistillService:
         return QueuedRun(run_id, ticket, 0)
 
     async def take_interrupted(self, *, at_start: bool) -> list[InterruptedRun]:
-        """Runs a stopped process left unfinished, each reported once (see ``take_interrupted``)."""
+        """Runs a stopped process left to tell, now this one's (see ``take_interrupted``)."""
         services = self.services
         return await services.transaction(
             take_interrupted, services.clock(), owner=services.settings.instance_name,
             at_start=at_start,
         )  # fmt: skip
+
+    async def told(self, run_id: int) -> None:
+        """The asker of an interrupted run has been told: no start tells them again."""
+        await self.services.transaction(mark_told, run_id, self.services.clock())
 
 
 class TooSlow(Exception):
@@ -345,9 +350,10 @@ def record_run(
 
 
 def renew_runs(session: Session, *, owner: str, now: datetime) -> None:
+    """``owner`` still vouches for its unfinished runs and for the askers it is telling."""
     session.exec(
         update(DistillRun)
-        .where(col(DistillRun.owner) == owner, col(DistillRun.status).in_(UNFINISHED))
+        .where(col(DistillRun.owner) == owner, _owed_a_word())
         .values(lease_until=now + RUN_LEASE)
     )
 
@@ -386,6 +392,8 @@ def finish_run(
     """End an unfinished run that ``owner`` still holds; False if it does not (then another
     instance answers the user): the one check that makes the photo go out once."""
     values: dict[str, object] = {"status": status, "finished_at": now}
+    if status == RunStatus.INTERRUPTED:  # its asker is told so now, by the caller
+        values["told_at"] = now
     if metrics is not None:
         values["metrics"] = json.dumps(metrics, default=str)
     outcome = session.exec(
@@ -411,20 +419,33 @@ def _failed_status(error: SandboxError) -> RunStatus:
 def take_interrupted(
     session: Session, now: datetime, *, owner: str, at_start: bool
 ) -> list[InterruptedRun]:
-    """Unfinished runs of a process that stopped: mark them interrupted, once.
+    """Runs of a process that stopped whose askers are owed a word: the unfinished ones,
+    marked interrupted now, and those it marked but stopped before telling (``told_at``).
 
     A run's process has stopped when its lease ran out, when it has no owner (recorded
     before owners were), or, at start-up, when it is this process's own name: another
-    process of that name was running before this one.
+    process of that name was running before this one. The runs become ``owner``'s, under
+    its lease, until ``mark_told``: if it stops first, they are taken again, so each asker
+    is told once across any number of restarts.
     """
-    runs = _orphans(session, now, owner=owner, at_start=at_start)
+    runs = _orphans(session, now, owner=owner, at_start=at_start, untold=True)
     for run in runs:
-        run.status = RunStatus.INTERRUPTED
-        run.finished_at = now
+        if run.status != RunStatus.INTERRUPTED:
+            run.status = RunStatus.INTERRUPTED
+            run.finished_at = now
+        run.owner, run.lease_until = owner, now + RUN_LEASE
     return [
         InterruptedRun(run.id or 0, run.chat_id, run.settings, run.status_message_id)
         for run in runs
     ]
+
+
+def mark_told(session: Session, run_id: int, now: datetime) -> None:
+    session.exec(
+        update(DistillRun)
+        .where(col(DistillRun.id) == run_id, col(DistillRun.told_at).is_(None))
+        .values(told_at=now)
+    )
 
 
 def adopt_orphans(
@@ -440,8 +461,11 @@ def adopt_orphans(
     ]
 
 
-def _orphans(session: Session, now: datetime, *, owner: str, at_start: bool) -> list[DistillRun]:
-    """Unfinished runs of a process that stopped (see ``take_interrupted``), locked."""
+def _orphans(
+    session: Session, now: datetime, *, owner: str, at_start: bool, untold: bool = False
+) -> list[DistillRun]:
+    """Unfinished runs of a process that stopped (see ``take_interrupted``), locked, oldest
+    first; with ``untold`` also its interrupted runs whose askers it did not tell."""
     stopped = or_(
         col(DistillRun.lease_until).is_(None),
         col(DistillRun.lease_until) < now,
@@ -452,7 +476,17 @@ def _orphans(session: Session, now: datetime, *, owner: str, at_start: bool) -> 
     return list(
         session.exec(
             select(DistillRun)
-            .where(col(DistillRun.status).in_(UNFINISHED), stopped)
+            .where(_owed_a_word() if untold else col(DistillRun.status).in_(UNFINISHED), stopped)
+            .order_by(col(DistillRun.id))
             .with_for_update(skip_locked=True)
         )
+    )
+
+
+def _owed_a_word() -> ColumnElement[bool]:
+    """Runs whose askers are still to hear how they ended: unfinished, or interrupted and
+    not yet told so."""
+    return or_(
+        col(DistillRun.status).in_(UNFINISHED),
+        and_(col(DistillRun.status) == RunStatus.INTERRUPTED, col(DistillRun.told_at).is_(None)),
     )

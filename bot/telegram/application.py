@@ -113,6 +113,8 @@ async def _post_init(application: AppType) -> None:
     # The runs of this process's previous life are marked before any update is handled;
     # their askers are told meanwhile, at each chat's pace (seconds per message in a
     # group), so the webhook server opens and /healthz says ready without waiting for it.
+    # Each run is marked told as its notice goes out: a previous life killed half-way
+    # left the rest, and they are told now with its own.
     interrupted = await distill.take_interrupted(application, at_start=True)
     data.askers_told = asyncio.create_task(
         _tell_askers(application, interrupted), name="interrupted runs told"
@@ -148,7 +150,8 @@ async def _catch_up(sender: Sender, started_at: datetime) -> None:
 async def _tell_askers(application: AppType, interrupted: list[InterruptedRun]) -> None:
     try:
         await distill.tell_askers(application, interrupted)
-    except Exception:  # the runs are marked interrupted; a stop must still be graceful
+    except Exception:  # those not marked told are told at the next start; a stop must
+        # still be graceful
         log.exception("could not tell every asker of a run interrupted by the restart")
 
 

@@ -12,7 +12,14 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from bot.services.distill import RUN_LEASE, record_run, renew_runs, take_interrupted, update_run
+from bot.services.distill import (
+    RUN_LEASE,
+    mark_told,
+    record_run,
+    renew_runs,
+    take_interrupted,
+    update_run,
+)
 from bot.storage.db import make_engine, session_scope
 from bot.storage.migrate import upgrade
 from bot.storage.models import DistillRun
@@ -108,6 +115,46 @@ def test_a_run_reported_interrupted_is_not_revived_by_its_late_result(database_u
     in_transaction(engine, take_interrupted, NOW + RUN_LEASE * 2, owner="host-b", at_start=False)
     in_transaction(engine, update_run, slow, status="done", now=NOW + RUN_LEASE * 2)
     assert statuses(engine) == {slow: "interrupted"}
+    engine.dispose()
+
+
+def test_an_asker_a_killed_start_did_not_tell_is_told_by_the_next_start_once(
+    database_url: str,
+) -> None:
+    engine = engine_for(database_url)
+    cut_off = run(engine, "host-a")
+    starts = [NOW + timedelta(seconds=s) for s in (5, 10, 15)]
+    taken = in_transaction(engine, take_interrupted, starts[0], owner="host-a", at_start=True)
+    assert [r.run_id for r in taken] == [cut_off]
+    # Killed before the notice went out: the next start tells it, then marks it told.
+    taken = in_transaction(engine, take_interrupted, starts[1], owner="host-a", at_start=True)
+    assert [r.run_id for r in taken] == [cut_off]
+    in_transaction(engine, mark_told, cut_off, starts[1])
+    assert in_transaction(engine, take_interrupted, starts[2], owner="host-a", at_start=True) == []
+    assert statuses(engine) == {cut_off: "interrupted"}
+    engine.dispose()
+
+
+def test_the_askers_a_peer_took_over_are_its_to_tell_until_it_stops(database_url: str) -> None:
+    """host-b takes a stopped host-a's runs; host-a, restarted meanwhile, leaves them to
+    host-b while host-b vouches for them, and tells their askers once host-b stopped too
+    before telling them."""
+    engine = engine_for(database_url)
+    cut_off = run(engine, "host-a")
+    taken_at = NOW + RUN_LEASE + timedelta(seconds=1)
+    taken = in_transaction(engine, take_interrupted, taken_at, owner="host-b", at_start=False)
+    assert [r.run_id for r in taken] == [cut_off]
+    restart = taken_at + timedelta(seconds=5)
+    assert in_transaction(engine, take_interrupted, restart, owner="host-a", at_start=True) == []
+    in_transaction(engine, renew_runs, owner="host-b", now=taken_at + RUN_LEASE / 2)
+    still_telling = taken_at + RUN_LEASE + timedelta(seconds=1)
+    assert (
+        in_transaction(engine, take_interrupted, still_telling, owner="host-a", at_start=False)
+        == []
+    )
+    stopped = taken_at + RUN_LEASE * 2
+    taken = in_transaction(engine, take_interrupted, stopped, owner="host-a", at_start=False)
+    assert [r.run_id for r in taken] == [cut_off]
     engine.dispose()
 
 

@@ -283,8 +283,9 @@ async def tell_interrupted(application: AppType, *, at_start: bool) -> None:
 async def take_interrupted(application: AppType, *, at_start: bool) -> list[InterruptedRun]:
     """The first half of ``tell_interrupted``, one unit of work: the runs are marked
     interrupted (an asker who sends /distill again is not refused for the run that died),
-    and returned for ``tell_askers``. Runs taken over from Celery are followed and answered
-    in tasks of their own: none of them is returned."""
+    and returned for ``tell_askers`` with those a stopped process marked but did not tell.
+    Runs taken over from Celery are followed and answered in tasks of their own: none of
+    them is returned."""
     runs = application.bot_data.distill
     if runs.remote is None:
         return await runs.take_interrupted(at_start=at_start)
@@ -297,8 +298,10 @@ async def take_interrupted(application: AppType, *, at_start: bool) -> list[Inte
 
 async def tell_askers(application: AppType, interrupted: list[InterruptedRun]) -> None:
     """A message in each run's chat, at that chat's pace: in a group one every
-    GROUP_SEND_INTERVAL_S (3.1 s by default), so five runs there take over 12 s."""
-    bot = application.bot
+    GROUP_SEND_INTERVAL_S (3.1 s by default), so five runs there take over 12 s. Each run
+    is marked told once its message is out (or refused): a bot killed meanwhile tells the
+    rest at its next start, and nobody twice (but for the one message on the wire then)."""
+    bot, runs = application.bot, application.bot_data.distill
     for run in interrupted:
         settings = run.settings.replace("`", "'") or "defaults"
         if run.status_message_id is not None:  # it still says "queued" or "training…"
@@ -313,6 +316,7 @@ async def tell_askers(application: AppType, interrupted: list[InterruptedRun]) -
         )
         with contextlib.suppress(TelegramError):
             await bot.send_message(run.chat_id, text, entities=entities)
+        await runs.told(run.run_id)
 
 
 _ANSWERING: set[asyncio.Task[None]] = set()  # adopted runs being answered (kept referenced)
