@@ -483,3 +483,23 @@ async def test_own_prices_typed_per_1m_tokens_are_used(harness: BotHarness) -> N
     ask_next = await harness.command(USER, "our-llm $1/$4 per 1M")
     assert "priced like a frontier model" not in ask_next.text, ask_next.text
     assert "our-llm at your prices: $1.00/1M in, $4.00/1M out" in ask_next.text, ask_next.text
+
+
+async def test_a_reasoning_teacher_is_priced_with_its_reasoning_tokens(
+    harness: BotHarness,
+) -> None:
+    # o3 thinks before it labels a ticket and OpenAI bills that as output: the summary
+    # prices it in and says the count is an estimate.
+    await at_the_teachers_name(harness)
+    ask_privacy = await harness.command(USER, "o3")
+    assert "✓ o3 → o3" in ask_privacy.text, ask_privacy.text
+    ask_engineering = await press(harness, ask_privacy, button(ask_privacy, "privacy", "hosted"))
+    ask_horizon = await press(
+        harness, ask_engineering, button(ask_engineering, "engineering", "10000")
+    )
+    summary = await press(harness, ask_horizon, button(ask_horizon, "horizon", "365"))
+    assert "Keep o3" in summary.text
+    assert "incl. ~300 reasoning tokens a call (estimate)" in summary.text, summary.text
+    [plan] = plans_of(harness)
+    assert "output + ~300 reasoning) tokens × $8.00/1M" in plan.document
+    no_rejected_calls(harness.api)

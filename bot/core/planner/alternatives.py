@@ -17,7 +17,7 @@ The recommendation follows from the table alone:
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from enum import IntEnum, StrEnum
 
@@ -29,10 +29,12 @@ from bot.core.planner.costs import (
     cache_minimum,
     cache_writes_a_day,
     exact,
+    reasoning_note,
     usd,
 )
 from bot.core.planner.prices import PRICES, ModelPrice, per_m
 from bot.core.planner.profile import PlanProfile
+from bot.core.planner.students import teacher_latency_ms
 from bot.core.planner.teachers import Teacher
 
 # Evaluating a drop-in replacement (a cheaper model) takes a fifth of the engineering
@@ -85,6 +87,8 @@ class Alternative:
     note: str
     horizon_total: Decimal
     misses: tuple[str, ...]  # targets it misses; empty when it meets them all
+    # A reasoning model's reasoning tokens a call priced in (an estimate); 0 if it doesn't.
+    reasoning_tokens: int = 0
 
     @property
     def eligible(self) -> bool:
@@ -128,9 +132,13 @@ def weigh(
         if hosted_teacher
         else "your own GPUs, always on, priced by the node-hour (see Cost)"
     )
+    thinking = cost.reasoning_tokens
+    if thinking:
+        keep_note += f", {reasoning_note(thinking)}"
+    keep = row(Option.KEEP, f"Keep {teacher.name}", True, cost.teacher.daily_usd / calls,
+               Decimal(0), teacher_ms, QualityRisk.NONE, "none", keep_note)  # fmt: skip
     rows = [
-        row(Option.KEEP, f"Keep {teacher.name}", True, cost.teacher.daily_usd / calls,
-            Decimal(0), teacher_ms, QualityRisk.NONE, "none", keep_note),
+        replace(keep, reasoning_tokens=thinking),
         _cache_row(row, profile, teacher, cost, teacher_ms, hosted_teacher),
         _cheaper_row(row, profile, teacher, cost, teacher_ms, engineering, in_house),
         _tuning_row(row, profile, teacher, cost, teacher_ms, engineering, in_house),
@@ -236,7 +244,8 @@ def _cheaper_row(
     in_house: bool,
 ) -> Alternative:
     cheaper, steps = _cheaper_tier(profile, teacher, cost)
-    latency = int(teacher_ms * SMALLER_TIER_SPEED)
+    thinking = PRICES.thinking(cheaper, profile.output_kind)
+    latency = _smaller_tier_ms(cost, thinking)
     risk = _cheaper_risk(profile, steps)
     if cheaper is None or in_house:
         reason = (
@@ -246,16 +255,29 @@ def _cheaper_row(
         )
         return row(Option.CHEAPER, "A cheaper hosted model", False, cost.teacher.per_call,
                    Decimal(0), latency, risk, "days", reason)  # fmt: skip
-    per_call = _per_call(cheaper, cost)
-    return row(Option.CHEAPER, f"Switch to {cheaper.name}", True, per_call,
-               engineering * EVALUATION_SHARE, latency, risk, "days (an evaluation)",
-               f"{per_m(cheaper.input)} in, {per_m(cheaper.output)} out; test it on your "
-               "labelled set first")  # fmt: skip
+    per_call = _per_call(cheaper, cost, profile)
+    thinks = f", {reasoning_note(thinking)}" if thinking else ""
+    switch = row(Option.CHEAPER, f"Switch to {cheaper.name}", True, per_call,
+                 engineering * EVALUATION_SHARE, latency, risk, "days (an evaluation)",
+                 f"{per_m(cheaper.input)} in, {per_m(cheaper.output)} out{thinks}; test it on "
+                 "your labelled set first")  # fmt: skip
+    return replace(switch, reasoning_tokens=thinking)
 
 
-def _per_call(model: ModelPrice, cost: CostEstimate) -> Decimal:
+def _smaller_tier_ms(cost: CostEstimate, reasoning_tokens: int) -> int:
+    """A smaller hosted tier's time a call: a share of the teacher's time to write the same
+    answer, plus its own reasoning if it reasons (not the teacher's)."""
     tokens_in = cost.prompt_tokens + cost.input_tokens
-    return (tokens_in * model.input + cost.output_tokens * model.output) / MILLION
+    full = teacher_latency_ms(cost.output_tokens + reasoning_tokens, tokens_in)
+    return int(full * SMALLER_TIER_SPEED)
+
+
+def _per_call(model: ModelPrice, cost: CostEstimate, profile: PlanProfile) -> Decimal:
+    """A hosted model's price a call: the input, the answer, and its reasoning tokens (an
+    estimate) at the output price if it reasons."""
+    tokens_in = cost.prompt_tokens + cost.input_tokens
+    written = cost.output_tokens + PRICES.thinking(model, profile.output_kind)
+    return (tokens_in * model.input + written * model.output) / MILLION
 
 
 def _cheaper_tier(
@@ -276,7 +298,7 @@ def _cheaper_tier(
     if profile.max_usd_per_1k_calls is not None:
         target = Decimal(str(profile.max_usd_per_1k_calls))
         for steps, tier in enumerate(tiers, start=1):
-            if _per_call(tier, cost) * 1000 <= target:
+            if _per_call(tier, cost, profile) * 1000 <= target:
                 return tier, steps
         return tiers[0], 1
     if _cheaper_risk(profile, 1) is QualityRisk.HIGH:
@@ -288,7 +310,7 @@ def _cheaper_tier(
     ]
     if not allowed:
         return tiers[0], 1
-    return min(allowed, key=lambda pair: (_per_call(pair[0], cost), pair[1]))
+    return min(allowed, key=lambda pair: (_per_call(pair[0], cost, profile), pair[1]))
 
 
 def _cheaper_risk(profile: PlanProfile, steps: int) -> QualityRisk:
@@ -313,7 +335,7 @@ def _tuning_row(
 ) -> Alternative:
     model = teacher.model
     offer = PRICES.tuning.get(model.fine_tune) if model is not None and model.fine_tune else None
-    latency = int(teacher_ms * SMALLER_TIER_SPEED)
+    latency = _smaller_tier_ms(cost, 0)
     risk = (
         QualityRisk.LOW
         if profile.output_kind in {OutputKind.LABEL, OutputKind.FIELDS}

@@ -3,7 +3,8 @@
 All money is in US dollars as exact Decimals, so every printed line can be redone by hand:
 
 teacher per call  = prompt tokens × input price + input tokens × input price
-                    + output tokens × output price                     (hosted teacher)
+                    + (output tokens + reasoning tokens) × output price (hosted teacher;
+                    reasoning tokens: an estimate for a model that thinks, else 0)
                   = GPU-seconds per call × node price per second        (self-hosted)
 student per day   = the cheapest of serverless per-token serving and each machine the
                     student runs on that meets the latency target (machines = the more of
@@ -80,6 +81,8 @@ class TeacherCost:
     cached_per_call: Decimal | None  # with the instructions cached, where that applies
     lines: tuple[str, ...]
     self_hosted: bool
+    # A reasoning model's hidden tokens a call, billed as output: an estimate (prices.yaml).
+    reasoning_tokens: int = 0
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,11 @@ class CostEstimate:
     training_lines: tuple[str, ...]
     engineering_usd: Decimal
     horizon_days: int
+
+    @property
+    def reasoning_tokens(self) -> int:
+        """The teacher's reasoning tokens a call (an estimate; 0 if it doesn't reason)."""
+        return self.teacher.reasoning_tokens
 
     @property
     def teacher_cost_per_call(self) -> Decimal:
@@ -138,10 +146,16 @@ def teacher_cost(
     input_tokens: int,
     output_tokens: int,
     calls_per_day: int,
+    reasoning_tokens: int = 0,
 ) -> TeacherCost:
-    """The teacher as it runs today: by the token on an API, or by the GPU-hour on your own."""
+    """The teacher as it runs today: by the token on an API, or by the GPU-hour on your own.
+    A reasoning model writes ``reasoning_tokens`` (an estimate) besides its answer: billed as
+    output on an API, decoded like output on your own node."""
+    written = written_tokens(output_tokens, reasoning_tokens)
     if self_host is not None:
-        seconds = _node_seconds(self_host, prompt_tokens + input_tokens, output_tokens)
+        seconds = _node_seconds(
+            self_host, prompt_tokens + input_tokens, output_tokens + reasoning_tokens
+        )
         per_call = seconds * self_host.usd_per_hour / 3600
         nodes = max(1, math.ceil(calls_per_day * seconds * PEAK_FACTOR / SECONDS_A_DAY))
         daily = nodes * 24 * self_host.usd_per_hour
@@ -150,28 +164,57 @@ def teacher_cost(
             f"({self_host.count} × {self_host.machine.name} at "
             f"{_rate(self_host.machine.usd_per_hour)}/h).",
             f"Node-seconds per call = {prompt_tokens + input_tokens:,} tokens ÷ "
-            f"{self_host.prefill_tokens_per_s:,}/s + {output_tokens:,} tokens ÷ "
+            f"{self_host.prefill_tokens_per_s:,}/s + {written} tokens ÷ "
             f"{self_host.decode_tokens_per_s:,}/s = {_num(seconds)} s, i.e. "
             f"{exact(per_call)} a call at full batching.",
             f"Nodes for {calls_per_day:,} calls a day at {PEAK_FACTOR}× peak = "
             f"⌈{calls_per_day:,} × {_num(seconds)} × {PEAK_FACTOR} ÷ 86,400⌉ = {nodes}, "
             f"so {nodes} × 24 h × {_rate(self_host.usd_per_hour)} = {exact(daily)} a day.",
         )
-        return TeacherCost(per_call, daily, None, node_lines, True)
+        thinks = _thinking_line(reasoning_tokens, "the node writes them like output")
+        return TeacherCost(per_call, daily, None, (*node_lines, *thinks), True, reasoning_tokens)
     per_call = (
         (prompt_tokens + input_tokens) * teacher.input_usd_per_m
-        + output_tokens * teacher.output_usd_per_m
+        + (output_tokens + reasoning_tokens) * teacher.output_usd_per_m
     ) / MILLION
     daily = calls_per_day * per_call
     lines = (
         f"Teacher's prices: {teacher.price_basis}.",
         f"Teacher per call = ({prompt_tokens:,} prompt + {input_tokens:,} input) tokens × "
-        f"{per_m(teacher.input_usd_per_m)} + {output_tokens:,} output tokens × "
+        f"{per_m(teacher.input_usd_per_m)} + {written} tokens × "
         f"{per_m(teacher.output_usd_per_m)} = {exact(per_call)}.",
+        *_thinking_line(reasoning_tokens, "its provider bills them as output"),
         f"Teacher per day = {calls_per_day:,} × {exact(per_call)} = {exact(daily)}.",
     )
-    cached = cached_per_call(teacher, prompt_tokens, input_tokens, output_tokens, calls_per_day)
-    return TeacherCost(per_call, daily, cached, lines, False)
+    cached = cached_per_call(
+        teacher, prompt_tokens, input_tokens, output_tokens + reasoning_tokens, calls_per_day
+    )
+    return TeacherCost(per_call, daily, cached, lines, False, reasoning_tokens)
+
+
+def written_tokens(output_tokens: int, reasoning_tokens: int) -> str:
+    """The tokens a call writes, as the arithmetic lines show them."""
+    if not reasoning_tokens:
+        return f"{output_tokens:,} output"
+    return f"({output_tokens:,} output + ~{reasoning_tokens:,} reasoning)"
+
+
+def reasoning_note(reasoning_tokens: int) -> str:
+    """What the plan's cost lines add for a model that reasons; empty for one that doesn't."""
+    if not reasoning_tokens:
+        return ""
+    return f"incl. ~{reasoning_tokens:,} reasoning tokens a call (estimate)"
+
+
+def _thinking_line(reasoning_tokens: int, billed: str) -> tuple[str, ...]:
+    if not reasoning_tokens:
+        return ()
+    return (
+        f"The teacher reasons before it answers and {billed}: ~{reasoning_tokens:,} "
+        "reasoning tokens a call is an estimate for this kind of task at the default effort "
+        "(prices.yaml, `reasoning_tokens`); the reasoning-token count in your usage logs "
+        "replaces it.",
+    )
 
 
 def cache_minimum(teacher: Teacher) -> int | None:
@@ -486,14 +529,17 @@ def data_cost(
     read the instructions, the input and both drafts, and write a short verdict."""
     outputs = examples - judgments
     judge_in = prompt_tokens + input_tokens + 2 * output_tokens
+    thinking = teacher_today.reasoning_tokens
+    judge_out = JUDGE_OUTPUT_TOKENS + thinking
+    reasons = f" after ~{thinking:,} reasoning tokens (an estimate)" if thinking else ""
     judging = (
         f"A judgment reads {prompt_tokens:,} + {input_tokens:,} + 2 × {output_tokens:,} = "
         f"{judge_in:,} tokens (instructions, input, both drafts) and writes "
-        f"~{JUDGE_OUTPUT_TOKENS} (a short reason, then A or B)"
+        f"~{JUDGE_OUTPUT_TOKENS} (a short reason, then A or B){reasons}"
     )
     if self_host is not None:
-        seconds = _node_seconds(self_host, prompt_tokens + input_tokens, output_tokens)
-        judge_seconds = _node_seconds(self_host, judge_in, JUDGE_OUTPUT_TOKENS)
+        seconds = _node_seconds(self_host, prompt_tokens + input_tokens, output_tokens + thinking)
+        judge_seconds = _node_seconds(self_host, judge_in, judge_out)
         busy = outputs * seconds + judgments * judge_seconds
         hours = max(Decimal(1), _ceil_tenth(busy / 3600))
         cost = hours * self_host.usd_per_hour
@@ -508,7 +554,7 @@ def data_cost(
         return cost, (*lines, f"{judging}.") if judgments else lines
     discount = PRICES.batch_discount.get(teacher.provider, Decimal(1))
     judge_per_call = (
-        judge_in * teacher.input_usd_per_m + JUDGE_OUTPUT_TOKENS * teacher.output_usd_per_m
+        judge_in * teacher.input_usd_per_m + judge_out * teacher.output_usd_per_m
     ) / MILLION
     cost = (outputs * teacher_today.per_call + judgments * judge_per_call) * discount
     batch = f" × {discount} (batch API)" if discount != 1 else ""
@@ -517,7 +563,7 @@ def data_cost(
                       f"= {exact(cost)}.",)  # fmt: skip
     return cost, (
         f"{judging}: {judge_in:,} × {per_m(teacher.input_usd_per_m)} + "
-        f"{JUDGE_OUTPUT_TOKENS} × {per_m(teacher.output_usd_per_m)} = {exact(judge_per_call)}.",
+        f"{judge_out:,} × {per_m(teacher.output_usd_per_m)} = {exact(judge_per_call)}.",
         f"Data set = ({outputs:,} calls × {exact(teacher_today.per_call)} + {judgments:,} "
         f"judgments × {exact(judge_per_call)}){batch} = {exact(cost)}.",
     )

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from bot.core.planner.choices import LogitsAccess
+from bot.core.planner.choices import LogitsAccess, OutputKind
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,8 @@ class ModelPrice:
     checked: str
     verify: bool
     cache_min_tokens: int | None = None  # overrides the provider's minimum
+    # Thinks before it answers: billed for reasoning tokens as output (`reasoning_tokens`).
+    reasoning: bool = False
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,13 @@ class PriceTable:
     serverless_small: Decimal
     serverless_large: Decimal
     serverless_source: str
+    # Our estimate of a reasoning model's reasoning tokens a call, by what the task asks for.
+    reasoning_tokens: dict[OutputKind, int]
+
+    def thinking(self, model: ModelPrice | None, kind: OutputKind) -> int:
+        """Reasoning tokens ``model`` spends a call on a task of this kind (an estimate),
+        billed at its output price; 0 for a model that doesn't reason or isn't in the table."""
+        return self.reasoning_tokens[kind] if model is not None and model.reasoning else 0
 
     def model(self, model_id: str) -> ModelPrice:
         for model in self.models:
@@ -169,6 +178,7 @@ def _model(raw: dict[str, Any]) -> ModelPrice:
         verify=bool(raw.get("verify", False)),
         cache_min_tokens=None if raw.get("cache_min_tokens") is None
         else int(raw["cache_min_tokens"]),
+        reasoning=bool(raw.get("reasoning", False)),
     )  # fmt: skip
 
 
@@ -218,6 +228,9 @@ def load_prices(text: str) -> PriceTable:
         serverless_small=_d(serverless["up_to_4b"]),
         serverless_large=_d(serverless["up_to_16b"]),
         serverless_source=str(serverless["source"]),
+        reasoning_tokens={
+            OutputKind(kind): int(tokens) for kind, tokens in data["reasoning_tokens"].items()
+        },
     )
 
 

@@ -13,6 +13,7 @@ from bot.core.planner.costs import (
     CostEstimate,
     days_text,
     exact,
+    reasoning_note,
     usd,
 )
 from bot.core.planner.plan import Plan, Regime, Verdict
@@ -220,9 +221,10 @@ def _price_caveat(plan: Plan) -> tuple[str, ...]:
 def _option_line(row: Alternative, weighing: Weighing) -> str:
     mark = "✅ " if row is weighing.chosen else ""
     misses = f" (misses {', '.join(row.misses)})" if row.misses else ""
+    thinks = f" ({reasoning_note(row.reasoning_tokens)})" if row.reasoning_tokens else ""
     return (
-        f"- {mark}{escape_markdown(row.name)}: {usd(row.per_1k, 3)} · {usd(row.one_off)} · "
-        f"{usd(row.horizon_total)}{misses}"
+        f"- {mark}{escape_markdown(row.name)}: {usd(row.per_1k, 3)}{thinks} · "
+        f"{usd(row.one_off)} · {usd(row.horizon_total)}{misses}"
     )
 
 
@@ -233,9 +235,10 @@ def _cost_summary(cost: CostEstimate) -> tuple[str, ...]:
         if cost.teacher.self_hosted
         else ""
     )
+    thinks = f", {reasoning_note(cost.reasoning_tokens)}" if cost.reasoning_tokens else ""
     return (
-        f"Teacher: {usd(teacher_1k, 3)} per 1,000 calls, {usd(cost.teacher.daily_usd)} a "
-        f"day{batching}.",
+        f"Teacher: {usd(teacher_1k, 3)} per 1,000 calls{thinks}; {usd(cost.teacher.daily_usd)} "
+        f"a day{batching}.",
         f"Student: {usd(cost.student_cost_per_call * 1000, 3)} per 1,000 calls, "
         f"{usd(cost.hosting.daily_usd)} a day ({cost.hosting.choice}).",
         f"One-off: {usd(cost.one_off_usd)}; savings {usd(cost.daily_savings)} a day, "
@@ -266,11 +269,17 @@ def _assumptions(plan: Plan) -> tuple[str, ...]:
 def _latency_lines(plan: Plan) -> tuple[str, ...]:
     latency = plan.latency
     target = "none given" if latency.target_ms is None else f"{latency.target_ms:,} ms"
+    thinking = plan.cost.reasoning_tokens
+    thinks = (
+        f", the teacher writing ~{thinking:,} reasoning tokens first (an estimate)"
+        if thinking
+        else ""
+    )
     return (
         f"Rough time per call: teacher ~{latency.teacher_ms:,} ms, student "
         f"~{latency.student_ms:,} ms, for ~{plan.cost.input_tokens:,} input and "
-        f"~{plan.cost.output_tokens:,} output tokens (teacher: 0.5 s to first token, then "
-        "~50 tokens/s; student: by size, on the machine under Cost).",
+        f"~{plan.cost.output_tokens:,} output tokens{thinks} (teacher: 0.5 s to first token, "
+        "then ~50 tokens/s; student: by size, on the machine under Cost).",
         f"Your target: {target}.",
     )
 

@@ -42,6 +42,7 @@ from bot.core.planner.costs import (
     usd,
 )
 from bot.core.planner.plan import LatencyEstimate, Mode, Plan, Regime, Verdict
+from bot.core.planner.prices import PRICES
 from bot.core.planner.profile import PlanProfile
 from bot.core.planner.reading import LANGUAGE_CODES, FieldKind, PromptFacts
 from bot.core.planner.recipes import evaluation_summary, plan_data, plan_evaluation, plan_loss
@@ -77,8 +78,10 @@ def build_plan(profile: PlanProfile) -> Plan:
     workload = workload_for(profile)
     student, student_notes, stepped_down = choose_student(profile, workload)
     data = plan_data(profile, regime, mode, setup)
+    # A reasoning teacher writes its reasoning (an estimate) before the answer.
+    thinking = PRICES.thinking(_priced_by_token(setup).model, profile.output_kind)
     teacher_ms = teacher_latency_ms(
-        workload.output_tokens, facts.prompt_tokens + workload.input_tokens
+        workload.output_tokens + thinking, facts.prompt_tokens + workload.input_tokens
     )
     cost = estimate_costs(
         profile, setup, workload, student, data.examples, data.judge_calls, teacher_ms
@@ -166,6 +169,7 @@ def estimate_costs(
         input_tokens=workload.input_tokens,
         output_tokens=workload.output_tokens,
         calls_per_day=profile.calls_per_day,
+        reasoning_tokens=PRICES.thinking(_priced_by_token(setup).model, profile.output_kind),
     )
     data_usd, data_lines = data_cost(
         setup.teacher,
