@@ -12,7 +12,13 @@ from decimal import Decimal
 
 from bot.core.planner import build_plan, render_document, render_summary
 from bot.core.planner.alternatives import Option
-from bot.core.planner.choices import OutputKind, QualityBar
+from bot.core.planner.choices import (
+    LogitsAccess,
+    OutputKind,
+    Privacy,
+    QualityBar,
+    TraceAccess,
+)
 from bot.core.planner.costs import exact
 from bot.core.planner.prices import PRICES
 from bot.core.planner.students import STUDENTS
@@ -276,3 +282,27 @@ def test_a_student_no_slower_than_the_teacher_or_within_your_target_gets_no_warn
     within = build_plan(replace(learners.contract_review(), latency_ms=60_000))
     assert within.cost.hosting.choice == "1 × L4 24GB"
     assert "slower than the teacher" not in render_summary(within)
+
+
+def test_a_student_at_the_peak_load_its_machines_are_sized_for_waits_a_loaded_step() -> None:
+    # Worked solutions (200 tokens in, 600 out) from a 3–4B student at 40,000 calls a day:
+    # one L4 writes the peak (0.93 calls a second) only with ~40 calls in flight, as many
+    # as its memory holds. Each decode step then reads the weights and all their KV caches,
+    # 70.3 ms (the batched line), and every call waits a whole step a token: not the 38 ms
+    # one call alone takes (9 GB ÷ 240 GB/s), which gave 50 + 25 + 600 × 38 = 22,875 ms.
+    profile = replace(
+        learners.math_tutor(), teacher="gpt-4.1", privacy=Privacy.HOSTED_OK,
+        calls_per_day=40_000, trace_access=TraceAccess.HIDDEN, logits_access=LogitsAccess.TOP_K,
+    )  # fmt: skip
+    plan = build_plan(profile)
+    hosting = plan.cost.hosting
+    assert (plan.student_size, hosting.choice) == ("3–4B decoder", "1 × L4 24GB")
+    assert "= 70.3 ms" in " ".join(hosting.lines)  # a step with 40 calls in flight
+    # Little's law at peak: 0.93 calls a second × ~41 s a call ≈ 39 calls in flight.
+    assert 50 + 25 + 600 * 60 <= plan.latency.student_ms <= 50 + 25 + 600 * 71
+    assert "At peak 39 calls are in flight on each L4 24GB" in " ".join(hosting.lines)
+    # The memory it sizes for holds the calls of that longer time.
+    assert "39 calls at once" in " ".join(hosting.lines)
+    # A call alone on its machine still takes the one-call figure (200 calls a day).
+    quiet = build_plan(replace(profile, calls_per_day=200))
+    assert quiet.latency.student_ms == 50 + 25 + 600 * 38

@@ -10,6 +10,10 @@ student per day   = the cheapest of serverless per-token serving and each machin
                     student runs on that meets the latency target (machines = the more of
                     ⌈calls × busy seconds per call × peak factor ÷ 86,400⌉ and what holds
                     the KV cache of the calls in flight at peak beside the weights, ≥ 1)
+student per call  = first token + input ÷ reading speed + output × the decode step at
+  (time)            peak: a call alone takes the one-call figure; at peak the calls in
+                    flight (Little's law) share each step, which reads the weights and
+                    all their KV caches
 data set          = (teacher calls × teacher per call + judgments × judgment per call)
                     × batch discount                                      (or node-hours)
 training          = examples × tokens × epochs × runs ÷ training speed → H100-hours
@@ -295,17 +299,28 @@ def _dedicated(
         *writing,
     ]
     machines, holds, held = busy, True, ""
+    loaded: _Loaded | None = None
     if machine.memory_gb is not None:
         usable = machine.memory_gb * GPU_MEMORY_SHARE
         context = input_tokens + output_tokens
         per_call_gb = Decimal(context * info.kv_kib_per_token * 1024) / 10**9
         per_machine = int((usable - info.weights_gb) / per_call_gb) if per_call_gb else calls
         holds = per_machine >= 1
-        at_once = max(1, math.ceil(Decimal(calls * PEAK_FACTOR * latency) / SECONDS_A_DAY / 1000))
-        if holds:
-            machines = max(busy, math.ceil(at_once / per_machine))
-            if machines > busy:
-                held = f", {machines} to hold the KV cache of {at_once:,} calls at once"
+        # Sized for the peak, a machine runs the calls in flight then as one batch: a call
+        # waits a whole step a token, and a longer call keeps more calls in flight.
+        while True:
+            loaded = _loaded_latency(size, serving, input_tokens, output_tokens, calls, machines,
+                                     max(1, min(per_machine, MAX_BATCH)))  # fmt: skip
+            latency = loaded.latency_ms
+            at_once = max(
+                1, math.ceil(Decimal(calls * PEAK_FACTOR * latency) / SECONDS_A_DAY / 1000)
+            )
+            needed = max(busy, math.ceil(at_once / per_machine)) if holds else busy
+            if needed <= machines:
+                break
+            machines = needed
+        if machines > busy:
+            held = f", {machines} to hold the KV cache of {at_once:,} calls at once"
         in_each = math.ceil(at_once / machines)
         memory = info.weights_gb + in_each * per_call_gb
         share = f"{GPU_MEMORY_SHARE:.0%} of {machine.memory_gb} GB"
@@ -321,6 +336,8 @@ def _dedicated(
             f"peak = {calls:,} × {PEAK_FACTOR} ÷ 86,400 s × {_num(Decimal(latency) / 1000)} "
             f"s a call, rounded up = {at_once:,}."
         )
+        if loaded is not None and loaded.line:
+            lines.append(loaded.line)
     daily = machines * 24 * machine.usd_per_hour
     lines.append(
         f"Machines = ⌈{calls:,} calls × {_num(seconds)} s × {PEAK_FACTOR} (peak) ÷ "
@@ -328,6 +345,83 @@ def _dedicated(
         f"{_rate(machine.usd_per_hour)} = {exact(daily)} a day."
     )
     return _Dedicated(machine, machines, daily, latency, holds, tuple(lines))
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    """One call's time on a machine at the peak it is sized for, and the line behind it."""
+
+    latency_ms: int
+    line: str  # empty where a call runs as if alone
+
+
+def _loaded_latency(
+    size: StudentSize,
+    serving: Serving,
+    input_tokens: int,
+    output_tokens: int,
+    calls: int,
+    machines: int,
+    most: int,
+) -> _Loaded:
+    """A call's time at peak, when the calls in flight on a machine share each decode step.
+    A call alone takes the one-call time a token; with others, a step reads the weights and
+    the KV cache of every call in flight (halfway through its output on average) at 80% of
+    the bandwidth, as in `batched_tokens_per_s`, and takes no less than the one-call time nor
+    the batch ÷ the machine's batched writing speed. Calls in flight = peak arrivals a second
+    per machine × the time a call takes (Little's law), at most ``most``: solved by
+    iterating from one call in flight (it only grows, and stops at ``most``)."""
+    info = STUDENTS[size]
+    alone = serving_latency_ms(size, serving, output_tokens, input_tokens)
+    bandwidth = MEMORY_GB_PER_S.get(serving.machine)
+    if not serving.decode_tokens_per_s or bandwidth is None or not info.kv_kib_per_token:
+        return _Loaded(alone, "")
+    reading = bandwidth * DECODE_BANDWIDTH_SHARE
+    average = input_tokens + Decimal(output_tokens) / 2
+    kv_gb = average * info.kv_kib_per_token * 1024 / 10**9  # one call's, mid-output
+    before = alone - serving.ms_per_output_token * output_tokens  # first token and reading
+    rate = Decimal(calls * PEAK_FACTOR) / SECONDS_A_DAY / machines  # calls a second, each
+
+    def memory_ms(flight: int) -> Decimal:
+        return (info.weights_gb + flight * kv_gb) / reading * 1000
+
+    def step_ms(flight: int) -> Decimal:
+        if flight == 1:
+            return Decimal(serving.ms_per_output_token)
+        compute = Decimal(flight * 1000) / serving.decode_tokens_per_s
+        return max(Decimal(serving.ms_per_output_token), memory_ms(flight), compute)
+
+    flight, latency = 1, alone
+    while True:
+        latency = before + math.ceil(output_tokens * step_ms(flight))
+        now = min(most, max(1, math.ceil(rate * latency / 1000)))
+        if now <= flight:
+            break
+        flight = now
+    step = step_ms(flight)
+    if step == serving.ms_per_output_token:
+        return _Loaded(alone, "")
+    if step == memory_ms(flight):
+        why = (
+            f"it reads the weights and the KV cache of every call in flight, "
+            f"({info.weights_gb} GB + {flight:,} × {_num(average)} tokens × "
+            f"{info.kv_kib_per_token} KiB) ÷ {_num(reading)} GB/s"
+        )
+    else:
+        why = f"{flight:,} tokens a step at {serving.decode_tokens_per_s:,} tokens/s batched"
+    return _Loaded(
+        latency,
+        f"At peak {flight:,} calls are in flight on each {serving_name(serving)} "
+        f"({calls:,} × {PEAK_FACTOR} ÷ 86,400 s ÷ {machines:,} machine"
+        f"{'s' if machines > 1 else ''} × {_num(Decimal(latency) / 1000)} s a call, rounded "
+        f"up), and each token waits a whole decode step: {why} = {step:.1f} ms, not the "
+        f"{serving.ms_per_output_token} ms of a call alone; a call takes {before:,} + "
+        f"{output_tokens:,} × {step:.1f} ms = ~{latency:,} ms.",
+    )
+
+
+def serving_name(serving: Serving) -> str:
+    return PRICES.machines[serving.machine].name
 
 
 def batched_tokens_per_s(

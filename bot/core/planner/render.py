@@ -279,7 +279,8 @@ def _latency_lines(plan: Plan) -> tuple[str, ...]:
         f"Rough time per call: teacher ~{latency.teacher_ms:,} ms, student "
         f"~{latency.student_ms:,} ms, for ~{plan.cost.input_tokens:,} input and "
         f"~{plan.cost.output_tokens:,} output tokens{thinks} (teacher: 0.5 s to first token, "
-        "then ~50 tokens/s; student: by size, on the machine under Cost).",
+        "then ~50 tokens/s; student: by size, on the machine under Cost, at the peak it is "
+        "sized for).",
         f"Your target: {target}.",
     )
 
