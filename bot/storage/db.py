@@ -6,9 +6,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, unquote
 
 from sqlalchemy import Engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlmodel import Session, create_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -27,8 +28,9 @@ def make_engine(database_url: str, *, foreign_keys: bool = True) -> Engine:
     # values it wrote: a learner's name, a /plan prompt.
     if url.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True, hide_parameters=True)
-    if url.database and url.database != ":memory:":
-        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    database = sqlite_file(url)
+    if database is not None and url.query.get("mode") != "ro":
+        database.parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
         url,
         connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
@@ -52,6 +54,22 @@ def make_engine(database_url: str, *, foreign_keys: bool = True) -> Engine:
     event.listen(engine, "connect", on_connect)
     event.listen(engine, "begin", on_begin)
     return engine
+
+
+def sqlite_file(url: URL) -> Path | None:
+    """The file an SQLite URL names, read as the driver will be given it; None for a
+    database in memory, plainly (``sqlite://``) or in SQLite's URI form
+    (``sqlite:///file::memory:?uri=true``, ``…?mode=memory&uri=true``). A file URI
+    (``sqlite:///file:/srv/bot.db?uri=true``) names the file after ``file:``."""
+    (filename, *_), options = url.get_dialect()().create_connect_args(url)
+    if not options.get("uri") or not filename.startswith("file:"):
+        return None if filename in ("", ":memory:") else Path(filename)
+    path, _, query = filename.removeprefix("file:").partition("?")
+    if path.startswith("//"):  # file://host/path: SQLite takes only an empty host or localhost
+        path = "/" + path[2:].partition("/")[2]
+    if path in ("", ":memory:") or "memory" in parse_qs(query).get("mode", []):
+        return None
+    return Path(unquote(path))
 
 
 @contextmanager

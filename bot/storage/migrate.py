@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import parse_qs
 
 from alembic import command
 from alembic.config import Config
@@ -86,15 +85,9 @@ def _sqlite_in_memory(engine: Engine) -> bool:
     """SQLite in memory, named plainly (``sqlite://``, ``sqlite:///:memory:``) or in
     SQLite's URI form (``sqlite:///file::memory:?uri=true``, ``…?mode=memory&uri=true``),
     read as the driver will be given it."""
-    if engine.url.get_backend_name() != "sqlite":
-        return False
-    (filename, *_), options = engine.dialect.create_connect_args(engine.url)
-    if filename == ":memory:":
-        return True
-    if not options.get("uri") or not filename.startswith("file:"):
-        return False
-    path, _, query = filename.removeprefix("file:").partition("?")
-    return path == ":memory:" or "memory" in parse_qs(query).get("mode", [])
+    from bot.storage.db import sqlite_file
+
+    return engine.url.get_backend_name() == "sqlite" and sqlite_file(engine.url) is None
 
 
 def _check_writable(database_url: str) -> None:
