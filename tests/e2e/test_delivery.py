@@ -375,6 +375,37 @@ async def test_a_command_from_a_group_gone_supergroup_is_answered_at_its_new_id(
         assert moved.current_drop_id == "1.1"
 
 
+@pytest.mark.parametrize(
+    ("who", "typed", "answer"),
+    [
+        (MEMBER, "/help", "/progress"),
+        (MEMBER, "/nosuchcommand", "I don't know that command"),
+        (ADMIN, "/settime 08:00", "✅ Next drop: tomorrow 08:00"),
+    ],
+)
+async def test_every_answer_to_a_group_gone_supergroup_comes_at_its_new_id(
+    harness: BotHarness, who: int, typed: str, answer: str
+) -> None:
+    """The bot missed the upgrade's service messages: /help, an unknown command and the
+    /settime confirmation are answered at the new id, as /progress is (none is lost)."""
+    harness.clock.set(datetime(2026, 6, 1, 7, 30, tzinfo=UTC))
+    harness.api.admins[GROUP] = {ADMIN}
+    await harness.command(ADMIN, "/settime 07:00", chat_id=GROUP)
+    await harness.api.wait_for(lambda _: drops_received(harness.api, GROUP) == [1])
+    await harness.settle(0.3)
+    new_id = -1000000000701
+    harness.api.migrate_group(GROUP, new_id, announce=False)
+    harness.api.admins[new_id] = {ADMIN}
+    before = len(harness.api.calls)
+    harness.api.send_text(who, typed, chat_id=GROUP)
+    said = await harness.next_message(new_id, after=before)
+    assert answer in said.text, said.text
+    with Session(harness.services.engine) as session:
+        assert session.get(Chat, GROUP) is None
+        moved = session.get(Chat, new_id)
+        assert moved is not None and moved.current_drop_id == "1.1"
+
+
 async def test_one_scheduled_drop_per_local_day_even_with_many_ticks(harness: BotHarness) -> None:
     harness.clock.set(datetime(2026, 6, 1, 7, 30, tzinfo=UTC))
     await onboard(harness, 6201, "07:00", "UTC")

@@ -13,6 +13,7 @@ from bot.core.urgency import Urgency, current_urgency
 from bot.services.path import ChatRef, Person, first_contact
 from bot.telegram.commands import Command, help_text
 from bot.telegram.context import AppContext, services_of
+from bot.telegram.handlers.common import quoting, reply_plain, send_here
 from bot.telegram.transport.updates import is_typed
 from bot.telegram.views.formatting import markdown
 
@@ -46,26 +47,35 @@ async def track_chat(update: Update, context: AppContext) -> None:
 
 async def help_command(update: Update, context: AppContext) -> None:
     """List the commands that exist."""
-    assert update.effective_message is not None
     text, entities = markdown(help_text(context.bot_data.menu))
-    await update.effective_message.reply_text(text, entities=entities)
+    await send_here(
+        context,
+        update,
+        lambda chat_id: context.bot.send_message(
+            chat_id, text, entities=entities, reply_parameters=quoting(update, chat_id)
+        ),
+    )
 
 
 async def unknown_command(update: Update, context: AppContext) -> None:
     """Point an unknown command at /help."""
-    assert update.effective_message is not None
-    await update.effective_message.reply_text("I don't know that command. Type /help to see mine.")
+    await reply_plain(
+        context, update, "I don't know that command. Type /help to see mine.", quote=True
+    )
 
 
 async def on_error(update: object, context: AppContext) -> None:
     """Log the update id and the error (never the token) and tell the user."""
     update_id = update.update_id if isinstance(update, Update) else None
     log.error("error while handling update %s", update_id, exc_info=context.error)
-    if isinstance(update, Update) and update.effective_chat is not None:
+    if isinstance(update, Update):
         try:
-            await context.bot.send_message(
-                update.effective_chat.id,
-                "Sorry, something went wrong on my side. Please try again in a moment.",
+            await send_here(
+                context,
+                update,
+                lambda chat_id: context.bot.send_message(
+                    chat_id, "Sorry, something went wrong on my side. Please try again in a moment."
+                ),
             )
         except Exception:  # the chat may be unreachable; the error is logged already
             log.warning("could not tell chat about the error (update %s)", update_id)

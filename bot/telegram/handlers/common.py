@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
-from telegram import ChatMember, InlineKeyboardMarkup, Message, Update
+from telegram import (
+    ChatMember,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    ReplyParameters,
+    Update,
+)
 from telegram.constants import ChatType
 
 from bot.services.path import ChatRef, chat_of
@@ -15,28 +23,67 @@ from bot.telegram.transport.sender import Moved
 from bot.telegram.transport.updates import TypedFirst
 from bot.telegram.views.formatting import markdown
 
+ReplyMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
 FOLLOW_UP_PATIENCE_S = 1.0  # the longest a press's follow-up waits for other presses
+
+
+async def send_here(
+    context: AppContext, update: Update, send: Callable[[int], Awaitable[Message]]
+) -> Message | None:
+    """``send`` (given the chat id) into the update's chat: every answer to an update goes
+    through here. A group that became a supergroup is answered at its new id, and its
+    stored chat follows (as the scheduled sends do, through the sender)."""
+    if update.effective_chat is None:
+        return None
+    sender, chat_id = context.bot_data.sender, update.effective_chat.id
+    try:
+        return await sender.guarded(chat_id, send(chat_id))
+    except Moved as moved:
+        return await sender.guarded(moved.new_chat_id, send(moved.new_chat_id))
+
+
+def quoting(update: Update, chat_id: int) -> ReplyParameters | None:
+    """The update's message quoted in a group, as ``reply_text`` does; not at a
+    supergroup's new id, which has not got it."""
+    message = update.effective_message
+    if message is None or message.chat_id != chat_id or is_private(update):
+        return None
+    return ReplyParameters(message.message_id, allow_sending_without_reply=True)
 
 
 async def reply(
     context: AppContext, update: Update, text: str, *, markup: InlineKeyboardMarkup | None = None
 ) -> Message | None:
-    """Answer in the update's chat with our Markdown rendered as entities. A group that
-    became a supergroup is answered at its new id, and its stored chat follows (as the
-    scheduled sends do, through the sender)."""
-    if update.effective_chat is None:
-        return None
+    """Answer in the update's chat with our Markdown rendered as entities (``send_here``)."""
     plain, entities = markdown(text)
-    sender, chat_id = context.bot_data.sender, update.effective_chat.id
+    return await send_here(
+        context,
+        update,
+        lambda chat_id: context.bot.send_message(
+            chat_id, plain, entities=entities, reply_markup=markup
+        ),
+    )
 
-    def send() -> Awaitable[Message]:
-        return context.bot.send_message(chat_id, plain, entities=entities, reply_markup=markup)
 
-    try:
-        return await sender.guarded(chat_id, send())
-    except Moved as moved:
-        chat_id = moved.new_chat_id
-        return await sender.guarded(chat_id, send())
+async def reply_plain(
+    context: AppContext,
+    update: Update,
+    text: str,
+    *,
+    markup: ReplyMarkup | None = None,
+    quote: bool = False,
+) -> Message | None:
+    """Answer ``text`` as it is (``send_here``); ``quote``: quoting the update's message."""
+    return await send_here(
+        context,
+        update,
+        lambda chat_id: context.bot.send_message(
+            chat_id,
+            text,
+            reply_markup=markup,
+            reply_parameters=quoting(update, chat_id) if quote else None,
+        ),
+    )
 
 
 async def follow_up(context: AppContext, update: Update, work: Coroutine[Any, Any, Any]) -> None:

@@ -29,7 +29,14 @@ from bot.services.distill_remote import RunInterrupted, SandboxUnavailable
 from bot.telegram import buttons
 from bot.telegram.commands import Command
 from bot.telegram.context import AppContext, AppType, services_of
-from bot.telegram.handlers.common import command_args, follow_up, reply
+from bot.telegram.handlers.common import (
+    command_args,
+    follow_up,
+    quoting,
+    reply,
+    reply_plain,
+    send_here,
+)
 from bot.telegram.views.distill_settings import spaced_equals_hint, too_slow_text
 from bot.telegram.views.formatting import markdown
 from kd_sandbox.queue import QueueRefused
@@ -128,9 +135,10 @@ async def run_settings(update: Update, context: AppContext, text: str) -> None:
         )
         return
     except QueueRefused as refused:
-        await message.reply_text(str(refused))
+        await reply_plain(context, update, str(refused), quote=True)
         return
-    status = await message.reply_text(_queued_text(spec, run.ticket))
+    status = await reply_plain(context, update, _queued_text(spec, run.ticket), quote=True)
+    assert status is not None  # the update has a chat
     await runs.shown_in(run, status.message_id)
     progress.attach(status, spec, run.ticket)
     watcher = asyncio.create_task(_watch_queue(status, spec, run.ticket, progress))
@@ -150,8 +158,18 @@ async def run_settings(update: Update, context: AppContext, text: str) -> None:
     finally:
         watcher.cancel()
     metrics.SANDBOX_RUN_SECONDS.labels(spec.mode).observe(result.wall_s)
-    await context.bot.send_chat_action(chat.id, ChatAction.UPLOAD_PHOTO)
-    await message.reply_photo(result.png, caption=result.caption[:1024])
+    with contextlib.suppress(TelegramError):  # a nicety: the picture comes regardless
+        await context.bot.send_chat_action(status.chat_id, ChatAction.UPLOAD_PHOTO)
+    await send_here(
+        context,
+        update,
+        lambda chat_id: context.bot.send_photo(
+            chat_id,
+            result.png,
+            caption=result.caption[:1024],
+            reply_parameters=quoting(update, chat_id),
+        ),
+    )
     await _edit(status, f"✅ Done in {result.wall_s:.1f} s — {spec.as_settings() or 'defaults'}")
 
 

@@ -44,6 +44,7 @@ from bot.telegram.handlers.common import (
     is_private,
     may_change_settings,
     reply,
+    reply_plain,
 )
 from bot.telegram.handlers.content import answer_free_text
 from drops.markdown import escape_markdown
@@ -198,12 +199,13 @@ async def on_zone_button(update: Update, context: AppContext) -> None:
                 one_time_keyboard=True,
                 resize_keyboard=True,
             )
-        assert update.effective_chat is not None
-        await update.effective_chat.send_message(
+        await reply_plain(
+            context,
+            update,
             "Type your time zone as a city or IANA name (Europe/Berlin, Tokyo, UTC+2), "
             "or share your location (it is only used to look up the zone, offline, and "
             "not stored).",
-            reply_markup=markup,
+            markup=markup,
         )
         return
     if value is None or not value.isdigit() or int(value) >= len(COMMON_ZONES):
@@ -368,11 +370,12 @@ async def _apply_schedule(
     if missing == Awaiting.ZONE:
         await reply(context, update, "And which time zone are you in?", markup=zone_keyboard())
         return
-    assert update.effective_chat is not None
-    await update.effective_chat.send_message(
+    await reply_plain(
+        context,
+        update,
         f"✅ Next drop: {when}.{_why_later(change.later, services.settings.day_start_hour)} "
         "Change it any time with /settime or /timezone.",
-        reply_markup=ReplyKeyboardRemove() if is_private(update) else None,
+        markup=ReplyKeyboardRemove() if is_private(update) else None,
     )
     if work is not None:
         await deliver_drop(context.bot_data.sender, work)
