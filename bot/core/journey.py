@@ -168,6 +168,7 @@ def due_today(
     day_start_hour: int,
     *,
     current_arrived_on: str | None = None,
+    last_active_on: str | None = None,
 ) -> DueToday:
     """A due chat's day: its next delivery instant moves on, and what it gets is decided.
 
@@ -175,7 +176,9 @@ def due_today(
     the previous one was opened, else one reminder and, after three silent days, a pause;
     a group gets the next drop every day. ``current_arrived_on`` is the local day the
     current drop was delivered: one pulled early today with /next is today's delivery, so
-    the day is neither silent nor worth a reminder.
+    the day is neither silent nor worth a reminder. ``last_active_on`` is the learner's
+    latest active day (a quiz answered, a Done pressed, anywhere): a day on which they
+    were active is not a silent one, even when they were active before its delivery time.
     """
     if not is_scheduled(chat):
         chat.next_due_at = None
@@ -195,7 +198,8 @@ def due_today(
         return DueToday(Due.DROP, today, drop_id)
     if current_arrived_on == today:
         return DueToday(Due.NOTHING, today)
-    chat.silent_days += 1
+    if last_active_on != today:
+        chat.silent_days += 1
     if chat.silent_days >= SILENT_DAYS_BEFORE_PAUSE:
         pause(chat)
         return DueToday(Due.PAUSED, today, chat.current_drop_id)

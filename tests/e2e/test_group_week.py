@@ -175,6 +175,37 @@ async def test_a_member_who_answers_the_groups_polls_is_not_paused_for_quiet_day
     assert harness.api.sent(chat_id=BEN) == []
 
 
+async def test_a_morning_in_the_groups_poll_makes_that_evening_no_quiet_one(
+    harness: BotHarness,
+) -> None:
+    """Anna's private drops come at 20:00 and drop 1 stays unread. She answers the group's
+    poll on Tuesday morning, then nothing more: Wednesday, Thursday and Friday are her three
+    quiet days, so her drops pause on Friday evening, not on Thursday after two."""
+    await group_on_drop_one(harness)
+    await onboard(harness, ANNA, "20:00", "Europe/Berlin")  # private drop 1 comes, unread
+    harness.clock.set(datetime(2026, 3, 3, 8, 0, tzinfo=UTC))  # Tuesday, 09:00 in Berlin
+    await harness.tick()
+    await eventually(lambda: drops_received(harness.api, GROUP)[-1] == 2)
+    await harness.settle()
+    poll = group_polls(harness)[-1]
+    harness.api.answer_poll(ANNA, poll.poll_id, [poll.correct_option])
+    await eventually(lambda: len(review_logs(harness)) == 1)
+
+    def paused() -> list[str]:
+        sent = [call.text for call in harness.api.sent(chat_id=ANNA)]
+        return [text for text in sent if "quiet days" in text]
+
+    for day in (3, 4, 5):  # Tuesday to Thursday at 20:00 in Berlin
+        harness.clock.set(datetime(2026, 3, day, 19, 0, tzinfo=UTC))
+        await harness.tick()
+        await harness.settle()
+    assert paused() == [], "Tuesday was not quiet: two quiet days so far"
+    harness.clock.set(datetime(2026, 3, 6, 19, 0, tzinfo=UTC))  # Friday
+    await harness.tick()
+    await eventually(lambda: len(paused()) == 1)
+    assert drops_received(harness.api, ANNA) == [1]
+
+
 async def a_board_of_three(harness: BotHarness) -> None:
     """Anna, Ben and Carl answer the day's poll right; Carl's /leaderboard shows all three
     (the board asked Telegram whether Anna and Ben are still in)."""

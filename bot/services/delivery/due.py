@@ -5,7 +5,8 @@ Rules (see README, "Daily drops"):
 - a private chat gets the next drop only once the previous one was opened (Done or its
   quiz); otherwise one short reminder, and after three silent days the chat pauses (a
   drop pulled early with /next is its day's delivery: that day is not silent; nor is one
-  on which the learner answered a quiz anywhere, a group's poll included);
+  on which the learner answered a quiz or pressed Done anywhere, a group's poll included,
+  before or after the chat's delivery time);
 - a group gets the next drop every day;
 - after downtime, a chat whose time passed gets one drop now (catch-up), not a stack.
 """
@@ -15,12 +16,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from bot.core.journey import Due, due_today, hand_over, reschedule
 from bot.services import metrics
 from bot.services.delivery.outbox import Work, claim_delivery
-from bot.storage.models import Chat, Delivery
+from bot.storage.models import ActivityDay, Chat, Delivery, Learner
 from drops.model import Course
 
 
@@ -84,7 +85,11 @@ def _plan_chat(
     plan: DuePlan,
 ) -> None:
     arrived_on = current_arrival_day(session, chat)
-    today = due_today(chat, course, now, day_start_hour, current_arrived_on=arrived_on)
+    active_on = None if arrived_on is None else last_active_day(session, chat)
+    today = due_today(
+        chat, course, now, day_start_hour, current_arrived_on=arrived_on,
+        last_active_on=active_on,
+    )  # fmt: skip
     if today.what == Due.DROP:
         assert today.drop_id is not None
         work = claim_delivery(
@@ -110,3 +115,14 @@ def current_arrival_day(session: Session, chat: Chat) -> str | None:
             Delivery.drop_id == chat.current_drop_id,
         )
     ).first()
+
+
+def last_active_day(session: Session, chat: Chat) -> str | None:
+    """The latest day the private chat's learner was active (their own days, counted in
+    their private chat's zone, as the chat's are): a quiz answered or a Done pressed,
+    anywhere. A day they were active on is not a silent one."""
+    return session.exec(
+        select(func.max(ActivityDay.day))
+        .join(Learner, col(Learner.id) == col(ActivityDay.learner_id))
+        .where(col(Learner.private_chat_id) == chat.id)
+    ).one()
