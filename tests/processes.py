@@ -149,10 +149,11 @@ class StandIn:
     def stop_hanging(self) -> None:
         self._post("/_hang", None, method="DELETE")
 
-    def answer_late(self, method: str, seconds: float) -> None:
-        """From now on, answer every ``method`` send ``seconds`` late: the message is in
-        the chat (members see it) while the bot waits for Telegram's answer."""
-        self._post("/_late", {"method": method, "seconds": seconds})
+    def answer_late(self, method: str, seconds: float, text: str = "") -> None:
+        """From now on, answer every ``method`` send (whose text or poll question holds
+        ``text``) ``seconds`` late: the message is in the chat (members see it) while the
+        bot waits for Telegram's answer."""
+        self._post("/_late", {"method": method, "seconds": seconds, "text": text})
 
     def _post(self, path: str, payload: Any, *, method: str = "POST") -> None:
         request = urllib.request.Request(

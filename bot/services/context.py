@@ -15,6 +15,7 @@ from sqlmodel import Session
 from bot.config import Settings
 from bot.services.executor import UrgentFirstExecutor
 from bot.storage.db import database_answers, session_scope
+from bot.storage.instance_lock import Claimant, InstanceLock
 from drops.model import Course
 
 DATABASE_THREADS = 4  # on a server database (PostgreSQL)
@@ -35,12 +36,20 @@ class Services:
     course: Course
     clock: Callable[[], datetime] = system_clock
     executor: UrgentFirstExecutor = field(init=False, compare=False, repr=False)
+    # This process's hold on its INSTANCE_NAME, taken at start-up (``take_name``).
+    instance: InstanceLock = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         # SQLite runs one write at a time, and threads that wait for its lock poll it with
         # growing sleeps: one thread, fed in order of urgency, is both fair and fastest.
         threads = 1 if self.engine.dialect.name == "sqlite" else DATABASE_THREADS
         object.__setattr__(self, "executor", UrgentFirstExecutor(threads))
+        object.__setattr__(self, "instance", InstanceLock(self.engine, self.settings.instance_name))
+
+    @property
+    def claimant(self) -> Claimant:
+        """How this process marks what it claims now (see ``bot.storage.instance_lock``)."""
+        return self.instance.claimant
 
     async def transaction(
         self, work: Callable[Concatenate[Session, P], T], /, *args: P.args, **kwargs: P.kwargs
@@ -58,6 +67,7 @@ class Services:
     def close(self) -> None:
         """Let queued database work finish, then close the connections."""
         self.executor.shutdown(wait=True)
+        self.instance.release()
         self.engine.dispose()
 
     def database_answers(self) -> bool:

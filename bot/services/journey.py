@@ -39,7 +39,7 @@ def deliver_now(
     day_start_hour: int,
     lease: timedelta,
     scheduled: bool,
-    holder: str,
+    holder: str | None,
 ) -> Work | None:
     """Claim the next drop for immediate sending (onboarding, /next, /restart)."""
     drop_id = first_or_next(course, chat)

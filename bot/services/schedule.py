@@ -78,7 +78,7 @@ def claim_next_drop(
         day_start_hour=settings.day_start_hour,
         lease=timedelta(seconds=settings.delivery_lease_s),
         scheduled=scheduled,
-        holder=settings.instance_name,
+        holder=services.claimant.holder,
     )
 
 

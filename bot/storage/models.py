@@ -90,7 +90,8 @@ class Delivery(SQLModel, table=True):
     # Cards of the drop released to the chat: the first at delivery, one more per Continue.
     cards_open: int = 1
     lease_until: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
-    # The instance (Settings.instance_name) that claimed it last; NULL: not known.
+    # The process that claimed it last ("token:INSTANCE_NAME", bot/storage/instance_lock.py);
+    # NULL: not known, or a process that could not vouch for being its name's only one.
     holder: str | None = Field(default=None, max_length=64)
     completed_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
 
@@ -190,8 +191,8 @@ class QuizQuestion(SQLModel, table=True):
     # When an instance took the question, recorded and never sent (its bot stopped), to
     # send it again: the others leave it alone until this is a delivery lease old.
     resent_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
-    # The instance (Settings.instance_name) that recorded it, or took it to send it again;
-    # NULL: not known. Its own, after a restart, it sends again at once.
+    # The process that recorded it, or took it to send it again (as Delivery.holder). Once
+    # that process is gone, another of its INSTANCE_NAME sends it again at once.
     holder: str | None = Field(default=None, max_length=64)
 
 
@@ -315,7 +316,7 @@ class RoundQuestion(SQLModel, table=True):
     # When an instance took the question to send its poll: the others leave it alone until
     # this is a delivery lease old (the poll may be on its way), then take it over.
     asking_since: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
-    # The instance (Settings.instance_name) that took it; NULL: not known.
+    # The process that took it (as Delivery.holder).
     holder: str | None = Field(default=None, max_length=64)
     sent_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
     closes_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))

@@ -68,7 +68,6 @@ def build_application(services: Services) -> AppType:
     )
     data = application.bot_data
     data.services = services
-    data.started_at = services.clock()
     data.known_chats = set()
     data.memberships = Memberships(services.clock)
     data.sender = Sender(application.bot, services, known_chats=data.known_chats)
@@ -97,9 +96,14 @@ async def _post_init(application: AppType) -> None:
     # What fell due while the bot was down goes out at once, beside the first updates;
     # then the job takes over, never skipping a run as "missed".
     data = application.bot_data
-    data.catch_up = asyncio.create_task(
-        _catch_up(data.sender, data.started_at), name="delivery catch-up"
-    )
+    if not services.instance.try_hold():
+        log.warning(
+            "another living process holds INSTANCE_NAME %r (the old one of a rolling deploy "
+            "still stopping, or two processes given one name): what it was sending is taken "
+            "over once its lease runs out, and this process takes the name once it is free",
+            services.settings.instance_name,
+        )
+    data.catch_up = asyncio.create_task(_catch_up(data.sender), name="delivery catch-up")
     interval = services.settings.delivery_check_seconds
     application.job_queue.run_repeating(
         delivery_job,
@@ -140,9 +144,9 @@ async def _post_init(application: AppType) -> None:
              len(menu), services.settings.delivery_check_seconds)  # fmt: skip
 
 
-async def _catch_up(sender: Sender, started_at: datetime) -> None:
+async def _catch_up(sender: Sender) -> None:
     try:
-        await run_tick(sender, started_at=started_at)
+        await run_tick(sender)
     except Exception:  # the job retries on its next run; the outbox keeps every claim
         log.exception("the delivery tick at start-up failed")
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
 from typing import Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
@@ -21,9 +20,6 @@ class BotData:
     """The Application's ``bot_data``: every member is set by ``build_application``."""
 
     services: Services
-    # When this instance started: a claim of its name made before then was its previous
-    # life's, which died with it (taken over at once, not after a lease).
-    started_at: datetime
     sender: Sender
     distill: DistillService
     web_runs: WebRuns  # /distill runs started from the Mini App

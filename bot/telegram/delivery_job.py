@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from bot.core.journey import Due
 from bot.services import metrics
@@ -27,20 +27,22 @@ class TickResult:
     notices: int = 0
 
 
-async def run_tick(sender: Sender, *, started_at: datetime | None = None) -> TickResult:
+async def run_tick(sender: Sender) -> TickResult:
     """One pass over everything due now; returns what happened (for logs and tests).
 
-    ``started_at``: the pass at start-up of an instance started then, which also resumes
-    at once what its previous life (the same ``instance_name``) was sending when it died.
+    What a gone process of this one's ``INSTANCE_NAME`` was sending when it died is
+    resumed at once, once this process holds the name (see ``bot.storage.instance_lock``):
+    each pass checks the hold, and a process that could not take the name at start-up
+    (its predecessor still ran) tries again.
     """
     services, course = sender.services, sender.course
     settings = services.settings
     lease = timedelta(seconds=settings.delivery_lease_s)
-    holder = settings.instance_name
+    await asyncio.to_thread(services.instance.try_hold)
+    claimant = services.claimant
+    holder = claimant.holder
     result = TickResult()
-    works = await services.transaction(
-        reclaim_stale, services.clock(), lease, holder=holder, started_at=started_at
-    )
+    works = await services.transaction(reclaim_stale, services.clock(), lease, claimant=claimant)
     pending_notices: list[Notice] = []
     while True:
         plan = await services.transaction(

@@ -88,9 +88,8 @@ async def ask_next(application: AppType, round_id: int) -> None:
     lease = timedelta(seconds=services.settings.delivery_lease_s)
     now = services.clock()
     poll = await services.transaction(
-        next_poll, round_id, now, lease=lease, holder=services.settings.instance_name,
-        started_at=application.bot_data.started_at,
-    )  # fmt: skip
+        next_poll, round_id, now, lease=lease, claimant=services.claimant
+    )
     if poll is None:
         await end_round(application, round_id, RoundStatus.DONE)
         return

@@ -90,8 +90,10 @@ async def serve(port: int, flood_limits: bool) -> None:
     async def late(request: web.Request) -> web.Response:
         rule = await request.json()
 
+        which = Hang(rule["method"], rule.get("text", ""))
+
         def answer_late(call: ApiCall) -> Awaitable[None] | None:
-            return asyncio.sleep(rule["seconds"]) if call.method == rule["method"] else None
+            return asyncio.sleep(rule["seconds"]) if which.holds(call) else None
 
         api.on_sent = answer_late
         return web.json_response(rule)

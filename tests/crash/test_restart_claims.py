@@ -13,6 +13,8 @@ same database, against a stand-in of its own and with a clock the test moves, so
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -109,6 +111,19 @@ def _delivery_status(url: str) -> str:
 
 def _kill_mid_question(tmp_path: Path, url: str) -> None:
     """A bot named ``NAME`` killed while the first question of a drop's quiz is on the wire."""
+    with _mid_question(tmp_path, url, in_the_chat=False):
+        pass
+
+
+def _first_questions(stand_in: StandIn) -> list[dict[str, Any]]:
+    return [m for m in stand_in.sent(LEARNER) if "Quiz 1 of 3" in str(m.get("text"))]
+
+
+@contextmanager
+def _mid_question(tmp_path: Path, url: str, *, in_the_chat: bool) -> Iterator[StandIn]:
+    """A bot named ``NAME`` running, its first question of a drop's quiz on the wire (its
+    stand-in is given); killed when the block ends. ``in_the_chat``: the question has
+    reached the learner, and the bot waits for Telegram's answer; else it is held."""
     seed_due_chats(url, [LEARNER], last_drop="1.2", now=datetime.now(UTC))
     stand_in = StandIn()
     bot: BotProcess | None = None
@@ -119,10 +134,17 @@ def _kill_mid_question(tmp_path: Path, url: str) -> None:
         first_card = wait_until(
             lambda: stand_in.sent(LEARNER), timeout=60, what="the drop's first card"
         )[0]
-        stand_in.hang("sendMessage", "Quiz 1 of 3")
+        if in_the_chat:
+            stand_in.answer_late("sendMessage", seconds=LEASE_S, text="Quiz 1 of 3")
+        else:
+            stand_in.hang("sendMessage", "Quiz 1 of 3")
         done = buttons.DONE.encode(buttons.DropDone(1, "1.3"))
         stand_in.press(LEARNER, LEARNER, first_card["message_id"], done)
-        wait_until(lambda: stand_in.stats()["held"], timeout=30, what="the first question")
+        if in_the_chat:
+            wait_until(lambda: _first_questions(stand_in), timeout=30, what="the first question")
+        else:
+            wait_until(lambda: stand_in.stats()["held"], timeout=30, what="the first question")
+        yield stand_in
     finally:
         if bot is not None:
             bot.kill()
@@ -149,6 +171,26 @@ async def test_a_bot_restarted_under_its_name_asks_a_cut_off_question_at_once(
     ) as harness:
         asked = await harness.api.wait_for(_questions, timeout=30)
     assert len(asked) == 1, asked
+
+
+async def test_a_bot_started_while_its_predecessor_still_sends_asks_no_question_twice(
+    tmp_path: Path,
+) -> None:
+    """A rolling deploy: the new bot starts under the same name while the old one, still
+    running, is sending a question. The old one's question reaches the learner; the new one
+    does not ask it a second time (the old one is alive: its claims are not a dead life's).
+    The old one has the question in the chat and waits for Telegram's answer, so the
+    question's row has no message id yet, as after a kill."""
+    url = f"sqlite:///{tmp_path / 'bot.db'}"
+    with _mid_question(tmp_path, url, in_the_chat=True) as old:
+        clock = FakeClock(datetime.now(UTC))
+        async with running_bot(
+            tmp_path, clock=clock, instance_name=NAME, delivery_lease_s=LEASE_S
+        ) as harness:
+            pass  # its stop waits for its start-up pass over cut-off questions
+        from_the_old_one = _first_questions(old)
+    assert len(from_the_old_one) == 1
+    assert _questions(harness.api.calls) == []
 
 
 ANNA = 7_601

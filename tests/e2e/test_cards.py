@@ -83,7 +83,7 @@ async def test_an_opened_card_lost_to_a_crash_is_sent_by_the_next_tick(
     work = await harness.services.transaction(
         outbox.open_card, LEARNER, path_round=1, drop_id="1.1", card=2, cards=len(cards),
         now=harness.clock(), lease=timedelta(seconds=60),
-        holder=harness.services.settings.instance_name,
+        holder=harness.services.claimant.holder,
     )  # fmt: skip
     assert isinstance(work, outbox.Work)
     await harness.press(LEARNER, *first)  # pressed again while it is "on its way"

@@ -12,6 +12,7 @@ from bot.services.quiz.bank import quiz_bank
 from bot.services.quiz.cards import card_for, introduce_drop
 from bot.services.quiz.due import next_due
 from bot.services.quiz.queue import ReviewQueue, drop_items_waiting, next_review_item, review_queue
+from bot.storage.instance_lock import NO_CLAIMANT
 from bot.storage.models import Learner, LearnerCard
 from tests.quiz.conftest import ANNA, BEN, MONDAY, today_at
 
@@ -177,7 +178,7 @@ def test_a_question_cut_off_is_taken_to_be_sent_again_by_one_instance(session: S
 
     def never_sent(now: datetime) -> questions.NeverSent:
         found = questions.never_sent(
-            session, recorded_before=started, now=now, lease=lease, holder="this-instance"
+            session, recorded_before=started, now=now, lease=lease, claimant=NO_CLAIMANT
         )
         session.commit()
         return found

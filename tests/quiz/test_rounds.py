@@ -31,6 +31,7 @@ from bot.services.quiz.rounds import (
     stalled_rounds,
     start_round,
 )
+from bot.storage.instance_lock import Claimant
 from bot.storage.kinds import RoundStatus
 from bot.storage.models import (
     Chat,
@@ -49,8 +50,9 @@ from tests.quiz.conftest import ANNA, BEN, MONDAY, today_at
 
 GROUP = -600
 LEASE = timedelta(minutes=2)  # a delivery lease
-# The instance taking the questions, started well before the round.
-TAKER: dict[str, Any] = {"holder": "this-instance", "started_at": MONDAY - timedelta(days=1)}
+# The process taking the questions, holding its name.
+TAKER: dict[str, Any] = {"claimant": Claimant(holder="0123456789ab:this-instance",
+                                              heir_of="this-instance")}  # fmt: skip
 
 
 class FakeServices:

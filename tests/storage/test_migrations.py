@@ -155,6 +155,7 @@ def test_claims_from_before_the_upgrade_have_no_holder_and_wait_for_their_lease(
     from alembic import command
 
     from bot.services.delivery.outbox import reclaim_stale
+    from bot.storage.instance_lock import Claimant
     from bot.storage.migrate import alembic_config
 
     upgrade(database_url, "0012")
@@ -191,9 +192,10 @@ def test_claims_from_before_the_upgrade_have_no_holder_and_wait_for_their_lease(
     assert kept == [(1, None)] * 3
     restarted = NOW + timedelta(seconds=30)
     with Session(engine) as session:
-        at_start = reclaim_stale(session, restarted, lease, holder="bot-a", started_at=restarted)
+        heir = Claimant(holder="0123456789ab:bot-a", heir_of="bot-a")
+        at_start = reclaim_stale(session, restarted, lease, claimant=heir)
         session.commit()
-        expired = reclaim_stale(session, NOW + 2 * lease, lease, holder="bot-a")
+        expired = reclaim_stale(session, NOW + 2 * lease, lease, claimant=heir)
         session.commit()
     assert at_start == []
     assert [(w.drop_id, w.parts_sent) for w in expired] == [("1.3", 2)]

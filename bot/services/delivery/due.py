@@ -48,11 +48,11 @@ def claim_due(
     *,
     day_start_hour: int,
     lease: timedelta,
-    holder: str,
+    holder: str | None,
     limit: int = 200,
 ) -> DuePlan:
     """Claim up to ``limit`` due chats in one transaction (row locks where the DB has them),
-    for the instance ``holder``."""
+    marked ``holder`` (see ``bot.storage.instance_lock``)."""
     chats = session.exec(
         select(Chat)
         .where(col(Chat.next_due_at) <= now)
@@ -81,7 +81,7 @@ def _plan_chat(
     now: datetime,
     day_start_hour: int,
     lease: timedelta,
-    holder: str,
+    holder: str | None,
     plan: DuePlan,
 ) -> None:
     arrived_on = current_arrival_day(session, chat)

@@ -18,10 +18,11 @@ the one it was given (``lease_until`` doubles as a fencing token): once another 
 has taken an expired lease over, the first one's writes match no row, and it stops
 instead of sending the same parts a second time.
 
-A claim also records the instance holding it (``holder``: ``Settings.instance_name``;
-NULL on rows claimed before holders were recorded). An instance's claims of its own name
-made before it started were made by its previous life, killed mid-send: at start-up it
-takes them over at once, where a peer's are left until their lease runs out.
+A claim also records the process holding it (``holder``, see
+``bot.storage.instance_lock``; NULL when it could not vouch for being the only process of
+its name, and on rows claimed before holders were recorded). A process holding its
+name's lock knows the claims of that name by another process to be a dead one's (killed
+mid-send) and takes them over at once; a peer's, or one of no holder, wait for their lease.
 """
 
 from __future__ import annotations
@@ -30,10 +31,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import and_, or_, update
+from sqlalchemy import and_, func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from bot.storage.instance_lock import TOKEN_CHARS, Claimant
 from bot.storage.kinds import DeliveryStatus
 from bot.storage.models import Chat, Delivery
 
@@ -63,7 +65,7 @@ def claim_delivery(
     scheduled: bool,
     now: datetime,
     lease: timedelta,
-    holder: str,
+    holder: str | None,
 ) -> Work | None:
     """Record that ``drop_id`` goes to ``chat``, claimed by the instance ``holder``; None if
     it was delivered in this round."""
@@ -97,24 +99,25 @@ def reclaim_stale(
     now: datetime,
     lease: timedelta,
     *,
-    holder: str,
-    started_at: datetime | None = None,
+    claimant: Claimant,
     limit: int = 500,
 ) -> list[Work]:
-    """Deliveries whose sender died: take them over for ``holder`` and resume.
+    """Deliveries whose sender died: take them over for ``claimant`` and resume.
 
-    A sender has died when its lease ran out; and, given ``started_at`` (when ``holder``
-    started: its start-up pass), when it was ``holder``'s own previous life, that is when
-    the claim is ``holder``'s and its lease was given before ``started_at`` (one given in
-    this life runs to ``started_at + lease`` or later). Either way the lease taken over
-    ends before ``now + lease``, so the fresh one differs and the dead sender's writes
-    match no row.
+    A sender has died when its lease ran out, or when it was a process of ``claimant``'s
+    name that is gone (``Claimant.is_dead``: this process holds the name's lock). The
+    lease is given anew (``now + lease``), so a sender whose lease ran out finds its
+    writes match no row; a dead one writes nothing.
     """
     stopped = col(Delivery.lease_until) < now
-    if started_at is not None:
-        mine = and_(col(Delivery.holder) == holder,
-                    col(Delivery.lease_until) < started_at + lease)  # fmt: skip
-        stopped = or_(stopped, mine)
+    if claimant.heir_of is not None:
+        held_by = col(Delivery.holder)
+        dead = and_(
+            func.substr(held_by, TOKEN_CHARS + 1, 1) == ":",
+            func.substr(held_by, TOKEN_CHARS + 2) == claimant.heir_of,
+            held_by != claimant.holder,
+        )
+        stopped = or_(stopped, dead)
     works: list[Work] = []
     rows = session.exec(
         select(Delivery, Chat)
@@ -129,7 +132,7 @@ def reclaim_stale(
             delivery.parts_sent += 1
         delivery.status = DeliveryStatus.CLAIMED
         delivery.lease_until = now + lease
-        delivery.holder = holder
+        delivery.holder = claimant.holder
         if not chat.active:
             delivery.status = DeliveryStatus.FAILED
             continue
@@ -208,7 +211,7 @@ def open_card(
     cards: int,
     now: datetime,
     lease: timedelta,
-    holder: str,
+    holder: str | None,
 ) -> Work | CardRefusal:
     """Open card ``card`` (1-based, of ``cards``) of a delivered drop, once.
 

@@ -101,7 +101,7 @@ def next_step(
         return step
     question = questions.ask(
         session, learner_id=learner_id, chat_id=chat_id, item_id=step.item_id, kind=step.kind,
-        now=today.now, holder=settings.instance_name,
+        now=today.now, holder=services.claimant.holder,
     )  # fmt: skip
     new = step.kind == QuestionKind.REVIEW and _never_answered(session, learner_id, step.item_id)
     return QuizStep(
@@ -144,7 +144,7 @@ def cut_off_questions(
     lease = timedelta(seconds=services.settings.delivery_lease_s)
     found = questions.never_sent(
         session, recorded_before=recorded_before, now=services.clock(), lease=lease,
-        holder=services.settings.instance_name,
+        claimant=services.claimant,
     )  # fmt: skip
     cut_off = [
         CutOff(

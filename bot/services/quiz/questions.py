@@ -19,6 +19,7 @@ from sqlalchemy import insert, update
 from sqlmodel import Session, col, select
 
 from bot.core.today import Today
+from bot.storage.instance_lock import Claimant
 from bot.storage.kinds import QuestionKind
 from bot.storage.models import QuizQuestion, table_of
 
@@ -78,10 +79,9 @@ _LEASE_RAN_OUT = sa.and_(
     QUESTIONS.c.sent_at <= sa.bindparam("free_before"),
     sa.or_(QUESTIONS.c.resent_at.is_(None), QUESTIONS.c.resent_at <= sa.bindparam("free_before")),
 )
-_PREVIOUS_LIFE = sa.and_(  # the taker's own, from before it started
-    QUESTIONS.c.holder == sa.bindparam("holder"),
-    QUESTIONS.c.sent_at < sa.bindparam("started_at"),
-    sa.or_(QUESTIONS.c.resent_at.is_(None), QUESTIONS.c.resent_at < sa.bindparam("started_at")),
+_HELD_BY_THE_DEAD = sa.and_(  # still held by the process found gone (Claimant.is_dead)
+    sa.bindparam("dead", type_=sa.Boolean),
+    QUESTIONS.c.holder == sa.bindparam("held_by"),
 )
 _TAKE_TO_RESEND = (
     update(QUESTIONS)
@@ -89,7 +89,7 @@ _TAKE_TO_RESEND = (
         QUESTIONS.c.id == sa.bindparam("question_id"),
         QUESTIONS.c.message_id.is_(None),
         QUESTIONS.c.answered_at.is_(None),
-        sa.or_(_LEASE_RAN_OUT, _PREVIOUS_LIFE),
+        sa.or_(_LEASE_RAN_OUT, _HELD_BY_THE_DEAD),
     )
     .values(resent_at=sa.bindparam("now"), holder=sa.bindparam("holder"))
 )  # fmt: skip
@@ -116,8 +116,8 @@ def ask(
     now: datetime,
     holder: str | None = None,
 ) -> AskedQuestion:
-    """Record a question about to be sent by the instance ``holder``; its id goes into the
-    buttons' callback data."""
+    """Record a question about to be sent by the process marked ``holder`` (see
+    ``bot.storage.instance_lock``); its id goes into the buttons' callback data."""
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
     values = {"learner_id": learner_id, "chat_id": chat_id, "item_id": item_id, "kind": kind,
@@ -144,18 +144,23 @@ class NeverSent:
 
 
 def never_sent(
-    session: Session, *, recorded_before: datetime, now: datetime, lease: timedelta, holder: str
+    session: Session,
+    *,
+    recorded_before: datetime,
+    now: datetime,
+    lease: timedelta,
+    claimant: Claimant,
 ) -> NeverSent:
-    """Take, for the instance ``holder`` that started at ``recorded_before``, the open
+    """Take, for ``claimant`` (this process, started at ``recorded_before``), the open
     questions recorded before then whose message id was never stored: a bot stopped
     between recording a question and sending it left them (a failed send deletes its row,
     and a sent one has its message id).
 
     A question younger than ``lease`` may be on another instance's wire, and one taken by
     another instance less than ``lease`` ago is being sent again there: each is left until
-    then. ``holder``'s own (recorded or taken under its name before it started) were cut
-    off by its own stop, and are taken at once. Taking is a conditional update, so of two
-    instances starting together one sends.
+    then. One held by a process of ``claimant``'s name that is gone (``Claimant.is_dead``)
+    was cut off by its stop, and is taken at once. Taking is a conditional update, so of
+    two instances starting together one sends.
     """
     found = {"before": recorded_before, "alive_since": now - QUESTION_LIFETIME}
     taken: list[AskedQuestion] = []
@@ -165,10 +170,10 @@ def never_sent(
         question = AskedQuestion(*columns)
         last_taken = max(question.sent_at, resent_at or question.sent_at)
         free_at = last_taken + lease
-        mine = held_by == holder and last_taken < recorded_before
-        if free_at > now and not mine:
+        dead = claimant.is_dead(held_by)
+        if free_at > now and not dead:
             left.append(free_at)
-        elif _take_to_resend(session, question.id, now, lease, holder, recorded_before):
+        elif _take_to_resend(session, question.id, now, lease, claimant.holder, held_by, dead):
             taken.append(question)
         else:  # another instance took it just now
             left.append(now + lease)
@@ -180,11 +185,12 @@ def _take_to_resend(
     question_id: int,
     now: datetime,
     lease: timedelta,
-    holder: str,
-    started_at: datetime,
+    holder: str | None,
+    held_by: str | None,
+    dead: bool,
 ) -> bool:
     taking = {"question_id": question_id, "now": now, "free_before": now - lease,
-              "holder": holder, "started_at": started_at}  # fmt: skip
+              "holder": holder, "held_by": held_by, "dead": dead}  # fmt: skip
     return session.connection().execute(_TAKE_TO_RESEND, taking).rowcount == 1
 
 

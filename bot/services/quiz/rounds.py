@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import and_, or_, update
+from sqlalchemy import and_, literal, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -26,6 +26,7 @@ from bot.services.quiz.bank import quiz_bank
 from bot.services.quiz.learners import scheduler_for
 from bot.services.quiz.polls import MemberDays, mean_recall, poll_order, save_poll
 from bot.services.quiz.round_answers import live_round
+from bot.storage.instance_lock import Claimant
 from bot.storage.kinds import RoundStarters, RoundStatus
 from bot.storage.models import Learner, QuizRound, RoundAnswer, RoundQuestion
 from quizzes import QuizItem, shown_correct
@@ -126,16 +127,15 @@ def next_poll(
     now: datetime,
     *,
     lease: timedelta,
-    holder: str,
-    started_at: datetime,
+    claimant: Claimant,
 ) -> PollToSend | AskedElsewhere | None:
-    """The round's next question, taken by the instance ``holder`` (started at
-    ``started_at``) to send its poll; None when the round has ended or is all asked.
+    """The round's next question, taken by ``claimant`` (this process) to send its poll;
+    None when the round has ended or is all asked.
 
     Taking it is a conditional update: of two instances resuming the round at once, or one
     starting while another sends the poll, one sends it. A claim older than ``lease`` is
-    taken over (its instance stopped mid-send), and so is one ``holder`` made before it
-    started (its previous life, stopped mid-send).
+    taken over (its instance stopped mid-send), and so is one of a process of
+    ``claimant``'s name that is gone (``Claimant.is_dead``: it stopped mid-send).
     """
     game = live_round(session, round_id)
     if game is None:
@@ -146,7 +146,8 @@ def next_poll(
         return None
     question = waiting[0]
     assert question.id is not None
-    if not _take(session, question.id, now, lease, holder, started_at):
+    dead = claimant.is_dead(question.holder)
+    if not _take(session, question.id, now, lease, claimant.holder, question.holder, dead):
         session.refresh(question)
         assert question.asking_since is not None
         return AskedElsewhere(question.asking_since + lease)
@@ -162,16 +163,18 @@ def _take(
     question_id: int,
     now: datetime,
     lease: timedelta,
-    holder: str,
-    started_at: datetime,
+    holder: str | None,
+    held_by: str | None,
+    dead: bool,
 ) -> bool:
+    """``dead``: ``held_by`` (the holder read) is a gone process's; taken if it still is."""
     claim_free = or_(
         col(RoundQuestion.asking_since).is_(None),
         col(RoundQuestion.asking_since) < now - lease,
-        and_(col(RoundQuestion.holder) == holder, col(RoundQuestion.asking_since) < started_at),
+        and_(literal(dead), col(RoundQuestion.holder) == held_by),
     )
-    # ``now`` is after ``started_at``, so a claim taken over gets another ``asking_since``,
-    # and its dead sender's record of a poll (``poll_sent``) matches no row.
+    # A claim taken over after its lease gets a later ``asking_since``, and its slow
+    # sender's record of a poll (``poll_sent``) matches no row.
     taken = session.execute(
         update(RoundQuestion)
         .where(col(RoundQuestion.id) == question_id, col(RoundQuestion.sent_at).is_(None),

@@ -77,7 +77,7 @@ async def on_continue(update: Update, context: AppContext) -> None:
         outbox.open_card, chat.id, path_round=press.path_round, drop_id=press.drop_id,
         card=press.card, cards=len(cards), now=services.clock(),
         lease=timedelta(seconds=services.settings.delivery_lease_s),
-        holder=services.settings.instance_name,
+        holder=services.claimant.holder,
     )  # fmt: skip
     if outcome == outbox.CardRefusal.UNKNOWN:
         await query.answer("This button has expired.", show_alert=True)
