@@ -15,7 +15,7 @@ from sqlmodel import Session
 from bot.config import Settings
 from bot.services.executor import UrgentFirstExecutor
 from bot.storage.db import database_answers, session_scope
-from bot.storage.instance_lock import Claimant, InstanceLock
+from bot.storage.instance_lock import Claimant, InstanceLock, Owner
 from drops.model import Course
 
 DATABASE_THREADS = 4  # on a server database (PostgreSQL)
@@ -50,6 +50,11 @@ class Services:
     def claimant(self) -> Claimant:
         """How this process marks what it claims now (see ``bot.storage.instance_lock``)."""
         return self.instance.claimant
+
+    @property
+    def owner(self) -> Owner:
+        """How this process marks the rows it owns now (see ``bot.storage.instance_lock``)."""
+        return self.instance.owner
 
     async def transaction(
         self, work: Callable[Concatenate[Session, P], T], /, *args: P.args, **kwargs: P.kwargs

@@ -30,6 +30,7 @@ from bot.services.distill_limits import (
     withdraw_run,
 )
 from bot.services.distill_remote import CeleryRuns, FollowHooks, RemoteTicket, RunInterrupted
+from bot.storage.instance_lock import Owner, held_by_the_dead
 from bot.storage.kinds import RunStatus
 from bot.storage.models import DistillRun
 from kd_sandbox.estimate import estimated_s, fitting
@@ -42,7 +43,8 @@ log = logging.getLogger(__name__)
 
 UNFINISHED = (RunStatus.QUEUED, RunStatus.RUNNING)
 # A process vouches for its unfinished runs this long and renews every third of it; runs
-# whose lease ran out belong to a process that stopped (see ``take_interrupted``).
+# whose lease ran out belong to a process that stopped (see ``take_interrupted``). A run's
+# owner is its process's mark (``bot.storage.instance_lock.Owner``).
 RUN_LEASE = timedelta(seconds=90)
 ProgressHook = Callable[[float], Awaitable[None]]
 
@@ -131,7 +133,7 @@ class DistillService:
         try:
             run_id = await services.transaction(
                 record_run, user_id=user_id, chat_id=chat_id, settings=spec.as_settings(),
-                now=services.clock(), owner=services.settings.instance_name,
+                now=services.clock(), owner=services.owner.mark,
             )  # fmt: skip
         except BaseException:
             # A run the queue already started must not wait for its row forever; an error
@@ -155,7 +157,7 @@ class DistillService:
         )
         run_id = await services.transaction(
             admit_run, user_id=asker.user_id, chat_id=asker.chat_id, in_group=asker.in_group,
-            settings=spec.as_settings(), now=now, owner=settings.instance_name,
+            settings=spec.as_settings(), now=now, owner=services.owner.mark,
             lease_until=now + RUN_LEASE, limits=limits,
         )  # fmt: skip
         wait_s = await services.transaction(
@@ -214,7 +216,7 @@ class DistillService:
         """The run's end, recorded by the one instance that owns its row; an instance that
         no longer does (another took the run over) raises ``RunHandedOver`` and stays quiet."""
         services = self.services
-        owner = services.settings.instance_name
+        owner = services.owner
         try:
             # Shielded: a caller that gives up (the bot stopping) leaves the ticket alone.
             result = await asyncio.shield(ticket.result)
@@ -236,9 +238,7 @@ class DistillService:
         """This process still vouches for its unfinished runs (and, with Celery, counts
         the deployment's waiting runs and the workers that answer, for /metrics)."""
         services = self.services
-        await services.transaction(
-            renew_runs, owner=services.settings.instance_name, now=services.clock()
-        )
+        await services.transaction(renew_runs, owner=services.owner, now=services.clock())
         if self.remote is not None:
             metrics.SANDBOX_QUEUE_DEPTH.set(await services.transaction(count_waiting))
             metrics.SANDBOX_WORKERS.set(await asyncio.to_thread(self.remote.count_workers))
@@ -247,8 +247,7 @@ class DistillService:
         """With Celery: the runs of stopped processes, now this process's to answer."""
         services = self.services
         return await services.transaction(
-            adopt_orphans, services.clock(), owner=services.settings.instance_name,
-            at_start=at_start,
+            adopt_orphans, services.clock(), owner=services.owner, at_start=at_start,
         )  # fmt: skip
 
     def follow(self, run_id: int, on_progress: ProgressHook) -> QueuedRun:
@@ -262,8 +261,7 @@ class DistillService:
         """Runs a stopped process left to tell, now this one's (see ``take_interrupted``)."""
         services = self.services
         return await services.transaction(
-            take_interrupted, services.clock(), owner=services.settings.instance_name,
-            at_start=at_start,
+            take_interrupted, services.clock(), owner=services.owner, at_start=at_start,
         )  # fmt: skip
 
     async def told(self, run_id: int) -> None:
@@ -349,11 +347,11 @@ def record_run(
     return run.id
 
 
-def renew_runs(session: Session, *, owner: str, now: datetime) -> None:
+def renew_runs(session: Session, *, owner: Owner, now: datetime) -> None:
     """``owner`` still vouches for its unfinished runs and for the askers it is telling."""
     session.exec(
         update(DistillRun)
-        .where(col(DistillRun.owner) == owner, _owed_a_word())
+        .where(col(DistillRun.owner).in_(owner.marks), _owed_a_word())
         .values(lease_until=now + RUN_LEASE)
     )
 
@@ -384,7 +382,7 @@ def finish_run(
     session: Session,
     run_id: int,
     *,
-    owner: str,
+    owner: Owner,
     status: RunStatus,
     now: datetime,
     metrics: dict[str, object] | None = None,
@@ -400,7 +398,7 @@ def finish_run(
         update(DistillRun)
         .where(
             col(DistillRun.id) == run_id,
-            col(DistillRun.owner) == owner,
+            col(DistillRun.owner).in_(owner.marks),
             col(DistillRun.status).in_(UNFINISHED),
         )
         .values(**values)
@@ -417,23 +415,26 @@ def _failed_status(error: SandboxError) -> RunStatus:
 
 
 def take_interrupted(
-    session: Session, now: datetime, *, owner: str, at_start: bool
+    session: Session, now: datetime, *, owner: Owner, at_start: bool
 ) -> list[InterruptedRun]:
     """Runs of a process that stopped whose askers are owed a word: the unfinished ones,
     marked interrupted now, and those it marked but stopped before telling (``told_at``).
 
     A run's process has stopped when its lease ran out, when it has no owner (recorded
-    before owners were), or, at start-up, when it is this process's own name: another
-    process of that name was running before this one. The runs become ``owner``'s, under
-    its lease, until ``mark_told``: if it stops first, they are taken again, so each asker
-    is told once across any number of restarts.
+    before owners were), or when it was a process of ``owner``'s name that is provably
+    gone (``owner`` holds the name's lock: ``Claimant.is_dead``). A process of this name
+    still running (the old one of a rolling deploy) holds the lock, so its runs wait for
+    their lease. A run whose owner is the bare name (recorded before marks were) is taken
+    at start-up if ``owner`` holds the name. The runs become ``owner``'s, under its lease,
+    until ``mark_told``: if it stops first, they are taken again, so each asker is told
+    once across any number of restarts.
     """
     runs = _orphans(session, now, owner=owner, at_start=at_start, untold=True)
     for run in runs:
         if run.status != RunStatus.INTERRUPTED:
             run.status = RunStatus.INTERRUPTED
             run.finished_at = now
-        run.owner, run.lease_until = owner, now + RUN_LEASE
+        run.owner, run.lease_until = owner.mark, now + RUN_LEASE
     return [
         InterruptedRun(run.id or 0, run.chat_id, run.settings, run.status_message_id)
         for run in runs
@@ -449,20 +450,20 @@ def mark_told(session: Session, run_id: int, now: datetime) -> None:
 
 
 def adopt_orphans(
-    session: Session, now: datetime, *, owner: str, at_start: bool
+    session: Session, now: datetime, *, owner: Owner, at_start: bool
 ) -> list[AdoptedRun]:
     """With Celery, a stopped process's runs go on in the workers: take them over (the
     rows become ``owner``'s, under its lease), so that this process tells their users."""
     runs = _orphans(session, now, owner=owner, at_start=at_start)
     for run in runs:
-        run.owner, run.lease_until = owner, now + RUN_LEASE
+        run.owner, run.lease_until = owner.mark, now + RUN_LEASE
     return [
         AdoptedRun(run.id or 0, run.chat_id, run.settings, run.status_message_id) for run in runs
     ]
 
 
 def _orphans(
-    session: Session, now: datetime, *, owner: str, at_start: bool, untold: bool = False
+    session: Session, now: datetime, *, owner: Owner, at_start: bool, untold: bool = False
 ) -> list[DistillRun]:
     """Unfinished runs of a process that stopped (see ``take_interrupted``), locked, oldest
     first; with ``untold`` also its interrupted runs whose askers it did not tell."""
@@ -470,9 +471,10 @@ def _orphans(
         col(DistillRun.lease_until).is_(None),
         col(DistillRun.lease_until) < now,
         col(DistillRun.owner).is_(None),
+        held_by_the_dead(col(DistillRun.owner), owner.claimant),
     )
-    if at_start:
-        stopped = or_(stopped, col(DistillRun.owner) == owner)
+    if at_start and owner.claimant.heir_of is not None:
+        stopped = or_(stopped, col(DistillRun.owner) == owner.name)
     return list(
         session.exec(
             select(DistillRun)

@@ -16,6 +16,11 @@ drains, or a second process was given the same name) marks them with no holder, 
 one takes them for a dead process's. A process holding the lock knows every other
 ``token:name`` claim to be a dead process's: the one that marked it held the lock then,
 and has let go of it since.
+
+A row a process owns for its whole life, renewing its lease (a /distill run), is marked
+the same way (``Owner``): ``token:name`` while the process holds its name, else
+``token/name`` (its own still, renewed and finished by it, but never taken for a dead
+process's). Rows written before these marks carry the bare name.
 """
 
 from __future__ import annotations
@@ -31,7 +36,16 @@ import zlib
 from dataclasses import dataclass
 from typing import IO
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    SQLColumnExpression,
+    and_,
+    false,
+    func,
+    text,
+)
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +97,53 @@ class Claimant:
 NO_CLAIMANT = Claimant()
 
 
+def held_by_the_dead(
+    column: SQLColumnExpression[str | None], claimant: Claimant
+) -> ColumnElement[bool]:
+    """SQL: ``column`` names a process of ``claimant``'s name that is gone (as
+    ``Claimant.is_dead``); never true while ``claimant`` does not hold its name."""
+    if claimant.heir_of is None:
+        return false()
+    return and_(
+        func.substr(column, TOKEN_CHARS + 1, 1) == ":",
+        func.substr(column, TOKEN_CHARS + 2) == claimant.heir_of,
+        column != claimant.holder,
+    )
+
+
+@dataclass(frozen=True)
+class Owner:
+    """How a process names the rows it owns for its whole life (see the module's docstring).
+
+    Attributes:
+        name: Its ``INSTANCE_NAME``, as rows written before marks carry it.
+        token: Its own random token.
+        claimant: Whose claims and rows of its name are a dead process's.
+    """
+
+    name: str
+    token: str
+    claimant: Claimant
+
+    @classmethod
+    def of(cls, name: str, token: str, *, held: bool) -> Owner:
+        """The process of ``name`` and ``token``, holding the name's lock or not."""
+        part = name_part(name)
+        return cls(name, token, Claimant(f"{token}:{part}", part) if held else NO_CLAIMANT)
+
+    @property
+    def mark(self) -> str:
+        """Written on the rows it records or takes now."""
+        return self.claimant.holder or f"{self.token}/{name_part(self.name)}"
+
+    @property
+    def marks(self) -> tuple[str, str]:
+        """Every mark it may have written (it may take its name after recording a row):
+        the rows it renews and finishes."""
+        part = name_part(self.name)
+        return f"{self.token}:{part}", f"{self.token}/{part}"
+
+
 class InstanceLock:
     """This process's hold on its name (see the module's docstring); thread-safe."""
 
@@ -97,10 +158,11 @@ class InstanceLock:
 
     @property
     def claimant(self) -> Claimant:
-        if not self._held:
-            return NO_CLAIMANT
-        part = name_part(self.name)
-        return Claimant(holder=f"{self.token}:{part}", heir_of=part)
+        return self.owner.claimant
+
+    @property
+    def owner(self) -> Owner:
+        return Owner.of(self.name, self.token, held=self._held)
 
     def try_hold(self) -> bool:
         """Hold the name's lock if it is free (never waits); True while held. A held

@@ -272,7 +272,9 @@ class DistillRun(SQLModel, table=True):
     created_at: datetime = Field(sa_column=_utc_column())
     finished_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
     metrics: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # JSON
-    # The process running it (Settings.instance_name) and until when it vouches for it.
+    # The process running it and until when it vouches for it: its mark, ``token:name``
+    # or ``token/name`` (``bot.storage.instance_lock.Owner``; at most 64 characters), or
+    # the bare INSTANCE_NAME in rows recorded before marks were.
     owner: str | None = Field(default=None, max_length=64)
     lease_until: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
     # When the asker of a run interrupted by a stop was told; NULL while they are owed it

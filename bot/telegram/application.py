@@ -114,7 +114,8 @@ async def _post_init(application: AppType) -> None:
             "misfire_grace_time": None,
         },
     )
-    # The runs of this process's previous life are marked before any update is handled;
+    # The runs of this name's previous life are marked before any update is handled (those
+    # of a predecessor still running, which holds the name, are left to it);
     # their askers are told meanwhile, at each chat's pace (seconds per message in a
     # group), so the webhook server opens and /healthz says ready without waiting for it.
     # Each run is marked told as its notice goes out: a previous life killed half-way

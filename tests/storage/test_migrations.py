@@ -301,6 +301,7 @@ def test_runs_interrupted_before_the_upgrade_are_not_told_again(database_url: st
 
     from bot.services.distill import take_interrupted
     from bot.storage.db import session_scope
+    from bot.storage.instance_lock import Owner
     from bot.storage.migrate import alembic_config
 
     upgrade(database_url, "0014")
@@ -320,7 +321,8 @@ def test_runs_interrupted_before_the_upgrade_are_not_told_again(database_url: st
     with engine.connect() as connection:
         assert [tuple(row) for row in connection.execute(query)] == before
     with session_scope(engine) as session:
-        told = take_interrupted(session, datetime.now(UTC), owner="bot-a", at_start=True)
+        next_start = Owner.of("bot-a", "0123456789ab", held=True)
+        told = take_interrupted(session, datetime.now(UTC), owner=next_start, at_start=True)
     assert [run.settings for run in told] == ["T=3"]
     command.downgrade(alembic_config(database_url), "0014")
     with engine.connect() as connection:

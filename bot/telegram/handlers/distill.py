@@ -292,9 +292,10 @@ async def _edit(status: Message, text: str) -> None:
 
 
 async def tell_interrupted(application: AppType, *, at_start: bool) -> None:
-    """Every run a stopped process left unfinished gets a clear word: at start-up the runs
-    of this process's previous life, and at any time those whose lease ran out. With
-    Celery those runs go on in the workers: this process takes them over and answers."""
+    """Every run a stopped process left unfinished gets a clear word: those of a process of
+    this name that is provably gone (this one holds the name) at once, and at any time
+    those whose lease ran out. With Celery those runs go on in the workers: this process
+    takes them over and answers."""
     await tell_askers(application, await take_interrupted(application, at_start=at_start))
 
 
