@@ -51,6 +51,18 @@ class Chat(SQLModel, table=True):
     round_starters: str = Field(default=RoundStarters.ANYONE, max_length=8)  # RoundStarters
 
 
+class ChatMove(SQLModel, table=True):
+    """A group that became a supergroup: its row moved from ``old_id`` to ``new_id``. A late
+    update from the old id (Telegram's "migrated to" message, after a restart) makes a
+    blank row there again; a move asked for then keeps the supergroup's state."""
+
+    __tablename__ = "chat_moves"
+
+    old_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    new_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    moved_at: datetime = Field(sa_column=_utc_column())
+
+
 class Learner(SQLModel, table=True):
     """A Telegram user who takes the course (in private, in groups, or both)."""
 

@@ -622,13 +622,21 @@ class FakeBotApi:
         self.migrated[chat_id] = new_chat_id
         if not announce:
             return
+        self.migration_notice(chat_id, new_chat_id, in_supergroup=False)
+        self.migration_notice(chat_id, new_chat_id, in_supergroup=True)
+
+    def migration_notice(self, chat_id: int, new_chat_id: int, *, in_supergroup: bool) -> int:
+        """One of the two service messages of a move to a supergroup: "migrated to" in the
+        old group, or "migrated from" in the supergroup (each may come first, or alone)."""
         old = self.chat_payload(chat_id)
-        new = self.chat_payload(new_chat_id, title=old.get("title"))
-        for chat, field_name, other in ((old, "migrate_to_chat_id", new_chat_id),
-                                        (new, "migrate_from_chat_id", chat_id)):  # fmt: skip
-            message = {"message_id": next(self._message_ids), "date": int(time.time()),
-                       "chat": chat, "from": BOT_USER, field_name: other}  # fmt: skip
-            self.push_update(message=message)
+        if in_supergroup:
+            chat = self.chat_payload(new_chat_id, title=old.get("title"))
+            field_name, other = "migrate_from_chat_id", chat_id
+        else:
+            chat, field_name, other = old, "migrate_to_chat_id", new_chat_id
+        message = {"message_id": next(self._message_ids), "date": int(time.time()),
+                   "chat": chat, "from": BOT_USER, field_name: other}  # fmt: skip
+        return self.push_update(message=message)
 
     def member_leaves(self, chat_id: int, user_id: int, *, heard: str) -> int:
         """A member leaves the group, and the bot hears of it: ``heard`` is "message" (the

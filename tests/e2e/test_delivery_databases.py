@@ -12,13 +12,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from bot.storage.models import Chat, Delivery
 from bot.telegram.delivery_job import TickResult
 from tests.botapi import ApiCall, FakeBotApi
 from tests.e2e.fanout import count_fan_out, drop_openings, received_by, seed_due_chats
-from tests.e2e.harness import FakeClock, running_bot
+from tests.e2e.harness import BotHarness, FakeClock, running_bot
 from tests.e2e.journeys import drops_received, onboard, press_done
 
 LEARNERS = {3101: "Europe/Berlin", 3102: "America/New_York", 3103: "Asia/Kolkata"}
@@ -132,6 +133,85 @@ async def test_blocked_learner_and_migrated_group(tmp_path: Path, database_url: 
         clock.advance(days=1)
         await harness.tick()
         assert drops_received(api, 6101) == [1], "a blocked chat waits until it comes back"
+
+
+def the_groups_rows(engine: Engine, new_group: int) -> tuple[Chat | None, Chat | None]:
+    with Session(engine) as session:
+        return session.get(Chat, GROUP), session.get(Chat, new_group)
+
+
+async def a_group_on_drop_two(harness: BotHarness) -> None:
+    """The group set its time on day 1 (drop 1 at once) and got drop 2 on day 2."""
+    api = harness.api
+    api.admins[GROUP] = {ADMIN}
+    await harness.command(ADMIN, "/settime 07:00", chat_id=GROUP)
+    await api.wait_for(lambda _: drops_received(api, GROUP) == [1])
+    await harness.settle()
+    harness.clock.advance(days=1)
+    await harness.tick()
+    assert drops_received(api, GROUP) == [1, 2]
+
+
+async def test_a_supergroup_set_up_before_the_bot_heard_of_the_move_goes_on_from_the_group(
+    tmp_path: Path, database_url: str
+) -> None:
+    """An administrator typed /settime in the new supergroup before the bot heard that it
+    was the group's: drop 1 went there. The move then clashed on drop 1's delivery, failed
+    every time it was tried, and the supergroup started the path again from drop 1."""
+    clock = FakeClock(datetime(2026, 6, 1, 7, 30, tzinfo=UTC))
+    async with running_bot(tmp_path, clock=clock, database_url=database_url) as harness:
+        api = harness.api
+        await a_group_on_drop_two(harness)
+        new_group = -1000000000801
+        api.migrate_group(GROUP, new_group, announce=False)
+        api.admins[new_group] = {ADMIN}
+        await harness.command(ADMIN, "/settime 07:00", chat_id=new_group)
+        await api.wait_for(lambda _: drops_received(api, new_group) == [1])
+        await harness.settle()
+        api.migrate_group(GROUP, new_group)  # now the service messages come
+        await harness.settle()
+        clock.advance(days=1)
+        await harness.tick()
+        assert drops_received(api, new_group) == [1, 3]
+        old, moved = the_groups_rows(harness.services.engine, new_group)
+        assert old is None
+        assert moved is not None and moved.current_drop_id == "1.3"
+
+
+async def test_the_old_groups_late_notice_after_a_restart_keeps_the_supergroups_path(
+    tmp_path: Path, database_url: str
+) -> None:
+    """The "migrated from" message in the supergroup came first and the group moved; the
+    old group's "migrated to" message came after a restart. It made a blank row at the
+    old id, and moving that one again wiped the supergroup's schedule and path: no drop
+    came any more."""
+    api = FakeBotApi()
+    await api.start()
+    clock = FakeClock(datetime(2026, 6, 1, 7, 30, tzinfo=UTC))
+    new_group = -1000000000802
+    try:
+        async with running_bot(
+            tmp_path, api=api, clock=clock, database_url=database_url
+        ) as harness:
+            await a_group_on_drop_two(harness)
+            api.migrate_group(GROUP, new_group, announce=False)
+            api.migration_notice(GROUP, new_group, in_supergroup=True)
+            await harness.settle()
+            old, moved = the_groups_rows(harness.services.engine, new_group)
+            assert old is None and moved is not None and moved.current_drop_id == "1.2"
+        async with running_bot(
+            tmp_path, api=api, clock=clock, database_url=database_url
+        ) as harness:
+            api.migration_notice(GROUP, new_group, in_supergroup=False)
+            await harness.settle()
+            clock.advance(days=1)
+            await harness.tick()
+            old, moved = the_groups_rows(harness.services.engine, new_group)
+    finally:
+        await api.stop()
+    assert drops_received(api, new_group) == [3]
+    assert old is None
+    assert moved is not None and moved.delivery_time == "07:00"
 
 
 async def test_a_fan_out_of_two_part_drops_meets_no_flood_control(

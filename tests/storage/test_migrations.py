@@ -22,7 +22,7 @@ from bot.storage.migrate import current_revision, upgrade
 from bot.storage.models import Chat, Delivery, DistillRun, Learner, QuizRound
 
 NOW = datetime(2026, 3, 1, 7, 30, tzinfo=UTC)
-HEAD = "0015"
+HEAD = "0016"
 
 
 def insert_rows(connection: Connection, table_name: str, *rows: dict[str, Any]) -> None:
@@ -330,6 +330,36 @@ def test_runs_interrupted_before_the_upgrade_are_not_told_again(database_url: st
             ("T=2", "interrupted"),
             ("T=3", "interrupted"),
             ("T=4", "done"),
+        ]
+    upgrade(database_url)
+    engine.dispose()
+
+
+def test_chat_moves_upgrade_and_downgrade_keep_every_chat(database_url: str) -> None:
+    """The table of moved groups comes and goes; every chat stays as it was."""
+    from alembic import command
+
+    from bot.storage.migrate import alembic_config
+
+    upgrade(database_url, "0015")
+    engine = make_engine(database_url)
+    group = {"id": -42, "kind": "supergroup", "title": "Study group", "delivery_time": "09:00",
+             "paused": False, "active": True, "created_at": NOW}  # fmt: skip
+    with engine.begin() as connection:
+        insert_rows(connection, "chats", group)
+    query = text("SELECT id, kind, title, delivery_time FROM chats")
+    upgrade(database_url)
+    assert current_revision(database_url) == HEAD
+    with engine.begin() as connection:
+        assert [tuple(row) for row in connection.execute(query)] == [
+            (-42, "supergroup", "Study group", "09:00")
+        ]
+        insert_rows(connection, "chat_moves", {"old_id": -7, "new_id": -42, "moved_at": NOW})
+    command.downgrade(alembic_config(database_url), "0015")
+    assert "chat_moves" not in inspect(engine).get_table_names()
+    with engine.connect() as connection:
+        assert [tuple(row) for row in connection.execute(query)] == [
+            (-42, "supergroup", "Study group", "09:00")
         ]
     upgrade(database_url)
     engine.dispose()
