@@ -72,6 +72,7 @@ def build_application(services: Services) -> AppType:
     data.memberships = Memberships(services.clock)
     data.sender = Sender(application.bot, services, known_chats=data.known_chats)
     data.distill = DistillService(services)
+    data.sender.on_moved.append(data.distill.chat_moved)
     data.web_runs = WebRuns(data.distill)
     data.answer_presses = AnswerPresses(services)
     data.sent_questions = SentQuestions(services)

@@ -116,7 +116,7 @@ async def _send_and_record(
         try:
             message = await _send_poll(application, chat_id, poll, still_running)
         except ChatMigrated as moved:  # the group became a supergroup mid-round
-            await services.transaction(chats.migrate, chat_id, moved.new_chat_id)
+            await application.bot_data.sender.chat_moved(chat_id, moved.new_chat_id)
             chat_id = moved.new_chat_id
             message = await _send_poll(application, chat_id, poll, still_running)
     except Withdrawn:  # the round ended while its poll waited for the group's turn

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from sqlmodel import Session, select
 from bot.storage.models import Chat, Delivery
 from bot.telegram.views.parts import drop_cards
 from drops.loader import get_course
+from kd_sandbox.queue import GroupRateLimited
 from tests.botapi import FakeBotApi
 from tests.e2e.harness import BotHarness, FakeClock, running_bot
 from tests.e2e.journeys import drops_received, local, onboard, press_done
@@ -373,6 +375,31 @@ async def test_a_command_from_a_group_gone_supergroup_is_answered_at_its_new_id(
         moved = session.get(Chat, new_id)
         assert moved is not None and moved.delivery_time == "07:00"
         assert moved.current_drop_id == "1.1"
+
+
+async def test_a_groups_distill_runs_of_the_hour_follow_it_when_a_reply_finds_it_moved(
+    tmp_path: Path,
+) -> None:
+    """The bot missed the upgrade's service messages and learned of it from a reply's
+    ChatMigrated: the stored chat moved but this process's count of the group's /distill
+    runs this hour did not, so the supergroup could start the hour's runs afresh."""
+    async with running_bot(
+        tmp_path, sandbox_group_runs_per_hour=2, sandbox_cooldown_s=0
+    ) as harness:
+        queue = harness.app.bot_data.distill.queue
+        gate = asyncio.Event()
+        for user in (MEMBER, ADMIN):  # the group's two runs of the hour, still going
+            queue.submit(user, GROUP, True, gate.wait)
+        new_id = -1000000000702
+        harness.api.migrate_group(GROUP, new_id, announce=False)
+        before = len(harness.api.calls)
+        harness.api.send_text(MEMBER, "/help", chat_id=GROUP)
+        await harness.next_message(new_id, after=before)
+        try:
+            with pytest.raises(GroupRateLimited):
+                queue.submit(MEMBER + 1, new_id, True, gate.wait)
+        finally:
+            gate.set()
 
 
 @pytest.mark.parametrize(

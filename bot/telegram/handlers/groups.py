@@ -51,7 +51,8 @@ async def on_member_left(update: Update, context: AppContext) -> None:
 
 async def on_migrated(update: Update, context: AppContext) -> None:
     """A group became a supergroup: its schedule, path and any running quiz round move to
-    the new id. Telegram says so in both chats; the second time there is nothing to move."""
+    the new id. Telegram says so in both chats, in either order; the second time there is
+    nothing to move (a blank row a late one made at the old id goes)."""
     message = update.effective_message
     if message is None:
         return
@@ -61,8 +62,7 @@ async def on_migrated(update: Update, context: AppContext) -> None:
         old, new = message.migrate_from_chat_id, message.chat.id
     else:
         return
-    await services_of(context).transaction(chats.migrate, old, new)
-    context.bot_data.distill.chat_moved(old, new)
+    await context.bot_data.sender.chat_moved(old, new)
 
 
 COMMANDS: tuple[Command, ...] = ()

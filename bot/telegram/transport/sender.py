@@ -96,6 +96,8 @@ class Sender:
         self.bot, self.services, self.course = bot, services, services.course
         self.known_chats = known_chats  # forgotten when a chat becomes unreachable
         self.polls_on_their_way = PollsOnTheirWay()  # a vote may come before their record
+        # What this process keeps per chat in memory, told of a move (``chat_moved``).
+        self.on_moved: list[Callable[[int, int], None]] = []
         self._cards: dict[tuple[str, int, Buttons | None, Paging], list[Card]] = {}
 
     def cards_of(
@@ -141,8 +143,16 @@ class Sender:
             self.known_chats.discard(chat_id)
             raise ChatUnreachable(str(exc)) from exc
         except ChatMigrated as exc:
-            await self.services.transaction(chats.migrate, chat_id, exc.new_chat_id)
+            await self.chat_moved(chat_id, exc.new_chat_id)
             raise Moved(exc.new_chat_id) from exc
+
+    async def chat_moved(self, old_id: int, new_id: int) -> None:
+        """A group became a supergroup: the one way the bot follows it, however it heard
+        (a service message, a send's ChatMigrated): the stored chat and all that names it
+        move (``chats.migrate``), and so does what this process keeps in memory."""
+        await self.services.transaction(chats.migrate, old_id, new_id)
+        for follow in self.on_moved:
+            follow(old_id, new_id)
 
     async def _send_part(self, chat_id: int, part: Part, check: SendCheck | None) -> Message:
         markup = keyboard(part.buttons)
