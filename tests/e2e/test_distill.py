@@ -259,3 +259,35 @@ async def test_a_typed_setting_equal_to_the_default_is_echoed(
     settings" (a bare /distill still says default settings)."""
     status = await timing_out.command(USER, f"/distill {typed}".rstrip())
     assert status.text.startswith(f"⏳ {shown}"), status.text
+
+
+async def test_a_run_interrupted_in_a_group_that_moved_meanwhile_is_reported_at_its_new_id(
+    tmp_path: Path,
+) -> None:
+    """The group became a supergroup while the bot was down; the start tells the run's
+    asker before it hears of the move. The notice went to the old id, was refused, and the
+    run counted as told: nobody heard of it."""
+    group, supergroup = -9100, -1000000009100
+    url = f"sqlite:///{tmp_path / 'bot.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    with Session(engine) as session:
+        session.add(DistillRun(user_id=USER, chat_id=group, settings="T=2", status="running",
+                               created_at=datetime(2026, 1, 1, tzinfo=UTC)))  # fmt: skip
+        session.commit()
+    engine.dispose()
+    api = FakeBotApi()
+    api.migrate_group(group, supergroup, announce=False)
+    await api.start()
+    try:
+        async with running_bot(tmp_path, api=api):
+            note = await api.wait_for(
+                lambda calls: [
+                    c
+                    for c in calls
+                    if c.method == "sendMessage" and c.chat_id == supergroup and "T=2" in c.text
+                ]
+            )
+            assert "interrupted" in note[0].text
+    finally:
+        await api.stop()

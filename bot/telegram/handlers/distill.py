@@ -37,6 +37,7 @@ from bot.telegram.handlers.common import (
     reply_plain,
     send_here,
 )
+from bot.telegram.transport.sender import ChatUnreachable, Moved
 from bot.telegram.views.distill_settings import spaced_equals_hint, too_slow_text
 from bot.telegram.views.formatting import markdown
 from kd_sandbox.queue import QueueRefused
@@ -320,7 +321,7 @@ async def tell_askers(application: AppType, interrupted: list[InterruptedRun]) -
     GROUP_SEND_INTERVAL_S (3.1 s by default), so five runs there take over 12 s. Each run
     is marked told once its message is out (or refused): a bot killed meanwhile tells the
     rest at its next start, and nobody twice (but for the one message on the wire then)."""
-    bot, runs = application.bot, application.bot_data.distill
+    bot, runs, sender = application.bot, application.bot_data.distill, application.bot_data.sender
     for run in interrupted:
         settings = run.settings.replace("`", "'") or "defaults"
         if run.status_message_id is not None:  # it still says "queued" or "training…"
@@ -333,8 +334,13 @@ async def tell_askers(application: AppType, interrupted: list[InterruptedRun]) -
             f"⚠️ Your /distill run (`{settings}`) was interrupted by a restart of the bot. "
             "Please send it again."
         )
-        with contextlib.suppress(TelegramError):
-            await bot.send_message(run.chat_id, text, entities=entities)
+        with contextlib.suppress(TelegramError, ChatUnreachable):
+            try:  # a group that became a supergroup meanwhile is told at its new id
+                await sender.guarded(
+                    run.chat_id, bot.send_message(run.chat_id, text, entities=entities)
+                )
+            except Moved as moved:
+                await bot.send_message(moved.new_chat_id, text, entities=entities)
         await runs.told(run.run_id)
 
 
