@@ -332,9 +332,8 @@ async def test_restart_in_a_group_without_a_schedule_points_to_settime(
     )
 
 
-async def test_group_migrated_to_supergroup_gets_the_drop_at_its_new_id(
-    harness: BotHarness,
-) -> None:
+async def group_on_drop_one(harness: BotHarness) -> None:
+    """An administrator sets the group's time; drop 1 has reached the group."""
     harness.clock.set(datetime(2026, 6, 1, 7, 30, tzinfo=UTC))
     harness.api.admins[GROUP] = {ADMIN}
     await harness.command(ADMIN, "/settime 07:00", chat_id=GROUP)
@@ -342,6 +341,12 @@ async def test_group_migrated_to_supergroup_gets_the_drop_at_its_new_id(
     # the new id too (a loaded machine once took longer than a 0.3 s quiet spell).
     await harness.api.wait_for(lambda _: drops_received(harness.api, GROUP) == [1])
     await harness.settle(0.3)
+
+
+async def test_group_migrated_to_supergroup_gets_the_drop_at_its_new_id(
+    harness: BotHarness,
+) -> None:
+    await group_on_drop_one(harness)
     new_id = -1000000000700
     harness.api.migrated[GROUP] = new_id
     harness.clock.advance(days=1)
@@ -359,11 +364,7 @@ async def test_a_command_from_a_group_gone_supergroup_is_answered_at_its_new_id(
 ) -> None:
     """The bot missed the upgrade's service messages; a member's /progress still names the
     old id. The reply goes to the new id, and the group's path and schedule follow it."""
-    harness.clock.set(datetime(2026, 6, 1, 7, 30, tzinfo=UTC))
-    harness.api.admins[GROUP] = {ADMIN}
-    await harness.command(ADMIN, "/settime 07:00", chat_id=GROUP)
-    await harness.api.wait_for(lambda _: drops_received(harness.api, GROUP) == [1])
-    await harness.settle(0.3)
+    await group_on_drop_one(harness)
     new_id = -1000000000701
     harness.api.migrate_group(GROUP, new_id, announce=False)
     before = len(harness.api.calls)
@@ -415,11 +416,7 @@ async def test_every_answer_to_a_group_gone_supergroup_comes_at_its_new_id(
 ) -> None:
     """The bot missed the upgrade's service messages: /help, an unknown command and the
     /settime confirmation are answered at the new id, as /progress is (none is lost)."""
-    harness.clock.set(datetime(2026, 6, 1, 7, 30, tzinfo=UTC))
-    harness.api.admins[GROUP] = {ADMIN}
-    await harness.command(ADMIN, "/settime 07:00", chat_id=GROUP)
-    await harness.api.wait_for(lambda _: drops_received(harness.api, GROUP) == [1])
-    await harness.settle(0.3)
+    await group_on_drop_one(harness)
     new_id = -1000000000701
     harness.api.migrate_group(GROUP, new_id, announce=False)
     harness.api.admins[new_id] = {ADMIN}

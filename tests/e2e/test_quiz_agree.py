@@ -172,6 +172,18 @@ async def test_a_summary_that_arrives_after_an_undo_and_a_new_answer_is_taken_ba
         assert len(review_logs(harness, USER)) == 3
 
 
+def undo_then(harness: BotHarness, last: ApiCall, press: str) -> Callable[[], Awaitable[None]]:
+    """Undo the answer to ``last``, then press ``press`` under it (the third answer logged)."""
+
+    async def undo_and_press() -> None:
+        harness.api.press(USER, last, f"qu:{question_id(last)}")
+        await eventually(lambda: len(review_logs(harness, USER)) == 2)
+        harness.api.press(USER, last, press)
+        await eventually(lambda: len(review_logs(harness, USER)) == 3)
+
+    return undo_and_press
+
+
 async def test_a_summary_on_its_way_as_the_answer_is_undone_and_missed_is_taken_back(
     harness: BotHarness,
 ) -> None:
@@ -184,13 +196,7 @@ async def test_a_summary_on_its_way_as_the_answer_is_undone_and_missed_is_taken_
     right = f"qa:{question_id(last)}:{option_for(harness, last, right=True)}"
     wrong = f"qa:{question_id(last)}:{option_for(harness, last, right=False)}"
 
-    async def undo_and_miss() -> None:
-        harness.api.press(USER, last, f"qu:{question_id(last)}")
-        await eventually(lambda: len(review_logs(harness, USER)) == 2)
-        harness.api.press(USER, last, wrong)
-        await eventually(lambda: len(review_logs(harness, USER)) == 3)
-
-    heard = while_the_summary_is_on_its_way(harness, undo_and_miss)
+    heard = while_the_summary_is_on_its_way(harness, undo_then(harness, last, wrong))
     before = len(harness.api.calls)
     harness.api.press(USER, last, right)
     await asyncio.wait_for(heard.wait(), timeout=30)
@@ -205,13 +211,7 @@ async def undo_and_answer_again_while_the_summary_is_on_its_way(harness: BotHarn
     last = await at_the_last_question(harness)
     right = f"qa:{question_id(last)}:{option_for(harness, last, right=True)}"
 
-    async def undo_and_answer_again() -> None:
-        harness.api.press(USER, last, f"qu:{question_id(last)}")
-        await eventually(lambda: len(review_logs(harness, USER)) == 2)
-        harness.api.press(USER, last, right)
-        await eventually(lambda: len(review_logs(harness, USER)) == 3)
-
-    heard = while_the_summary_is_on_its_way(harness, undo_and_answer_again)
+    heard = while_the_summary_is_on_its_way(harness, undo_then(harness, last, right))
     before = len(harness.api.calls)
     harness.api.press(USER, last, right)
     await asyncio.wait_for(heard.wait(), timeout=30)
