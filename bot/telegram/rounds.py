@@ -42,7 +42,7 @@ from bot.telegram.context import AppContext, AppType
 from bot.telegram.members import members_who_left
 from bot.telegram.transport.ratelimit import SendCheck, Withdrawn
 from bot.telegram.transport.sender import ChatUnreachable
-from bot.telegram.views.notices import markdown_part
+from bot.telegram.views.formatting import markdown_part
 from bot.telegram.views.rounds import INTERRUPTED, poll_question, results_markdown
 from quizzes import shown_correct, shown_options
 

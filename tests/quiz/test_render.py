@@ -15,11 +15,11 @@ from bot.services.quiz.queue import ReviewQueue, Score
 from bot.services.quiz.rounds import QuestionResult, RoundResults
 from bot.storage.kinds import RoundStatus
 from bot.telegram.views.chart import forecast_png
+from bot.telegram.views.formatting import markdown_part
 from bot.telegram.views.quiz import (
     Heading,
     answered_markdown,
     leaderboard_markdown,
-    part,
     question_part,
     review_offer,
     undo_buttons,
@@ -42,7 +42,7 @@ def test_every_item_renders_verbatim_with_compact_buttons(item: QuizItem) -> Non
     assert len(data) == len(item.options)
     assert all(len(d.encode()) <= 64 for d in data)
     heading = Heading("review", item.drop_id)
-    answered = part(answered_markdown(item, BIGGEST_QUESTION_ID, heading, chosen=0))
+    answered = markdown_part(answered_markdown(item, BIGGEST_QUESTION_ID, heading, chosen=0))
     assert item.explanation in answered.text
     assert ("Right!" in answered.text) == (item.correct == 0)
 
@@ -83,7 +83,7 @@ def test_the_offer_counts_due_reviews_and_mentions_the_cap() -> None:
 
 def test_names_in_the_leaderboard_are_literal() -> None:
     board = Board(BoardKind.WEEK, date(2026, 3, 2), [Standing(1, 1, "*bold* [x](y)", 2, 0)], None)
-    text = part(leaderboard_markdown(board, "_group_")).text
+    text = markdown_part(leaderboard_markdown(board, "_group_")).text
     assert "*bold* [x](y)" in text and "_group_" in text
 
 
@@ -94,7 +94,7 @@ def test_names_in_a_rounds_results_are_literal() -> None:
         placings=[Placing(1, 1, 1, 1, 2.0)], names={1: "*bold* [x](y) _it_"},
         questions=[QuestionResult(1, item, 1)], participants=1,
     )  # fmt: skip
-    text = part(results_markdown(results)).text
+    text = markdown_part(results_markdown(results)).text
     assert "🥇 *bold* [x](y) _it_ — 1/1 right · 2.0 s" in text
     assert item.explanation in text
 

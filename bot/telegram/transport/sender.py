@@ -22,11 +22,9 @@ from datetime import timedelta
 from typing import Any
 
 from telegram import (
-    InlineKeyboardButton,
     InlineKeyboardMarkup,
     LinkPreviewOptions,
     Message,
-    WebAppInfo,
 )
 from telegram.error import (
     BadRequest,
@@ -48,6 +46,7 @@ from bot.telegram.views.formatting import entities_from_dicts
 from bot.telegram.views.parts import Button, Buttons, Card, Link, Paging, Part, drop_cards
 
 log = logging.getLogger(__name__)
+JSONDict = dict[str, Any]
 
 RETRY_LATER = timedelta(seconds=30)
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
@@ -77,16 +76,37 @@ class Moved(Exception):
 def keyboard(buttons: Buttons) -> InlineKeyboardMarkup | None:
     if not buttons:
         return None
-    return InlineKeyboardMarkup([[_button(button) for button in row] for row in buttons])
+    return InlineKeyboardMarkup.de_json(markup_json(buttons), None)
 
 
-def _button(button: Button) -> InlineKeyboardButton:
+def markup_json(buttons: Buttons) -> JSONDict:
+    """The buttons as the Bot API's ``InlineKeyboardMarkup`` object."""
+    return {"inline_keyboard": [[_button_json(button) for button in row] for row in buttons]}
+
+
+def _button_json(button: Button) -> JSONDict:
     if not isinstance(button, Link):
         label, data = button
-        return InlineKeyboardButton(label, callback_data=data)
+        return {"text": label, "callback_data": data}
     if button.web_app:
-        return InlineKeyboardButton(button.label, web_app=WebAppInfo(button.url))
-    return InlineKeyboardButton(button.label, url=button.url)
+        return {"text": button.label, "web_app": {"url": button.url}}
+    return {"text": button.label, "url": button.url}
+
+
+def part_json(part: Part) -> JSONDict:
+    """A text part's entities and buttons as the Bot API takes them, for ``api_kwargs``.
+
+    Given as objects, each entity and button would be built here and turned back into
+    this JSON by python-telegram-bot in every request: in a rush of quiz answers (a
+    question of five entities and four buttons sent, one edited, per answer) that was
+    ~0.15 ms of CPU a message, more than a third of what the rest of a send costs.
+    """
+    extras: JSONDict = {}
+    if part.entities:
+        extras["entities"] = part.entities
+    if part.buttons:
+        extras["reply_markup"] = markup_json(part.buttons)
+    return extras
 
 
 class Sender:
@@ -155,23 +175,21 @@ class Sender:
             follow(old_id, new_id)
 
     async def _send_part(self, chat_id: int, part: Part, check: SendCheck | None) -> Message:
-        markup = keyboard(part.buttons)
         if part.photo is not None:
             return await self.bot.send_photo(
                 chat_id,
                 photo=part.photo.read_bytes(),
                 caption=part.text,
                 caption_entities=entities_from_dicts(part.entities),
-                reply_markup=markup,
+                reply_markup=keyboard(part.buttons),
                 rate_limit_args=check,
             )
         return await self.bot.send_message(
             chat_id,
             part.text,
-            entities=entities_from_dicts(part.entities),
-            reply_markup=markup,
             link_preview_options=NO_PREVIEW,
             rate_limit_args=check,
+            api_kwargs=part_json(part),
         )
 
     async def send_parts(self, chat_id: int, parts: Sequence[Part]) -> list[Message]:

@@ -9,7 +9,8 @@ from typing import Any
 
 from telegram import MessageEntity
 
-from drops.render import render_markdown
+from bot.telegram.views.parts import Buttons, Part
+from drops.render import Entity, render_markdown
 
 BUTTON_TEXT_CHARS = 60  # Telegram shows a button's text on one line: keep it readable
 
@@ -24,15 +25,22 @@ def button_text(text: str) -> str:
 def markdown(text: str) -> tuple[str, list[MessageEntity]]:
     """Our Markdown as plain text plus the entities that format it."""
     plain, entities = _rendered(text)
-    return plain, list(entities)
+    return plain, entities_from_dicts(entities)
+
+
+def markdown_part(text: str, buttons: Buttons = ()) -> Part:
+    """Our Markdown as a message to send, with ``buttons`` under it."""
+    plain, entities = _rendered(text)
+    return Part(plain, list(entities), buttons=buttons)
 
 
 @functools.lru_cache(maxsize=4096)
-def _rendered(text: str) -> tuple[str, tuple[MessageEntity, ...]]:
+def _rendered(text: str) -> tuple[str, tuple[Entity, ...]]:
     # In a rush many learners get the same question (a few option orders, a few headings)
-    # and the same explanation: each text is rendered once. Entities are immutable.
+    # and the same explanation: each text is rendered once. Nothing changes an entity
+    # after rendering.
     rendered = render_markdown(text)
-    return rendered.text, tuple(entities_from_dicts(rendered.entities))
+    return rendered.text, tuple(rendered.entities)
 
 
 def entities_from_dicts(entities: Iterable[Mapping[str, Any]]) -> list[MessageEntity]:

@@ -4,15 +4,10 @@ from __future__ import annotations
 
 from bot.core.journey import LAST_DROP_ID
 from bot.telegram import buttons
-from bot.telegram.views.parts import Buttons, Part
+from bot.telegram.views.formatting import markdown_part
+from bot.telegram.views.parts import Part
 from drops.markdown import escape_markdown
 from drops.model import Course
-from drops.render import render_markdown
-
-
-def markdown_part(markdown: str, buttons: Buttons = ()) -> Part:
-    rendered = render_markdown(markdown)
-    return Part(rendered.text, list(rendered.entities), buttons=buttons)
 
 
 def reminder(course: Course, drop_id: str | None) -> Part:

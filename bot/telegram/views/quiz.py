@@ -16,10 +16,10 @@ from bot.services.quiz.queue import ReviewQueue, Score
 from bot.services.quiz.stats import Stats
 from bot.storage.kinds import QuestionKind
 from bot.telegram import buttons
+from bot.telegram.views.formatting import markdown_part
 from bot.telegram.views.parts import Buttons, Part
 from drops.markdown import escape_markdown
 from drops.outline import drop_label
-from drops.render import render_markdown
 from quizzes import QuizItem
 
 LETTERS = "ABCDEFGHIJKL"
@@ -69,11 +69,6 @@ class Heading:
         return f"**{label}{new}** · {where}"
 
 
-def part(markdown: str, buttons: Buttons = ()) -> Part:
-    rendered = render_markdown(markdown)
-    return Part(rendered.text, list(rendered.entities), buttons=buttons)
-
-
 def question_markdown(item: QuizItem, question_id: int, heading: Heading) -> str:
     order = option_order(item, question_id)
     options = "\n".join(
@@ -89,7 +84,7 @@ def question_part(item: QuizItem, question_id: int, heading: Heading) -> Part:
         (LETTERS[shown], buttons.ANSWER.encode(buttons.QuizAnswer(question_id, shown)))
         for shown in range(len(item.options))
     )
-    return part(question_markdown(item, question_id, heading), (row,))
+    return markdown_part(question_markdown(item, question_id, heading), (row,))
 
 
 def answered_markdown(item: QuizItem, question_id: int, heading: Heading, chosen: int) -> str:
@@ -126,9 +121,10 @@ def review_offer(queue: ReviewQueue, score: Score | None) -> Part:
         lines.append(f"🔁 **{_reviews(queue.available)} due today** — earlier drops, mixed.")
         if queue.due > queue.available:
             lines.append(_cap_note(queue))
-        return part("\n".join(lines), ((("▶️ Start", buttons.START_REVIEWS.encode(True)),),))
+        start = ("▶️ Start", buttons.START_REVIEWS.encode(True))
+        return markdown_part("\n".join(lines), ((start,),))
     lines.append(_nothing_to_review(queue))
-    return part("\n".join(lines))
+    return markdown_part("\n".join(lines))
 
 
 def reviews_later(score: Score | None) -> Part:
@@ -137,12 +133,12 @@ def reviews_later(score: Score | None) -> Part:
     if score is not None and score.total:
         lines.append(f"That's the quiz for this drop: {score.right} of {score.total} right.")
     lines.append("Your reviews wait for you: send /review when you like.")
-    return part("\n".join(lines))
+    return markdown_part("\n".join(lines))
 
 
 def session_over(queue: ReviewQueue) -> Part:
     """No review left to ask today (all done, or the cap reached)."""
-    return part(_nothing_to_review(queue))
+    return markdown_part(_nothing_to_review(queue))
 
 
 def _nothing_to_review(queue: ReviewQueue) -> str:
