@@ -37,7 +37,7 @@ def answered() -> Answered:
         id=11, learner_id=7, chat_id=7, item_id=item.id, kind=QuestionKind.NEW,
         sent_at=PLACE.now, answered_at=PLACE.now, correct=True,
     )  # fmt: skip
-    return Answered(question, item, item.correct, QuestionKind.NEW, review_log_id=1)
+    return Answered(question, item, item.correct, review_log_id=1, next_step=None)
 
 
 async def taps(database: HeldDatabase, *presses: OptionPress) -> list[Answered | Refusal]:

@@ -16,12 +16,9 @@ from sqlmodel import Session, select
 
 from bot.services import journey, path
 from bot.services.context import Services
-from bot.storage.db import make_engine
 from bot.storage.kinds import DeliveryStatus
-from bot.storage.migrate import upgrade
 from bot.storage.models import ActivityDay, Chat, Delivery, Learner
-from drops.loader import get_course
-from tests.e2e.harness import test_settings as bot_settings
+from tests.e2e.harness import database_services
 
 LEARNER = 7601
 NOW = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
@@ -30,9 +27,7 @@ T = TypeVar("T")
 
 @pytest.fixture
 def services(tmp_path: Path, database_url: str) -> Iterator[Services]:
-    upgrade(database_url)
-    settings = bot_settings(tmp_path, "http://127.0.0.1:9", "1:x", database_url=database_url)
-    services = Services(settings, make_engine(database_url), get_course(), clock=lambda: NOW)
+    services = database_services(tmp_path, database_url, NOW)
     with Session(services.engine) as session:
         session.add(Learner(id=LEARNER, first_name="Ada", private_chat_id=LEARNER))
         session.add(Chat(id=LEARNER, kind="private", time_zone="UTC", delivery_time="07:00",

@@ -123,6 +123,14 @@ def test_settings(tmp_path: Path, base_url: str, token: str, **overrides: Any) -
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
+def database_services(tmp_path: Path, database_url: str, now: datetime) -> Services:
+    """Services on a migrated ``database_url`` with the clock stopped at ``now``, for tests
+    of units of work without the Application."""
+    upgrade(database_url)
+    settings = test_settings(tmp_path, "http://127.0.0.1:9", "1:x", database_url=database_url)
+    return Services(settings, make_engine(database_url), get_course(), clock=lambda: now)
+
+
 @asynccontextmanager
 async def running_bot(
     tmp_path: Path,

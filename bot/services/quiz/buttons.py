@@ -1,7 +1,8 @@
 """Pressing a quiz button, as a database transaction: answer a question, undo an answer.
 
 The handlers parse callback data; these functions decide, from the stored question
-row, whether the press counts, and do everything it changes in one transaction.
+row, whether the press counts, and do everything it changes in one transaction: an
+answer's includes asking the quiz's next question, so a press is one unit of work.
 """
 
 from __future__ import annotations
@@ -12,8 +13,11 @@ from datetime import datetime
 from sqlmodel import Session
 
 from bot.core.today import Today
+from bot.services.context import Services
 from bot.services.quiz import questions
 from bot.services.quiz.answers import UndoRefused, record_answer, record_relearning, undo_answer
+from bot.services.quiz.bank import quiz_bank
+from bot.services.quiz.flow import QuizStep, next_step
 from bot.services.quiz.learners import quiz_learner, scheduler_for
 from bot.services.quiz.questions import AskedQuestion, Refusal
 from bot.storage.kinds import AnswerSource, QuestionKind
@@ -28,8 +32,8 @@ class Answered:
     question: AskedQuestion
     item: QuizItem
     chosen: int  # the option as written in the bank
-    continues: QuestionKind  # the quiz that goes on: the drop's own, or the reviews
     review_log_id: int  # the answer's log: an undo takes it back
+    next_step: QuizStep | None  # what the quiz asks next (recorded), or how it closes
 
     @property
     def correct(self) -> bool:
@@ -66,14 +70,16 @@ def option_order(item: QuizItem, question_id: int) -> tuple[int, ...]:
 
 
 def answer_question(
-    session: Session, bank: QuizBank, press: OptionPress, place: Place
+    session: Session, services: Services, press: OptionPress, place: Place
 ) -> Answered | Refusal:
-    """Score ``press``.
+    """Score ``press``, and ask the quiz's next question (``flow.next_step``).
 
     Returns:
-        :class:`Answered` when it counted (card reviewed, answer logged), else the
-        :class:`~bot.services.quiz.questions.Refusal` to show; a refusal changes nothing.
+        :class:`Answered` when it counted (card reviewed, answer logged, the next
+        question recorded), else the :class:`~bot.services.quiz.questions.Refusal` to
+        show; a refusal changes nothing.
     """
+    bank = quiz_bank()
     stored = questions.stored(session, press.question_id)
     item = bank.get(stored.item_id) if stored is not None else None
     if item is None:
@@ -108,7 +114,11 @@ def answer_question(
         continues = QuestionKind(question.kind)
     assert entry.id is not None
     questions.link_review(session, question.id, entry.id)
-    return Answered(question, item, option, continues, entry.id)
+    following = next_step(
+        session, services, chat_id=question.chat_id, learner_id=question.learner_id,
+        kind=continues, drop_id=item.drop_id,
+    )  # fmt: skip
+    return Answered(question, item, option, entry.id, following)
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """The private quiz conversation's decisions: what to ask next, or how the quiz closes.
 
-Each function is one unit of work; ``bot.telegram.quiz_flow`` sends what they decide.
+Each function is one unit of work (``next_step`` is also part of an answer's, see
+``buttons.answer_question``); ``bot.telegram.quiz_flow`` sends what they decide.
 """
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
 """Presses on a quiz option, scored once: an impatient thumb's repeat shares the first's work.
 
 A learner who taps an option twice sends two updates at once. The first is scored in
-the database (``answer_question``); a repeat of the same press that comes while
-the first is still waiting for the database gets the first's outcome as a repeat
-("already answered", or the same refusal) without a transaction of its own. In a rush
+the database (``answer_question``, which also asks the next question); a repeat of the
+same press that comes while the first is still waiting for the database gets the first's
+outcome as a repeat ("already answered", or the same refusal) without a transaction of
+its own. In a rush
 the database thread then drains one unit of work per answer, not two. A repeat that
 comes after the first finished, or that lands on another bot instance, is refused by
 the database as before: this only saves work, it never decides.
@@ -14,7 +15,6 @@ from __future__ import annotations
 import asyncio
 
 from bot.services.context import Services
-from bot.services.quiz.bank import quiz_bank
 from bot.services.quiz.buttons import Answered, OptionPress, Place, answer_question
 from bot.services.quiz.questions import Refusal
 
@@ -42,7 +42,7 @@ class AnswerPresses:
     async def _score(self, press: OptionPress, place: Place) -> Outcome:
         services = self._services
         scored = asyncio.ensure_future(
-            services.transaction(answer_question, quiz_bank(), press, place)
+            services.transaction(answer_question, services, press, place)
         )
         self._in_flight[press] = scored
         try:

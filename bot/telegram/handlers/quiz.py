@@ -25,8 +25,8 @@ from bot.telegram import quiz_flow as flow
 from bot.telegram.commands import Command
 from bot.telegram.context import AppContext, services_of
 from bot.telegram.handlers.common import follow_up, in_background, is_private, reply
-from bot.telegram.transport.sender import keyboard
-from bot.telegram.views.formatting import entities_from_dicts, markdown
+from bot.telegram.transport.sender import part_json
+from bot.telegram.views.formatting import markdown_part
 from bot.telegram.views.quiz import (
     Heading,
     answered_markdown,
@@ -68,18 +68,15 @@ async def _explain_and_continue(context: AppContext, update: Update, outcome: An
     at_most(Urgency.FOLLOWING)
     query, question, item = update.callback_query, outcome.question, outcome.item
     assert query is not None and question.id is not None
-    text, entities = markdown(
-        answered_markdown(
-            item, question.id, _shown_heading(update, question.kind, item.drop_id), outcome.chosen
-        )
+    heading = _shown_heading(update, question.kind, item.drop_id)
+    answered = markdown_part(
+        answered_markdown(item, question.id, heading, outcome.chosen), undo_buttons(question.id)
     )
     with contextlib.suppress(BadRequest):  # the message may be too old to edit
-        await query.edit_message_text(
-            text, entities=entities, reply_markup=keyboard(undo_buttons(question.id))
-        )
-    await flow.continue_quiz(
-        context.bot_data, chat_id=question.chat_id, learner_id=question.learner_id,
-        kind=outcome.continues, drop_id=item.drop_id, after_answer=outcome.review_log_id,
+        await query.edit_message_text(answered.text, api_kwargs=part_json(answered))
+    await flow.send_step(
+        context.bot_data, question.chat_id, question.learner_id, outcome.next_step,
+        after_answer=outcome.review_log_id,
     )  # fmt: skip
 
 
@@ -122,11 +119,7 @@ async def on_undo(update: Update, context: AppContext) -> None:
     heading = _shown_heading(update, question.kind, item.drop_id)
     part = question_part(item, question.id, heading)
     with contextlib.suppress(BadRequest):
-        await query.edit_message_text(
-            part.text,
-            entities=entities_from_dicts(part.entities),
-            reply_markup=keyboard(part.buttons),
-        )
+        await query.edit_message_text(part.text, api_kwargs=part_json(part))
 
 
 async def on_start_reviews(update: Update, context: AppContext) -> None:
