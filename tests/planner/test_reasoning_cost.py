@@ -13,8 +13,9 @@ from dataclasses import replace
 from decimal import Decimal
 
 from bot.core.planner import SUMMARY_LIMIT, build_plan, render_document, render_summary
-from bot.core.planner.alternatives import Option
+from bot.core.planner.alternatives import Alternative, Option
 from bot.core.planner.choices import OutputKind
+from bot.core.planner.plan import Plan
 from bot.core.planner.prices import PRICES
 from bot.core.planner.students import teacher_latency_ms
 from tests.planner import learners
@@ -60,12 +61,15 @@ def test_the_summary_and_the_document_say_the_reasoning_tokens_are_an_estimate()
     assert "reasoning tokens" not in render_summary(build_plan(learners.contract_review()))
 
 
+def cheaper_tier_for(teacher: str) -> tuple[Plan, int, Alternative]:
+    """The contract-review plan on ``teacher``, its input tokens a call, its cheaper row."""
+    plan = build_plan(replace(learners.contract_review(), teacher=teacher))
+    return plan, plan.cost.prompt_tokens + plan.cost.input_tokens, plan.weighing.row(Option.CHEAPER)
+
+
 def test_a_cheaper_tier_that_reasons_is_priced_with_its_reasoning_tokens() -> None:
-    plan = build_plan(replace(learners.contract_review(), teacher="gpt-5"))
-    cost = plan.cost
-    mini = PRICES.model("gpt-5-mini")
-    tokens_in = cost.prompt_tokens + cost.input_tokens
-    cheaper = plan.weighing.row(Option.CHEAPER)
+    plan, tokens_in, cheaper = cheaper_tier_for("gpt-5")
+    cost, mini = plan.cost, PRICES.model("gpt-5-mini")
     assert cheaper.name == "Switch to GPT-5 mini"
     per_call = (tokens_in * mini.input + (cost.output_tokens + REASONING) * mini.output) / M
     assert cheaper.per_1k == per_call * 1000
@@ -74,11 +78,8 @@ def test_a_cheaper_tier_that_reasons_is_priced_with_its_reasoning_tokens() -> No
 
 
 def test_a_tier_that_does_not_reason_is_priced_on_its_answer_alone() -> None:
-    plan = build_plan(replace(learners.contract_review(), teacher="gpt-5-mini"))
-    cost = plan.cost
-    nano = PRICES.model("gpt-4.1-nano")
-    tokens_in = cost.prompt_tokens + cost.input_tokens
-    cheaper = plan.weighing.row(Option.CHEAPER)
+    plan, tokens_in, cheaper = cheaper_tier_for("gpt-5-mini")
+    cost, nano = plan.cost, PRICES.model("gpt-4.1-nano")
     assert cheaper.name == "Switch to GPT-4.1 nano"
     assert cheaper.per_1k == (tokens_in * nano.input + cost.output_tokens * nano.output) / M * 1000
     # Nor does it wait for the teacher's reasoning: 60% of the teacher's time without it.

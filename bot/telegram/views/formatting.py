@@ -22,10 +22,12 @@ def button_text(text: str) -> str:
     return text[: BUTTON_TEXT_CHARS - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
 
 
-def markdown(text: str) -> tuple[str, list[MessageEntity]]:
-    """Our Markdown as plain text plus the entities that format it."""
+@functools.lru_cache(maxsize=1024)
+def markdown(text: str) -> tuple[str, tuple[MessageEntity, ...]]:
+    """Our Markdown as plain text plus the entities that format it (built once per text:
+    a /help typed in a rush is the same text each time; entities are immutable)."""
     plain, entities = _rendered(text)
-    return plain, entities_from_dicts(entities)
+    return plain, tuple(entities_from_dicts(entities))
 
 
 def markdown_part(text: str, buttons: Buttons = ()) -> Part:
